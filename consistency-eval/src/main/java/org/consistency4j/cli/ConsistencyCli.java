@@ -1,0 +1,45 @@
+package org.consistency4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code consistency} command-line tool. Each subcommand is a class of this package registered
+ * in {@link #commandLine()}. Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input.
+ */
+@Command(
+    name = "consistency",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = {
+      "Measure and improve how consistently language models answer paraphrased instructions",
+      "(consistency alignment, arXiv 2403.14221)."
+    },
+    subcommands = {CommandLine.HelpCommand.class})
+public final class ConsistencyCli implements Runnable {
+
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
+
+  /** Runs the tool and exits with its exit code. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the tool without exiting (for tests and embedding); returns the exit code. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured picocli command line with every subcommand. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new ConsistencyCli());
+    cli.setExitCodeExceptionMapper(ExitCodes::forException);
+    cli.setExecutionExceptionHandler(ExitCodes::handle);
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,30 @@
+package org.consistency4j.cli;
+
+import org.consistency4j.InvalidInputException;
+import picocli.CommandLine;
+
+/** Maps failures to exit codes and prints them as one line on stderr. */
+final class ExitCodes {
+  /** Bad usage or bad input. */
+  static final int BAD_INPUT = 2;
+
+  /** A failure while running. */
+  static final int FAILURE = 1;
+
+  private ExitCodes() {}
+
+  static int forException(Throwable t) {
+    return t instanceof InvalidInputException || t instanceof IllegalArgumentException
+        ? BAD_INPUT
+        : FAILURE;
+  }
+
+  static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    cli.getErr().println("consistency " + cli.getCommandName() + ": " + message);
+    if (Boolean.getBoolean("consistency.debug")) {
+      e.printStackTrace(cli.getErr());
+    }
+    return forException(e);
+  }
+}
