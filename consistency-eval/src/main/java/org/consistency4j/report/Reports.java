@@ -531,7 +531,9 @@ public final class Reports {
     int models = Math.max(1, report.models().size());
     int barW = 16;
     int groupW = Math.max(56, models * barW + 24);
-    int left = 48;
+    // The first label is rotated to the lower left of its group: leave room for it.
+    int firstLabel = tasks.isEmpty() ? 0 : shorten(tasks.get(0), 28).length();
+    int left = Math.max(48, (int) (firstLabel * 5.6 * 0.82) - groupW / 2 + 12);
     int top = 16;
     int plotH = 240;
     int bottom = 110;
