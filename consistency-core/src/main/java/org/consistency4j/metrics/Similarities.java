@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.consistency4j.text.RougeTokenizer;
 import org.consistency4j.internal.Check;
 
 /**
@@ -27,6 +29,10 @@ import org.consistency4j.internal.Check;
  * returned object is immutable and thread-safe.
  */
 public final class Similarities {
+  private static final String ROUGE_L = "rougeL";
+  private static final String ROUGE_L_STEM = "rougeL+stem";
+  private static final Pattern THRESHOLD = Pattern.compile("[0-9]+(\\.[0-9]+)?|\\.[0-9]+");
+
   private Similarities() {}
 
   /**
@@ -44,6 +50,45 @@ public final class Similarities {
    */
   public static ResponseSimilarity tokenF1() {
     return TokenF1Similarity.INSTANCE;
+  }
+
+  /**
+   * Graded ROUGE-L F without stemming ({@code "rougeL"}): the F-measure of {@link Rouge#rougeL} (one
+   * LCS over rouge-score's tokens), symmetric in its arguments. Unlike ROUGE, two responses that
+   * both have no token (empty or only punctuation) count as agreeing (1): they give the same
+   * (empty) answer. One response without tokens against one with tokens scores 0.
+   */
+  public static ResponseSimilarity rougeL() {
+    return new RougeLSimilarity(false);
+  }
+
+  /**
+   * Graded ROUGE-L F ({@code "rougeL"}, or {@code "rougeL+stem"} with the Porter stemmer), as
+   * {@link #rougeL()}.
+   */
+  public static ResponseSimilarity rougeL(boolean useStemmer) {
+    return new RougeLSimilarity(useStemmer);
+  }
+
+  /**
+   * Binary ROUGE-L without stemming ({@code "rougeL>=T"}): 1 when the ROUGE-L F of {@link #rougeL()}
+   * is at least {@code threshold}, else 0.
+   *
+   * @param threshold T, in (0, 1]
+   */
+  public static ResponseSimilarity rougeL(double threshold) {
+    return rougeL(threshold, false);
+  }
+
+  /**
+   * Binary ROUGE-L ({@code "rougeL>=T"}, or {@code "rougeL+stem>=T"} with the Porter stemmer).
+   *
+   * @param threshold T, in (0, 1]
+   */
+  public static ResponseSimilarity rougeL(double threshold, boolean useStemmer) {
+    Check.argument(
+        threshold > 0 && threshold <= 1, "threshold must be in (0, 1], found " + threshold);
+    return new RougeLThresholdSimilarity(threshold, useStemmer);
   }
 
   /**
@@ -70,15 +115,37 @@ public final class Similarities {
         return exactMatch();
       case "tokenF1":
         return tokenF1();
+      case ROUGE_L:
+        return rougeL(false);
+      case ROUGE_L_STEM:
+        return rougeL(true);
       default:
         break;
+    }
+    boolean stem = name.startsWith(ROUGE_L_STEM + ">=");
+    if (stem || name.startsWith(ROUGE_L + ">=")) {
+      String t = name.substring((stem ? ROUGE_L_STEM : ROUGE_L).length() + 2);
+      if (!THRESHOLD.matcher(t).matches()) {
+        throw unknown(name, "threshold \"" + t + "\" is not a decimal number");
+      }
+      double threshold = Double.parseDouble(t);
+      if (!(threshold > 0 && threshold <= 1)) {
+        throw unknown(name, "threshold must be in (0, 1], found " + t);
+      }
+      return rougeL(threshold, stem);
     }
     throw unknown(name, null);
   }
 
   /** The names {@link #byName} accepts, with {@code T} standing for a threshold in (0, 1]. */
   public static List<String> names() {
-    return List.of("exact", "tokenF1");
+    return List.of(
+        "exact",
+        "tokenF1",
+        ROUGE_L,
+        ROUGE_L + ">=T",
+        ROUGE_L_STEM,
+        ROUGE_L_STEM + ">=T");
   }
 
   private static IllegalArgumentException unknown(String name, String detail) {
@@ -88,7 +155,8 @@ public final class Similarities {
             + "\""
             + (detail == null ? "" : " (" + detail + ")")
             + "; valid names: "
-            + String.join(", ", names()));
+            + String.join(", ", names())
+            + " (T a threshold in (0, 1], for example rougeL>=0.5)");
   }
 
   /** Formats a threshold without trailing zeros (0.5 -> "0.5", 1.0 -> "1"). */
@@ -174,6 +242,93 @@ public final class Similarities {
     @Override
     public String name() {
       return "tokenF1";
+    }
+
+    @Override
+    public String toString() {
+      return name();
+    }
+  }
+
+  /** ROUGE-L F over rouge-score tokens mapped to ids; pairwise tokenizes each response once. */
+  private static double[] rougeLPairwise(List<String> responses, boolean useStemmer) {
+    Check.notNull(responses, "responses");
+    int n = responses.size();
+    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    int[][] ids = new int[n][];
+    for (int i = 0; i < n; i++) {
+      ids[i] =
+          vocabulary.ids(
+              RougeTokenizer.tokenize(Check.notNull(responses.get(i), "response"), useStemmer));
+    }
+    double[] out = new double[ResponseSimilarity.pairCount(n)];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        out[k++] = rougeLF(ids[i], ids[j]);
+      }
+    }
+    return out;
+  }
+
+  private static double rougeLF(int[] a, int[] b) {
+    if (a.length == 0 || b.length == 0) {
+      return a.length == b.length ? 1.0 : 0.0;
+    }
+    int lcs = Lcs.lengthDp(a, b);
+    return RougeScore.fmeasure((double) lcs / b.length, (double) lcs / a.length);
+  }
+
+  private static double rougeLF(String a, String b, boolean useStemmer) {
+    Check.notNull(a, "a");
+    Check.notNull(b, "b");
+    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    return rougeLF(
+        vocabulary.ids(RougeTokenizer.tokenize(a, useStemmer)),
+        vocabulary.ids(RougeTokenizer.tokenize(b, useStemmer)));
+  }
+
+  private record RougeLSimilarity(boolean useStemmer) implements ResponseSimilarity {
+    @Override
+    public double similarity(String a, String b) {
+      return rougeLF(a, b, useStemmer);
+    }
+
+    @Override
+    public double[] pairwise(List<String> responses) {
+      return rougeLPairwise(responses, useStemmer);
+    }
+
+    @Override
+    public String name() {
+      return useStemmer ? ROUGE_L_STEM : ROUGE_L;
+    }
+
+    @Override
+    public String toString() {
+      return name();
+    }
+  }
+
+  private record RougeLThresholdSimilarity(double threshold, boolean useStemmer)
+      implements ResponseSimilarity {
+    @Override
+    public double similarity(String a, String b) {
+      return rougeLF(a, b, useStemmer) >= threshold ? 1.0 : 0.0;
+    }
+
+    @Override
+    public double[] pairwise(List<String> responses) {
+      double[] f = rougeLPairwise(responses, useStemmer);
+      for (int k = 0; k < f.length; k++) {
+        f[k] = f[k] >= threshold ? 1.0 : 0.0;
+      }
+      return f;
+    }
+
+    @Override
+    public String name() {
+      return (useStemmer ? ROUGE_L_STEM : ROUGE_L) + ">=" + formatThreshold(threshold);
     }
 
     @Override

@@ -20,7 +20,12 @@ import net.jqwik.api.constraints.Size;
 class ConsistencyPropertiesTest {
 
   private static final List<ResponseSimilarity> SIMILARITIES =
-      List.of(Similarities.exactMatch(), Similarities.tokenF1());
+      List.of(
+          Similarities.exactMatch(),
+          Similarities.tokenF1(),
+          Similarities.rougeL(),
+          Similarities.rougeL(true),
+          Similarities.rougeL(0.5));
 
   /** Short texts over a tiny vocabulary, so that equal and overlapping answers are common. */
   @Provide
@@ -59,6 +64,19 @@ class ConsistencyPropertiesTest {
     double v = s.similarity(a, b);
     assertTrue(v >= 0 && v <= 1, s.name() + " gave " + v);
     assertEquals(v, s.similarity(b, a));
+  }
+
+  @Property(tries = 200)
+  void rouge_l_similarity_equals_the_rouge_l_f_measure_when_both_texts_have_tokens(
+      @ForAll("texts") String a, @ForAll("texts") String b, @ForAll boolean stem) {
+    double s = Similarities.rougeL(stem).similarity(a, b);
+    boolean aEmpty = org.consistency4j.text.RougeTokenizer.tokenize(a, stem).isEmpty();
+    boolean bEmpty = org.consistency4j.text.RougeTokenizer.tokenize(b, stem).isEmpty();
+    if (!aEmpty && !bEmpty) {
+      assertEquals(Rouge.rougeL(a, b, stem).fmeasure(), s);
+    } else {
+      assertEquals(aEmpty && bEmpty ? 1.0 : 0.0, s);
+    }
   }
 
   @Property(tries = 200)
