@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.consistency4j.InvalidInputException;
 import org.consistency4j.metrics.AgreementResult;
 import org.consistency4j.metrics.AnswerMatch;
 import org.consistency4j.metrics.Bootstrap;
@@ -122,6 +123,14 @@ final class ConsistencyCommand implements Callable<Integer> {
     }
     ResponseSimilarity sim = Similarities.byName(similarity);
     List<ResponseGroup> groups = readGroups(input);
+    if (groups.stream().noneMatch(g -> g.responses().size() >= 2)) {
+      throw new InvalidInputException(
+          input.toString(),
+          0,
+          "no group has at least 2 responses ("
+              + groups.size()
+              + " groups); the consistency rate compares pairs of responses");
+    }
     ObjectMapper mapper = JsonlIO.writerMapper();
     ObjectNode summary = summarize(mapper, groups, sim);
     String text = mapper.writerWithDefaultPrettyPrinter().writeValueAsString(summary);
