@@ -1,0 +1,136 @@
+package org.consistency4j.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.consistency4j.internal.Check;
+import org.consistency4j.text.RougeTokenizer;
+
+/**
+ * ROUGE-N, ROUGE-L and ROUGE-Lsum exactly as Google's {@code rouge-score} 0.1.2 computes them
+ * ({@code rouge_scorer.RougeScorer(types, use_stemmer=...).score(target, prediction)}): the same
+ * tokens ({@link RougeTokenizer}), the same formulas, the same tie-breaks and the same double
+ * arithmetic, so every precision, recall and F-measure is bit-identical to Python's.
+ *
+ * <ul>
+ *   <li>ROUGE-N: clipped n-gram overlap; precision = overlap / max(#prediction n-grams, 1),
+ *       recall = overlap / max(#target n-grams, 1).
+ *   <li>ROUGE-L: longest common subsequence of the two token sequences; precision = LCS / |P|,
+ *       recall = LCS / |T|; 0 if either side has no token (so two empty texts score 0, not 1).
+ *   <li>ROUGE-Lsum: summary-level LCS over sentences (see {@link #rougeLsum(List, List, boolean)}).
+ * </ul>
+ *
+ * <p>F-measure is {@code 2 * p * r / (p + r)} or 0 when {@code p + r == 0}. "target" is the
+ * reference, "prediction" the candidate, as in rouge-score. All methods are pure and thread-safe.
+ * For several metrics on the same texts, {@link RougeScorer} tokenizes once.
+ */
+public final class Rouge {
+  private Rouge() {}
+
+  /**
+   * ROUGE-N of {@code prediction} against {@code target}.
+   *
+   * @param n the n-gram length, {@code >= 1} (rouge1 is unigrams)
+   * @param useStemmer whether tokens longer than 3 characters are Porter-stemmed
+   * @throws IllegalArgumentException if {@code n <= 0}: {@code "n must be > 0, found 0"}
+   * @throws NullPointerException if a text is null
+   */
+  public static RougeScore rougeN(String target, String prediction, int n, boolean useStemmer) {
+    Check.positive(n, "n");
+    Check.notNull(target, "target");
+    Check.notNull(prediction, "prediction");
+    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    int[] t = vocabulary.ids(RougeTokenizer.tokenize(target, useStemmer));
+    int[] p = vocabulary.ids(RougeTokenizer.tokenize(prediction, useStemmer));
+    return RougeMath.rougeN(t, p, n, vocabulary.size());
+  }
+
+  /**
+   * ROUGE-L (one LCS over the whole token sequences) of {@code prediction} against {@code
+   * target}; {@link RougeScore#ZERO} if either has no token.
+   *
+   * @throws NullPointerException if a text is null
+   */
+  public static RougeScore rougeL(String target, String prediction, boolean useStemmer) {
+    Check.notNull(target, "target");
+    Check.notNull(prediction, "prediction");
+    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    int[] t = vocabulary.ids(RougeTokenizer.tokenize(target, useStemmer));
+    int[] p = vocabulary.ids(RougeTokenizer.tokenize(prediction, useStemmer));
+    return RougeMath.rougeL(t, p, Lcs.lengthDp(t, p));
+  }
+
+  /**
+   * ROUGE-Lsum with sentences taken as the {@code '\n'}-separated lines of each text (rouge-score's
+   * default, {@code split_summaries=False}); empty lines are dropped. Only {@code '\n'} separates
+   * sentences; a {@code '\r'} is removed by tokenization.
+   *
+   * <p>rouge-score's {@code split_summaries=True} splits with NLTK's punkt model instead, which this
+   * library does not implement: split the texts into sentences yourself (for example with punkt)
+   * and call {@link #rougeLsum(List, List, boolean)}. Calling this method on texts without
+   * newlines scores each text as one sentence, which is what rouge-score does without {@code
+   * split_summaries}, not what it does with it.
+   *
+   * @throws NullPointerException if a text is null
+   */
+  public static RougeScore rougeLsum(String target, String prediction, boolean useStemmer) {
+    Check.notNull(target, "target");
+    Check.notNull(prediction, "prediction");
+    return rougeLsum(lines(target), lines(prediction), useStemmer);
+  }
+
+  /**
+   * ROUGE-Lsum over pre-split sentences (rouge-score's {@code _summary_level_lcs}). Use this to
+   * reproduce {@code split_summaries=True}: pass the sentences NLTK's punkt produced.
+   *
+   * <p>Empty strings are dropped (as rouge-score drops empty sentences). If either side has no
+   * sentence or no token, the score is {@link RougeScore#ZERO}. Otherwise the tokens of all
+   * target sentences and of all prediction sentences are counted into two multisets; for each
+   * target sentence in order, the indices of one LCS with every prediction sentence are found by
+   * backtracking (on a match move diagonally, else move left only if {@code table[i][j-1] >
+   * table[i-1][j]}, otherwise up), and for each token at the sorted union of those indices a hit
+   * is counted while both multisets still hold that token (decrementing both). Precision = hits /
+   * prediction tokens, recall = hits / target tokens.
+   *
+   * @param targetSentences the reference sentences, in order
+   * @param predictionSentences the candidate sentences, in order
+   * @throws NullPointerException if a list or one of its elements is null
+   */
+  public static RougeScore rougeLsum(
+      List<String> targetSentences, List<String> predictionSentences, boolean useStemmer) {
+    Check.notNull(targetSentences, "targetSentences");
+    Check.notNull(predictionSentences, "predictionSentences");
+    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    int[][] t = sentenceIds(targetSentences, "targetSentences", useStemmer, vocabulary);
+    int[][] p = sentenceIds(predictionSentences, "predictionSentences", useStemmer, vocabulary);
+    return RougeMath.rougeLsum(t, p, vocabulary.size());
+  }
+
+  /** The non-empty {@code '\n'}-separated lines of {@code text}, as Python's split + filter. */
+  static List<String> lines(String text) {
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    while (true) {
+      int end = text.indexOf('\n', start);
+      int stop = end < 0 ? text.length() : end;
+      if (stop > start) {
+        lines.add(text.substring(start, stop));
+      }
+      if (end < 0) {
+        return lines;
+      }
+      start = end + 1;
+    }
+  }
+
+  static int[][] sentenceIds(
+      List<String> sentences, String name, boolean useStemmer, RougeMath.Vocabulary vocabulary) {
+    List<int[]> out = new ArrayList<>(sentences.size());
+    for (int i = 0; i < sentences.size(); i++) {
+      String s = Check.notNull(sentences.get(i), name + "[" + i + "]");
+      if (!s.isEmpty()) {
+        out.add(vocabulary.ids(RougeTokenizer.tokenize(s, useStemmer)));
+      }
+    }
+    return out.toArray(new int[0][]);
+  }
+}

@@ -1,0 +1,142 @@
+package org.consistency4j.metrics;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ROUGE formulas of rouge-score 0.1.2 over token-id sequences (equal ids mean equal tokens).
+ * Package-private; all methods are pure.
+ */
+final class RougeMath {
+  private RougeMath() {}
+
+  /** Maps token strings to dense ids, in order of first appearance. */
+  static final class Vocabulary {
+    private final Map<String, Integer> ids = new HashMap<>();
+
+    int[] ids(List<String> tokens) {
+      int[] out = new int[tokens.size()];
+      for (int i = 0; i < out.length; i++) {
+        Integer id = ids.putIfAbsent(tokens.get(i), ids.size());
+        out[i] = id == null ? ids.size() - 1 : id;
+      }
+      return out;
+    }
+
+    int size() {
+      return ids.size();
+    }
+  }
+
+  /** ROUGE-L: (0, 0, 0) if either side is empty, else LCS / |P| and LCS / |T|. */
+  static RougeScore rougeL(int[] target, int[] prediction, int lcs) {
+    if (target.length == 0 || prediction.length == 0) {
+      return RougeScore.ZERO;
+    }
+    return RougeScore.of((double) lcs / prediction.length, (double) lcs / target.length);
+  }
+
+  /**
+   * ROUGE-N: clipped n-gram overlap over max(#n-grams, 1) on each side.
+   *
+   * @param vocabularySize an upper bound (exclusive) of the ids in both sequences
+   */
+  static RougeScore rougeN(int[] target, int[] prediction, int n, int vocabularySize) {
+    int targetCount = Math.max(target.length - n + 1, 0);
+    int predictionCount = Math.max(prediction.length - n + 1, 0);
+    int overlap = 0;
+    if (targetCount > 0 && predictionCount > 0) {
+      int[] t = target;
+      int[] p = prediction;
+      int size = vocabularySize;
+      if (n > 1) {
+        // Give every distinct n-gram a dense id, extending (n-1)-grams one token at a time.
+        Map<Long, Integer> grams = new HashMap<>();
+        for (int k = 2; k <= n; k++) {
+          t = extend(grams, t, target, k);
+          p = extend(grams, p, prediction, k);
+          size = grams.size();
+          grams.clear();
+        }
+      }
+      int[] counts = new int[size];
+      for (int id : t) {
+        counts[id]++;
+      }
+      for (int id : p) {
+        if (counts[id] > 0) {
+          counts[id]--;
+          overlap++;
+        }
+      }
+    }
+    return RougeScore.of(
+        (double) overlap / Math.max(predictionCount, 1), (double) overlap / Math.max(targetCount, 1));
+  }
+
+  /** Ids of the k-grams of {@code tokens}, given the ids of its (k-1)-grams. */
+  private static int[] extend(Map<Long, Integer> grams, int[] shorter, int[] tokens, int k) {
+    int[] out = new int[tokens.length - k + 1];
+    for (int i = 0; i < out.length; i++) {
+      long key = ((long) shorter[i] << 32) | (tokens[i + k - 1] & 0xFFFFFFFFL);
+      Integer id = grams.putIfAbsent(key, grams.size());
+      out[i] = id == null ? grams.size() - 1 : id;
+    }
+    return out;
+  }
+
+  /**
+   * ROUGE-Lsum (rouge-score's {@code _summary_level_lcs}): per reference sentence, the union of
+   * the backtracked LCS indices against every candidate sentence; each such token is a hit while
+   * both sides' token budgets (multisets over all sentences) still hold it.
+   */
+  static RougeScore rougeLsum(int[][] reference, int[][] candidate, int vocabularySize) {
+    if (reference.length == 0 || candidate.length == 0) {
+      return RougeScore.ZERO;
+    }
+    int m = 0;
+    int maxRef = 0;
+    int[] refCounts = new int[vocabularySize];
+    for (int[] s : reference) {
+      m += s.length;
+      maxRef = Math.max(maxRef, s.length);
+      for (int id : s) {
+        refCounts[id]++;
+      }
+    }
+    int n = 0;
+    int maxCan = 0;
+    int[] canCounts = new int[vocabularySize];
+    for (int[] s : candidate) {
+      n += s.length;
+      maxCan = Math.max(maxCan, s.length);
+      for (int id : s) {
+        canCounts[id]++;
+      }
+    }
+    if (m == 0 || n == 0) {
+      return RougeScore.ZERO;
+    }
+    int[] table = new int[Math.multiplyExact(maxRef + 1, maxCan + 1)];
+    boolean[] hit = new boolean[maxRef];
+    int hits = 0;
+    for (int[] r : reference) {
+      java.util.Arrays.fill(hit, 0, r.length, false);
+      for (int[] c : candidate) {
+        Lcs.markBacktrackedLcs(r, c, hit, table);
+      }
+      for (int i = 0; i < r.length; i++) {
+        if (hit[i]) {
+          int id = r[i];
+          if (canCounts[id] > 0 && refCounts[id] > 0) {
+            hits++;
+            canCounts[id]--;
+            refCounts[id]--;
+          }
+        }
+      }
+    }
+    return RougeScore.of((double) hits / n, (double) hits / m);
+  }
+}
