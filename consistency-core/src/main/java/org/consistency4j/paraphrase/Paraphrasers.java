@@ -2,6 +2,7 @@ package org.consistency4j.paraphrase;
 
 import java.util.List;
 import org.consistency4j.internal.Check;
+import org.consistency4j.lm.LanguageModel;
 
 /**
  * Standard paraphrasers and their composition. The names used on the command line map to
@@ -75,6 +76,47 @@ public final class Paraphrasers {
   }
 
   /**
+   * The default non-LM pipeline: {@link #ruleBased()} filtered by {@link QualityFilter#defaults()}
+   * (exact and near duplicates, ROUGE-L F >= 0.95), oversampling three times.
+   */
+  public static Paraphraser pipeline() {
+    return pipeline(QualityFilter.defaults());
+  }
+
+  /** {@link #ruleBased()} filtered by {@code filter}, oversampling three times. */
+  public static Paraphraser pipeline(QualityFilter filter) {
+    return filtered(ruleBased(), filter);
+  }
+
+  /** {@code source} filtered by {@code filter}: asks for 3n candidates and keeps the first n. */
+  public static Paraphraser filtered(Paraphraser source, QualityFilter filter) {
+    return filtered(source, filter, 3);
+  }
+
+  /** {@code source} filtered by {@code filter}, asking for {@code oversample * n} candidates. */
+  public static Paraphraser filtered(Paraphraser source, QualityFilter filter, int oversample) {
+    return new FilteredParaphraser(source, filter, oversample);
+  }
+
+  /**
+   * Paraphrasing by prompting {@code model} with {@link LmParaphraserConfig#defaults()}, filtered for
+   * exact and near duplicates (asking the model for 2n rewrites). The model is not closed by the
+   * paraphraser.
+   */
+  public static Paraphraser languageModel(LanguageModel model) {
+    return filtered(
+        languageModel(model, LmParaphraserConfig.defaults(), ProtectionRules.defaults()),
+        QualityFilter.defaults(),
+        2);
+  }
+
+  /** Paraphrasing by prompting {@code model} with the given settings (unfiltered). */
+  public static Paraphraser languageModel(
+      LanguageModel model, LmParaphraserConfig config, ProtectionRules rules) {
+    return new LmParaphraser(model, config, rules);
+  }
+
+  /**
    * The paraphraser registered under {@code name}: {@code wordnet}, {@code structural}, {@code
    * format} or {@code pipeline} ({@code lm} needs a model: use {@link #languageModel}).
    *
@@ -86,7 +128,7 @@ public final class Paraphrasers {
       case "wordnet" -> wordNet();
       case "structural" -> structural();
       case "format" -> format();
-      case "pipeline" -> ruleBased();
+      case "pipeline" -> pipeline();
       case "lm" -> throw new IllegalArgumentException(
           "method lm needs a language model: use Paraphrasers.languageModel(model)");
       default -> throw new IllegalArgumentException(

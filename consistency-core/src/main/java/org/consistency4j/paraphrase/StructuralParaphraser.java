@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 import org.consistency4j.paraphrase.ProtectedSpans.Masked;
 
 /**
- * Structural paraphrasing: each paraphrase applies one to three randomly chosen rewrites of these
- * kinds, in random order:
+ * Structural paraphrasing: each paraphrase applies one to three randomly chosen rewrites (one more
+ * per 40 words of instruction) of these kinds, in random order:
  *
  * <ul>
  *   <li>{@code phrase}: equivalent instruction phrasing ("Your task is to" / "You need to", "In this
@@ -158,7 +158,8 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
   @Override
   Optional<String> propose(Masked masked, Void unused, SplittableRandom rng, List<String> edits) {
     String text = TextOps.join(TextOps.paragraphs(masked.text()));
-    int count = 1 + rng.nextInt(3);
+    // Longer instructions take more rewrites so that a paraphrase is not a near duplicate.
+    int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 40);
     List<Op> pool = new ArrayList<>(ops);
     boolean changed = false;
     for (int i = 0; i < count && !pool.isEmpty(); i++) {

@@ -53,7 +53,7 @@ final class WordNetParaphraser extends MaskedParaphraser<List<WordNetParaphraser
           "sentiment", "polarity", "pronoun", "noun", "verb", "adjective", "triple", "triples",
           "token", "tokens", "label", "labels", "category", "categories", "class", "classes",
           "concept", "concepts", "instance", "instances", "example", "examples", "input", "output",
-          "inputs", "outputs");
+          "inputs", "outputs", "exercise");
 
   private static final Set<String> DETERMINERS =
       Set.of(
