@@ -124,7 +124,7 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
       Set.of("in", "for", "given", "based", "from", "after", "using", "when", "once");
 
   private static final Pattern IF_FRONT = Pattern.compile("^If ([^,]{3,}), (.+)$");
-  private static final Pattern IF_BACK = Pattern.compile("^(.{10,}?[^,]) if (.{6,})$");
+  private static final Pattern IF_BACK = Pattern.compile("^(.{4,}?[^,]) if (.{6,})$");
   private static final Pattern AND_SPLIT =
       Pattern.compile(
           ", (?:and|so) (?=(?:you|your|the|it|they|this|we|i|then)\\b)", Pattern.CASE_INSENSITIVE);
@@ -134,16 +134,20 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
   }
 
   private final List<Op> ops;
+  private final List<Op> framing;
 
   StructuralParaphraser(ProtectionRules rules) {
     super("structural", rules, 10);
+    Op prefix = StructuralParaphraser::prefix;
+    Op suffix = StructuralParaphraser::suffix;
+    this.framing = List.of(prefix, suffix);
     this.ops =
         List.of(
             StructuralParaphraser::phrase,
             StructuralParaphraser::phrase,
             StructuralParaphraser::mood,
-            StructuralParaphraser::prefix,
-            StructuralParaphraser::suffix,
+            prefix,
+            suffix,
             StructuralParaphraser::clauseOrder,
             StructuralParaphraser::sentenceOrder,
             StructuralParaphraser::split,
@@ -161,9 +165,16 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
     // Longer instructions take more rewrites so that a paraphrase is not a near duplicate.
     int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 40);
     List<Op> pool = new ArrayList<>(ops);
-    boolean changed = false;
+    List<Op> chosen = new ArrayList<>();
     for (int i = 0; i < count && !pool.isEmpty(); i++) {
-      Op op = pool.remove(rng.nextInt(pool.size()));
+      chosen.add(pool.remove(rng.nextInt(pool.size())));
+    }
+    // Framing goes last, so that no later rewrite moves "Thanks." into the middle.
+    List<Op> ordered = new ArrayList<>();
+    chosen.stream().filter(o -> !framing.contains(o)).forEach(ordered::add);
+    chosen.stream().filter(framing::contains).forEach(ordered::add);
+    boolean changed = false;
+    for (Op op : ordered) {
       Optional<String> r = op.apply(text, rng, edits);
       if (r.isPresent() && !r.get().equals(text)) {
         text = r.get();
