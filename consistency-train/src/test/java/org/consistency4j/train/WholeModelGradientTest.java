@@ -21,6 +21,12 @@ import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Value;
+import java.nio.file.Path;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.model.ModelSessions;
+import org.consistency4j.model.RuntimeOptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,16 +40,37 @@ class WholeModelGradientTest {
 
   @ParameterizedTest
   @EnumSource(value = DType.class, names = {"FLOAT", "DOUBLE"})
-  void sft_loss_and_gradients_match_pytorch(DType dt) throws Exception {
-    JsonNode sft;
-    try (InputStream in = getClass().getResourceAsStream(DIR + "reference_grads.json")) {
-      sft = new ObjectMapper().readTree(in).get("sft");
-    }
+  void sft_loss_and_gradients_of_the_test_reference_graph_match_pytorch(DType dt) throws Exception {
+    JsonNode sft = sft();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     Map<String, float[]> weights;
     try (InputStream in = getClass().getResourceAsStream(DIR + "model.safetensors")) {
       weights = ReferenceLlama.readSafetensors(in, shapes);
     }
+    int batch = sft.get("input_ids").size();
+    int seq = sft.get("input_ids").get(0).size();
+    GraphBuilder g = GraphBuilder.create("llama_sft", 18);
+    Value idsV = g.input("input_ids", DType.INT64, batch, seq);
+    Value logits = ReferenceLlama.forward(g, dt, idsV, batch, seq, weights, shapes);
+    g.output("logits", logits);
+    check(g.build().toModel(), dt, sft);
+  }
+
+  @Test
+  void sft_loss_and_gradients_of_the_library_training_graph_match_pytorch() throws Exception {
+    ExportedModel forward = LlamaTrainingGraph.load(
+        Path.of(getClass().getResource(DIR).toURI()));
+    assertTrue(forward.externalInitializers().size() > 0);
+    check(forward, DType.FLOAT, sft());
+  }
+
+  private JsonNode sft() throws Exception {
+    try (InputStream in = getClass().getResourceAsStream(DIR + "reference_grads.json")) {
+      return new ObjectMapper().readTree(in).get("sft");
+    }
+  }
+
+  private void check(ExportedModel forward, DType dt, JsonNode sft) throws Exception {
     int batch = sft.get("input_ids").size();
     int seq = sft.get("input_ids").get(0).size();
     long[] ids = new long[batch * seq];
@@ -54,11 +81,7 @@ class WholeModelGradientTest {
         labels[b * seq + t] = sft.get("labels").get(b).get(t).asLong();
       }
     }
-    GraphBuilder g = GraphBuilder.create("llama_sft", 18);
-    Value idsV = g.input("input_ids", DType.INT64, batch, seq);
-    Value logits = ReferenceLlama.forward(g, dt, idsV, batch, seq, weights, shapes);
-    g.output("logits", logits);
-    OnnxMl.ModelProto model = g.build().toModel().model();
+    OnnxMl.ModelProto model = forward.model();
     OnnxMl.GraphProto.Builder gp = model.getGraph().toBuilder();
     gp.addInput(OnnxMl.ValueInfoProto.newBuilder().setName("labels").setType(
         OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
@@ -77,13 +100,30 @@ class WholeModelGradientTest {
       gp.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(grads.get(n)));
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (ModelSessions holder = new ModelSessions(RuntimeOptions.cpu())) {
+      Map<String, OnnxTensor> ext = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> en : forward.externalInitializers().entrySet()) {
+        float[] f = en.getValue().toFloatArray();
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocateDirect(f.length * 4)
+            .order(java.nio.ByteOrder.nativeOrder());
+        bb.asFloatBuffer().put(f);
+        ext.put(en.getKey(), holder.own(OnnxTensor.createTensor(env, bb.asFloatBuffer(),
+            en.getValue().shape())));
+      }
+      OrtSession s = holder.create("sft", model.toBuilder().setGraph(gp).build().toByteArray(), ext);
+      run(s, sft, names, grads, ce, ids, labels, batch, seq, dt);
+    }
+  }
+
+  private static void run(OrtSession s, JsonNode sft, List<String> names, Map<String, String> grads,
+      LmLosses.CrossEntropy ce, long[] ids, long[] labels, int batch, int seq, DType dt)
+      throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
     boolean f32 = dt == DType.FLOAT;
     double lossTol = f32 ? 1e-5 : 1e-10;
     double relTol = f32 ? 1e-3 : 1e-7;
     double absFloor = f32 ? 1e-6 : 1e-12;
-    try (OrtSession s = env.createSession(model.toBuilder().setGraph(gp).build().toByteArray(),
-            new OrtSession.SessionOptions());
-        OnnxTensor idsT = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch, seq});
+    try (OnnxTensor idsT = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {batch, seq});
         OnnxTensor labelsT =
             OnnxTensor.createTensor(env, LongBuffer.wrap(labels), new long[] {batch, seq});
         OrtSession.Result r = s.run(Map.of("input_ids", idsT, "labels", labelsT))) {
