@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.consistency4j.metrics.Rouge;
+import org.consistency4j.metrics.RougeStages;
+import org.consistency4j.text.PorterStemmer;
 import org.consistency4j.text.RougeTokenizer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,6 +52,9 @@ public class RougeBenchmark {
 
   String[] targets;
   String[] predictions;
+  RougeStages.Prepared[] prepared;
+  String[] longTokens; // every token longer than 3 characters, in order, for the stemmer alone
+  long[] scratch = new long[4096];
 
   @Setup(Level.Trial)
   public void load() throws IOException {
@@ -84,6 +89,24 @@ public class RougeBenchmark {
     }
     checkSum(sumRougeL(false), EXPECTED_SUM, "without stemmer");
     checkSum(sumRougeL(true), EXPECTED_SUM_STEM, "with stemmer");
+
+    prepared = new RougeStages.Prepared[PAIRS];
+    List<String> longOnes = new ArrayList<>();
+    for (int i = 0; i < PAIRS; i++) {
+      prepared[i] = RougeStages.prepare(targets[i], predictions[i], false);
+      int lcs = RougeStages.lcsBitParallel(prepared[i], scratch);
+      if (lcs != RougeStages.lcsDp(prepared[i])) {
+        throw new IllegalStateException("pair " + i + ": bit-parallel LCS != dynamic program");
+      }
+      for (String text : new String[] {targets[i], predictions[i]}) {
+        for (String token : RougeTokenizer.tokenize(text, false)) {
+          if (token.length() > 3) {
+            longOnes.add(token);
+          }
+        }
+      }
+    }
+    longTokens = longOnes.toArray(new String[0]);
   }
 
   private void check(int i, boolean stem, double expected) {
@@ -130,6 +153,62 @@ public class RougeBenchmark {
     for (int i = 0; i < PAIRS; i++) {
       bh.consume(RougeTokenizer.tokenize(targets[i], false));
       bh.consume(RougeTokenizer.tokenize(predictions[i], false));
+    }
+  }
+
+  /** Stage: tokenizing both texts into ids (what rougeL does before the LCS), no stemming. */
+  @Benchmark
+  @OperationsPerInvocation(PAIRS)
+  public int stageTokenizeIds() {
+    int tokens = 0;
+    for (int i = 0; i < PAIRS; i++) {
+      tokens += RougeStages.tokenize(targets[i], predictions[i], false);
+    }
+    return tokens;
+  }
+
+  /** Stage: tokenizing into ids with the stemmer (per-thread and shared stem caches warm). */
+  @Benchmark
+  @OperationsPerInvocation(PAIRS)
+  public int stageTokenizeIdsStemmed() {
+    int tokens = 0;
+    for (int i = 0; i < PAIRS; i++) {
+      tokens += RougeStages.tokenize(targets[i], predictions[i], true);
+    }
+    return tokens;
+  }
+
+  /** Stage: the bit-parallel LCS alone on pre-tokenized pairs. */
+  @Benchmark
+  @OperationsPerInvocation(PAIRS)
+  public int stageLcsBitParallel() {
+    int sum = 0;
+    for (int i = 0; i < PAIRS; i++) {
+      sum += RougeStages.lcsBitParallel(prepared[i], scratch);
+    }
+    return sum;
+  }
+
+  /** Stage: the textbook DP LCS on the same pairs, for comparison. */
+  @Benchmark
+  @OperationsPerInvocation(PAIRS)
+  public int stageLcsDynamicProgram() {
+    int sum = 0;
+    for (int i = 0; i < PAIRS; i++) {
+      sum += RougeStages.lcsDp(prepared[i]);
+    }
+    return sum;
+  }
+
+  /**
+   * Stage: the Porter stemmer without any cache on every token longer than 3 characters of all
+   * pairs (about 60 per pair), i.e. what stemming would cost per pair if nothing were cached.
+   */
+  @Benchmark
+  @OperationsPerInvocation(PAIRS)
+  public void stageStemUncached(Blackhole bh) {
+    for (String token : longTokens) {
+      bh.consume(PorterStemmer.stem(token));
     }
   }
 }
