@@ -1,9 +1,10 @@
 package org.consistency4j.metrics;
 
 /**
- * Longest common subsequence of token-id sequences: the textbook dynamic program (the reference the
- * tests compare against, and the table ROUGE-Lsum backtracks through) and a bit-parallel length
- * computation. Package-private; all methods are pure.
+ * Longest common subsequence of token-id sequences: a bit-parallel length computation (used by
+ * ROUGE-L) and the textbook dynamic program with rouge-score's backtracking, kept as the simple
+ * oracle that the tests compare the fast paths ({@link #lengthBitParallel}, {@link
+ * LcsBacktracker}) against. Package-private; all methods are pure.
  */
 final class Lcs {
   private Lcs() {}

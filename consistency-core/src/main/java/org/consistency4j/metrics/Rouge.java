@@ -80,6 +80,8 @@ public final class Rouge {
    * newlines scores each text as one sentence, which is what rouge-score does without {@code
    * split_summaries}, not what it does with it.
    *
+   * @throws IllegalArgumentException if one pair of lines is too long for the LCS table (about
+   *     {@code (|prediction line| + 1) * |target line| / 64 > 2^23}, e.g. 30,000 x 18,000 tokens)
    * @throws NullPointerException if a text is null
    */
   public static RougeScore rougeLsum(String target, String prediction, boolean useStemmer) {
@@ -110,6 +112,8 @@ public final class Rouge {
    *
    * @param targetSentences the reference sentences, in order
    * @param predictionSentences the candidate sentences, in order
+   * @throws IllegalArgumentException if one sentence pair is too long for the LCS table (about
+   *     {@code (|prediction sentence| + 1) * |target sentence| / 64 > 2^23})
    * @throws NullPointerException if a list or one of its elements is null
    */
   public static RougeScore rougeLsum(

@@ -91,11 +91,9 @@ final class RougeMath {
       }
     }
     int n = 0;
-    int maxCan = 0;
     int[] canCounts = new int[vocabularySize];
     for (int[] s : candidate) {
       n += s.length;
-      maxCan = Math.max(maxCan, s.length);
       for (int id : s) {
         canCounts[id]++;
       }
@@ -103,13 +101,14 @@ final class RougeMath {
     if (m == 0 || n == 0) {
       return RougeScore.ZERO;
     }
-    int[] table = new int[Math.multiplyExact(maxRef + 1, maxCan + 1)];
+    LcsBacktracker backtracker = new LcsBacktracker(vocabularySize);
     boolean[] hit = new boolean[maxRef];
     int hits = 0;
     for (int[] r : reference) {
       java.util.Arrays.fill(hit, 0, r.length, false);
+      backtracker.setReference(r);
       for (int[] c : candidate) {
-        Lcs.markBacktrackedLcs(r, c, hit, table);
+        backtracker.mark(c, hit);
       }
       for (int i = 0; i < r.length; i++) {
         if (hit[i]) {

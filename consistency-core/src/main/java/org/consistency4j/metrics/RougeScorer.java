@@ -111,6 +111,8 @@ public final class RougeScorer {
    * Scores {@code prediction} against {@code target} with every configured metric.
    *
    * @return an unmodifiable map from metric name to score, iterating in metric order
+   * @throws IllegalArgumentException with rougeLsum, if one pair of lines is too long for the LCS
+   *     table (see {@link Rouge#rougeLsum(String, String, boolean)})
    * @throws NullPointerException if a text is null
    */
   public Map<String, RougeScore> score(String target, String prediction) {

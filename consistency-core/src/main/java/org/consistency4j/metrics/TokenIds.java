@@ -10,11 +10,15 @@ import org.consistency4j.internal.StemCache;
  * ids, assigned in order of first appearance since the last {@link #reset()}), in one pass over the
  * UTF-16 units, without building strings.
  *
+ * <p>With stemming, a token longer than 3 characters is replaced by its stem from a bounded
+ * per-instance cache, backed by the shared, thread-safe {@link StemCache}. (Also mapping raw
+ * tokens to stem ids per call was tried: it did not measurably help, as about half the tokens of
+ * a pair occur only once.)
+ *
  * <p>Not thread-safe: each thread uses its own instance (see {@link Workspace}), reused across
- * calls; {@link #reset()} starts a new vocabulary in time proportional to the last one. Buffers grow with the largest input seen
- * and are released when they exceed {@link #RETAINED_LIMIT} entries, so a single huge input does
- * not pin memory for the thread's lifetime. Stems come from a small bounded per-instance cache in
- * front of the shared, thread-safe {@link StemCache}.
+ * calls; {@link #reset()} takes time proportional to the vocabulary it forgets. Buffers grow with
+ * the largest input seen and are released when they exceed {@link #RETAINED_LIMIT} entries, so a
+ * single huge input does not pin memory for the thread's lifetime.
  */
 final class TokenIds {
   /** Buffers larger than this (in entries) are dropped at the next {@link #reset()}. */
@@ -23,20 +27,16 @@ final class TokenIds {
   /** The id {@link #tokenize} records, in lookup-only mode, for a token never interned. */
   static final int UNKNOWN = Integer.MAX_VALUE;
 
+  /** Value of a raw token whose stem is empty (rouge-score drops such tokens). */
+  private static final int DROPPED = -1;
+
   /** Slots of the per-instance stem cache (holds up to half as many words). */
   private static final int STEM_SLOTS = 8192;
 
   private static final char[] CLASSES = RougeChars.table();
 
-  // Interning table, open addressing: entry = (token hash << 32) | (id + 1); 0 means empty.
-  // reset() clears exactly the slots in use (idSlot), so a reset costs O(ids), not O(table).
-  private long[] table = new long[256];
-  private int[] idSlot = new int[128];
-  private int[] idStart = new int[128]; // token chars are pool[idStart, idStart + idLength)
-  private int[] idLength = new int[128];
-  private char[] pool = new char[1024];
-  private int poolLength;
-  private int size;
+  /** Final tokens (stems when stemming) -> their ids; an entry's value is its own index. */
+  private final Table ids = new Table();
 
   private char[] text = new char[256];
 
@@ -44,29 +44,18 @@ final class TokenIds {
   private char[][] stemValue;
   private int[] stemHash;
   private int stemCount;
-  private int lastStemHash;
 
   /** Forgets all ids; the next token interned gets id 0. */
   void reset() {
-    if (table.length > RETAINED_LIMIT || pool.length > RETAINED_LIMIT || text.length > RETAINED_LIMIT) {
-      table = new long[256];
-      idSlot = new int[128];
-      idStart = new int[128];
-      idLength = new int[128];
-      pool = new char[1024];
+    ids.clear();
+    if (text.length > RETAINED_LIMIT) {
       text = new char[256];
-    } else {
-      for (int id = 0; id < size; id++) {
-        table[idSlot[id]] = 0L;
-      }
     }
-    size = 0;
-    poolLength = 0;
   }
 
   /** The number of distinct tokens interned since the last reset; ids are below this. */
   int size() {
-    return size;
+    return ids.size;
   }
 
   /**
@@ -79,7 +68,8 @@ final class TokenIds {
   void tokenize(
       String text, boolean useStemmer, IntList out, IntList sentenceStarts, boolean insert) {
     int n = text.length();
-    ensureCapacity(n / 2 + 1);
+    // At most n / 2 + 1 tokens: every token but the last is followed by a separator.
+    ids.ensureCapacity(n / 2 + 1);
     if (this.text.length < n) {
       this.text = new char[Math.max(n, this.text.length * 2)];
     }
@@ -112,88 +102,32 @@ final class TokenIds {
         buf[i++] = (char) t;
         h = 31 * h + t;
       } while (i < n && (t = classes[buf[i]]) != 0);
-      emit(buf, start, i - start, h, useStemmer, insert, out);
+      int len = i - start;
+      int id = useStemmer ? stemmedId(buf, start, len, h, insert) : idOf(buf, start, len, h, insert);
+      if (id != DROPPED) {
+        out.add(id);
+      }
     }
   }
 
-  private void emit(
-      char[] buf, int start, int len, int h, boolean useStemmer, boolean insert, IntList out) {
-    if (useStemmer && len > 3) {
-      char[] stem = stemOf(buf, start, len, h);
-      if (stem.length > 0) { // rouge-score drops tokens that stemming left empty
-        out.add(intern(stem, 0, stem.length, lastStemHash, insert));
-      }
-    } else {
-      out.add(intern(buf, start, len, h, insert));
+  private int idOf(char[] buf, int start, int len, int h, boolean insert) {
+    int e = ids.find(buf, start, len, h);
+    if (e >= 0) {
+      return e;
     }
+    return insert ? ids.addAtLastProbe(buf, start, len, h, ids.size) : UNKNOWN;
   }
 
-  /** Makes room for {@code more} new ids at load factor <= 1/2. */
-  private void ensureCapacity(int more) {
-    int needed = size + more;
-    if (idSlot.length < needed) {
-      int cap = Math.max(needed, idSlot.length * 2);
-      idSlot = Arrays.copyOf(idSlot, cap);
-      idStart = Arrays.copyOf(idStart, cap);
-      idLength = Arrays.copyOf(idLength, cap);
+  private int stemmedId(char[] buf, int start, int len, int h, boolean insert) {
+    if (len <= 3) {
+      return idOf(buf, start, len, h, insert);
     }
-    if (table.length < 2 * needed) {
-      long[] old = table;
-      int cap = Integer.highestOneBit(2 * needed - 1) << 1;
-      long[] grown = new long[cap];
-      for (int id = 0; id < size; id++) {
-        long e = old[idSlot[id]];
-        int idx = spread((int) (e >>> 32)) & (cap - 1);
-        while (grown[idx] != 0L) {
-          idx = (idx + 1) & (cap - 1);
-        }
-        grown[idx] = e;
-        idSlot[id] = idx;
-      }
-      table = grown;
-    }
+    char[] stem = stemOf(buf, start, len, h);
+    return stem.length == 0 ? DROPPED : idOf(stem, 0, stem.length, lastStemHash, insert);
   }
 
   private static int spread(int h) {
     return (h * 0x9E3779B9) ^ (h >>> 16);
-  }
-
-  /**
-   * The id of the token {@code buf[off, off + len)} whose hash is {@code h}; a new id if it is
-   * new and {@code insert}, else {@link #UNKNOWN}.
-   */
-  private int intern(char[] buf, int off, int len, int h, boolean insert) {
-    long[] tab = table;
-    int mask = tab.length - 1;
-    int idx = spread(h) & mask;
-    long e;
-    while ((e = tab[idx]) != 0L) {
-      if ((int) (e >>> 32) == h) {
-        int id = (int) e - 1;
-        if (idLength[id] == len && sameChars(pool, idStart[id], buf, off, len)) {
-          return id;
-        }
-      }
-      idx = (idx + 1) & mask;
-    }
-    if (!insert) {
-      return UNKNOWN;
-    }
-    int id = size++;
-    if (poolLength + len > pool.length) {
-      pool = Arrays.copyOf(pool, Math.max(poolLength + len, pool.length * 2));
-    }
-    char[] dst = pool;
-    int at = poolLength;
-    for (int i = 0; i < len; i++) { // tokens are short: a loop beats the arraycopy stub
-      dst[at + i] = buf[off + i];
-    }
-    idStart[id] = poolLength;
-    idLength[id] = len;
-    idSlot[id] = idx;
-    poolLength += len;
-    tab[idx] = ((long) h << 32) | (id + 1);
-    return id;
   }
 
   private static boolean sameChars(char[] a, int aOff, char[] b, int bOff, int len) {
@@ -204,6 +138,111 @@ final class TokenIds {
     }
     return true;
   }
+
+  /**
+   * Char-sequence keys with int values, open addressing at load factor <= 1/2. A slot holds
+   * {@code (hash << 32) | (entry + 1)}, 0 when empty; {@link #clear()} empties exactly the slots
+   * in use, so it costs O(entries), not O(table).
+   */
+  private static final class Table {
+    long[] slots = new long[256];
+    int[] slotOf = new int[128];
+    int[] start = new int[128]; // key chars are pool[start, start + length)
+    int[] length = new int[128];
+    int[] value = new int[128];
+    char[] pool = new char[1024];
+    int poolLength;
+    int size;
+    private int lastProbe;
+
+    void clear() {
+      if (slots.length > RETAINED_LIMIT || pool.length > RETAINED_LIMIT) {
+        slots = new long[256];
+        slotOf = new int[128];
+        start = new int[128];
+        length = new int[128];
+        value = new int[128];
+        pool = new char[1024];
+      } else {
+        for (int e = 0; e < size; e++) {
+          slots[slotOf[e]] = 0L;
+        }
+      }
+      size = 0;
+      poolLength = 0;
+    }
+
+    /** Makes room for {@code more} new entries. */
+    void ensureCapacity(int more) {
+      int needed = size + more;
+      if (slotOf.length < needed) {
+        int cap = Math.max(needed, slotOf.length * 2);
+        slotOf = Arrays.copyOf(slotOf, cap);
+        start = Arrays.copyOf(start, cap);
+        length = Arrays.copyOf(length, cap);
+        value = Arrays.copyOf(value, cap);
+      }
+      if (slots.length < 2 * needed) {
+        long[] old = slots;
+        int cap = Integer.highestOneBit(2 * needed - 1) << 1;
+        long[] grown = new long[cap];
+        for (int e = 0; e < size; e++) {
+          long s = old[slotOf[e]];
+          int idx = spread((int) (s >>> 32)) & (cap - 1);
+          while (grown[idx] != 0L) {
+            idx = (idx + 1) & (cap - 1);
+          }
+          grown[idx] = s;
+          slotOf[e] = idx;
+        }
+        slots = grown;
+      }
+    }
+
+    /** The entry of key {@code buf[off, off + len)} (hash {@code h}), or -1 if absent. */
+    int find(char[] buf, int off, int len, int h) {
+      long[] tab = slots;
+      int mask = tab.length - 1;
+      int idx = spread(h) & mask;
+      long s;
+      while ((s = tab[idx]) != 0L) {
+        if ((int) (s >>> 32) == h) {
+          int e = (int) s - 1;
+          if (length[e] == len && sameChars(pool, start[e], buf, off, len)) {
+            return e;
+          }
+        }
+        idx = (idx + 1) & mask;
+      }
+      lastProbe = idx;
+      return -1;
+    }
+
+    /**
+     * Adds a key that the last {@link #find} on this table reported absent, with no other change
+     * to this table in between; returns {@code v}.
+     */
+    int addAtLastProbe(char[] buf, int off, int len, int h, int v) {
+      int e = size++;
+      if (poolLength + len > pool.length) {
+        pool = Arrays.copyOf(pool, Math.max(poolLength + len, pool.length * 2));
+      }
+      char[] dst = pool;
+      int at = poolLength;
+      for (int i = 0; i < len; i++) { // keys are short: a loop beats the arraycopy stub
+        dst[at + i] = buf[off + i];
+      }
+      start[e] = at;
+      length[e] = len;
+      value[e] = v;
+      slotOf[e] = lastProbe;
+      poolLength += len;
+      slots[lastProbe] = ((long) h << 32) | (e + 1);
+      return v;
+    }
+  }
+
+  private int lastStemHash;
 
   /**
    * The Porter stem of {@code buf[start, start + len)} (hash {@code h}); sets {@link
@@ -218,9 +257,9 @@ final class TokenIds {
     }
     int mask = STEM_SLOTS - 1;
     int slot = spread(h) & mask;
-    char[] raw;
-    while ((raw = stemRaw[slot]) != null) {
-      if (raw.length == len && sameChars(raw, 0, buf, start, len)) {
+    char[] cached;
+    while ((cached = stemRaw[slot]) != null) {
+      if (cached.length == len && sameChars(cached, 0, buf, start, len)) {
         lastStemHash = stemHash[slot];
         return stemValue[slot];
       }

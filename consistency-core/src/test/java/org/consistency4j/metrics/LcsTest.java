@@ -76,6 +76,35 @@ class LcsTest {
     assertEquals(500, bitParallel(a, new int[500]));
   }
 
+  @Property(tries = 300)
+  void bit_packed_backtracking_marks_the_same_indices_as_the_int_table(
+      @ForAll("sequences") int[] ref, @ForAll("sequences") int[] can) {
+    boolean[] expected = new boolean[ref.length];
+    Lcs.markBacktrackedLcs(ref, can, expected, new int[(ref.length + 1) * (can.length + 1)]);
+    boolean[] actual = new boolean[ref.length];
+    LcsBacktracker backtracker = new LcsBacktracker(13);
+    backtracker.setReference(new int[] {1, 2, 3}); // a previous reference must not leak
+    backtracker.setReference(ref);
+    backtracker.mark(can, actual);
+    assertEquals(Arrays.toString(expected), Arrays.toString(actual));
+  }
+
+  @Test
+  void bit_packed_backtracking_matches_the_int_table_across_many_words() {
+    Random random = new Random(7L);
+    for (int trial = 0; trial < 40; trial++) {
+      int[] ref = random.ints(1 + random.nextInt(400), 0, 6).toArray();
+      int[] can = random.ints(random.nextInt(400), 0, 8).toArray();
+      boolean[] expected = new boolean[ref.length];
+      Lcs.markBacktrackedLcs(ref, can, expected, new int[(ref.length + 1) * (can.length + 1)]);
+      boolean[] actual = new boolean[ref.length];
+      LcsBacktracker backtracker = new LcsBacktracker(8);
+      backtracker.setReference(ref);
+      backtracker.mark(can, actual);
+      assertEquals(Arrays.toString(expected), Arrays.toString(actual), "trial " + trial);
+    }
+  }
+
   @Test
   void backtracking_breaks_ties_upwards_as_rouge_score_does() {
     // ref = [a, b], can = [b, a]: both "a" and "b" are an LCS. Ties move up (drop the reference's
@@ -85,5 +114,10 @@ class LcsTest {
     boolean[] hit = new boolean[2];
     Lcs.markBacktrackedLcs(ref, can, hit, new int[9]);
     assertEquals(List.of(true, false), List.of(hit[0], hit[1]));
+    boolean[] bits = new boolean[2];
+    LcsBacktracker backtracker = new LcsBacktracker(2);
+    backtracker.setReference(ref);
+    backtracker.mark(can, bits);
+    assertEquals(List.of(true, false), List.of(bits[0], bits[1]));
   }
 }
