@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
       "Measure and improve how consistently language models answer paraphrased instructions",
       "(consistency alignment, arXiv 2403.14221)."
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      RougeCommand.class,
+      ConsistencyCommand.class,
+    })
 public final class ConsistencyCli implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;

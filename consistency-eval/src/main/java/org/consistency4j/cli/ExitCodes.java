@@ -14,7 +14,9 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int forException(Throwable t) {
-    return t instanceof InvalidInputException || t instanceof IllegalArgumentException
+    return t instanceof InvalidInputException
+            || t instanceof IllegalArgumentException
+            || t instanceof CommandLine.ParameterException
         ? BAD_INPUT
         : FAILURE;
   }

@@ -1,0 +1,840 @@
+package org.consistency4j.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Output dtype and best-effort shape inference for the operators the builder knows. Dtype inference is
+ * exact for every listed operator; shape inference covers common operators and returns empty shapes
+ * when it cannot decide (symbolic reshape targets, data-dependent sizes, ...). Definite mismatches (for
+ * example inner dims of a MatMul) throw {@link IllegalArgumentException}.
+ */
+final class OpInference {
+  private OpInference() {}
+
+  private static final Set<String> SAME_AS_FIRST =
+      Set.of(
+          "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax",
+          "LogSoftmax", "Sigmoid", "Tanh", "Relu", "Max", "Min", "Sum", "Mean", "Softplus", "Gather",
+          "GatherElements", "GatherND", "ScatterElements", "ScatterND", "Transpose", "Reshape", "Concat",
+          "Slice", "Split", "Squeeze", "Unsqueeze", "Expand", "Identity", "Sin", "Cos", "Clip", "Abs",
+          "Sign", "Trilu", "CumSum", "MatMul", "Gemm", "ReduceSum", "ReduceMean", "ReduceMax",
+          "ReduceMin", "ReduceProd", "ReduceSumSquare", "ReduceLogSumExp", "ReduceL1", "ReduceL2",
+          "Erf", "Floor", "Ceil", "Round", "Tile", "Pad", "Einsum", "Gelu", "LeakyRelu", "Elu", "Mod",
+          "Flatten", "Range", "RMSNormalization", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin",
+          "Acos", "Sinh", "Cosh", "Selu", "Celu", "Mish", "HardSwish", "PRelu", "Resize", "Det",
+          "FusedMatMul");
+  private static final Set<String> BOOLEAN =
+      Set.of(
+          "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
+          "IsNaN", "IsInf");
+  private static final Set<String> INT64 = Set.of("Shape", "Size", "ArgMax", "ArgMin", "NonZero");
+  private static final Set<String> UNARY_SHAPE =
+      Set.of(
+          "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax", "LogSoftmax", "Sigmoid", "Tanh",
+          "Relu", "Softplus", "Identity", "Sin", "Cos", "Clip", "Abs", "Sign", "Trilu", "CumSum",
+          "Erf", "Floor", "Ceil", "Round", "Not", "IsNaN", "IsInf", "Cast", "CastLike", "Gelu",
+          "LeakyRelu", "Elu", "Dropout", "LayerNormalization", "RMSNormalization", "ScatterElements",
+          "ScatterND", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin", "Acos", "Sinh", "Cosh",
+          "Selu", "Celu", "Mish", "HardSwish");
+  private static final Set<String> BROADCAST =
+      Set.of(
+          "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
+          "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "PRelu");
+
+  /** True when the dtype rule of {@code opType} (default domain) is known. */
+  static boolean knows(String domain, String opType) {
+    if (!domain.isEmpty() && !(domain.equals("com.microsoft") && opType.equals("FusedMatMul"))) {
+      return false;
+    }
+    return SAME_AS_FIRST.contains(opType)
+        || BOOLEAN.contains(opType)
+        || INT64.contains(opType)
+        || Set.of(
+                "Where", "Cast", "CastLike", "ConstantOfShape", "Constant", "OneHot", "TopK", "If",
+                "Loop", "Dropout", "LayerNormalization")
+            .contains(opType);
+  }
+
+  /**
+   * Output dtypes of a node. {@code inputs} may contain {@code null} for omitted optional inputs.
+   *
+   * @throws IllegalArgumentException if the operator is unknown or a required input is missing
+   */
+  static List<DType> dtypes(
+      String domain, String opType, List<Value> inputs, Map<String, Attribute> attrs, int nOutputs) {
+    if (!knows(domain, opType)) {
+      throw new IllegalArgumentException(
+          "cannot infer output dtypes of "
+              + (domain.isEmpty() ? "" : domain + ".")
+              + opType
+              + "; pass the output dtypes explicitly");
+    }
+    if (SAME_AS_FIRST.contains(opType)) {
+      return repeat(input(opType, inputs, 0).dtype(), nOutputs);
+    }
+    if (BOOLEAN.contains(opType)) {
+      return repeat(DType.BOOL, nOutputs);
+    }
+    if (INT64.contains(opType)) {
+      return repeat(DType.INT64, nOutputs);
+    }
+    switch (opType) {
+      case "Where":
+        return repeat(input(opType, inputs, 1).dtype(), nOutputs);
+      case "CastLike":
+        return repeat(input(opType, inputs, 1).dtype(), nOutputs);
+      case "OneHot":
+        return repeat(input(opType, inputs, 2).dtype(), nOutputs);
+      case "Cast":
+        return repeat(DType.fromOnnx((int) required(opType, attrs, "to").asLong()), nOutputs);
+      case "Constant":
+        return repeat(required(opType, attrs, "value").asTensor().dtype(), nOutputs);
+      case "ConstantOfShape":
+        {
+          Attribute v = attrs.get("value");
+          return repeat(v == null ? DType.FLOAT : v.asTensor().dtype(), nOutputs);
+        }
+      case "TopK":
+        return List.of(input(opType, inputs, 0).dtype(), DType.INT64).subList(0, nOutputs);
+      case "Dropout":
+        return List.of(input(opType, inputs, 0).dtype(), DType.BOOL).subList(0, nOutputs);
+      case "LayerNormalization":
+        {
+          DType stash = DType.FLOAT;
+          Attribute st = attrs.get("stash_type");
+          if (st != null) {
+            stash = DType.fromOnnx((int) st.asLong());
+          }
+          return List.of(input(opType, inputs, 0).dtype(), stash, stash).subList(0, nOutputs);
+        }
+      case "If":
+        return required(opType, attrs, "then_branch").asGraph().outputs().stream()
+            .map(Value::dtype)
+            .toList();
+      case "Loop":
+        {
+          List<Value> outs = required(opType, attrs, "body").asGraph().outputs();
+          return outs.subList(1, outs.size()).stream().map(Value::dtype).toList();
+        }
+      default:
+        throw new IllegalStateException("unhandled op " + opType);
+    }
+  }
+
+  /**
+   * What the shape inference may ask the graph: constant data of a value, and the elements of a 1-D INT64
+   * "shape value" (each a {@link Dim} taken from a Shape node or a {@link Long} constant entry).
+   */
+  interface Context {
+    Optional<Tensor> constant(Value v);
+
+    Optional<List<Object>> shapeValue(Value v);
+  }
+
+  /** Best-effort output shapes (same length as the outputs). */
+  static List<Optional<Shape>> shapes(
+      String domain,
+      String opType,
+      List<Value> inputs,
+      Map<String, Attribute> attrs,
+      int nOutputs,
+      Context ctx) {
+    Function<Value, Optional<Tensor>> constants = ctx::constant;
+    List<Optional<Shape>> out = new ArrayList<>(Collections.nCopies(nOutputs, Optional.empty()));
+    if (!domain.isEmpty()) {
+      return out;
+    }
+    Optional<Shape> s = shape0(opType, inputs, attrs, nOutputs, constants, ctx, out);
+    if (s != null) {
+      out.set(0, s);
+    }
+    return out;
+  }
+
+  /** Returns the first output's shape, or null when {@code out} was filled directly. */
+  private static Optional<Shape> shape0(
+      String opType,
+      List<Value> in,
+      Map<String, Attribute> attrs,
+      int nOutputs,
+      Function<Value, Optional<Tensor>> constants,
+      Context ctx,
+      List<Optional<Shape>> out) {
+    if (UNARY_SHAPE.contains(opType)) {
+      return shapeOf(in, 0);
+    }
+    if (BROADCAST.contains(opType)) {
+      Optional<Shape> acc = shapeOf(in, 0);
+      for (int i = 1; i < in.size(); i++) {
+        acc = broadcast(opType, acc, shapeOf(in, i));
+      }
+      return acc;
+    }
+    switch (opType) {
+      case "MatMul":
+      case "FusedMatMul":
+        return matMul(shapeOf(in, 0), shapeOf(in, 1));
+      case "Gemm":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          Optional<Shape> b = shapeOf(in, 1);
+          if (a.isEmpty() || b.isEmpty() || a.get().rank() != 2 || b.get().rank() != 2) {
+            return Optional.empty();
+          }
+          boolean ta = intAttr(attrs, "transA", 0) != 0;
+          boolean tb = intAttr(attrs, "transB", 0) != 0;
+          Dim m = a.get().dim(ta ? 1 : 0);
+          Dim k1 = a.get().dim(ta ? 0 : 1);
+          Dim k2 = b.get().dim(tb ? 1 : 0);
+          Dim n = b.get().dim(tb ? 0 : 1);
+          if (k1.isKnown() && k2.isKnown() && k1.size() != k2.size()) {
+            throw new IllegalArgumentException(
+                "Gemm: inner dims differ: " + a.get() + " and " + b.get());
+          }
+          return Optional.of(new Shape(List.of(m, n)));
+        }
+      case "Transpose":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = a.get().rank();
+          long[] perm;
+          Attribute p = attrs.get("perm");
+          if (p != null) {
+            perm = p.asLongs();
+          } else {
+            perm = new long[r];
+            for (int i = 0; i < r; i++) {
+              perm[i] = r - 1 - i;
+            }
+          }
+          if (perm.length != r) {
+            throw new IllegalArgumentException(
+                "Transpose: perm " + Arrays.toString(perm) + " does not match rank " + r);
+          }
+          List<Dim> d = new ArrayList<>();
+          for (long q : perm) {
+            d.add(a.get().dim((int) q));
+          }
+          return Optional.of(new Shape(d));
+        }
+      case "ReduceSum":
+      case "ReduceMean":
+      case "ReduceMax":
+      case "ReduceMin":
+      case "ReduceProd":
+      case "ReduceSumSquare":
+      case "ReduceLogSumExp":
+      case "ReduceL1":
+      case "ReduceL2":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.empty();
+          }
+          long[] axes;
+          Attribute ax = attrs.get("axes");
+          if (ax != null) {
+            axes = ax.asLongs();
+          } else if (in.size() > 1 && in.get(1) != null) {
+            Optional<Tensor> c = constants.apply(in.get(1));
+            if (c.isEmpty()) {
+              return Optional.empty();
+            }
+            axes = c.get().toLongArray();
+          } else {
+            axes = new long[0];
+          }
+          boolean keep = intAttr(attrs, "keepdims", 1) != 0;
+          int r = a.get().rank();
+          boolean[] reduced = new boolean[r];
+          if (axes.length == 0) {
+            if (intAttr(attrs, "noop_with_empty_axes", 0) != 0) {
+              return a;
+            }
+            Arrays.fill(reduced, true);
+          }
+          for (long x : axes) {
+            reduced[normAxis(opType, x, r)] = true;
+          }
+          List<Dim> d = new ArrayList<>();
+          for (int i = 0; i < r; i++) {
+            if (!reduced[i]) {
+              d.add(a.get().dim(i));
+            } else if (keep) {
+              d.add(Dim.of(1));
+            }
+          }
+          return Optional.of(new Shape(d));
+        }
+      case "ArgMax":
+      case "ArgMin":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = a.get().rank();
+          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
+          boolean keep = intAttr(attrs, "keepdims", 1) != 0;
+          List<Dim> d = new ArrayList<>(a.get().dims());
+          if (keep) {
+            d.set(axis, Dim.of(1));
+          } else {
+            d.remove(axis);
+          }
+          return Optional.of(new Shape(d));
+        }
+      case "Squeeze":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = a.get().rank();
+          List<Dim> d = new ArrayList<>();
+          if (in.size() < 2 || in.get(1) == null) {
+            for (Dim x : a.get().dims()) {
+              if (!x.isKnown()) {
+                return Optional.empty();
+              }
+              if (x.size() != 1) {
+                d.add(x);
+              }
+            }
+            return Optional.of(new Shape(d));
+          }
+          Optional<Tensor> c = constants.apply(in.get(1));
+          if (c.isEmpty()) {
+            return Optional.empty();
+          }
+          boolean[] drop = new boolean[r];
+          for (long x : c.get().toLongArray()) {
+            int ax = normAxis(opType, x, r);
+            Dim dim = a.get().dim(ax);
+            if (dim.isKnown() && dim.size() != 1) {
+              throw new IllegalArgumentException(
+                  "Squeeze: axis " + x + " of shape " + a.get() + " is not 1");
+            }
+            drop[ax] = true;
+          }
+          for (int i = 0; i < r; i++) {
+            if (!drop[i]) {
+              d.add(a.get().dim(i));
+            }
+          }
+          return Optional.of(new Shape(d));
+        }
+      case "Unsqueeze":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty() || in.size() < 2) {
+            return Optional.empty();
+          }
+          Optional<Tensor> c = constants.apply(in.get(1));
+          if (c.isEmpty()) {
+            return Optional.empty();
+          }
+          long[] axes = c.get().toLongArray();
+          int r = a.get().rank() + axes.length;
+          boolean[] ins = new boolean[r];
+          for (long x : axes) {
+            int ax = normAxis(opType, x, r);
+            if (ins[ax]) {
+              throw new IllegalArgumentException("Unsqueeze: duplicate axis " + x);
+            }
+            ins[ax] = true;
+          }
+          List<Dim> d = new ArrayList<>();
+          int j = 0;
+          for (int i = 0; i < r; i++) {
+            d.add(ins[i] ? Dim.of(1) : a.get().dim(j++));
+          }
+          return Optional.of(new Shape(d));
+        }
+      case "Reshape":
+        {
+          if (in.size() < 2) {
+            return Optional.empty();
+          }
+          Optional<List<Object>> sv = ctx.shapeValue(in.get(1));
+          if (sv.isEmpty()) {
+            return Optional.empty();
+          }
+          return reshape(shapeOf(in, 0), sv.get(), intAttr(attrs, "allowzero", 0) != 0);
+        }
+      case "Concat":
+        {
+          List<Shape> shapes = new ArrayList<>();
+          for (int i = 0; i < in.size(); i++) {
+            Optional<Shape> s = shapeOf(in, i);
+            if (s.isEmpty()) {
+              return Optional.empty();
+            }
+            shapes.add(s.get());
+          }
+          int r = shapes.get(0).rank();
+          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
+          List<Dim> d = new ArrayList<>(shapes.get(0).dims());
+          long total = 0;
+          for (Shape s : shapes) {
+            if (s.rank() != r) {
+              throw new IllegalArgumentException("Concat: ranks differ: " + shapes);
+            }
+            Dim x = s.dim(axis);
+            total = (total < 0 || !x.isKnown()) ? -1 : total + x.size();
+            for (int i = 0; i < r; i++) {
+              if (i != axis) {
+                d.set(i, mergeEqual(opType, d.get(i), s.dim(i), shapes));
+              }
+            }
+          }
+          d.set(axis, total < 0 ? Dim.unknown() : Dim.of(total));
+          return Optional.of(new Shape(d));
+        }
+      case "Gather":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          Optional<Shape> idx = shapeOf(in, 1);
+          if (a.isEmpty() || idx.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = a.get().rank();
+          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
+          List<Dim> d = new ArrayList<>(a.get().dims().subList(0, axis));
+          d.addAll(idx.get().dims());
+          d.addAll(a.get().dims().subList(axis + 1, r));
+          return Optional.of(new Shape(d));
+        }
+      case "GatherElements":
+        return shapeOf(in, 1);
+      case "Shape":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.of(Shape.of(-1));
+          }
+          int r = a.get().rank();
+          long start = clampAxis(intAttr(attrs, "start", 0), r);
+          long end = clampAxis(intAttr(attrs, "end", r), r);
+          return Optional.of(Shape.of(Math.max(0, end - start)));
+        }
+      case "Size":
+        return Optional.of(Shape.scalar());
+      case "Constant":
+        return Optional.of(attrs.get("value").asTensor().toShape());
+      case "ConstantOfShape":
+        return ctx.shapeValue(in.get(0)).map(OpInference::literalShape);
+      case "Expand":
+        {
+          if (in.size() < 2) {
+            return Optional.empty();
+          }
+          Optional<List<Object>> sv = ctx.shapeValue(in.get(1));
+          if (sv.isEmpty()) {
+            return Optional.empty();
+          }
+          return broadcast(opType, shapeOf(in, 0), Optional.of(literalShape(sv.get())));
+        }
+      case "OneHot":
+        {
+          Optional<Shape> idx = shapeOf(in, 0);
+          if (idx.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = idx.get().rank() + 1;
+          int axis = normAxis(opType, intAttr(attrs, "axis", -1), r);
+          Optional<Tensor> depth = constants.apply(in.get(1));
+          List<Dim> d = new ArrayList<>(idx.get().dims());
+          d.add(axis, depth.map(t -> Dim.of((long) t.toDoubleArray()[0])).orElse(Dim.unknown()));
+          return Optional.of(new Shape(d));
+        }
+      case "Einsum":
+        return einsum(attrs.get("equation").asString(), in);
+      case "Loop":
+        {
+          List<Value> bodyOut = attrs.get("body").asGraph().outputs();
+          int carried = in.size() - 2;
+          for (int i = 0; i < out.size(); i++) {
+            Optional<Shape> bs = bodyOut.get(i + 1).shape();
+            if (i < carried) {
+              out.set(i, bs);
+            } else if (bs.isPresent()) {
+              List<Dim> d = new ArrayList<>();
+              d.add(Dim.unknown());
+              d.addAll(bs.get().dims());
+              out.set(i, Optional.of(new Shape(d)));
+            }
+          }
+          return null;
+        }
+      case "Range":
+        return Optional.of(Shape.of(-1));
+      case "TopK":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          Optional<Tensor> k = in.size() > 1 ? constants.apply(in.get(1)) : Optional.empty();
+          if (a.isEmpty() || k.isEmpty()) {
+            return Optional.empty();
+          }
+          int axis = normAxis(opType, intAttr(attrs, "axis", -1), a.get().rank());
+          List<Dim> d = new ArrayList<>(a.get().dims());
+          d.set(axis, Dim.of(k.get().toLongArray()[0]));
+          Optional<Shape> s = Optional.of(new Shape(d));
+          for (int i = 0; i < out.size(); i++) {
+            out.set(i, s);
+          }
+          return null;
+        }
+      case "Split":
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty()) {
+            return Optional.empty();
+          }
+          int r = a.get().rank();
+          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
+          long[] sizes = null;
+          if (in.size() > 1 && in.get(1) != null) {
+            Optional<Tensor> c = constants.apply(in.get(1));
+            if (c.isPresent()) {
+              sizes = c.get().toLongArray();
+            }
+          } else if (attrs.containsKey("split")) {
+            sizes = attrs.get("split").asLongs();
+          } else if (a.get().dim(axis).isKnown()) {
+            long total = a.get().dim(axis).size();
+            long chunk = (total + nOutputs - 1) / nOutputs;
+            sizes = new long[nOutputs];
+            for (int i = 0; i < nOutputs; i++) {
+              sizes[i] = Math.max(0, Math.min(chunk, total - i * chunk));
+            }
+          }
+          for (int i = 0; i < nOutputs; i++) {
+            List<Dim> d = new ArrayList<>(a.get().dims());
+            d.set(axis, sizes == null ? Dim.unknown() : Dim.of(sizes[i]));
+            out.set(i, Optional.of(new Shape(d)));
+          }
+          return null;
+        }
+      case "Slice":
+        return slice(in, constants);
+      case "If":
+        {
+          List<Value> t = attrs.get("then_branch").asGraph().outputs();
+          List<Value> e = attrs.get("else_branch").asGraph().outputs();
+          for (int i = 0; i < out.size() && i < t.size() && i < e.size(); i++) {
+            if (t.get(i).shape().equals(e.get(i).shape())) {
+              out.set(i, t.get(i).shape());
+            }
+          }
+          return null;
+        }
+      default:
+        return Optional.empty();
+    }
+  }
+
+  private static Optional<Shape> slice(List<Value> in, Function<Value, Optional<Tensor>> constants) {
+    Optional<Shape> a = shapeOf(in, 0);
+    if (a.isEmpty()) {
+      return Optional.empty();
+    }
+    int r = a.get().rank();
+    Optional<Tensor> starts = constants.apply(in.get(1));
+    Optional<Tensor> ends = constants.apply(in.get(2));
+    Optional<Tensor> axesT =
+        in.size() > 3 && in.get(3) != null ? constants.apply(in.get(3)) : Optional.empty();
+    Optional<Tensor> stepsT =
+        in.size() > 4 && in.get(4) != null ? constants.apply(in.get(4)) : Optional.empty();
+    boolean hasAxes = in.size() > 3 && in.get(3) != null;
+    boolean hasSteps = in.size() > 4 && in.get(4) != null;
+    if ((hasAxes && axesT.isEmpty()) || (hasSteps && stepsT.isEmpty())) {
+      return Optional.of(new Shape(Collections.nCopies(r, Dim.unknown())));
+    }
+    long[] axes;
+    int n;
+    if (starts.isPresent()) {
+      n = (int) starts.get().numElements();
+    } else if (axesT.isPresent()) {
+      n = (int) axesT.get().numElements();
+    } else {
+      return Optional.of(new Shape(Collections.nCopies(r, Dim.unknown())));
+    }
+    if (axesT.isPresent()) {
+      axes = axesT.get().toLongArray();
+    } else {
+      axes = new long[n];
+      for (int i = 0; i < n; i++) {
+        axes[i] = i;
+      }
+    }
+    long[] steps = stepsT.map(Tensor::toLongArray).orElse(null);
+    List<Dim> d = new ArrayList<>(a.get().dims());
+    for (int i = 0; i < axes.length; i++) {
+      int ax = normAxis("Slice", axes[i], r);
+      Dim dim = a.get().dim(ax);
+      if (starts.isEmpty() || ends.isEmpty() || !dim.isKnown()) {
+        d.set(ax, Dim.unknown());
+        continue;
+      }
+      long size = dim.size();
+      long step = steps == null ? 1 : steps[i];
+      long st = starts.get().toLongArray()[i];
+      long en = ends.get().toLongArray()[i];
+      long len;
+      if (step > 0) {
+        st = st < 0 ? Math.max(0, st + size) : Math.min(st, size);
+        en = en < 0 ? Math.max(0, en + size) : Math.min(en, size);
+        len = en <= st ? 0 : (en - st + step - 1) / step;
+      } else if (step < 0) {
+        st = st < 0 ? Math.max(-1, st + size) : Math.min(st, size - 1);
+        en = en < 0 ? Math.max(-1, en + size) : Math.min(en, size - 1);
+        len = st <= en ? 0 : (st - en + (-step) - 1) / (-step);
+      } else {
+        throw new IllegalArgumentException("Slice: step must not be 0");
+      }
+      d.set(ax, Dim.of(len));
+    }
+    return Optional.of(new Shape(d));
+  }
+
+  private static Shape literalShape(List<Object> sv) {
+    List<Dim> d = new ArrayList<>();
+    for (Object o : sv) {
+      if (o instanceof Dim dim) {
+        d.add(dim);
+      } else {
+        long v = (Long) o;
+        d.add(v >= 0 ? Dim.of(v) : Dim.unknown());
+      }
+    }
+    return new Shape(d);
+  }
+
+  private static Optional<Shape> einsum(String equation, List<Value> in) {
+    String eq = equation.replace(" ", "");
+    int arrow = eq.indexOf("->");
+    if (arrow < 0 || eq.contains(".")) {
+      return Optional.empty();
+    }
+    String[] terms = eq.substring(0, arrow).split(",", -1);
+    if (terms.length != in.size()) {
+      throw new IllegalArgumentException(
+          "Einsum: equation '" + equation + "' has " + terms.length + " terms for " + in.size() + " inputs");
+    }
+    Map<Character, Dim> dims = new java.util.HashMap<>();
+    for (int i = 0; i < terms.length; i++) {
+      Optional<Shape> s = shapeOf(in, i);
+      if (s.isEmpty()) {
+        continue;
+      }
+      if (s.get().rank() != terms[i].length()) {
+        throw new IllegalArgumentException(
+            "Einsum: term '" + terms[i] + "' does not match shape " + s.get());
+      }
+      for (int j = 0; j < terms[i].length(); j++) {
+        char c = terms[i].charAt(j);
+        Dim d = s.get().dim(j);
+        Dim old = dims.get(c);
+        if (old == null || (!old.isKnown() && d.isKnown())) {
+          dims.put(c, d);
+        }
+      }
+    }
+    List<Dim> out = new ArrayList<>();
+    for (char c : eq.substring(arrow + 2).toCharArray()) {
+      out.add(dims.getOrDefault(c, Dim.unknown()));
+    }
+    return Optional.of(new Shape(out));
+  }
+
+  private static Optional<Shape> reshape(Optional<Shape> input, List<Object> target, boolean allowZero) {
+    List<Dim> d = new ArrayList<>();
+    int minusOne = -1;
+    for (int i = 0; i < target.size(); i++) {
+      if (target.get(i) instanceof Dim literal) {
+        d.add(literal);
+        continue;
+      }
+      long t = (Long) target.get(i);
+      if (t == 0 && !allowZero) {
+        if (input.isEmpty() || i >= input.get().rank()) {
+          d.add(Dim.unknown());
+        } else {
+          d.add(input.get().dim(i));
+        }
+      } else if (t == -1) {
+        if (minusOne >= 0) {
+          throw new IllegalArgumentException("Reshape: more than one -1 in " + target);
+        }
+        minusOne = i;
+        d.add(Dim.unknown());
+      } else if (t < -1) {
+        throw new IllegalArgumentException("Reshape: bad target dim " + t);
+      } else {
+        d.add(Dim.of(t));
+      }
+    }
+    if (minusOne >= 0 && input.isPresent() && input.get().numElements().isPresent()) {
+      long total = input.get().numElements().getAsLong();
+      long known = 1;
+      for (int i = 0; i < d.size(); i++) {
+        if (i != minusOne) {
+          if (!d.get(i).isKnown()) {
+            return Optional.of(new Shape(d));
+          }
+          known *= d.get(i).size();
+        }
+      }
+      if (known != 0 && total % known == 0) {
+        d.set(minusOne, Dim.of(total / known));
+      } else {
+        throw new IllegalArgumentException(
+            "Reshape: cannot reshape " + input.get() + " to " + target);
+      }
+    } else if (minusOne < 0 && input.isPresent()) {
+      Shape out = new Shape(d);
+      if (input.get().numElements().isPresent()
+          && out.numElements().isPresent()
+          && input.get().numElements().getAsLong() != out.numElements().getAsLong()) {
+        throw new IllegalArgumentException(
+            "Reshape: cannot reshape " + input.get() + " to " + target);
+      }
+    }
+    return Optional.of(new Shape(d));
+  }
+
+  private static Optional<Shape> matMul(Optional<Shape> a0, Optional<Shape> b0) {
+    if (a0.isEmpty() || b0.isEmpty()) {
+      return Optional.empty();
+    }
+    Shape a = a0.get();
+    Shape b = b0.get();
+    if (a.rank() == 0 || b.rank() == 0) {
+      throw new IllegalArgumentException("MatMul: inputs must have rank >= 1, found " + a + " and " + b);
+    }
+    boolean aVec = a.rank() == 1;
+    boolean bVec = b.rank() == 1;
+    List<Dim> ad = new ArrayList<>(a.dims());
+    List<Dim> bd = new ArrayList<>(b.dims());
+    if (aVec) {
+      ad.add(0, Dim.of(1));
+    }
+    if (bVec) {
+      bd.add(Dim.of(1));
+    }
+    Dim k1 = ad.get(ad.size() - 1);
+    Dim k2 = bd.get(bd.size() - 2);
+    if (k1.isKnown() && k2.isKnown() && k1.size() != k2.size()) {
+      throw new IllegalArgumentException("MatMul: inner dims differ: " + a + " and " + b);
+    }
+    Optional<Shape> batch =
+        broadcast(
+            "MatMul",
+            Optional.of(new Shape(ad.subList(0, ad.size() - 2))),
+            Optional.of(new Shape(bd.subList(0, bd.size() - 2))));
+    List<Dim> d = new ArrayList<>(batch.get().dims());
+    if (!aVec) {
+      d.add(ad.get(ad.size() - 2));
+    }
+    if (!bVec) {
+      d.add(bd.get(bd.size() - 1));
+    }
+    return Optional.of(new Shape(d));
+  }
+
+  /** Numpy broadcasting; unknown when either side is unknown. */
+  static Optional<Shape> broadcast(String opType, Optional<Shape> a0, Optional<Shape> b0) {
+    if (a0.isEmpty() || b0.isEmpty()) {
+      return Optional.empty();
+    }
+    Shape a = a0.get();
+    Shape b = b0.get();
+    int r = Math.max(a.rank(), b.rank());
+    List<Dim> d = new ArrayList<>(r);
+    for (int i = 0; i < r; i++) {
+      int ia = a.rank() - r + i;
+      int ib = b.rank() - r + i;
+      Dim x = ia >= 0 ? a.dim(ia) : Dim.of(1);
+      Dim y = ib >= 0 ? b.dim(ib) : Dim.of(1);
+      if (x.equals(y)) {
+        d.add(x);
+      } else if (x.isKnown() && x.size() == 1) {
+        d.add(y);
+      } else if (y.isKnown() && y.size() == 1) {
+        d.add(x);
+      } else if (x.isKnown() && y.isKnown()) {
+        throw new IllegalArgumentException(
+            opType + ": shapes " + a + " and " + b + " do not broadcast");
+      } else if (x.isKnown()) {
+        d.add(x); // the other side must be 1 or equal at run time
+      } else if (y.isKnown()) {
+        d.add(y);
+      } else {
+        d.add(Dim.unknown());
+      }
+    }
+    return Optional.of(new Shape(d));
+  }
+
+  private static Dim mergeEqual(String opType, Dim a, Dim b, Object context) {
+    if (a.equals(b)) {
+      return a;
+    }
+    if (a.isKnown() && b.isKnown()) {
+      throw new IllegalArgumentException(opType + ": dims " + a + " and " + b + " differ in " + context);
+    }
+    return a.isKnown() ? a : b.isKnown() ? b : Dim.unknown();
+  }
+
+  static int normAxis(String opType, long axis, int rank) {
+    if (axis < -rank || axis >= rank) {
+      throw new IllegalArgumentException(
+          opType + ": axis must be in [" + -rank + ", " + (rank - 1) + "], found " + axis);
+    }
+    return (int) (axis < 0 ? axis + rank : axis);
+  }
+
+  private static long clampAxis(long axis, int rank) {
+    long a = axis < 0 ? axis + rank : axis;
+    return Math.max(0, Math.min(rank, a));
+  }
+
+  private static long intAttr(Map<String, Attribute> attrs, String name, long def) {
+    Attribute a = attrs.get(name);
+    return a == null ? def : a.asLong();
+  }
+
+  private static Optional<Shape> shapeOf(List<Value> in, int i) {
+    return i < in.size() && in.get(i) != null ? in.get(i).shape() : Optional.empty();
+  }
+
+  private static Value input(String opType, List<Value> inputs, int i) {
+    if (i >= inputs.size() || inputs.get(i) == null) {
+      throw new IllegalArgumentException(opType + ": input " + i + " is required");
+    }
+    return inputs.get(i);
+  }
+
+  private static Attribute required(String opType, Map<String, Attribute> attrs, String name) {
+    Attribute a = attrs.get(name);
+    if (a == null) {
+      throw new IllegalArgumentException(opType + ": attribute '" + name + "' is required");
+    }
+    return a;
+  }
+
+  private static List<DType> repeat(DType t, int n) {
+    return Collections.nCopies(n, t);
+  }
+}

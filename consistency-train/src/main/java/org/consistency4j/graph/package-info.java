@@ -1,0 +1,9 @@
+/**
+ * A small typed intermediate representation for ONNX graphs: {@link org.consistency4j.graph.Value values}
+ * with dtype and (possibly symbolic) shape, {@link org.consistency4j.graph.Node nodes}, initializers and
+ * subgraphs, built with {@link org.consistency4j.graph.GraphBuilder} and serialized to an ONNX
+ * {@code ModelProto} by {@link org.consistency4j.graph.Graph#toModel(ModelOptions)}. The model runtime and
+ * the reverse-mode autodiff both build and walk graphs through this package; large weights can be kept out
+ * of the protobuf (see {@link org.consistency4j.graph.ExportedModel}) so models never hit the 2 GB limit.
+ */
+package org.consistency4j.graph;

@@ -1,0 +1,164 @@
+package org.consistency4j.model;
+
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.consistency4j.ConsistencyException;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.internal.Check;
+
+/**
+ * Owns the ONNX Runtime objects of one model: its sessions (for example a prefill and a decode
+ * graph), their session options, and the weight tensors handed to them as external initializers
+ * (shared by every session without copies, so they must outlive the sessions).
+ *
+ * <p>{@link #close()} is idempotent and releases in reverse order of acquisition (sessions, then
+ * their options, then the tensors); it keeps the first failure and adds later ones as suppressed.
+ * Using the holder after close throws {@link IllegalStateException}. The shared {@link
+ * OrtEnvironment} is never closed. Creating sessions is not thread-safe; running an {@link
+ * OrtSession} obtained from here is (ONNX Runtime sessions support concurrent {@code run}).
+ */
+public final class ModelSessions implements AutoCloseable {
+  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final RuntimeOptions options;
+  private final List<AutoCloseable> owned = new ArrayList<>();
+  private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+  private boolean closed;
+
+  /**
+   * An empty holder.
+   *
+   * @param options device and threads for every session
+   * @throws ModelLoadException if the options ask for CUDA and it is not available
+   */
+  public ModelSessions(RuntimeOptions options) {
+    this.options = Check.notNull(options, "options");
+    options.requireProviderAvailable();
+  }
+
+  /** The shared ONNX Runtime environment (not owned: never closed by this holder). */
+  public OrtEnvironment environment() {
+    return env;
+  }
+
+  /** The runtime options of every session. */
+  public RuntimeOptions options() {
+    return options;
+  }
+
+  /**
+   * Takes ownership of a resource (typically a weight {@link ai.onnxruntime.OnnxTensor} passed as
+   * an external initializer): {@link #close()} closes it after everything acquired later, so weights
+   * acquired before a session outlive it. If this holder is already closed the resource is closed at
+   * once and {@link IllegalStateException} is thrown.
+   *
+   * @return {@code resource}
+   */
+  public synchronized <T extends AutoCloseable> T own(T resource) {
+    Check.notNull(resource, "resource");
+    if (closed) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        // The holder is closed: the resource is released best-effort and the state error wins.
+      }
+      throw new IllegalStateException("model sessions are closed");
+    }
+    owned.add(resource);
+    return resource;
+  }
+
+  /**
+   * Creates a session from a serialized ONNX model.
+   *
+   * @param name a unique name for {@link #session(String)}
+   * @param model the serialized {@code ModelProto}
+   * @param externalInitializers weights supplied outside the model bytes (by initializer name);
+   *     their tensors must stay open while this holder is open (pass tensors from {@link #own})
+   * @return the session, owned by this holder
+   * @throws ModelLoadException if ONNX Runtime rejects the model
+   */
+  public synchronized OrtSession create(
+      String name, byte[] model, Map<String, ? extends OnnxTensorLike> externalInitializers) {
+    Check.notNull(name, "name");
+    Check.notNull(model, "model");
+    Check.notNull(externalInitializers, "externalInitializers");
+    ensureOpen();
+    Check.argument(!sessions.containsKey(name), "session " + name + " already exists");
+    OrtSession.SessionOptions so = options.newSessionOptions();
+    owned.add(so);
+    try {
+      if (!externalInitializers.isEmpty()) {
+        so.addExternalInitializers(new LinkedHashMap<>(externalInitializers));
+      }
+      OrtSession session = env.createSession(model, so);
+      owned.add(session);
+      sessions.put(name, session);
+      return session;
+    } catch (OrtException e) {
+      throw new ModelLoadException(
+          "ONNX Runtime rejected the " + name + " graph (" + options.device() + "): "
+              + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A session created earlier.
+   *
+   * @throws IllegalArgumentException if there is no session of that name
+   * @throws IllegalStateException if this holder is closed
+   */
+  public synchronized OrtSession session(String name) {
+    ensureOpen();
+    OrtSession s = sessions.get(Check.notNull(name, "name"));
+    Check.argument(s != null, "no session named " + name + ", found " + sessions.keySet());
+    return s;
+  }
+
+  /** Whether {@link #close()} has been called. */
+  public synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Releases sessions, options and owned tensors in reverse order. Idempotent.
+   *
+   * @throws ConsistencyException wrapping the first failure (later ones suppressed), after
+   *     attempting to release everything
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    sessions.clear();
+    RuntimeException first = null;
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      try {
+        owned.get(i).close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = new ConsistencyException("failed to release ONNX Runtime resources", e);
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    owned.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("model sessions are closed");
+    }
+  }
+}

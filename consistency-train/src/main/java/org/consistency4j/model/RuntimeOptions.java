@@ -1,0 +1,128 @@
+package org.consistency4j.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import java.util.EnumSet;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.internal.Check;
+
+/**
+ * How ONNX Runtime sessions run: on the CPU (default) or on an NVIDIA GPU through the CUDA execution
+ * provider, with a number of intra-op threads. Immutable; build with {@link #builder()}.
+ *
+ * <p>CUDA needs the {@code onnxruntime_gpu} artifact, which the {@code cuda} Maven profile selects
+ * ({@code mvn -Pcuda ...}), plus CUDA 12 and cuDNN 9 on the machine. Requesting CUDA when ONNX
+ * Runtime does not offer its provider fails with a {@link ModelLoadException} when sessions are
+ * created, never by silently falling back to the CPU.
+ *
+ * @param device where the model runs
+ * @param deviceId the CUDA device ordinal, {@code >= 0} (ignored on CPU)
+ * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 lets ONNX Runtime choose
+ */
+public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
+
+  /** Where sessions run. */
+  public enum Device {
+    /** ONNX Runtime's default CPU execution provider. */
+    CPU,
+    /** ONNX Runtime's CUDA execution provider (needs the {@code cuda} Maven profile). */
+    CUDA
+  }
+
+  /** Validates. */
+  public RuntimeOptions {
+    Check.notNull(device, "device");
+    Check.nonNegative(deviceId, "deviceId");
+    Check.nonNegative(intraOpThreads, "intraOpThreads");
+  }
+
+  /** CPU with ONNX Runtime's default thread count. */
+  public static RuntimeOptions cpu() {
+    return builder().build();
+  }
+
+  /** A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder initialised with these options. */
+  public Builder toBuilder() {
+    return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads);
+  }
+
+  /**
+   * New ONNX Runtime session options for these settings; the caller closes them.
+   *
+   * @throws ModelLoadException if CUDA is requested but not available
+   */
+  OrtSession.SessionOptions newSessionOptions() {
+    requireProviderAvailable();
+    OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+    try {
+      o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (intraOpThreads > 0) {
+        o.setIntraOpNumThreads(intraOpThreads);
+      }
+      if (device == Device.CUDA) {
+        o.addCUDA(deviceId);
+      }
+      return o;
+    } catch (OrtException e) {
+      o.close();
+      throw new ModelLoadException("cannot configure ONNX Runtime session for " + this, e);
+    }
+  }
+
+  /**
+   * Checks that ONNX Runtime offers the requested execution provider.
+   *
+   * @throws ModelLoadException if CUDA is requested but this ONNX Runtime build or machine has no
+   *     CUDA provider
+   */
+  public void requireProviderAvailable() {
+    if (device == Device.CUDA) {
+      EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+      if (!available.contains(OrtProvider.CUDA)) {
+        throw new ModelLoadException(
+            "device CUDA was requested but ONNX Runtime's CUDA execution provider is not available"
+                + " (available: " + available + "); build with the cuda Maven profile"
+                + " (mvn -Pcuda, artifact onnxruntime_gpu) on a machine with CUDA 12 and cuDNN 9");
+      }
+    }
+  }
+
+  /** Builder of {@link RuntimeOptions}; setters are named after the fields. */
+  public static final class Builder {
+    private Device device = Device.CPU;
+    private int deviceId = 0;
+    private int intraOpThreads = 0;
+
+    private Builder() {}
+
+    /** See {@link RuntimeOptions#device()}. */
+    public Builder device(Device value) {
+      this.device = value;
+      return this;
+    }
+
+    /** See {@link RuntimeOptions#deviceId()}. */
+    public Builder deviceId(int value) {
+      this.deviceId = value;
+      return this;
+    }
+
+    /** See {@link RuntimeOptions#intraOpThreads()}. */
+    public Builder intraOpThreads(int value) {
+      this.intraOpThreads = value;
+      return this;
+    }
+
+    /** Validates and builds. */
+    public RuntimeOptions build() {
+      return new RuntimeOptions(device, deviceId, intraOpThreads);
+    }
+  }
+}

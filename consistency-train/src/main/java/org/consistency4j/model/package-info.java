@@ -1,0 +1,7 @@
+/**
+ * The Llama-family runtime on ONNX Runtime: {@link org.consistency4j.model.ModelConfig} (Hugging Face
+ * {@code config.json}), {@link org.consistency4j.model.RuntimeOptions} (CPU or CUDA, threads) and
+ * {@link org.consistency4j.model.ModelSessions}, which owns the sessions and weight tensors of one
+ * model.
+ */
+package org.consistency4j.model;

@@ -1,0 +1,242 @@
+package org.consistency4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.consistency4j.ModelLoadException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelConfigTest {
+  @TempDir Path dir;
+
+  private static final String BASE =
+      "\"vocab_size\": 100, \"hidden_size\": 32, \"intermediate_size\": 64,"
+          + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"max_position_embeddings\": 128";
+
+  private Path write(String json) throws IOException {
+    Path f = dir.resolve("config.json");
+    Files.writeString(f, json);
+    return f;
+  }
+
+  private ModelLoadException rejects(String json) throws IOException {
+    Path f = write(json);
+    return assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+  }
+
+  @Test
+  void the_fixture_config_is_read_completely() {
+    ModelConfig c =
+        ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-llama/config.json"));
+    assertEquals(
+        new ModelConfig(
+            "llama", 384, 64, 2, 4, 2, 16, 160, 1e-6, 10000.0, false, false, false, 256,
+            Optional.of(1), List.of(2)),
+        c);
+    assertEquals(2, c.groupSize());
+  }
+
+  @Test
+  void defaults_follow_hugging_face() throws IOException {
+    ModelConfig c = ModelConfig.parse(write("{\"model_type\": \"llama\", " + BASE + "}"));
+    assertEquals(4, c.numKeyValueHeads());
+    assertEquals(8, c.headDim());
+    assertEquals(1e-6, c.rmsNormEps());
+    assertEquals(10000.0, c.ropeTheta());
+    assertFalse(c.tieWordEmbeddings());
+    assertFalse(c.qkvBias());
+    assertEquals(Optional.empty(), c.bosTokenId());
+    assertEquals(List.of(), c.eosTokenIds());
+  }
+
+  @Test
+  void qwen2_has_qkv_biases_but_no_output_bias() throws IOException {
+    ModelConfig c =
+        ModelConfig.parse(
+            write("{\"model_type\": \"qwen2\", \"use_sliding_window\": false, " + BASE + "}"));
+    assertTrue(c.qkvBias());
+    assertFalse(c.outputBias());
+  }
+
+  @Test
+  void llama_attention_bias_sets_all_four_projection_biases() throws IOException {
+    ModelConfig c =
+        ModelConfig.parse(
+            write("{\"model_type\": \"llama\", \"attention_bias\": true, " + BASE + "}"));
+    assertTrue(c.qkvBias());
+    assertTrue(c.outputBias());
+  }
+
+  @Test
+  void eos_may_be_a_list_and_head_dim_explicit() throws IOException {
+    ModelConfig c =
+        ModelConfig.parse(
+            write(
+                "{\"model_type\": \"llama\", \"eos_token_id\": [2, 7], \"head_dim\": 16,"
+                    + " \"num_key_value_heads\": 1, " + BASE + "}"));
+    assertEquals(List.of(2, 7), c.eosTokenIds());
+    assertEquals(16, c.headDim());
+    assertEquals(4, c.groupSize());
+  }
+
+  @Test
+  void mistral_sliding_window_shorter_than_the_context_caps_the_context() throws IOException {
+    ModelConfig c =
+        ModelConfig.parse(write("{\"model_type\": \"mistral\", \"sliding_window\": 64, " + BASE + "}"));
+    assertEquals(64, c.maxPositionEmbeddings());
+  }
+
+  @Test
+  void parameter_count_matches_the_fixture_weights() {
+    ModelConfig c =
+        ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-llama/config.json"));
+    // embed + lm_head + 2 * (q 64x64 + k,v 2 x 64x32 + o 64x64 + mlp 3x64x160 + 2 norms) + norm
+    assertEquals(384 * 64 * 2 + 2 * (64 * 64 * 2 + 2 * 64 * 32 + 3 * 64 * 160 + 128) + 64,
+        c.parameterCount());
+  }
+
+  @Test
+  void unknown_model_type_is_rejected() throws IOException {
+    Path f = write("{\"model_type\": \"gpt2\", " + BASE + "}");
+    var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(f + ": model_type must be one of [llama, qwen2, mistral], found \"gpt2\"",
+        e.getMessage());
+  }
+
+  @Test
+  void rope_scaling_is_rejected_naming_the_value() throws IOException {
+    Path f = write(
+        "{\"model_type\": \"llama\", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, "
+            + BASE + "}");
+    var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(
+        f + ": rope_scaling must be null (RoPE scaling is not implemented by this runtime),"
+            + " found {\"type\":\"linear\",\"factor\":2.0}",
+        e.getMessage());
+  }
+
+  @Test
+  void default_rope_type_is_accepted() throws IOException {
+    ModelConfig c = ModelConfig.parse(write(
+        "{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"default\"}, " + BASE + "}"));
+    assertEquals("llama", c.modelType());
+  }
+
+  @Test
+  void qwen2_sliding_window_is_rejected() throws IOException {
+    Path f = write("{\"model_type\": \"qwen2\", \"use_sliding_window\": true, " + BASE + "}");
+    var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(
+        f + ": use_sliding_window must be false (not implemented by this runtime), found true",
+        e.getMessage());
+  }
+
+  @Test
+  void mlp_bias_is_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"mlp_bias\": true, " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": mlp_bias must be false (not implemented by this runtime), found true",
+        e.getMessage());
+  }
+
+  @Test
+  void activation_other_than_silu_is_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\", " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": hidden_act must be \"silu\" (the only one implemented), found \"gelu\"",
+        e.getMessage());
+  }
+
+  @Test
+  void quantization_config_is_rejected() throws IOException {
+    var e = rejects(
+        "{\"model_type\": \"llama\", \"quantization_config\": {\"bits\": 4}, " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": quantization_config is not supported by this runtime, found {\"bits\":4}",
+        e.getMessage());
+  }
+
+  @Test
+  void mistral_attention_bias_is_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"mistral\", \"attention_bias\": true, " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": attention_bias must be false (not implemented by this runtime), found true",
+        e.getMessage());
+  }
+
+  @Test
+  void heads_not_divisible_by_kv_heads_are_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"num_key_value_heads\": 3, " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": num_attention_heads (4) must be a multiple of num_key_value_heads (3)",
+        e.getMessage());
+  }
+
+  @Test
+  void missing_required_field_is_named() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"vocab_size\": 10}");
+    assertEquals(dir.resolve("config.json") + ": hidden_size is required", e.getMessage());
+  }
+
+  @Test
+  void non_integer_size_is_rejected_with_its_value() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", " + BASE.replace("\"vocab_size\": 100",
+        "\"vocab_size\": \"big\"") + "}");
+    assertEquals(
+        dir.resolve("config.json") + ": vocab_size must be a positive integer, found \"big\"",
+        e.getMessage());
+  }
+
+  @Test
+  void eos_outside_the_vocabulary_is_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"eos_token_id\": [2, 100], " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json") + ": eos_token_id must be a token id in [0, 100), found 100",
+        e.getMessage());
+  }
+
+  @Test
+  void odd_head_dim_is_rejected() throws IOException {
+    var e = rejects("{\"model_type\": \"llama\", \"head_dim\": 7, " + BASE + "}");
+    assertEquals(
+        dir.resolve("config.json")
+            + ": head_dim must be even (rotary embeddings rotate pairs), found 7",
+        e.getMessage());
+  }
+
+  @Test
+  void missing_file_is_named() {
+    Path f = dir.resolve("nope/config.json");
+    var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(f + ": file not found", e.getMessage());
+  }
+
+  @Test
+  void invalid_json_is_reported_with_the_file() throws IOException {
+    var e = rejects("{\"model_type\": ");
+    assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ": not valid JSON: "),
+        e.getMessage());
+  }
+
+  @Test
+  void constructor_rejects_kv_heads_that_do_not_divide_heads() {
+    var e = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(
+        "llama", 10, 8, 1, 4, 3, 2, 8, 1e-6, 1e4, false, false, false, 8, Optional.empty(),
+        List.of()));
+    assertEquals("numAttentionHeads (4) must be a multiple of numKeyValueHeads (3)",
+        e.getMessage());
+  }
+}
