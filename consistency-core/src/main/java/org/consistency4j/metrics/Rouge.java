@@ -61,6 +61,33 @@ public final class Rouge {
     return RougeMath.rougeL(w.target.size(), w.prediction.size(), lcs(w, alphabet));
   }
 
+  /**
+   * Token ids of several texts under one shared vocabulary, for callers in this package that score
+   * many pairs of the same texts (each text is tokenized once): equal tokens get equal ids, all
+   * below {@code ids[texts.size()][0]} (the last row holds the vocabulary size).
+   */
+  static int[][] tokenIds(List<String> texts, boolean useStemmer) {
+    Workspace w = Workspace.get();
+    int[][] out = new int[texts.size() + 1][];
+    for (int i = 0; i < texts.size(); i++) {
+      w.target.clear(TokenIds.RETAINED_LIMIT);
+      w.ids.tokenize(Check.notNull(texts.get(i), "texts[" + i + "]"), useStemmer, w.target, null, true);
+      out[i] = w.target.toArray(0, w.target.size());
+    }
+    out[texts.size()] = new int[] {w.ids.size()};
+    return out;
+  }
+
+  /**
+   * LCS length of two id sequences whose ids are below {@code vocabularySize}, by the bit-parallel
+   * algorithm (equal to the dynamic program, see the tests).
+   */
+  static int lcsLength(int[] a, int[] b, int vocabularySize) {
+    Workspace w = Workspace.get();
+    long[] masks = w.masks(Lcs.scratchFor(a.length, b.length, vocabularySize));
+    return Lcs.lengthBitParallel(a, a.length, b, b.length, vocabularySize, masks);
+  }
+
   /** Bit-parallel LCS of the workspace's target (ids below {@code alphabet}) and prediction. */
   static int lcs(Workspace w, int alphabet) {
     int m = w.target.size();

@@ -1,6 +1,7 @@
 package org.consistency4j.metrics;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +10,27 @@ import java.util.Map;
  */
 final class RougeMath {
   private RougeMath() {}
+
+  /**
+   * Maps token strings to dense ids, in order of first appearance. The scoring functions use the
+   * faster {@link TokenIds}; this string-based form serves callers that already hold tokens.
+   */
+  static final class Vocabulary {
+    private final Map<String, Integer> ids = new HashMap<>();
+
+    int[] ids(List<String> tokens) {
+      int[] out = new int[tokens.size()];
+      for (int i = 0; i < out.length; i++) {
+        Integer id = ids.putIfAbsent(tokens.get(i), ids.size());
+        out[i] = id == null ? ids.size() - 1 : id;
+      }
+      return out;
+    }
+
+    int size() {
+      return ids.size();
+    }
+  }
 
   /** ROUGE-L: (0, 0, 0) if either side is empty, else LCS / |P| and LCS / |T|. */
   static RougeScore rougeL(int targetLength, int predictionLength, int lcs) {

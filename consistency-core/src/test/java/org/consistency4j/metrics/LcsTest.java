@@ -55,6 +55,28 @@ class LcsTest {
     assertEquals(Lcs.lengthDp(a, b), bitParallel(a, b));
   }
 
+  @Property(tries = 100)
+  void shared_vocabulary_ids_and_lcs_length_agree_with_the_string_path(
+      @ForAll("sequences") int[] a, @ForAll("sequences") int[] b, @ForAll boolean stem) {
+    String ta = words(a);
+    String tb = words(b);
+    int[][] ids = Rouge.tokenIds(List.of(ta, tb), stem);
+    assertEquals(3, ids.length);
+    assertEquals(Lcs.lengthDp(ids[0], ids[1]), Rouge.lcsLength(ids[0], ids[1], ids[2][0]));
+    RougeScore expected = Rouge.rougeL(ta, tb, stem);
+    int lcs = Rouge.lcsLength(ids[1], ids[0], ids[2][0]);
+    assertEquals(expected, RougeMath.rougeL(ids[0].length, ids[1].length, lcs));
+  }
+
+  private static String words(int[] ids) {
+    String[] vocabulary = {"the", "cats", "cat", "running", "runs", "a", "of", "dogs", "dog", "on", "x", "y", "z"};
+    StringBuilder sb = new StringBuilder();
+    for (int id : ids) {
+      sb.append(vocabulary[id % vocabulary.length]).append(id % 3 == 0 ? ", " : " ");
+    }
+    return sb.toString();
+  }
+
   @Test
   void bit_parallel_lcs_equals_the_dynamic_program_at_block_boundaries() {
     Random random = new Random(20240321L);
