@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ConsistencyCommand.class,
       EvaluateCommand.class,
       CompareCommand.class,
+      TrainCommand.class,
     })
 public final class ConsistencyCli implements Runnable {
 
