@@ -73,6 +73,72 @@ public final class SafetensorsWriter {
     }
   }
 
+  /**
+   * Writes a sharded checkpoint into {@code dir}: tensors in name order are packed greedily into shards
+   * {@code model-00001-of-0000N.safetensors} of at most {@code maxShardBytes} data bytes (a larger tensor
+   * gets a shard of its own), each carrying {@code metadata}, then {@value
+   * SafetensorsCheckpoint#INDEX_FILE} with {@code {"metadata": {"total_size": bytes}, "weight_map": ...}}
+   * sorted by name. Every file is written atomically and the index last, so a reader never sees an index
+   * naming a shard that is not complete. Shards of an earlier, larger write are not deleted.
+   *
+   * @return the shard files in order
+   * @throws IllegalArgumentException if {@code maxShardBytes <= 0} or {@code tensors} is empty
+   * @throws IOException if writing fails
+   */
+  public static List<Path> writeSharded(
+      Path dir, Map<String, Tensor> tensors, Map<String, String> metadata, long maxShardBytes)
+      throws IOException {
+    Objects.requireNonNull(dir, "dir must not be null");
+    if (maxShardBytes <= 0) {
+      throw new IllegalArgumentException("maxShardBytes must be > 0, found " + maxShardBytes);
+    }
+    if (tensors.isEmpty()) {
+      throw new IllegalArgumentException("tensors must not be empty");
+    }
+    order(tensors); // validates names and dtypes before anything is written
+    List<Map<String, Tensor>> shards = new ArrayList<>();
+    Map<String, Tensor> current = new java.util.TreeMap<>();
+    long currentBytes = 0;
+    long total = 0;
+    for (Map.Entry<String, Tensor> e : new java.util.TreeMap<>(tensors).entrySet()) {
+      long size = e.getValue().byteSize();
+      if (!current.isEmpty() && currentBytes + size > maxShardBytes) {
+        shards.add(current);
+        current = new java.util.TreeMap<>();
+        currentBytes = 0;
+      }
+      current.put(e.getKey(), e.getValue());
+      currentBytes += size;
+      total += size;
+    }
+    shards.add(current);
+    Files.createDirectories(dir);
+    List<Path> files = new ArrayList<>();
+    ObjectNode index = JSON.createObjectNode();
+    index.putObject("metadata").put("total_size", total);
+    ObjectNode weightMap = index.putObject("weight_map");
+    java.util.SortedMap<String, String> owner = new java.util.TreeMap<>();
+    for (int i = 0; i < shards.size(); i++) {
+      String name = String.format(java.util.Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
+      Path p = dir.resolve(name);
+      write(p, shards.get(i), metadata);
+      files.add(p);
+      for (String t : shards.get(i).keySet()) {
+        owner.put(t, name);
+      }
+    }
+    owner.forEach(weightMap::put);
+    Path indexFile = dir.resolve(SafetensorsCheckpoint.INDEX_FILE);
+    Path tmp = Files.createTempFile(dir, "." + SafetensorsCheckpoint.INDEX_FILE, ".tmp");
+    try {
+      Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+      Files.move(tmp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return List.copyOf(files);
+  }
+
   /** The bytes {@link #write(Path, Map, Map)} would write (for tests and in-memory use). */
   public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
     List<Map.Entry<String, Tensor>> order = order(tensors);

@@ -100,4 +100,34 @@ class SafetensorsCheckpointTest {
     assertEquals(
         dir.resolve(SafetensorsCheckpoint.INDEX_FILE) + ": weight_map must be a non-empty object", e.getMessage());
   }
+
+  @Test
+  void sharded_writes_read_back_through_the_index() throws Exception {
+    Map<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 5; i++) {
+      tensors.put("layer." + i + ".w", Tensor.ofFloats(new float[] {i, i + 0.5f, -i}, 3));
+    }
+    tensors.put("big", Tensor.ofFloats(new float[10], 10));
+    List<Path> shards = SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), 24);
+    // name order: big (40 B, alone), layer.0 + layer.1 (24 B), layer.2 + layer.3, layer.4
+    assertEquals(4, shards.size());
+    assertEquals(dir.resolve("model-00001-of-00004.safetensors"), shards.get(0));
+    try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(dir)) {
+      assertEquals(new java.util.TreeSet<>(tensors.keySet()), new java.util.TreeSet<>(c.names()));
+      for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        assertArrayEquals(e.getValue().toFloatArray(), c.floats(e.getKey()), e.getKey());
+      }
+      assertEquals("100", c.metadata().get("total_size"));
+      assertEquals(Map.of("format", "pt"), c.files().get(0).metadata());
+    }
+  }
+
+  @Test
+  void sharded_writes_reject_a_non_positive_shard_size() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SafetensorsWriter.writeSharded(dir, Map.of("a", Tensor.scalar(1f)), Map.of(), 0));
+    assertEquals("maxShardBytes must be > 0, found 0", e.getMessage());
+  }
 }
