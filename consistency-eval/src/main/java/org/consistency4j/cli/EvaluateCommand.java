@@ -45,6 +45,8 @@ import picocli.CommandLine.Spec;
       "   \"instances\": [{\"input\": \"Great film.\", \"references\": [\"positive\"]}, ...]}",
       "A variant's {name} placeholders are filled from the instance's fields ({input} from input);",
       "a variant without placeholders gets the input appended after a blank line.",
+      "An SNI directory (task*.json) gives one task per file: the definition and --paraphrases",
+      "paraphrases of it, each followed by \"Input: {input}\\nOutput:\".",
       "",
       "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input."
     })
@@ -92,6 +94,20 @@ final class EvaluateCommand implements Callable<Integer> {
       paramLabel = "FILE|DIR",
       description = "Tasks: a JSONL file (see below) or a directory of Super-NaturalInstructions task files.")
   private Path data;
+
+  @Option(
+      names = "--paraphraser",
+      defaultValue = "pipeline",
+      paramLabel = "NAME",
+      description = "With an SNI directory: how the extra wordings are made (wordnet, structural, format, pipeline; default: ${DEFAULT-VALUE}).")
+  private String paraphraser;
+
+  @Option(
+      names = "--paraphrases",
+      defaultValue = "4",
+      paramLabel = "N",
+      description = "With an SNI directory: paraphrases per task definition (default: ${DEFAULT-VALUE}).")
+  private int paraphrases;
 
   @Option(
       names = "--similarity",
@@ -214,6 +230,10 @@ final class EvaluateCommand implements Callable<Integer> {
       Map<String, String> cfg = new LinkedHashMap<>();
       cfg.put("data", data.toString());
       cfg.put("model_specs", String.join(", ", models));
+      if (Files.isDirectory(data)) {
+        cfg.put("paraphraser", paraphraser);
+        cfg.put("paraphrases", Integer.toString(paraphrases));
+      }
       if (adapter != null) {
         cfg.put("adapter", adapter.toString());
       }
@@ -244,7 +264,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     List<InstructionTask> tasks;
     if (Files.isDirectory(data)) {
-      tasks = SniData.load(data);
+      tasks = SniData.load(data, paraphraser, paraphrases, seed);
     } else {
       tasks = TaskDataset.readJsonl(data);
     }

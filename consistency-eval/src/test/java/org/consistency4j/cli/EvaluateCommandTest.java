@@ -150,7 +150,7 @@ class EvaluateCommandTest {
     r = run("evaluate", "--model", server.baseUrl(), "--model-name", "m", "--data", dir.toString(),
         "--out", out.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("Super-NaturalInstructions"), r.err());
+    assertTrue(r.err().contains(dir + ": no task*.json file in the directory"), r.err());
 
     r = evaluate(out, "--limit", "0");
     assertEquals(2, r.code());
@@ -170,6 +170,29 @@ class EvaluateCommandTest {
     assertEquals(1, r.code());
     assertTrue(r.err().contains("POST " + server.baseUrl() + "/v1/chat/completions failed after 1 attempt, last"
         + " with HTTP 503"), r.err());
+  }
+
+  @Test
+  void an_sni_directory_is_evaluated_with_paraphrased_definitions() throws Exception {
+    Path sni = Path.of(getClass().getResource("/sni").toURI());
+    server.answers(p -> "POS");
+    Path out = dir.resolve("sni-out");
+    Result r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data", sni.toString(),
+        "--limit", "3", "--paraphrases", "2", "--paraphraser", "structural", "--similarity", "exact",
+        "--out", out.toString(), "--no-progress", "--resamples", "100");
+    assertEquals(0, r.code(), r.err());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    TaskResult sst2 = report.models().get(0).task("task363_sst2_polarity_classification").orElseThrow();
+    TaskResult giga = report.models().get(0).task("task288_gigaword_summarization").orElseThrow();
+    assertEquals(3, sst2.groups());
+    assertTrue(sst2.variants().size() >= 2, "no paraphrase was made");
+    assertEquals(1.0, sst2.metric(MetricNames.CONSISTENCY_RATE).orElseThrow().value(), 1e-12);
+    assertTrue(sst2.metric(MetricNames.ACCURACY).isPresent());
+    assertTrue(giga.metric(MetricNames.ACCURACY).isEmpty());
+    assertTrue(giga.metric(MetricNames.ROUGE_L).isPresent());
+    String prompt = server.requests().get(0).body().get("messages").get(0).get("content").asText();
+    assertTrue(prompt.endsWith("\nOutput:"), prompt);
+    assertEquals("structural", report.config().get("paraphraser"));
   }
 
   @Test
