@@ -94,6 +94,14 @@ class EvaluateCommandTest {
     Result again = evaluate(out);
     assertEquals(0, again.code(), again.err());
     assertEquals(12, server.requests().size());
+
+    // Metrics under another similarity are recomputed from the stored responses, without generating.
+    Result rescored = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+        data.toString(), "--similarity", "rougeL", "--out", out.toString(), "--no-progress", "--resamples", "200",
+        "--seed", "5");
+    assertEquals(0, rescored.code(), rescored.err());
+    assertEquals(12, server.requests().size());
+    assertEquals("rougeL", Reports.readJson(out.resolve("report.json")).config().get("similarity"));
   }
 
   @Test
