@@ -204,6 +204,16 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void help_texts_render_their_percent_signs() {
+    Result e = run("evaluate", "--help");
+    assertEquals(0, e.code());
+    assertTrue(e.out().contains("95% bootstrap"), e.out());
+    Result c = run("compare", "--help");
+    assertEquals(0, c.code());
+    assertTrue(c.out().contains("bootstrap 95% interval"), c.out());
+  }
+
+  @Test
   void limit_evaluates_only_the_first_instances() throws Exception {
     Path out = dir.resolve("out");
     Result r = evaluate(out, "--limit", "2");
