@@ -179,16 +179,21 @@ public final class Emitter {
 
   /** A 1-D int64 constant. */
   public String ints(long... values) {
-    double[] d = new double[values.length];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = values[i];
+    OnnxMl.TensorProto.Builder t =
+        OnnxMl.TensorProto.newBuilder().setDataType(TypeTable.INT64).addDims(values.length);
+    for (long v : values) {
+      t.addInt64Data(v);
     }
-    return op("Constant", List.of(), attr("value", tensor(TypeTable.INT64, new long[] {values.length}, d)));
+    return op("Constant", List.of(), attr("value", t.build()));
   }
 
   /** A scalar int64 constant. */
   public String scalarInt(long value) {
-    return op("Constant", List.of(), attr("value", tensor(TypeTable.INT64, new long[0], value)));
+    return op(
+        "Constant",
+        List.of(),
+        attr("value", OnnxMl.TensorProto.newBuilder().setDataType(TypeTable.INT64).addInt64Data(value)
+            .build()));
   }
 
   /** A scalar constant of element type {@code dtype}. */

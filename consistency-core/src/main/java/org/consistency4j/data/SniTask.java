@@ -1,0 +1,63 @@
+package org.consistency4j.data;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.consistency4j.internal.Check;
+
+/**
+ * A Super-NaturalInstructions task: its instruction (the definition), worked examples and
+ * instances.
+ *
+ * @param name the task name, for example {@code task363_sst2_polarity_classification}
+ * @param definition the instruction, not blank
+ * @param positiveExamples worked examples ({@link TaskInstance} with one output each)
+ * @param instances the task's instances
+ */
+public record SniTask(
+    String name, String definition, List<TaskInstance> positiveExamples, List<TaskInstance> instances) {
+
+  /** The most distinct outputs a task may have for them to count as label words. */
+  public static final int MAX_LABELS = 10;
+
+  /** Validates and copies. */
+  public SniTask {
+    Check.notNull(name, "name");
+    Check.argument(!name.isBlank(), "name must not be blank");
+    Check.notNull(definition, "definition");
+    Check.argument(!definition.isBlank(), "definition must not be blank");
+    positiveExamples = List.copyOf(Check.notNull(positiveExamples, "positiveExamples"));
+    instances = List.copyOf(Check.notNull(instances, "instances"));
+  }
+
+  /**
+   * The label words that define the output space, detected from the instances' and examples'
+   * outputs: when all outputs together take at most {@link #MAX_LABELS} distinct values, each of at
+   * most three words and 30 characters, and some value repeats, those values (in first-seen order);
+   * otherwise (free-text outputs) an empty list. Paraphrasers protect them.
+   */
+  public List<String> labelWords() {
+    Set<String> distinct = new LinkedHashSet<>();
+    int total = 0;
+    List<TaskInstance> all = new ArrayList<>(instances);
+    all.addAll(positiveExamples);
+    for (TaskInstance i : all) {
+      for (String o : i.outputs()) {
+        String s = o.strip();
+        total++;
+        if (s.isEmpty() || s.length() > 30 || s.split("\\s+").length > 3) {
+          return List.of();
+        }
+        distinct.add(s);
+        if (distinct.size() > MAX_LABELS) {
+          return List.of();
+        }
+      }
+    }
+    if (distinct.isEmpty() || distinct.size() == total) {
+      return List.of();
+    }
+    return List.copyOf(distinct);
+  }
+}

@@ -1,0 +1,122 @@
+package org.consistency4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.consistency4j.paraphrase.Paraphrase;
+import org.consistency4j.paraphrase.Paraphraser;
+import org.consistency4j.paraphrase.Paraphrasers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InstructionAugmentationTest {
+  private static final List<SniTask> TASKS = SniFixtures.tasks().subList(0, 6);
+  private static final Paraphraser PIPELINE = Paraphrasers.pipeline();
+
+  @Test
+  void held_out_paraphrases_and_instances_never_reach_training() {
+    InstructionAugmentation.Dataset d = InstructionAugmentation.build(
+        TASKS, PIPELINE, AugmentationConfig.of(10, 3, 5));
+    assertEquals(TASKS.size(), d.splits().size());
+    for (InstructionAugmentation.TaskSplit s : d.splits()) {
+      assertEquals(3, s.heldOutParaphrases().size(), s.task());
+      assertTrue(s.trainParaphrases().size() >= 5, s.task());
+      Set<String> trainInputs = new HashSet<>();
+      s.trainInstances().forEach(i -> trainInputs.add(i.input()));
+      for (InstructionAugmentation.Example e : d.train()) {
+        if (!e.task().equals(s.task())) {
+          continue;
+        }
+        for (Paraphrase h : s.heldOutParaphrases()) {
+          assertFalse(e.prompt().contains(h.text()), "held-out paraphrase leaked: " + h.text());
+        }
+      }
+      for (TaskInstance held : s.heldOutInstances()) {
+        assertFalse(trainInputs.contains(held.input()), "held-out instance leaked");
+        assertTrue(d.train().stream().noneMatch(e -> e.task().equals(s.task())
+            && e.prompt().endsWith("Input: " + held.input() + "\nOutput:")));
+      }
+    }
+    for (InstructionGroup g : d.heldOutGroups()) {
+      InstructionAugmentation.TaskSplit s = d.splits().stream()
+          .filter(x -> x.task().equals(g.task())).findFirst().orElseThrow();
+      assertEquals(1 + s.heldOutParaphrases().size(), g.variants().size());
+      assertEquals(s.heldOutInstances().size(), g.instances().size());
+    }
+  }
+
+  @Test
+  void every_training_instruction_is_paired_with_every_training_instance_unchanged() {
+    AugmentationConfig c = AugmentationConfig.of(4, 1, 11);
+    InstructionAugmentation.Dataset d = InstructionAugmentation.build(TASKS.subList(0, 2), PIPELINE, c);
+    for (InstructionAugmentation.TaskSplit s : d.splits()) {
+      long examples = d.train().stream().filter(e -> e.task().equals(s.task())).count();
+      assertEquals((1L + s.trainParaphrases().size()) * s.trainInstances().size(), examples);
+      TaskInstance first = s.trainInstances().get(0);
+      assertTrue(d.train().contains(new InstructionAugmentation.Example(
+          s.task(), s.original(), PromptTemplate.DEFAULT.render(s.original(), first.input()),
+          " " + first.outputs().get(0))));
+    }
+  }
+
+  @Test
+  void the_dataset_is_deterministic_for_a_seed() {
+    AugmentationConfig c = AugmentationConfig.of(5, 2, 3);
+    assertEquals(InstructionAugmentation.build(TASKS, PIPELINE, c).train(),
+        InstructionAugmentation.build(TASKS, PIPELINE, c).train());
+    assertFalse(InstructionAugmentation.build(TASKS, PIPELINE, c).train().equals(
+        InstructionAugmentation.build(TASKS, PIPELINE, AugmentationConfig.of(5, 2, 4)).train()));
+  }
+
+  @Test
+  void files_are_written_in_both_sft_formats_with_groups_and_a_manifest(@TempDir Path dir)
+      throws Exception {
+    InstructionAugmentation.Dataset d = InstructionAugmentation.build(
+        TASKS.subList(0, 2), PIPELINE, AugmentationConfig.of(3, 1, 1));
+    InstructionAugmentation.write(d, dir);
+    List<JsonLines.Line> pc = JsonLines.read(dir.resolve("train.prompt_completion.jsonl"));
+    assertEquals(d.train().size(), pc.size());
+    JsonNode first = pc.get(0).json();
+    assertEquals(Set.of("prompt", "completion"), fieldNames(first));
+    JsonNode msg = JsonLines.read(dir.resolve("train.messages.jsonl")).get(0).json();
+    assertEquals("user", msg.get("messages").get(0).get("role").asText());
+    assertEquals(first.get("prompt").asText(), msg.get("messages").get(0).get("content").asText());
+    assertEquals(first.get("completion").asText().strip(),
+        msg.get("messages").get(1).get("content").asText());
+    assertEquals(d.heldOutGroups(), InstructionGroups.read(dir.resolve("heldout.groups.jsonl")));
+    assertEquals(d.trainGroups(), InstructionGroups.read(dir.resolve("train.groups.jsonl")));
+    JsonNode manifest = JsonLines.read(dir.resolve("manifest.json")).get(0).json();
+    assertEquals(1, manifest.get("config").get("seed").asLong());
+    assertEquals(2, JsonLines.read(dir.resolve("paraphrases.jsonl")).size());
+    try (var files = Files.list(dir)) {
+      assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+    }
+  }
+
+  private static Set<String> fieldNames(JsonNode n) {
+    Set<String> out = new HashSet<>();
+    n.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+
+  @Test
+  void config_rules_are_enforced_with_messages() {
+    assertEquals("paraphrases must be > 0, found 0",
+        assertThrows(IllegalArgumentException.class, () -> AugmentationConfig.of(0, 0, 1)).getMessage());
+    assertEquals("heldOutParaphrases must be < paraphrases (3), found 3",
+        assertThrows(IllegalArgumentException.class, () -> AugmentationConfig.of(3, 3, 1)).getMessage());
+    assertEquals("heldOutParaphrases must be >= 0, found -1",
+        assertThrows(IllegalArgumentException.class, () -> AugmentationConfig.of(3, -1, 1)).getMessage());
+    assertEquals("heldOutInstanceFraction must be in [0, 1), found 1.0",
+        assertThrows(IllegalArgumentException.class, () -> new AugmentationConfig(
+            3, 1, 1.0, true, PromptTemplate.DEFAULT, " ", 1)).getMessage());
+  }
+}

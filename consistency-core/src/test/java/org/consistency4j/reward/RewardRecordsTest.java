@@ -1,0 +1,66 @@
+package org.consistency4j.reward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Validation rules of the reward package's records. */
+class RewardRecordsTest {
+
+  private static void fails(String message, Executable e) {
+    assertEquals(message, assertThrows(IllegalArgumentException.class, e).getMessage());
+  }
+
+  private static void isNull(String message, Executable e) {
+    assertEquals(message, assertThrows(NullPointerException.class, e).getMessage());
+  }
+
+  @Test
+  void reward_weights_are_non_negative_with_a_positive_sum() {
+    fails("quality must be >= 0, found -1.0", () -> new RewardWeights(-1, 1, 0));
+    fails("agreement must be >= 0, found NaN", () -> new RewardWeights(1, Double.NaN, 0));
+    fails("frequency must be >= 0, found Infinity", () -> new RewardWeights(1, 0, Double.POSITIVE_INFINITY));
+    fails(
+        "at least one weight must be > 0, found quality 0, agreement 0, frequency 0",
+        () -> new RewardWeights(0, 0, 0));
+    assertTrue(RewardWeights.judges().needsJudge());
+    assertFalse(RewardWeights.frequencyOnly().needsJudge());
+    assertEquals(2, RewardWeights.judges().total());
+  }
+
+  @Test
+  void reward_breakdowns_hold_values_in_the_unit_interval() {
+    fails(
+        "reward must be in [0.0, 1.0], found 1.5",
+        () -> new RewardBreakdown(OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), 1.5));
+    fails(
+        "quality must be in [0.0, 1.0], found -0.1",
+        () -> new RewardBreakdown(OptionalDouble.of(-0.1), OptionalDouble.empty(), OptionalDouble.empty(), 0));
+    isNull(
+        "frequency must not be null",
+        () -> new RewardBreakdown(OptionalDouble.empty(), OptionalDouble.empty(), null, 0));
+  }
+
+  @Test
+  void groups_and_responses_validate_their_fields() {
+    fails("id must not be blank", () -> new InstructionGroup(" ", "i", List.of("i"), ""));
+    fails("verbalizations must not be empty", () -> new InstructionGroup("g", "i", List.of(), ""));
+    isNull("input must not be null", () -> new InstructionGroup("g", "i", List.of("i"), null));
+    fails("id must not be blank", () -> new ResponseGroup("", "i", "", List.of()));
+    fails("verbalization must be >= 0, found -1", () -> new SampledResponse(-1, 0, "p", "t"));
+    fails("sample must be >= 0, found -2", () -> new SampledResponse(0, -2, "p", "t"));
+    isNull("text must not be null", () -> new SampledResponse(0, 0, "p", null));
+    isNull("response must not be null", () -> new InstructionResponse("i", "x", null));
+    isNull("other must not be null", () -> new AgreementQuery("i", "x", "r", null));
+    isNull("item must not be null", () -> new LabeledResponse(null, true));
+    isNull("query must not be null", () -> new LabeledAgreement(null, true));
+    ResponseGroup g = new ResponseGroup("g", "i", "", List.of(new SampledResponse(0, 0, "p", "t")));
+    fails("responses size (1) != rewards size (0)", () -> new ScoredGroup(g, List.of()));
+  }
+}

@@ -1,0 +1,561 @@
+package org.consistency4j.train;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.TrainingException;
+import org.consistency4j.autodiff.Autodiff;
+import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
+import org.consistency4j.model.ModelSessions;
+import org.consistency4j.model.RuntimeOptions;
+import org.consistency4j.optim.AdamW;
+import org.consistency4j.optim.AdamWConfig;
+
+/**
+ * One causal-LM training setup on ONNX Runtime: a gradient session (forward, masked cross-entropy,
+ * backward, gradient accumulation) and an update session (global-norm clipping and AdamW), both plain
+ * {@code ai.onnx} graphs. Trainable tensors (float32) live in direct buffers that are fed to the sessions
+ * and written by them as pinned outputs, double-buffered, so a step moves no weights across JNI; frozen
+ * weights are external initializers owned by the sessions' holder.
+ *
+ * <p>A step whose loss or gradient norm is not finite throws {@link TrainingException} naming the step and
+ * leaves parameters and optimizer state exactly as before the step. This object owns every ONNX Runtime
+ * resource it creates; {@link #close()} releases them (idempotent). Not thread-safe.
+ */
+public final class TrainingSession implements AutoCloseable {
+  /** Name of the labels input ({@code [batch, seq]} int64, {@code -100} = ignored). */
+  public static final String LABELS = "labels";
+
+  private static final String ACC_KEEP = "train/acc_keep";
+  private static final String SCALARS = "train/optimizer_scalars";
+
+  private final OrtEnvironment env;
+  private final ModelSessions sessions;
+  private final OrtSession gradSession;
+  private final OrtSession updateSession;
+  private final String inputIds;
+  private final List<String> names;
+  private final Map<String, long[]> shapes = new LinkedHashMap<>();
+  private final AdamWConfig config;
+  private final String lossSumOut;
+  private final String countOut;
+  private final List<String> accOut = new ArrayList<>();
+  private final List<String> updOutP = new ArrayList<>();
+  private final List<String> updOutM = new ArrayList<>();
+  private final List<String> updOutV = new ArrayList<>();
+  private final String gradNormOut;
+  // [slot][param]: slot 0/1 double buffers
+  private final Buf[][] params;
+  private final Buf[][] ms;
+  private final Buf[][] vs;
+  private final Buf[][] accs;
+  private final OnnxTensor accKeepOne;
+  private final OnnxTensor accKeepZero;
+  private int current;
+  private long step;
+  private boolean closed;
+
+  /** A direct float32 buffer and the ONNX Runtime tensor viewing it. */
+  private record Buf(FloatBuffer data, OnnxTensor tensor) {}
+
+  /**
+   * Outcome of one optimizer step.
+   *
+   * @param step 1-based step number just completed
+   * @param loss mean cross-entropy over the step's target tokens
+   * @param gradNorm global L2 norm of the gradient of that mean loss, before clipping
+   * @param targetTokens number of target tokens in the step
+   * @param tokens number of input tokens (including padding) in the step
+   */
+  public record StepResult(long step, double loss, double gradNorm, long targetTokens, long tokens) {}
+
+  /**
+   * One micro-batch: right-padded token ids and labels, row-major {@code [batchSize, seqLen]}.
+   *
+   * @param inputIds token ids
+   * @param labels labels with {@code -100} at positions that are not targets (prompt and padding)
+   */
+  public record Batch(long[] inputIds, long[] labels, int batchSize, int seqLen) {
+    /** Validates the sizes. */
+    public Batch {
+      Check.notNull(inputIds, "inputIds");
+      Check.notNull(labels, "labels");
+      Check.positive(batchSize, "batchSize");
+      Check.positive(seqLen, "seqLen");
+      Check.argument(
+          inputIds.length == (long) batchSize * seqLen,
+          "inputIds length (" + inputIds.length + ") != batchSize * seqLen (" + batchSize * seqLen
+              + ")");
+      Check.argument(
+          labels.length == inputIds.length,
+          "labels length (" + labels.length + ") != inputIds length (" + inputIds.length + ")");
+    }
+  }
+
+  /**
+   * Builds the training graphs around a forward model and opens the sessions.
+   *
+   * @param forward forward model: one int64 input {@code inputIds} of shape {@code [batch, seq]}, output
+   *     {@code logits} of shape {@code [batch, seq, vocab]}; opset 18 or later; initializers may be
+   *     external (data in {@link ExportedModel#externalInitializers()})
+   * @param inputIds name of the token-id input
+   * @param logits name of the logits value
+   * @param trainable float32 initializers to train (they become inputs of the training graphs)
+   * @param noDecay trainable names exempt from weight decay
+   * @param config optimizer settings
+   * @param options device and threads
+   * @throws IllegalArgumentException if a name is unknown or a trainable is not float32
+   * @throws ModelLoadException if ONNX Runtime rejects a graph
+   */
+  public TrainingSession(
+      ExportedModel forward,
+      String inputIds,
+      String logits,
+      List<String> trainable,
+      Set<String> noDecay,
+      AdamWConfig config,
+      RuntimeOptions options) {
+    Check.notNull(forward, "forward");
+    Check.notNull(inputIds, "inputIds");
+    Check.notNull(logits, "logits");
+    Check.notEmpty(trainable, "trainable");
+    Check.notNull(noDecay, "noDecay");
+    this.config = Check.notNull(config, "config");
+    this.inputIds = inputIds;
+    this.names = List.copyOf(trainable);
+    this.env = OrtEnvironment.getEnvironment();
+    OnnxMl.ModelProto model = forward.model();
+    long opset =
+        model.getOpsetImportList().stream()
+            .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+            .mapToLong(OnnxMl.OperatorSetIdProto::getVersion)
+            .findFirst()
+            .orElse(0);
+    Check.argument(opset >= 18, "forward opset must be >= 18, found " + opset);
+
+    // Trainable initializers become graph inputs; their initial values seed the parameter buffers.
+    OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+    Map<String, float[]> initial = new LinkedHashMap<>();
+    Map<String, Tensor> frozen = new LinkedHashMap<>(forward.externalInitializers());
+    for (String name : names) {
+      int idx = -1;
+      for (int i = 0; i < g.getInitializerCount(); i++) {
+        if (g.getInitializer(i).getName().equals(name)) {
+          idx = i;
+        }
+      }
+      Check.argument(idx >= 0, "trainable must name initializers of the forward graph, found " + name);
+      OnnxMl.TensorProto t = g.getInitializer(idx);
+      Check.argument(
+          t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE,
+          "trainable " + name + " must be FLOAT, found data type " + t.getDataType());
+      long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+      Tensor data = frozen.remove(name);
+      initial.put(name, data != null ? data.toFloatArray() : floats(t));
+      shapes.put(name, shape);
+      g.removeInitializer(idx);
+      g.addInput(valueInfo(name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
+    }
+    Check.argument(
+        g.getInputList().stream().anyMatch(v -> v.getName().equals(inputIds)),
+        "inputIds must name an input of the forward graph, found " + inputIds);
+    for (OnnxMl.ValueInfoProto in : g.getInputList()) {
+      Check.argument(
+          in.getName().equals(inputIds) || shapes.containsKey(in.getName()),
+          "the forward graph must have no inputs besides inputIds and trainables, found "
+              + in.getName());
+    }
+
+    // Gradient graph: summed token NLL (exact over micro-batches), its gradients, accumulation.
+    g.clearOutput();
+    g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
+    g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
+    Emitter e = new Emitter(g, "train/");
+    LmLosses.CrossEntropy ce = LmLosses.crossEntropy(e, logits, LABELS);
+    Map<String, String> grads = Autodiff.appendGradients(e, ce.sum(), names, null);
+    lossSumOut = ce.sum();
+    countOut = ce.targetCount();
+    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(lossSumOut));
+    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(countOut));
+    for (String name : names) {
+      String accIn = "train/acc_in/" + name;
+      g.addInput(valueInfo(accIn, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shapes.get(name)));
+      String out = e.add(grads.get(name), e.mul(accIn, ACC_KEEP));
+      accOut.add(out);
+      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out));
+    }
+    OnnxMl.ModelProto gradModel = model.toBuilder().setGraph(g).build();
+
+    // Update graph: clipping + AdamW.
+    OnnxMl.GraphProto.Builder u = OnnxMl.GraphProto.newBuilder().setName("update");
+    List<AdamW.Param> ps = new ArrayList<>();
+    for (String name : names) {
+      long[] shape = shapes.get(name);
+      for (String kind : new String[] {"p", "g", "m", "v"}) {
+        u.addInput(valueInfo(kind + "/" + name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
+      }
+      ps.add(new AdamW.Param("p/" + name, "g/" + name, "m/" + name, "v/" + name,
+          !noDecay.contains(name)));
+    }
+    u.addInput(valueInfo(SCALARS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, AdamW.SCALARS_LENGTH));
+    AdamW.Outputs out = AdamW.append(new Emitter(u, "adamw/"), ps, SCALARS, config);
+    for (int i = 0; i < names.size(); i++) {
+      updOutP.add(out.values().get(i));
+      updOutM.add(out.m().get(i));
+      updOutV.add(out.v().get(i));
+    }
+    gradNormOut = out.gradNorm();
+    for (String o : updOutP) {
+      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    }
+    for (String o : updOutM) {
+      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    }
+    for (String o : updOutV) {
+      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    }
+    u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(gradNormOut));
+    OnnxMl.ModelProto updateModel =
+        OnnxMl.ModelProto.newBuilder()
+            .setIrVersion(9)
+            .setProducerName("consistency4j")
+            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
+            .setGraph(u)
+            .build();
+
+    this.sessions = new ModelSessions(options);
+    try {
+      Map<String, OnnxTensor> ext = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
+        ext.put(en.getKey(), sessions.own(toOrt(en.getValue())));
+      }
+      this.gradSession = sessions.create("grad", gradModel.toByteArray(), ext);
+      this.updateSession = sessions.create("update", updateModel.toByteArray(), Map.of());
+      int n = names.size();
+      params = new Buf[2][n];
+      ms = new Buf[2][n];
+      vs = new Buf[2][n];
+      accs = new Buf[2][n];
+      for (int slot = 0; slot < 2; slot++) {
+        for (int i = 0; i < n; i++) {
+          long[] shape = shapes.get(names.get(i));
+          params[slot][i] = buffer(shape);
+          ms[slot][i] = buffer(shape);
+          vs[slot][i] = buffer(shape);
+          accs[slot][i] = buffer(shape);
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        params[0][i].data().put(0, initial.get(names.get(i)));
+      }
+      accKeepOne = sessions.own(OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {1f}),
+          new long[0]));
+      accKeepZero = sessions.own(OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {0f}),
+          new long[0]));
+    } catch (OrtException | RuntimeException ex) {
+      try {
+        sessions.close();
+      } catch (RuntimeException suppressed) {
+        ex.addSuppressed(suppressed);
+      }
+      if (ex instanceof OrtException oe) {
+        throw new ModelLoadException("could not create training tensors: " + oe.getMessage(), oe);
+      }
+      throw (RuntimeException) ex;
+    }
+  }
+
+  private Buf buffer(long[] shape) throws OrtException {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
+    FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
+  }
+
+  private OnnxTensor toOrt(Tensor t) throws OrtException {
+    ByteBuffer src = t.data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+    direct.put(src.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    direct.flip();
+    return OnnxTensor.createTensor(env, direct, t.shape(), javaType(t.dtype()));
+  }
+
+  private static OnnxJavaType javaType(DType d) {
+    return switch (d) {
+      case FLOAT -> OnnxJavaType.FLOAT;
+      case DOUBLE -> OnnxJavaType.DOUBLE;
+      case INT64 -> OnnxJavaType.INT64;
+      case INT32 -> OnnxJavaType.INT32;
+      case FLOAT16 -> OnnxJavaType.FLOAT16;
+      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+      case INT8 -> OnnxJavaType.INT8;
+      case UINT8 -> OnnxJavaType.UINT8;
+      case BOOL -> OnnxJavaType.BOOL;
+      default -> throw new IllegalArgumentException("unsupported initializer type " + d);
+    };
+  }
+
+  private static float[] floats(OnnxMl.TensorProto t) {
+    if (t.getFloatDataCount() > 0) {
+      float[] out = new float[t.getFloatDataCount()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = t.getFloatData(i);
+      }
+      return out;
+    }
+    FloatBuffer fb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] out = new float[fb.remaining()];
+    fb.get(out);
+    return out;
+  }
+
+  private static OnnxMl.ValueInfoProto valueInfo(String name, int dtype, Object... dims) {
+    OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
+    for (Object d : dims) {
+      if (d instanceof long[] arr) {
+        for (long x : arr) {
+          s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(x));
+        }
+      } else if (d instanceof String p) {
+        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(p));
+      } else {
+        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(((Number) d).longValue()));
+      }
+    }
+    return OnnxMl.ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype).setShape(s)))
+        .build();
+  }
+
+  /** Names of the trained tensors, in a fixed order. */
+  public List<String> trainableNames() {
+    return names;
+  }
+
+  /** Number of optimizer steps taken so far. */
+  public long step() {
+    return step;
+  }
+
+  /**
+   * One optimizer step over the micro-batches (gradients accumulated exactly: the loss is the mean over
+   * all their target tokens).
+   *
+   * @param microBatches one or more batches
+   * @param lr learning rate of this step
+   * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
+   */
+  public StepResult step(List<Batch> microBatches, double lr) {
+    ensureOpen();
+    Check.notEmpty(microBatches, "microBatches");
+    Check.finite(lr, "lr");
+    long next = step + 1;
+    double lossSum = 0;
+    double count = 0;
+    long tokens = 0;
+    int n = names.size();
+    int accSlot = 0;
+    try {
+      for (int k = 0; k < microBatches.size(); k++) {
+        Batch b = microBatches.get(k);
+        tokens += b.inputIds().length;
+        Map<String, OnnxTensor> in = new HashMap<>();
+        Map<String, OnnxTensor> pinned = new HashMap<>();
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
+                new long[] {b.batchSize(), b.seqLen()});
+            OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
+                new long[] {b.batchSize(), b.seqLen()})) {
+          in.put(inputIds, ids);
+          in.put(LABELS, labels);
+          in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
+          for (int i = 0; i < n; i++) {
+            in.put(names.get(i), params[current][i].tensor());
+            in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
+            pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
+          }
+          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
+            lossSum += scalar(r, lossSumOut);
+            count += scalar(r, countOut);
+          }
+        }
+        accSlot = 1 - accSlot;
+      }
+      double loss = count > 0 ? lossSum / count : 0;
+      if (!Double.isFinite(loss)) {
+        throw new TrainingException("step " + next + ": loss is not finite (" + loss + ")");
+      }
+      float[] scalars = AdamW.scalars(config, lr, next, count > 0 ? 1.0 / count : 0.0);
+      int nextSlot = 1 - current;
+      Map<String, OnnxTensor> in = new HashMap<>();
+      Map<String, OnnxTensor> pinned = new HashMap<>();
+      double gradNorm;
+      try (OnnxTensor sc = OnnxTensor.createTensor(env, FloatBuffer.wrap(scalars),
+          new long[] {AdamW.SCALARS_LENGTH})) {
+        in.put(SCALARS, sc);
+        for (int i = 0; i < n; i++) {
+          String name = names.get(i);
+          in.put("p/" + name, params[current][i].tensor());
+          in.put("g/" + name, accs[accSlot][i].tensor());
+          in.put("m/" + name, ms[current][i].tensor());
+          in.put("v/" + name, vs[current][i].tensor());
+          pinned.put(updOutP.get(i), params[nextSlot][i].tensor());
+          pinned.put(updOutM.get(i), ms[nextSlot][i].tensor());
+          pinned.put(updOutV.get(i), vs[nextSlot][i].tensor());
+        }
+        try (OrtSession.Result r = updateSession.run(in, Set.of(gradNormOut), pinned)) {
+          gradNorm = scalar(r, gradNormOut);
+        }
+      }
+      if (!Double.isFinite(gradNorm)) {
+        throw new TrainingException("step " + next + ": gradient norm is not finite (" + gradNorm + ")");
+      }
+      current = nextSlot;
+      step = next;
+      return new StepResult(next, loss, gradNorm, (long) count, tokens);
+    } catch (OrtException ex) {
+      throw new TrainingException("step " + next + ": ONNX Runtime failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  private static double scalar(OrtSession.Result r, String name) throws OrtException {
+    OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow();
+    return t.getFloatBuffer().get(0);
+  }
+
+  /**
+   * Mean loss over the target tokens of {@code batches} with the current parameters (no update).
+   */
+  public double evaluate(List<Batch> batches) {
+    ensureOpen();
+    double lossSum = 0;
+    double count = 0;
+    int n = names.size();
+    try {
+      for (Batch b : batches) {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
+                new long[] {b.batchSize(), b.seqLen()});
+            OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
+                new long[] {b.batchSize(), b.seqLen()})) {
+          in.put(inputIds, ids);
+          in.put(LABELS, labels);
+          in.put(ACC_KEEP, accKeepZero);
+          for (int i = 0; i < n; i++) {
+            in.put(names.get(i), params[current][i].tensor());
+            in.put("train/acc_in/" + names.get(i), accs[0][i].tensor());
+          }
+          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut))) {
+            lossSum += scalar(r, lossSumOut);
+            count += scalar(r, countOut);
+          }
+        }
+      }
+    } catch (OrtException ex) {
+      throw new TrainingException("evaluation failed: " + ex.getMessage(), ex);
+    }
+    return count > 0 ? lossSum / count : 0;
+  }
+
+  /** A copy of the current value of trainable {@code name}. */
+  public float[] parameter(String name) {
+    return copy(params, name);
+  }
+
+  /** Shape of trainable {@code name}. */
+  public long[] shape(String name) {
+    long[] s = shapes.get(name);
+    Check.argument(s != null, "name must be a trainable, found " + name);
+    return s.clone();
+  }
+
+  /**
+   * The full optimizer state (parameters and both moments, keys {@code p/NAME}, {@code m/NAME}, {@code
+   * v/NAME}), copied.
+   */
+  public Map<String, float[]> state() {
+    ensureOpen();
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (String name : names) {
+      out.put("p/" + name, copy(params, name));
+      out.put("m/" + name, copy(ms, name));
+      out.put("v/" + name, copy(vs, name));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Restores a state from {@link #state()} and the step counter.
+   *
+   * @throws IllegalArgumentException if an entry is missing or has the wrong size
+   */
+  public void restore(Map<String, float[]> state, long step) {
+    ensureOpen();
+    Check.argument(step >= 0, "step must be >= 0, found " + step);
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      put(params[current][i], state, "p/" + name);
+      put(ms[current][i], state, "m/" + name);
+      put(vs[current][i], state, "v/" + name);
+    }
+    this.step = step;
+  }
+
+  private static void put(Buf b, Map<String, float[]> state, String key) {
+    float[] v = state.get(key);
+    Check.argument(v != null, "state must contain " + key);
+    Check.argument(
+        v.length == b.data().capacity(),
+        key + " size (" + v.length + ") != parameter size (" + b.data().capacity() + ")");
+    b.data().put(0, v);
+  }
+
+  private float[] copy(Buf[][] bufs, String name) {
+    ensureOpen();
+    int i = names.indexOf(name);
+    Check.argument(i >= 0, "name must be a trainable, found " + name);
+    FloatBuffer fb = bufs[current][i].data();
+    float[] out = new float[fb.capacity()];
+    fb.get(0, out);
+    return out;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("training session is closed");
+    }
+  }
+
+  /** Releases the sessions and every tensor (idempotent). */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      sessions.close();
+    }
+  }
+}
