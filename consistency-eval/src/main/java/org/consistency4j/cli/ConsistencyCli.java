@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       RougeCommand.class,
       ConsistencyCommand.class,
+      ParaphraseCommand.class,
+      AugmentCommand.class,
     })
 public final class ConsistencyCli implements Runnable {
 
