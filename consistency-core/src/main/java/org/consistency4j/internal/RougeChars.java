@@ -55,4 +55,27 @@ public final class RougeChars {
   public static char asciiTokenChar(char c) {
     return ASCII[c];
   }
+
+  /** Flag set in a {@link #table()} entry when the token must end right after this char. */
+  public static final char TABLE_ENDS_TOKEN = 0x8000;
+
+  private static final char[] TABLE = buildTable();
+
+  private static char[] buildTable() {
+    char[] table = new char[65536];
+    for (int c = 0; c < 65536; c++) {
+      int cls = classify((char) c);
+      table[c] = (char) ((cls & 0xFFFF) | ((cls & ENDS_TOKEN) != 0 ? TABLE_ENDS_TOKEN : 0));
+    }
+    return table;
+  }
+
+  /**
+   * {@link #classify} for every UTF-16 unit as one lookup table: entry 0 is a separator, otherwise
+   * the low 15 bits are the token char and {@link #TABLE_ENDS_TOKEN} may be set. The returned
+   * array is shared: callers must not modify it.
+   */
+  public static char[] table() {
+    return TABLE;
+  }
 }

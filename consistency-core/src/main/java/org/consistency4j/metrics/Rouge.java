@@ -1,14 +1,12 @@
 package org.consistency4j.metrics;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.consistency4j.internal.Check;
-import org.consistency4j.text.RougeTokenizer;
 
 /**
  * ROUGE-N, ROUGE-L and ROUGE-Lsum exactly as Google's {@code rouge-score} 0.1.2 computes them
  * ({@code rouge_scorer.RougeScorer(types, use_stemmer=...).score(target, prediction)}): the same
- * tokens ({@link RougeTokenizer}), the same formulas, the same tie-breaks and the same double
+ * tokens ({@link org.consistency4j.text.RougeTokenizer}), the same formulas, the same tie-breaks and the same double
  * arithmetic, so every precision, recall and F-measure is bit-identical to Python's.
  *
  * <ul>
@@ -38,10 +36,12 @@ public final class Rouge {
     Check.positive(n, "n");
     Check.notNull(target, "target");
     Check.notNull(prediction, "prediction");
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
-    int[] t = vocabulary.ids(RougeTokenizer.tokenize(target, useStemmer));
-    int[] p = vocabulary.ids(RougeTokenizer.tokenize(prediction, useStemmer));
-    return RougeMath.rougeN(t, p, n, vocabulary.size());
+    Workspace w = Workspace.get();
+    w.ids.tokenize(target, useStemmer, w.target, null, true);
+    w.ids.tokenize(prediction, useStemmer, w.prediction, null, true);
+    return RougeMath.rougeN(
+        w.target.array(), w.target.size(), w.prediction.array(), w.prediction.size(), n,
+        w.ids.size());
   }
 
   /**
@@ -53,10 +53,47 @@ public final class Rouge {
   public static RougeScore rougeL(String target, String prediction, boolean useStemmer) {
     Check.notNull(target, "target");
     Check.notNull(prediction, "prediction");
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
-    int[] t = vocabulary.ids(RougeTokenizer.tokenize(target, useStemmer));
-    int[] p = vocabulary.ids(RougeTokenizer.tokenize(prediction, useStemmer));
-    return RougeMath.rougeL(t, p, Lcs.lengthDp(t, p));
+    Workspace w = Workspace.get();
+    w.ids.tokenize(target, useStemmer, w.target, null, true);
+    int alphabet = w.ids.size();
+    // Prediction tokens absent from the target can never match: look up, don't insert.
+    w.ids.tokenize(prediction, useStemmer, w.prediction, null, false);
+    return RougeMath.rougeL(w.target.size(), w.prediction.size(), lcs(w, alphabet));
+  }
+
+  /**
+   * Token ids of several texts under one shared vocabulary, for callers in this package that score
+   * many pairs of the same texts (each text is tokenized once): equal tokens get equal ids, all
+   * below {@code ids[texts.size()][0]} (the last row holds the vocabulary size).
+   */
+  static int[][] tokenIds(List<String> texts, boolean useStemmer) {
+    Workspace w = Workspace.get();
+    int[][] out = new int[texts.size() + 1][];
+    for (int i = 0; i < texts.size(); i++) {
+      w.target.clear(TokenIds.RETAINED_LIMIT);
+      w.ids.tokenize(Check.notNull(texts.get(i), "texts[" + i + "]"), useStemmer, w.target, null, true);
+      out[i] = w.target.toArray(0, w.target.size());
+    }
+    out[texts.size()] = new int[] {w.ids.size()};
+    return out;
+  }
+
+  /**
+   * LCS length of two id sequences whose ids are below {@code vocabularySize}, by the bit-parallel
+   * algorithm (equal to the dynamic program, see the tests).
+   */
+  static int lcsLength(int[] a, int[] b, int vocabularySize) {
+    Workspace w = Workspace.get();
+    long[] masks = w.masks(Lcs.scratchFor(a.length, b.length, vocabularySize));
+    return Lcs.lengthBitParallel(a, a.length, b, b.length, vocabularySize, masks);
+  }
+
+  /** Bit-parallel LCS of the workspace's target (ids below {@code alphabet}) and prediction. */
+  static int lcs(Workspace w, int alphabet) {
+    int m = w.target.size();
+    int n = w.prediction.size();
+    long[] masks = w.masks(Lcs.scratchFor(m, n, alphabet));
+    return Lcs.lengthBitParallel(w.target.array(), m, w.prediction.array(), n, alphabet, masks);
   }
 
   /**
@@ -70,12 +107,21 @@ public final class Rouge {
    * newlines scores each text as one sentence, which is what rouge-score does without {@code
    * split_summaries}, not what it does with it.
    *
+   * @throws IllegalArgumentException if one pair of lines is too long for the LCS table (about
+   *     {@code (|prediction line| + 1) * |target line| / 64 > 2^23}, e.g. 30,000 x 18,000 tokens)
    * @throws NullPointerException if a text is null
    */
   public static RougeScore rougeLsum(String target, String prediction, boolean useStemmer) {
     Check.notNull(target, "target");
     Check.notNull(prediction, "prediction");
-    return rougeLsum(lines(target), lines(prediction), useStemmer);
+    // Tokens never span a '\n' (a separator), so one pass per text gives every line's tokens.
+    Workspace w = Workspace.get();
+    w.ids.tokenize(target, useStemmer, w.target, w.targetStarts, true);
+    w.ids.tokenize(prediction, useStemmer, w.prediction, w.predictionStarts, true);
+    return RougeMath.rougeLsum(
+        Workspace.sentences(w.target, w.targetStarts),
+        Workspace.sentences(w.prediction, w.predictionStarts),
+        w.ids.size());
   }
 
   /**
@@ -93,44 +139,35 @@ public final class Rouge {
    *
    * @param targetSentences the reference sentences, in order
    * @param predictionSentences the candidate sentences, in order
+   * @throws IllegalArgumentException if one sentence pair is too long for the LCS table (about
+   *     {@code (|prediction sentence| + 1) * |target sentence| / 64 > 2^23})
    * @throws NullPointerException if a list or one of its elements is null
    */
   public static RougeScore rougeLsum(
       List<String> targetSentences, List<String> predictionSentences, boolean useStemmer) {
     Check.notNull(targetSentences, "targetSentences");
     Check.notNull(predictionSentences, "predictionSentences");
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
-    int[][] t = sentenceIds(targetSentences, "targetSentences", useStemmer, vocabulary);
-    int[][] p = sentenceIds(predictionSentences, "predictionSentences", useStemmer, vocabulary);
-    return RougeMath.rougeLsum(t, p, vocabulary.size());
+    Workspace w = Workspace.get();
+    addSentences(targetSentences, "targetSentences", useStemmer, w, w.target, w.targetStarts);
+    addSentences(
+        predictionSentences, "predictionSentences", useStemmer, w, w.prediction,
+        w.predictionStarts);
+    return RougeMath.rougeLsum(
+        Workspace.sentences(w.target, w.targetStarts),
+        Workspace.sentences(w.prediction, w.predictionStarts),
+        w.ids.size());
   }
 
-  /** The non-empty {@code '\n'}-separated lines of {@code text}, as Python's split + filter. */
-  static List<String> lines(String text) {
-    List<String> lines = new ArrayList<>();
-    int start = 0;
-    while (true) {
-      int end = text.indexOf('\n', start);
-      int stop = end < 0 ? text.length() : end;
-      if (stop > start) {
-        lines.add(text.substring(start, stop));
-      }
-      if (end < 0) {
-        return lines;
-      }
-      start = end + 1;
-    }
-  }
-
-  static int[][] sentenceIds(
-      List<String> sentences, String name, boolean useStemmer, RougeMath.Vocabulary vocabulary) {
-    List<int[]> out = new ArrayList<>(sentences.size());
+  /** Tokenizes each sentence into {@code tokens}, recording where each one after the first starts. */
+  private static void addSentences(
+      List<String> sentences, String name, boolean useStemmer, Workspace w, IntList tokens,
+      IntList starts) {
     for (int i = 0; i < sentences.size(); i++) {
       String s = Check.notNull(sentences.get(i), name + "[" + i + "]");
-      if (!s.isEmpty()) {
-        out.add(vocabulary.ids(RougeTokenizer.tokenize(s, useStemmer)));
+      if (i > 0) {
+        starts.add(tokens.size());
       }
+      w.ids.tokenize(s, useStemmer, tokens, null, true);
     }
-    return out.toArray(new int[0][]);
   }
 }

@@ -11,7 +11,10 @@ import java.util.Map;
 final class RougeMath {
   private RougeMath() {}
 
-  /** Maps token strings to dense ids, in order of first appearance. */
+  /**
+   * Maps token strings to dense ids, in order of first appearance. The scoring functions use the
+   * faster {@link TokenIds}; this string-based form serves callers that already hold tokens.
+   */
   static final class Vocabulary {
     private final Map<String, Integer> ids = new HashMap<>();
 
@@ -30,11 +33,11 @@ final class RougeMath {
   }
 
   /** ROUGE-L: (0, 0, 0) if either side is empty, else LCS / |P| and LCS / |T|. */
-  static RougeScore rougeL(int[] target, int[] prediction, int lcs) {
-    if (target.length == 0 || prediction.length == 0) {
+  static RougeScore rougeL(int targetLength, int predictionLength, int lcs) {
+    if (targetLength == 0 || predictionLength == 0) {
       return RougeScore.ZERO;
     }
-    return RougeScore.of((double) lcs / prediction.length, (double) lcs / target.length);
+    return RougeScore.of((double) lcs / predictionLength, (double) lcs / targetLength);
   }
 
   /**
@@ -42,20 +45,24 @@ final class RougeMath {
    *
    * @param vocabularySize an upper bound (exclusive) of the ids in both sequences
    */
-  static RougeScore rougeN(int[] target, int[] prediction, int n, int vocabularySize) {
-    int targetCount = Math.max(target.length - n + 1, 0);
-    int predictionCount = Math.max(prediction.length - n + 1, 0);
+  static RougeScore rougeN(
+      int[] target, int targetLength, int[] prediction, int predictionLength, int n,
+      int vocabularySize) {
+    int targetCount = Math.max(targetLength - n + 1, 0);
+    int predictionCount = Math.max(predictionLength - n + 1, 0);
     int overlap = 0;
     if (targetCount > 0 && predictionCount > 0) {
-      int[] t = target;
-      int[] p = prediction;
+      int[] t0 = java.util.Arrays.copyOf(target, targetLength);
+      int[] p0 = java.util.Arrays.copyOf(prediction, predictionLength);
+      int[] t = t0;
+      int[] p = p0;
       int size = vocabularySize;
       if (n > 1) {
         // Give every distinct n-gram a dense id, extending (n-1)-grams one token at a time.
         Map<Long, Integer> grams = new HashMap<>();
         for (int k = 2; k <= n; k++) {
-          t = extend(grams, t, target, k);
-          p = extend(grams, p, prediction, k);
+          t = extend(grams, t, t0, k);
+          p = extend(grams, p, p0, k);
           size = grams.size();
           grams.clear();
         }
@@ -106,11 +113,9 @@ final class RougeMath {
       }
     }
     int n = 0;
-    int maxCan = 0;
     int[] canCounts = new int[vocabularySize];
     for (int[] s : candidate) {
       n += s.length;
-      maxCan = Math.max(maxCan, s.length);
       for (int id : s) {
         canCounts[id]++;
       }
@@ -118,13 +123,14 @@ final class RougeMath {
     if (m == 0 || n == 0) {
       return RougeScore.ZERO;
     }
-    int[] table = new int[Math.multiplyExact(maxRef + 1, maxCan + 1)];
+    LcsBacktracker backtracker = new LcsBacktracker(vocabularySize);
     boolean[] hit = new boolean[maxRef];
     int hits = 0;
     for (int[] r : reference) {
       java.util.Arrays.fill(hit, 0, r.length, false);
+      backtracker.setReference(r);
       for (int[] c : candidate) {
-        Lcs.markBacktrackedLcs(r, c, hit, table);
+        backtracker.mark(c, hit);
       }
       for (int i = 0; i < r.length; i++) {
         if (hit[i]) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.consistency4j.internal.Check;
-import org.consistency4j.text.RougeTokenizer;
 
 /**
  * A configured set of ROUGE metrics, like {@code rouge_score.rouge_scorer.RougeScorer(rouge_types,
@@ -29,24 +28,19 @@ public final class RougeScorer {
   private final List<String> metricNames;
   private final int[] kinds; // n >= 1 for ROUGE-N, ROUGE_L, ROUGE_LSUM
   private final boolean useStemmer;
-  private final boolean needsWholeText;
   private final boolean needsSentences;
 
   private RougeScorer(List<String> metricNames, boolean useStemmer) {
     this.metricNames = metricNames;
     this.useStemmer = useStemmer;
     this.kinds = new int[metricNames.size()];
-    boolean whole = false;
     boolean sentences = false;
     for (int i = 0; i < kinds.length; i++) {
       kinds[i] = kindOf(metricNames.get(i));
       if (kinds[i] == ROUGE_LSUM) {
         sentences = true;
-      } else {
-        whole = true;
       }
     }
-    this.needsWholeText = whole;
     this.needsSentences = sentences;
   }
 
@@ -117,33 +111,37 @@ public final class RougeScorer {
    * Scores {@code prediction} against {@code target} with every configured metric.
    *
    * @return an unmodifiable map from metric name to score, iterating in metric order
+   * @throws IllegalArgumentException with rougeLsum, if one pair of lines is too long for the LCS
+   *     table (see {@link Rouge#rougeLsum(String, String, boolean)})
    * @throws NullPointerException if a text is null
    */
   public Map<String, RougeScore> score(String target, String prediction) {
     Check.notNull(target, "target");
     Check.notNull(prediction, "prediction");
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
-    int[] t = null;
-    int[] p = null;
-    if (needsWholeText) {
-      t = vocabulary.ids(RougeTokenizer.tokenize(target, useStemmer));
-      p = vocabulary.ids(RougeTokenizer.tokenize(prediction, useStemmer));
-    }
-    int[][] ts = null;
-    int[][] ps = null;
-    if (needsSentences) {
-      ts = Rouge.sentenceIds(Rouge.lines(target), "target", useStemmer, vocabulary);
-      ps = Rouge.sentenceIds(Rouge.lines(prediction), "prediction", useStemmer, vocabulary);
-    }
+    Workspace w = Workspace.get();
+    // One pass per text serves every metric: tokens never span a '\n', so the whole-text tokens
+    // split at the recorded line starts are the tokens of each line.
+    w.ids.tokenize(target, useStemmer, w.target, needsSentences ? w.targetStarts : null, true);
+    int targetAlphabet = w.ids.size();
+    w.ids.tokenize(
+        prediction, useStemmer, w.prediction, needsSentences ? w.predictionStarts : null, true);
+    int m = w.target.size();
+    int n = w.prediction.size();
     Map<String, RougeScore> scores = new LinkedHashMap<>();
     for (int i = 0; i < kinds.length; i++) {
       RougeScore score;
       if (kinds[i] == ROUGE_L) {
-        score = RougeMath.rougeL(t, p, Lcs.lengthDp(t, p));
+        score = RougeMath.rougeL(m, n, Rouge.lcs(w, targetAlphabet));
       } else if (kinds[i] == ROUGE_LSUM) {
-        score = RougeMath.rougeLsum(ts, ps, vocabulary.size());
+        score =
+            RougeMath.rougeLsum(
+                Workspace.sentences(w.target, w.targetStarts),
+                Workspace.sentences(w.prediction, w.predictionStarts),
+                w.ids.size());
       } else {
-        score = RougeMath.rougeN(t, p, kinds[i], vocabulary.size());
+        score =
+            RougeMath.rougeN(
+                w.target.array(), m, w.prediction.array(), n, kinds[i], w.ids.size());
       }
       scores.put(metricNames.get(i), score);
     }

@@ -100,6 +100,19 @@ class RougeValidationTest {
     assertEquals("rougeLsum", Metrics.rougeLsum().name());
   }
 
+  @Test
+  void rougeLsum_rejects_a_sentence_pair_too_long_for_the_table_limit() {
+    String reference = "a ".repeat(12_800); // 200 words of 64 rows
+    String candidate = "b a ".repeat(21_000); // 42,000 columns: 42,001 * 200 > 2^23
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Rouge.rougeLsum(reference, candidate, false));
+    assertEquals(
+        "ROUGE-Lsum sentence pair too long: 12800 x 42000 tokens needs 8400200 table words, more"
+            + " than the limit 8388608",
+        e.getMessage());
+  }
+
   @ParameterizedTest
   @ValueSource(doubles = {-0.1, 1.0000001, Double.NaN, Double.POSITIVE_INFINITY})
   void score_rejects_values_outside_the_unit_interval(double bad) {

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       RougeCommand.class,
       ConsistencyCommand.class,
+      EvaluateCommand.class,
+      CompareCommand.class,
       ParaphraseCommand.class,
       AugmentCommand.class,
     })

@@ -464,7 +464,7 @@ public final class Reports {
         .append("th,td{border:1px solid #ccc;padding:3px 8px;font-size:13px}\n")
         .append("td.n{text-align:right;font-variant-numeric:tabular-nums}\n")
         .append("th{background:#f0f0f0}\nh2{margin-top:28px}\n")
-        .append("svg text{font-family:sans-serif}\n.legend span{margin-right:14px;font-size:13px}\n")
+        .append("svg{max-width:100%;height:auto}\nsvg text{font-family:sans-serif}\n.legend span{margin-right:14px;font-size:13px}\n")
         .append(".sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}\n")
         .append("</style>\n</head>\n<body>\n");
     h.append("<h1>").append(esc(report.title())).append("</h1>\n");

@@ -1,0 +1,180 @@
+package org.consistency4j.harness;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.consistency4j.ConsistencyException;
+import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.Check;
+
+/**
+ * Reads evaluation tasks from JSONL, one task per line:
+ *
+ * <pre>{@code
+ * {"task": "sentiment",
+ *  "variants": ["Is this review positive or negative? {input}", "Classify the sentiment:"],
+ *  "instances": [{"input": "Great film.", "references": ["positive"]},
+ *                {"fields": {"input": "Dull.", "title": "..."}, "references": ["negative"]}],
+ *  "labels": true}
+ * }</pre>
+ *
+ * <p>An instance has {@code "input"} (a string), {@code "fields"} (an object of strings), or both
+ * (then {@code fields} must not also hold {@code input}); {@code "references"} is optional (a string
+ * or an array of strings). {@code "labels"} is optional (see {@link InstructionTask#labels()}).
+ * Blank lines are skipped. Lines longer than {@value #MAX_LINE_CHARS} characters are refused.
+ * Errors are {@link InvalidInputException}s naming the file, the line, the field and the rule.
+ */
+public final class TaskDataset {
+  /** The longest line accepted. */
+  public static final int MAX_LINE_CHARS = 64 << 20;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TaskDataset() {}
+
+  /** Reads every task of a JSONL file. */
+  public static List<InstructionTask> readJsonl(Path file) {
+    Check.notNull(file, "file");
+    String source = file.toString();
+    List<InstructionTask> tasks = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      BoundedLines lines = new BoundedLines(reader, source, MAX_LINE_CHARS);
+      String line;
+      while ((line = lines.next()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        long n = lines.lineNumber();
+        InstructionTask task = parseTask(line, source, n);
+        if (!names.add(task.name())) {
+          throw new InvalidInputException(
+              source, n, "field task: \"" + task.name() + "\" appears on an earlier line too");
+        }
+        tasks.add(task);
+      }
+    } catch (IOException e) {
+      throw new ConsistencyException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+    if (tasks.isEmpty()) {
+      throw new InvalidInputException(source, 0, "no task found (expected one JSON object per line)");
+    }
+    return tasks;
+  }
+
+  /** Parses one JSONL line into a task; errors name {@code source} and {@code line}. */
+  static InstructionTask parseTask(String json, String source, long line) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException(source, line, "not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidInputException(source, line, "must be a JSON object");
+    }
+    String name = text(root.get("task"), "task", source, line);
+    List<String> variants = strings(root.get("variants"), "variants", source, line, false);
+    JsonNode instancesNode = root.get("instances");
+    if (instancesNode == null || !instancesNode.isArray() || instancesNode.isEmpty()) {
+      throw new InvalidInputException(source, line, "field instances: must be a non-empty array");
+    }
+    List<Instance> instances = new ArrayList<>();
+    for (int i = 0; i < instancesNode.size(); i++) {
+      instances.add(instance(instancesNode.get(i), "instances[" + i + "]", source, line));
+    }
+    Optional<Boolean> labels = Optional.empty();
+    JsonNode labelsNode = root.get("labels");
+    if (labelsNode != null && !labelsNode.isNull()) {
+      if (!labelsNode.isBoolean()) {
+        throw new InvalidInputException(
+            source, line, "field labels: must be true or false, found " + labelsNode);
+      }
+      labels = Optional.of(labelsNode.booleanValue());
+    }
+    try {
+      return new InstructionTask(name, variants, instances, labels);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(source, line, "task \"" + name + "\": " + e.getMessage(), e);
+    }
+  }
+
+  private static Instance instance(JsonNode node, String at, String source, long line) {
+    if (node == null || !node.isObject()) {
+      throw new InvalidInputException(source, line, "field " + at + ": must be an object");
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    JsonNode fieldsNode = node.get("fields");
+    if (fieldsNode != null && !fieldsNode.isNull()) {
+      if (!fieldsNode.isObject()) {
+        throw new InvalidInputException(source, line, "field " + at + ".fields: must be an object");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = fieldsNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String key = e.getKey();
+        if (!PromptTemplate.isFieldName(key)) {
+          throw new InvalidInputException(
+              source, line,
+              "field " + at + ".fields: name must match [A-Za-z_][A-Za-z0-9_]*, found \"" + key + "\"");
+        }
+        fields.put(key, text(e.getValue(), at + ".fields." + key, source, line));
+      }
+    }
+    JsonNode input = node.get("input");
+    if (input != null && !input.isNull()) {
+      if (fields.containsKey(Instance.INPUT)) {
+        throw new InvalidInputException(
+            source, line, "field " + at + ": has both input and fields.input; give one");
+      }
+      fields.put(Instance.INPUT, text(input, at + ".input", source, line));
+    }
+    if (fields.isEmpty()) {
+      throw new InvalidInputException(source, line, "field " + at + ": needs input or fields");
+    }
+    JsonNode refs = node.get("references");
+    List<String> references =
+        refs == null || refs.isNull()
+            ? List.of()
+            : refs.isTextual()
+                ? List.of(refs.asText())
+                : strings(refs, at + ".references", source, line, true);
+    return new Instance(fields, references);
+  }
+
+  private static String text(JsonNode node, String field, String source, long line) {
+    if (node == null || node.isNull()) {
+      throw new InvalidInputException(source, line, "field " + field + ": is missing");
+    }
+    if (!node.isTextual()) {
+      throw new InvalidInputException(
+          source, line, "field " + field + ": must be a string, found " + node.getNodeType());
+    }
+    return node.asText();
+  }
+
+  private static List<String> strings(
+      JsonNode node, String field, String source, long line, boolean emptyAllowed) {
+    if (node == null || !node.isArray() || (!emptyAllowed && node.isEmpty())) {
+      throw new InvalidInputException(
+          source, line, "field " + field + ": must be a" + (emptyAllowed ? "n" : " non-empty") + " array of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      out.add(text(node.get(i), field + "[" + i + "]", source, line));
+    }
+    return out;
+  }
+}

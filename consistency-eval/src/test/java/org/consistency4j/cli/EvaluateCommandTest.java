@@ -1,0 +1,205 @@
+package org.consistency4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.consistency4j.http.FakeOpenAiServer;
+import org.consistency4j.report.EvaluationReport;
+import org.consistency4j.report.MetricNames;
+import org.consistency4j.report.Reports;
+import org.consistency4j.report.TaskResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class EvaluateCommandTest {
+  @TempDir Path dir;
+  private FakeOpenAiServer server;
+  private Path data;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = ConsistencyCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** Right under the first two wordings; "positive" under the third. */
+  static String halfRight(String prompt) {
+    String label = prompt.contains("good") || prompt.contains("great") ? "positive" : "negative";
+    return prompt.startsWith("Review:") ? "Positive." : label;
+  }
+
+  static String alwaysRight(String prompt) {
+    return prompt.contains("good") || prompt.contains("great") ? "positive" : "negative";
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server = FakeOpenAiServer.start();
+    data = dir.resolve("tasks.jsonl");
+    Files.writeString(data,
+        "{\"task\": \"sentiment\", \"variants\": [\"Sentiment of: {input}\", \"Positive or negative? {input}\","
+            + " \"Review:\"], \"instances\": [{\"input\": \"good film\", \"references\": [\"positive\"]},"
+            + " {\"input\": \"bad film\", \"references\": [\"negative\"]},"
+            + " {\"input\": \"great plot\", \"references\": [\"positive\"]},"
+            + " {\"input\": \"awful acting\", \"references\": [\"negative\"]}]}\n");
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private Result evaluate(Path out, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("evaluate", "--model", server.baseUrl(),
+        "--model-name", "fake", "--data", data.toString(), "--similarity", "exact", "--out", out.toString(),
+        "--no-progress", "--resamples", "200", "--seed", "5"));
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void evaluate_over_http_writes_responses_and_reports_with_exact_metrics() throws Exception {
+    server.answers(EvaluateCommandTest::halfRight);
+    Path out = dir.resolve("out");
+    Result r = evaluate(out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("CR (macro)"), r.out());
+    assertTrue(r.out().contains("fake@" + server.baseUrl() + "  0.667 ["), r.out());
+    assertEquals(12, server.requests().size());
+    assertEquals(12, Files.readAllLines(out.resolve("responses.jsonl")).size());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    TaskResult s = report.models().get(0).task("sentiment").orElseThrow();
+    assertEquals(2.0 / 3, s.metric(MetricNames.CONSISTENCY_RATE).orElseThrow().value(), 1e-12);
+    assertEquals(5.0 / 6, s.metric(MetricNames.ACCURACY).orElseThrow().value(), 1e-12);
+    assertEquals(5L, report.seed());
+    assertEquals(data.toString(), report.config().get("data"));
+    assertTrue(Files.exists(out.resolve("report.md")));
+    assertTrue(Files.exists(out.resolve("report.html")));
+
+    // A second run finds every response stored and asks the server nothing.
+    Result again = evaluate(out);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(12, server.requests().size());
+  }
+
+  @Test
+  void compare_gives_the_paired_difference_of_two_stored_evaluations() throws Exception {
+    server.answers(EvaluateCommandTest::halfRight);
+    Path a = dir.resolve("a");
+    assertEquals(0, evaluate(a).code());
+    server.answers(EvaluateCommandTest::alwaysRight);
+    Path b = dir.resolve("b");
+    assertEquals(0, evaluate(b).code());
+    Path out = dir.resolve("cmp");
+    Result r = run("compare", a.toString(), b.resolve("report.json").toString(), "--out", out.toString(),
+        "--resamples", "200");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("sentiment     CR (macro)          4       0.667    1.000    +0.333 ["), r.out());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    assertEquals("fake@" + server.baseUrl() + " (A)", report.comparisons().get(0).modelA());
+    assertTrue(Files.exists(out.resolve("report.html")));
+  }
+
+  @Test
+  void compare_of_reports_without_common_groups_is_bad_input() throws Exception {
+    server.answers(EvaluateCommandTest::halfRight);
+    Path a = dir.resolve("a");
+    assertEquals(0, evaluate(a).code());
+    Files.writeString(data, Files.readString(data).replace("\"sentiment\"", "\"other\""));
+    Path b = dir.resolve("b");
+    assertEquals(0, evaluate(b).code());
+    Result r = run("compare", a.toString(), b.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("shares no group with " + a), r.err());
+  }
+
+  @Test
+  void usage_errors_exit_with_2_and_a_clear_message() throws Exception {
+    Path out = dir.resolve("out");
+    Result r = run("evaluate", "--model", server.baseUrl(), "--data", data.toString(), "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--model-name is required with an HTTP model URL"), r.err());
+
+    r = run("evaluate", "--model", dir.toString(), "--data", data.toString(), "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("local model directories need the ONNX Runtime model"), r.err());
+
+    r = run("evaluate", "--model", "ftp://x", "--data", data.toString(), "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--model must be an http(s) URL or an existing model directory, found \"ftp://x\""),
+        r.err());
+
+    r = evaluate(out, "--adapter", dir.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--adapter applies to local model directories only"), r.err());
+
+    r = run("evaluate", "--model", server.baseUrl(), "--model-name", "m", "--data", dir.toString(),
+        "--out", out.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains(dir + ": no task*.json file in the directory"), r.err());
+
+    r = evaluate(out, "--limit", "0");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--limit must be > 0, found 0"), r.err());
+
+    r = run("evaluate", "--model", server.baseUrl(), "--model-name", "m", "--data", data.toString(),
+        "--out", out.toString(), "--similarity", "cosine");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("cosine"), r.err());
+    assertTrue(server.requests().isEmpty());
+  }
+
+  @Test
+  void a_failing_server_exits_with_1_naming_the_url_and_status() {
+    server.failNext(10, 503, null);
+    Result r = evaluate(dir.resolve("out"), "--max-retries", "0");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("POST " + server.baseUrl() + "/v1/chat/completions failed after 1 attempt, last"
+        + " with HTTP 503"), r.err());
+  }
+
+  @Test
+  void an_sni_directory_is_evaluated_with_paraphrased_definitions() throws Exception {
+    Path sni = Path.of(getClass().getResource("/sni").toURI());
+    server.answers(p -> "POS");
+    Path out = dir.resolve("sni-out");
+    Result r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data", sni.toString(),
+        "--limit", "3", "--paraphrases", "2", "--paraphraser", "structural", "--similarity", "exact",
+        "--out", out.toString(), "--no-progress", "--resamples", "100");
+    assertEquals(0, r.code(), r.err());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    TaskResult sst2 = report.models().get(0).task("task363_sst2_polarity_classification").orElseThrow();
+    TaskResult giga = report.models().get(0).task("task288_gigaword_summarization").orElseThrow();
+    assertEquals(3, sst2.groups());
+    assertTrue(sst2.variants().size() >= 2, "no paraphrase was made");
+    assertEquals(1.0, sst2.metric(MetricNames.CONSISTENCY_RATE).orElseThrow().value(), 1e-12);
+    assertTrue(sst2.metric(MetricNames.ACCURACY).isPresent());
+    assertTrue(giga.metric(MetricNames.ACCURACY).isEmpty());
+    assertTrue(giga.metric(MetricNames.ROUGE_L).isPresent());
+    String prompt = server.requests().get(0).body().get("messages").get(0).get("content").asText();
+    assertTrue(prompt.endsWith("\nOutput:"), prompt);
+    assertEquals("structural", report.config().get("paraphraser"));
+  }
+
+  @Test
+  void limit_evaluates_only_the_first_instances() throws Exception {
+    Path out = dir.resolve("out");
+    Result r = evaluate(out, "--limit", "2");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(6, server.requests().size());
+  }
+}

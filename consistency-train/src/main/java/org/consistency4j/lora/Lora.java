@@ -1,0 +1,287 @@
+package org.consistency4j.lora;
+
+import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
+import org.consistency4j.safetensors.SafetensorsWriter;
+
+/**
+ * Adds LoRA adapters to a forward graph and exports them. A target is an initializer named {@code
+ * PREFIX.TARGET.weight} of shape {@code [out, in]} used as a linear layer, either {@code MatMul(x,
+ * Transpose(W))} or {@code Gemm(x, W, transB=1)}; the adapter output {@code scale * (x A^T) B^T} is added
+ * to that layer's output. Adapter initializers carry PEFT's names ({@code
+ * base_model.model.PREFIX.TARGET.lora_A.weight}), so training them and writing them out needs no renaming.
+ * Stateless.
+ */
+public final class Lora {
+  /** Prefix PEFT puts before the base model's parameter names. */
+  public static final String PEFT_PREFIX = "base_model.model.";
+
+  private static final Pattern NAME = Pattern.compile("(.+)\\.([a-z_]+)\\.weight");
+
+  private Lora() {}
+
+  /**
+   * A forward model with adapters.
+   *
+   * @param model the rewritten model (base weights unchanged, still external where they were)
+   * @param adapters adapter initializer names in graph order (A then B per target): the trainables
+   * @param targets the adapted base weight names, in graph order
+   */
+  public record Adapted(ExportedModel model, List<String> adapters, List<String> targets) {
+    /** Copies the lists. */
+    public Adapted {
+      Check.notNull(model, "model");
+      adapters = List.copyOf(adapters);
+      targets = List.copyOf(targets);
+    }
+  }
+
+  /** The PEFT name of the A matrix of base weight {@code weight} ({@code PREFIX.TARGET.weight}). */
+  public static String loraA(String weight) {
+    return PEFT_PREFIX + weight.substring(0, weight.length() - ".weight".length()) + ".lora_A.weight";
+  }
+
+  /** The PEFT name of the B matrix of base weight {@code weight}. */
+  public static String loraB(String weight) {
+    return PEFT_PREFIX + weight.substring(0, weight.length() - ".weight".length()) + ".lora_B.weight";
+  }
+
+  /**
+   * Rewrites {@code forward} with adapters on every initializer matching the targets.
+   *
+   * @throws IllegalArgumentException if no weight matches, or a matching weight is not used as a linear
+   *     layer in a supported pattern
+   */
+  public static Adapted apply(ExportedModel forward, LoraConfig config) {
+    Check.notNull(forward, "forward");
+    Check.notNull(config, "config");
+    OnnxMl.GraphProto.Builder g = forward.model().getGraph().toBuilder();
+    Map<String, long[]> weightShapes = new LinkedHashMap<>();
+    for (OnnxMl.TensorProto t : g.getInitializerList()) {
+      Matcher m = NAME.matcher(t.getName());
+      if (m.matches() && config.targets().contains(m.group(2)) && t.getDimsCount() == 2) {
+        weightShapes.put(t.getName(), new long[] {t.getDims(0), t.getDims(1)});
+      }
+    }
+    Check.argument(!weightShapes.isEmpty(),
+        "no initializer matches the LoRA targets " + config.targets());
+    List<OnnxMl.NodeProto> nodes = new ArrayList<>(g.getNodeList());
+    // Graph order of the adapted layers fixes the order of adapters and of their initialization.
+    Map<String, Integer> linearOf = new LinkedHashMap<>();
+    for (String weight : weightShapes.keySet()) {
+      linearOf.put(weight, findLinear(nodes, weight));
+    }
+    List<String> ordered = new ArrayList<>(weightShapes.keySet());
+    ordered.sort(java.util.Comparator.comparingInt(linearOf::get));
+    SplittableRandom rng = new SplittableRandom(config.seed());
+    List<String> adapters = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    Map<Integer, List<OnnxMl.NodeProto>> insertAfter = new LinkedHashMap<>();
+    Map<String, String> rename = new LinkedHashMap<>();
+    Emitter e = new Emitter(g, "lora/");
+    int base = g.getNodeCount();
+    for (String weight : ordered) {
+      int linear = linearOf.get(weight);
+      OnnxMl.NodeProto node = nodes.get(linear);
+      long out = weightShapes.get(weight)[0];
+      long in = weightShapes.get(weight)[1];
+      String a = loraA(weight);
+      String b = loraB(weight);
+      float[] av = new float[(int) (config.rank() * in)];
+      double bound = 1.0 / Math.sqrt(in);
+      for (int i = 0; i < av.length; i++) {
+        av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+      }
+      g.addInitializer(floatTensor(a, av, config.rank(), in));
+      g.addInitializer(floatTensor(b, new float[(int) (out * config.rank())], out, config.rank()));
+      // Emit the branch at the end of the node list, then move it right after the linear node.
+      String x = node.getInput(0);
+      String y = node.getOutput(0);
+      int before = g.getNodeCount();
+      String xa = e.op("MatMul", x, e.op("Transpose", List.of(a), Emitter.attrInts("perm", 1, 0)));
+      String xab = e.op("MatMul", xa, e.op("Transpose", List.of(b), Emitter.attrInts("perm", 1, 0)));
+      String scaled = e.mul(xab, e.op("CastLike", e.scalar(config.scale(),
+          OnnxMl.TensorProto.DataType.FLOAT_VALUE), xab));
+      String sum = e.add(y, scaled);
+      List<OnnxMl.NodeProto> branch = new ArrayList<>(g.getNodeList().subList(before, g.getNodeCount()));
+      insertAfter.put(linear, branch);
+      rename.put(y, sum);
+      adapters.add(a);
+      adapters.add(b);
+      targets.add(weight);
+    }
+    // Rebuild the node list: forward nodes (consumers of adapted outputs read the sums), branches
+    // right after their linear node.
+    List<OnnxMl.NodeProto> rebuilt = new ArrayList<>();
+    for (int i = 0; i < base; i++) {
+      OnnxMl.NodeProto n = nodes.get(i);
+      OnnxMl.NodeProto.Builder nb = n.toBuilder();
+      for (int k = 0; k < nb.getInputCount(); k++) {
+        String r = rename.get(nb.getInput(k));
+        if (r != null) {
+          nb.setInput(k, r);
+        }
+      }
+      rebuilt.add(nb.build());
+      List<OnnxMl.NodeProto> branch = insertAfter.get(i);
+      if (branch != null) {
+        for (OnnxMl.NodeProto bn : branch) {
+          // A branch reads the adapted value of its input x when x is itself an adapted output; only the
+          // final Add reads the base output it adapts.
+          boolean finalAdd = rename.containsValue(bn.getOutput(0));
+          OnnxMl.NodeProto.Builder bb = bn.toBuilder();
+          for (int k = finalAdd ? 1 : 0; k < bb.getInputCount(); k++) {
+            String r = rename.get(bb.getInput(k));
+            if (r != null) {
+              bb.setInput(k, r);
+            }
+          }
+          rebuilt.add(bb.build());
+        }
+      }
+    }
+    g.clearNode().addAllNode(rebuilt);
+    for (int i = 0; i < g.getOutputCount(); i++) {
+      String r = rename.get(g.getOutput(i).getName());
+      if (r != null) {
+        // A graph output that is an adapted linear output: keep its name via Identity.
+        throw new IllegalArgumentException("an adapted linear output is a graph output: "
+            + g.getOutput(i).getName());
+      }
+    }
+    OnnxMl.ModelProto model = forward.model().toBuilder().setGraph(g).build();
+    return new Adapted(new ExportedModel(model, forward.externalInitializers()), adapters, targets);
+  }
+
+  private static int findLinear(List<OnnxMl.NodeProto> nodes, String weight) {
+    for (int i = 0; i < nodes.size(); i++) {
+      OnnxMl.NodeProto n = nodes.get(i);
+      if (n.getOpType().equals("Gemm") && n.getInputCount() >= 2 && n.getInput(1).equals(weight)
+          && transB(n)) {
+        return i;
+      }
+      if (n.getOpType().equals("Transpose") && n.getInput(0).equals(weight)) {
+        String t = n.getOutput(0);
+        for (int j = i + 1; j < nodes.size(); j++) {
+          OnnxMl.NodeProto m = nodes.get(j);
+          if (m.getOpType().equals("MatMul") && m.getInput(1).equals(t)) {
+            return j;
+          }
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        weight + " is not used as MatMul(x, Transpose(W)) or Gemm(x, W, transB=1)");
+  }
+
+  private static boolean transB(OnnxMl.NodeProto n) {
+    for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+      if (a.getName().equals("transB")) {
+        return a.getI() == 1;
+      }
+    }
+    return false;
+  }
+
+  private static OnnxMl.TensorProto floatTensor(String name, float[] v, long... dims) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+        .setDataType(OnnxMl.TensorProto.DataType.FLOAT_VALUE)
+        .setRawData(com.google.protobuf.ByteString.copyFrom(b.array()));
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    return t.build();
+  }
+
+  /**
+   * Writes a PEFT adapter directory: {@code adapter_config.json} and {@code adapter_model.safetensors}
+   * (float32, PEFT tensor names), both atomically.
+   *
+   * @param dir output directory (created if needed)
+   * @param config the LoRA settings
+   * @param adapters trained adapter tensors by PEFT name, with their shapes in {@code shapes}
+   * @param baseModel value of {@code base_model_name_or_path}
+   */
+  public static void writePeft(Path dir, LoraConfig config, Map<String, float[]> adapters,
+      Map<String, long[]> shapes, String baseModel) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, float[]> en : adapters.entrySet()) {
+      tensors.put(en.getKey(), Tensor.ofFloats(en.getValue(), shapes.get(en.getKey())));
+    }
+    SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors,
+        Map.of("format", "pt"));
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode c = json.createObjectNode();
+    c.put("peft_type", "LORA");
+    c.put("task_type", "CAUSAL_LM");
+    c.put("base_model_name_or_path", baseModel);
+    c.put("r", config.rank());
+    c.put("lora_alpha", config.alpha());
+    c.put("lora_dropout", 0.0);
+    ArrayNode t = c.putArray("target_modules");
+    config.targets().forEach(t::add);
+    c.put("bias", "none");
+    c.put("fan_in_fan_out", false);
+    c.put("inference_mode", true);
+    c.put("init_lora_weights", true);
+    c.put("use_rslora", false);
+    c.put("use_dora", false);
+    c.putNull("modules_to_save");
+    writeAtomically(dir.resolve("adapter_config.json"),
+        json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
+  }
+
+  /**
+   * {@code W + scale * B A} for a base weight {@code [out, in]}, {@code A [rank, in]}, {@code B [out,
+   * rank]} (row-major), computed in double and rounded once.
+   */
+  public static float[] merge(float[] w, float[] a, float[] b, int out, int in, int rank, double scale) {
+    Check.argument(w.length == out * in, "weight size (" + w.length + ") != out * in (" + out * in + ")");
+    Check.argument(a.length == rank * in, "A size (" + a.length + ") != rank * in (" + rank * in + ")");
+    Check.argument(b.length == out * rank, "B size (" + b.length + ") != out * rank (" + out * rank + ")");
+    float[] merged = new float[w.length];
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < in; i++) {
+        double s = 0;
+        for (int k = 0; k < rank; k++) {
+          s += (double) b[o * rank + k] * a[k * in + i];
+        }
+        merged[o * in + i] = (float) (w[o * in + i] + scale * s);
+      }
+    }
+    return merged;
+  }
+
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package org.consistency4j.lora;
+
+import java.util.List;
+import java.util.Set;
+import org.consistency4j.internal.Check;
+
+/**
+ * LoRA settings, with PEFT's meaning: each adapted linear {@code y = x W^T} becomes {@code y = x W^T +
+ * (alpha / rank) * x A^T B^T} with {@code A} ({@code [rank, in]}, Kaiming-uniform like PEFT) and {@code
+ * B} ({@code [out, rank]}, zeros) trained.
+ *
+ * @param rank rank of the update, &gt; 0
+ * @param alpha scaling numerator, &gt; 0
+ * @param targets module names among {@link #SUPPORTED_TARGETS}, non-empty, no duplicates
+ * @param seed seed of the initialization of {@code A}
+ */
+public record LoraConfig(int rank, double alpha, List<String> targets, long seed) {
+  /** Linear modules of Llama-family models that can be adapted. */
+  public static final Set<String> SUPPORTED_TARGETS =
+      Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+  /** Validates the fields and copies {@code targets}. */
+  public LoraConfig {
+    Check.positive(rank, "rank");
+    Check.positive(alpha, "alpha");
+    Check.notEmpty(targets, "targets");
+    targets = List.copyOf(targets);
+    for (String t : targets) {
+      Check.argument(SUPPORTED_TARGETS.contains(t),
+          "targets must be among " + List.copyOf(new java.util.TreeSet<>(SUPPORTED_TARGETS))
+              + ", found " + t);
+    }
+    Check.argument(Set.copyOf(targets).size() == targets.size(), "targets must not repeat, found "
+        + targets);
+  }
+
+  /** The common choice: q_proj and v_proj, alpha = 2 * rank, seed 0. */
+  public static LoraConfig of(int rank) {
+    return new LoraConfig(rank, 2.0 * rank, List.of("q_proj", "v_proj"), 0);
+  }
+
+  /** {@code alpha / rank}. */
+  public double scale() {
+    return alpha / rank;
+  }
+}

@@ -1,0 +1,447 @@
+package org.consistency4j.safetensors;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.Tensor;
+
+/**
+ * One memory-mapped safetensors file: an 8-byte little-endian header length N, N bytes of JSON header
+ * ({@code {"name": {"dtype", "shape", "data_offsets"}, "__metadata__": {...}}}), then the data section.
+ *
+ * <p>{@link #open(Path)} validates the whole header before touching data and rejects hostile files with a
+ * {@link ModelLoadException} naming the file and tensor: header length above {@link #MAX_HEADER_BYTES} or
+ * beyond the file, invalid JSON or duplicate keys, unknown dtypes, negative or non-integer dims, a shape
+ * whose element or byte count overflows, a byte range that differs from dtype size x elements, lies outside
+ * the data section or overlaps another tensor. Nothing is allocated from an unchecked length.
+ *
+ * <p>Tensor data is mapped lazily per tensor ({@link FileChannel#map}) and returned without copying as
+ * {@link Tensor}s (read-only little-endian views); a single tensor must be below 2 GiB. Mapped views stay
+ * valid after {@link #close()}, which closes the file channel; the file must not be modified while any
+ * view is in use. Thread-safe.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+  /** Largest accepted JSON header (100 MiB); Hugging Face uses the same limit. */
+  public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+  /** The key of the free-form string metadata in the header. */
+  public static final String METADATA_KEY = "__metadata__";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private final Path path;
+  private final FileChannel channel;
+  private final long dataStart;
+  private final Map<String, TensorInfo> tensors;
+  private final Map<String, String> metadata;
+  private final Map<String, ByteBuffer> mapped = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private SafetensorsFile(
+      Path path,
+      FileChannel channel,
+      long dataStart,
+      Map<String, TensorInfo> tensors,
+      Map<String, String> metadata) {
+    this.path = path;
+    this.channel = channel;
+    this.dataStart = dataStart;
+    this.tensors = tensors;
+    this.metadata = metadata;
+  }
+
+  /**
+   * Opens and validates {@code file}. The caller owns the result and closes it.
+   *
+   * @throws ModelLoadException if the file is missing, unreadable or malformed (message names the file and
+   *     the tensor or field)
+   */
+  public static SafetensorsFile open(Path file) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new ModelLoadException(file + ": safetensors file not found", e);
+    } catch (IOException e) {
+      throw new ModelLoadException(file + ": cannot open safetensors file: " + e.getMessage(), e);
+    }
+    try {
+      SafetensorsFile f = parse(file, ch);
+      return f;
+    } catch (RuntimeException e) {
+      closeQuietly(ch, e);
+      throw e;
+    }
+  }
+
+  private static SafetensorsFile parse(Path file, FileChannel ch) {
+    long size;
+    try {
+      size = ch.size();
+    } catch (IOException e) {
+      throw new ModelLoadException(file + ": cannot read file size: " + e.getMessage(), e);
+    }
+    if (size < 8) {
+      throw new ModelLoadException(
+          file + ": file is " + size + " bytes, too short for the 8-byte header length");
+    }
+    ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(file, ch, lenBuf, 0);
+    long headerLen = lenBuf.getLong(0);
+    if (headerLen < 0 || headerLen > MAX_HEADER_BYTES) {
+      throw new ModelLoadException(
+          file
+              + ": header length must be in [0, "
+              + MAX_HEADER_BYTES
+              + "] bytes, found "
+              + Long.toUnsignedString(headerLen));
+    }
+    if (headerLen > size - 8) {
+      throw new ModelLoadException(
+          file
+              + ": header length "
+              + headerLen
+              + " exceeds the "
+              + (size - 8)
+              + " bytes after the length field");
+    }
+    ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+    readFully(file, ch, header, 8);
+    long dataLen = size - 8 - headerLen;
+    Header h = parseHeader(file, header.array(), dataLen);
+    return new SafetensorsFile(file, ch, 8 + headerLen, h.tensors, h.metadata);
+  }
+
+  private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
+
+  /** Validates a JSON header against a data section of {@code dataLen} bytes. */
+  static Header parseHeader(Path file, byte[] header, long dataLen) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(header);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelLoadException(
+          file + ": header is not valid JSON: " + firstLine(e.getMessage()), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new ModelLoadException(
+          file + ": header must be a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));
+    }
+    Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+    Map<String, String> metadata = Map.of();
+    Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String name = e.getKey();
+      if (name.equals(METADATA_KEY)) {
+        metadata = parseMetadata(file, e.getValue());
+        continue;
+      }
+      tensors.put(name, parseTensor(file, name, e.getValue(), dataLen));
+    }
+    List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+    byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+    for (int i = 1; i < byOffset.size(); i++) {
+      TensorInfo prev = byOffset.get(i - 1);
+      TensorInfo cur = byOffset.get(i);
+      if (cur.begin() < prev.end()) {
+        throw new ModelLoadException(
+            file
+                + ": tensor '"
+                + cur.name()
+                + "' data_offsets ["
+                + cur.begin()
+                + ", "
+                + cur.end()
+                + "] overlap tensor '"
+                + prev.name()
+                + "' ["
+                + prev.begin()
+                + ", "
+                + prev.end()
+                + "]");
+      }
+    }
+    return new Header(Collections.unmodifiableMap(tensors), metadata);
+  }
+
+  private static Map<String, String> parseMetadata(Path file, JsonNode node) {
+    if (!node.isObject()) {
+      throw new ModelLoadException(
+          file + ": " + METADATA_KEY + " must be an object of strings, found " + node.getNodeType());
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new ModelLoadException(
+            file
+                + ": "
+                + METADATA_KEY
+                + " value of '"
+                + e.getKey()
+                + "' must be a string, found "
+                + e.getValue().getNodeType());
+      }
+      m.put(e.getKey(), e.getValue().textValue());
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  private static TensorInfo parseTensor(Path file, String name, JsonNode node, long dataLen) {
+    String where = file + ": tensor '" + name + "'";
+    if (name.isEmpty()) {
+      throw new ModelLoadException(file + ": tensor names must not be empty");
+    }
+    if (!node.isObject()) {
+      throw new ModelLoadException(where + " must be an object, found " + node.getNodeType());
+    }
+    JsonNode dt = node.get("dtype");
+    if (dt == null || !dt.isTextual()) {
+      throw new ModelLoadException(where + ": dtype must be a string, found " + describe(dt));
+    }
+    DType dtype =
+        SafetensorsDTypes.fromCode(dt.textValue())
+            .orElseThrow(
+                () ->
+                    new ModelLoadException(
+                        where + ": unsupported dtype '" + truncate(dt.textValue()) + "'"));
+    JsonNode sh = node.get("shape");
+    if (sh == null || !sh.isArray()) {
+      throw new ModelLoadException(where + ": shape must be an array, found " + describe(sh));
+    }
+    List<Long> shape = new ArrayList<>(sh.size());
+    long elements = 1;
+    for (JsonNode d : sh) {
+      long v = nonNegativeLong(where, "shape", d);
+      shape.add(v);
+      try {
+        elements = Math.multiplyExact(elements, v);
+      } catch (ArithmeticException ex) {
+        throw new ModelLoadException(where + ": shape " + sh + " has more than 2^63 elements", ex);
+      }
+    }
+    long bytes;
+    try {
+      bytes = Math.multiplyExact(elements, (long) dtype.byteSize());
+    } catch (ArithmeticException ex) {
+      throw new ModelLoadException(where + ": shape " + sh + " needs more than 2^63 bytes", ex);
+    }
+    JsonNode off = node.get("data_offsets");
+    if (off == null || !off.isArray() || off.size() != 2) {
+      throw new ModelLoadException(
+          where + ": data_offsets must be an array of 2 integers, found " + describe(off));
+    }
+    long begin = nonNegativeLong(where, "data_offsets", off.get(0));
+    long end = nonNegativeLong(where, "data_offsets", off.get(1));
+    if (end < begin) {
+      throw new ModelLoadException(
+          where + ": data_offsets [" + begin + ", " + end + "] end before begin");
+    }
+    if (end > dataLen) {
+      throw new ModelLoadException(
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] exceed the data section ("
+              + dataLen
+              + " bytes)");
+    }
+    if (end - begin != bytes) {
+      throw new ModelLoadException(
+          where
+              + ": data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] span "
+              + (end - begin)
+              + " bytes, but "
+              + dt.textValue()
+              + " "
+              + sh
+              + " needs "
+              + bytes);
+    }
+    return new TensorInfo(name, dtype, shape, begin, end);
+  }
+
+  private static long nonNegativeLong(String where, String field, JsonNode d) {
+    if (d == null || !d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0) {
+      throw new ModelLoadException(
+          where + ": " + field + " entries must be integers in [0, 2^63), found " + describe(d));
+    }
+    return d.longValue();
+  }
+
+  private static String describe(JsonNode n) {
+    if (n == null) {
+      return "nothing";
+    }
+    return truncate(n.toString());
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return truncate(nl < 0 ? s : s.substring(0, nl));
+  }
+
+  private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) {
+    try {
+      long pos = position;
+      while (buf.hasRemaining()) {
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          throw new ModelLoadException(file + ": unexpected end of file at byte " + pos);
+        }
+        pos += n;
+      }
+    } catch (IOException e) {
+      throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch, RuntimeException primary) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      primary.addSuppressed(e);
+    }
+  }
+
+  /** The file this was opened from. */
+  public Path path() {
+    return path;
+  }
+
+  /** Tensor entries by name, in header order. */
+  public Map<String, TensorInfo> tensors() {
+    return tensors;
+  }
+
+  /** Tensor names in header order. */
+  public List<String> names() {
+    return List.copyOf(tensors.keySet());
+  }
+
+  /** True when the file holds a tensor called {@code name}. */
+  public boolean contains(String name) {
+    return tensors.containsKey(name);
+  }
+
+  /** The header entry of {@code name}, if present. */
+  public Optional<TensorInfo> info(String name) {
+    return Optional.ofNullable(tensors.get(name));
+  }
+
+  /** The {@code __metadata__} strings (empty when absent). */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /**
+   * The data of {@code name} as a zero-copy read-only {@link Tensor} over the mapped file.
+   *
+   * @throws ModelLoadException if the tensor is missing, too large to map or the mapping fails
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Tensor tensor(String name) {
+    TensorInfo info = requireInfo(name);
+    ByteBuffer buf = mapped.computeIfAbsent(name, k -> map(info));
+    return Tensor.of(info.dtype(), buf.duplicate().order(ByteOrder.LITTLE_ENDIAN), info.shapeArray());
+  }
+
+  /**
+   * The elements of {@code name} as floats: F32 copied, F16 and BF16 upcast exactly, F64 and integer
+   * types converted (rounding to nearest).
+   *
+   * @throws ModelLoadException if the tensor is missing or has more than {@code Integer.MAX_VALUE - 8}
+   *     elements
+   */
+  public float[] floats(String name) {
+    TensorInfo info = requireInfo(name);
+    if (info.numElements() > Integer.MAX_VALUE - 8) {
+      throw new ModelLoadException(
+          path + ": tensor '" + name + "' has " + info.numElements() + " elements, too many for a float[]");
+    }
+    return tensor(name).toFloatArray();
+  }
+
+  private TensorInfo requireInfo(String name) {
+    if (closed) {
+      throw new IllegalStateException(path + " is closed");
+    }
+    TensorInfo info = tensors.get(name);
+    if (info == null) {
+      throw new ModelLoadException(path + ": no tensor named '" + name + "'");
+    }
+    return info;
+  }
+
+  private ByteBuffer map(TensorInfo info) {
+    if (info.byteSize() > Integer.MAX_VALUE) {
+      throw new ModelLoadException(
+          path + ": tensor '" + info.name() + "' is " + info.byteSize() + " bytes, above the 2 GiB mapping limit");
+    }
+    try {
+      MappedByteBuffer m =
+          channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());
+      return m.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    } catch (IOException e) {
+      throw new ModelLoadException(
+          path + ": cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Closes the file channel; idempotent. Already returned tensors stay readable. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      channel.close();
+    } catch (IOException e) {
+      throw new ModelLoadException(path + ": cannot close: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SafetensorsFile[" + path + ", " + tensors.size() + " tensors]";
+  }
+}

@@ -1,0 +1,171 @@
+package org.consistency4j.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.Check;
+import org.consistency4j.tokenizer.ChatMessage;
+import org.consistency4j.tokenizer.Tokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads supervised fine-tuning data from JSONL: each non-blank line is either {@code {"prompt": ...,
+ * "completion": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}} whose last message is
+ * the assistant's answer. Chat examples are rendered with the tokenizer's chat template: the prompt is the
+ * conversation before the last message with the generation prompt, the completion is the rest of the
+ * full rendering. Prompt and completion are tokenized separately (as TRL does), the completion followed
+ * by the end-of-sequence token when asked; only completion tokens are targets. Lines longer than {@code
+ * maxLength} tokens are truncated; examples left without targets are skipped with a warning. Stateless.
+ */
+public final class SftData {
+  private static final Logger LOG = LoggerFactory.getLogger(SftData.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Longest accepted line, in characters (protects against unbounded memory use). */
+  public static final int MAX_LINE_CHARS = 4 * 1024 * 1024;
+
+  private SftData() {}
+
+  /**
+   * Reads and tokenizes a JSONL file.
+   *
+   * @param file the data file
+   * @param tokenizer tokenizer (and chat template) of the model
+   * @param maxLength longest example in tokens, &gt; 0
+   * @param appendEos whether to end each completion with the tokenizer's EOS token (if it has one)
+   * @throws InvalidInputException naming file and line for a malformed line
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public static List<SftExample> read(Path file, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+    Check.notNull(file, "file");
+    Check.notNull(tokenizer, "tokenizer");
+    Check.positive(maxLength, "maxLength");
+    OptionalInt eos = OptionalInt.empty();
+    if (appendEos && tokenizer.eosToken().isPresent()) {
+      eos = tokenizer.tokenToId(tokenizer.eosToken().get());
+    }
+    List<SftExample> out = new ArrayList<>();
+    String source = file.toString();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      long lineNo = 0;
+      StringBuilder line = new StringBuilder();
+      while (readLine(r, line, source, lineNo + 1)) {
+        lineNo++;
+        String text = line.toString();
+        if (text.isBlank()) {
+          continue;
+        }
+        SftExample ex = parse(text, source, lineNo, tokenizer, eos).truncate(maxLength);
+        if (ex.targetCount() == 0) {
+          LOG.warn("{}:{}: skipped, no completion tokens within maxLength {}", source, lineNo, maxLength);
+          continue;
+        }
+        out.add(ex);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    return out;
+  }
+
+  private static boolean readLine(BufferedReader r, StringBuilder line, String source, long lineNo)
+      throws IOException {
+    line.setLength(0);
+    int c;
+    boolean any = false;
+    while ((c = r.read()) != -1) {
+      any = true;
+      if (c == '\n') {
+        break;
+      }
+      if (line.length() >= MAX_LINE_CHARS) {
+        throw new InvalidInputException(source, lineNo,
+            "line longer than " + MAX_LINE_CHARS + " characters");
+      }
+      line.append((char) c);
+    }
+    if (line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
+      line.setLength(line.length() - 1);
+    }
+    return any;
+  }
+
+  static SftExample parse(String text, String source, long line, Tokenizer tok, OptionalInt eos) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException(source, line, "invalid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new InvalidInputException(source, line, "expected a JSON object");
+    }
+    String prompt;
+    String completion;
+    if (node.has("messages")) {
+      JsonNode msgs = node.get("messages");
+      if (!msgs.isArray() || msgs.isEmpty()) {
+        throw new InvalidInputException(source, line, "messages must be a non-empty array");
+      }
+      List<ChatMessage> messages = new ArrayList<>();
+      for (int i = 0; i < msgs.size(); i++) {
+        JsonNode m = msgs.get(i);
+        String role = text(m, "role", source, line, "messages[" + i + "].role");
+        String content = text(m, "content", source, line, "messages[" + i + "].content");
+        messages.add(new ChatMessage(role, content));
+      }
+      if (!messages.get(messages.size() - 1).role().equals("assistant")) {
+        throw new InvalidInputException(source, line,
+            "the last message must have role assistant, found " + messages.get(messages.size() - 1).role());
+      }
+      prompt = tok.applyChatTemplate(messages.subList(0, messages.size() - 1), true);
+      String full = tok.applyChatTemplate(messages, false);
+      if (!full.startsWith(prompt)) {
+        throw new InvalidInputException(source, line,
+            "the chat template renders the conversation without the generation prompt as a prefix");
+      }
+      completion = full.substring(prompt.length());
+    } else if (node.has("prompt") || node.has("completion")) {
+      prompt = text(node, "prompt", source, line, "prompt");
+      completion = text(node, "completion", source, line, "completion");
+    } else {
+      throw new InvalidInputException(source, line,
+          "expected fields prompt and completion, or messages");
+    }
+    if (completion.isEmpty()) {
+      throw new InvalidInputException(source, line, "completion must not be empty");
+    }
+    int[] p = tok.encode(prompt, false);
+    int[] c = tok.encode(completion, false);
+    if (eos.isPresent()) {
+      c = java.util.Arrays.copyOf(c, c.length + 1);
+      c[c.length - 1] = eos.getAsInt();
+    }
+    if (c.length == 0) {
+      throw new InvalidInputException(source, line, "completion encodes to no tokens");
+    }
+    return SftExample.of(p, c);
+  }
+
+  private static String text(JsonNode node, String field, String source, long line, String name) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidInputException(source, line, name + " is missing");
+    }
+    if (!v.isTextual()) {
+      throw new InvalidInputException(source, line,
+          name + " must be a string, found " + v.getNodeType().toString().toLowerCase());
+    }
+    return v.asText();
+  }
+}

@@ -1,0 +1,265 @@
+package org.consistency4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.consistency4j.TrainingException;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
+import org.consistency4j.safetensors.SafetensorsFile;
+import org.consistency4j.safetensors.SafetensorsWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs supervised fine-tuning on a {@link TrainingSession}: seeded, length-bucketed batches ({@link
+ * Batching}), the configured learning-rate schedule, gradient accumulation, periodic validation and
+ * checkpoints, and one line of {@value #METRICS_FILE} per step ({@code step, loss, lr, grad_norm,
+ * tokens_per_s}, plus {@code val_loss} on validation steps).
+ *
+ * <p>A checkpoint ({@value #CHECKPOINT_FILE}) holds the trained tensors, both AdamW moments and, as
+ * metadata, the step, seed, trainable names and the full configuration; it is replaced atomically. The data
+ * order is a pure function of seed and step, so a run resumed from a checkpoint ends bit-identical to an
+ * uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
+ * the step and leaves the last checkpoint untouched. Stateless apart from its configuration; one run at a
+ * time per session.
+ */
+public final class SftTrainer {
+  /** File name of the checkpoint inside the output directory. */
+  public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
+  /** File name of the per-step metrics inside the output directory. */
+  public static final String METRICS_FILE = "metrics.jsonl";
+  /** Value of the {@code format} metadata entry of checkpoints. */
+  public static final String FORMAT = "consistency4j-sft-checkpoint-1";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SftConfig config;
+
+  /** A trainer with {@code config}. */
+  public SftTrainer(SftConfig config) {
+    this.config = Check.notNull(config, "config");
+  }
+
+  /** The configuration. */
+  public SftConfig config() {
+    return config;
+  }
+
+  /**
+   * Outcome of a run.
+   *
+   * @param steps optimizer steps completed in total (including those before a resume)
+   * @param lastLoss training loss of the last step (NaN if no step ran)
+   * @param validationLoss final validation loss, if validation data was given
+   * @param checkpoint the checkpoint file written at the end
+   */
+  public record Result(long steps, double lastLoss, OptionalDouble validationLoss, Path checkpoint) {}
+
+  /** Number of optimizer steps a run over {@code examples} examples takes with this configuration. */
+  public long totalSteps(int examples) {
+    int batchesPerEpoch = (int) Math.ceil(examples / (double) config.batchSize());
+    if (config.maxSteps() > 0) {
+      return config.maxSteps();
+    }
+    long micro = (long) config.epochs() * batchesPerEpoch;
+    return (micro + config.gradientAccumulation() - 1) / config.gradientAccumulation();
+  }
+
+  /**
+   * Trains.
+   *
+   * @param session the session holding the trained tensors (not closed here)
+   * @param train training examples (non-empty)
+   * @param validation validation examples (may be empty)
+   * @param padId token id used for padding (its labels are ignored)
+   * @param outDir directory for the checkpoint and metrics (created if needed)
+   * @param resume continue from {@code outDir}'s checkpoint if there is one
+   * @param listener progress callbacks
+   * @throws TrainingException if a step fails; the message names the step
+   * @throws IllegalArgumentException if a resumed checkpoint does not belong to this run
+   */
+  public Result train(
+      TrainingSession session,
+      List<SftExample> train,
+      List<SftExample> validation,
+      int padId,
+      Path outDir,
+      boolean resume,
+      TrainingListener listener) {
+    Check.notNull(session, "session");
+    Check.notEmpty(train, "train");
+    Check.notNull(validation, "validation");
+    Check.notNull(outDir, "outDir");
+    Check.notNull(listener, "listener");
+    try {
+      Files.createDirectories(outDir);
+      Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
+      Path metrics = outDir.resolve(METRICS_FILE);
+      if (resume && Files.exists(checkpoint)) {
+        long step = loadCheckpoint(session, checkpoint);
+        keepMetricsUpTo(metrics, step);
+        LOG.info("resumed from {} at step {}", checkpoint, step);
+      } else {
+        Files.deleteIfExists(metrics);
+      }
+      int[] lengths = train.stream().mapToInt(SftExample::length).toArray();
+      long totalSteps = totalSteps(train.size());
+      var schedule = config.learningRateSchedule(totalSteps);
+      int cachedEpoch = -1;
+      List<int[]> epochBatches = List.of();
+      double lastLoss = Double.NaN;
+      OptionalDouble valLoss = OptionalDouble.empty();
+      long lastValidated = -1;
+      long lastSaved = session.step();
+      try (BufferedWriter out = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        while (session.step() < totalSteps) {
+          long step = session.step() + 1;
+          List<TrainingSession.Batch> micro = new ArrayList<>();
+          for (int k = 0; k < config.gradientAccumulation(); k++) {
+            long g = (step - 1) * config.gradientAccumulation() + k;
+            int perEpoch = (lengths.length + config.batchSize() - 1) / config.batchSize();
+            int epoch = (int) (g / perEpoch);
+            if (epoch != cachedEpoch) {
+              epochBatches = Batching.epoch(lengths, config.batchSize(), config.bucketWindow(),
+                  config.seed(), epoch);
+              cachedEpoch = epoch;
+            }
+            int[] idx = epochBatches.get((int) (g % perEpoch));
+            List<SftExample> ex = new ArrayList<>();
+            for (int i : idx) {
+              ex.add(train.get(i));
+            }
+            micro.add(Batching.collate(ex, padId));
+          }
+          double lr = schedule.at(step);
+          long t0 = System.nanoTime();
+          TrainingSession.StepResult r = session.step(micro, lr);
+          double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+          lastLoss = r.loss();
+          var m = new TrainingListener.StepMetrics(step, totalSteps, r.loss(), lr, r.gradNorm(),
+              r.tokens() / seconds);
+          ObjectNode line = JSON.createObjectNode();
+          line.put("step", step);
+          line.put("loss", r.loss());
+          line.put("lr", lr);
+          line.put("grad_norm", r.gradNorm());
+          line.put("tokens_per_s", m.tokensPerSecond());
+          boolean validateNow = !validation.isEmpty()
+              && (step == totalSteps
+                  || (config.validateEvery() > 0 && step % config.validateEvery() == 0));
+          if (validateNow) {
+            double v = session.evaluate(validationBatches(validation, padId));
+            valLoss = OptionalDouble.of(v);
+            lastValidated = step;
+            line.put("val_loss", v);
+          }
+          out.write(JSON.writeValueAsString(line));
+          out.newLine();
+          out.flush();
+          listener.onStep(m);
+          if (validateNow) {
+            listener.onValidation(step, valLoss.getAsDouble());
+          }
+          if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+            saveCheckpoint(session, checkpoint);
+            lastSaved = step;
+            listener.onCheckpoint(step, checkpoint);
+          }
+        }
+      }
+      if (!validation.isEmpty() && lastValidated != session.step()) {
+        valLoss = OptionalDouble.of(session.evaluate(validationBatches(validation, padId)));
+        listener.onValidation(session.step(), valLoss.getAsDouble());
+      }
+      if (lastSaved != session.step() || !Files.exists(checkpoint)) {
+        saveCheckpoint(session, checkpoint);
+        listener.onCheckpoint(session.step(), checkpoint);
+      }
+      return new Result(session.step(), lastLoss, valLoss, checkpoint);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write into " + outDir, e);
+    }
+  }
+
+  private List<TrainingSession.Batch> validationBatches(List<SftExample> validation, int padId) {
+    List<TrainingSession.Batch> out = new ArrayList<>();
+    for (int i = 0; i < validation.size(); i += config.batchSize()) {
+      out.add(Batching.collate(validation.subList(i, Math.min(validation.size(), i + config.batchSize())),
+          padId));
+    }
+    return out;
+  }
+
+  /** Writes the session's state and this run's identity to {@code file}, atomically. */
+  public void saveCheckpoint(TrainingSession session, Path file) throws IOException {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, float[]> e : session.state().entrySet()) {
+      String name = e.getKey().substring(2);
+      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), session.shape(name)));
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", FORMAT);
+    meta.put("step", Long.toString(session.step()));
+    meta.put("seed", Long.toString(config.seed()));
+    meta.put("trainables", JSON.writeValueAsString(session.trainableNames()));
+    meta.put("config", JSON.writeValueAsString(config.toMap()));
+    SafetensorsWriter.write(file, tensors, meta);
+  }
+
+  /** Restores {@code session} from a checkpoint and returns its step. */
+  public long loadCheckpoint(TrainingSession session, Path file) {
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      Map<String, String> meta = f.metadata();
+      Check.argument(FORMAT.equals(meta.get("format")),
+          file + ": format must be " + FORMAT + ", found " + meta.get("format"));
+      Check.argument(Long.toString(config.seed()).equals(meta.get("seed")),
+          file + ": seed " + meta.get("seed") + " != configured seed " + config.seed());
+      String names = JSON.writeValueAsString(session.trainableNames());
+      Check.argument(names.equals(meta.get("trainables")),
+          file + ": trainables " + meta.get("trainables") + " != " + names);
+      Map<String, float[]> state = new LinkedHashMap<>();
+      for (String n : f.names()) {
+        state.put(n, f.floats(n));
+      }
+      long step = Long.parseLong(meta.get("step"));
+      session.restore(state, step);
+      return step;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + file, e);
+    }
+  }
+
+  private static void keepMetricsUpTo(Path metrics, long step) throws IOException {
+    if (!Files.exists(metrics)) {
+      return;
+    }
+    List<String> keep = new ArrayList<>();
+    for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+      if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
+        keep.add(line);
+      }
+    }
+    Path tmp = Files.createTempFile(metrics.toAbsolutePath().getParent(), ".metrics", ".tmp");
+    try {
+      Files.write(tmp, keep, StandardCharsets.UTF_8);
+      Files.move(tmp, metrics, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

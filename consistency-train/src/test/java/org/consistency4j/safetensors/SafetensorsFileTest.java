@@ -1,0 +1,286 @@
+package org.consistency4j.safetensors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.HalfFloats;
+import org.consistency4j.graph.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafetensorsFileTest {
+  @TempDir Path dir;
+
+  static Path tinyLlama() throws URISyntaxException {
+    return Path.of(SafetensorsFileTest.class.getResource("/fixtures/tiny-llama/model.safetensors").toURI());
+  }
+
+  /** A file with the given header JSON (unpadded) and {@code dataLen} zero bytes of data. */
+  static byte[] raw(String header, int dataLen) {
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataLen).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(h.length).put(h);
+    return b.array();
+  }
+
+  private Path file(byte[] bytes) throws IOException {
+    Path p = dir.resolve("t.safetensors");
+    Files.write(p, bytes);
+    return p;
+  }
+
+  private String failure(byte[] bytes) throws IOException {
+    Path p = file(bytes);
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> SafetensorsFile.open(p));
+    assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
+    return e.getMessage().substring((p + ": ").length());
+  }
+
+  @Test
+  void the_tiny_llama_fixture_reads_with_the_shapes_of_its_config() throws Exception {
+    try (SafetensorsFile f = SafetensorsFile.open(tinyLlama())) {
+      TensorInfo embed = f.info("model.embed_tokens.weight").orElseThrow();
+      assertEquals(DType.FLOAT, embed.dtype());
+      assertEquals(List.of(384L, 64L), embed.shape());
+      assertEquals(List.of(32L, 64L), f.info("model.layers.0.self_attn.k_proj.weight").orElseThrow().shape());
+      assertEquals(List.of(160L, 64L), f.info("model.layers.1.mlp.gate_proj.weight").orElseThrow().shape());
+      assertEquals(List.of(384L, 64L), f.info("lm_head.weight").orElseThrow().shape());
+      // 2 layers x 9 tensors + embed + norm + lm_head
+      assertEquals(21, f.names().size());
+      float[] norm = f.floats("model.norm.weight");
+      assertEquals(64, norm.length);
+      float[] e = f.floats("model.embed_tokens.weight");
+      assertEquals(384 * 64, e.length);
+      for (float v : e) {
+        assertTrue(Float.isFinite(v));
+      }
+      Tensor t = f.tensor("model.embed_tokens.weight");
+      assertArrayEquals(new long[] {384, 64}, t.shape());
+      assertEquals(e[70], t.data().getFloat(70 * 4));
+    }
+  }
+
+  @Test
+  void every_dtype_round_trips_through_writer_and_reader() throws Exception {
+    Map<String, Tensor> in = new LinkedHashMap<>();
+    in.put("f32", Tensor.ofFloats(new float[] {1.5f, -2, 3, 4}, 2, 2));
+    in.put("f64", Tensor.ofDoubles(new double[] {0.1, 0.2, 0.3}, 3));
+    in.put("i64", Tensor.ofLongs(new long[] {Long.MIN_VALUE, 7}, 2));
+    in.put("i32", Tensor.ofInts(new int[] {-1, 2, 3}, 3, 1));
+    in.put("bool", Tensor.ofBooleans(new boolean[] {true, false, true}, 3));
+    in.put("scalar", Tensor.scalar(2.5f));
+    in.put("empty", Tensor.ofFloats(new float[0], 0, 4));
+    ByteBuffer f16 = ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bf16 = ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN);
+    float[] halves = {1.0f, -0.5f, 65504f};
+    for (float h : halves) {
+      f16.putShort(HalfFloats.floatToFloat16(h));
+      bf16.putShort(HalfFloats.floatToBfloat16(h));
+    }
+    in.put("f16", Tensor.of(DType.FLOAT16, f16.flip(), 3));
+    in.put("bf16", Tensor.of(DType.BFLOAT16, bf16.flip(), 3));
+    Path p = dir.resolve("all.safetensors");
+    SafetensorsWriter.write(p, in, Map.of("format", "pt"));
+    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+      assertEquals(Map.of("format", "pt"), f.metadata());
+      assertEquals(in.keySet(), f.tensors().keySet());
+      for (String n : in.keySet()) {
+        assertEquals(in.get(n).dtype(), f.tensor(n).dtype(), n);
+        assertArrayEquals(in.get(n).shape(), f.tensor(n).shape(), n);
+        assertEquals(in.get(n).data(), f.tensor(n).data(), n);
+        // every tensor starts at a multiple of its element size
+        assertEquals(0, f.info(n).orElseThrow().begin() % in.get(n).dtype().byteSize(), n);
+      }
+      assertArrayEquals(halves, f.floats("f16"));
+      assertArrayEquals(new float[] {1.0f, -0.5f, 65536f}, f.floats("bf16"));
+      assertArrayEquals(new float[] {1.5f, -2, 3, 4}, f.floats("f32"));
+      assertArrayEquals(new long[] {Long.MIN_VALUE, 7}, f.tensor("i64").toLongArray());
+    }
+  }
+
+  @Test
+  void the_header_is_padded_with_spaces_to_a_multiple_of_8() throws Exception {
+    byte[] bytes = SafetensorsWriter.toBytes(Map.of("a", Tensor.ofFloats(new float[] {1}, 1)), Map.of());
+    long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+    assertEquals(0, n % 8);
+    String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+    assertEquals("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", header.strip());
+    assertTrue(header.endsWith(" ") || header.endsWith("}"));
+    assertEquals(8 + n + 4, bytes.length);
+  }
+
+  @Test
+  void writing_is_deterministic_whatever_the_insertion_order() {
+    Map<String, Tensor> a = new LinkedHashMap<>();
+    a.put("z", Tensor.ofFloats(new float[] {1}, 1));
+    a.put("a", Tensor.ofLongs(new long[] {2}, 1));
+    a.put("m", Tensor.ofFloats(new float[] {3}, 1));
+    Map<String, Tensor> b = new LinkedHashMap<>();
+    b.put("m", a.get("m"));
+    b.put("a", a.get("a"));
+    b.put("z", a.get("z"));
+    assertArrayEquals(SafetensorsWriter.toBytes(a, Map.of("k", "v")), SafetensorsWriter.toBytes(b, Map.of("k", "v")));
+  }
+
+  @Test
+  void writing_replaces_the_target_atomically_and_leaves_no_temporary_files() throws Exception {
+    Path p = dir.resolve("w.safetensors");
+    Files.writeString(p, "old");
+    SafetensorsWriter.write(p, Map.of("x", Tensor.ofFloats(new float[] {1, 2}, 2)));
+    try (var s = Files.list(dir)) {
+      assertEquals(List.of(p), s.toList());
+    }
+    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+      assertArrayEquals(new float[] {1, 2}, f.floats("x"));
+    }
+  }
+
+  @Test
+  void writer_rejects_the_reserved_metadata_name() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SafetensorsWriter.toBytes(Map.of("__metadata__", Tensor.scalar(1f)), Map.of()));
+    assertEquals("tensor names must be non-empty and not __metadata__, found '__metadata__'", e.getMessage());
+  }
+
+  @Test
+  void a_file_shorter_than_8_bytes_is_rejected() throws Exception {
+    assertEquals("file is 3 bytes, too short for the 8-byte header length", failure(new byte[3]));
+  }
+
+  @Test
+  void a_header_length_above_the_cap_is_rejected_before_allocating() throws Exception {
+    ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 200L * 1024 * 1024);
+    assertEquals("header length must be in [0, 104857600] bytes, found 209715200", failure(b.array()));
+    ByteBuffer neg = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -1);
+    assertEquals("header length must be in [0, 104857600] bytes, found 18446744073709551615", failure(neg.array()));
+  }
+
+  @Test
+  void a_header_length_beyond_the_file_is_rejected() throws Exception {
+    ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 100);
+    assertEquals("header length 100 exceeds the 12 bytes after the length field", failure(b.array()));
+  }
+
+  @Test
+  void invalid_json_is_rejected() throws Exception {
+    assertTrue(failure(raw("{\"a\": ", 0)).startsWith("header is not valid JSON: "));
+    assertTrue(failure(raw("{} x", 0)).startsWith("header is not valid JSON: "));
+    assertEquals("header must be a JSON object, found ARRAY", failure(raw("[1, 2]", 0)));
+  }
+
+  @Test
+  void duplicate_tensor_names_are_rejected() throws Exception {
+    String t = "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
+    assertTrue(failure(raw("{\"a\":" + t + ",\"a\":" + t + "}", 4)).contains("Duplicate field 'a'"));
+  }
+
+  @Test
+  void unknown_dtypes_are_rejected_naming_the_tensor() throws Exception {
+    assertEquals(
+        "tensor 'w': unsupported dtype 'F8_E4M3'",
+        failure(raw("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1)));
+  }
+
+  @Test
+  void negative_and_fractional_dims_are_rejected() throws Exception {
+    assertEquals(
+        "tensor 'w': shape entries must be integers in [0, 2^63), found -2",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,0]}}", 0)));
+    assertEquals(
+        "tensor 'w': shape entries must be integers in [0, 2^63), found 1.5",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,0]}}", 0)));
+    assertEquals(
+        "tensor 'w': shape entries must be integers in [0, 2^63), found 99999999999999999999999",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999999],\"data_offsets\":[0,0]}}", 0)));
+  }
+
+  @Test
+  void shapes_whose_size_overflows_are_rejected() throws Exception {
+    assertEquals(
+        "tensor 'w': shape [4294967296,4294967296] has more than 2^63 elements",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4)));
+    assertEquals(
+        "tensor 'w': shape [4611686018427387904] needs more than 2^63 bytes",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,4]}}", 4)));
+  }
+
+  @Test
+  void offsets_outside_the_data_section_are_rejected() throws Exception {
+    assertEquals(
+        "tensor 'w': data_offsets [0, 8] exceed the data section (4 bytes)",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4)));
+    assertEquals(
+        "tensor 'w': data_offsets [8, 4] end before begin",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8)));
+    assertEquals(
+        "tensor 'w': data_offsets must be an array of 2 integers, found [0]",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 8)));
+  }
+
+  @Test
+  void offsets_that_disagree_with_dtype_and_shape_are_rejected() throws Exception {
+    assertEquals(
+        "tensor 'w': data_offsets [0, 6] span 6 bytes, but F32 [2] needs 8",
+        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,6]}}", 8)));
+  }
+
+  @Test
+  void overlapping_tensors_are_rejected() throws Exception {
+    assertEquals(
+        "tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]",
+        failure(
+            raw(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                    + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                12)));
+  }
+
+  @Test
+  void metadata_must_be_an_object_of_strings() throws Exception {
+    assertEquals(
+        "__metadata__ value of 'n' must be a string, found NUMBER",
+        failure(raw("{\"__metadata__\":{\"n\":1}}", 0)));
+    assertEquals(
+        "__metadata__ must be an object of strings, found STRING",
+        failure(raw("{\"__metadata__\":\"x\"}", 0)));
+  }
+
+  @Test
+  void missing_files_and_tensors_are_reported_by_name() throws Exception {
+    Path missing = dir.resolve("nope.safetensors");
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> SafetensorsFile.open(missing));
+    assertEquals(missing + ": safetensors file not found", e.getMessage());
+    try (SafetensorsFile f = SafetensorsFile.open(tinyLlama())) {
+      ModelLoadException t = assertThrows(ModelLoadException.class, () -> f.tensor("nope"));
+      assertEquals(tinyLlama() + ": no tensor named 'nope'", t.getMessage());
+      assertFalse(f.contains("nope"));
+    }
+  }
+
+  @Test
+  void use_after_close_throws_illegal_state_and_close_is_idempotent() throws Exception {
+    SafetensorsFile f = SafetensorsFile.open(tinyLlama());
+    Tensor before = f.tensor("model.norm.weight");
+    f.close();
+    f.close();
+    assertThrows(IllegalStateException.class, () -> f.tensor("model.norm.weight"));
+    assertEquals(64, before.toFloatArray().length);
+  }
+}

@@ -1,0 +1,117 @@
+package org.consistency4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.consistency4j.InvalidInputException;
+import org.consistency4j.tokenizer.ChatMessage;
+import org.consistency4j.tokenizer.Tokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SftDataTest {
+  private static Tokenizer tok;
+
+  @BeforeAll
+  static void load() throws Exception {
+    tok = Tokenizer.load(Path.of(SftDataTest.class.getResource("/fixtures/tiny-llama").toURI()));
+  }
+
+  @AfterAll
+  static void close() {
+    tok.close();
+  }
+
+  @Test
+  void prompt_completion_lines_train_only_on_the_completion_and_its_eos(@TempDir Path dir)
+      throws Exception {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"prompt\": \"user: Hi\\nassistant: \", \"completion\": \"Hello\"}\n\n");
+    List<SftExample> ex = SftData.read(f, tok, 512, true);
+    assertEquals(1, ex.size());
+    int[] p = tok.encode("user: Hi\nassistant: ", false);
+    int[] c = tok.encode("Hello", false);
+    int[] labels = ex.get(0).labels();
+    int[] ids = ex.get(0).inputIds();
+    assertEquals(p.length + c.length + 1, ids.length);
+    for (int i = 0; i < p.length; i++) {
+      assertEquals(-100, labels[i]);
+    }
+    for (int i = 0; i < c.length; i++) {
+      assertEquals(c[i], labels[p.length + i]);
+    }
+    assertEquals(2, ids[ids.length - 1], "EOS </s> = 2 appended");
+  }
+
+  @Test
+  void chat_lines_render_the_template_and_train_on_the_last_assistant_message(@TempDir Path dir)
+      throws Exception {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+        + " {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n");
+    SftExample ex = SftData.read(f, tok, 512, false).get(0);
+    String prompt = tok.applyChatTemplate(List.of(ChatMessage.user("Hi")), true);
+    assertEquals("user: Hi\nassistant: ", prompt);
+    int[] p = tok.encode(prompt, false);
+    int[] c = tok.encode("Hello\n", false);
+    int[] expected = new int[p.length + c.length];
+    System.arraycopy(p, 0, expected, 0, p.length);
+    System.arraycopy(c, 0, expected, p.length, c.length);
+    assertArrayEquals(expected, ex.inputIds());
+    assertEquals(c.length, ex.targetCount());
+  }
+
+  @Test
+  void truncation_keeps_the_beginning_and_drops_examples_without_targets(@TempDir Path dir)
+      throws Exception {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"prompt\": \"a b c d e f g h\", \"completion\": \"x\"}\n"
+        + "{\"prompt\": \"a\", \"completion\": \"x y z\"}\n");
+    List<SftExample> ex = SftData.read(f, tok, 4, false);
+    assertEquals(1, ex.size());
+    assertEquals(4, ex.get(0).length());
+  }
+
+  @Test
+  void malformed_lines_are_reported_with_file_line_and_field(@TempDir Path dir) throws Exception {
+    String[][] cases = {
+      {"{\"prompt\": \"a\"}", "completion is missing"},
+      {"{\"prompt\": \"a\", \"completion\": 3}", "completion must be a string, found number"},
+      {"{\"prompt\": \"a\", \"completion\": \"\"}", "completion must not be empty"},
+      {"[1]", "expected a JSON object"},
+      {"{\"text\": \"a\"}", "expected fields prompt and completion, or messages"},
+      {"{\"messages\": []}", "messages must be a non-empty array"},
+      {"{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}",
+          "the last message must have role assistant, found user"},
+      {"{\"messages\": [{\"role\": \"user\"}]}", "messages[0].content is missing"},
+    };
+    for (String[] c : cases) {
+      Path f = dir.resolve("bad.jsonl");
+      Files.writeString(f, "{\"prompt\": \"p\", \"completion\": \"c\"}\n" + c[0] + "\n");
+      InvalidInputException ex =
+          assertThrows(InvalidInputException.class, () -> SftData.read(f, tok, 64, true));
+      assertEquals(f + ":2: " + c[1], ex.getMessage());
+    }
+    Path f = dir.resolve("json.jsonl");
+    Files.writeString(f, "{oops\n");
+    InvalidInputException ex =
+        assertThrows(InvalidInputException.class, () -> SftData.read(f, tok, 64, true));
+    assertEquals(true, ex.getMessage().startsWith(f + ":1: invalid JSON: "), ex.getMessage());
+  }
+
+  @Test
+  void sft_example_validation_names_the_fields() {
+    assertEquals("inputIds size (2) != labels size (1)",
+        assertThrows(IllegalArgumentException.class,
+            () -> new SftExample(new int[2], new int[1])).getMessage());
+    assertEquals("completion must not be empty",
+        assertThrows(IllegalArgumentException.class,
+            () -> SftExample.of(new int[1], new int[0])).getMessage());
+  }
+}
