@@ -94,6 +94,14 @@ class EvaluateCommandTest {
     Result again = evaluate(out);
     assertEquals(0, again.code(), again.err());
     assertEquals(12, server.requests().size());
+
+    // Metrics under another similarity are recomputed from the stored responses, without generating.
+    Result rescored = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+        data.toString(), "--similarity", "rougeL", "--out", out.toString(), "--no-progress", "--resamples", "200",
+        "--seed", "5");
+    assertEquals(0, rescored.code(), rescored.err());
+    assertEquals(12, server.requests().size());
+    assertEquals("rougeL", Reports.readJson(out.resolve("report.json")).config().get("similarity"));
   }
 
   @Test
@@ -193,6 +201,16 @@ class EvaluateCommandTest {
     String prompt = server.requests().get(0).body().get("messages").get(0).get("content").asText();
     assertTrue(prompt.endsWith("\nOutput:"), prompt);
     assertEquals("structural", report.config().get("paraphraser"));
+  }
+
+  @Test
+  void help_texts_render_their_percent_signs() {
+    Result e = run("evaluate", "--help");
+    assertEquals(0, e.code());
+    assertTrue(e.out().contains("95% bootstrap"), e.out());
+    Result c = run("compare", "--help");
+    assertEquals(0, c.code());
+    assertTrue(c.out().contains("bootstrap 95% interval"), c.out());
   }
 
   @Test
