@@ -96,11 +96,11 @@ final class TokenIds {
         if (t >= RougeChars.TABLE_ENDS_TOKEN) { // U+0130: "i" followed by a separator
           t -= RougeChars.TABLE_ENDS_TOKEN;
           buf[i++] = (char) t;
-          h = 31 * h + t;
+          h = mix(h, t);
           break;
         }
         buf[i++] = (char) t;
-        h = 31 * h + t;
+        h = mix(h, t);
       } while (i < n && (t = classes[buf[i]]) != 0);
       int len = i - start;
       int id = useStemmer ? stemmedId(buf, start, len, h, insert) : idOf(buf, start, len, h, insert);
@@ -124,6 +124,14 @@ final class TokenIds {
     }
     char[] stem = stemOf(buf, start, len, h);
     return stem.length == 0 ? DROPPED : idOf(stem, 0, stem.length, lastStemHash, insert);
+  }
+
+  /**
+   * Adds one char to a token hash. Rotate-xor has a one-cycle dependency chain per char (a
+   * multiply has three), and {@link #spread} mixes the bits before a table lookup.
+   */
+  private static int mix(int h, int c) {
+    return Integer.rotateLeft(h, 5) ^ c;
   }
 
   private static int spread(int h) {
@@ -274,7 +282,7 @@ final class TokenIds {
     char[] value = StemCache.stem(new String(buf, start, len)).toCharArray();
     int sh = 0;
     for (char c : value) {
-      sh = 31 * sh + c;
+      sh = mix(sh, c);
     }
     stemRaw[slot] = Arrays.copyOfRange(buf, start, start + len);
     stemValue[slot] = value;

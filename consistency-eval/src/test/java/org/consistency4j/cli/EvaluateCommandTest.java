@@ -216,8 +216,13 @@ class EvaluateCommandTest {
   @Test
   void limit_evaluates_only_the_first_instances() throws Exception {
     Path out = dir.resolve("out");
-    Result r = evaluate(out, "--limit", "2");
+    Result r = evaluate(out, "--limit", "2", "--endpoint", "completions", "--stop", "###");
     assertEquals(0, r.code(), r.err());
     assertEquals(6, server.requests().size());
+    assertEquals("/v1/completions", server.requests().get(0).path());
+    assertEquals("###", server.requests().get(0).body().get("stop").get(0).asText());
+    Result bad = evaluate(dir.resolve("out2"), "--endpoint", "embeddings");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("endpoint must be one of [chat, completions], found \"embeddings\""), bad.err());
   }
 }
