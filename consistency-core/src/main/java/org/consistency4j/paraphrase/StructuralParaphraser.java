@@ -13,7 +13,7 @@ import org.consistency4j.paraphrase.ProtectedSpans.Masked;
 
 /**
  * Structural paraphrasing: each paraphrase applies one to three randomly chosen rewrites (one more
- * per 40 words of instruction) of these kinds, in random order:
+ * per 30 words of instruction) of these kinds, in random order:
  *
  * <ul>
  *   <li>{@code phrase}: equivalent instruction phrasing ("Your task is to" / "You need to", "In this
@@ -163,7 +163,7 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
   Optional<String> propose(Masked masked, Void unused, SplittableRandom rng, List<String> edits) {
     String text = TextOps.join(TextOps.paragraphs(masked.text()));
     // Longer instructions take more rewrites so that a paraphrase is not a near duplicate.
-    int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 40);
+    int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 30);
     List<Op> pool = new ArrayList<>(ops);
     List<Op> chosen = new ArrayList<>();
     for (int i = 0; i < count && !pool.isEmpty(); i++) {

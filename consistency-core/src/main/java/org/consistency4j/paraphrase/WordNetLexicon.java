@@ -68,6 +68,7 @@ final class WordNetLexicon {
   private final Dictionary dictionary;
   private final Inflector inflector;
   private final Map<String, Optional<Entry>> cache = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> formCache = new ConcurrentHashMap<>();
 
   private WordNetLexicon(Dictionary dictionary) {
     this.dictionary = dictionary;
@@ -124,10 +125,14 @@ final class WordNetLexicon {
   }
 
   /** Whether WordNet's morphology maps {@code form} back to {@code lemma} as {@code pos}. */
-  synchronized boolean isFormOf(String form, String lemma, Pos pos) {
+  boolean isFormOf(String form, String lemma, Pos pos) {
     if (form.equals(lemma)) {
       return true;
     }
+    return formCache.computeIfAbsent(pos + "|" + form + "|" + lemma, k -> morphology(form, lemma, pos));
+  }
+
+  private synchronized boolean morphology(String form, String lemma, Pos pos) {
     try {
       List<String> bases =
           dictionary.getMorphologicalProcessor().lookupAllBaseForms(pos.jwnl, form);
