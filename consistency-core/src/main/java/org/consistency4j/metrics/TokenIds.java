@@ -96,9 +96,6 @@ final class TokenIds {
   void tokenize(
       String text, boolean useStemmer, IntList out, IntList sentenceStarts, boolean insert) {
     int n = text.length();
-    // At most n / 2 + 1 tokens: every token but the last is followed by a separator.
-    ensureShortCapacity(n / 2 + 1);
-    longTokens.ensureCapacity(n / (MAX_PACKED + 1) + 1);
     if (this.text.length < n) {
       this.text = new char[Math.max(n, this.text.length * 2)];
     }
@@ -191,7 +188,13 @@ final class TokenIds {
     }
     keys[idx] = key;
     ids[idx] = ++size;
+    if (shortCount == shortUsed.length) {
+      shortUsed = Arrays.copyOf(shortUsed, shortCount * 2);
+    }
     shortUsed[shortCount++] = idx;
+    if (2 * shortCount > keys.length) { // keep the load factor <= 1/2 for the next probe
+      ensureShortCapacity(0);
+    }
     return size - 1;
   }
 
@@ -370,6 +373,13 @@ final class TokenIds {
      * to this table in between; returns {@code v}.
      */
     int addAtLastProbe(char[] buf, int off, int len, int h, int v) {
+      if (size == slotOf.length) {
+        int cap = size * 2;
+        slotOf = Arrays.copyOf(slotOf, cap);
+        start = Arrays.copyOf(start, cap);
+        length = Arrays.copyOf(length, cap);
+        value = Arrays.copyOf(value, cap);
+      }
       int e = size++;
       if (poolLength + len > pool.length) {
         pool = Arrays.copyOf(pool, Math.max(poolLength + len, pool.length * 2));
@@ -385,6 +395,9 @@ final class TokenIds {
       slotOf[e] = lastProbe;
       poolLength += len;
       slots[lastProbe] = ((long) h << 32) | (e + 1);
+      if (2 * size > slots.length) { // keep the load factor <= 1/2 for the next probe
+        ensureCapacity(0);
+      }
       return v;
     }
   }
