@@ -13,7 +13,7 @@ package org.consistency4j.internal;
  * String.toLowerCase(Locale.ROOT)} for every code point.
  */
 public final class RougeChars {
-  /** Flag set in a {@link #table()} entry when the token must end right after this char. */
+  /** Flag set in a {@link #classOf} result when the token must end right after this char. */
   public static final char TABLE_ENDS_TOKEN = 0x8000;
 
   private static final char[] TABLE = buildTable();
@@ -35,11 +35,10 @@ public final class RougeChars {
   }
 
   /**
-   * The class of every UTF-16 unit: entry 0 is a separator; otherwise the low 15 bits are the
-   * lowercase token char and {@link #TABLE_ENDS_TOKEN} may be set. The returned array is shared:
-   * callers must not modify it.
+   * The class of a UTF-16 unit, by table lookup: 0 for a separator; otherwise the low 15 bits are
+   * the lowercase token char and {@link #TABLE_ENDS_TOKEN} may be set.
    */
-  public static char[] table() {
-    return TABLE;
+  public static char classOf(char c) {
+    return TABLE[c];
   }
 }

@@ -37,8 +37,6 @@ final class TokenIds {
   /** Slots of the per-instance stem caches (each holds up to half as many words). */
   private static final int STEM_SLOTS = 8192;
 
-  private static final char[] CLASSES = RougeChars.table();
-
   private int size; // ids handed out since the reset
 
   // Tokens of <= 9 chars: packed key -> id + 1 (0 = empty slot); used slots listed for reset.
@@ -103,12 +101,11 @@ final class TokenIds {
     // is a contiguous run of the copy.
     char[] buf = this.text;
     text.getChars(0, n, buf, 0);
-    char[] classes = CLASSES;
     int i = 0;
     scan:
     while (i < n) {
       int t;
-      while ((t = classes[buf[i]]) == 0) { // separators
+      while ((t = RougeChars.classOf(buf[i])) == 0) { // separators
         if (buf[i] == '\n' && sentenceStarts != null) {
           sentenceStarts.add(out.size());
         }
@@ -127,7 +124,7 @@ final class TokenIds {
         }
         buf[i++] = (char) t;
         key = (key << 7) | t;
-      } while (i < n && (t = classes[buf[i]]) != 0);
+      } while (i < n && (t = RougeChars.classOf(buf[i])) != 0);
       int len = i - start;
       int id;
       if (useStemmer && len > 3) {

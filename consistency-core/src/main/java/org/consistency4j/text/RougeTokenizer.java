@@ -42,10 +42,9 @@ public final class RougeTokenizer {
     List<String> tokens = new ArrayList<>(n / 6 + 4);
     // Copy the text once and lowercase each token in place: a token is a contiguous run.
     char[] buf = text.toCharArray();
-    char[] classes = RougeChars.table();
     int i = 0;
     while (i < n) {
-      int t = classes[buf[i]];
+      int t = RougeChars.classOf(buf[i]);
       if (t == 0) {
         i++;
         continue;
@@ -57,7 +56,7 @@ public final class RougeTokenizer {
           break;
         }
         buf[i++] = (char) t;
-      } while (i < n && (t = classes[buf[i]]) != 0);
+      } while (i < n && (t = RougeChars.classOf(buf[i])) != 0);
       String token = new String(buf, start, i - start);
       if (useStemmer && token.length() > 3) {
         token = StemCache.stem(token);
