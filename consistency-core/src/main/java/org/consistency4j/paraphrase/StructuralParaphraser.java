@@ -369,6 +369,10 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
     if (body.contains(":") || body.contains(";")) {
       return Optional.empty();
     }
+    // With two conditions ("X if A or Y if B") moving one clause would regroup them.
+    if (body.toLowerCase(Locale.ROOT).split("\\bif\\b", -1).length > 2) {
+      return Optional.empty();
+    }
     Matcher front = IF_FRONT.matcher(body);
     if (front.matches() && !front.group(2).contains(",")) {
       return Optional.of(

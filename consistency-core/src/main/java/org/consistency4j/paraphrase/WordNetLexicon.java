@@ -16,7 +16,6 @@ import net.sf.extjwnl.data.Synset;
 import net.sf.extjwnl.data.Word;
 import net.sf.extjwnl.dictionary.Dictionary;
 import org.consistency4j.ModelLoadException;
-import org.consistency4j.internal.Check;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,8 +201,4 @@ final class WordNetLexicon {
     return 0;
   }
 
-  /** Checks an argument of a public factory (kept here so callers need not load WordNet). */
-  static WordNetOptions checked(WordNetOptions options) {
-    return Check.notNull(options, "options");
-  }
 }
