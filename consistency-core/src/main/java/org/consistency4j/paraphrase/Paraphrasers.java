@@ -80,15 +80,15 @@ public final class Paraphrasers {
 
   /**
    * The default non-LM pipeline: {@link #ruleBased()} filtered by {@link #pipelineFilter()},
-   * oversampling six times.
+   * oversampling eight times.
    */
   public static Paraphraser pipeline() {
     return pipeline(pipelineFilter());
   }
 
-  /** {@link #ruleBased()} filtered by {@code filter}, oversampling six times. */
+  /** {@link #ruleBased()} filtered by {@code filter}, oversampling eight times. */
   public static Paraphraser pipeline(QualityFilter filter) {
-    return filtered(ruleBased(), filter, 6);
+    return filtered(ruleBased(), filter, 8);
   }
 
   /** {@code source} filtered by {@code filter}: asks for 3n candidates and keeps the first n. */

@@ -55,6 +55,8 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
           List.of("determine", "figure out"),
           List.of("classify", "categorize", "label"),
           List.of("make sure", "ensure"),
+          List.of("modify", "change", "rewrite"),
+          List.of("equivalent", "corresponding"),
           List.of("do not", "don't"),
           List.of("does not", "doesn't"),
           List.of("cannot", "can't"),
@@ -107,10 +109,14 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
           "Here is your task. ",
           "Please read carefully. ",
           "Follow the instructions below. ",
-          "Consider the following task. ");
+          "Consider the following task. ",
+          "Your task: ",
+          "Please do the following. ",
+          "Here is what you need to do. ");
 
   private static final List<String> SUFFIXES =
-      List.of(" Thank you.", " Thanks.", " Please be precise.", " Do your best.");
+      List.of(" Thank you.", " Thanks.", " Please be precise.", " Do your best.", " Be accurate.",
+          " Take your time.", " Good luck.");
 
   /** Words that make a sentence refer back, so it cannot move before its predecessor. */
   private static final Set<String> ANAPHORIC =
@@ -373,8 +379,13 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
     if (body.toLowerCase(Locale.ROOT).split("\\bif\\b", -1).length > 2) {
       return Optional.empty();
     }
+    String lowerBody = body.toLowerCase(Locale.ROOT);
+    if (lowerBody.matches(".*\\b(else|otherwise|then|unless)\\b.*")) {
+      return Optional.empty(); // "if A then B, and C otherwise" reads wrong when reordered
+    }
     Matcher front = IF_FRONT.matcher(body);
-    if (front.matches() && !front.group(2).contains(",")) {
+    if (front.matches() && !front.group(2).contains(",")
+        && !front.group(2).toLowerCase(Locale.ROOT).matches("^(and|or|but|so)\\b.*")) {
       return Optional.of(
           TextOps.capitalize(TextOps.decapitalize(front.group(2)))
               + " if " + front.group(1) + end);

@@ -54,7 +54,8 @@ final class WordNetParaphraser extends MaskedParaphraser<List<WordNetParaphraser
           "token", "tokens", "label", "labels", "category", "categories", "class", "classes",
           "concept", "concepts", "instance", "instances", "example", "examples", "input", "output",
           "inputs", "outputs", "exercise", "consider", "regard", "follow", "careful", "carefully",
-          "precise", "best", "thank", "thanks");
+          "precise", "best", "thank", "thanks", "exactly", "directly", "easily", "judgment",
+          "judgement", "preserve", "preserving", "objective", "luck", "accurate", "time");
 
   private static final Set<String> DETERMINERS =
       Set.of(

@@ -102,10 +102,10 @@ final class ParaphraseSupport implements AutoCloseable {
     if (meaning.isPresent()) {
       QualityFilter f = (filter == null ? QualityFilter.nearDuplicates(1) : filter)
           .withMeaningCheck(meaning.get(), minCosine);
-      return Paraphrasers.filtered(p, f, method.equals("pipeline") ? 6 : 2);
+      return Paraphrasers.filtered(p, f, method.equals("pipeline") ? 8 : 2);
     }
     if (filter != null) {
-      return Paraphrasers.filtered(p, filter, method.equals("pipeline") ? 6 : 2);
+      return Paraphrasers.filtered(p, filter, method.equals("pipeline") ? 8 : 2);
     }
     return p;
   }
