@@ -1,9 +1,11 @@
 package org.consistency4j.loss;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.consistency4j.internal.Check;
 
 /**
  * Base of the standard losses: a per-pair loss reduced by the mean over pairs. Subclasses fill one
@@ -33,9 +35,7 @@ abstract class MeanPairLoss implements PairwiseLoss {
 
   @Override
   public final LossValue compute(PreferenceBatch batch) {
-    if (batch == null) {
-      throw new NullPointerException("batch must not be null");
-    }
+    Check.notNull(batch, "batch");
     if (requiresReference() && !batch.hasReference()) {
       throw new IllegalArgumentException(
           name() + " needs reference log-probabilities; the batch has none");
@@ -48,7 +48,7 @@ abstract class MeanPairLoss implements PairwiseLoss {
     List<Double> dRejected = new ArrayList<>(n);
     List<Double> margins = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      java.util.Arrays.fill(out, 0);
+      Arrays.fill(out, 0);
       pair(batch.get(i), i, out);
       value += out[VALUE];
       dChosen.add(out[D_CHOSEN] / n);

@@ -2,6 +2,7 @@ package org.consistency4j.loss;
 
 import java.util.OptionalDouble;
 import org.consistency4j.internal.Check;
+import org.consistency4j.lm.ContinuationScore;
 
 /**
  * The log-probabilities of one preference pair: a chosen and a rejected response to the same prompt.
@@ -74,6 +75,57 @@ public record PairLogProbs(
         rejectedTokens,
         OptionalDouble.of(referenceChosen),
         OptionalDouble.of(referenceRejected));
+  }
+
+  /**
+   * A pair from the token scores of a {@link org.consistency4j.lm.LanguageModel#score} call, without
+   * reference log-probabilities.
+   *
+   * @param chosen the policy's token log-probabilities of the chosen response
+   * @param rejected the policy's token log-probabilities of the rejected response
+   */
+  public static PairLogProbs of(ContinuationScore chosen, ContinuationScore rejected) {
+    Check.notNull(chosen, "chosen");
+    Check.notNull(rejected, "rejected");
+    return of(chosen.sum(), rejected.sum(), chosen.tokenCount(), rejected.tokenCount());
+  }
+
+  /**
+   * A pair from the token scores of the policy and of the reference model.
+   *
+   * @throws IllegalArgumentException if a reference score has a different token count than the
+   *     policy's (both models must share the tokenizer)
+   */
+  public static PairLogProbs withReference(
+      ContinuationScore chosen,
+      ContinuationScore rejected,
+      ContinuationScore referenceChosen,
+      ContinuationScore referenceRejected) {
+    Check.notNull(chosen, "chosen");
+    Check.notNull(rejected, "rejected");
+    Check.notNull(referenceChosen, "referenceChosen");
+    Check.notNull(referenceRejected, "referenceRejected");
+    Check.argument(
+        referenceChosen.tokenCount() == chosen.tokenCount(),
+        "referenceChosen has "
+            + referenceChosen.tokenCount()
+            + " tokens, chosen has "
+            + chosen.tokenCount()
+            + " (policy and reference must share the tokenizer)");
+    Check.argument(
+        referenceRejected.tokenCount() == rejected.tokenCount(),
+        "referenceRejected has "
+            + referenceRejected.tokenCount()
+            + " tokens, rejected has "
+            + rejected.tokenCount()
+            + " (policy and reference must share the tokenizer)");
+    return withReference(
+        chosen.sum(),
+        rejected.sum(),
+        chosen.tokenCount(),
+        rejected.tokenCount(),
+        referenceChosen.sum(),
+        referenceRejected.sum());
   }
 
   /** Whether reference log-probabilities are present. */

@@ -68,9 +68,9 @@ final class Lcs {
     int carryWords = (bLen + 63) >>> 6;
     java.util.Arrays.fill(masks, carryOffset, carryOffset + carryWords, 0L);
     int zeros = 0;
+    java.util.Arrays.fill(masks, 0, alphabet, 0L);
     for (int from = 0; from < aLen; from += 64) {
       int to = Math.min(aLen, from + 64);
-      java.util.Arrays.fill(masks, 0, alphabet, 0L);
       for (int i = from; i < to; i++) {
         masks[a[i]] |= 1L << (i - from);
       }
@@ -91,6 +91,9 @@ final class Lcs {
         }
         v = total | (v - u);
         masks[cw] = (masks[cw] & ~(1L << j)) | (carryOut << j);
+      }
+      for (int i = from; i < to; i++) {
+        masks[a[i]] = 0L; // clear only this block's masks: O(64), not O(alphabet), per block
       }
       int rowsInBlock = to - from;
       long rows = rowsInBlock == 64 ? -1L : (1L << rowsInBlock) - 1;

@@ -6,8 +6,9 @@ import org.consistency4j.internal.Check;
 /**
  * ROUGE-N, ROUGE-L and ROUGE-Lsum exactly as Google's {@code rouge-score} 0.1.2 computes them
  * ({@code rouge_scorer.RougeScorer(types, use_stemmer=...).score(target, prediction)}): the same
- * tokens ({@link org.consistency4j.text.RougeTokenizer}), the same formulas, the same tie-breaks and the same double
- * arithmetic, so every precision, recall and F-measure is bit-identical to Python's.
+ * tokens ({@link org.consistency4j.text.RougeTokenizer}), the same formulas, the same tie-breaks
+ * and the same double arithmetic, so every precision, recall and F-measure is bit-identical to
+ * Python's.
  *
  * <ul>
  *   <li>ROUGE-N: clipped n-gram overlap; precision = overlap / max(#prediction n-grams, 1),
@@ -71,7 +72,8 @@ public final class Rouge {
     int[][] out = new int[texts.size() + 1][];
     for (int i = 0; i < texts.size(); i++) {
       w.target.clear(TokenIds.RETAINED_LIMIT);
-      w.ids.tokenize(Check.notNull(texts.get(i), "texts[" + i + "]"), useStemmer, w.target, null, true);
+      String text = Check.notNull(texts.get(i), "texts[" + i + "]");
+      w.ids.tokenize(text, useStemmer, w.target, null, true);
       out[i] = w.target.toArray(0, w.target.size());
     }
     out[texts.size()] = new int[] {w.ids.size()};

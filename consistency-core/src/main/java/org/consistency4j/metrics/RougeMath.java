@@ -59,12 +59,11 @@ final class RougeMath {
       int size = vocabularySize;
       if (n > 1) {
         // Give every distinct n-gram a dense id, extending (n-1)-grams one token at a time.
-        Map<Long, Integer> grams = new HashMap<>();
         for (int k = 2; k <= n; k++) {
+          GramIds grams = new GramIds(t.length + p.length);
           t = extend(grams, t, t0, k);
           p = extend(grams, p, p0, k);
-          size = grams.size();
-          grams.clear();
+          size = grams.size;
         }
       }
       int[] counts = new int[size];
@@ -83,14 +82,40 @@ final class RougeMath {
   }
 
   /** Ids of the k-grams of {@code tokens}, given the ids of its (k-1)-grams. */
-  private static int[] extend(Map<Long, Integer> grams, int[] shorter, int[] tokens, int k) {
+  private static int[] extend(GramIds grams, int[] shorter, int[] tokens, int k) {
     int[] out = new int[tokens.length - k + 1];
     for (int i = 0; i < out.length; i++) {
-      long key = ((long) shorter[i] << 32) | (tokens[i + k - 1] & 0xFFFFFFFFL);
-      Integer id = grams.putIfAbsent(key, grams.size());
-      out[i] = id == null ? grams.size() - 1 : id;
+      out[i] = grams.idOf(((long) shorter[i] << 32) | (tokens[i + k - 1] & 0xFFFFFFFFL));
     }
     return out;
+  }
+
+  /** Dense ids for (shorter-gram id, token id) keys: open addressing over primitive longs. */
+  private static final class GramIds {
+    private final long[] keys;
+    private final int[] ids; // id + 1; 0 = empty
+    private final int mask;
+    int size;
+
+    GramIds(int expected) {
+      int cap = Integer.highestOneBit(Math.max(4, 2 * expected) - 1) << 1;
+      keys = new long[cap];
+      ids = new int[cap];
+      mask = cap - 1;
+    }
+
+    int idOf(long key) {
+      int idx = (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+      while (ids[idx] != 0) {
+        if (keys[idx] == key) {
+          return ids[idx] - 1;
+        }
+        idx = (idx + 1) & mask;
+      }
+      keys[idx] = key;
+      ids[idx] = ++size;
+      return size - 1;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package org.consistency4j.metrics;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -250,42 +251,62 @@ public final class Similarities {
     }
   }
 
-  /** ROUGE-L F over rouge-score tokens mapped to ids; pairwise tokenizes each response once. */
+  /**
+   * ROUGE-L F of every pair: each response is tokenized once, its tokens mapped to group-local
+   * ids, and each response's LCS with all later ones computed bit-parallel from masks built once.
+   */
   private static double[] rougeLPairwise(List<String> responses, boolean useStemmer) {
     Check.notNull(responses, "responses");
     int n = responses.size();
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
+    Map<String, Integer> vocabulary = new HashMap<>();
     int[][] ids = new int[n][];
     for (int i = 0; i < n; i++) {
       ids[i] =
-          vocabulary.ids(
-              RougeTokenizer.tokenize(Check.notNull(responses.get(i), "response"), useStemmer));
+          ids(
+              RougeTokenizer.tokenize(Check.notNull(responses.get(i), "response"), useStemmer),
+              vocabulary);
     }
     double[] out = new double[ResponseSimilarity.pairCount(n)];
+    LcsRows rows = new LcsRows(vocabulary.size());
     int k = 0;
     for (int i = 0; i < n; i++) {
+      rows.load(ids[i]);
       for (int j = i + 1; j < n; j++) {
-        out[k++] = rougeLF(ids[i], ids[j]);
+        int[] a = ids[i];
+        int[] b = ids[j];
+        out[k++] =
+            a.length == 0 || b.length == 0
+                ? (a.length == b.length ? 1.0 : 0.0)
+                : rougeLF(rows.lcs(b), a.length, b.length);
       }
     }
     return out;
   }
 
-  private static double rougeLF(int[] a, int[] b) {
-    if (a.length == 0 || b.length == 0) {
-      return a.length == b.length ? 1.0 : 0.0;
+  private static int[] ids(List<String> tokens, Map<String, Integer> vocabulary) {
+    int[] out = new int[tokens.size()];
+    for (int i = 0; i < out.length; i++) {
+      Integer id = vocabulary.putIfAbsent(tokens.get(i), vocabulary.size());
+      out[i] = id == null ? vocabulary.size() - 1 : id;
     }
-    int lcs = Lcs.lengthDp(a, b);
-    return RougeScore.fmeasure((double) lcs / b.length, (double) lcs / a.length);
+    return out;
+  }
+
+  /** rouge-score's ROUGE-L F from the LCS length: P = lcs / |b|, R = lcs / |a|; symmetric. */
+  private static double rougeLF(int lcs, int lengthA, int lengthB) {
+    return RougeScore.fmeasure((double) lcs / lengthB, (double) lcs / lengthA);
   }
 
   private static double rougeLF(String a, String b, boolean useStemmer) {
     Check.notNull(a, "a");
     Check.notNull(b, "b");
-    RougeMath.Vocabulary vocabulary = new RougeMath.Vocabulary();
-    return rougeLF(
-        vocabulary.ids(RougeTokenizer.tokenize(a, useStemmer)),
-        vocabulary.ids(RougeTokenizer.tokenize(b, useStemmer)));
+    Map<String, Integer> vocabulary = new HashMap<>();
+    int[] x = ids(RougeTokenizer.tokenize(a, useStemmer), vocabulary);
+    int[] y = ids(RougeTokenizer.tokenize(b, useStemmer), vocabulary);
+    if (x.length == 0 || y.length == 0) {
+      return x.length == y.length ? 1.0 : 0.0;
+    }
+    return rougeLF(Lcs.lengthDp(x, y), x.length, y.length);
   }
 
   private record RougeLSimilarity(boolean useStemmer) implements ResponseSimilarity {

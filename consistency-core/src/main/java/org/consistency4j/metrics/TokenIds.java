@@ -10,10 +10,11 @@ import org.consistency4j.internal.StemCache;
  * ids, assigned in order of first appearance since the last {@link #reset()}), in one pass over the
  * UTF-16 units, without building strings.
  *
- * <p>With stemming, a token longer than 3 characters is replaced by its stem from a bounded
- * per-instance cache, backed by the shared, thread-safe {@link StemCache}. (Also mapping raw
- * tokens to stem ids per call was tried: it did not measurably help, as about half the tokens of
- * a pair occur only once.)
+ * <p>Token characters are 7-bit ASCII ({@code [a-z0-9]}, all nonzero), so a token of up to 9
+ * characters is packed exactly (injectively) into one {@code long} while scanning, and looked up
+ * by comparing longs; longer tokens go through a table keyed by their characters. With stemming, a
+ * token longer than 3 characters is replaced by its stem from a bounded per-instance cache (keyed
+ * by the packed token), backed by the shared, thread-safe {@link StemCache}.
  *
  * <p>Not thread-safe: each thread uses its own instance (see {@link Workspace}), reused across
  * calls; {@link #reset()} takes time proportional to the vocabulary it forgets. Buffers grow with
@@ -27,35 +28,60 @@ final class TokenIds {
   /** The id {@link #tokenize} records, in lookup-only mode, for a token never interned. */
   static final int UNKNOWN = Integer.MAX_VALUE;
 
-  /** Value of a raw token whose stem is empty (rouge-score drops such tokens). */
+  /** Result for a token whose stem is empty (rouge-score drops such tokens). */
   private static final int DROPPED = -1;
 
-  /** Slots of the per-instance stem cache (holds up to half as many words). */
+  /** Longest token packed into a long: 9 chars of 7 bits. */
+  private static final int MAX_PACKED = 9;
+
+  /** Slots of the per-instance stem caches (each holds up to half as many words). */
   private static final int STEM_SLOTS = 8192;
 
-  private static final char[] CLASSES = RougeChars.table();
+  private int size; // ids handed out since the reset
 
-  /** Final tokens (stems when stemming) -> their ids; an entry's value is its own index. */
-  private final Table ids = new Table();
+  // Tokens of <= 9 chars: packed key -> id + 1 (0 = empty slot); used slots listed for reset.
+  private long[] shortKeys = new long[512];
+  private int[] shortIds = new int[512];
+  private int[] shortUsed = new int[256];
+  private int shortCount;
+
+  /** Tokens of more than 9 chars -> id. */
+  private final Table longTokens = new Table();
 
   private char[] text = new char[256];
 
+  // Stem cache for raw tokens of 4..9 chars: packed raw -> packed stem (0 = empty stem).
+  private long[] stemShortRaw;
+  private long[] stemShortValue;
+  private int stemShortCount;
+
+  // Stem cache for raw tokens of more than 9 chars.
   private char[][] stemRaw;
   private char[][] stemValue;
-  private int[] stemHash;
   private int stemCount;
 
   /** Forgets all ids; the next token interned gets id 0. */
   void reset() {
-    ids.clear();
+    if (shortKeys.length > RETAINED_LIMIT) {
+      shortKeys = new long[512];
+      shortIds = new int[512];
+      shortUsed = new int[256];
+    } else {
+      for (int k = 0; k < shortCount; k++) {
+        shortIds[shortUsed[k]] = 0;
+      }
+    }
+    shortCount = 0;
+    longTokens.clear();
     if (text.length > RETAINED_LIMIT) {
       text = new char[256];
     }
+    size = 0;
   }
 
   /** The number of distinct tokens interned since the last reset; ids are below this. */
   int size() {
-    return ids.size;
+    return size;
   }
 
   /**
@@ -68,21 +94,18 @@ final class TokenIds {
   void tokenize(
       String text, boolean useStemmer, IntList out, IntList sentenceStarts, boolean insert) {
     int n = text.length();
-    // At most n / 2 + 1 tokens: every token but the last is followed by a separator.
-    ids.ensureCapacity(n / 2 + 1);
     if (this.text.length < n) {
       this.text = new char[Math.max(n, this.text.length * 2)];
     }
     // Bulk-copy the text (fast for Latin-1 strings), then lowercase tokens in place: every token
-    // is a contiguous run of the copy, so no per-token copying is needed.
+    // is a contiguous run of the copy.
     char[] buf = this.text;
     text.getChars(0, n, buf, 0);
-    char[] classes = CLASSES;
     int i = 0;
     scan:
     while (i < n) {
       int t;
-      while ((t = classes[buf[i]]) == 0) { // separators
+      while ((t = RougeChars.classOf(buf[i])) == 0) { // separators
         if (buf[i] == '\n' && sentenceStarts != null) {
           sentenceStarts.add(out.size());
         }
@@ -91,39 +114,163 @@ final class TokenIds {
         }
       }
       int start = i;
-      int h = 0;
+      long key = 0; // exact for up to 9 chars; ignored for longer tokens
       do { // token characters, lowercased in place
         if (t >= RougeChars.TABLE_ENDS_TOKEN) { // U+0130: "i" followed by a separator
           t -= RougeChars.TABLE_ENDS_TOKEN;
           buf[i++] = (char) t;
-          h = 31 * h + t;
+          key = (key << 7) | t;
           break;
         }
         buf[i++] = (char) t;
-        h = 31 * h + t;
-      } while (i < n && (t = classes[buf[i]]) != 0);
+        key = (key << 7) | t;
+      } while (i < n && (t = RougeChars.classOf(buf[i])) != 0);
       int len = i - start;
-      int id = useStemmer ? stemmedId(buf, start, len, h, insert) : idOf(buf, start, len, h, insert);
+      int id;
+      if (useStemmer && len > 3) {
+        id = len <= MAX_PACKED ? stemmedShort(buf, start, len, key, insert)
+            : stemmedLong(buf, start, len, insert);
+      } else {
+        id = len <= MAX_PACKED ? idOfKey(key, insert) : idOfLong(buf, start, len, insert);
+      }
       if (id != DROPPED) {
         out.add(id);
       }
     }
   }
 
-  private int idOf(char[] buf, int start, int len, int h, boolean insert) {
-    int e = ids.find(buf, start, len, h);
-    if (e >= 0) {
-      return e;
+  private void ensureShortCapacity(int more) {
+    int needed = shortCount + more;
+    if (shortUsed.length < needed) {
+      shortUsed = Arrays.copyOf(shortUsed, Math.max(needed, shortUsed.length * 2));
     }
-    return insert ? ids.addAtLastProbe(buf, start, len, h, ids.size) : UNKNOWN;
+    if (shortKeys.length < 2 * needed) {
+      int cap = Integer.highestOneBit(2 * needed - 1) << 1;
+      long[] keys = new long[cap];
+      int[] ids = new int[cap];
+      for (int k = 0; k < shortCount; k++) {
+        int old = shortUsed[k];
+        int idx = slotOf(shortKeys[old], cap - 1);
+        while (ids[idx] != 0) {
+          idx = (idx + 1) & (cap - 1);
+        }
+        keys[idx] = shortKeys[old];
+        ids[idx] = shortIds[old];
+        shortUsed[k] = idx;
+      }
+      shortKeys = keys;
+      shortIds = ids;
+    }
   }
 
-  private int stemmedId(char[] buf, int start, int len, int h, boolean insert) {
-    if (len <= 3) {
-      return idOf(buf, start, len, h, insert);
+  private static int slotOf(long key, int mask) {
+    return (int) ((key * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+  }
+
+  /** The id of the packed token {@code key}. */
+  private int idOfKey(long key, boolean insert) {
+    long[] keys = shortKeys;
+    int[] ids = shortIds;
+    int mask = keys.length - 1;
+    int idx = slotOf(key, mask);
+    int v;
+    while ((v = ids[idx]) != 0) {
+      if (keys[idx] == key) {
+        return v - 1;
+      }
+      idx = (idx + 1) & mask;
     }
-    char[] stem = stemOf(buf, start, len, h);
-    return stem.length == 0 ? DROPPED : idOf(stem, 0, stem.length, lastStemHash, insert);
+    if (!insert) {
+      return UNKNOWN;
+    }
+    keys[idx] = key;
+    ids[idx] = ++size;
+    if (shortCount == shortUsed.length) {
+      shortUsed = Arrays.copyOf(shortUsed, shortCount * 2);
+    }
+    shortUsed[shortCount++] = idx;
+    if (2 * shortCount > keys.length) { // keep the load factor <= 1/2 for the next probe
+      ensureShortCapacity(0);
+    }
+    return size - 1;
+  }
+
+  /** The id of a token of more than 9 characters. */
+  private int idOfLong(char[] buf, int off, int len, boolean insert) {
+    int h = 0;
+    for (int k = 0; k < len; k++) {
+      h = mix(h, buf[off + k]);
+    }
+    int e = longTokens.find(buf, off, len, h);
+    if (e >= 0) {
+      return longTokens.value[e];
+    }
+    return insert ? longTokens.addAtLastProbe(buf, off, len, h, size++) : UNKNOWN;
+  }
+
+  /** The id of any token given as chars (a stem): packed if short enough. */
+  private int idOfChars(char[] buf, int off, int len, boolean insert) {
+    if (len == 0) {
+      return DROPPED;
+    }
+    if (len > MAX_PACKED) {
+      return idOfLong(buf, off, len, insert);
+    }
+    long key = 0;
+    for (int k = 0; k < len; k++) {
+      key = (key << 7) | buf[off + k];
+    }
+    return idOfKey(key, insert);
+  }
+
+  /** Id of the stem of a raw token of 4 to 9 characters, packed as {@code key}. */
+  private int stemmedShort(char[] buf, int start, int len, long key, boolean insert) {
+    if (stemShortRaw == null) {
+      stemShortRaw = new long[STEM_SLOTS];
+      stemShortValue = new long[STEM_SLOTS];
+    }
+    int mask = STEM_SLOTS - 1;
+    int idx = slotOf(key, mask);
+    long raw;
+    while ((raw = stemShortRaw[idx]) != 0L) { // raw keys of 4+ chars are never 0
+      if (raw == key) {
+        long stem = stemShortValue[idx];
+        return stem == 0L ? DROPPED : idOfKey(stem, insert);
+      }
+      idx = (idx + 1) & mask;
+    }
+    String stem = StemCache.stem(new String(buf, start, len));
+    if (stem.length() > MAX_PACKED) { // never for Porter stems (never longer than the word)
+      char[] chars = stem.toCharArray();
+      return idOfChars(chars, 0, chars.length, insert);
+    }
+    long packed = 0;
+    for (int k = 0; k < stem.length(); k++) {
+      packed = (packed << 7) | stem.charAt(k);
+    }
+    if (stemShortCount >= STEM_SLOTS / 2) {
+      Arrays.fill(stemShortRaw, 0L);
+      stemShortCount = 0;
+      idx = slotOf(key, mask);
+    }
+    stemShortRaw[idx] = key;
+    stemShortValue[idx] = packed;
+    stemShortCount++;
+    return packed == 0L ? DROPPED : idOfKey(packed, insert);
+  }
+
+  /** Id of the stem of a raw token of more than 9 characters. */
+  private int stemmedLong(char[] buf, int start, int len, boolean insert) {
+    char[] stem = stemOf(buf, start, len);
+    return idOfChars(stem, 0, stem.length, insert);
+  }
+
+  /**
+   * Adds one char to a token hash. Rotate-xor has a one-cycle dependency chain per char (a
+   * multiply has three), and {@link #spread} mixes the bits before a table lookup.
+   */
+  private static int mix(int h, int c) {
+    return Integer.rotateLeft(h, 5) ^ c;
   }
 
   private static int spread(int h) {
@@ -223,6 +370,13 @@ final class TokenIds {
      * to this table in between; returns {@code v}.
      */
     int addAtLastProbe(char[] buf, int off, int len, int h, int v) {
+      if (size == slotOf.length) {
+        int cap = size * 2;
+        slotOf = Arrays.copyOf(slotOf, cap);
+        start = Arrays.copyOf(start, cap);
+        length = Arrays.copyOf(length, cap);
+        value = Arrays.copyOf(value, cap);
+      }
       int e = size++;
       if (poolLength + len > pool.length) {
         pool = Arrays.copyOf(pool, Math.max(poolLength + len, pool.length * 2));
@@ -238,29 +392,32 @@ final class TokenIds {
       slotOf[e] = lastProbe;
       poolLength += len;
       slots[lastProbe] = ((long) h << 32) | (e + 1);
+      if (2 * size > slots.length) { // keep the load factor <= 1/2 for the next probe
+        ensureCapacity(0);
+      }
       return v;
     }
   }
 
-  private int lastStemHash;
-
   /**
-   * The Porter stem of {@code buf[start, start + len)} (hash {@code h}); sets {@link
-   * #lastStemHash}. Looks in this instance's open-addressing cache first (cleared when half full,
-   * so it stays bounded), then in the shared {@link StemCache}.
+   * The Porter stem of {@code buf[start, start + len)}, a token of more than 9 characters. Looks
+   * in this instance's open-addressing cache first (cleared when half full, so it stays bounded),
+   * then in the shared {@link StemCache}.
    */
-  private char[] stemOf(char[] buf, int start, int len, int h) {
+  private char[] stemOf(char[] buf, int start, int len) {
     if (stemRaw == null) {
       stemRaw = new char[STEM_SLOTS][];
       stemValue = new char[STEM_SLOTS][];
-      stemHash = new int[STEM_SLOTS];
+    }
+    int h = 0;
+    for (int k = 0; k < len; k++) {
+      h = mix(h, buf[start + k]);
     }
     int mask = STEM_SLOTS - 1;
     int slot = spread(h) & mask;
     char[] cached;
     while ((cached = stemRaw[slot]) != null) {
       if (cached.length == len && sameChars(cached, 0, buf, start, len)) {
-        lastStemHash = stemHash[slot];
         return stemValue[slot];
       }
       slot = (slot + 1) & mask;
@@ -272,15 +429,9 @@ final class TokenIds {
       slot = spread(h) & mask;
     }
     char[] value = StemCache.stem(new String(buf, start, len)).toCharArray();
-    int sh = 0;
-    for (char c : value) {
-      sh = 31 * sh + c;
-    }
     stemRaw[slot] = Arrays.copyOfRange(buf, start, start + len);
     stemValue[slot] = value;
-    stemHash[slot] = sh;
     stemCount++;
-    lastStemHash = sh;
     return value;
   }
 }

@@ -61,31 +61,34 @@ public final class Paraphrasers {
   }
 
   /**
-   * The rule-based members of the default pipeline, before filtering: structural rewrites, WordNet
-   * synonyms, and both chained in either order.
+   * The rule-based generator of the default pipeline, before filtering: structural rewrites followed
+   * by WordNet synonyms, and WordNet synonyms followed by structural rewrites, interleaved.
    */
   public static Paraphraser ruleBased() {
     Paraphraser structural = structural();
     Paraphraser wordNet = wordNet();
-    return union(
-        List.of(
-            chain(structural, wordNet),
-            structural,
-            chain(wordNet, structural),
-            wordNet));
+    return union(List.of(chain(structural, wordNet), chain(wordNet, structural)));
   }
 
   /**
-   * The default non-LM pipeline: {@link #ruleBased()} filtered by {@link QualityFilter#defaults()}
-   * (exact and near duplicates, ROUGE-L F >= 0.95), oversampling three times.
+   * The filter of the default pipeline: exact and near duplicates (ROUGE-L F >= 0.95 to the
+   * original or to each other) and a diversity floor (ROUGE-L F to the original < 0.9).
    */
-  public static Paraphraser pipeline() {
-    return pipeline(QualityFilter.defaults());
+  public static QualityFilter pipelineFilter() {
+    return QualityFilter.defaults().withDiversityFloor(0.9);
   }
 
-  /** {@link #ruleBased()} filtered by {@code filter}, oversampling three times. */
+  /**
+   * The default non-LM pipeline: {@link #ruleBased()} filtered by {@link #pipelineFilter()},
+   * oversampling eight times.
+   */
+  public static Paraphraser pipeline() {
+    return pipeline(pipelineFilter());
+  }
+
+  /** {@link #ruleBased()} filtered by {@code filter}, oversampling eight times. */
   public static Paraphraser pipeline(QualityFilter filter) {
-    return filtered(ruleBased(), filter);
+    return filtered(ruleBased(), filter, 8);
   }
 
   /** {@code source} filtered by {@code filter}: asks for 3n candidates and keeps the first n. */

@@ -167,13 +167,24 @@ public final class ProtectedSpans {
     static final char FIRST_MASK = '\uE000';
 
     private final String text;
-    private final List<Character> masks;
     private final List<String> originals;
+    /** Index of each mask character minus {@link #FIRST_MASK}, or -1. */
+    private final int[] slot;
 
     Masked(String text, List<Character> masks, List<String> originals) {
       this.text = text;
-      this.masks = masks;
       this.originals = originals;
+      int max = masks.isEmpty() ? FIRST_MASK : masks.get(masks.size() - 1);
+      this.slot = new int[max - FIRST_MASK + 1];
+      java.util.Arrays.fill(slot, -1);
+      for (int i = 0; i < masks.size(); i++) {
+        slot[masks.get(i) - FIRST_MASK] = i;
+      }
+    }
+
+    private int indexOf(char c) {
+      int k = c - FIRST_MASK;
+      return k >= 0 && k < slot.length ? slot[k] : -1;
     }
 
     /** The masked text. */
@@ -183,7 +194,7 @@ public final class ProtectedSpans {
 
     /** Whether {@code c} is one of this text's masks. */
     boolean isMask(char c) {
-      return c >= FIRST_MASK && masks.contains(c);
+      return indexOf(c) >= 0;
     }
 
     /**
@@ -191,9 +202,9 @@ public final class ProtectedSpans {
      * duplicated a mask.
      */
     Optional<String> restore(String rewritten) {
-      int[] seen = new int[masks.size()];
+      int[] seen = new int[originals.size()];
       for (int i = 0; i < rewritten.length(); i++) {
-        int k = masks.indexOf(rewritten.charAt(i));
+        int k = indexOf(rewritten.charAt(i));
         if (k >= 0) {
           seen[k]++;
         }
@@ -206,8 +217,12 @@ public final class ProtectedSpans {
       StringBuilder out = new StringBuilder(rewritten.length() + 64);
       for (int i = 0; i < rewritten.length(); i++) {
         char c = rewritten.charAt(i);
-        int k = masks.indexOf(c);
-        out.append(k >= 0 ? originals.get(k) : String.valueOf(c));
+        int k = indexOf(c);
+        if (k >= 0) {
+          out.append(originals.get(k));
+        } else {
+          out.append(c);
+        }
       }
       return Optional.of(out.toString());
     }

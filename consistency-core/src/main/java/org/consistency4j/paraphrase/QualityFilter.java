@@ -17,6 +17,8 @@ import org.consistency4j.metrics.Rouge;
  *       collapsing whitespace);
  *   <li>near duplicates: ROUGE-L F (rouge-score semantics, no stemming) {@code >=
  *       nearDuplicateThreshold} to the original or to an earlier kept paraphrase (default 0.95);
+ *   <li>too little change, when a diversity floor is set: ROUGE-L F to the original {@code >=
+ *       maxRougeToOriginal} (off by default; the default pipeline uses 0.9);
  *   <li>meaning drift, when a meaning similarity is configured: similarity to the original {@code <
  *       minMeaningSimilarity} (for example embedding cosine below 0.8).
  * </ul>
@@ -25,6 +27,7 @@ import org.consistency4j.metrics.Rouge;
  */
 public final class QualityFilter {
   private final double nearDuplicateThreshold;
+  private final double maxRougeToOriginal;
   private final MeaningSimilarity meaning;
   private final double minMeaningSimilarity;
 
@@ -35,15 +38,18 @@ public final class QualityFilter {
     double similarity(String a, String b);
   }
 
-  private QualityFilter(double nearDuplicateThreshold, MeaningSimilarity meaning, double min) {
+  private QualityFilter(
+      double nearDuplicateThreshold, double maxRougeToOriginal, MeaningSimilarity meaning,
+      double min) {
     this.nearDuplicateThreshold = nearDuplicateThreshold;
+    this.maxRougeToOriginal = maxRougeToOriginal;
     this.meaning = meaning;
     this.minMeaningSimilarity = min;
   }
 
   /** Exact and near duplicates (ROUGE-L F >= 0.95) only; no meaning check. */
   public static QualityFilter defaults() {
-    return new QualityFilter(0.95, null, 0);
+    return new QualityFilter(0.95, 1, null, 0);
   }
 
   /**
@@ -56,7 +62,7 @@ public final class QualityFilter {
     Check.argument(
         nearDuplicateThreshold > 0 && nearDuplicateThreshold <= 1,
         "nearDuplicateThreshold must be in (0, 1], found " + nearDuplicateThreshold);
-    return new QualityFilter(nearDuplicateThreshold, null, 0);
+    return new QualityFilter(nearDuplicateThreshold, 1, null, 0);
   }
 
   /**
@@ -69,7 +75,27 @@ public final class QualityFilter {
   public QualityFilter withMeaningCheck(MeaningSimilarity similarity, double minSimilarity) {
     Check.notNull(similarity, "similarity");
     Check.inRange(minSimilarity, 0, 1, "minSimilarity");
-    return new QualityFilter(nearDuplicateThreshold, similarity, minSimilarity);
+    return new QualityFilter(nearDuplicateThreshold, maxRougeToOriginal, similarity, minSimilarity);
+  }
+
+  /**
+   * This filter plus a diversity floor: paraphrases whose ROUGE-L F to the original is {@code >=
+   * maxRougeToOriginal} are dropped, so that every kept paraphrase changes a minimum share of the
+   * wording.
+   *
+   * @param maxRougeToOriginal in (0, 1]
+   */
+  public QualityFilter withDiversityFloor(double maxRougeToOriginal) {
+    Check.argument(
+        maxRougeToOriginal > 0 && maxRougeToOriginal <= 1,
+        "maxRougeToOriginal must be in (0, 1], found " + maxRougeToOriginal);
+    return new QualityFilter(nearDuplicateThreshold, maxRougeToOriginal, meaning,
+        minMeaningSimilarity);
+  }
+
+  /** The ROUGE-L F to the original at or above which a paraphrase is dropped (1 when off). */
+  public double maxRougeToOriginal() {
+    return maxRougeToOriginal;
   }
 
   /** The ROUGE-L F at or above which a paraphrase counts as a near duplicate. */
@@ -104,7 +130,8 @@ public final class QualityFilter {
       if (!seen.add(normalize(text))) {
         continue;
       }
-      if (rougeLF(original, text) >= nearDuplicateThreshold) {
+      double toOriginal = rougeLF(original, text);
+      if (toOriginal >= nearDuplicateThreshold || (maxRougeToOriginal < 1 && toOriginal >= maxRougeToOriginal)) {
         continue;
       }
       boolean near = false;

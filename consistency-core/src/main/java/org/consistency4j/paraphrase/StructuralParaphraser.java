@@ -13,7 +13,7 @@ import org.consistency4j.paraphrase.ProtectedSpans.Masked;
 
 /**
  * Structural paraphrasing: each paraphrase applies one to three randomly chosen rewrites (one more
- * per 40 words of instruction) of these kinds, in random order:
+ * per 30 words of instruction) of these kinds, in random order:
  *
  * <ul>
  *   <li>{@code phrase}: equivalent instruction phrasing ("Your task is to" / "You need to", "In this
@@ -55,6 +55,8 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
           List.of("determine", "figure out"),
           List.of("classify", "categorize", "label"),
           List.of("make sure", "ensure"),
+          List.of("modify", "change", "rewrite"),
+          List.of("equivalent", "corresponding"),
           List.of("do not", "don't"),
           List.of("does not", "doesn't"),
           List.of("cannot", "can't"),
@@ -107,10 +109,14 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
           "Here is your task. ",
           "Please read carefully. ",
           "Follow the instructions below. ",
-          "Consider the following task. ");
+          "Consider the following task. ",
+          "Your task: ",
+          "Please do the following. ",
+          "Here is what you need to do. ");
 
   private static final List<String> SUFFIXES =
-      List.of(" Thank you.", " Thanks.", " Please be precise.", " Do your best.");
+      List.of(" Thank you.", " Thanks.", " Please be precise.", " Do your best.", " Be accurate.",
+          " Take your time.", " Good luck.");
 
   /** Words that make a sentence refer back, so it cannot move before its predecessor. */
   private static final Set<String> ANAPHORIC =
@@ -163,7 +169,7 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
   Optional<String> propose(Masked masked, Void unused, SplittableRandom rng, List<String> edits) {
     String text = TextOps.join(TextOps.paragraphs(masked.text()));
     // Longer instructions take more rewrites so that a paraphrase is not a near duplicate.
-    int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 40);
+    int count = 1 + rng.nextInt(3 + TextOps.wordCount(text) / 30);
     List<Op> pool = new ArrayList<>(ops);
     List<Op> chosen = new ArrayList<>();
     for (int i = 0; i < count && !pool.isEmpty(); i++) {
@@ -369,8 +375,17 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
     if (body.contains(":") || body.contains(";")) {
       return Optional.empty();
     }
+    // With two conditions ("X if A or Y if B") moving one clause would regroup them.
+    if (body.toLowerCase(Locale.ROOT).split("\\bif\\b", -1).length > 2) {
+      return Optional.empty();
+    }
+    String lowerBody = body.toLowerCase(Locale.ROOT);
+    if (lowerBody.matches(".*\\b(else|otherwise|then|unless)\\b.*")) {
+      return Optional.empty(); // "if A then B, and C otherwise" reads wrong when reordered
+    }
     Matcher front = IF_FRONT.matcher(body);
-    if (front.matches() && !front.group(2).contains(",")) {
+    if (front.matches() && !front.group(2).contains(",")
+        && !front.group(2).toLowerCase(Locale.ROOT).matches("^(and|or|but|so)\\b.*")) {
       return Optional.of(
           TextOps.capitalize(TextOps.decapitalize(front.group(2)))
               + " if " + front.group(1) + end);

@@ -16,7 +16,6 @@ import net.sf.extjwnl.data.Synset;
 import net.sf.extjwnl.data.Word;
 import net.sf.extjwnl.dictionary.Dictionary;
 import org.consistency4j.ModelLoadException;
-import org.consistency4j.internal.Check;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +67,7 @@ final class WordNetLexicon {
   private final Dictionary dictionary;
   private final Inflector inflector;
   private final Map<String, Optional<Entry>> cache = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> formCache = new ConcurrentHashMap<>();
 
   private WordNetLexicon(Dictionary dictionary) {
     this.dictionary = dictionary;
@@ -124,10 +124,14 @@ final class WordNetLexicon {
   }
 
   /** Whether WordNet's morphology maps {@code form} back to {@code lemma} as {@code pos}. */
-  synchronized boolean isFormOf(String form, String lemma, Pos pos) {
+  boolean isFormOf(String form, String lemma, Pos pos) {
     if (form.equals(lemma)) {
       return true;
     }
+    return formCache.computeIfAbsent(pos + "|" + form + "|" + lemma, k -> morphology(form, lemma, pos));
+  }
+
+  private synchronized boolean morphology(String form, String lemma, Pos pos) {
     try {
       List<String> bases =
           dictionary.getMorphologicalProcessor().lookupAllBaseForms(pos.jwnl, form);
@@ -197,8 +201,4 @@ final class WordNetLexicon {
     return 0;
   }
 
-  /** Checks an argument of a public factory (kept here so callers need not load WordNet). */
-  static WordNetOptions checked(WordNetOptions options) {
-    return Check.notNull(options, "options");
-  }
 }

@@ -53,7 +53,9 @@ final class WordNetParaphraser extends MaskedParaphraser<List<WordNetParaphraser
           "sentiment", "polarity", "pronoun", "noun", "verb", "adjective", "triple", "triples",
           "token", "tokens", "label", "labels", "category", "categories", "class", "classes",
           "concept", "concepts", "instance", "instances", "example", "examples", "input", "output",
-          "inputs", "outputs", "exercise");
+          "inputs", "outputs", "exercise", "consider", "regard", "follow", "careful", "carefully",
+          "precise", "best", "thank", "thanks", "exactly", "directly", "easily", "judgment",
+          "judgement", "preserve", "preserving", "objective", "luck", "accurate", "time");
 
   private static final Set<String> DETERMINERS =
       Set.of(

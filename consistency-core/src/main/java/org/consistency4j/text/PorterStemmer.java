@@ -126,22 +126,38 @@ public final class PorterStemmer {
   private static final class Buffer {
     private final char[] w;
     private int k;
+    // cons[i] for i < consValid: whether w[i] is a consonant. It depends on w[0..i] only, so it
+    // stays valid until a char at or before i is written (NLTK's definition is recursive; this
+    // computes it left to right, so long runs of 'y' cannot overflow the stack).
+    private final boolean[] cons;
+    private int consValid;
 
     Buffer(String word) {
       w = new char[word.length() + 2];
       word.getChars(0, word.length(), w, 0);
       k = word.length();
+      cons = new boolean[w.length];
     }
 
+    /** A consonant is a letter other than a, e, i, o, u, and other than y after a consonant. */
     private boolean isConsonant(int i) {
-      char c = w[i];
-      if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') {
-        return false;
+      while (consValid <= i) {
+        int j = consValid++;
+        char c = w[j];
+        if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') {
+          cons[j] = false;
+        } else if (c == 'y') {
+          cons[j] = j == 0 || !cons[j - 1];
+        } else {
+          cons[j] = true;
+        }
       }
-      if (c == 'y') {
-        return i == 0 || !isConsonant(i - 1);
-      }
-      return true;
+      return cons[i];
+    }
+
+    /** Records that the char at {@code position} is about to change. */
+    private void writing(int position) {
+      consValid = Math.min(consValid, position);
     }
 
     /** Porter's m: the number of vowel-consonant boundaries in the prefix of length {@code len}. */
@@ -199,6 +215,7 @@ public final class PorterStemmer {
     /** Replaces the last {@code suffixLength} characters with {@code replacement}. */
     private void replace(int suffixLength, String replacement) {
       k -= suffixLength;
+      writing(k);
       replacement.getChars(0, replacement.length(), w, k);
       k += replacement.length();
     }
@@ -271,6 +288,7 @@ public final class PorterStemmer {
         return;
       }
       if (endsWith("at") || endsWith("bl") || endsWith("iz")) {
+        writing(k);
         w[k++] = 'e';
       } else if (endsDoubleConsonant(k)) {
         char last = w[k - 1];
@@ -278,12 +296,14 @@ public final class PorterStemmer {
           k -= 1;
         }
       } else if (measure(k) == 1 && endsCvc(k)) {
+        writing(k);
         w[k++] = 'e';
       }
     }
 
     void step1c() {
       if (endsWith("y") && k - 1 > 1 && isConsonant(k - 2)) {
+        writing(k - 1);
         w[k - 1] = 'i';
       }
     }

@@ -21,7 +21,8 @@ import org.consistency4j.internal.StemCache;
  *       stem ({@code this -> thi}; {@code was} stays).
  * </ol>
  *
- * <p>Implemented as one pass over the UTF-16 units without regular expressions. Stateless and
+ * <p>Implemented as one pass over the UTF-16 units with a lookup table, without regular
+ * expressions. Stateless and
  * thread-safe; stems come from a bounded, thread-safe cache shared by all threads.
  */
 public final class RougeTokenizer {
@@ -38,31 +39,33 @@ public final class RougeTokenizer {
   public static List<String> tokenize(String text, boolean useStemmer) {
     Check.notNull(text, "text");
     int n = text.length();
-    List<String> tokens = new ArrayList<>();
-    char[] buf = new char[Math.min(n, 64) + 1];
-    int len = 0;
-    for (int i = 0; i <= n; i++) {
-      int cls = i < n ? RougeChars.classify(text.charAt(i)) : RougeChars.SEPARATOR;
-      if (cls != RougeChars.SEPARATOR) {
-        if (len == buf.length) {
-          buf = java.util.Arrays.copyOf(buf, Math.min(n, buf.length * 2) + 1);
-        }
-        buf[len++] = (char) (cls & 0xFFFF);
-        if ((cls & RougeChars.ENDS_TOKEN) == 0) {
-          continue;
-        }
+    List<String> tokens = new ArrayList<>(n / 6 + 4);
+    // Copy the text once and lowercase each token in place: a token is a contiguous run.
+    char[] buf = text.toCharArray();
+    int i = 0;
+    while (i < n) {
+      int t = RougeChars.classOf(buf[i]);
+      if (t == 0) {
+        i++;
+        continue;
       }
-      if (len > 0) {
-        String token = new String(buf, 0, len);
-        if (useStemmer && len > 3) {
-          token = StemCache.stem(token);
+      int start = i;
+      do {
+        if (t >= RougeChars.TABLE_ENDS_TOKEN) { // U+0130: "i" followed by a separator
+          buf[i++] = (char) (t - RougeChars.TABLE_ENDS_TOKEN);
+          break;
         }
-        if (!token.isEmpty()) { // rouge-score drops tokens that stemming left empty
-          tokens.add(token);
-        }
-        len = 0;
+        buf[i++] = (char) t;
+      } while (i < n && (t = RougeChars.classOf(buf[i])) != 0);
+      String token = new String(buf, start, i - start);
+      if (useStemmer && token.length() > 3) {
+        token = StemCache.stem(token);
+      }
+      if (!token.isEmpty()) { // rouge-score drops tokens that stemming left empty
+        tokens.add(token);
       }
     }
     return tokens;
   }
+
 }

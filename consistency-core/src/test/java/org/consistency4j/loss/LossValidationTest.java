@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import org.consistency4j.lm.ContinuationScore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -39,6 +40,25 @@ class LossValidationTest {
             NullPointerException.class,
             () -> new PairLogProbs(-1, -1, 1, 1, null, OptionalDouble.empty()));
     assertEquals("referenceChosen must not be null", npe.getMessage());
+  }
+
+  @Test
+  void pairs_from_continuation_scores_use_sums_and_token_counts() {
+    ContinuationScore c = new ContinuationScore(List.of(-1.0, -2.0));
+    ContinuationScore r = new ContinuationScore(List.of(-0.5, -0.5, -3.0));
+    assertEquals(PairLogProbs.of(-3, -4, 2, 3), PairLogProbs.of(c, r));
+    ContinuationScore rc = new ContinuationScore(List.of(-1.5, -1.0));
+    ContinuationScore rr = new ContinuationScore(List.of(-1.0, -1.0, -1.0));
+    assertEquals(PairLogProbs.withReference(-3, -4, 2, 3, -2.5, -3), PairLogProbs.withReference(c, r, rc, rr));
+    fails(
+        "referenceRejected has 2 tokens, rejected has 3 (policy and reference must share the tokenizer)",
+        () -> PairLogProbs.withReference(c, r, rc, rc));
+    fails(
+        "referenceChosen has 3 tokens, chosen has 2 (policy and reference must share the tokenizer)",
+        () -> PairLogProbs.withReference(c, r, rr, rr));
+    fails(
+        "rejectedTokens must be > 0, found 0",
+        () -> PairLogProbs.of(c, new ContinuationScore(List.of())));
   }
 
   @Test

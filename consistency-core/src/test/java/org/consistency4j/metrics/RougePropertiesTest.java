@@ -37,6 +37,33 @@ class RougePropertiesTest {
   }
 
   @Property(tries = 200)
+  void rougeN_equals_a_direct_count_of_string_ngrams(
+      @ForAll("texts") String a,
+      @ForAll("texts") String b,
+      @ForAll boolean stem,
+      @ForAll @IntRange(min = 1, max = 5) int n) {
+    Map<List<String>, Integer> ta = ngrams(RougeTokenizer.tokenize(a, stem), n);
+    Map<List<String>, Integer> pb = ngrams(RougeTokenizer.tokenize(b, stem), n);
+    int overlap = 0;
+    for (Map.Entry<List<String>, Integer> e : ta.entrySet()) {
+      overlap += Math.min(e.getValue(), pb.getOrDefault(e.getKey(), 0));
+    }
+    int tCount = ta.values().stream().mapToInt(Integer::intValue).sum();
+    int pCount = pb.values().stream().mapToInt(Integer::intValue).sum();
+    RougeScore expected =
+        RougeScore.of((double) overlap / Math.max(pCount, 1), (double) overlap / Math.max(tCount, 1));
+    assertEquals(expected, Rouge.rougeN(a, b, n, stem));
+  }
+
+  private static Map<List<String>, Integer> ngrams(List<String> tokens, int n) {
+    Map<List<String>, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i + n <= tokens.size(); i++) {
+      counts.merge(List.copyOf(tokens.subList(i, i + n)), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  @Property(tries = 200)
   void rougeL_fmeasure_is_symmetric(
       @ForAll("texts") String a, @ForAll("texts") String b, @ForAll boolean stem) {
     assertEquals(Rouge.rougeL(a, b, stem).fmeasure(), Rouge.rougeL(b, a, stem).fmeasure());

@@ -39,7 +39,9 @@ class TokenIdsTest {
         Arbitraries.of(
             "The", "running", "runs", "runner", "DOGS", "dog", "caf\u00e9", "\u212Aelvin",
             "\u0130stanbul", "don't", "3.14", "e-mail", "\u6771\u4eac", "happily", "happy",
-            "generalization", "general", " ", "\n", ".", "abc123", "a", "b");
+            "generalization", "general", " ", "\n", ".", "abc123", "a", "b", "abcdefghi",
+            "abcdefghij", "abcdefghijk", "zzzzzzzzz", "zzzzzzzzzz", "internationalization",
+            "nationalization", "relational", "relationals", "999999999", "9999999999");
     return Arbitraries.oneOf(
         pieces.list().ofMaxSize(60).map(l -> String.join(" ", l)),
         Arbitraries.strings().withCharRange(' ', '\u017f').ofMaxLength(200));
@@ -103,6 +105,22 @@ class TokenIdsTest {
     assertEquals(List.of(0, 1), List.of(sentences[0][0], sentences[0][1]));
     assertEquals(0, sentences[1].length);
     assertEquals(0, sentences[4].length);
+  }
+
+  @Test
+  void tokens_around_the_nine_character_packing_limit_keep_distinct_ids() {
+    TokenIds ids = new TokenIds();
+    for (boolean stem : new boolean[] {false, true}) {
+      ids.reset();
+      StringBuilder text = new StringBuilder();
+      for (int len = 1; len <= 20; len++) {
+        text.append("z".repeat(len)).append(' ').append("y".repeat(len - 1)).append("z ");
+      }
+      String t = text.toString();
+      IntList out = new IntList(4);
+      ids.tokenize(t + t, stem, out, null, true);
+      assertEquals(expectedIds(RougeTokenizer.tokenize(t + t, stem), new HashMap<>()), list(out));
+    }
   }
 
   @Test

@@ -39,6 +39,21 @@ class QualityFilterTest {
   }
 
   @Test
+  void diversity_floor_drops_paraphrases_too_close_to_the_original() {
+    List<Paraphrase> in = List.of(
+        p("In this task, you are given a film review. Classify it as positive or negative."),
+        p("Can you classify the movie review you are given as positive or negative?"));
+    assertEquals(in, QualityFilter.defaults().apply(ORIGINAL, in, 10));
+    QualityFilter floor = QualityFilter.defaults().withDiversityFloor(0.9);
+    assertEquals(List.of(in.get(1)), floor.apply(ORIGINAL, in, 10));
+    assertEquals(0.9, floor.maxRougeToOriginal());
+    assertEquals(0.9, Paraphrasers.pipelineFilter().maxRougeToOriginal());
+    assertEquals("maxRougeToOriginal must be in (0, 1], found 1.2",
+        assertThrows(IllegalArgumentException.class,
+            () -> QualityFilter.defaults().withDiversityFloor(1.2)).getMessage());
+  }
+
+  @Test
   void settings_are_validated_with_messages() {
     assertEquals("nearDuplicateThreshold must be in (0, 1], found 0.0",
         assertThrows(IllegalArgumentException.class, () -> QualityFilter.nearDuplicates(0))

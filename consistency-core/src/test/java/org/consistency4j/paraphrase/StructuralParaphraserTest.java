@@ -51,6 +51,13 @@ class StructuralParaphraserTest {
         StructuralParaphraser.reorderClause("Answer '1' if the sentence is correct."));
     assertEquals(Optional.of("You are given a review in this task."),
         StructuralParaphraser.reorderClause("In this task, you are given a review."));
+    // Two conditions stay grouped as written.
+    assertEquals(Optional.empty(), StructuralParaphraser.reorderClause(
+        "Classify it as \"POS\" if it is positive or as \"NEG\" if it is negative."));
+    assertEquals(Optional.empty(), StructuralParaphraser.reorderClause(
+        "If the sentence is correct then output '1', and '0' otherwise."));
+    assertEquals(Optional.empty(), StructuralParaphraser.reorderClause(
+        "Return 'entails' if the premise supports it else return 'neutral'."));
     // "if" meaning "whether" stays.
     assertEquals(Optional.empty(),
         StructuralParaphraser.reorderClause("Determine if the pronoun refers to the noun."));

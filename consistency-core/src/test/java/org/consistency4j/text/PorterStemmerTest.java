@@ -92,6 +92,16 @@ class PorterStemmerTest {
   }
 
   @Test
+  void stem_handles_very_long_words_without_deep_recursion() {
+    // NLTK defines "consonant" recursively through runs of y; 200,000 of them must not overflow.
+    String ys = "y".repeat(200_000);
+    String stem = PorterStemmer.stem(ys);
+    assertEquals(200_000, stem.length());
+    assertEquals("y".repeat(199_999) + "i", stem);
+    assertEquals("sky", PorterStemmer.stem("sky"));
+  }
+
+  @Test
   void stem_of_empty_and_short_words_is_the_word() {
     assertEquals("", PorterStemmer.stem(""));
     assertEquals("ab", PorterStemmer.stem("ab"));

@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Compare two stored evaluations (report.json files, or the directories that hold them) on the",
-      "groups both evaluated: for every task and overall, the difference B - A of consistency rate,",
-      "majority agreement, ROUGE-1, ROUGE-L and accuracy with a paired bootstrap 95% interval and a",
-      "sign-flip permutation p-value. Prints a table; --out also writes JSON, Markdown and HTML."
+      "Compare two stored evaluations (report.json files, or the directories that hold them) on"
+          + " the groups both evaluated: for every task and overall, the difference B - A of"
+          + " consistency rate, majority agreement, ROUGE-1, ROUGE-L and accuracy with a paired"
+          + " bootstrap 95%% interval and a sign-flip permutation p-value. Prints a table; --out"
+          + " also writes JSON, Markdown and HTML reports."
     },
     footer = {"", "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input."})
 final class CompareCommand implements Callable<Integer> {

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ConsistencyCommand.class,
       EvaluateCommand.class,
       CompareCommand.class,
+      ParaphraseCommand.class,
+      AugmentCommand.class,
       TrainCommand.class,
     })
 public final class ConsistencyCli implements Runnable {

@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
       "\"majority_agreement\", \"accuracy\" (when any group has references) and \"per_group\" values.",
       "",
       "Similarities: exact (normalized exact match), tokenF1, rougeL (graded ROUGE-L F),",
-      "rougeL>=T (1 if ROUGE-L F >= T), rougeL+stem and rougeL+stem>=T (with the Porter stemmer).",
+      "rougeL>=T (1 if ROUGE-L F >= T), rougeL+stem and rougeL+stem>=T (with the Porter stemmer);",
+      "quote names with >= in a shell: --similarity 'rougeL>=0.5'.",
       "",
       "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input (the message then",
       "reads file:line: what is wrong). An --output file is replaced only when everything succeeded."

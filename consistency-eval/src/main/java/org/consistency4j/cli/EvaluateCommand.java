@@ -32,21 +32,22 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Evaluate models on instruction groups: generate a response for every (variant x instance),",
-      "store them in OUT/responses.jsonl (an interrupted run resumes), and write OUT/report.json,",
-      "report.md and report.html with consistency rate, majority agreement, ROUGE-1/ROUGE-L,",
-      "accuracy (label tasks), spread across variants, 95% bootstrap intervals and paired",
-      "comparisons of every model with the first."
+      "Evaluate models on instruction groups: generate a response for every (variant x instance),"
+          + " store them in OUT/responses.jsonl (an interrupted run resumes) and write"
+          + " OUT/report.json, report.md and report.html with consistency rate, majority agreement,"
+          + " ROUGE-1/ROUGE-L, accuracy (label tasks), spread across variants, 95%% bootstrap"
+          + " intervals and paired comparisons of every model with the first."
     },
     footer = {
       "",
       "Data (JSONL, one task per line):",
-      "  {\"task\": \"sentiment\", \"variants\": [\"Is this review positive or negative? {input}\", ...],",
-      "   \"instances\": [{\"input\": \"Great film.\", \"references\": [\"positive\"]}, ...]}",
-      "A variant's {name} placeholders are filled from the instance's fields ({input} from input);",
-      "a variant without placeholders gets the input appended after a blank line.",
-      "An SNI directory (task*.json) gives one task per file: the definition and --paraphrases",
-      "paraphrases of it, each followed by \"Input: {input}\\nOutput:\".",
+      "  {\"task\": \"sentiment\",",
+      "   \"variants\": [\"Is this review positive or negative? {input}\", \"Sentiment:\"],",
+      "   \"instances\": [{\"input\": \"Great film.\", \"references\": [\"positive\"]}]}",
+      "A variant's {name} placeholders are filled from the instance's fields ({input} from"
+          + " input); a variant without placeholders gets the input appended after a blank line.",
+      "An SNI directory (task*.json) gives one task per file: the definition and --paraphrases"
+          + " paraphrases of it, each followed by \"Input: {input}\" and \"Output:\" lines.",
       "",
       "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input."
     })

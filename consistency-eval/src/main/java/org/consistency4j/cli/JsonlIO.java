@@ -21,6 +21,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -232,6 +233,8 @@ public final class JsonlIO {
       }
     } catch (NoSuchFileException e) {
       throw new InvalidInputException(source, 0, "file not found");
+    } catch (AccessDeniedException e) {
+      throw new InvalidInputException(source, 0, "permission denied");
     } catch (CharacterCodingException e) {
       throw new InvalidInputException(source, 0, "not valid UTF-8", e);
     }

@@ -253,7 +253,7 @@ public final class Reports {
                       r.text(c, "metric", at),
                       r.text(c, "model_a", at),
                       r.text(c, "model_b", at),
-                      (int) r.number(c, "groups", at),
+                      (int) r.integer(c, "groups", at, 0, Integer.MAX_VALUE),
                       r.number(c, "mean_a", at),
                       r.number(c, "mean_b", at),
                       r.estimate(r.object(c, "difference", at), at + ".difference"),
@@ -265,7 +265,7 @@ public final class Reports {
             new EvaluationReport(
                 r.text(root, "title", "$"),
                 r.text(root, "library_version", "$"),
-                (long) r.number(root, "seed", "$"),
+                r.integer(root, "seed", "$", Long.MIN_VALUE, Long.MAX_VALUE),
                 config,
                 models,
                 comparisons));
@@ -313,6 +313,14 @@ public final class Reports {
         throw bad(at + "." + name, "must be a finite number, found " + n);
       }
       return n.asDouble();
+    }
+
+    long integer(JsonNode parent, String name, String at, long min, long max) {
+      JsonNode n = field(parent, name, at);
+      if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < min || n.asLong() > max) {
+        throw bad(at + "." + name, "must be an integer in [" + min + ", " + max + "], found " + n);
+      }
+      return n.asLong();
     }
 
     JsonNode object(JsonNode parent, String name, String at) {
@@ -363,8 +371,8 @@ public final class Reports {
           () ->
               new TaskResult(
                   text(n, "task", at),
-                  (int) number(n, "groups", at),
-                  (int) number(n, "responses", at),
+                  (int) integer(n, "groups", at, 0, Integer.MAX_VALUE),
+                  (int) integer(n, "responses", at, 0, Integer.MAX_VALUE),
                   metrics,
                   variants));
     }

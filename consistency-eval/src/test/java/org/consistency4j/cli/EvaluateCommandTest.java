@@ -94,6 +94,14 @@ class EvaluateCommandTest {
     Result again = evaluate(out);
     assertEquals(0, again.code(), again.err());
     assertEquals(12, server.requests().size());
+
+    // Metrics under another similarity are recomputed from the stored responses, without generating.
+    Result rescored = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+        data.toString(), "--similarity", "rougeL", "--out", out.toString(), "--no-progress", "--resamples", "200",
+        "--seed", "5");
+    assertEquals(0, rescored.code(), rescored.err());
+    assertEquals(12, server.requests().size());
+    assertEquals("rougeL", Reports.readJson(out.resolve("report.json")).config().get("similarity"));
   }
 
   @Test
@@ -196,10 +204,25 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void help_texts_render_their_percent_signs() {
+    Result e = run("evaluate", "--help");
+    assertEquals(0, e.code());
+    assertTrue(e.out().contains("95% bootstrap"), e.out());
+    Result c = run("compare", "--help");
+    assertEquals(0, c.code());
+    assertTrue(c.out().contains("bootstrap 95% interval"), c.out());
+  }
+
+  @Test
   void limit_evaluates_only_the_first_instances() throws Exception {
     Path out = dir.resolve("out");
-    Result r = evaluate(out, "--limit", "2");
+    Result r = evaluate(out, "--limit", "2", "--endpoint", "completions", "--stop", "###");
     assertEquals(0, r.code(), r.err());
     assertEquals(6, server.requests().size());
+    assertEquals("/v1/completions", server.requests().get(0).path());
+    assertEquals("###", server.requests().get(0).body().get("stop").get(0).asText());
+    Result bad = evaluate(dir.resolve("out2"), "--endpoint", "embeddings");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("endpoint must be one of [chat, completions], found \"embeddings\""), bad.err());
   }
 }

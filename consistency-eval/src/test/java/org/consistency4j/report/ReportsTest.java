@@ -108,6 +108,15 @@ class ReportsTest {
   }
 
   @Test
+  void reading_a_fractional_group_count_is_refused(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("r.json");
+    Files.writeString(f, Reports.toJson(sample()).replaceFirst("\"groups\" : 30", "\"groups\" : 30.5"));
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> Reports.readJson(f));
+    assertEquals(f + ": field models[0].overall.groups: must be an integer in [0, 2147483647], found 30.5",
+        e.getMessage());
+  }
+
+  @Test
   void reading_invalid_json_names_the_line(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("r.json");
     Files.writeString(f, "{\n\"format\": \n}");

@@ -11,13 +11,25 @@ import java.util.Objects;
  */
 public sealed interface Attribute {
 
-  /** An INT attribute. @param value the value */
+  /**
+   * An INT attribute.
+   *
+   * @param value the value
+   */
   record IntValue(long value) implements Attribute {}
 
-  /** A FLOAT attribute. @param value the value */
+  /**
+   * A FLOAT attribute.
+   *
+   * @param value the value
+   */
   record FloatValue(float value) implements Attribute {}
 
-  /** A STRING attribute. @param value the value (UTF-8 in the proto) */
+  /**
+   * A STRING attribute.
+   *
+   * @param value the value (UTF-8 in the proto)
+   */
   record StringValue(String value) implements Attribute {
     /** Validates the value. */
     public StringValue {
@@ -25,7 +37,11 @@ public sealed interface Attribute {
     }
   }
 
-  /** An INTS attribute. @param values the values */
+  /**
+   * An INTS attribute.
+   *
+   * @param values the values
+   */
   record IntsValue(List<Long> values) implements Attribute {
     /** Copies the values. */
     public IntsValue {
@@ -33,7 +49,11 @@ public sealed interface Attribute {
     }
   }
 
-  /** A FLOATS attribute. @param values the values */
+  /**
+   * A FLOATS attribute.
+   *
+   * @param values the values
+   */
   record FloatsValue(List<Float> values) implements Attribute {
     /** Copies the values. */
     public FloatsValue {
@@ -41,7 +61,11 @@ public sealed interface Attribute {
     }
   }
 
-  /** A STRINGS attribute. @param values the values */
+  /**
+   * A STRINGS attribute.
+   *
+   * @param values the values
+   */
   record StringsValue(List<String> values) implements Attribute {
     /** Copies the values. */
     public StringsValue {
@@ -49,7 +73,11 @@ public sealed interface Attribute {
     }
   }
 
-  /** A TENSOR attribute (for example {@code Constant.value}). @param value the tensor */
+  /**
+   * A TENSOR attribute (for example {@code Constant.value}).
+   *
+   * @param value the tensor
+   */
   record TensorValue(Tensor value) implements Attribute {
     /** Validates the value. */
     public TensorValue {
@@ -57,7 +85,11 @@ public sealed interface Attribute {
     }
   }
 
-  /** A GRAPH attribute (a subgraph of {@code If} or {@code Loop}). @param value the subgraph */
+  /**
+   * A GRAPH attribute (a subgraph of {@code If} or {@code Loop}).
+   *
+   * @param value the subgraph
+   */
   record GraphValue(Graph value) implements Attribute {
     /** Validates the value. */
     public GraphValue {

@@ -164,6 +164,27 @@ public final class Graph {
     return outerScopeNames;
   }
 
+  /**
+   * Reads an ONNX model into a graph: opset, initializers (raw or typed data), inputs, nodes with their
+   * names and attributes, If/Loop subgraphs, outputs. Dtypes come from declared {@code value_info} or the
+   * builder's inference; shapes from {@code value_info} where declared, else inferred.
+   *
+   * @throws IllegalArgumentException for unsupported content (non-tensor types, functions, unknown
+   *     operators without declared output types, nodes out of topological order, external data)
+   */
+  public static Graph fromModel(ai.onnx.proto.OnnxMl.ModelProto model) {
+    return fromModel(model, Map.of());
+  }
+
+  /**
+   * Like {@link #fromModel(ai.onnx.proto.OnnxMl.ModelProto)}, taking the data of initializers stored
+   * externally from {@code externalInitializers} (for example {@link ExportedModel#externalInitializers()}).
+   */
+  public static Graph fromModel(
+      ai.onnx.proto.OnnxMl.ModelProto model, Map<String, Tensor> externalInitializers) {
+    return OnnxImport.fromModel(model, externalInitializers);
+  }
+
   /** A builder holding a copy of this graph, for appending nodes, inputs or outputs. */
   public GraphBuilder toBuilder() {
     return GraphBuilder.from(this);

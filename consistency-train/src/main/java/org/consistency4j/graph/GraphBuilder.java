@@ -284,7 +284,7 @@ public final class GraphBuilder {
 
   /** Initializers so far, in insertion order. */
   public Map<String, Tensor> initializers() {
-    return Map.copyOf(initializers);
+    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(initializers));
   }
 
   /** The current value called {@code name} in this graph or an enclosing one. */
@@ -1075,6 +1075,50 @@ public final class GraphBuilder {
     return addNode("", "Loop", in, Map.of("body", Attribute.of(body)), null, body.outputs().size() - 1, null);
   }
 
+  // ------------------------------------------------------------------ import hooks (OnnxImport)
+
+  void importDomain(String domain, int version) {
+    domains.put(domain, version);
+  }
+
+  Value importInput(String inputName, DType dtype, Optional<Shape> shape) {
+    names.reserve(inputName, "input");
+    Value v = new Value(inputName, dtype, shape);
+    values.put(inputName, v);
+    inputs.add(v);
+    return v;
+  }
+
+  GraphBuilder importSubgraph(String subgraphName) {
+    return new GraphBuilder(subgraphName, opset, this, names);
+  }
+
+  /** Adds a node keeping its names; {@code outTypes} null = infer. Returns all outputs (null for ""). */
+  List<Value> importNode(
+      String nodeName,
+      String domain,
+      String opType,
+      List<Value> in,
+      Map<String, Attribute> attrs,
+      List<DType> outTypes,
+      List<String> outNames) {
+    for (String n : outNames) {
+      if (!n.isEmpty()) {
+        names.reserve(n, "node output");
+      }
+    }
+    names.used.add(nodeName);
+    if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
+      domains.putIfAbsent(domain, 1);
+    }
+    List<Value> made = addNode(nodeName, domain, opType, in, attrs, outTypes, outNames.size(), outNames);
+    return made;
+  }
+
+  void importOutput(Value v) {
+    outputs.add(resolve(v, "output"));
+  }
+
   // ------------------------------------------------------------------ internals
 
   private Value unary(String opType, Value x) {
@@ -1197,6 +1241,22 @@ public final class GraphBuilder {
       List<DType> outTypes,
       int nOutputs,
       List<String> outNames) {
+    return addNode(null, domain, opType, inputsGiven, attrs, outTypes, nOutputs, outNames);
+  }
+
+  /**
+   * Adds a node. {@code nodeName} null = generated; {@code outNames} null = generated, otherwise the
+   * caller reserved them, and {@code ""} entries are omitted optional outputs (no value is defined).
+   */
+  private List<Value> addNode(
+      String nodeName,
+      String domain,
+      String opType,
+      List<Value> inputsGiven,
+      Map<String, Attribute> attrs,
+      List<DType> outTypes,
+      int nOutputs,
+      List<String> outNames) {
     Objects.requireNonNull(domain, "domain must not be null");
     Objects.requireNonNull(opType, "opType must not be null");
     Objects.requireNonNull(attrs, "attributes must not be null");
@@ -1243,13 +1303,17 @@ public final class GraphBuilder {
     for (int i = 0; i < types.size(); i++) {
       String n = outNames != null ? outNames.get(i) : names.fresh(prefix + hint);
       outs.add(n);
-      result.add(new Value(n, types.get(i), shapes.get(i)));
+      if (!n.isEmpty()) {
+        result.add(new Value(n, types.get(i), shapes.get(i)));
+      }
     }
-    Node node = new Node(names.fresh(prefix + opType), domain, opType, inNames, outs, attrs);
+    Node node =
+        new Node(
+            nodeName != null ? nodeName : names.fresh(prefix + opType), domain, opType, inNames, outs, attrs);
     for (Value v : result) {
       values.put(v.name(), v);
     }
-    if (opType.equals("Constant") && domain.isEmpty()) {
+    if (opType.equals("Constant") && domain.isEmpty() && attrs.containsKey("value")) {
       constants.put(outs.get(0), attrs.get("value").asTensor());
     }
     if (!domain.isEmpty() && !domain.equals("ai.onnx")) {

@@ -95,6 +95,12 @@ final class OpInference {
       case "Cast":
         return repeat(DType.fromOnnx((int) required(opType, attrs, "to").asLong()), nOutputs);
       case "Constant":
+        if (attrs.containsKey("value_float") || attrs.containsKey("value_floats")) {
+          return repeat(DType.FLOAT, nOutputs);
+        }
+        if (attrs.containsKey("value_int") || attrs.containsKey("value_ints")) {
+          return repeat(DType.INT64, nOutputs);
+        }
         return repeat(required(opType, attrs, "value").asTensor().dtype(), nOutputs);
       case "ConstantOfShape":
         {
@@ -431,7 +437,19 @@ final class OpInference {
       case "Size":
         return Optional.of(Shape.scalar());
       case "Constant":
-        return Optional.of(attrs.get("value").asTensor().toShape());
+        if (attrs.containsKey("value")) {
+          return Optional.of(attrs.get("value").asTensor().toShape());
+        }
+        if (attrs.containsKey("value_float") || attrs.containsKey("value_int")) {
+          return Optional.of(Shape.scalar());
+        }
+        if (attrs.containsKey("value_floats")) {
+          return Optional.of(Shape.of(((Attribute.FloatsValue) attrs.get("value_floats")).values().size()));
+        }
+        if (attrs.containsKey("value_ints")) {
+          return Optional.of(Shape.of(attrs.get("value_ints").asLongs().length));
+        }
+        return Optional.empty();
       case "ConstantOfShape":
         return ctx.shapeValue(in.get(0)).map(OpInference::literalShape);
       case "Expand":

@@ -39,4 +39,19 @@ class ExternalInitializerTest {
     assertEquals(24, m.model().getGraph().getInitializer(0).getRawData().size());
     OnnxChecker.check(m.toByteArray());
   }
+
+  @Test
+  void write_to_replaces_the_file_atomically_with_the_model_bytes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    GraphBuilder b = GraphBuilder.create("w");
+    b.output(b.neg(b.input("x", DType.FLOAT, 2)));
+    ExportedModel m = b.build().toModel();
+    java.nio.file.Path file = dir.resolve("model.onnx");
+    java.nio.file.Files.writeString(file, "old");
+    m.writeTo(file);
+    assertArrayEquals(m.toByteArray(), java.nio.file.Files.readAllBytes(file));
+    try (var s = java.nio.file.Files.list(dir)) {
+      assertEquals(java.util.List.of(file), s.toList());
+    }
+  }
 }

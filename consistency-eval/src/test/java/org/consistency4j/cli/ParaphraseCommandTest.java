@@ -1,0 +1,107 @@
+package org.consistency4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ParaphraseCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private Path write(String name, String content) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, content, StandardCharsets.UTF_8);
+    return p;
+  }
+
+  private static List<JsonNode> lines(String text) throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (!line.isBlank()) {
+        out.add(JSON.readTree(line));
+      }
+    }
+    return out;
+  }
+
+  private Path instructions() throws IOException {
+    return write("in.jsonl",
+        "{\"id\": \"a\", \"instruction\": \"In this task, you are given a movie review. Classify it"
+            + " as \\\"POS\\\" or \\\"NEG\\\".\"}\n"
+            + "{\"id\": 7, \"instruction\": \"Judge whether the second sentence is the cause or"
+            + " effect of the first one. Use {input}.\", \"protected\": [\"cause\", \"effect\"]}\n");
+  }
+
+  @Test
+  void every_method_writes_one_line_per_instruction_with_provenance() throws IOException {
+    for (String method : List.of("pipeline", "wordnet", "structural", "format")) {
+      CliRun run = CliRun.of("paraphrase", "--input", instructions().toString(), "--n", "4",
+          "--method", method, "--seed", "3");
+      assertEquals(0, run.exitCode(), run.err());
+      List<JsonNode> out = lines(run.out());
+      assertEquals(2, out.size());
+      assertEquals("a", out.get(0).get("id").asText());
+      assertEquals("7", out.get(1).get("id").asText());
+      JsonNode ps = out.get(1).get("paraphrases");
+      assertTrue(ps.size() >= 1 && ps.size() <= 4, method + ": " + ps);
+      for (JsonNode p : ps) {
+        String text = p.get("text").asText();
+        assertTrue(text.contains("{input}") && text.contains("cause") && text.contains("effect"),
+            text);
+        assertTrue(p.get("method").asText().contains(method.equals("pipeline") ? "+" : method));
+        assertTrue(p.get("edits").isArray());
+      }
+    }
+  }
+
+  @Test
+  void output_is_deterministic_and_written_to_a_file() throws IOException {
+    Path out1 = dir.resolve("o1.jsonl");
+    Path out2 = dir.resolve("o2.jsonl");
+    assertEquals(0, CliRun.of("paraphrase", "--input", instructions().toString(), "--n", "5",
+        "--seed", "9", "--output", out1.toString()).exitCode());
+    assertEquals(0, CliRun.of("paraphrase", "--input", instructions().toString(), "--n", "5",
+        "--seed", "9", "--output", out2.toString()).exitCode());
+    assertEquals(Files.readString(out1), Files.readString(out2));
+    assertEquals(5, lines(Files.readString(out1)).get(0).get("paraphrases").size());
+  }
+
+  @Test
+  void lm_without_a_model_fails_with_exit_code_2_and_says_what_is_needed() throws IOException {
+    CliRun run = CliRun.of("paraphrase", "--input", instructions().toString(), "--method", "lm");
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("--method lm needs a language model: give --model DIR (ONNX) or"
+        + " --endpoint URL --endpoint-model NAME"), run.err());
+    CliRun withDir = CliRun.of("paraphrase", "--input", instructions().toString(), "--method", "lm",
+        "--model", dir.toString());
+    assertEquals(2, withDir.exitCode());
+    assertTrue(withDir.err().contains("local ONNX language models are not available"), withDir.err());
+  }
+
+  @Test
+  void bad_lines_and_options_are_reported_with_exit_code_2() throws IOException {
+    Path bad = write("bad.jsonl", "{\"id\": \"a\", \"instruction\": \"Do it.\"}\n{\"id\": \"b\"}\n");
+    CliRun run = CliRun.of("paraphrase", "--input", bad.toString());
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains(bad + ":2: missing field \"instruction\""), run.err());
+    CliRun method = CliRun.of("paraphrase", "--input", bad.toString(), "--method", "magic");
+    assertEquals(2, method.exitCode());
+    assertTrue(method.err().contains(
+        "method must be one of [wordnet, structural, lm, format, pipeline], found \"magic\""),
+        method.err());
+    CliRun n = CliRun.of("paraphrase", "--input", bad.toString(), "--n", "0");
+    assertEquals(2, n.exitCode());
+    assertTrue(n.err().contains("--n must be >= 1, found 0"), n.err());
+  }
+}
