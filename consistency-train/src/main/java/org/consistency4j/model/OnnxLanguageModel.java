@@ -1,0 +1,344 @@
+package org.consistency4j.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.consistency4j.ConsistencyException;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
+import org.consistency4j.lm.Continuation;
+import org.consistency4j.lm.ContinuationScore;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.lm.Sampling;
+import org.consistency4j.lm.TokenLogProb;
+import org.consistency4j.tokenizer.Tokenizer;
+import org.consistency4j.train.LlamaTrainingGraph;
+
+/**
+ * A Hugging Face Llama-family model ({@code config.json}, safetensors weights, {@code
+ * tokenizer.json}) running on ONNX Runtime, as a {@link LanguageModel}. Prompts are tokenized as they
+ * are (no chat template is applied; use {@link Tokenizer#applyChatTemplate} first if wanted).
+ *
+ * <p>Current implementation: the float32 forward graph of {@link LlamaTrainingGraph}, run with full
+ * recomputation for every generated token (no KV cache yet), one prompt at a time. Results are exact
+ * with respect to Hugging Face semantics; speed is not yet optimized.
+ *
+ * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
+ * (idempotent). Not thread-safe: use one instance per thread.
+ */
+public final class OnnxLanguageModel implements LanguageModel {
+  private final Path dir;
+  private final ModelConfig config;
+  private final Tokenizer tokenizer;
+  private final ModelSessions sessions;
+  private final OrtSession session;
+  private boolean closed;
+
+  private OnnxLanguageModel(
+      Path dir, ModelConfig config, Tokenizer tokenizer, ModelSessions sessions) {
+    this.dir = dir;
+    this.config = config;
+    this.tokenizer = tokenizer;
+    this.sessions = sessions;
+    this.session = sessions.session("forward");
+  }
+
+  /** {@link #load(Path, RuntimeOptions)} on the CPU. */
+  public static OnnxLanguageModel load(Path modelDir) {
+    return load(modelDir, RuntimeOptions.cpu());
+  }
+
+  /**
+   * Loads a Hugging Face model directory.
+   *
+   * @param modelDir holds {@code config.json}, {@code model.safetensors} (or a sharded index),
+   *     {@code tokenizer.json} and optionally {@code tokenizer_config.json}
+   * @param options device and threads
+   * @throws org.consistency4j.ModelLoadException if a file is missing or invalid, the architecture
+   *     is unsupported, or a weight is missing or mis-shaped (messages name file and tensor)
+   */
+  public static OnnxLanguageModel load(Path modelDir, RuntimeOptions options) {
+    Check.notNull(modelDir, "modelDir");
+    Check.notNull(options, "options");
+    ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
+    ExportedModel exported = LlamaTrainingGraph.load(modelDir);
+    Tokenizer tokenizer = Tokenizer.load(modelDir);
+    ModelSessions sessions = new ModelSessions(options);
+    try {
+      Map<String, OnnxTensor> external = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> e : exported.externalInitializers().entrySet()) {
+        external.put(e.getKey(), sessions.own(toOnnx(sessions, e.getValue())));
+      }
+      sessions.create("forward", exported.toByteArray(), external);
+      return new OnnxLanguageModel(modelDir, config, tokenizer, sessions);
+    } catch (RuntimeException e) {
+      try {
+        sessions.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer direct =
+        ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    direct.put(src.asFloatBuffer()).rewind();
+    try {
+      return OnnxTensor.createTensor(sessions.environment(), direct, t.shape());
+    } catch (OrtException e) {
+      throw new ConsistencyException("cannot create weight tensor of shape "
+          + Arrays.toString(t.shape()), e);
+    }
+  }
+
+  /** The model's configuration. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The model's tokenizer (owned by this model). */
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /**
+   * Logits of every position: {@code result[t][v]} scores token {@code v} following {@code ids[0..t]}.
+   *
+   * @param ids token ids, not empty, each in {@code [0, vocabSize)}, at most {@code
+   *     max_position_embeddings} of them
+   */
+  public float[][] logits(int[] ids) {
+    ensureOpen();
+    checkIds(ids, "input_ids");
+    long[] l = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      l[i] = ids[i];
+    }
+    try (OnnxTensor in =
+            OnnxTensor.createTensor(
+                sessions.environment(), LongBuffer.wrap(l), new long[] {1, ids.length});
+        OrtSession.Result r = session.run(Map.of(LlamaTrainingGraph.INPUT_IDS, in))) {
+      float[][][] out = (float[][][]) r.get(0).getValue();
+      return out[0];
+    } catch (OrtException e) {
+      throw new ConsistencyException(name() + ": forward pass failed", e);
+    }
+  }
+
+  /**
+   * {@code log p(ids[t] | ids[0..t-1])} for {@code t = 1 .. n-1} (natural log).
+   *
+   * @param ids token ids, at least one
+   */
+  public double[] logprobs(int[] ids) {
+    float[][] logits = logits(ids);
+    double[] out = new double[ids.length - 1];
+    for (int t = 1; t < ids.length; t++) {
+      out[t - 1] = Sampling.logSoftmax(logits[t - 1])[ids[t]];
+    }
+    return out;
+  }
+
+  /**
+   * Generates new token ids after {@code ids}.
+   *
+   * @param ids the prompt ids, not empty
+   * @param config decoding settings; stop strings and eos are honored as configured
+   * @param index the prompt's index in its call: selects the random stream {@link
+   *     Sampling#rng(long, int)}
+   * @return the new tokens only, with the text (stop string removed) and finish reason
+   */
+  public Generation generateIds(int[] ids, GenerationConfig config, int index) {
+    Check.notNull(config, "config");
+    checkIds(ids, "input_ids");
+    SplittableRandom rng = Sampling.rng(config.seed(), index);
+    int[] seq = Arrays.copyOf(ids, ids.length + config.maxNewTokens());
+    int len = ids.length;
+    List<Integer> out = new ArrayList<>();
+    Generation.FinishReason reason = Generation.FinishReason.LENGTH;
+    String text = "";
+    while (out.size() < config.maxNewTokens()) {
+      if (len >= this.config.maxPositionEmbeddings()) {
+        break;
+      }
+      float[][] logits = logits(Arrays.copyOf(seq, len));
+      int next = Sampling.sample(logits[len - 1], config, rng);
+      if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
+        reason = Generation.FinishReason.EOS;
+        break;
+      }
+      seq[len++] = next;
+      out.add(next);
+      text = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
+      int cut = firstStop(text, config.stopStrings());
+      if (cut >= 0) {
+        text = text.substring(0, cut);
+        reason = Generation.FinishReason.STOP_STRING;
+        break;
+      }
+    }
+    return new Generation(text, out, reason);
+  }
+
+  private static int firstStop(String text, List<String> stops) {
+    int best = -1;
+    for (String s : stops) {
+      int i = text.indexOf(s);
+      if (i >= 0 && (best < 0 || i < best)) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public List<Generation> generate(List<String> prompts, GenerationConfig config) {
+    Check.notEmpty(prompts, "prompts");
+    List<Generation> out = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      out.add(generateIds(promptIds(prompts.get(i)), config, i));
+    }
+    return out;
+  }
+
+  @Override
+  public List<ContinuationScore> score(List<Continuation> requests) {
+    Check.notEmpty(requests, "requests");
+    List<ContinuationScore> out = new ArrayList<>();
+    for (Continuation c : requests) {
+      int[] p = promptIds(c.prompt());
+      int[] cont = tokenizer.encode(c.continuation(), false);
+      int[] all = Arrays.copyOf(p, p.length + cont.length);
+      System.arraycopy(cont, 0, all, p.length, cont.length);
+      double[] lp = logprobs(all);
+      List<Double> scores = new ArrayList<>();
+      for (int t = p.length; t < all.length; t++) {
+        scores.add(lp[t - 1]);
+      }
+      out.add(new ContinuationScore(scores));
+    }
+    return out;
+  }
+
+  @Override
+  public List<List<TokenLogProb>> nextTokenDistribution(List<String> prompts, int topK) {
+    Check.notEmpty(prompts, "prompts");
+    Check.positive(topK, "topK");
+    List<List<TokenLogProb>> out = new ArrayList<>();
+    for (String prompt : prompts) {
+      double[] lp = lastLogProbs(prompt);
+      Integer[] order = new Integer[lp.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> {
+        int c = Double.compare(lp[b], lp[a]);
+        return c != 0 ? c : Integer.compare(a, b);
+      });
+      List<TokenLogProb> top = new ArrayList<>();
+      for (int r = 0; r < Math.min(topK, order.length); r++) {
+        int id = order[r];
+        top.add(new TokenLogProb(id, tokenizer.decode(new int[] {id}), lp[id]));
+      }
+      out.add(top);
+    }
+    return out;
+  }
+
+  @Override
+  public List<Map<String, Double>> nextTokenLogProbs(
+      List<String> prompts, Collection<String> candidates) {
+    Check.notEmpty(prompts, "prompts");
+    Check.notNull(candidates, "candidates");
+    Map<String, Integer> single = new LinkedHashMap<>();
+    for (String c : candidates) {
+      int[] ids = tokenizer.encode(c, false);
+      if (ids.length == 1) {
+        single.put(c, ids[0]);
+      }
+    }
+    List<Map<String, Double>> out = new ArrayList<>();
+    for (String prompt : prompts) {
+      double[] lp = lastLogProbs(prompt);
+      Map<String, Double> m = new LinkedHashMap<>();
+      single.forEach((c, id) -> m.put(c, lp[id]));
+      out.add(m);
+    }
+    return out;
+  }
+
+  private double[] lastLogProbs(String prompt) {
+    int[] ids = promptIds(prompt);
+    float[][] logits = logits(ids);
+    return Sampling.logSoftmax(logits[ids.length - 1]);
+  }
+
+  /** Prompt ids; an empty encoding becomes the BOS token when the model has one. */
+  private int[] promptIds(String prompt) {
+    int[] ids = tokenizer.encode(Check.notNull(prompt, "prompt"));
+    if (ids.length == 0 && config.bosTokenId().isPresent()) {
+      return new int[] {config.bosTokenId().get()};
+    }
+    return ids;
+  }
+
+  private void checkIds(int[] ids, String what) {
+    Check.notNull(ids, what);
+    Check.argument(ids.length > 0, what + " must not be empty (the model has no BOS token to start"
+        + " from)");
+    Check.argument(
+        ids.length <= config.maxPositionEmbeddings(),
+        what + " length must be <= max_position_embeddings (" + config.maxPositionEmbeddings()
+            + "), found " + ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            what + "[" + i + "] must be in [0, " + config.vocabSize() + "), found " + ids[i]);
+      }
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(name() + " is closed");
+    }
+  }
+
+  @Override
+  public String name() {
+    return dir.toString();
+  }
+
+  /** Releases the session, the weight tensors and the tokenizer. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      sessions.close();
+    } finally {
+      tokenizer.close();
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package org.consistency4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.consistency4j.ModelLoadException;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.YesNoTokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OnnxLanguageModelTest {
+  static final Path FIXTURE = Path.of("src/test/resources/fixtures/tiny-llama");
+  static OnnxLanguageModel model;
+  static JsonNode reference;
+
+  @BeforeAll
+  static void load() throws IOException {
+    model = OnnxLanguageModel.load(FIXTURE, RuntimeOptions.builder().intraOpThreads(1).build());
+    reference = new ObjectMapper().readTree(FIXTURE.resolve("reference.json").toFile());
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+    model.close();
+  }
+
+  static int[] ints(JsonNode a) {
+    int[] out = new int[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asInt();
+    }
+    return out;
+  }
+
+  @Test
+  void logits_at_the_last_positions_match_the_float64_reference_within_1e_4() {
+    for (JsonNode s : reference.get("sequences")) {
+      float[][] logits = model.logits(ints(s.get("input_ids")));
+      JsonNode positions = s.get("last_positions");
+      for (int p = 0; p < positions.size(); p++) {
+        JsonNode expected = s.get("last_logits_f64").get(p);
+        float[] row = logits[positions.get(p).asInt()];
+        for (int v = 0; v < row.length; v++) {
+          assertEquals(expected.get(v).asDouble(), row[v], 1e-4, "seq " + s.get("index") + " v " + v);
+        }
+      }
+    }
+  }
+
+  @Test
+  void per_token_logprobs_and_their_sums_match_the_reference() {
+    for (JsonNode s : reference.get("sequences")) {
+      double[] lp = model.logprobs(ints(s.get("input_ids")));
+      JsonNode expected = s.get("next_token_logprobs_f64");
+      assertEquals(expected.size(), lp.length);
+      double sum = 0;
+      for (int t = 0; t < lp.length; t++) {
+        assertEquals(expected.get(t).asDouble(), lp[t], 1e-4);
+        sum += lp[t];
+      }
+      assertEquals(s.get("sum_logprob_f64").asDouble(), sum, 1e-3);
+    }
+  }
+
+  @Test
+  void greedy_continuations_equal_the_reference_tokens() {
+    GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(16).stopAtEos(false).build();
+    for (JsonNode s : reference.get("sequences")) {
+      Generation g = model.generateIds(ints(s.get("input_ids")), greedy, 0);
+      List<Integer> expected = new ArrayList<>();
+      s.get("greedy_new_tokens").forEach(n -> expected.add(n.asInt()));
+      assertEquals(expected, g.tokenIds(), "sequence " + s.get("index"));
+      assertEquals(Generation.FinishReason.LENGTH, g.finishReason());
+    }
+  }
+
+  @Test
+  void sampling_is_reproducible_for_a_seed_and_index() {
+    GenerationConfig c =
+        GenerationConfig.builder().maxNewTokens(6).temperature(0.8).topP(0.9).seed(7).build();
+    List<Generation> a = model.generate(List.of("user: Hi\nassistant: ", "How"), c);
+    List<Generation> b = model.generate(List.of("user: Hi\nassistant: ", "How"), c);
+    assertEquals(a, b);
+    assertEquals(a.get(1), model.generate(List.of("x", "How"), c).get(1));
+  }
+
+  @Test
+  void stop_strings_end_generation_and_are_removed() {
+    GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(12).build();
+    Generation full = model.generate("The capital", greedy);
+    String text = full.text();
+    if (text.length() >= 3) {
+      String stop = text.substring(1, 3);
+      Generation g = model.generate("The capital", greedy.toBuilder()
+          .stopStrings(List.of(stop)).build());
+      assertEquals(Generation.FinishReason.STOP_STRING, g.finishReason());
+      assertEquals(text.substring(0, text.indexOf(stop)), g.text());
+    }
+  }
+
+  @Test
+  void scoring_a_continuation_sums_its_token_logprobs() {
+    var score = model.score("Hello", " world");
+    int[] p = model.tokenizer().encode("Hello");
+    int[] c = model.tokenizer().encode(" world", false);
+    int[] all = new int[p.length + c.length];
+    System.arraycopy(p, 0, all, 0, p.length);
+    System.arraycopy(c, 0, all, p.length, c.length);
+    double[] lp = model.logprobs(all);
+    double expected = 0;
+    for (int t = p.length - 1; t < lp.length; t++) {
+      expected += lp[t];
+    }
+    assertEquals(c.length, score.tokenCount());
+    assertEquals(expected, score.sum(), 1e-9);
+  }
+
+  @Test
+  void next_token_distribution_and_candidate_logprobs_agree() {
+    var top = model.nextTokenDistribution(List.of("How do I"), 5).get(0);
+    assertEquals(5, top.size());
+    assertTrue(top.get(0).logProb() >= top.get(4).logProb());
+    String best = top.get(0).text();
+    Map<String, Double> lp =
+        model.nextTokenLogProbs(List.of("How do I"), List.of(best, "not one token")).get(0);
+    assertEquals(top.get(0).logProb(), lp.get(best), 1e-9);
+    assertEquals(1, lp.size());
+    // The fixture vocabulary has no "Yes" token; single letters are single tokens.
+    double pYes = model.probabilityOfYes(
+        List.of("Is it?"), new YesNoTokens(List.of("Y"), List.of("N")))[0];
+    assertTrue(pYes > 0 && pYes < 1, "P(yes) " + pYes);
+  }
+
+  @Test
+  void token_ids_out_of_range_are_rejected_naming_the_position() {
+    var e = assertThrows(IllegalArgumentException.class, () -> model.logits(new int[] {5, 384}));
+    assertEquals("input_ids[1] must be in [0, 384), found 384", e.getMessage());
+  }
+
+  @Test
+  void inputs_longer_than_max_position_embeddings_are_rejected() {
+    var e = assertThrows(IllegalArgumentException.class, () -> model.logits(new int[257]));
+    assertEquals("input_ids length must be <= max_position_embeddings (256), found 257",
+        e.getMessage());
+  }
+
+  @Test
+  void a_missing_config_is_named(@TempDir Path dir) {
+    var e = assertThrows(ModelLoadException.class, () -> OnnxLanguageModel.load(dir));
+    assertEquals(dir.resolve("config.json") + ": file not found", e.getMessage());
+  }
+
+  @Test
+  void a_missing_weight_file_is_a_model_load_exception(@TempDir Path dir) throws IOException {
+    Files.copy(FIXTURE.resolve("config.json"), dir.resolve("config.json"));
+    Files.copy(FIXTURE.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+    assertThrows(ModelLoadException.class, () -> OnnxLanguageModel.load(dir));
+  }
+
+  @Test
+  void use_after_close_is_an_illegal_state() {
+    OnnxLanguageModel m = OnnxLanguageModel.load(FIXTURE);
+    m.close();
+    var e = assertThrows(IllegalStateException.class, () -> m.logits(new int[] {5}));
+    assertEquals(FIXTURE + " is closed", e.getMessage());
+  }
+}
