@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       ParaphraseCommand.class,
       AugmentCommand.class,
       TrainCommand.class,
+      ModelCommands.Generate.class,
+      ModelCommands.Logprobs.class,
     })
 public final class ConsistencyCli implements Runnable {
 

@@ -1,0 +1,190 @@
+package org.consistency4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.model.OnnxLanguageModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The {@code generate} and {@code logprobs} subcommands over a local Hugging Face model. */
+final class ModelCommands {
+  private ModelCommands() {}
+
+  /** Reads {@code input_ids} of a line: a non-empty array of integers. */
+  static int[] inputIds(JsonlIO.Line line) {
+    JsonNode n = line.json().get("input_ids");
+    if (n == null || !n.isArray() || n.isEmpty()) {
+      throw line.error("field \"input_ids\" must be a non-empty array of token ids, found " + n);
+    }
+    int[] ids = new int[n.size()];
+    for (int i = 0; i < ids.length; i++) {
+      JsonNode e = n.get(i);
+      if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+        throw line.error("field \"input_ids\"[" + i + "] must be an integer, found " + e);
+      }
+      ids[i] = e.intValue();
+    }
+    return ids;
+  }
+
+  /** Runs the model call and turns bad ids into a file:line error. */
+  static <T> T onLine(JsonlIO.Line line, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (IllegalArgumentException e) {
+      throw line.error(e.getMessage());
+    }
+  }
+
+  static void emit(Path output, PrintWriter stdout, JsonlIO.WriterBody body) throws IOException {
+    if (output == null) {
+      try {
+        body.write(stdout);
+      } finally {
+        stdout.flush();
+      }
+    } else {
+      JsonlIO.writeAtomically(output, body);
+    }
+  }
+
+  /** {@code consistency generate}. */
+  @Command(
+      name = "generate",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = "Generate continuations with a local Hugging Face Llama-family model.",
+      footer = {
+        "",
+        "Input (JSONL): {\"prompt\": \"text\"} or {\"input_ids\": [1, 2, 3]} per line.",
+        "Output (JSONL): {\"output_ids\": [...], \"text\": \"...\"} per line: the new tokens only.",
+        "Line i samples from the stream of (--seed, i). Exit codes: 0 ok, 1 failure, 2 bad input."
+      })
+  static final class Generate implements Callable<Integer> {
+    @Spec private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+        description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
+    private Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSONL input.")
+    private Path input;
+
+    @Option(names = "--output", paramLabel = "FILE",
+        description = "Write here (atomically) instead of standard output.")
+    private Path output;
+
+    @Option(names = "--max-new-tokens", defaultValue = "64",
+        description = "Most new tokens per line (default: ${DEFAULT-VALUE}).")
+    private int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0",
+        description = "0 = greedy (default), otherwise the sampling temperature.")
+    private double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass in (0, 1].")
+    private double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: 0).")
+    private long seed;
+
+    @Override
+    public Integer call() throws IOException {
+      GenerationConfig config =
+          GenerationConfig.builder()
+              .maxNewTokens(maxNewTokens)
+              .temperature(temperature)
+              .topP(topP)
+              .seed(seed)
+              .build();
+      ObjectMapper mapper = JsonlIO.writerMapper();
+      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
+        int[] index = {0};
+        emit(output, spec.commandLine().getOut(), out -> JsonlIO.forEachObject(input, line -> {
+          int[] ids = line.has("input_ids")
+              ? inputIds(line)
+              : lm.tokenizer().encode(line.text("prompt"));
+          int i = index[0]++;
+          Generation g = onLine(line, () -> lm.generateIds(ids, config, i));
+          ObjectNode node = mapper.createObjectNode();
+          ArrayNode arr = node.putArray("output_ids");
+          g.tokenIds().forEach(arr::add);
+          node.put("text", g.text());
+          out.write(mapper.writeValueAsString(node));
+          out.write('\n');
+        }));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code consistency logprobs}. */
+  @Command(
+      name = "logprobs",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = "Log-probabilities of token sequences under a local Hugging Face model.",
+      footer = {
+        "",
+        "Input (JSONL): {\"input_ids\": [...]} or {\"prompt\": \"...\", \"completion\": \"...\"}.",
+        "Output (JSONL): {\"logprob_sum\": s, \"token_logprobs\": [...]} (natural log). For input_ids",
+        "the tokens scored are x_1..x_n-1 given their prefixes; for prompt/completion the",
+        "completion's tokens. Exit codes: 0 ok, 1 failure, 2 bad input."
+      })
+  static final class Logprobs implements Callable<Integer> {
+    @Spec private picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+        description = "Hugging Face model directory.")
+    private Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSONL input.")
+    private Path input;
+
+    @Option(names = "--output", paramLabel = "FILE",
+        description = "Write here (atomically) instead of standard output.")
+    private Path output;
+
+    @Override
+    public Integer call() throws IOException {
+      ObjectMapper mapper = JsonlIO.writerMapper();
+      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
+        emit(output, spec.commandLine().getOut(), out -> JsonlIO.forEachObject(input, line -> {
+          double[] lp;
+          if (line.has("input_ids")) {
+            int[] ids = inputIds(line);
+            lp = onLine(line, () -> lm.logprobs(ids));
+          } else {
+            String prompt = line.text("prompt");
+            String completion = line.text("completion");
+            if (completion.isEmpty()) {
+              throw line.error("field \"completion\" must not be empty");
+            }
+            lp = onLine(line, () -> lm.score(prompt, completion).tokenLogProbs().stream()
+                .mapToDouble(Double::doubleValue).toArray());
+          }
+          ObjectNode node = mapper.createObjectNode();
+          double sum = 0;
+          ArrayNode arr = node.putArray("token_logprobs");
+          for (double v : lp) {
+            arr.add(v);
+            sum += v;
+          }
+          node.put("logprob_sum", sum);
+          out.write(mapper.writeValueAsString(node));
+          out.write('\n');
+        }));
+      }
+      return 0;
+    }
+  }
+}
