@@ -2,24 +2,25 @@ package org.consistency4j.cli;
 
 import java.nio.file.Path;
 import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.model.OnnxLanguageModel;
 
 /** Opens local model directories for the CLI. */
 final class LocalModels {
   private LocalModels() {}
 
   /**
-   * Opens the model in {@code dir} with an optional LoRA adapter.
+   * Opens the Hugging Face model directory {@code dir} on ONNX Runtime.
    *
-   * @throws IllegalArgumentException while this build has no local model runtime
+   * @param adapter a LoRA adapter directory, or null
+   * @throws IllegalArgumentException if an adapter is given (not supported by this build's model
+   *     runtime yet)
    */
   static LanguageModel open(Path dir, Path adapter) {
-    // The ONNX Runtime model (org.consistency4j.model.OnnxLanguageModel) is not part of this build
-    // yet; until it is, local directories are refused with a message that says what to do instead.
-    throw new IllegalArgumentException(
-        "--model "
-            + dir
-            + ": local model directories need the ONNX Runtime model (OnnxLanguageModel), which this"
-            + " build does not include yet; serve the model with an OpenAI-compatible server (vLLM,"
-            + " llama.cpp server, Ollama) and pass its URL with --model-name");
+    if (adapter != null) {
+      throw new IllegalArgumentException(
+          "--adapter " + adapter + ": this build's OnnxLanguageModel loads no LoRA adapters yet;"
+              + " merge the adapter into the model directory instead");
+    }
+    return OnnxLanguageModel.load(dir);
   }
 }

@@ -142,9 +142,11 @@ class EvaluateCommandTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--model-name is required with an HTTP model URL"), r.err());
 
-    r = run("evaluate", "--model", dir.toString(), "--data", data.toString(), "--out", out.toString());
+    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+    r = run("evaluate", "--model", tiny.toString(), "--adapter", dir.toString(), "--data", data.toString(),
+        "--out", out.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("local model directories need the ONNX Runtime model"), r.err());
+    assertTrue(r.err().contains("loads no LoRA adapters yet"), r.err());
 
     r = run("evaluate", "--model", "ftp://x", "--data", data.toString(), "--out", out.toString());
     assertEquals(2, r.code());
@@ -201,6 +203,20 @@ class EvaluateCommandTest {
     String prompt = server.requests().get(0).body().get("messages").get(0).get("content").asText();
     assertTrue(prompt.endsWith("\nOutput:"), prompt);
     assertEquals("structural", report.config().get("paraphraser"));
+  }
+
+  @Test
+  void a_local_model_directory_is_evaluated_on_onnx_runtime() throws Exception {
+    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+    Path out = dir.resolve("local");
+    Result r = run("evaluate", "--model", tiny.toString(), "--data", data.toString(), "--similarity", "exact",
+        "--out", out.toString(), "--no-progress", "--resamples", "100", "--max-new-tokens", "4", "--limit", "2");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(6, Files.readAllLines(out.resolve("responses.jsonl")).size());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    assertTrue(report.models().get(0).task("sentiment").orElseThrow().metric(MetricNames.CONSISTENCY_RATE)
+        .isPresent());
+    assertTrue(server.requests().isEmpty());
   }
 
   @Test
