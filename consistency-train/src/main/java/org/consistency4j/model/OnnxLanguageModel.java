@@ -26,6 +26,7 @@ import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.Sampling;
 import org.consistency4j.lm.TokenLogProb;
+import org.consistency4j.safetensors.SafetensorsCheckpoint;
 import org.consistency4j.tokenizer.Tokenizer;
 import org.consistency4j.train.LlamaTrainingGraph;
 
@@ -34,9 +35,9 @@ import org.consistency4j.train.LlamaTrainingGraph;
  * tokenizer.json}) running on ONNX Runtime, as a {@link LanguageModel}. Prompts are tokenized as they
  * are (no chat template is applied; use {@link Tokenizer#applyChatTemplate} first if wanted).
  *
- * <p>Current implementation: the float32 forward graph of {@link LlamaTrainingGraph}, run with full
- * recomputation for every generated token (no KV cache yet), one prompt at a time. Results are exact
- * with respect to Hugging Face semantics; speed is not yet optimized.
+ * <p>Scoring runs the float32 forward graph of {@link LlamaTrainingGraph}; generation runs a
+ * KV-cached decoding graph (prefill of the prompt, then one token per step), one prompt at a time.
+ * Both follow Hugging Face semantics in float32.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
  * (idempotent). Not thread-safe: use one instance per thread.
@@ -47,6 +48,7 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final Tokenizer tokenizer;
   private final ModelSessions sessions;
   private final OrtSession session;
+  private final OrtSession decode;
   private boolean closed;
 
   private OnnxLanguageModel(
@@ -56,6 +58,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.tokenizer = tokenizer;
     this.sessions = sessions;
     this.session = sessions.session("forward");
+    this.decode = sessions.session("decode");
   }
 
   /** {@link #load(Path, RuntimeOptions)} on the CPU. */
@@ -76,7 +79,16 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(options, "options");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
-    ExportedModel exported = LlamaTrainingGraph.load(modelDir);
+    // load() validates names and shapes against the config (messages name the tensor).
+    LlamaTrainingGraph.load(modelDir);
+    Map<String, Tensor> weights = new LinkedHashMap<>();
+    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
+      for (Map.Entry<String, long[]> e : LlamaTrainingGraph.expectedShapes(config).entrySet()) {
+        weights.put(e.getKey(), Tensor.ofFloats(ckpt.floats(e.getKey()), e.getValue()));
+      }
+    }
+    ExportedModel exported = LlamaTrainingGraph.build(config, weights);
+    ExportedModel decode = LlamaDecodeGraph.build(config, weights);
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
@@ -85,6 +97,13 @@ public final class OnnxLanguageModel implements LanguageModel {
         external.put(e.getKey(), sessions.own(toOnnx(sessions, e.getValue())));
       }
       sessions.create("forward", exported.toByteArray(), external);
+      Map<String, OnnxTensor> decodeExternal = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> e : decode.externalInitializers().entrySet()) {
+        OnnxTensor t = external.get(e.getKey());
+        decodeExternal.put(
+            e.getKey(), t != null ? t : sessions.own(toOnnx(sessions, e.getValue())));
+      }
+      sessions.create("decode", decode.toByteArray(), decodeExternal);
       return new OnnxLanguageModel(modelDir, config, tokenizer, sessions);
     } catch (RuntimeException e) {
       try {
@@ -170,33 +189,118 @@ public final class OnnxLanguageModel implements LanguageModel {
   public Generation generateIds(int[] ids, GenerationConfig config, int index) {
     Check.notNull(config, "config");
     checkIds(ids, "input_ids");
+    ensureOpen();
     SplittableRandom rng = Sampling.rng(config.seed(), index);
-    int[] seq = Arrays.copyOf(ids, ids.length + config.maxNewTokens());
-    int len = ids.length;
     List<Integer> out = new ArrayList<>();
     Generation.FinishReason reason = Generation.FinishReason.LENGTH;
     String text = "";
-    while (out.size() < config.maxNewTokens()) {
-      if (len >= this.config.maxPositionEmbeddings()) {
-        break;
+    int len = ids.length;
+    OrtSession.Result cache = null;
+    try {
+      int[] step = ids;
+      while (out.size() < config.maxNewTokens() && len < this.config.maxPositionEmbeddings()) {
+        OrtSession.Result r = runDecode(step, cache);
+        if (cache != null) {
+          cache.close();
+        }
+        cache = r;
+        float[] logits = ((float[][]) r.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue())[0];
+        int next = Sampling.sample(logits, config, rng);
+        if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
+          reason = Generation.FinishReason.EOS;
+          break;
+        }
+        out.add(next);
+        len++;
+        step = new int[] {next};
+        text = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
+        int cut = firstStop(text, config.stopStrings());
+        if (cut >= 0) {
+          text = text.substring(0, cut);
+          reason = Generation.FinishReason.STOP_STRING;
+          break;
+        }
       }
-      float[][] logits = logits(Arrays.copyOf(seq, len));
-      int next = Sampling.sample(logits[len - 1], config, rng);
-      if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
-        reason = Generation.FinishReason.EOS;
-        break;
-      }
-      seq[len++] = next;
-      out.add(next);
-      text = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
-      int cut = firstStop(text, config.stopStrings());
-      if (cut >= 0) {
-        text = text.substring(0, cut);
-        reason = Generation.FinishReason.STOP_STRING;
-        break;
+    } catch (OrtException e) {
+      throw new ConsistencyException(name() + ": decoding step failed", e);
+    } finally {
+      if (cache != null) {
+        cache.close();
       }
     }
     return new Generation(text, out, reason);
+  }
+
+  /**
+   * One KV-cached step: feeds {@code ids} after the cache held by {@code previous} (none = empty
+   * cache) and returns the result holding {@code last_logits} and the extended cache. The caller
+   * closes the result.
+   */
+  private OrtSession.Result runDecode(int[] ids, OrtSession.Result previous) throws OrtException {
+    Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+    List<OnnxTensor> created = new ArrayList<>();
+    try {
+      long[] l = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        l[i] = ids[i];
+      }
+      OnnxTensor in = OnnxTensor.createTensor(
+          sessions.environment(), LongBuffer.wrap(l), new long[] {1, ids.length});
+      created.add(in);
+      inputs.put(LlamaDecodeGraph.INPUT_IDS, in);
+      long[] empty = {1, config.numKeyValueHeads(), 0, config.headDim()};
+      for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+        if (previous == null) {
+          OnnxTensor k = OnnxTensor.createTensor(sessions.environment(),
+              ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
+          OnnxTensor v = OnnxTensor.createTensor(sessions.environment(),
+              ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
+          created.add(k);
+          created.add(v);
+          inputs.put(LlamaDecodeGraph.pastKey(layer), k);
+          inputs.put(LlamaDecodeGraph.pastValue(layer), v);
+        } else {
+          inputs.put(LlamaDecodeGraph.pastKey(layer),
+              (OnnxTensor) previous.get(LlamaDecodeGraph.presentKey(layer)).get());
+          inputs.put(LlamaDecodeGraph.pastValue(layer),
+              (OnnxTensor) previous.get(LlamaDecodeGraph.presentValue(layer)).get());
+        }
+      }
+      return decode.run(inputs);
+    } finally {
+      for (OnnxTensor t : created) {
+        t.close();
+      }
+    }
+  }
+
+  /**
+   * Logits after each token of {@code ids} computed incrementally with the KV cache (one token per
+   * step after the first): {@code result[t]} equals {@link #logits(int[])}{@code [t]} up to float
+   * rounding. For tests and diagnostics.
+   */
+  public float[][] cachedLogits(int[] ids) {
+    ensureOpen();
+    checkIds(ids, "input_ids");
+    float[][] out = new float[ids.length][];
+    OrtSession.Result cache = null;
+    try {
+      for (int t = 0; t < ids.length; t++) {
+        OrtSession.Result r = runDecode(new int[] {ids[t]}, cache);
+        if (cache != null) {
+          cache.close();
+        }
+        cache = r;
+        out[t] = ((float[][]) r.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue())[0];
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new ConsistencyException(name() + ": decoding step failed", e);
+    } finally {
+      if (cache != null) {
+        cache.close();
+      }
+    }
   }
 
   private static int firstStop(String text, List<String> stops) {

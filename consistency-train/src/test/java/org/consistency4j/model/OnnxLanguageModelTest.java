@@ -89,6 +89,18 @@ class OnnxLanguageModelTest {
   }
 
   @Test
+  void kv_cached_decoding_equals_full_recomputation() {
+    int[] ids = ints(reference.get("sequences").get(2).get("input_ids"));
+    float[][] full = model.logits(ids);
+    float[][] cached = model.cachedLogits(ids);
+    for (int t = 0; t < ids.length; t++) {
+      for (int v = 0; v < full[t].length; v++) {
+        assertEquals(full[t][v], cached[t][v], 1e-5, "position " + t + " token " + v);
+      }
+    }
+  }
+
+  @Test
   void sampling_is_reproducible_for_a_seed_and_index() {
     GenerationConfig c =
         GenerationConfig.builder().maxNewTokens(6).temperature(0.8).topP(0.9).seed(7).build();
