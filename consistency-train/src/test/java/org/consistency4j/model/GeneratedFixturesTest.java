@@ -124,4 +124,66 @@ class GeneratedFixturesTest {
     assertEquals(d + ": weight model.norm.weight has shape [32], config implies [64]",
         e.getMessage());
   }
+
+  static void assertCachedEqualsFull(Path d) {
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(d)) {
+      float[][] full = m.logits(IDS);
+      float[][] cached = m.cachedLogits(IDS);
+      for (int t = 0; t < IDS.length; t++) {
+        for (int v = 0; v < full[t].length; v++) {
+          assertEquals(full[t][v], cached[t][v], 1e-5f, "position " + t);
+        }
+      }
+    }
+  }
+
+  @Test
+  void qwen2_with_qkv_biases_decodes_with_the_cache_like_full_recomputation() throws IOException {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, float[]> w = fixtureWeights(shapes);
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    w.forEach((n, v) -> t.put(n, Tensor.ofFloats(v, shapes.get(n))));
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5005);
+    for (int l = 0; l < 2; l++) {
+      for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
+        int rows = (int) shapes.get("model.layers." + l + ".self_attn." + proj + ".weight")[0];
+        float[] b = new float[rows];
+        for (int i = 0; i < rows; i++) {
+          b[i] = (float) (rng.nextDouble() - 0.5);
+        }
+        t.put("model.layers." + l + ".self_attn." + proj + ".bias", Tensor.ofFloats(b, rows));
+      }
+    }
+    Path d = writeModel(dir, "qwen2", "\"tie_word_embeddings\": false", t);
+    Files.writeString(d.resolve("config.json"), Files.readString(d.resolve("config.json"))
+        .replace("\"model_type\": \"llama\"", "\"model_type\": \"qwen2\""));
+    assertCachedEqualsFull(d);
+    float[][] withBias = logits(d);
+    float[][] without = logits(FIXTURE);
+    double diff = 0;
+    for (int v = 0; v < without[0].length; v++) {
+      diff = Math.max(diff, Math.abs(withBias[8][v] - without[8][v]));
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(diff > 1e-3, "biases had no effect: " + diff);
+  }
+
+  @Test
+  void one_key_value_head_decodes_with_the_cache_like_full_recomputation() throws IOException {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, float[]> w = fixtureWeights(shapes);
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    for (var e : w.entrySet()) {
+      String n = e.getKey();
+      if (n.endsWith("k_proj.weight") || n.endsWith("v_proj.weight")) {
+        // keep kv head 0: rows 0..15 of [32, 64]
+        t.put(n, Tensor.ofFloats(java.util.Arrays.copyOf(e.getValue(), 16 * 64), 16, 64));
+      } else {
+        t.put(n, Tensor.ofFloats(e.getValue(), shapes.get(n)));
+      }
+    }
+    Path d = writeModel(dir, "mqa", "\"tie_word_embeddings\": false", t);
+    Files.writeString(d.resolve("config.json"), Files.readString(d.resolve("config.json"))
+        .replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 1"));
+    assertCachedEqualsFull(d);
+  }
 }
