@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Build instruction-augmented SFT data: n paraphrases of each task definition, each paired",
-      "with the task's unchanged instances; held-out paraphrases and instances are kept for",
-      "evaluation and never appear in training data."
+      "Build instruction-augmented SFT data: n paraphrases of each task definition, each paired "
+          + "with the task's unchanged instances; held-out paraphrases and instances are kept for "
+          + "evaluation and never appear in training data."
     },
     footer = {
       "",

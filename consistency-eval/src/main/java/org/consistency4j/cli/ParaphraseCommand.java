@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Paraphrase instructions with WordNet synonyms, structural rewrites, format perturbations,",
-      "a language model, or the default rule-based pipeline. Quoted strings, {placeholders},",
-      "numbers, code and the given protected terms are never altered."
+      "Paraphrase instructions with WordNet synonyms, structural rewrites, format perturbations, "
+          + "a language model, or the default rule-based pipeline. Quoted strings, {placeholders}, "
+          + "numbers, code and the given protected terms are never altered."
     },
     footer = {
       "",
