@@ -111,7 +111,7 @@ public final class SftTrainer {
       Path metrics = outDir.resolve(METRICS_FILE);
       if (resume && Files.exists(checkpoint)) {
         long step = loadCheckpoint(session, checkpoint);
-        keepMetricsUpTo(metrics, step);
+        Checkpoints.keepMetricsUpTo(metrics, step);
         LOG.info("resumed from {} at step {}", checkpoint, step);
       } else {
         Files.deleteIfExists(metrics);
@@ -207,59 +207,11 @@ public final class SftTrainer {
 
   /** Writes the session's state and this run's identity to {@code file}, atomically. */
   public void saveCheckpoint(TrainingSession session, Path file) throws IOException {
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, float[]> e : session.state().entrySet()) {
-      String name = e.getKey().substring(2);
-      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), session.shape(name)));
-    }
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("format", FORMAT);
-    meta.put("step", Long.toString(session.step()));
-    meta.put("seed", Long.toString(config.seed()));
-    meta.put("trainables", JSON.writeValueAsString(session.trainableNames()));
-    meta.put("config", JSON.writeValueAsString(config.toMap()));
-    SafetensorsWriter.write(file, tensors, meta);
+    Checkpoints.save(session, file, FORMAT, config.seed(), config.toMap());
   }
 
   /** Restores {@code session} from a checkpoint and returns its step. */
   public long loadCheckpoint(TrainingSession session, Path file) {
-    try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      Map<String, String> meta = f.metadata();
-      Check.argument(FORMAT.equals(meta.get("format")),
-          file + ": format must be " + FORMAT + ", found " + meta.get("format"));
-      Check.argument(Long.toString(config.seed()).equals(meta.get("seed")),
-          file + ": seed " + meta.get("seed") + " != configured seed " + config.seed());
-      String names = JSON.writeValueAsString(session.trainableNames());
-      Check.argument(names.equals(meta.get("trainables")),
-          file + ": trainables " + meta.get("trainables") + " != " + names);
-      Map<String, float[]> state = new LinkedHashMap<>();
-      for (String n : f.names()) {
-        state.put(n, f.floats(n));
-      }
-      long step = Long.parseLong(meta.get("step"));
-      session.restore(state, step);
-      return step;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoint " + file, e);
-    }
-  }
-
-  private static void keepMetricsUpTo(Path metrics, long step) throws IOException {
-    if (!Files.exists(metrics)) {
-      return;
-    }
-    List<String> keep = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-      if (!line.isBlank() && JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
-        keep.add(line);
-      }
-    }
-    Path tmp = Files.createTempFile(metrics.toAbsolutePath().getParent(), ".metrics", ".tmp");
-    try {
-      Files.write(tmp, keep, StandardCharsets.UTF_8);
-      Files.move(tmp, metrics, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    return Checkpoints.load(session, file, FORMAT, config.seed());
   }
 }

@@ -26,7 +26,8 @@ public interface TrainingListener {
    *
    * @param step 1-based step
    * @param totalSteps steps of the whole run
-   * @param loss mean cross-entropy over the step's target tokens
+   * @param loss the loss of the step: mean cross-entropy over the target tokens for supervised
+   *     fine-tuning, the pairwise loss (mean over pairs, before the update) for preference training
    * @param learningRate learning rate used
    * @param gradNorm gradient norm before clipping
    * @param tokensPerSecond input tokens (with padding) per second of wall time for the step

@@ -47,11 +47,15 @@ public final class TrainingSession implements AutoCloseable {
 
   private static final String ACC_KEEP = "train/acc_keep";
   private static final String SCALARS = "train/optimizer_scalars";
+  private static final String ROW_WEIGHTS = "train/row_weights";
 
   private final OrtEnvironment env;
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
+  private final OrtSession scoreSession;
+  private final String scoreSum;
+  private final String scoreCount;
   private final String inputIds;
   private final List<String> names;
   private final Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -91,10 +95,21 @@ public final class TrainingSession implements AutoCloseable {
   /**
    * One micro-batch: right-padded token ids and labels, row-major {@code [batchSize, seqLen]}.
    *
+   * <p>The loss a step differentiates is {@code -sum_b w_b * sum_t log p(label_bt)} over target tokens;
+   * the row weights {@code w} are 1 for supervised fine-tuning. Preference training sets {@code w_b =
+   * -dL/d logp_b}, the gradient of a pairwise loss with respect to each sequence log-probability sum,
+   * so that the backward pass yields exactly that loss's parameter gradient.
+   *
    * @param inputIds token ids
    * @param labels labels with {@code -100} at positions that are not targets (prompt and padding)
+   * @param rowWeights per-row loss weights ({@code batchSize} finite values), or {@code null} for all 1
    */
-  public record Batch(long[] inputIds, long[] labels, int batchSize, int seqLen) {
+  public record Batch(long[] inputIds, long[] labels, int batchSize, int seqLen, float[] rowWeights) {
+    /** A batch with all row weights 1 (plain cross-entropy). */
+    public Batch(long[] inputIds, long[] labels, int batchSize, int seqLen) {
+      this(inputIds, labels, batchSize, seqLen, null);
+    }
+
     /** Validates the sizes. */
     public Batch {
       Check.notNull(inputIds, "inputIds");
@@ -108,6 +123,24 @@ public final class TrainingSession implements AutoCloseable {
       Check.argument(
           labels.length == inputIds.length,
           "labels length (" + labels.length + ") != inputIds length (" + inputIds.length + ")");
+      if (rowWeights != null) {
+        Check.argument(rowWeights.length == batchSize,
+            "rowWeights length (" + rowWeights.length + ") != batchSize (" + batchSize + ")");
+        for (int i = 0; i < rowWeights.length; i++) {
+          Check.argument(Float.isFinite(rowWeights[i]),
+              "rowWeights[" + i + "] must be finite, found " + rowWeights[i]);
+        }
+      }
+    }
+
+    /** The row weights, all 1 when none were given. */
+    float[] weightsOrOnes() {
+      if (rowWeights != null) {
+        return rowWeights;
+      }
+      float[] ones = new float[batchSize];
+      java.util.Arrays.fill(ones, 1f);
+      return ones;
     }
   }
 
@@ -185,15 +218,30 @@ public final class TrainingSession implements AutoCloseable {
               + in.getName());
     }
 
-    // Gradient graph: summed token NLL (exact over micro-batches), its gradients, accumulation.
+    // Scoring graph: per-sequence target log-probability sums and counts, no gradient.
+    OnnxMl.GraphProto.Builder sg = g.clone();
+    sg.clearOutput();
+    sg.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
+    LmLosses.SequenceLogProbs seq = LmLosses.sequenceLogProbs(new Emitter(sg, "score/"), logits, LABELS);
+    scoreSum = seq.sum();
+    scoreCount = seq.count();
+    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreSum));
+    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreCount));
+    OnnxMl.ModelProto scoreModel = model.toBuilder().setGraph(sg).build();
+
+    // Gradient graph: row-weighted summed token NLL (exact over micro-batches), its gradients,
+    // accumulation.
     g.clearOutput();
     g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
+    g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
     g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
     Emitter e = new Emitter(g, "train/");
-    LmLosses.CrossEntropy ce = LmLosses.crossEntropy(e, logits, LABELS);
-    Map<String, String> grads = Autodiff.appendGradients(e, ce.sum(), names, null);
-    lossSumOut = ce.sum();
-    countOut = ce.targetCount();
+    LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
+    String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
+    String weightedNll = e.neg(e.reduceSumAll(weighted));
+    Map<String, String> grads = Autodiff.appendGradients(e, weightedNll, names, null);
+    lossSumOut = weightedNll;
+    countOut = e.reduceSumAll(tlp.mask());
     g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(lossSumOut));
     g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(countOut));
     for (String name : names) {
@@ -250,6 +298,7 @@ public final class TrainingSession implements AutoCloseable {
       }
       this.gradSession = sessions.create("grad", gradModel.toByteArray(), ext);
       this.updateSession = sessions.create("update", updateModel.toByteArray(), Map.of());
+      this.scoreSession = sessions.create("score", scoreModel.toByteArray(), ext);
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -371,45 +420,41 @@ public final class TrainingSession implements AutoCloseable {
    * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
    */
   public StepResult step(List<Batch> microBatches, double lr) {
+    return step(microBatches, lr, Double.NaN);
+  }
+
+  /**
+   * One optimizer step on the gradient of {@code gradientScale * -sum_b w_b * logp_b} (see {@link
+   * Batch}): use it when the row weights already carry the loss's normalization, as in preference
+   * training where they are the per-sequence gradients of a mean-over-pairs loss. The returned {@code
+   * loss} is the scaled weighted sum.
+   *
+   * @param microBatches one or more batches
+   * @param lr learning rate of this step
+   * @param gradientScale factor applied to the summed weighted gradient, finite; {@code NaN} means
+   *     {@code 1 / target tokens} (the mean cross-entropy of {@link #step(List, double)})
+   * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
+   */
+  public StepResult step(List<Batch> microBatches, double lr, double gradientScale) {
     ensureOpen();
     Check.notEmpty(microBatches, "microBatches");
     Check.finite(lr, "lr");
+    Check.argument(Double.isNaN(gradientScale) || Double.isFinite(gradientScale),
+        "gradientScale must be finite or NaN, found " + gradientScale);
     long next = step + 1;
-    double lossSum = 0;
-    double count = 0;
-    long tokens = 0;
     int n = names.size();
-    int accSlot = 0;
     try {
-      for (int k = 0; k < microBatches.size(); k++) {
-        Batch b = microBatches.get(k);
-        tokens += b.inputIds().length;
-        Map<String, OnnxTensor> in = new HashMap<>();
-        Map<String, OnnxTensor> pinned = new HashMap<>();
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
-                new long[] {b.batchSize(), b.seqLen()});
-            OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
-                new long[] {b.batchSize(), b.seqLen()})) {
-          in.put(inputIds, ids);
-          in.put(LABELS, labels);
-          in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
-          for (int i = 0; i < n; i++) {
-            in.put(names.get(i), params[current][i].tensor());
-            in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
-            pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
-          }
-          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
-            lossSum += scalar(r, lossSumOut);
-            count += scalar(r, countOut);
-          }
-        }
-        accSlot = 1 - accSlot;
-      }
-      double loss = count > 0 ? lossSum / count : 0;
+      Accumulated acc = accumulate(microBatches);
+      double lossSum = acc.lossSum();
+      double count = acc.count();
+      long tokens = acc.tokens();
+      int accSlot = acc.slot();
+      double scale = Double.isNaN(gradientScale) ? (count > 0 ? 1.0 / count : 0.0) : gradientScale;
+      double loss = lossSum * scale;
       if (!Double.isFinite(loss)) {
         throw new TrainingException("step " + next + ": loss is not finite (" + loss + ")");
       }
-      float[] scalars = AdamW.scalars(config, lr, next, count > 0 ? 1.0 / count : 0.0);
+      float[] scalars = AdamW.scalars(config, lr, next, scale);
       int nextSlot = 1 - current;
       Map<String, OnnxTensor> in = new HashMap<>();
       Map<String, OnnxTensor> pinned = new HashMap<>();
@@ -442,6 +487,75 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
+  /** Summed loss, target count, input tokens, and the buffer slot holding the summed gradient. */
+  private record Accumulated(double lossSum, double count, long tokens, int slot) {}
+
+  private Accumulated accumulate(List<Batch> microBatches) throws OrtException {
+    double lossSum = 0;
+    double count = 0;
+    long tokens = 0;
+    int n = names.size();
+    int accSlot = 0;
+    for (int k = 0; k < microBatches.size(); k++) {
+      Batch b = microBatches.get(k);
+      tokens += b.inputIds().length;
+      Map<String, OnnxTensor> in = new HashMap<>();
+      Map<String, OnnxTensor> pinned = new HashMap<>();
+      try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
+              new long[] {b.batchSize(), b.seqLen()});
+          OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
+              new long[] {b.batchSize(), b.seqLen()});
+          OnnxTensor weights = OnnxTensor.createTensor(env, FloatBuffer.wrap(b.weightsOrOnes()),
+              new long[] {b.batchSize()})) {
+        in.put(inputIds, ids);
+        in.put(LABELS, labels);
+        in.put(ROW_WEIGHTS, weights);
+        in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
+        for (int i = 0; i < n; i++) {
+          in.put(names.get(i), params[current][i].tensor());
+          in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
+          pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
+        }
+        try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
+          lossSum += scalar(r, lossSumOut);
+          count += scalar(r, countOut);
+        }
+      }
+      accSlot = 1 - accSlot;
+    }
+    return new Accumulated(lossSum, count, tokens, accSlot);
+  }
+
+  /**
+   * The gradient that {@link #step(List, double, double)} would apply (before clipping), without
+   * updating anything: {@code gradientScale} times the gradient of {@code -sum_b w_b * logp_b} summed
+   * over the micro-batches; {@code NaN} scales by {@code 1 / target tokens} (mean cross-entropy).
+   *
+   * @return per trained tensor, its gradient (row-major, the tensor's shape)
+   */
+  public Map<String, float[]> gradients(List<Batch> microBatches, double gradientScale) {
+    ensureOpen();
+    Check.notEmpty(microBatches, "microBatches");
+    try {
+      Accumulated acc = accumulate(microBatches);
+      double scale = Double.isNaN(gradientScale)
+          ? (acc.count() > 0 ? 1.0 / acc.count() : 0.0) : gradientScale;
+      Map<String, float[]> out = new LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        FloatBuffer fb = accs[acc.slot()][i].data();
+        float[] g = new float[fb.capacity()];
+        fb.get(0, g);
+        for (int j = 0; j < g.length; j++) {
+          g[j] = (float) (g[j] * scale);
+        }
+        out.put(names.get(i), g);
+      }
+      return out;
+    } catch (OrtException ex) {
+      throw new TrainingException("gradient computation failed: " + ex.getMessage(), ex);
+    }
+  }
+
   private static double scalar(OrtSession.Result r, String name) throws OrtException {
     OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow();
     return t.getFloatBuffer().get(0);
@@ -461,9 +575,12 @@ public final class TrainingSession implements AutoCloseable {
         try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
                 new long[] {b.batchSize(), b.seqLen()});
             OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
-                new long[] {b.batchSize(), b.seqLen()})) {
+                new long[] {b.batchSize(), b.seqLen()});
+            OnnxTensor weights = OnnxTensor.createTensor(env, FloatBuffer.wrap(b.weightsOrOnes()),
+                new long[] {b.batchSize()})) {
           in.put(inputIds, ids);
           in.put(LABELS, labels);
+          in.put(ROW_WEIGHTS, weights);
           in.put(ACC_KEEP, accKeepZero);
           for (int i = 0; i < n; i++) {
             in.put(names.get(i), params[current][i].tensor());
@@ -479,6 +596,41 @@ public final class TrainingSession implements AutoCloseable {
       throw new TrainingException("evaluation failed: " + ex.getMessage(), ex);
     }
     return count > 0 ? lossSum / count : 0;
+  }
+
+  /**
+   * Per-row target log-probability sums and target counts of {@code batch} under the current
+   * parameters (no update, row weights ignored).
+   *
+   * @return {@code [0]} the sums (natural log), {@code [1]} the counts, each of length {@code
+   *     batchSize}
+   */
+  public double[][] sequenceLogProbs(Batch batch) {
+    ensureOpen();
+    Check.notNull(batch, "batch");
+    Map<String, OnnxTensor> in = new HashMap<>();
+    try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()),
+            new long[] {batch.batchSize(), batch.seqLen()});
+        OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.labels()),
+            new long[] {batch.batchSize(), batch.seqLen()})) {
+      in.put(inputIds, ids);
+      in.put(LABELS, labels);
+      for (int i = 0; i < names.size(); i++) {
+        in.put(names.get(i), params[current][i].tensor());
+      }
+      try (OrtSession.Result r = scoreSession.run(in, Set.of(scoreSum, scoreCount))) {
+        FloatBuffer s = ((OnnxTensor) r.get(scoreSum).orElseThrow()).getFloatBuffer();
+        FloatBuffer c = ((OnnxTensor) r.get(scoreCount).orElseThrow()).getFloatBuffer();
+        double[][] out = new double[2][batch.batchSize()];
+        for (int i = 0; i < batch.batchSize(); i++) {
+          out[0][i] = s.get(i);
+          out[1][i] = c.get(i);
+        }
+        return out;
+      }
+    } catch (OrtException ex) {
+      throw new TrainingException("scoring failed: " + ex.getMessage(), ex);
+    }
   }
 
   /** A copy of the current value of trainable {@code name}. */

@@ -1,0 +1,386 @@
+package org.consistency4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.Check;
+import org.consistency4j.loss.LossValue;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.PairLogProbs;
+import org.consistency4j.loss.PairwiseLoss;
+import org.consistency4j.loss.PreferenceBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consistency alignment training (stage 2 of arXiv 2403.14221): trains a {@link TrainingSession} on
+ * preference pairs with a pairwise loss from {@link Losses} (the paper's ranking loss plus lambda times
+ * SFT, DPO, IPO, SimPO, ORPO or hinge).
+ *
+ * <p>How a step works: the session scores every chosen and rejected sequence (summed response-token
+ * log-probabilities and token counts, one forward pass); the pure-Java loss computes its value and its
+ * exact gradient with respect to each sequence log-probability; those gradients become the row weights
+ * of the session's weighted log-likelihood graph, whose backward pass therefore yields exactly the
+ * loss's parameter gradient (chain rule through the sequence log-probabilities), and AdamW updates the
+ * trained tensors. Every loss of {@link Losses} (and any custom {@link PairwiseLoss}) is thus trained
+ * with one graph, and the value logged is the one the pure-Java loss defines. The cost is one extra
+ * forward pass per step.
+ *
+ * <p>Reference log-probabilities (DPO, IPO, hinge with reference) are computed once, before the first
+ * step, with the session's initial (stage-1) parameters, and cached in {@value #REFERENCE_FILE} of the
+ * output directory so that a resumed run uses the same ones. Checkpoints and metrics follow {@link
+ * SftTrainer}: a resumed run ends bit-identical to an uninterrupted one. Each metrics line holds {@code
+ * step, loss, reward_accuracy} (share of the step's pairs with a positive margin, before the update),
+ * {@code margin} (mean), {@code lr, grad_norm, tokens_per_s} and the loss's named terms. Not thread-safe.
+ */
+public final class CatTrainer {
+  /** File name of the checkpoint inside the output directory. */
+  public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
+  /** File name of the per-step metrics (JSONL) inside the output directory. */
+  public static final String METRICS_FILE = "metrics.jsonl";
+  /** File name of the cached reference log-probabilities inside the output directory. */
+  public static final String REFERENCE_FILE = "reference_logps.json";
+  /** Format tag written into checkpoints. */
+  public static final String FORMAT = "consistency4j-cat-checkpoint-1";
+
+  private static final Logger LOG = LoggerFactory.getLogger(CatTrainer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final CatConfig config;
+  private final PairwiseLoss loss;
+
+  /** A trainer for {@code config}. */
+  public CatTrainer(CatConfig config) {
+    this.config = Check.notNull(config, "config");
+    this.loss = Losses.create(config.loss());
+  }
+
+  /** The settings. */
+  public CatConfig config() {
+    return config;
+  }
+
+  /** The pairwise loss trained. */
+  public PairwiseLoss loss() {
+    return loss;
+  }
+
+  /**
+   * Outcome of a run.
+   *
+   * @param steps optimizer steps done
+   * @param lastLoss loss of the last step
+   * @param checkpoint the final checkpoint
+   */
+  public record Result(long steps, double lastLoss, Path checkpoint) {}
+
+  /**
+   * The loss over a set of pairs with fixed parameters.
+   *
+   * @param loss the mean loss over the pairs
+   * @param rewardAccuracy share of pairs with a positive margin (chosen ranked above rejected)
+   * @param meanMargin mean per-pair margin
+   * @param pairs number of pairs
+   */
+  public record Evaluation(double loss, double rewardAccuracy, double meanMargin, int pairs) {}
+
+  /**
+   * Reference log-probability sums, one per pair.
+   *
+   * @param chosen of the chosen responses
+   * @param rejected of the rejected responses
+   */
+  public record ReferenceLogProbs(double[] chosen, double[] rejected) {
+    /** Validates the lengths. */
+    public ReferenceLogProbs {
+      Check.notNull(chosen, "chosen");
+      Check.notNull(rejected, "rejected");
+      Check.sameSize(chosen.length, "chosen", rejected.length, "rejected");
+      chosen = chosen.clone();
+      rejected = rejected.clone();
+    }
+  }
+
+  /** Optimizer steps of a run over {@code pairs} pairs. */
+  public long totalSteps(int pairs) {
+    SftConfig t = config.training();
+    if (t.maxSteps() > 0) {
+      return t.maxSteps();
+    }
+    long batches = (pairs + t.batchSize() - 1) / t.batchSize();
+    long micro = t.epochs() * batches;
+    return (micro + t.gradientAccumulation() - 1) / t.gradientAccumulation();
+  }
+
+  /**
+   * Scores the pairs' chosen and rejected sequences with the session's current parameters, in
+   * micro-batches of the configured size.
+   */
+  public ReferenceLogProbs logProbs(TrainingSession session, List<PreferenceExample> pairs, int padId) {
+    Check.notNull(session, "session");
+    Check.notEmpty(pairs, "pairs");
+    double[] c = new double[pairs.size()];
+    double[] r = new double[pairs.size()];
+    int bs = config.training().batchSize();
+    for (int i = 0; i < pairs.size(); i += bs) {
+      List<PreferenceExample> chunk = pairs.subList(i, Math.min(pairs.size(), i + bs));
+      double[][] s = session.sequenceLogProbs(PreferenceExample.collate(chunk, padId));
+      for (int k = 0; k < chunk.size(); k++) {
+        c[i + k] = s[0][k];
+        r[i + k] = s[0][chunk.size() + k];
+      }
+    }
+    return new ReferenceLogProbs(c, r);
+  }
+
+  /**
+   * The loss, reward accuracy and margin over {@code pairs} with the session's current parameters (no
+   * update).
+   *
+   * @param reference reference log-probabilities of the same pairs, required when the loss needs them
+   *     (otherwise may be {@code null})
+   */
+  public Evaluation evaluate(
+      TrainingSession session, List<PreferenceExample> pairs, int padId, ReferenceLogProbs reference) {
+    ReferenceLogProbs policy = logProbs(session, pairs, padId);
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < pairs.size(); i++) {
+      all.add(i);
+    }
+    LossValue v = loss.compute(batch(pairs, all, policy.chosen(), policy.rejected(), reference));
+    return new Evaluation(v.value(), accuracy(v), v.meanMargin(), pairs.size());
+  }
+
+  /**
+   * Trains.
+   *
+   * @param session the session holding the trained tensors, at its initial (stage-1) parameters unless
+   *     resuming (not closed here)
+   * @param pairs training pairs (non-empty)
+   * @param padId token id used for padding
+   * @param outDir directory for checkpoint, metrics and reference cache (created if needed)
+   * @param resume continue from {@code outDir}'s checkpoint if there is one
+   * @param listener progress callbacks
+   * @throws org.consistency4j.TrainingException if a step fails; the message names the step
+   */
+  public Result train(
+      TrainingSession session,
+      List<PreferenceExample> pairs,
+      int padId,
+      Path outDir,
+      boolean resume,
+      TrainingListener listener) {
+    Check.notNull(session, "session");
+    Check.notEmpty(pairs, "pairs");
+    Check.notNull(outDir, "outDir");
+    Check.notNull(listener, "listener");
+    SftConfig t = config.training();
+    try {
+      Files.createDirectories(outDir);
+      Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
+      Path metrics = outDir.resolve(METRICS_FILE);
+      Path refFile = outDir.resolve(REFERENCE_FILE);
+      boolean resuming = resume && Files.exists(checkpoint);
+      ReferenceLogProbs reference = null;
+      if (loss.requiresReference()) {
+        if (resuming) {
+          reference = readReference(refFile, pairs.size());
+        } else {
+          Check.argument(session.step() == 0,
+              "reference log-probabilities need the initial parameters, but the session is at step "
+                  + session.step());
+          reference = logProbs(session, pairs, padId);
+          writeReference(refFile, reference);
+        }
+      }
+      if (resuming) {
+        long step = Checkpoints.load(session, checkpoint, FORMAT, t.seed());
+        Checkpoints.keepMetricsUpTo(metrics, step);
+        LOG.info("resumed from {} at step {}", checkpoint, step);
+      } else {
+        Files.deleteIfExists(metrics);
+      }
+      int[] lengths = pairs.stream().mapToInt(PreferenceExample::length).toArray();
+      long totalSteps = totalSteps(pairs.size());
+      var schedule = t.learningRateSchedule(totalSteps);
+      int perEpoch = (lengths.length + t.batchSize() - 1) / t.batchSize();
+      int cachedEpoch = -1;
+      List<int[]> epochBatches = List.of();
+      double lastLoss = Double.NaN;
+      long lastSaved = session.step();
+      try (BufferedWriter out = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        while (session.step() < totalSteps) {
+          long step = session.step() + 1;
+          List<List<Integer>> microIdx = new ArrayList<>();
+          int stepPairs = 0;
+          for (int k = 0; k < t.gradientAccumulation(); k++) {
+            long g = (step - 1) * t.gradientAccumulation() + k;
+            int epoch = (int) (g / perEpoch);
+            if (epoch != cachedEpoch) {
+              epochBatches = Batching.epoch(lengths, t.batchSize(), t.bucketWindow(), t.seed(), epoch);
+              cachedEpoch = epoch;
+            }
+            List<Integer> idx = new ArrayList<>();
+            for (int i : epochBatches.get((int) (g % perEpoch))) {
+              idx.add(i);
+            }
+            microIdx.add(idx);
+            stepPairs += idx.size();
+          }
+          long t0 = System.nanoTime();
+          List<TrainingSession.Batch> micro = new ArrayList<>();
+          double lossValue = 0;
+          double margin = 0;
+          int correct = 0;
+          Map<String, Double> terms = new java.util.LinkedHashMap<>();
+          for (List<Integer> idx : microIdx) {
+            List<PreferenceExample> chunk = idx.stream().map(pairs::get).toList();
+            TrainingSession.Batch rows = PreferenceExample.collate(chunk, padId);
+            double[][] s = session.sequenceLogProbs(rows);
+            double[] pc = new double[chunk.size()];
+            double[] pr = new double[chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) {
+              pc[k] = s[0][k];
+              pr[k] = s[0][chunk.size() + k];
+            }
+            LossValue v = loss.compute(batch(pairs, idx, pc, pr, reference));
+            double share = (double) chunk.size() / stepPairs;
+            lossValue += share * v.value();
+            margin += share * v.meanMargin();
+            correct += (int) Math.round(accuracy(v) * chunk.size());
+            for (Map.Entry<String, Double> e : v.terms().entrySet()) {
+              terms.merge(e.getKey(), share * e.getValue(), Double::sum);
+            }
+            float[] w = new float[2 * chunk.size()];
+            for (int k = 0; k < chunk.size(); k++) {
+              w[k] = (float) (-share * v.chosenGradients().get(k));
+              w[chunk.size() + k] = (float) (-share * v.rejectedGradients().get(k));
+            }
+            micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+                rows.seqLen(), w));
+          }
+          double lr = schedule.at(step);
+          TrainingSession.StepResult r = session.step(micro, lr, 1.0);
+          double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+          lastLoss = lossValue;
+          double rewardAccuracy = (double) correct / stepPairs;
+          var m = new TrainingListener.StepMetrics(step, totalSteps, lossValue, lr, r.gradNorm(),
+              r.tokens() / seconds);
+          ObjectNode line = JSON.createObjectNode();
+          line.put("step", step);
+          line.put("loss", lossValue);
+          line.put("reward_accuracy", rewardAccuracy);
+          line.put("margin", margin);
+          line.put("lr", lr);
+          line.put("grad_norm", r.gradNorm());
+          line.put("tokens_per_s", m.tokensPerSecond());
+          terms.forEach(line::put);
+          out.write(JSON.writeValueAsString(line));
+          out.newLine();
+          out.flush();
+          listener.onStep(m);
+          if (t.checkpointEvery() > 0 && step % t.checkpointEvery() == 0) {
+            Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
+            lastSaved = step;
+            listener.onCheckpoint(step, checkpoint);
+          }
+        }
+      }
+      if (lastSaved != session.step() || !Files.exists(checkpoint)) {
+        Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
+        listener.onCheckpoint(session.step(), checkpoint);
+      }
+      return new Result(session.step(), lastLoss, checkpoint);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write into " + outDir, e);
+    }
+  }
+
+  private static double accuracy(LossValue v) {
+    int n = 0;
+    for (double m : v.pairMargins()) {
+      if (m > 0) {
+        n++;
+      }
+    }
+    return (double) n / v.size();
+  }
+
+  private static PreferenceBatch batch(List<PreferenceExample> pairs, List<Integer> idx, double[] pc,
+      double[] pr, ReferenceLogProbs reference) {
+    List<PairLogProbs> out = new ArrayList<>(idx.size());
+    for (int k = 0; k < idx.size(); k++) {
+      PreferenceExample p = pairs.get(idx.get(k));
+      int ct = p.chosen().targetCount();
+      int rt = p.rejected().targetCount();
+      // float32 sums of log-softmax values are <= 0; clamp rounding noise of an exactly-zero sum.
+      double c = Math.min(0, pc[k]);
+      double r = Math.min(0, pr[k]);
+      if (reference == null) {
+        out.add(PairLogProbs.of(c, r, ct, rt));
+      } else {
+        int i = idx.get(k);
+        out.add(PairLogProbs.withReference(c, r, ct, rt,
+            Math.min(0, reference.chosen()[i]), Math.min(0, reference.rejected()[i])));
+      }
+    }
+    return new PreferenceBatch(out);
+  }
+
+  private static void writeReference(Path file, ReferenceLogProbs ref) throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("pairs", ref.chosen().length);
+    ArrayNode c = root.putArray("chosen");
+    ArrayNode r = root.putArray("rejected");
+    for (int i = 0; i < ref.chosen().length; i++) {
+      c.add(ref.chosen()[i]);
+      r.add(ref.rejected()[i]);
+    }
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".reference", ".tmp");
+    try {
+      Files.writeString(tmp, JSON.writeValueAsString(root), StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static ReferenceLogProbs readReference(Path file, int pairs) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputException(file.toString(), 0,
+          "missing: a resumed run needs the reference log-probabilities of its first run");
+    }
+    Check.argument(Files.size(file) <= 64L * 1024 * 1024, file + ": larger than 64 MiB");
+    JsonNode root = JSON.readTree(file.toFile());
+    JsonNode c = root.path("chosen");
+    JsonNode r = root.path("rejected");
+    if (root.path("pairs").asInt(-1) != pairs || !c.isArray() || !r.isArray() || c.size() != pairs
+        || r.size() != pairs) {
+      throw new InvalidInputException(file.toString(), 0,
+          "field \"pairs\" must be " + pairs + " with arrays chosen/rejected of that length, found "
+              + root.path("pairs"));
+    }
+    double[] cv = new double[pairs];
+    double[] rv = new double[pairs];
+    for (int i = 0; i < pairs; i++) {
+      cv[i] = c.get(i).asDouble();
+      rv[i] = r.get(i).asDouble();
+    }
+    return new ReferenceLogProbs(cv, rv);
+  }
+}

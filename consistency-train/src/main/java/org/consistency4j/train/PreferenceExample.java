@@ -1,0 +1,87 @@
+package org.consistency4j.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import org.consistency4j.internal.Check;
+import org.consistency4j.pairs.PreferencePair;
+import org.consistency4j.tokenizer.Tokenizer;
+
+/**
+ * A tokenized preference pair: the chosen and the rejected response to one prompt, each as an
+ * {@link SftExample} whose targets are the response tokens (the prompt is masked).
+ *
+ * @param chosen prompt + chosen response
+ * @param rejected prompt + rejected response
+ */
+public record PreferenceExample(SftExample chosen, SftExample rejected) {
+  /** Validates that both sides have target tokens. */
+  public PreferenceExample {
+    Check.notNull(chosen, "chosen");
+    Check.notNull(rejected, "rejected");
+    Check.argument(chosen.targetCount() > 0, "chosen must have target tokens");
+    Check.argument(rejected.targetCount() > 0, "rejected must have target tokens");
+  }
+
+  /** Tokens of the longer side. */
+  public int length() {
+    return Math.max(chosen.length(), rejected.length());
+  }
+
+  /**
+   * Tokenizes pairs: prompt and responses are encoded without special tokens, the responses end with
+   * the EOS token when {@code appendEos} and the tokenizer has one, and both sequences are truncated to
+   * {@code maxLength} tokens.
+   *
+   * @throws IllegalArgumentException naming the pair's index if a side has no response token within
+   *     {@code maxLength}
+   */
+  public static List<PreferenceExample> tokenize(
+      List<PreferencePair> pairs, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+    Check.notNull(pairs, "pairs");
+    Check.notNull(tokenizer, "tokenizer");
+    Check.positive(maxLength, "maxLength");
+    OptionalInt eos = OptionalInt.empty();
+    if (appendEos && tokenizer.eosToken().isPresent()) {
+      eos = tokenizer.tokenToId(tokenizer.eosToken().get());
+    }
+    List<PreferenceExample> out = new ArrayList<>(pairs.size());
+    for (int i = 0; i < pairs.size(); i++) {
+      PreferencePair p = pairs.get(i);
+      int[] prompt = tokenizer.encode(p.prompt(), false);
+      SftExample c = SftExample.of(prompt, response(tokenizer, p.chosen(), eos)).truncate(maxLength);
+      SftExample r = SftExample.of(prompt, response(tokenizer, p.rejected(), eos)).truncate(maxLength);
+      Check.argument(c.targetCount() > 0 && r.targetCount() > 0,
+          "pairs[" + i + "]: the prompt leaves no response token within maxLength " + maxLength
+              + " (prompt has " + prompt.length + " tokens)");
+      out.add(new PreferenceExample(c, r));
+    }
+    return out;
+  }
+
+  private static int[] response(Tokenizer tokenizer, String text, OptionalInt eos) {
+    int[] ids = tokenizer.encode(text, false);
+    if (eos.isPresent()) {
+      ids = Arrays.copyOf(ids, ids.length + 1);
+      ids[ids.length - 1] = eos.getAsInt();
+    }
+    return ids;
+  }
+
+  /**
+   * One micro-batch of {@code 2 * pairs.size()} right-padded rows: the chosen sequences first, then
+   * the rejected ones in the same order.
+   */
+  public static TrainingSession.Batch collate(List<PreferenceExample> pairs, int padId) {
+    Check.notEmpty(pairs, "pairs");
+    List<SftExample> rows = new ArrayList<>(2 * pairs.size());
+    for (PreferenceExample p : pairs) {
+      rows.add(p.chosen());
+    }
+    for (PreferenceExample p : pairs) {
+      rows.add(p.rejected());
+    }
+    return Batching.collate(rows, padId);
+  }
+}
