@@ -8,7 +8,12 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import org.consistency4j.InvalidInputException;
 import org.consistency4j.lora.LoraConfig;
+import org.consistency4j.loss.LossConfig;
+import org.consistency4j.pairs.PreferencePair;
+import org.consistency4j.pairs.PreferencePairsJsonl;
+import org.consistency4j.train.CatConfig;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
 import org.consistency4j.train.FineTuning;
@@ -16,6 +21,7 @@ import org.consistency4j.train.SftConfig;
 import org.consistency4j.train.TrainingListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,13 +30,13 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Fine-tune a local model on ONNX Runtime (see the subcommands).",
-    subcommands = {TrainCommand.Sft.class})
+    subcommands = {TrainCommand.Sft.class, TrainCommand.Cat.class})
 final class TrainCommand implements Runnable {
   @Spec private CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: sft");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: sft or cat");
   }
 
   /** {@code consistency train sft}: supervised fine-tuning, LoRA or full. */
@@ -68,6 +74,158 @@ final class TrainCommand implements Runnable {
     @Option(names = "--validation-data", paramLabel = "FILE", description = "Validation JSONL.")
     private Path validationData;
 
+    @Mixin private TrainingOptions training;
+
+    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
+        description = "Steps between validation passes; 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    private long validateEvery;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+        description = "Continue from the checkpoint in DIR (may be --out).")
+    private Path resume;
+
+    @Override
+    public Integer call() {
+      CommandLine cli = spec.commandLine();
+      training.validate(cli);
+      SftConfig config = training.config(cli).validateEvery(validateEvery).build();
+      FineTuning.Options options = new FineTuning.Options(model, data,
+          Optional.ofNullable(validationData), training.out, config, training.lora(),
+          training.runtime(), Optional.ofNullable(resume));
+      FineTuning.Result r;
+      try (ProgressListener progress = new ProgressListener("sft")) {
+        r = FineTuning.sft(options, progress);
+      }
+      cli.getOut().printf(Locale.ROOT, "trained %d steps on %d examples: last loss %.6f%s; wrote %s%n",
+          r.training().steps(), r.trainExamples(), r.training().lastLoss(),
+          r.training().validationLoss().isPresent()
+              ? String.format(Locale.ROOT, ", validation loss %.6f",
+                  r.training().validationLoss().getAsDouble())
+              : "",
+          r.exported());
+      cli.getOut().flush();
+      return 0;
+    }
+  }
+
+  /** {@code consistency train cat}: consistency alignment training on preference pairs. */
+  @Command(
+      name = "cat",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Consistency alignment training (stage 2) on preference pairs with a pairwise loss: the "
+            + "paper's ranking loss plus lambda times SFT on the chosen response (rank), DPO, IPO, "
+            + "SimPO, ORPO or hinge. Writes into --out: checkpoint.safetensors (resumable), "
+            + "metrics.jsonl (step, loss, reward_accuracy, margin, lr, grad_norm, tokens_per_s, "
+            + "loss terms), reference_logps.json (DPO-style losses) and adapter/ (PEFT, with "
+            + "--lora-rank) or model/ (full weights, with --full)."
+      },
+      footer = {
+        "",
+        "Pairs (JSONL, TRL's format, as written by `consistency pairs`):",
+        "  {\"prompt\": \"...\", \"chosen\": \"...\", \"rejected\": \"...\","
+            + " \"score_chosen\": 0.9, \"score_rejected\": 0.2}",
+        "",
+        "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input."
+      })
+  static final class Cat implements Callable<Integer> {
+    @Spec private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+        description = "The stage-1 Hugging Face model directory (policy and reference).")
+    private Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+        description = "A stage-1 LoRA adapter (PEFT) of --model: merged into it first.")
+    private Path adapter;
+
+    @Option(names = "--pairs", required = true, paramLabel = "FILE",
+        description = "Preference pairs (JSONL, see below).")
+    private Path pairs;
+
+    @Option(names = "--loss", paramLabel = "NAME", defaultValue = "rank",
+        description = "rank, dpo, ipo, simpo, orpo or hinge (default: ${DEFAULT-VALUE}).")
+    private String loss;
+
+    @Option(names = "--lambda", paramLabel = "L",
+        description = "Weight of the SFT term (rank: default 1; orpo: default 0.1).")
+    private Double lambda;
+
+    @Option(names = "--beta", paramLabel = "B", description = "DPO/SimPO beta.")
+    private Double beta;
+
+    @Option(names = "--tau", paramLabel = "T", description = "IPO tau.")
+    private Double tau;
+
+    @Option(names = "--gamma", paramLabel = "G", description = "SimPO gamma.")
+    private Double gamma;
+
+    @Option(names = "--margin", paramLabel = "M", description = "Hinge margin.")
+    private Double margin;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out.")
+    private boolean resume;
+
+    @Mixin private TrainingOptions training;
+
+    @Override
+    public Integer call() {
+      CommandLine cli = spec.commandLine();
+      training.validate(cli);
+      LossConfig.Builder lb;
+      try {
+        lb = LossConfig.builder(loss);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cli, "--loss: " + e.getMessage());
+      }
+      if (lambda != null) {
+        lb.lambda(lambda);
+      }
+      if (beta != null) {
+        lb.beta(beta);
+      }
+      if (tau != null) {
+        lb.tau(tau);
+      }
+      if (gamma != null) {
+        lb.gamma(gamma);
+      }
+      if (margin != null) {
+        lb.margin(margin);
+      }
+      LossConfig lossConfig;
+      try {
+        lossConfig = lb.build();
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cli, e.getMessage());
+      }
+      CatConfig config = new CatConfig(lossConfig, training.config(cli).build());
+      List<PreferencePair> data = PreferencePairsJsonl.read(pairs);
+      if (data.isEmpty()) {
+        throw new InvalidInputException(pairs.toString(), 0, "holds no preference pairs");
+      }
+      Path base = model;
+      if (adapter != null) {
+        base = FineTuning.mergeAdapter(model, adapter, training.out.resolve("stage1-merged"));
+      }
+      FineTuning.CatResult r;
+      try (ProgressListener progress = new ProgressListener("cat")) {
+        r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
+            training.lora(), training.runtime(), resume), progress);
+      }
+      cli.getOut().printf(Locale.ROOT,
+          "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f;"
+              + " wrote %s%n",
+          r.training().steps(), data.size(), lossConfig.loss(), r.before().rewardAccuracy(),
+          r.after().rewardAccuracy(), r.before().loss(), r.after().loss(), r.exported());
+      cli.getOut().flush();
+      return 0;
+    }
+  }
+
+  /** Options shared by {@code train sft} and {@code train cat}: output, LoRA, optimizer, schedule. */
+  static final class TrainingOptions {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     private Path out;
 
@@ -129,31 +287,26 @@ final class TrainCommand implements Runnable {
         description = "Steps between checkpoints; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     private long checkpointEvery;
 
-    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
-        description = "Steps between validation passes; 0 = only at the end (default: ${DEFAULT-VALUE}).")
-    private long validateEvery;
-
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
         description = "Seed of data order and adapter initialization (default: ${DEFAULT-VALUE}).")
     private long seed;
-
-    @Option(names = "--resume", paramLabel = "DIR",
-        description = "Continue from the checkpoint in DIR (may be --out).")
-    private Path resume;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")
     private int threads;
 
-    @Override
-    public Integer call() {
-      CommandLine cli = spec.commandLine();
+    /** Checks the combinations picocli cannot express. */
+    void validate(CommandLine cli) {
       if (full == (loraRank != null)) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
       }
       if (epochs != null && steps != null) {
         throw new CommandLine.ParameterException(cli, "give at most one of --epochs and --steps");
       }
+    }
+
+    /** The trainer settings these options describe. */
+    SftConfig.Builder config(CommandLine cli) {
       SftConfig.Schedule sched;
       try {
         sched = SftConfig.Schedule.valueOf(schedule.toUpperCase(Locale.ROOT));
@@ -161,7 +314,7 @@ final class TrainCommand implements Runnable {
         throw new CommandLine.ParameterException(cli,
             "--schedule must be constant, linear or cosine, found " + schedule);
       }
-      SftConfig config = SftConfig.builder()
+      return SftConfig.builder()
           .epochs(epochs == null ? 1 : epochs)
           .maxSteps(steps == null ? 0 : steps)
           .batchSize(batchSize)
@@ -172,45 +325,34 @@ final class TrainCommand implements Runnable {
           .optimizer(AdamWConfig.defaults().withWeightDecay(weightDecay).withMaxGradNorm(maxGradNorm))
           .seed(seed)
           .maxLength(maxLength)
-          .checkpointEvery(checkpointEvery)
-          .validateEvery(validateEvery)
-          .build();
-      Optional<LoraConfig> lora = loraRank == null ? Optional.empty()
+          .checkpointEvery(checkpointEvery);
+    }
+
+    Optional<LoraConfig> lora() {
+      return loraRank == null ? Optional.empty()
           : Optional.of(new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
               loraTargets, seed));
-      FineTuning.Options options = new FineTuning.Options(model, data,
-          Optional.ofNullable(validationData), out, config, lora,
-          RuntimeOptions.builder().intraOpThreads(threads).build(), Optional.ofNullable(resume));
-      FineTuning.Result r;
-      try (ProgressListener progress = new ProgressListener(cli)) {
-        r = FineTuning.sft(options, progress);
-      }
-      cli.getOut().printf(Locale.ROOT, "trained %d steps on %d examples: last loss %.6f%s; wrote %s%n",
-          r.training().steps(), r.trainExamples(), r.training().lastLoss(),
-          r.training().validationLoss().isPresent()
-              ? String.format(Locale.ROOT, ", validation loss %.6f",
-                  r.training().validationLoss().getAsDouble())
-              : "",
-          r.exported());
-      cli.getOut().flush();
-      return 0;
+    }
+
+    RuntimeOptions runtime() {
+      return RuntimeOptions.builder().intraOpThreads(threads).build();
     }
   }
 
   /** A progress bar on standard error showing step, loss and learning rate. */
   private static final class ProgressListener implements TrainingListener, AutoCloseable {
-    private final CommandLine cli;
+    private final String task;
     private ProgressBar bar;
 
-    ProgressListener(CommandLine cli) {
-      this.cli = cli;
+    ProgressListener(String task) {
+      this.task = task;
     }
 
     @Override
     public void onStep(StepMetrics m) {
       if (bar == null) {
         bar = new ProgressBarBuilder()
-            .setTaskName("sft")
+            .setTaskName(task)
             .setInitialMax(m.totalSteps())
             .setConsumer(new ConsoleProgressBarConsumer(System.err))
             .setUpdateIntervalMillis(500)

@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Supervised fine-tuning of a Hugging Face model directory end to end: load the model ({@link
+ * Fine-tuning of a Hugging Face model directory end to end, supervised ({@link #sft}) or by
+ * consistency alignment training on preference pairs ({@link #cat}): load the model ({@link
  * LlamaTrainingGraph}) and tokenizer, optionally add LoRA adapters, read the JSONL data ({@link SftData}),
  * train ({@link SftTrainer}) and export. With LoRA the output directory receives {@code adapter/} in PEFT
  * format; with full fine-tuning it receives {@code model/} ({@code model.safetensors} in float32, the
@@ -95,19 +96,7 @@ public final class FineTuning {
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
       int padId = eos.orElse(0);
-      ExportedModel forward = LlamaTrainingGraph.load(o.modelDir());
-      List<String> trainables;
-      Set<String> noDecay;
-      Lora.Adapted adapted = null;
-      if (o.lora().isPresent()) {
-        adapted = Lora.apply(forward, o.lora().get());
-        forward = adapted.model();
-        trainables = adapted.adapters();
-        noDecay = Set.of();
-      } else {
-        trainables = LlamaTrainingGraph.weightNames(mc);
-        noDecay = LlamaTrainingGraph.noDecay(mc);
-      }
+      Trainables setup = trainables(o.modelDir(), mc, o.lora());
       Files.createDirectories(o.outDir());
       if (o.resumeFrom().isPresent()) {
         Path src = o.resumeFrom().get().resolve(SftTrainer.CHECKPOINT_FILE);
@@ -122,30 +111,220 @@ public final class FineTuning {
         }
       }
       LOG.info("fine-tuning {} ({} trainable tensors, {} train / {} validation examples)",
-          o.modelDir(), trainables.size(), train.size(), val.size());
-      try (TrainingSession session = new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS,
-          LlamaTrainingGraph.LOGITS, trainables, noDecay, o.config().optimizer(), o.runtime())) {
+          o.modelDir(), setup.names().size(), train.size(), val.size());
+      try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime())) {
         SftTrainer.Result r = new SftTrainer(o.config()).train(session, train, val, padId,
             o.outDir(), o.resumeFrom().isPresent(), listener);
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (String n : trainables) {
-          values.put(n, session.parameter(n));
-          shapes.put(n, session.shape(n));
-        }
-        Path exported;
-        if (adapted != null) {
-          exported = o.outDir().resolve("adapter");
-          Lora.writePeft(exported, o.lora().get(), values, shapes,
-              o.modelDir().toAbsolutePath().toString());
-        } else {
-          exported = o.outDir().resolve("model");
-          writeFullModel(exported, o.modelDir(), values, shapes);
-        }
-        return new Result(r, exported, train.size());
+        return new Result(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), train.size());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
+    }
+  }
+
+  /** The forward graph (with LoRA adapters if asked) and the tensors a run trains. */
+  private record Trainables(ExportedModel forward, List<String> names, Set<String> noDecay,
+      boolean lora) {
+    TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime) {
+      return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, names,
+          noDecay, optimizer, runtime);
+    }
+  }
+
+  private static Trainables trainables(Path modelDir, ModelConfig mc, Optional<LoraConfig> lora) {
+    ExportedModel forward = LlamaTrainingGraph.load(modelDir);
+    if (lora.isPresent()) {
+      Lora.Adapted adapted = Lora.apply(forward, lora.get());
+      return new Trainables(adapted.model(), adapted.adapters(), Set.of(), true);
+    }
+    return new Trainables(forward, LlamaTrainingGraph.weightNames(mc), LlamaTrainingGraph.noDecay(mc),
+        false);
+  }
+
+  /** Writes {@code adapter/} (PEFT) or {@code model/} (full weights) into {@code outDir}. */
+  private static Path export(TrainingSession session, Trainables setup, Path modelDir, Path outDir,
+      Optional<LoraConfig> lora) throws IOException {
+    Map<String, float[]> values = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (String n : setup.names()) {
+      values.put(n, session.parameter(n));
+      shapes.put(n, session.shape(n));
+    }
+    if (setup.lora()) {
+      Path exported = outDir.resolve("adapter");
+      Lora.writePeft(exported, lora.orElseThrow(), values, shapes, modelDir.toAbsolutePath().toString());
+      return exported;
+    }
+    Path exported = outDir.resolve("model");
+    writeFullModel(exported, modelDir, values, shapes);
+    return exported;
+  }
+
+  /**
+   * What to run for consistency alignment training (stage 2).
+   *
+   * @param modelDir the stage-1 Hugging Face model directory (policy and, for DPO-style losses,
+   *     reference)
+   * @param pairs the preference pairs (for example from {@link
+   *     org.consistency4j.pairs.PreferencePairsJsonl#read})
+   * @param outDir output directory (checkpoint, metrics, reference cache, exported weights)
+   * @param config loss and trainer settings
+   * @param lora LoRA settings, or empty for full fine-tuning
+   * @param runtime device and threads
+   * @param resume continue from {@code outDir}'s checkpoint if there is one
+   */
+  public record CatOptions(
+      Path modelDir,
+      List<org.consistency4j.pairs.PreferencePair> pairs,
+      Path outDir,
+      CatConfig config,
+      Optional<LoraConfig> lora,
+      RuntimeOptions runtime,
+      boolean resume) {
+    /** Validates that every field is present and copies the pairs. */
+    public CatOptions {
+      Check.notNull(modelDir, "modelDir");
+      pairs = List.copyOf(Check.notEmpty(pairs, "pairs"));
+      Check.notNull(outDir, "outDir");
+      Check.notNull(config, "config");
+      Check.notNull(lora, "lora");
+      Check.notNull(runtime, "runtime");
+    }
+  }
+
+  /**
+   * Outcome of a stage-2 run.
+   *
+   * @param training what the trainer reports
+   * @param exported the adapter or model directory written (a model directory loads like the source)
+   * @param before loss and reward accuracy on the training pairs before training
+   * @param after the same after training
+   */
+  public record CatResult(CatTrainer.Result training, Path exported, CatTrainer.Evaluation before,
+      CatTrainer.Evaluation after) {}
+
+  /**
+   * Runs consistency alignment training: tokenizes the pairs with the model's tokenizer, trains with
+   * {@link CatTrainer} and exports like {@link #sft}.
+   */
+  public static CatResult cat(CatOptions o, TrainingListener listener) {
+    Check.notNull(o, "o");
+    Check.notNull(listener, "listener");
+    ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
+    SftConfig t = o.config().training();
+    try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
+      List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, t.maxLength(),
+          t.appendEos());
+      OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
+          : OptionalInt.empty();
+      int padId = eos.orElse(0);
+      Trainables setup = trainables(o.modelDir(), mc, o.lora());
+      Files.createDirectories(o.outDir());
+      LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
+          o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
+      CatTrainer trainer = new CatTrainer(o.config());
+      try (TrainingSession session = setup.open(t.optimizer(), o.runtime())) {
+        CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);
+        CatTrainer.ReferenceLogProbs ref = trainer.loss().requiresReference() ? initial : null;
+        CatTrainer.Evaluation before = trainer.evaluate(session, pairs, padId, ref);
+        CatTrainer.Result r = trainer.train(session, pairs, padId, o.outDir(), o.resume(), listener);
+        CatTrainer.Evaluation after = trainer.evaluate(session, pairs, padId, ref);
+        return new CatResult(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), before,
+            after);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("consistency alignment training I/O failed", e);
+    }
+  }
+
+  /**
+   * Merges a PEFT LoRA adapter (as written by {@link Lora#writePeft}: {@code adapter_config.json} with
+   * {@code r}, {@code lora_alpha}, and {@code adapter_model.safetensors}) into the weights of {@code
+   * modelDir} and writes the result as a model directory ({@code W + alpha / r * B A}, float32) loadable
+   * like the source. This is how an adapter is evaluated or continued by stage 2.
+   *
+   * @throws org.consistency4j.InvalidInputException naming the adapter file and field if the adapter is
+   *     not a plain LoRA adapter of this model (other PEFT types, rsLoRA, DoRA, fan-in-fan-out, unknown
+   *     or mis-shaped tensors)
+   */
+  public static Path mergeAdapter(Path modelDir, Path adapterDir, Path outDir) {
+    Check.notNull(modelDir, "modelDir");
+    Check.notNull(adapterDir, "adapterDir");
+    Check.notNull(outDir, "outDir");
+    Path cfgFile = adapterDir.resolve("adapter_config.json");
+    String src = cfgFile.toString();
+    ModelConfig mc = ModelConfig.parse(modelDir.resolve("config.json"));
+    try {
+      if (!Files.isRegularFile(cfgFile) || Files.size(cfgFile) > 1 << 20) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "must be a regular file of at most 1 MiB (a PEFT adapter directory)");
+      }
+      com.fasterxml.jackson.databind.JsonNode c =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfgFile.toFile());
+      if (!"LORA".equals(c.path("peft_type").asText())) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "field \"peft_type\" must be LORA, found " + c.path("peft_type"));
+      }
+      for (String flag : List.of("use_rslora", "use_dora", "fan_in_fan_out")) {
+        if (c.path(flag).asBoolean(false)) {
+          throw new org.consistency4j.InvalidInputException(src, 0,
+              "field \"" + flag + "\" must be false (not supported), found true");
+        }
+      }
+      int rank = c.path("r").asInt(-1);
+      double alpha = c.path("lora_alpha").asDouble(Double.NaN);
+      if (rank <= 0 || !(alpha > 0)) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "fields \"r\" and \"lora_alpha\" must be positive, found r=" + c.path("r")
+                + ", lora_alpha=" + c.path("lora_alpha"));
+      }
+      double scale = alpha / rank;
+      Map<String, long[]> shapes = LlamaTrainingGraph.expectedShapes(mc);
+      Map<String, float[]> weights = new LinkedHashMap<>();
+      try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
+          org.consistency4j.safetensors.SafetensorsCheckpoint.open(modelDir)) {
+        for (String name : shapes.keySet()) {
+          weights.put(name, base.floats(name));
+        }
+      }
+      Path adapterFile = adapterDir.resolve("adapter_model.safetensors");
+      try (org.consistency4j.safetensors.SafetensorsFile ad =
+          org.consistency4j.safetensors.SafetensorsFile.open(adapterFile)) {
+        int merged = 0;
+        for (String name : ad.names()) {
+          if (name.endsWith(".lora_B.weight")) {
+            continue;
+          }
+          String base = name.startsWith(Lora.PEFT_PREFIX) && name.endsWith(".lora_A.weight")
+              ? name.substring(Lora.PEFT_PREFIX.length(), name.length() - ".lora_A.weight".length())
+                  + ".weight"
+              : null;
+          if (base == null || !shapes.containsKey(base) || !ad.names().contains(Lora.loraB(base))) {
+            throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
+                "tensor " + name + " is not the lora_A of a weight of this model with its lora_B");
+          }
+          long[] ws = shapes.get(base);
+          float[] a = ad.floats(name);
+          float[] b = ad.floats(Lora.loraB(base));
+          int out = (int) ws[0];
+          int in = (int) ws[1];
+          if (a.length != (long) rank * in || b.length != (long) out * rank) {
+            throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
+                "tensor " + name + " must have " + rank + " x " + in + " values and its lora_B " + out
+                    + " x " + rank + ", found " + a.length + " and " + b.length);
+          }
+          weights.put(base, Lora.merge(weights.get(base), a, b, out, in, rank, scale));
+          merged++;
+        }
+        if (merged == 0) {
+          throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
+              "holds no lora_A/lora_B tensors");
+        }
+      }
+      writeFullModel(outDir, modelDir, weights, shapes);
+      return outDir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot merge adapter " + adapterDir + " into " + modelDir, e);
     }
   }
 
