@@ -1,26 +1,52 @@
 package org.consistency4j.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
+import org.consistency4j.train.FineTuning;
 
 /** Opens local model directories for the CLI. */
 final class LocalModels {
   private LocalModels() {}
 
   /**
-   * Opens the Hugging Face model directory {@code dir} on ONNX Runtime.
+   * Opens the Hugging Face model directory {@code dir} on ONNX Runtime; with an adapter, the adapter
+   * is first merged into the weights ({@link FineTuning#mergeAdapter}) in a temporary directory that is
+   * deleted once the model is loaded.
    *
-   * @param adapter a LoRA adapter directory, or null
-   * @throws IllegalArgumentException if an adapter is given (not supported by this build's model
-   *     runtime yet)
+   * @param adapter a PEFT LoRA adapter directory of {@code dir}, or null
    */
   static LanguageModel open(Path dir, Path adapter) {
-    if (adapter != null) {
-      throw new IllegalArgumentException(
-          "--adapter " + adapter + ": this build's OnnxLanguageModel loads no LoRA adapters yet;"
-              + " merge the adapter into the model directory instead");
+    if (adapter == null) {
+      return OnnxLanguageModel.load(dir);
     }
-    return OnnxLanguageModel.load(dir);
+    if (!Files.isDirectory(adapter)) {
+      throw new IllegalArgumentException("--adapter must be an adapter directory, found " + adapter);
+    }
+    Path tmp;
+    try {
+      tmp = Files.createTempDirectory("consistency4j-merged-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary directory for merging " + adapter, e);
+    }
+    try {
+      FineTuning.mergeAdapter(dir, adapter, tmp);
+      return OnnxLanguageModel.load(tmp);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a leftover temporary directory is harmless
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -146,7 +147,7 @@ class EvaluateCommandTest {
     r = run("evaluate", "--model", tiny.toString(), "--adapter", dir.toString(), "--data", data.toString(),
         "--out", out.toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("loads no LoRA adapters yet"), r.err());
+    assertTrue(r.err().contains(dir.resolve("adapter_config.json") + ": must be a regular file"), r.err());
 
     r = run("evaluate", "--model", "ftp://x", "--data", data.toString(), "--out", out.toString());
     assertEquals(2, r.code());
@@ -240,5 +241,48 @@ class EvaluateCommandTest {
     Result bad = evaluate(dir.resolve("out2"), "--endpoint", "embeddings");
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("endpoint must be one of [chat, completions], found \"embeddings\""), bad.err());
+  }
+
+  @Test
+  void an_adapter_is_evaluated_exactly_like_the_model_it_merges_into() throws Exception {
+    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+    Path sftData = dir.resolve("sft.jsonl");
+    Files.writeString(sftData, "{\"prompt\": \"Review: great\\nOutput:\", \"completion\": \" positive\"}\n");
+    Path sft = dir.resolve("sft");
+    Result t = run("train", "sft", "--model", tiny.toString(), "--data", sftData.toString(), "--out",
+        sft.toString(), "--lora-rank", "2", "--steps", "3", "--lr", "5e-2", "--seed", "1");
+    assertEquals(0, t.code(), t.err());
+    Path merged = org.consistency4j.train.FineTuning.mergeAdapter(tiny, sft.resolve("adapter"),
+        dir.resolve("merged"));
+    Path a = dir.resolve("with-adapter");
+    Path b = dir.resolve("merged-model");
+    String[] common = {"--data", data.toString(), "--similarity", "exact", "--no-progress", "--resamples",
+        "50", "--max-new-tokens", "4", "--limit", "2"};
+    Result ra = run(concat(new String[] {"evaluate", "--model", tiny.toString(), "--adapter",
+        sft.resolve("adapter").toString(), "--out", a.toString()}, common));
+    assertEquals(0, ra.code(), ra.err());
+    Result rb = run(concat(new String[] {"evaluate", "--model", merged.toString(), "--out", b.toString()},
+        common));
+    assertEquals(0, rb.code(), rb.err());
+    Path plain = dir.resolve("plain");
+    assertEquals(0, run(concat(new String[] {"evaluate", "--model", tiny.toString(), "--out",
+        plain.toString()}, common)).code());
+    List<String> withAdapter = responses(a);
+    assertEquals(responses(b), withAdapter);
+    assertNotEquals(responses(plain), withAdapter, "the adapter changes the model's answers");
+  }
+
+  private static List<String> responses(Path out) throws Exception {
+    List<String> texts = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("responses.jsonl"))) {
+      texts.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("response").asText());
+    }
+    return texts;
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
