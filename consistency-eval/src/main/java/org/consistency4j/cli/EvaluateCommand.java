@@ -16,6 +16,7 @@ import org.consistency4j.harness.InstructionTask;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.TaskDataset;
 import org.consistency4j.http.HttpLanguageModel;
+import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
@@ -88,6 +89,12 @@ final class EvaluateCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "A LoRA adapter directory applied to a local model.")
   private Path adapter;
+
+  @Option(
+      names = "--truncate-prompts",
+      description = "Local models: keep the last tokens of prompts longer than the model's context"
+          + " (logged) instead of failing.")
+  private boolean truncatePrompts;
 
   @Option(
       names = "--data",
@@ -238,6 +245,9 @@ final class EvaluateCommand implements Callable<Integer> {
       if (adapter != null) {
         cfg.put("adapter", adapter.toString());
       }
+      if (truncatePrompts) {
+        cfg.put("truncate_prompts", "true");
+      }
       if (limit != null) {
         cfg.put("limit", limit.toString());
       }
@@ -305,6 +315,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--model must be an http(s) URL or an existing model directory, found \"" + spec + "\"");
     }
-    return LocalModels.open(dir, adapter);
+    return LocalModels.open(dir, adapter, truncatePrompts
+        ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR);
   }
 }

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
+import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.train.FineTuning;
 
 /** Opens local model directories for the CLI. */
@@ -20,10 +21,11 @@ final class LocalModels {
    * deleted once the model is loaded.
    *
    * @param adapter a PEFT LoRA adapter directory of {@code dir}, or null
+   * @param overflow what generation does with prompts longer than the context
    */
-  static LanguageModel open(Path dir, Path adapter) {
+  static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow) {
     if (adapter == null) {
-      return OnnxLanguageModel.load(dir);
+      return OnnxLanguageModel.load(dir, RuntimeOptions.cpu(), overflow);
     }
     if (!Files.isDirectory(adapter)) {
       throw new IllegalArgumentException("--adapter must be an adapter directory, found " + adapter);
@@ -36,7 +38,7 @@ final class LocalModels {
     }
     try {
       FineTuning.mergeAdapter(dir, adapter, tmp);
-      return OnnxLanguageModel.load(tmp);
+      return OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow);
     } finally {
       deleteTree(tmp);
     }

@@ -285,4 +285,23 @@ class EvaluateCommandTest {
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
+
+  @Test
+  void sni_tasks_run_on_the_tiny_local_model_when_long_prompts_may_be_truncated() throws Exception {
+    Path sni = Path.of(getClass().getResource("/sni-long").toURI());
+    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+    String[] common = {"evaluate", "--model", tiny.toString(), "--data", sni.toString(), "--limit", "1",
+        "--paraphrases", "1", "--paraphraser", "structural", "--max-new-tokens", "3", "--no-progress",
+        "--resamples", "20"};
+    Result refused = run(concat(common, new String[] {"--out", dir.resolve("a").toString()}));
+    assertEquals(2, refused.code());
+    assertTrue(refused.err().contains("the model's context (max_position_embeddings) is 256"),
+        refused.err());
+    Path out = dir.resolve("b");
+    Result r = run(concat(common, new String[] {"--out", out.toString(), "--truncate-prompts"}));
+    assertEquals(0, r.code(), r.err());
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    assertEquals("true", report.config().get("truncate_prompts"));
+    assertTrue(report.models().get(0).task("task1409_dart_text_generation").isPresent());
+  }
 }

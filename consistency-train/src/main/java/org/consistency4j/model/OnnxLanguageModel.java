@@ -43,16 +43,33 @@ import org.consistency4j.train.LlamaTrainingGraph;
  * (idempotent). Not thread-safe: use one instance per thread.
  */
 public final class OnnxLanguageModel implements LanguageModel {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OnnxLanguageModel.class);
   private final Path dir;
   private final ModelConfig config;
   private final Tokenizer tokenizer;
   private final ModelSessions sessions;
   private final OrtSession session;
   private final OrtSession decode;
+  private final PromptOverflow overflow;
+
+  /** What {@link #generate} does with a prompt that leaves no room in the model's context. */
+  public enum PromptOverflow {
+    /** Refuse with an {@link IllegalArgumentException} naming the prompt and its length (default). */
+    ERROR,
+    /**
+     * Keep the prompt's last tokens, leaving room for {@code min(maxNewTokens, context / 2)} new
+     * ones, and log a warning: what chat front ends do with long conversations. Use it knowingly: it
+     * drops the start of the prompt, often the instruction.
+     */
+    TRUNCATE_LEFT
+  }
   private boolean closed;
 
   private OnnxLanguageModel(
-      Path dir, ModelConfig config, Tokenizer tokenizer, ModelSessions sessions) {
+      Path dir, ModelConfig config, Tokenizer tokenizer, ModelSessions sessions,
+      PromptOverflow overflow) {
+    this.overflow = overflow;
     this.dir = dir;
     this.config = config;
     this.tokenizer = tokenizer;
@@ -76,8 +93,20 @@ public final class OnnxLanguageModel implements LanguageModel {
    *     is unsupported, or a weight is missing or mis-shaped (messages name file and tensor)
    */
   public static OnnxLanguageModel load(Path modelDir, RuntimeOptions options) {
+    return load(modelDir, options, PromptOverflow.ERROR);
+  }
+
+  /**
+   * Loads a Hugging Face model directory, choosing what {@link #generate} does with prompts longer
+   * than the context.
+   *
+   * @see #load(Path, RuntimeOptions)
+   */
+  public static OnnxLanguageModel load(Path modelDir, RuntimeOptions options,
+      PromptOverflow overflow) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(options, "options");
+    Check.notNull(overflow, "overflow");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // load() validates names and shapes against the config (messages name the tensor).
     LlamaTrainingGraph.load(modelDir);
@@ -104,7 +133,7 @@ public final class OnnxLanguageModel implements LanguageModel {
             e.getKey(), t != null ? t : sessions.own(toOnnx(sessions, e.getValue())));
       }
       sessions.create("decode", decode.toByteArray(), decodeExternal);
-      return new OnnxLanguageModel(modelDir, config, tokenizer, sessions);
+      return new OnnxLanguageModel(modelDir, config, tokenizer, sessions, overflow);
     } catch (RuntimeException e) {
       try {
         sessions.close();
@@ -318,8 +347,21 @@ public final class OnnxLanguageModel implements LanguageModel {
   public List<Generation> generate(List<String> prompts, GenerationConfig config) {
     Check.notEmpty(prompts, "prompts");
     List<Generation> out = new ArrayList<>();
+    int context = this.config.maxPositionEmbeddings();
     for (int i = 0; i < prompts.size(); i++) {
-      out.add(generateIds(promptIds(prompts.get(i)), config, i));
+      int[] ids = promptIds(prompts.get(i));
+      if (ids.length >= context) {
+        if (overflow == PromptOverflow.ERROR) {
+          throw new IllegalArgumentException("prompts[" + i + "] has " + ids.length
+              + " tokens, the model's context (max_position_embeddings) is " + context
+              + "; shorten it or load the model with PromptOverflow.TRUNCATE_LEFT");
+        }
+        int keep = context - Math.max(1, Math.min(config.maxNewTokens(), context / 2));
+        LOG.warn("{}: prompts[{}] has {} tokens; kept its last {} (context {})", name(), i,
+            ids.length, keep, context);
+        ids = java.util.Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+      }
+      out.add(generateIds(ids, config, i));
     }
     return out;
   }
