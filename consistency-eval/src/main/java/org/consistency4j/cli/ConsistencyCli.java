@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       ParaphraseCommand.class,
       AugmentCommand.class,
       TrainCommand.class,
+      DemoCommand.class,
       ModelCommands.Generate.class,
       ModelCommands.Logprobs.class,
     })

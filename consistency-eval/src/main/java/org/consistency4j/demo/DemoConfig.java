@@ -1,0 +1,124 @@
+package org.consistency4j.demo;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.consistency4j.internal.Check;
+
+/**
+ * Settings of the end-to-end demo ({@link Demo}). {@link #defaults()} is the documented full run
+ * (the {@code consistency demo} command); {@link #quick()} is a minutes-to-seconds version for tests.
+ * Every source of randomness derives from {@code seed}.
+ *
+ * @param seed the one seed of the run (data, initialization, shuffling, sampling, bootstrap)
+ * @param hidden model hidden size
+ * @param layers decoder layers
+ * @param heads attention heads
+ * @param intermediate MLP size
+ * @param trainExamplesPerTask supervised examples per task (the same instances for both SFT runs)
+ * @param judgeExamplesPerTask judging examples per task added to both SFT runs' data
+ * @param sftEpochs passes over the SFT data
+ * @param sftLearningRate peak SFT learning rate (AdamW, linear decay after a warm-up)
+ * @param batchSize examples (SFT) or pairs (CAT) per step
+ * @param judgeAccuracyThreshold measured judge accuracy from which the judge's quality reward is used
+ *     (below it the reward is agreement frequency alone)
+ * @param catGroupsPerTask training instances per task whose responses are sampled for CAT
+ * @param samplesPerWording responses sampled per training wording and instance
+ * @param samplingTemperature sampling temperature for CAT responses
+ * @param catLambda weight of the SFT term of the ranking loss
+ * @param catEpochs passes over the preference pairs
+ * @param catLearningRate CAT learning rate
+ * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
+ * @param resamples bootstrap resamples of the confidence intervals
+ * @param threads ONNX Runtime intra-op threads (0 = its default)
+ */
+public record DemoConfig(
+    long seed,
+    int hidden,
+    int layers,
+    int heads,
+    int intermediate,
+    int trainExamplesPerTask,
+    int judgeExamplesPerTask,
+    int sftEpochs,
+    double sftLearningRate,
+    int batchSize,
+    double judgeAccuracyThreshold,
+    int catGroupsPerTask,
+    int samplesPerWording,
+    double samplingTemperature,
+    double catLambda,
+    int catEpochs,
+    double catLearningRate,
+    int evalInstancesPerTask,
+    int resamples,
+    int threads) {
+
+  /** Validates; messages name the field. */
+  public DemoConfig {
+    Check.positive(hidden, "hidden");
+    Check.positive(layers, "layers");
+    Check.positive(heads, "heads");
+    Check.positive(intermediate, "intermediate");
+    Check.positive(trainExamplesPerTask, "trainExamplesPerTask");
+    Check.nonNegative(judgeExamplesPerTask, "judgeExamplesPerTask");
+    Check.positive(sftEpochs, "sftEpochs");
+    Check.positive(sftLearningRate, "sftLearningRate");
+    Check.positive(batchSize, "batchSize");
+    Check.inRange(judgeAccuracyThreshold, 0, 1, "judgeAccuracyThreshold");
+    Check.positive(catGroupsPerTask, "catGroupsPerTask");
+    Check.positive(samplesPerWording, "samplesPerWording");
+    Check.positive(samplingTemperature, "samplingTemperature");
+    Check.nonNegative(catLambda, "catLambda");
+    Check.positive(catEpochs, "catEpochs");
+    Check.positive(catLearningRate, "catLearningRate");
+    Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
+    Check.positive(resamples, "resamples");
+    Check.nonNegative(threads, "threads");
+  }
+
+  /** The full demo. */
+  public static DemoConfig defaults() {
+    return new DemoConfig(7, 96, 2, 4, 256, 400, 100, 4, 3e-3, 32, 0.75, 16, 4, 1.0, 1.0, 2, 3e-4,
+        25, 1000, 0);
+  }
+
+  /** A small, fast configuration for tests (seconds; the numbers mean little). */
+  public static DemoConfig quick() {
+    return new DemoConfig(7, 32, 1, 2, 64, 12, 4, 1, 3e-3, 16, 0.75, 2, 2, 1.0, 1.0, 1, 3e-4, 3, 50,
+        1);
+  }
+
+  /** A copy with another seed. */
+  public DemoConfig withSeed(long value) {
+    return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
+        judgeExamplesPerTask, sftEpochs, sftLearningRate, batchSize, judgeAccuracyThreshold,
+        catGroupsPerTask, samplesPerWording, samplingTemperature, catLambda, catEpochs, catLearningRate,
+        evalInstancesPerTask, resamples, threads);
+  }
+
+  /** Every field by name, for reports. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("seed", seed);
+    m.put("hidden", hidden);
+    m.put("layers", layers);
+    m.put("heads", heads);
+    m.put("intermediate", intermediate);
+    m.put("train_examples_per_task", trainExamplesPerTask);
+    m.put("judge_examples_per_task", judgeExamplesPerTask);
+    m.put("sft_epochs", sftEpochs);
+    m.put("sft_learning_rate", sftLearningRate);
+    m.put("batch_size", batchSize);
+    m.put("judge_accuracy_threshold", judgeAccuracyThreshold);
+    m.put("cat_groups_per_task", catGroupsPerTask);
+    m.put("samples_per_wording", samplesPerWording);
+    m.put("sampling_temperature", samplingTemperature);
+    m.put("cat_lambda", catLambda);
+    m.put("cat_epochs", catEpochs);
+    m.put("cat_learning_rate", catLearningRate);
+    m.put("eval_instances_per_task", evalInstancesPerTask);
+    m.put("resamples", resamples);
+    m.put("threads", threads);
+    return m;
+  }
+}

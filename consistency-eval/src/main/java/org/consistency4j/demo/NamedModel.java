@@ -1,0 +1,62 @@
+package org.consistency4j.demo;
+
+import java.util.List;
+import java.util.Map;
+import org.consistency4j.lm.Continuation;
+import org.consistency4j.lm.ContinuationScore;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.lm.TokenLogProb;
+import org.consistency4j.lm.YesNoTokens;
+
+/** A model under another name (the demo's system names in reports); owns and closes the delegate. */
+final class NamedModel implements LanguageModel {
+  private final String name;
+  private final LanguageModel delegate;
+
+  NamedModel(String name, LanguageModel delegate) {
+    this.name = name;
+    this.delegate = delegate;
+  }
+
+  @Override
+  public List<Generation> generate(List<String> prompts, GenerationConfig config) {
+    return delegate.generate(prompts, config);
+  }
+
+  @Override
+  public List<ContinuationScore> score(List<Continuation> requests) {
+    return delegate.score(requests);
+  }
+
+  @Override
+  public List<List<TokenLogProb>> nextTokenDistribution(List<String> prompts, int topK) {
+    return delegate.nextTokenDistribution(prompts, topK);
+  }
+
+  @Override
+  public List<Map<String, Double>> nextTokenLogProbs(List<String> prompts,
+      java.util.Collection<String> candidates) {
+    return delegate.nextTokenLogProbs(prompts, candidates);
+  }
+
+  @Override
+  public double[] probabilityOfYes(List<String> prompts, YesNoTokens tokens) {
+    return delegate.probabilityOfYes(prompts, tokens);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void close() {
+    try {
+      delegate.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not close " + name, e);
+    }
+  }
+}
