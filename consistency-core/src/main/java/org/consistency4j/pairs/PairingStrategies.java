@@ -21,6 +21,9 @@ import org.consistency4j.internal.Check;
  *       higher chosen reward: equal rewards never pair, even with margin 0.
  *   <li><b>Identical texts</b> (equal after stripping whitespace, {@link PreferencePair#sameText})
  *       never form a pair.
+ *   <li><b>Empty responses</b> (a model that answered nothing at all) never form a pair, since a
+ *       {@link PreferencePair} needs text on both sides; they still count when the rewards of the
+ *       group are computed.
  *   <li><b>Prompt</b>: a pair takes the <em>rejected</em> response's prompt. Responses of a group
  *       answer different verbalizations of one instruction; the pair says "under the wording where the
  *       model gave the worse answer, prefer the group's better answer", which is the consistency signal.
@@ -169,7 +172,8 @@ public final class PairingStrategies {
 
     @Override
     public final List<PreferencePair> pairs(List<ScoredResponse> group) {
-      List<ScoredResponse> ranked = rank(group);
+      List<ScoredResponse> ranked = new ArrayList<>(rank(group));
+      ranked.removeIf(r -> r.text().isEmpty());
       if (ranked.size() < 2) {
         return List.of();
       }

@@ -67,6 +67,16 @@ class PairingStrategiesTest {
   }
 
   @Test
+  void an_empty_response_never_forms_a_pair_with_any_strategy() {
+    List<ScoredResponse> group =
+        List.of(r("p1", "", 0.0), r("p2", "yes", 1.0), r("p3", "no", 0.2), r("p4", "", 1.5));
+    for (String name : PairingStrategies.names()) {
+      List<PreferencePair> pairs = PairingStrategies.byName(name, 0.1).pairs(group);
+      assertEquals(List.of(p("p3", "yes", "no", 1.0, 0.2)), pairs, name);
+    }
+  }
+
+  @Test
   void ties_are_broken_by_text_then_by_input_position() {
     List<ScoredResponse> group =
         List.of(r("v1", "b", 0.9), r("v2", "a", 0.9), r("v3", "a", 0.9), r("v4", "c", 0.1));

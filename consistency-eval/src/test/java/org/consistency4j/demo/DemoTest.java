@@ -1,0 +1,114 @@
+package org.consistency4j.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoTest {
+  @TempDir Path dir;
+
+  @Test
+  void the_suite_has_at_least_8_tasks_with_12_distinct_wordings_split_without_overlap() {
+    DemoSuite suite = DemoSuite.load();
+    assertTrue(suite.tasks().size() >= 8);
+    Set<String> names = new HashSet<>();
+    for (DemoSuite.Task t : suite.tasks()) {
+      assertTrue(names.add(t.name()), t.name());
+      assertTrue(t.wordings().size() >= 12, t.name());
+      assertEquals(t.wordings().size(), new HashSet<>(t.wordings()).size(), t.name() + " repeats a wording");
+      assertTrue(t.heldOut().size() >= 3, t.name());
+      for (String h : t.heldOut()) {
+        assertFalse(t.training().contains(h), h);
+      }
+      assertEquals(t.original(), t.training().get(0));
+    }
+  }
+
+  @Test
+  void generated_instances_are_deterministic_and_answers_are_correct() {
+    DemoSuite suite = DemoSuite.load();
+    SplittableRandom a = new SplittableRandom(3);
+    SplittableRandom b = new SplittableRandom(3);
+    for (DemoSuite.Task t : suite.tasks()) {
+      for (int i = 0; i < 50; i++) {
+        DemoSuite.Example x = suite.generate(t.name(), a);
+        assertEquals(x, suite.generate(t.name(), b));
+        String[] in = x.input().split(" ");
+        switch (t.name()) {
+          case "maximum" -> assertEquals(
+              java.util.Arrays.stream(in).mapToInt(Integer::parseInt).max().getAsInt(),
+              Integer.parseInt(x.answer()));
+          case "count" -> assertEquals(in.length, Integer.parseInt(x.answer()));
+          case "first_word" -> assertEquals(in[0], x.answer());
+          case "last_word" -> assertEquals(in[in.length - 1], x.answer());
+          case "addition" -> assertEquals(Integer.parseInt(in[0]) + Integer.parseInt(in[2]),
+              Integer.parseInt(x.answer()));
+          case "parity" -> assertEquals(Integer.parseInt(in[0]) % 2 == 0 ? "even" : "odd", x.answer());
+          default -> assertFalse(x.answer().isBlank());
+        }
+        assertFalse(x.answer().equals(suite.wrongAnswer(t.name(), x, a)));
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> suite.generate("nope", a));
+  }
+
+  @Test
+  void every_word_of_the_suite_is_in_the_vocabulary() {
+    DemoSuite suite = DemoSuite.load();
+    Set<String> vocab = new HashSet<>(suite.vocabulary());
+    for (DemoSuite.Task t : suite.tasks()) {
+      for (String w : t.wordings()) {
+        assertTrue(vocab.containsAll(DemoSuite.splitWords(w)), w);
+      }
+    }
+  }
+
+  @Test
+  void a_quick_run_writes_the_report_for_three_systems_and_is_reproducible() throws Exception {
+    Demo.Result r = Demo.run(DemoConfig.quick(), dir.resolve("a"), new Demo.Listener() {});
+    assertEquals(Demo.SYSTEMS, List.copyOf(r.systems().keySet()));
+    JsonNode report = new ObjectMapper().readTree(dir.resolve("a/report.json").toFile());
+    assertEquals(7, report.get("seed").asLong());
+    assertEquals(7, report.get("config").get("seed").asLong());
+    for (String system : Demo.SYSTEMS) {
+      for (String metric : List.of("consistency_rate", "accuracy", "rougeL")) {
+        JsonNode m = report.get("systems").get(system).get(metric);
+        double v = m.get("value").asDouble();
+        assertTrue(m.get("ci_low").asDouble() <= v && v <= m.get("ci_high").asDouble(), system + metric);
+        assertTrue(v >= 0 && v <= 1);
+      }
+    }
+    assertTrue(report.has("judge_accuracy") && report.has("reward"));
+    assertTrue(Files.isRegularFile(dir.resolve("a/report.md")));
+    assertTrue(Files.isRegularFile(dir.resolve("a/evaluation/report.html")));
+
+    // No held-out wording ever reaches the training data.
+    String sftData = Files.readString(dir.resolve("a/data/sft_ia.sft.jsonl"))
+        + Files.readString(dir.resolve("a/data/baseline.sft.jsonl"))
+        + Files.readString(dir.resolve("a/data/cat.pairs.jsonl"));
+    for (DemoSuite.Task t : DemoSuite.load().tasks()) {
+      for (String h : t.heldOut()) {
+        assertFalse(sftData.contains(h), h);
+      }
+    }
+
+    Demo.run(DemoConfig.quick(), dir.resolve("b"), new Demo.Listener() {});
+    JsonNode again = new ObjectMapper().readTree(dir.resolve("b/report.json").toFile());
+    assertEquals(report.get("systems"), again.get("systems"));
+    assertEquals(report.get("judge_accuracy"), again.get("judge_accuracy"));
+    assertEquals(Files.readString(dir.resolve("a/data/sft_ia.sft.jsonl")),
+        Files.readString(dir.resolve("b/data/sft_ia.sft.jsonl")));
+  }
+}
