@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       AugmentCommand.class,
       TrainCommand.class,
       DemoCommand.class,
+      StageTwoCommands.Reward.class,
+      StageTwoCommands.Pairs.class,
       ModelCommands.Generate.class,
       ModelCommands.Logprobs.class,
     })
