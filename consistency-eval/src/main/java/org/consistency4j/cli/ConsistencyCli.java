@@ -36,6 +36,11 @@ public final class ConsistencyCli implements Runnable {
 
   /** Runs the tool and exits with its exit code. */
   public static void main(String[] args) {
+    // DJL probes for CUDA on every tokenizer load and warns when there is none; the CLI runs on the
+    // CPU unless asked otherwise, so keep that probe quiet (users may still override the property).
+    if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+    }
     System.exit(run(args));
   }
 

@@ -26,7 +26,6 @@ import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.Sampling;
 import org.consistency4j.lm.TokenLogProb;
-import org.consistency4j.safetensors.SafetensorsCheckpoint;
 import org.consistency4j.tokenizer.Tokenizer;
 import org.consistency4j.train.LlamaTrainingGraph;
 
@@ -108,14 +107,8 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notNull(options, "options");
     Check.notNull(overflow, "overflow");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
-    // load() validates names and shapes against the config (messages name the tensor).
-    LlamaTrainingGraph.load(modelDir);
-    Map<String, Tensor> weights = new LinkedHashMap<>();
-    try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-      for (Map.Entry<String, long[]> e : LlamaTrainingGraph.expectedShapes(config).entrySet()) {
-        weights.put(e.getKey(), Tensor.ofFloats(ckpt.floats(e.getKey()), e.getValue()));
-      }
-    }
+    // Names and shapes are checked against the config (messages name the tensor).
+    Map<String, Tensor> weights = LlamaTrainingGraph.loadWeights(modelDir, config);
     ExportedModel exported = LlamaTrainingGraph.build(config, weights);
     ExportedModel decode = LlamaDecodeGraph.build(config, weights);
     Tokenizer tokenizer = Tokenizer.load(modelDir);
@@ -190,6 +183,51 @@ public final class OnnxLanguageModel implements LanguageModel {
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": forward pass failed", e);
     }
+  }
+
+  /** Sequences per forward pass of {@link #logitsBatch}. */
+  public static final int FORWARD_BATCH = 16;
+
+  /**
+   * Logits of several sequences in padded batches of {@link #FORWARD_BATCH}: each batch is
+   * right-padded to its longest sequence and run in one forward pass. With causal attention a real
+   * token never attends to a later (padding) position, so the logits of the real positions equal
+   * those of {@link #logits(int[])} on the sequence alone (up to float rounding of the batched
+   * matrix products); padding positions are dropped.
+   *
+   * @param sequences token id sequences, each valid for {@link #logits(int[])}
+   * @return per sequence, {@code result[t][v]} as in {@link #logits(int[])}
+   */
+  public List<float[][]> logitsBatch(List<int[]> sequences) {
+    ensureOpen();
+    Check.notEmpty(sequences, "sequences");
+    List<float[][]> out = new ArrayList<>(sequences.size());
+    for (int start = 0; start < sequences.size(); start += FORWARD_BATCH) {
+      List<int[]> chunk = sequences.subList(start, Math.min(sequences.size(), start + FORWARD_BATCH));
+      int seq = 0;
+      for (int i = 0; i < chunk.size(); i++) {
+        checkIds(chunk.get(i), "sequences[" + (start + i) + "]");
+        seq = Math.max(seq, chunk.get(i).length);
+      }
+      long[] l = new long[chunk.size() * seq];
+      for (int b = 0; b < chunk.size(); b++) {
+        int[] ids = chunk.get(b);
+        for (int t = 0; t < ids.length; t++) {
+          l[b * seq + t] = ids[t];
+        }
+      }
+      try (OnnxTensor in = OnnxTensor.createTensor(sessions.environment(), LongBuffer.wrap(l),
+              new long[] {chunk.size(), seq});
+          OrtSession.Result r = session.run(Map.of(LlamaTrainingGraph.INPUT_IDS, in))) {
+        float[][][] logits = (float[][][]) r.get(0).getValue();
+        for (int b = 0; b < chunk.size(); b++) {
+          out.add(Arrays.copyOf(logits[b], chunk.get(b).length));
+        }
+      } catch (OrtException e) {
+        throw new ConsistencyException(name() + ": forward pass failed", e);
+      }
+    }
+    return out;
   }
 
   /**
@@ -369,16 +407,24 @@ public final class OnnxLanguageModel implements LanguageModel {
   @Override
   public List<ContinuationScore> score(List<Continuation> requests) {
     Check.notEmpty(requests, "requests");
-    List<ContinuationScore> out = new ArrayList<>();
-    for (Continuation c : requests) {
+    List<int[]> sequences = new ArrayList<>();
+    int[] promptLengths = new int[requests.size()];
+    for (int i = 0; i < requests.size(); i++) {
+      Continuation c = requests.get(i);
       int[] p = promptIds(c.prompt());
       int[] cont = tokenizer.encode(c.continuation(), false);
       int[] all = Arrays.copyOf(p, p.length + cont.length);
       System.arraycopy(cont, 0, all, p.length, cont.length);
-      double[] lp = logprobs(all);
+      sequences.add(all);
+      promptLengths[i] = p.length;
+    }
+    List<float[][]> logits = logitsBatch(sequences);
+    List<ContinuationScore> out = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      int[] all = sequences.get(i);
       List<Double> scores = new ArrayList<>();
-      for (int t = p.length; t < all.length; t++) {
-        scores.add(lp[t - 1]);
+      for (int t = promptLengths[i]; t < all.length; t++) {
+        scores.add(Sampling.logSoftmax(logits.get(i)[t - 1])[all[t]]);
       }
       out.add(new ContinuationScore(scores));
     }
@@ -390,8 +436,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notEmpty(prompts, "prompts");
     Check.positive(topK, "topK");
     List<List<TokenLogProb>> out = new ArrayList<>();
-    for (String prompt : prompts) {
-      double[] lp = lastLogProbs(prompt);
+    for (double[] lp : lastLogProbs(prompts)) {
       Integer[] order = new Integer[lp.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
@@ -423,8 +468,7 @@ public final class OnnxLanguageModel implements LanguageModel {
       }
     }
     List<Map<String, Double>> out = new ArrayList<>();
-    for (String prompt : prompts) {
-      double[] lp = lastLogProbs(prompt);
+    for (double[] lp : lastLogProbs(prompts)) {
       Map<String, Double> m = new LinkedHashMap<>();
       single.forEach((c, id) -> m.put(c, lp[id]));
       out.add(m);
@@ -432,10 +476,18 @@ public final class OnnxLanguageModel implements LanguageModel {
     return out;
   }
 
-  private double[] lastLogProbs(String prompt) {
-    int[] ids = promptIds(prompt);
-    float[][] logits = logits(ids);
-    return Sampling.logSoftmax(logits[ids.length - 1]);
+  /** Next-token log-probabilities after each prompt, from batched forward passes. */
+  private List<double[]> lastLogProbs(List<String> prompts) {
+    List<int[]> ids = new ArrayList<>(prompts.size());
+    for (String p : prompts) {
+      ids.add(promptIds(p));
+    }
+    List<float[][]> logits = logitsBatch(ids);
+    List<double[]> out = new ArrayList<>(prompts.size());
+    for (int i = 0; i < ids.size(); i++) {
+      out.add(Sampling.logSoftmax(logits.get(i)[ids.get(i).length - 1]));
+    }
+    return out;
   }
 
   /** Prompt ids; an empty encoding becomes the BOS token when the model has one. */

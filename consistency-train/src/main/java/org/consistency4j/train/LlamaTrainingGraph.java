@@ -45,6 +45,18 @@ public final class LlamaTrainingGraph {
   public static ExportedModel load(Path modelDir) {
     Check.notNull(modelDir, "modelDir");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
+    return build(config, loadWeights(modelDir, config));
+  }
+
+  /**
+   * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
+   * names and shapes, upcast to float32.
+   *
+   * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
+   */
+  public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config) {
+    Check.notNull(modelDir, "modelDir");
+    Check.notNull(config, "config");
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
       for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
@@ -61,7 +73,7 @@ public final class LlamaTrainingGraph {
         weights.put(name, Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
-    return build(config, weights);
+    return weights;
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */

@@ -101,6 +101,40 @@ class OnnxLanguageModelTest {
   }
 
   @Test
+  void right_padded_batches_give_the_logits_of_each_sequence_alone() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    java.util.List<int[]> seqs = new java.util.ArrayList<>();
+    for (int i = 0; i < 21; i++) {
+      seqs.add(rng.ints(1 + rng.nextInt(40), 3, 384).toArray());
+    }
+    java.util.List<float[][]> batched = model.logitsBatch(seqs);
+    assertEquals(seqs.size(), batched.size());
+    for (int i = 0; i < seqs.size(); i++) {
+      float[][] alone = model.logits(seqs.get(i));
+      assertEquals(alone.length, batched.get(i).length);
+      for (int t = 0; t < alone.length; t++) {
+        for (int v = 0; v < alone[t].length; v++) {
+          assertEquals(alone[t][v], batched.get(i)[t][v], 1e-4, "sequence " + i + " position " + t);
+        }
+      }
+    }
+    // Scoring and next-token probabilities go through the batches and agree with single sequences.
+    var scored = model.score(java.util.List.of(
+        new org.consistency4j.lm.Continuation("user: Hi", " there"),
+        new org.consistency4j.lm.Continuation("user: What is the capital of France?", " Paris")));
+    int[] p = model.tokenizer().encode("user: Hi");
+    int[] c = model.tokenizer().encode(" there", false);
+    int[] all = java.util.Arrays.copyOf(p, p.length + c.length);
+    System.arraycopy(c, 0, all, p.length, c.length);
+    double[] lp = model.logprobs(all);
+    double sum = 0;
+    for (int t = p.length; t < all.length; t++) {
+      sum += lp[t - 1];
+    }
+    assertEquals(sum, scored.get(0).sum(), 1e-4);
+  }
+
+  @Test
   void sampling_is_reproducible_for_a_seed_and_index() {
     GenerationConfig c =
         GenerationConfig.builder().maxNewTokens(6).temperature(0.8).topP(0.9).seed(7).build();
