@@ -1,6 +1,7 @@
 package org.consistency4j.cli;
 
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.ModelLoadException;
 import picocli.CommandLine;
 
 /** Maps failures to exit codes and prints them as one line on stderr. */
@@ -14,7 +15,9 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int forException(Throwable t) {
+    // A model directory with missing, invalid or unsupported files is bad input too.
     return t instanceof InvalidInputException
+            || t instanceof ModelLoadException
             || t instanceof IllegalArgumentException
             || t instanceof CommandLine.ParameterException
         ? BAD_INPUT

@@ -8,6 +8,7 @@ import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.consistency4j.http.HttpLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.paraphrase.LmParaphraserConfig;
 import org.consistency4j.paraphrase.Paraphraser;
 import org.consistency4j.paraphrase.Paraphrasers;
@@ -31,7 +32,7 @@ final class ParaphraseSupport implements AutoCloseable {
   @Option(
       names = "--model",
       paramLabel = "DIR",
-      description = "ONNX model directory for --method lm (needs the ONNX LanguageModel runtime).")
+      description = "Local Hugging Face model directory for --method lm (run on ONNX Runtime).")
   Path model;
 
   @Option(
@@ -123,13 +124,11 @@ final class ParaphraseSupport implements AutoCloseable {
       return languageModel;
     }
     if (model != null) {
-      throw new IllegalArgumentException(
-          "--model " + model + ": local ONNX language models are not available in this build yet"
-              + " (needs org.consistency4j.model.OnnxLanguageModel); use --endpoint URL"
-              + " --endpoint-model NAME with an OpenAI-compatible server");
+      languageModel = LocalModels.open(model, null, OnnxLanguageModel.PromptOverflow.ERROR);
+      return languageModel;
     }
     throw new IllegalArgumentException(
-        "--method lm needs a language model: give --model DIR (ONNX) or --endpoint URL"
+        "--method lm needs a language model: give --model DIR (local) or --endpoint URL"
             + " --endpoint-model NAME (OpenAI-compatible server)");
   }
 

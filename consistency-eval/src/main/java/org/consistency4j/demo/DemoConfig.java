@@ -78,7 +78,7 @@ public record DemoConfig(
 
   /** The full demo. */
   public static DemoConfig defaults() {
-    return new DemoConfig(7, 128, 2, 4, 384, 1000, 200, 6, 2e-3, 32, 0.75, 64, 4, 0.7, 1.0, 2, 5e-4,
+    return new DemoConfig(7, 128, 2, 4, 384, 1000, 200, 3, 2e-3, 32, 0.75, 64, 4, 1.0, 1.0, 2, 5e-4,
         25, 1000, 0);
   }
 
