@@ -41,8 +41,14 @@ class ExamplesTest {
   }
 
   @Test
-  void a_hugging_face_directory_is_loaded_and_generates() throws Exception {
-    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+  void a_hugging_face_directory_is_loaded_and_generates(@TempDir Path tiny) throws Exception {
+    // The fixture lives in consistency-eval's test jar: copy the model directory out of it.
+    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json",
+        "tokenizer_config.json")) {
+      try (var in = getClass().getResourceAsStream("/fixtures/tiny-llama/" + f)) {
+        Files.copy(in, tiny.resolve(f));
+      }
+    }
     GenerateWithHuggingFaceModel.Result r = GenerateWithHuggingFaceModel.run(tiny, "user: Hi\nassistant:");
     assertFalse(r.generation().tokenIds().isEmpty());
     assertTrue(r.continuationLogProb() < 0 && Double.isFinite(r.continuationLogProb()));
