@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
           + "(9 training wordings), then consistency alignment training from the latter with "
           + "self-rewards, and evaluate all three on the 5 held-out wordings of every task "
           + "(consistency rate, accuracy, ROUGE-L with 95% bootstrap intervals). Prints the table and "
-          + "writes OUT/report.json, report.md and evaluation/report.html. CPU only; about 4 minutes "
+          + "writes OUT/report.json, report.md and evaluation/report.html. CPU only; about 3 minutes "
           + "on 2 cores."
     },
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage."})
