@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -23,6 +21,7 @@ import org.consistency4j.harness.Instance;
 import org.consistency4j.harness.InstructionTask;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.PromptTemplate;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.judge.JudgeTemplate;
 import org.consistency4j.judge.YesNoJudge;
@@ -366,8 +365,8 @@ public final class Demo {
     root.put("seconds", Math.round(r.seconds() * 10) / 10.0);
     root.set("config", JSON.valueToTree(config.toMap()));
     root.put("evaluation_report", "evaluation/report.html");
-    write(outDir.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root)
-        + "\n");
+    AtomicFiles.writeString(outDir.resolve("report.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     String md = "# consistency4j demo\n\n"
         + "Held-out wordings (never seen in training), fresh instances, greedy decoding; 95% bootstrap"
         + " intervals over instance groups.\n\n"
@@ -377,7 +376,7 @@ public final class Demo {
             + "Seed %d; wall time %.1f s. Full per-task report: evaluation/report.html.%n",
             r.judgeAccuracy(), r.reward(), r.pairs(), r.rewardAccuracyBefore(), r.rewardAccuracyAfter(),
             config.seed(), r.seconds());
-    write(outDir.resolve("report.md"), md);
+    AtomicFiles.writeString(outDir.resolve("report.md"), md);
   }
 
   private static String prompt(String wording, String input) {
@@ -403,19 +402,10 @@ public final class Demo {
   }
 
   private static Path writeLines(Path file, List<String> lines) throws IOException {
-    write(file, String.join("\n", lines) + "\n");
+    AtomicFiles.writeString(file, String.join("\n", lines) + "\n");
     return file;
   }
 
-  private static void write(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 
   private static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {

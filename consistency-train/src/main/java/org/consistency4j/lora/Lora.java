@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsWriter;
 
@@ -250,7 +251,7 @@ public final class Lora {
     c.put("use_rslora", false);
     c.put("use_dora", false);
     c.putNull("modules_to_save");
-    writeAtomically(dir.resolve("adapter_config.json"),
+    AtomicFiles.writeString(dir.resolve("adapter_config.json"),
         json.writerWithDefaultPrettyPrinter().writeValueAsString(c));
   }
 
@@ -275,13 +276,4 @@ public final class Lora {
     return merged;
   }
 
-  static void writeAtomically(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 }

@@ -10,13 +10,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.LossValue;
 import org.consistency4j.loss.Losses;
@@ -351,13 +351,7 @@ public final class CatTrainer {
       c.add(ref.chosen()[i]);
       r.add(ref.rejected()[i]);
     }
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".reference", ".tmp");
-    try {
-      Files.writeString(tmp, JSON.writeValueAsString(root), StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.writeString(file, JSON.writeValueAsString(root));
   }
 
   private static ReferenceLogProbs readReference(Path file, int pairs) throws IOException {

@@ -6,12 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsFile;
 import org.consistency4j.safetensors.SafetensorsWriter;
@@ -81,12 +81,10 @@ final class Checkpoints {
         keep.add(line);
       }
     }
-    Path tmp = Files.createTempFile(metrics.toAbsolutePath().getParent(), ".metrics", ".tmp");
-    try {
-      Files.write(tmp, keep, StandardCharsets.UTF_8);
-      Files.move(tmp, metrics, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+    StringBuilder text = new StringBuilder();
+    for (String line : keep) {
+      text.append(line).append('\n');
     }
+    AtomicFiles.writeString(metrics, text.toString());
   }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
@@ -103,10 +103,10 @@ public final class FineTuning {
         Check.argument(Files.isRegularFile(src), "resume directory has no checkpoint: " + src);
         if (!o.resumeFrom().get().toAbsolutePath().normalize()
             .equals(o.outDir().toAbsolutePath().normalize())) {
-          copyAtomically(src, o.outDir().resolve(SftTrainer.CHECKPOINT_FILE));
+          AtomicFiles.copy(src, o.outDir().resolve(SftTrainer.CHECKPOINT_FILE));
           Path metrics = o.resumeFrom().get().resolve(SftTrainer.METRICS_FILE);
           if (Files.isRegularFile(metrics)) {
-            copyAtomically(metrics, o.outDir().resolve(SftTrainer.METRICS_FILE));
+            AtomicFiles.copy(metrics, o.outDir().resolve(SftTrainer.METRICS_FILE));
           }
         }
       }
@@ -343,18 +343,9 @@ public final class FineTuning {
     for (String f : COPIED_FILES) {
       Path src = sourceDir.resolve(f);
       if (Files.isRegularFile(src)) {
-        copyAtomically(src, dir.resolve(f));
+        AtomicFiles.copy(src, dir.resolve(f));
       }
     }
   }
 
-  private static void copyAtomically(Path src, Path dst) throws IOException {
-    Path tmp = Files.createTempFile(dst.toAbsolutePath().getParent(), "." + dst.getFileName(), ".tmp");
-    try {
-      Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 }

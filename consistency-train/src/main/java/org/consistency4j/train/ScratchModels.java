@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.model.ModelConfig;
 import org.consistency4j.safetensors.SafetensorsWriter;
@@ -123,8 +122,9 @@ public final class ScratchModels {
     cfg.put("model_max_length", maxPositions);
     try {
       Files.createDirectories(dir);
-      write(dir.resolve("tokenizer.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-      write(dir.resolve("tokenizer_config.json"),
+      AtomicFiles.writeString(dir.resolve("tokenizer.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+      AtomicFiles.writeString(dir.resolve("tokenizer_config.json"),
           JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the tokenizer into " + dir, e);
@@ -161,7 +161,8 @@ public final class ScratchModels {
     c.put("torch_dtype", "float32");
     try {
       Files.createDirectories(dir);
-      write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
+      AtomicFiles.writeString(dir.resolve("config.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
       ModelConfig config = ModelConfig.parse(dir.resolve("config.json"));
       SplittableRandom rng = new SplittableRandom(seed);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -186,13 +187,4 @@ public final class ScratchModels {
     }
   }
 
-  private static void write(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 }

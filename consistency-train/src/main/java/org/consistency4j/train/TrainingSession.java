@@ -566,34 +566,16 @@ public final class TrainingSession implements AutoCloseable {
    */
   public double evaluate(List<Batch> batches) {
     ensureOpen();
+    Check.notNull(batches, "batches");
+    // The scoring graph computes the same masked token log-probabilities without the backward pass.
     double lossSum = 0;
     double count = 0;
-    int n = names.size();
-    try {
-      for (Batch b : batches) {
-        Map<String, OnnxTensor> in = new HashMap<>();
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
-                new long[] {b.batchSize(), b.seqLen()});
-            OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
-                new long[] {b.batchSize(), b.seqLen()});
-            OnnxTensor weights = OnnxTensor.createTensor(env, FloatBuffer.wrap(b.weightsOrOnes()),
-                new long[] {b.batchSize()})) {
-          in.put(inputIds, ids);
-          in.put(LABELS, labels);
-          in.put(ROW_WEIGHTS, weights);
-          in.put(ACC_KEEP, accKeepZero);
-          for (int i = 0; i < n; i++) {
-            in.put(names.get(i), params[current][i].tensor());
-            in.put("train/acc_in/" + names.get(i), accs[0][i].tensor());
-          }
-          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut))) {
-            lossSum += scalar(r, lossSumOut);
-            count += scalar(r, countOut);
-          }
-        }
+    for (Batch b : batches) {
+      double[][] s = sequenceLogProbs(b);
+      for (int i = 0; i < b.batchSize(); i++) {
+        lossSum -= s[0][i];
+        count += s[1][i];
       }
-    } catch (OrtException ex) {
-      throw new TrainingException("evaluation failed: " + ex.getMessage(), ex);
     }
     return count > 0 ? lossSum / count : 0;
   }
