@@ -242,6 +242,11 @@ final class TrainCommand implements Runnable {
             + " (default: ${DEFAULT-VALUE}).")
     private List<String> loraTargets;
 
+    @Option(names = "--lora-dropout", paramLabel = "P", defaultValue = "0",
+        description = "Dropout on the adapters' inputs during training, in [0, 1) (default:"
+            + " ${DEFAULT-VALUE}).")
+    private double loraDropout;
+
     @Option(names = "--full", description = "Train every weight instead of LoRA adapters.")
     private boolean full;
 
@@ -331,7 +336,7 @@ final class TrainCommand implements Runnable {
     Optional<LoraConfig> lora() {
       return loraRank == null ? Optional.empty()
           : Optional.of(new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
-              loraTargets, seed));
+              loraTargets, seed, loraDropout));
     }
 
     RuntimeOptions runtime() {

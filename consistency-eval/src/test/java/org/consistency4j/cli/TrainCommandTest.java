@@ -118,4 +118,19 @@ class TrainCommandTest {
     assertTrue(run.err().contains("loss must be one of"), run.err());
     assertTrue(run.err().contains("found kto"), run.err());
   }
+
+  @Test
+  void lora_dropout_is_trained_and_written_to_the_peft_config() throws Exception {
+    Path out = dir.resolve("drop");
+    CliRun run = CliRun.of("train", "sft", "--model", model().toString(), "--data", data().toString(),
+        "--out", out.toString(), "--lora-rank", "2", "--lora-dropout", "0.1", "--steps", "2",
+        "--seed", "5");
+    assertEquals(0, run.exitCode(), run.err());
+    JsonNode cfg = new ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+    assertEquals(0.1, cfg.get("lora_dropout").asDouble());
+    CliRun bad = CliRun.of("train", "sft", "--model", model().toString(), "--data", data().toString(),
+        "--out", dir.resolve("bad").toString(), "--lora-rank", "2", "--lora-dropout", "1.5");
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("dropout must be in [0, 1), found 1.5"), bad.err());
+  }
 }

@@ -47,14 +47,23 @@ public final class Lora {
    * @param model the rewritten model (base weights unchanged, still external where they were)
    * @param adapters adapter initializer names in graph order (A then B per target): the trainables
    * @param targets the adapted base weight names, in graph order
+   * @param dropoutInputs with dropout, the graph's mask inputs ({@code [batch, seq, in]} float32, one per
+   *     adapter, in graph order) and their widths {@code in}; empty without dropout
    */
-  public record Adapted(ExportedModel model, List<String> adapters, List<String> targets) {
+  public record Adapted(ExportedModel model, List<String> adapters, List<String> targets,
+      Map<String, Long> dropoutInputs) {
     /** Copies the lists. */
     public Adapted {
       Check.notNull(model, "model");
       adapters = List.copyOf(adapters);
       targets = List.copyOf(targets);
+      dropoutInputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(dropoutInputs));
     }
+  }
+
+  /** Name of the dropout-mask input of the adapter of base weight {@code weight}. */
+  public static String dropoutInput(String weight) {
+    return "lora_dropout/" + weight;
   }
 
   /** The PEFT name of the A matrix of base weight {@code weight} ({@code PREFIX.TARGET.weight}). */
@@ -101,6 +110,7 @@ public final class Lora {
     Map<String, String> rename = new LinkedHashMap<>();
     Emitter e = new Emitter(g, "lora/");
     int base = g.getNodeCount();
+    Map<String, Long> dropoutInputs = new LinkedHashMap<>();
     for (String weight : ordered) {
       int linear = linearOf.get(weight);
       OnnxMl.NodeProto node = nodes.get(linear);
@@ -119,7 +129,16 @@ public final class Lora {
       String x = node.getInput(0);
       String y = node.getOutput(0);
       int before = g.getNodeCount();
-      String xa = e.op("MatMul", x, e.op("Transpose", List.of(a), Emitter.attrInts("perm", 1, 0)));
+      String branchInput = x;
+      if (config.dropout() > 0) {
+        // Inverted dropout on the adapter's input: the trainer feeds a mask of 0 and 1 / (1 - p).
+        String mask = dropoutInput(weight);
+        g.addInput(maskInput(mask, in));
+        dropoutInputs.put(mask, in);
+        branchInput = e.mul(x, mask);
+      }
+      String xa = e.op("MatMul", branchInput,
+          e.op("Transpose", List.of(a), Emitter.attrInts("perm", 1, 0)));
       String xab = e.op("MatMul", xa, e.op("Transpose", List.of(b), Emitter.attrInts("perm", 1, 0)));
       String scaled = e.mul(xab, e.op("CastLike", e.scalar(config.scale(),
           OnnxMl.TensorProto.DataType.FLOAT_VALUE), xab));
@@ -171,7 +190,18 @@ public final class Lora {
       }
     }
     OnnxMl.ModelProto model = forward.model().toBuilder().setGraph(g).build();
-    return new Adapted(new ExportedModel(model, forward.externalInitializers()), adapters, targets);
+    return new Adapted(new ExportedModel(model, forward.externalInitializers()), adapters, targets,
+        dropoutInputs);
+  }
+
+  private static OnnxMl.ValueInfoProto maskInput(String name, long width) {
+    OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder()
+        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("seq"))
+        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width));
+    return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+            .setElemType(OnnxMl.TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
   }
 
   private static int findLinear(List<OnnxMl.NodeProto> nodes, String weight) {
@@ -241,7 +271,7 @@ public final class Lora {
     c.put("base_model_name_or_path", baseModel);
     c.put("r", config.rank());
     c.put("lora_alpha", config.alpha());
-    c.put("lora_dropout", 0.0);
+    c.put("lora_dropout", config.dropout());
     ArrayNode t = c.putArray("target_modules");
     config.targets().forEach(t::add);
     c.put("bias", "none");

@@ -12,15 +12,25 @@ import org.consistency4j.internal.Check;
  * @param rank rank of the update, &gt; 0
  * @param alpha scaling numerator, &gt; 0
  * @param targets module names among {@link #SUPPORTED_TARGETS}, non-empty, no duplicates
- * @param seed seed of the initialization of {@code A}
+ * @param seed seed of the initialization of {@code A} and of the dropout masks
+ * @param dropout probability, in {@code [0, 1)}, that an input feature of an adapter is zeroed during
+ *     training (inverted dropout, as PEFT's {@code lora_dropout}: kept features are scaled by {@code 1
+ *     / (1 - dropout)}); masks are drawn from {@code seed}, the step and the micro-batch, so a resumed
+ *     run sees the same masks; evaluation and inference use no dropout
  */
-public record LoraConfig(int rank, double alpha, List<String> targets, long seed) {
+public record LoraConfig(int rank, double alpha, List<String> targets, long seed, double dropout) {
   /** Linear modules of Llama-family models that can be adapted. */
   public static final Set<String> SUPPORTED_TARGETS =
       Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
+  /** Settings without dropout. */
+  public LoraConfig(int rank, double alpha, List<String> targets, long seed) {
+    this(rank, alpha, targets, seed, 0.0);
+  }
+
   /** Validates the fields and copies {@code targets}. */
   public LoraConfig {
+    Check.argument(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), found " + dropout);
     Check.positive(rank, "rank");
     Check.positive(alpha, "alpha");
     Check.notEmpty(targets, "targets");
@@ -37,6 +47,11 @@ public record LoraConfig(int rank, double alpha, List<String> targets, long seed
   /** The common choice: q_proj and v_proj, alpha = 2 * rank, seed 0. */
   public static LoraConfig of(int rank) {
     return new LoraConfig(rank, 2.0 * rank, List.of("q_proj", "v_proj"), 0);
+  }
+
+  /** A copy with {@code dropout} replaced. */
+  public LoraConfig withDropout(double dropout) {
+    return new LoraConfig(rank, alpha, targets, seed, dropout);
   }
 
   /** {@code alpha / rank}. */

@@ -124,10 +124,10 @@ public final class FineTuning {
 
   /** The forward graph (with LoRA adapters if asked) and the tensors a run trains. */
   private record Trainables(ExportedModel forward, List<String> names, Set<String> noDecay,
-      boolean lora) {
+      boolean lora, TrainingSession.AuxiliaryInputs auxiliary) {
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime) {
       return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, names,
-          noDecay, optimizer, runtime);
+          noDecay, optimizer, runtime, auxiliary);
     }
   }
 
@@ -135,10 +135,11 @@ public final class FineTuning {
     ExportedModel forward = LlamaTrainingGraph.load(modelDir);
     if (lora.isPresent()) {
       Lora.Adapted adapted = Lora.apply(forward, lora.get());
-      return new Trainables(adapted.model(), adapted.adapters(), Set.of(), true);
+      return new Trainables(adapted.model(), adapted.adapters(), Set.of(), true,
+          new LoraDropout(adapted, lora.get()));
     }
     return new Trainables(forward, LlamaTrainingGraph.weightNames(mc), LlamaTrainingGraph.noDecay(mc),
-        false);
+        false, TrainingSession.AuxiliaryInputs.none());
   }
 
   /** Writes {@code adapter/} (PEFT) or {@code model/} (full weights) into {@code outDir}. */

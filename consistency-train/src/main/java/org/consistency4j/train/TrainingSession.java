@@ -74,9 +74,50 @@ public final class TrainingSession implements AutoCloseable {
   private final Buf[][] accs;
   private final OnnxTensor accKeepOne;
   private final OnnxTensor accKeepZero;
+  private final AuxiliaryInputs auxiliary;
   private int current;
   private long step;
   private boolean closed;
+
+  /**
+   * Extra float32 inputs of the forward graph besides the token ids and the trained tensors (LoRA
+   * dropout masks, {@link LoraDropout}), each shaped {@code [batch, seq, width]} and created per
+   * micro-batch. Training values may be random but must be a function of the step and micro-batch, so
+   * that a resumed run sees the same values.
+   */
+  public interface AuxiliaryInputs {
+    /** The inputs, by name, with their last dimension. */
+    Map<String, Long> widths();
+
+    /**
+     * Values of input {@code name} for micro-batch {@code micro} (0-based) of optimizer step {@code
+     * step} (1-based), row-major {@code [batch, seq, width]}.
+     */
+    float[] training(String name, Batch batch, long step, int micro);
+
+    /** Values of input {@code name} for scoring and evaluation (no randomness). */
+    float[] inference(String name, Batch batch);
+
+    /** No extra inputs. */
+    static AuxiliaryInputs none() {
+      return new AuxiliaryInputs() {
+        @Override
+        public Map<String, Long> widths() {
+          return Map.of();
+        }
+
+        @Override
+        public float[] training(String name, Batch batch, long step, int micro) {
+          throw new IllegalArgumentException("no auxiliary input " + name);
+        }
+
+        @Override
+        public float[] inference(String name, Batch batch) {
+          throw new IllegalArgumentException("no auxiliary input " + name);
+        }
+      };
+    }
+  }
 
   /** A direct float32 buffer and the ONNX Runtime tensor viewing it. */
   private record Buf(FloatBuffer data, OnnxTensor tensor) {}
@@ -167,6 +208,24 @@ public final class TrainingSession implements AutoCloseable {
       Set<String> noDecay,
       AdamWConfig config,
       RuntimeOptions options) {
+    this(forward, inputIds, logits, trainable, noDecay, config, options, AuxiliaryInputs.none());
+  }
+
+  /**
+   * Builds the training graphs around a forward model with extra inputs (see {@link AuxiliaryInputs})
+   * and opens the sessions; otherwise as {@link #TrainingSession(ExportedModel, String, String, List,
+   * Set, AdamWConfig, RuntimeOptions)}.
+   */
+  public TrainingSession(
+      ExportedModel forward,
+      String inputIds,
+      String logits,
+      List<String> trainable,
+      Set<String> noDecay,
+      AdamWConfig config,
+      RuntimeOptions options,
+      AuxiliaryInputs auxiliary) {
+    this.auxiliary = Check.notNull(auxiliary, "auxiliary");
     Check.notNull(forward, "forward");
     Check.notNull(inputIds, "inputIds");
     Check.notNull(logits, "logits");
@@ -213,8 +272,10 @@ public final class TrainingSession implements AutoCloseable {
         "inputIds must name an input of the forward graph, found " + inputIds);
     for (OnnxMl.ValueInfoProto in : g.getInputList()) {
       Check.argument(
-          in.getName().equals(inputIds) || shapes.containsKey(in.getName()),
-          "the forward graph must have no inputs besides inputIds and trainables, found "
+          in.getName().equals(inputIds) || shapes.containsKey(in.getName())
+              || auxiliary.widths().containsKey(in.getName()),
+          "the forward graph must have no inputs besides inputIds, trainables and auxiliary inputs,"
+              + " found "
               + in.getName());
     }
 
@@ -516,9 +577,19 @@ public final class TrainingSession implements AutoCloseable {
           in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
           pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
         }
-        try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
-          lossSum += scalar(r, lossSumOut);
-          count += scalar(r, countOut);
+        List<OnnxTensor> extra = new ArrayList<>();
+        try {
+          for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
+            OnnxTensor t = auxTensor(b, a.getValue(), auxiliary.training(a.getKey(), b, step + 1, k));
+            extra.add(t);
+            in.put(a.getKey(), t);
+          }
+          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
+            lossSum += scalar(r, lossSumOut);
+            count += scalar(r, countOut);
+          }
+        } finally {
+          extra.forEach(OnnxTensor::close);
         }
       }
       accSlot = 1 - accSlot;
@@ -600,6 +671,12 @@ public final class TrainingSession implements AutoCloseable {
       for (int i = 0; i < names.size(); i++) {
         in.put(names.get(i), params[current][i].tensor());
       }
+      List<OnnxTensor> extra = new ArrayList<>();
+      for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
+        OnnxTensor t = auxTensor(batch, a.getValue(), auxiliary.inference(a.getKey(), batch));
+        extra.add(t);
+        in.put(a.getKey(), t);
+      }
       try (OrtSession.Result r = scoreSession.run(in, Set.of(scoreSum, scoreCount))) {
         FloatBuffer s = ((OnnxTensor) r.get(scoreSum).orElseThrow()).getFloatBuffer();
         FloatBuffer c = ((OnnxTensor) r.get(scoreCount).orElseThrow()).getFloatBuffer();
@@ -609,10 +686,21 @@ public final class TrainingSession implements AutoCloseable {
           out[1][i] = c.get(i);
         }
         return out;
+      } finally {
+        extra.forEach(OnnxTensor::close);
       }
     } catch (OrtException ex) {
       throw new TrainingException("scoring failed: " + ex.getMessage(), ex);
     }
+  }
+
+  private OnnxTensor auxTensor(Batch b, long width, float[] values) throws OrtException {
+    long size = (long) b.batchSize() * b.seqLen() * width;
+    Check.argument(values != null && values.length == size,
+        "auxiliary input values must have batch * seq * width = " + size + " elements, found "
+            + (values == null ? "null" : values.length));
+    return OnnxTensor.createTensor(env, FloatBuffer.wrap(values),
+        new long[] {b.batchSize(), b.seqLen(), width});
   }
 
   /** A copy of the current value of trainable {@code name}. */
