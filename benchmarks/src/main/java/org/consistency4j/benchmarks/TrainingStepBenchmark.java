@@ -87,6 +87,15 @@ public class TrainingStepBenchmark {
     return session.step(List.of(batch), 1e-4).loss();
   }
 
+  /**
+   * The forward part alone: the same model and batch through the scoring graph (forward, log-softmax,
+   * target log-probabilities), for the forward/backward split of a step.
+   */
+  @Benchmark
+  public double forward() {
+    return session.sequenceLogProbs(batch)[0][0];
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     session.close();

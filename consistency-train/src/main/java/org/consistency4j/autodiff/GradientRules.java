@@ -83,40 +83,40 @@ final class GradientRules {
         c.give(0, c.gy());
       }
       case "Add" -> {
-        c.give(0, sumTo(e, c.gy(), c.in(0)));
-        c.give(1, sumTo(e, c.gy(), c.in(1)));
+        c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
+        c.give(1, sumTo(e, c.gy(), c.in(1), c.out(0)));
       }
       case "Sum" -> {
         for (int i = 0; i < c.n.getInputCount(); i++) {
           if (c.needs(i)) {
-            c.give(i, sumTo(e, c.gy(), c.in(i)));
+            c.give(i, sumTo(e, c.gy(), c.in(i), c.out(0)));
           }
         }
       }
       case "Sub" -> {
         if (c.needs(0)) {
-          c.give(0, sumTo(e, c.gy(), c.in(0)));
+          c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
         }
         if (c.needs(1)) {
-          c.give(1, sumTo(e, e.neg(c.gy()), c.in(1)));
+          c.give(1, sumTo(e, e.neg(c.gy()), c.in(1), c.out(0)));
         }
       }
       case "Mul" -> {
         if (c.needs(0)) {
-          c.give(0, sumTo(e, e.mul(c.gy(), c.in(1)), c.in(0)));
+          c.give(0, sumTo(e, e.mul(c.gy(), c.in(1)), c.in(0), c.out(0)));
         }
         if (c.needs(1)) {
-          c.give(1, sumTo(e, e.mul(c.gy(), c.in(0)), c.in(1)));
+          c.give(1, sumTo(e, e.mul(c.gy(), c.in(0)), c.in(1), c.out(0)));
         }
       }
       case "Div" -> {
         if (c.needs(0)) {
-          c.give(0, sumTo(e, e.div(c.gy(), c.in(1)), c.in(0)));
+          c.give(0, sumTo(e, e.div(c.gy(), c.in(1)), c.in(0), c.out(0)));
         }
         if (c.needs(1)) {
           // d(a/b)/db = -(a/b)/b = -y/b
           String t = e.div(e.mul(c.gy(), c.out(0)), c.in(1));
-          c.give(1, sumTo(e, e.neg(t), c.in(1)));
+          c.give(1, sumTo(e, e.neg(t), c.in(1), c.out(0)));
         }
       }
       case "Neg" -> c.give(0, e.neg(c.gy()));
@@ -129,7 +129,7 @@ final class GradientRules {
         String pm1 = e.sub(p, e.scalarLike(1.0, p));
         String pow = e.op("Pow", x, pm1);
         String d = e.mul(e.mul(c.gy(), p), pow);
-        c.give(0, sumTo(e, d, x));
+        c.give(0, sumTo(e, d, x, c.out(0)));
       }
       case "Sqrt" -> c.give(0, e.div(e.mul(c.gy(), e.scalarLike(0.5, c.gy())), c.out(0)));
       case "Reciprocal" -> c.give(0, e.neg(e.mul(c.gy(), e.mul(c.out(0), c.out(0)))));
@@ -168,7 +168,7 @@ final class GradientRules {
             claimed = claimed == null ? mask : e.op("Or", claimed, mask);
           }
           if (c.needs(i)) {
-            c.give(i, sumTo(e, e.op("Where", mask, c.gy(), zero), c.in(i)));
+            c.give(i, sumTo(e, e.op("Where", mask, c.gy(), zero), c.in(i), c.out(0)));
           }
         }
       }
@@ -210,17 +210,17 @@ final class GradientRules {
         }
       }
       case "Reshape", "Squeeze", "Unsqueeze", "Flatten" -> c.give(0, reshapeLike(e, c.gy(), c.in(0)));
-      case "Expand" -> c.give(0, sumTo(e, c.gy(), c.in(0)));
+      case "Expand" -> c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
       case "Concat" -> concat(c);
       case "Split" -> split(c);
       case "Slice" -> slice(c);
       case "Where" -> {
         String zero = e.scalarLike(0.0, c.gy());
         if (c.needs(1)) {
-          c.give(1, sumTo(e, e.op("Where", c.in(0), c.gy(), zero), c.in(1)));
+          c.give(1, sumTo(e, e.op("Where", c.in(0), c.gy(), zero), c.in(1), c.out(0)));
         }
         if (c.needs(2)) {
-          c.give(2, sumTo(e, e.op("Where", c.in(0), zero, c.gy()), c.in(2)));
+          c.give(2, sumTo(e, e.op("Where", c.in(0), zero, c.gy()), c.in(2), c.out(0)));
         }
       }
       case "Cast", "CastLike" -> {
@@ -239,8 +239,24 @@ final class GradientRules {
 
   /** Sums {@code g} (broadcast result shape) back to the shape of {@code x}. */
   static String sumTo(Emitter e, String g, String x) {
+    return sumTo(e, g, x, null);
+  }
+
+  /**
+   * {@link #sumTo(Emitter, String, String)} where {@code g} is known to have the static shape of
+   * {@code shapeOf} (an elementwise rule's forward output: the broadcast shape), which lets the
+   * reduction axes be decided while building the graph even when the gradient's own shape was not
+   * inferred; a run-time reduction over a size-1 leading axis costs as much as a copy.
+   */
+  static String sumTo(Emitter e, String g, String x, String shapeOf) {
     TypeTable t = e.types();
     List<Object> gs = t.shape(g);
+    if (shapeOf != null && (gs == null || gs.contains(null))) {
+      List<Object> hint = t.shape(shapeOf);
+      if (hint != null) {
+        gs = hint;
+      }
+    }
     List<Object> xs = t.shape(x);
     if (gs != null && xs != null && gs.size() >= xs.size()) {
       int lead = gs.size() - xs.size();
@@ -287,13 +303,50 @@ final class GradientRules {
             attr("value", Emitter.tensor(TypeTable.INT64, new long[] {1}, 1)));
     String padded = e.op("Concat", List.of(ones, shapeX), attr("axis", 0L));
     String isOne = e.op("Equal", padded, e.ints(1));
+    // Reduce only where x is broadcast (1) and g is not; when there is no such axis (the common case
+    // for same-shaped operands whose shapes were not inferred) an If skips the reduction, which would
+    // otherwise cost a full copy of g.
+    String need = e.op("And", isOne, e.op("Not", e.op("Equal", shapeG, e.ints(1))));
+    String count = e.op("ReduceSum",
+        List.of(e.op("Cast", List.of(need), attr("to", (long) TypeTable.INT64))),
+        attr("keepdims", 0L));
+    String cond = e.op("Greater", count, e.scalarInt(0));
+    OnnxMl.GraphProto.Builder graph = e.graph();
+    int start = graph.getNodeCount();
     // Axes are shifted by one behind an extra leading axis so that the list is never empty (ONNX
     // Runtime reduces empty tensors fully when given no axes, whatever noop_with_empty_axes says).
-    String axes = e.op("Reshape", e.op("NonZero", isOne), e.ints(-1));
+    String axes = e.op("Reshape", e.op("NonZero", need), e.ints(-1));
     String shifted = e.op("Concat", List.of(e.ints(0), e.add(axes, e.ints(1))), attr("axis", 0L));
     String g1 = e.op("Unsqueeze", g, e.ints(0));
     String red = e.op("ReduceSum", List.of(g1, shifted), attr("keepdims", 1L));
-    return reshape(e, red, shapeX);
+    String reduced = e.op("Squeeze", red, e.ints(0));
+    OnnxMl.GraphProto thenBranch = branch(graph, start, "sum_to_reduce", reduced, e.dtype(x));
+    start = graph.getNodeCount();
+    String same = e.op("Identity", g);
+    OnnxMl.GraphProto elseBranch = branch(graph, start, "sum_to_keep", same, e.dtype(x));
+    String result = e.op("If", List.of(cond),
+        OnnxMl.AttributeProto.newBuilder().setName("then_branch")
+            .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(thenBranch).build(),
+        OnnxMl.AttributeProto.newBuilder().setName("else_branch")
+            .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(elseBranch).build());
+    return reshape(e, result, shapeX);
+  }
+
+  /** Moves the nodes appended since {@code start} into a subgraph whose one output is {@code out}. */
+  private static OnnxMl.GraphProto branch(OnnxMl.GraphProto.Builder graph, int start, String name,
+      String out, int dtype) {
+    OnnxMl.GraphProto.Builder b = OnnxMl.GraphProto.newBuilder().setName(name);
+    while (graph.getNodeCount() > start) {
+      b.addNode(0, graph.getNode(graph.getNodeCount() - 1));
+      graph.removeNode(graph.getNodeCount() - 1);
+    }
+    OnnxMl.TypeProto.Tensor.Builder tt = OnnxMl.TypeProto.Tensor.newBuilder();
+    if (dtype != 0) {
+      tt.setElemType(dtype);
+    }
+    b.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out)
+        .setType(OnnxMl.TypeProto.newBuilder().setTensorType(tt)));
+    return b.build();
   }
 
   /** Reshape to a run-time shape; {@code allowzero} keeps zero-size dims instead of copying. */

@@ -673,6 +673,14 @@ final class TypeTable {
         return (int) attrInt(n, "to", 0);
       case "CastLike":
         return dtype(input(n, 1));
+      case "If":
+        // The declared element type of the then-branch's first output.
+        for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+          if (a.getName().equals("then_branch") && a.getG().getOutputCount() > 0) {
+            return a.getG().getOutput(0).getType().getTensorType().getElemType();
+          }
+        }
+        return 0;
       case "Where":
         return dtype(input(n, 1));
       case "ConstantOfShape":

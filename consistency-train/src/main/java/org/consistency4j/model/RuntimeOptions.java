@@ -63,6 +63,12 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
     OrtSession.SessionOptions o = new OrtSession.SessionOptions();
     try {
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // Diagnostics: -Dconsistency4j.ortProfile=PREFIX makes ONNX Runtime write a per-operator JSON
+      // profile (PREFIX_<timestamp>.json) of every session when it is closed.
+      String profile = System.getProperty("consistency4j.ortProfile");
+      if (profile != null && !profile.isBlank()) {
+        o.enableProfiling(profile);
+      }
       if (intraOpThreads > 0) {
         o.setIntraOpNumThreads(intraOpThreads);
       }
