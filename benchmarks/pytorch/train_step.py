@@ -123,7 +123,7 @@ def main():
         labels = ids.clone()
         labels[:, :8] = -100
         fwd, bwd, upd, total = [], [], [], []
-        for step in range(25):
+        for step in range(45):
             t0 = time.perf_counter()
             logits = model(ids)
             loss = F.cross_entropy(logits[:, :-1].reshape(-1, VOCAB), labels[:, 1:].reshape(-1),
