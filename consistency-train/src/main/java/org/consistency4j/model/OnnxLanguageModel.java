@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.consistency4j.ConsistencyException;
+import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
@@ -140,6 +141,16 @@ public final class OnnxLanguageModel implements LanguageModel {
 
   private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
     ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (t.dtype() == DType.FLOAT && src.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+      // A memory-mapped float32 weight: ONNX Runtime reads the mapped pages in place (no copy); the
+      // tensor keeps the buffer reachable for as long as the session uses it.
+      try {
+        return OnnxTensor.createTensor(sessions.environment(), src.asFloatBuffer(), t.shape());
+      } catch (OrtException e) {
+        throw new ConsistencyException("cannot create weight tensor of shape "
+            + Arrays.toString(t.shape()), e);
+      }
+    }
     FloatBuffer direct =
         ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder()).asFloatBuffer();
     direct.put(src.asFloatBuffer()).rewind();

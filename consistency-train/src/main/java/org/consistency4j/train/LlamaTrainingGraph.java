@@ -50,7 +50,9 @@ public final class LlamaTrainingGraph {
 
   /**
    * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
-   * names and shapes, upcast to float32.
+   * names and shapes: float32 tensors as zero-copy views of the memory-mapped files (valid after the
+   * files are closed; the files must not change while they are used), float16/bfloat16 upcast to
+   * float32 copies.
    *
    * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
    */
@@ -70,7 +72,9 @@ public final class LlamaTrainingGraph {
           throw new ModelLoadException(modelDir + ": weight " + name + " has shape " + shape
               + ", config implies " + java.util.Arrays.toString(e.getValue()));
         }
-        weights.put(name, Tensor.ofFloats(ckpt.floats(name), s));
+        // float32 weights stay zero-copy views of the memory-mapped file; others are upcast.
+        weights.put(name, ckpt.info(name).orElseThrow().dtype() == DType.FLOAT
+            ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
     return weights;
