@@ -101,6 +101,16 @@ class OnnxLanguageModelTest {
   }
 
   @Test
+  void float32_weights_are_loaded_as_views_of_the_memory_mapped_file() {
+    ModelConfig c = ModelConfig.parse(FIXTURE.resolve("config.json"));
+    var weights = org.consistency4j.train.LlamaTrainingGraph.loadWeights(FIXTURE, c);
+    assertEquals(org.consistency4j.train.LlamaTrainingGraph.expectedShapes(c).keySet(), weights.keySet());
+    for (var e : weights.entrySet()) {
+      assertTrue(e.getValue().data().isDirect(), e.getKey() + " is a mapped view, not a heap copy");
+    }
+  }
+
+  @Test
   void right_padded_batches_give_the_logits_of_each_sequence_alone() {
     java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
     java.util.List<int[]> seqs = new java.util.ArrayList<>();
