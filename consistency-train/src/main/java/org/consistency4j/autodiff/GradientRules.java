@@ -440,7 +440,9 @@ final class GradientRules {
       throw c.unsupported("operands of rank 1 (rank " + ra + " and " + rb + "); reshape to rank 2");
     }
     if (c.needs(0)) {
-      c.give(0, sumTo(e, e.op("MatMul", c.gy(), transposeLast(e, b)), a));
+      String ga = e.op("MatMul", c.gy(), transposeLast(e, b));
+      // With a matrix b (rank 2) the batch dims of gy are a's own: nothing was broadcast.
+      c.give(0, rb == 2 && ra >= 2 ? ga : sumTo(e, ga, a));
     }
     if (c.needs(1)) {
       long[] bs = e.staticShape(b);
