@@ -12,16 +12,22 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.train.LlamaTrainingGraph;
 
 /**
- * The incremental-decoding graph of a Llama-family model: {@code input_ids [batch, new]} at
- * positions {@code past .. past+new-1} plus the key/value cache of the {@code past} tokens
+ * The incremental-decoding graph of a Llama-family model: {@code input_ids [batch, new]} with their
+ * rotary {@code position_ids [batch, new]}, the {@code attention_mask [batch, past+new]} (1 = a real
+ * token, 0 = padding that no query attends to) and the key/value cache of the {@code past} tokens
  * ({@code past_key.L}, {@code past_value.L}: {@code [batch, kv_heads, past, head_dim]}, past may be
  * 0) to {@code last_logits [batch, vocab]} (logits after the last new token) and the extended cache
- * ({@code present_key.L}, {@code present_value.L}). Same semantics as {@link LlamaTrainingGraph}
- * (Hugging Face float32), without padding. Weights are initializers with their Hugging Face names,
- * external above 64 KiB. Stateless.
+ * ({@code present_key.L}, {@code present_value.L}). A batch of prompts of different lengths is
+ * left-padded so that every row's last token is at the same index; attention is causal by index and
+ * masked by {@code attention_mask}, and positions count each row's real tokens, so a row's logits
+ * equal those of the row decoded alone up to float rounding. Same semantics as {@link
+ * LlamaTrainingGraph} (Hugging Face float32). Weights are initializers with their Hugging Face
+ * names, external above 64 KiB. Stateless.
  */
 final class LlamaDecodeGraph {
   static final String INPUT_IDS = "input_ids";
+  static final String POSITION_IDS = "position_ids";
+  static final String ATTENTION_MASK = "attention_mask";
   static final String LAST_LOGITS = "last_logits";
 
   private LlamaDecodeGraph() {}
@@ -48,6 +54,8 @@ final class LlamaDecodeGraph {
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
     Value ids = g.input(INPUT_IDS, DType.INT64, "batch", "new");
+    Value positions = g.input(POSITION_IDS, DType.INT64, "batch", "new");
+    Value mask = g.input(ATTENTION_MASK, DType.INT64, "batch", "total");
     Value[] pastK = new Value[c.numHiddenLayers()];
     Value[] pastV = new Value[c.numHiddenLayers()];
     for (int l = 0; l < c.numHiddenLayers(); l++) {
@@ -70,12 +78,16 @@ final class LlamaDecodeGraph {
     for (int i = 0; i < invFreq.length; i++) {
       invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (float) (2 * i) / (float) hd));
     }
-    Value freqs = g.mul(g.unsqueeze(g.cast(qPos, DType.FLOAT), 1),
+    // [batch, new, 1] x [1, hd/2] -> [batch, 1, new, hd] to broadcast over the heads.
+    Value freqs = g.mul(g.unsqueeze(g.cast(positions, DType.FLOAT), 2),
         g.constant(Tensor.ofFloats(invFreq, 1, hd / 2)));
-    Value emb = g.concat(-1, freqs, freqs);
+    Value emb = g.unsqueeze(g.concat(-1, freqs, freqs), 1);
     Value cos = g.cos(emb);
     Value sin = g.sin(emb);
-    Value future = g.greater(g.unsqueeze(kPos, 0), g.unsqueeze(qPos, 1));
+    // Masked: a later key index, or a padding key. [1, 1, new, total] or [batch, 1, 1, total].
+    Value future = g.unsqueeze(g.greater(g.unsqueeze(kPos, 0), g.unsqueeze(qPos, 1)), 0);
+    Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1);
+    Value masked = g.or(future, g.unsqueeze(padding, 1));
     Value minValue = g.scalar(DType.FLOAT, -Float.MAX_VALUE);
 
     Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
@@ -94,7 +106,7 @@ final class LlamaDecodeGraph {
       Value vr = repeatKv(g, vAll, nh, nkv, hd);
       Value scores = g.mul(g.matMul(q, g.transpose(kr, 0, 1, 3, 2)),
           g.scalar(DType.FLOAT, (float) (1.0 / Math.sqrt(hd))));
-      Value attn = g.softmax(g.where(future, minValue, scores), -1);
+      Value attn = g.softmax(g.where(masked, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, vr), 0, 2, 1, 3), 0, 0, (long) nh * hd);
       x = g.add(x, linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
           w.get(p + "self_attn.o_proj.bias")));

@@ -36,7 +36,8 @@ import org.consistency4j.train.LlamaTrainingGraph;
  * are (no chat template is applied; use {@link Tokenizer#applyChatTemplate} first if wanted).
  *
  * <p>Scoring runs the float32 forward graph of {@link LlamaTrainingGraph}; generation runs a
- * KV-cached decoding graph (prefill of the prompt, then one token per step), one prompt at a time.
+ * KV-cached decoding graph (prefill of the prompts, then one token per step), up to {@link
+ * #GENERATION_BATCH} left-padded prompts at a time.
  * Both follow Hugging Face semantics in float32.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
@@ -265,39 +266,134 @@ public final class OnnxLanguageModel implements LanguageModel {
    * @return the new tokens only, with the text (stop string removed) and finish reason
    */
   public Generation generateIds(int[] ids, GenerationConfig config, int index) {
-    Check.notNull(config, "config");
     checkIds(ids, "input_ids");
+    return generateIdsBatch(List.of(ids), config, new int[] {index}).get(0);
+  }
+
+  /** Prompts decoded together by {@link #generateIds(List, GenerationConfig)}. */
+  public static final int GENERATION_BATCH = 16;
+
+  /**
+   * Generates new token ids after each prompt, decoding up to {@link #GENERATION_BATCH} prompts
+   * together: prompts of similar length are grouped, left-padded to a common length and decoded
+   * step by step with one KV cache and an attention mask, until every prompt of the group has
+   * finished. Prompt {@code i} samples from the random stream {@link Sampling#rng(long, int)
+   * rng(seed, i)}, so its result does not depend on the other prompts (greedy results equal those
+   * of {@link #generateIds(int[], GenerationConfig, int)} up to float rounding of the batched
+   * products, which can only matter on near-ties).
+   *
+   * @param prompts the prompt ids, not empty, each valid for {@link #logits(int[])}
+   * @param config decoding settings
+   * @return one generation per prompt, in order
+   */
+  public List<Generation> generateIds(List<int[]> prompts, GenerationConfig config) {
+    Check.notEmpty(prompts, "prompts");
+    for (int i = 0; i < prompts.size(); i++) {
+      checkIds(prompts.get(i), "prompts[" + i + "]");
+    }
+    Integer[] order = new Integer[prompts.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    // Group prompts of similar length to keep padding small; the order does not change results.
+    Arrays.sort(order, (a, b) -> Integer.compare(prompts.get(a).length, prompts.get(b).length));
+    Generation[] out = new Generation[prompts.size()];
+    for (int start = 0; start < order.length; start += GENERATION_BATCH) {
+      int n = Math.min(GENERATION_BATCH, order.length - start);
+      List<int[]> chunk = new ArrayList<>(n);
+      int[] indices = new int[n];
+      for (int j = 0; j < n; j++) {
+        indices[j] = order[start + j];
+        chunk.add(prompts.get(indices[j]));
+      }
+      List<Generation> gens = generateIdsBatch(chunk, config, indices);
+      for (int j = 0; j < n; j++) {
+        out[indices[j]] = gens.get(j);
+      }
+    }
+    return Arrays.asList(out);
+  }
+
+  /** Decodes {@code prompts} (checked) as one left-padded batch; row r uses stream indices[r]. */
+  private List<Generation> generateIdsBatch(List<int[]> prompts, GenerationConfig config,
+      int[] indices) {
+    Check.notNull(config, "config");
     ensureOpen();
-    SplittableRandom rng = Sampling.rng(config.seed(), index);
-    List<Integer> out = new ArrayList<>();
-    Generation.FinishReason reason = Generation.FinishReason.LENGTH;
-    String text = "";
-    int len = ids.length;
+    int rows = prompts.size();
+    int width = 0;
+    for (int[] p : prompts) {
+      width = Math.max(width, p.length);
+    }
+    int capacity = width + config.maxNewTokens();
+    long[][] mask = new long[rows][capacity];
+    long[][] stepIds = new long[rows][width];
+    long[][] stepPos = new long[rows][width];
+    int[] length = new int[rows];
+    SplittableRandom[] rng = new SplittableRandom[rows];
+    List<List<Integer>> tokens = new ArrayList<>(rows);
+    String[] text = new String[rows];
+    Generation.FinishReason[] reason = new Generation.FinishReason[rows];
+    boolean[] active = new boolean[rows];
+    int maxPos = this.config.maxPositionEmbeddings();
+    int running = 0;
+    for (int r = 0; r < rows; r++) {
+      int[] p = prompts.get(r);
+      int pad = width - p.length;
+      for (int t = 0; t < p.length; t++) {
+        stepIds[r][pad + t] = p[t];
+        stepPos[r][pad + t] = t;
+        mask[r][pad + t] = 1;
+      }
+      length[r] = p.length;
+      rng[r] = Sampling.rng(config.seed(), indices[r]);
+      tokens.add(new ArrayList<>());
+      text[r] = "";
+      reason[r] = Generation.FinishReason.LENGTH;
+      active[r] = config.maxNewTokens() > 0 && p.length < maxPos;
+      running += active[r] ? 1 : 0;
+    }
+    int total = width;
     OrtSession.Result cache = null;
     try {
-      int[] step = ids;
-      while (out.size() < config.maxNewTokens() && len < this.config.maxPositionEmbeddings()) {
-        OrtSession.Result r = runDecode(step, cache);
+      while (running > 0) {
+        OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache);
         if (cache != null) {
           cache.close();
         }
-        cache = r;
-        float[] logits = ((float[][]) r.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue())[0];
-        int next = Sampling.sample(logits, config, rng);
-        if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
-          reason = Generation.FinishReason.EOS;
-          break;
+        cache = res;
+        float[][] logits = (float[][]) res.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue();
+        stepIds = new long[rows][1];
+        stepPos = new long[rows][1];
+        for (int r = 0; r < rows; r++) {
+          stepPos[r][0] = length[r];
+          if (!active[r]) {
+            continue;
+          }
+          int next = Sampling.sample(logits[r], config, rng[r]);
+          if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
+            reason[r] = Generation.FinishReason.EOS;
+            active[r] = false;
+            running--;
+            continue;
+          }
+          List<Integer> out = tokens.get(r);
+          out.add(next);
+          length[r]++;
+          text[r] = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
+          int cut = firstStop(text[r], config.stopStrings());
+          if (cut >= 0) {
+            text[r] = text[r].substring(0, cut);
+            reason[r] = Generation.FinishReason.STOP_STRING;
+          }
+          if (cut >= 0 || out.size() >= config.maxNewTokens() || length[r] >= maxPos) {
+            active[r] = false;
+            running--;
+            continue;
+          }
+          stepIds[r][0] = next;
+          mask[r][total] = 1;
         }
-        out.add(next);
-        len++;
-        step = new int[] {next};
-        text = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
-        int cut = firstStop(text, config.stopStrings());
-        if (cut >= 0) {
-          text = text.substring(0, cut);
-          reason = Generation.FinishReason.STOP_STRING;
-          break;
-        }
+        total++;
       }
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": decoding step failed", e);
@@ -306,27 +402,47 @@ public final class OnnxLanguageModel implements LanguageModel {
         cache.close();
       }
     }
-    return new Generation(text, out, reason);
+    List<Generation> out = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      out.add(new Generation(text[r], tokens.get(r), reason[r]));
+    }
+    return out;
   }
 
   /**
-   * One KV-cached step: feeds {@code ids} after the cache held by {@code previous} (none = empty
-   * cache) and returns the result holding {@code last_logits} and the extended cache. The caller
-   * closes the result.
+   * One KV-cached step: feeds {@code ids [rows, new]} at {@code positions}, with the first {@code
+   * total} columns of {@code mask} (past + new), after the cache held by {@code previous} (none =
+   * empty cache) and returns the result holding {@code last_logits} and the extended cache. The
+   * caller closes the result.
    */
-  private OrtSession.Result runDecode(int[] ids, OrtSession.Result previous) throws OrtException {
+  private OrtSession.Result runDecode(long[][] ids, long[][] positions, long[][] mask, int total,
+      OrtSession.Result previous) throws OrtException {
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     List<OnnxTensor> created = new ArrayList<>();
     try {
-      long[] l = new long[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        l[i] = ids[i];
+      int rows = ids.length;
+      int width = ids[0].length;
+      long[] flatIds = new long[rows * width];
+      long[] flatPos = new long[rows * width];
+      long[] flatMask = new long[rows * total];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(ids[r], 0, flatIds, r * width, width);
+        System.arraycopy(positions[r], 0, flatPos, r * width, width);
+        System.arraycopy(mask[r], 0, flatMask, r * total, total);
       }
       OnnxTensor in = OnnxTensor.createTensor(
-          sessions.environment(), LongBuffer.wrap(l), new long[] {1, ids.length});
+          sessions.environment(), LongBuffer.wrap(flatIds), new long[] {rows, width});
       created.add(in);
       inputs.put(LlamaDecodeGraph.INPUT_IDS, in);
-      long[] empty = {1, config.numKeyValueHeads(), 0, config.headDim()};
+      OnnxTensor pos = OnnxTensor.createTensor(
+          sessions.environment(), LongBuffer.wrap(flatPos), new long[] {rows, width});
+      created.add(pos);
+      inputs.put(LlamaDecodeGraph.POSITION_IDS, pos);
+      OnnxTensor m = OnnxTensor.createTensor(
+          sessions.environment(), LongBuffer.wrap(flatMask), new long[] {rows, total});
+      created.add(m);
+      inputs.put(LlamaDecodeGraph.ATTENTION_MASK, m);
+      long[] empty = {rows, config.numKeyValueHeads(), 0, config.headDim()};
       for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
         if (previous == null) {
           OnnxTensor k = OnnxTensor.createTensor(sessions.environment(),
@@ -364,7 +480,10 @@ public final class OnnxLanguageModel implements LanguageModel {
     OrtSession.Result cache = null;
     try {
       for (int t = 0; t < ids.length; t++) {
-        OrtSession.Result r = runDecode(new int[] {ids[t]}, cache);
+        long[][] mask = new long[1][t + 1];
+        Arrays.fill(mask[0], 1L);
+        OrtSession.Result r =
+            runDecode(new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache);
         if (cache != null) {
           cache.close();
         }
@@ -395,7 +514,7 @@ public final class OnnxLanguageModel implements LanguageModel {
   @Override
   public List<Generation> generate(List<String> prompts, GenerationConfig config) {
     Check.notEmpty(prompts, "prompts");
-    List<Generation> out = new ArrayList<>();
+    List<int[]> all = new ArrayList<>(prompts.size());
     int context = this.config.maxPositionEmbeddings();
     for (int i = 0; i < prompts.size(); i++) {
       int[] ids = promptIds(prompts.get(i));
@@ -410,9 +529,9 @@ public final class OnnxLanguageModel implements LanguageModel {
             ids.length, keep, context);
         ids = java.util.Arrays.copyOfRange(ids, ids.length - keep, ids.length);
       }
-      out.add(generateIds(ids, config, i));
+      all.add(ids);
     }
-    return out;
+    return generateIds(all, config);
   }
 
   @Override

@@ -134,6 +134,16 @@ class GeneratedFixturesTest {
           assertEquals(full[t][v], cached[t][v], 1e-5f, "position " + t);
         }
       }
+      // Left-padded batched decoding gives each prompt's own greedy continuation.
+      var greedy = org.consistency4j.lm.GenerationConfig.builder().maxNewTokens(6)
+          .stopAtEos(false).build();
+      java.util.List<int[]> prompts = java.util.List.of(IDS,
+          java.util.Arrays.copyOf(IDS, 2), java.util.Arrays.copyOfRange(IDS, 1, IDS.length - 1));
+      var batched = m.generateIds(prompts, greedy);
+      for (int i = 0; i < prompts.size(); i++) {
+        assertEquals(m.generateIds(prompts.get(i), greedy, i).tokenIds(), batched.get(i).tokenIds(),
+            "prompt " + i);
+      }
     }
   }
 

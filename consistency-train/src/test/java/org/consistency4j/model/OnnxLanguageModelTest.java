@@ -88,6 +88,60 @@ class OnnxLanguageModelTest {
     }
   }
 
+  /** The reference prompts plus random ones: more than one generation batch, many lengths. */
+  static List<int[]> mixedPrompts() {
+    List<int[]> prompts = new ArrayList<>();
+    for (JsonNode s : reference.get("sequences")) {
+      prompts.add(ints(s.get("input_ids")));
+    }
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    while (prompts.size() < OnnxLanguageModel.GENERATION_BATCH + 5) {
+      prompts.add(rng.ints(1 + rng.nextInt(30), 3, 384).toArray());
+    }
+    return prompts;
+  }
+
+  @Test
+  void batched_greedy_generation_equals_each_prompt_decoded_alone_and_the_reference() {
+    GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(16).stopAtEos(false).build();
+    List<int[]> prompts = mixedPrompts();
+    List<Generation> batched = model.generateIds(prompts, greedy);
+    assertEquals(prompts.size(), batched.size());
+    for (int i = 0; i < prompts.size(); i++) {
+      Generation alone = model.generateIds(prompts.get(i), greedy, i);
+      assertEquals(alone.tokenIds(), batched.get(i).tokenIds(), "prompt " + i);
+      assertEquals(alone.text(), batched.get(i).text(), "prompt " + i);
+    }
+    int i = 0;
+    for (JsonNode s : reference.get("sequences")) {
+      List<Integer> expected = new ArrayList<>();
+      s.get("greedy_new_tokens").forEach(n -> expected.add(n.asInt()));
+      assertEquals(expected, batched.get(i++).tokenIds(), "sequence " + s.get("index"));
+    }
+  }
+
+  @Test
+  void batched_sampling_draws_each_prompt_from_its_own_stream_and_rows_finish_independently() {
+    List<int[]> prompts = mixedPrompts();
+    GenerationConfig sample =
+        GenerationConfig.builder().maxNewTokens(12).temperature(1.0).topP(0.9).seed(3).build();
+    // A stop string taken from one prompt's own output makes that row finish early.
+    String early = model.generateIds(prompts.get(4), sample, 4).text();
+    assertTrue(early.length() > 3, early);
+    GenerationConfig stopping = sample.toBuilder().stopStrings(List.of(early.substring(1, 3))).build();
+    for (GenerationConfig config : List.of(sample, stopping)) {
+      List<Generation> batched = model.generateIds(prompts, config);
+      for (int i = 0; i < prompts.size(); i++) {
+        Generation alone = model.generateIds(prompts.get(i), config, i);
+        assertEquals(alone.tokenIds(), batched.get(i).tokenIds(), "prompt " + i);
+        assertEquals(alone.text(), batched.get(i).text(), "prompt " + i);
+        assertEquals(alone.finishReason(), batched.get(i).finishReason(), "prompt " + i);
+      }
+    }
+    assertEquals(Generation.FinishReason.STOP_STRING,
+        model.generateIds(prompts, stopping).get(4).finishReason());
+  }
+
   @Test
   void kv_cached_decoding_equals_full_recomputation() {
     int[] ids = ints(reference.get("sequences").get(2).get("input_ids"));
