@@ -633,8 +633,15 @@ final class GradientRules {
     String s = normalize(e, starts, dims, zero);
     String en = normalize(e, ends, dims, zero);
     en = e.op("Max", en, s);
-    String pads = e.op("Concat", List.of(s, e.sub(dims, en)), attr("axis", 0L));
-    c.give(0, e.op("Pad", List.of(c.gy(), pads, e.scalarLike(0.0, c.gy()), axes)));
+    // Pads for every axis (zero where not sliced) rather than Pad's optional axes input: ONNX
+    // Runtime's transpose optimizer permutes a Pad's pads as if they covered every axis, which
+    // breaks a Pad with axes when a Transpose is pushed through it.
+    String zeros = e.op("ConstantOfShape", List.of(e.op("Shape", e.op("Shape", data))),
+        attr("value", Emitter.tensor(TypeTable.INT64, new long[] {1}, 0)));
+    String begin = e.op("ScatterElements", List.of(zeros, axes, s), attr("axis", 0L));
+    String end = e.op("ScatterElements", List.of(zeros, axes, e.sub(dims, en)), attr("axis", 0L));
+    String pads = e.op("Concat", List.of(begin, end), attr("axis", 0L));
+    c.give(0, e.op("Pad", List.of(c.gy(), pads, e.scalarLike(0.0, c.gy()))));
   }
 
   private static String normalize(Emitter e, String v, String dims, String zero) {

@@ -29,6 +29,12 @@ final class TypeTable {
   private final Map<String, Integer> dtypes = new HashMap<>();
   private final Map<String, List<Object>> shapes = new HashMap<>();
   private final Map<String, long[]> constants = new HashMap<>();
+  /**
+   * Int64 values whose elements are known dimensions, possibly symbolic (for example {@code
+   * Shape(input_ids)[1]} = {@code "seq"}), so that {@code Range(0, seq, 1)} gets the dimension {@code
+   * seq} instead of an unknown one.
+   */
+  private final Map<String, List<Object>> dimValues = new HashMap<>();
 
   /** Reads everything declared in {@code graph} and propagates through its nodes. */
   static TypeTable of(OnnxMl.GraphProtoOrBuilder graph) {
@@ -353,6 +359,7 @@ final class TypeTable {
           int s = Math.max(0, Math.min(r, norm(start, r)));
           int e = Math.max(s, Math.min(r, norm(end, r)));
           out = dims(e - s);
+          dimValues.put(n.getOutput(0), new ArrayList<>(xs.subList(s, e)));
           long[] st = staticShape(x);
           if (st != null) {
             constants.put(n.getOutput(0), Arrays.copyOfRange(st, s, e));
@@ -451,6 +458,9 @@ final class TypeTable {
       }
       case "Squeeze", "Unsqueeze" -> {
         long[] axes = axes(n, 1);
+        if (dimValues.containsKey(x) && dimValues.get(x).size() == 1) {
+          dimValues.put(n.getOutput(0), dimValues.get(x));
+        }
         if (xs != null && axes != null) {
           if (op.equals("Squeeze")) {
             if (axes.length == 0) {
@@ -593,7 +603,18 @@ final class TypeTable {
           out = both;
         }
       }
-      case "Range" -> out = new ArrayList<>(Arrays.asList((Object) null));
+      case "Range" -> {
+        // Range(0, d, 1) has d elements, also when d is a symbolic dimension.
+        long[] start = constants.get(input(n, 0));
+        long[] delta = constants.get(input(n, 2));
+        List<Object> limit = dimValues.get(input(n, 1));
+        Object len = null;
+        if (start != null && start.length == 1 && start[0] == 0 && delta != null && delta.length == 1
+            && delta[0] == 1 && limit != null && limit.size() == 1) {
+          len = limit.get(0);
+        }
+        out = new ArrayList<>(Arrays.asList(len));
+      }
       case "Einsum" -> out = null;
       default -> out = null;
     }

@@ -243,6 +243,34 @@ class GradientRulesTest {
         SAMPLES);
   }
 
+  /**
+   * The rotate-half pattern of RoPE: slices of a transposed tensor. ONNX Runtime's transpose
+   * optimizer moves the Transpose's gradient through the slices' Pad nodes; this once failed at run
+   * time when the Pad used its optional axes input.
+   */
+  @Property(tries = 3)
+  void slices_of_a_transposed_tensor_match_finite_differences(
+      @ForAll @IntRange(min = 1, max = 2) int d0,
+      @ForAll @IntRange(min = 1, max = 3) int d1,
+      @ForAll boolean dynamic,
+      @ForAll long seed)
+      throws Exception {
+    GradCheck c = new GradCheck(seed, dynamic);
+    String x = c.input("x", d0, d1, 3, 4);
+    String cos = c.input("cos", d1, 4);
+    String sin = c.input("sin", d1, 4);
+    c.check(
+        e -> {
+          String t = e.op("Transpose", List.of(x), attrInts("perm", 0, 2, 1, 3));
+          String x1 = e.op("Slice", t, e.ints(0), e.ints(2), e.ints(-1));
+          String x2 = e.op("Slice", t, e.ints(2), e.ints(4), e.ints(-1));
+          String rotated = e.op("Concat", List.of(e.op("Neg", x2), x1), attr("axis", -1L));
+          String y = e.add(e.mul(t, cos), e.mul(rotated, sin));
+          return e.op("Transpose", List.of(y), attrInts("perm", 0, 2, 1, 3));
+        },
+        SAMPLES);
+  }
+
   @Property(tries = 3)
   void split_with_an_unused_output_gets_zeros_there(
       @ForAll @IntRange(min = 1, max = 3) int d0, @ForAll long seed) throws Exception {
