@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
@@ -108,23 +110,45 @@ final class ModelCommands {
               .build();
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
-        int[] index = {0};
-        emit(output, spec.commandLine().getOut(), out -> JsonlIO.forEachObject(input, line -> {
-          int[] ids = line.has("input_ids")
-              ? inputIds(line)
-              : lm.tokenizer().encode(line.text("prompt"));
-          int i = index[0]++;
-          Generation g = onLine(line, () -> lm.generateIds(ids, config, i));
-          ObjectNode node = mapper.createObjectNode();
-          ArrayNode arr = node.putArray("output_ids");
-          g.tokenIds().forEach(arr::add);
-          node.put("text", g.text());
-          out.write(mapper.writeValueAsString(node));
-          out.write('\n');
-        }));
+        // Lines are decoded in batches; line i still samples from the stream (seed, i).
+        List<int[]> pending = new ArrayList<>();
+        int[] done = {0};
+        emit(output, spec.commandLine().getOut(), out -> {
+          JsonlIO.forEachObject(input, line -> {
+            int[] ids = line.has("input_ids")
+                ? inputIds(line)
+                : lm.tokenizer().encode(line.text("prompt"));
+            onLine(line, () -> {
+              lm.checkInputIds(ids, line.has("input_ids") ? "input_ids" : "prompt tokens");
+              return null;
+            });
+            pending.add(ids);
+            if (pending.size() == OnnxLanguageModel.GENERATION_BATCH) {
+              flush(lm, pending, config, done, mapper, out);
+            }
+          });
+          if (!pending.isEmpty()) {
+            flush(lm, pending, config, done, mapper, out);
+          }
+        });
       }
       return 0;
     }
+  }
+
+  /** Generates for the pending lines, writes their results in order and clears them. */
+  private static void flush(OnnxLanguageModel lm, List<int[]> pending, GenerationConfig config,
+      int[] done, ObjectMapper mapper, java.io.Writer out) throws IOException {
+    for (Generation g : lm.generateIds(pending, config, done[0])) {
+      ObjectNode node = mapper.createObjectNode();
+      ArrayNode arr = node.putArray("output_ids");
+      g.tokenIds().forEach(arr::add);
+      node.put("text", g.text());
+      out.write(mapper.writeValueAsString(node));
+      out.write('\n');
+    }
+    done[0] += pending.size();
+    pending.clear();
   }
 
   /** {@code consistency logprobs}. */

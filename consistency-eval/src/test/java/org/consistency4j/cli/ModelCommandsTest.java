@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.model.OnnxLanguageModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,47 @@ class ModelCommandsTest {
     CliRun b = CliRun.of("generate", "--model", model(), "--input", in.toString(),
         "--max-new-tokens", "5", "--temperature", "0");
     assertEquals(a.out(), b.out());
+  }
+
+  @Test
+  void generate_decodes_lines_in_batches_with_each_lines_own_stream() throws Exception {
+    Path in = dir.resolve("many.jsonl");
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(8);
+    java.util.List<int[]> prompts = new java.util.ArrayList<>();
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < OnnxLanguageModel.GENERATION_BATCH + 4; i++) {
+      int[] ids = rng.ints(1 + rng.nextInt(12), 3, 384).toArray();
+      prompts.add(ids);
+      sb.append("{\"input_ids\": ").append(java.util.Arrays.toString(ids)).append("}\n");
+    }
+    Files.writeString(in, sb.toString());
+    CliRun r = CliRun.of("generate", "--model", model(), "--input", in.toString(),
+        "--max-new-tokens", "6", "--temperature", "1", "--seed", "5");
+    assertEquals(0, r.exitCode(), r.err());
+    String[] lines = r.out().split("\n");
+    assertEquals(prompts.size(), lines.length);
+    GenerationConfig config =
+        GenerationConfig.builder().maxNewTokens(6).temperature(1.0).seed(5).build();
+    try (OnnxLanguageModel lm = OnnxLanguageModel.load(Path.of(model()))) {
+      for (int i = 0; i < prompts.size(); i++) {
+        java.util.List<Integer> expected = lm.generateIds(prompts.get(i), config, i).tokenIds();
+        java.util.List<Integer> actual = new java.util.ArrayList<>();
+        new ObjectMapper().readTree(lines[i]).get("output_ids").forEach(n -> actual.add(n.asInt()));
+        assertEquals(expected, actual, "line " + (i + 1));
+      }
+    }
+  }
+
+  @Test
+  void generate_names_the_line_of_an_out_of_range_id_and_writes_nothing() throws Exception {
+    Path in = dir.resolve("bad.jsonl");
+    Files.writeString(in, "{\"input_ids\": [1, 2]}\n{\"input_ids\": [1, 999]}\n");
+    Path out = dir.resolve("out.jsonl");
+    CliRun r = CliRun.of("generate", "--model", model(), "--input", in.toString(),
+        "--output", out.toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains(in + ":2: input_ids[1] must be in [0, 384), found 999"), r.err());
+    assertTrue(Files.notExists(out));
   }
 
   @Test

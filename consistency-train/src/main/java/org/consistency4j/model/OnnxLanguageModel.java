@@ -287,7 +287,20 @@ public final class OnnxLanguageModel implements LanguageModel {
    * @return one generation per prompt, in order
    */
   public List<Generation> generateIds(List<int[]> prompts, GenerationConfig config) {
+    return generateIds(prompts, config, 0);
+  }
+
+  /**
+   * {@link #generateIds(List, GenerationConfig)} where prompt {@code i} samples from the stream
+   * {@link Sampling#rng(long, int) rng(seed, firstIndex + i)}: a long input processed in chunks
+   * gives the same results as in one call.
+   *
+   * @param firstIndex the stream index of the first prompt, {@code >= 0}
+   */
+  public List<Generation> generateIds(List<int[]> prompts, GenerationConfig config,
+      int firstIndex) {
     Check.notEmpty(prompts, "prompts");
+    Check.argument(firstIndex >= 0, "firstIndex must be >= 0, found " + firstIndex);
     for (int i = 0; i < prompts.size(); i++) {
       checkIds(prompts.get(i), "prompts[" + i + "]");
     }
@@ -301,14 +314,14 @@ public final class OnnxLanguageModel implements LanguageModel {
     for (int start = 0; start < order.length; start += GENERATION_BATCH) {
       int n = Math.min(GENERATION_BATCH, order.length - start);
       List<int[]> chunk = new ArrayList<>(n);
-      int[] indices = new int[n];
+      int[] streams = new int[n];
       for (int j = 0; j < n; j++) {
-        indices[j] = order[start + j];
-        chunk.add(prompts.get(indices[j]));
+        chunk.add(prompts.get(order[start + j]));
+        streams[j] = firstIndex + order[start + j];
       }
-      List<Generation> gens = generateIdsBatch(chunk, config, indices);
+      List<Generation> gens = generateIdsBatch(chunk, config, streams);
       for (int j = 0; j < n; j++) {
-        out[indices[j]] = gens.get(j);
+        out[order[start + j]] = gens.get(j);
       }
     }
     return Arrays.asList(out);
@@ -627,6 +640,18 @@ public final class OnnxLanguageModel implements LanguageModel {
       return new int[] {config.bosTokenId().get()};
     }
     return ids;
+  }
+
+  /**
+   * Checks that {@code ids} is valid model input: not empty, at most {@code
+   * max_position_embeddings} ids, each in {@code [0, vocab_size)}.
+   *
+   * @param ids the token ids
+   * @param what how the error message names them (for example {@code "line 3 input_ids"})
+   * @throws IllegalArgumentException naming {@code what}, the rule and the bad value
+   */
+  public void checkInputIds(int[] ids, String what) {
+    checkIds(ids, what);
   }
 
   private void checkIds(int[] ids, String what) {
