@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Inference of a Llama model on ONNX Runtime with one thread: prefill (one forward pass over a 128-token
- * prompt, all logits) and greedy decoding of 64 new tokens with the KV cache after a 16-token prompt.
+ * prompt, all logits) and greedy decoding of 64 new tokens with the KV cache after a 16-token prompt,
+ * alone or for 16 prompts at once.
  * Models are random (seeded) Hugging Face directories written by {@link ScratchModels}: {@code tiny}
  * has the tiny-llama fixture's size (vocab 384, hidden 64, 2 layers, 4 heads, intermediate 256),
  * {@code 30m} about 34M parameters (vocab 8192, hidden 512, 8 layers, 8 heads, intermediate 1408).
@@ -44,6 +45,7 @@ public class ModelBenchmark {
   private int[] prompt128;
   private int[] prompt16;
   private GenerationConfig decode;
+  private List<int[]> prompts16;
 
   /** Writes (once) and returns the model directory of {@code config}. */
   public static Path modelDir(String config) {
@@ -71,6 +73,10 @@ public class ModelBenchmark {
     int vocab = model.config().vocabSize();
     prompt128 = rng.ints(128, 4, vocab).toArray();
     prompt16 = rng.ints(16, 4, vocab).toArray();
+    prompts16 = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      prompts16.add(rng.ints(12 + i % 5, 4, vocab).toArray());
+    }
     decode = GenerationConfig.builder().maxNewTokens(64).temperature(0).stopAtEos(false).seed(0).build();
   }
 
@@ -88,6 +94,23 @@ public class ModelBenchmark {
       throw new IllegalStateException("expected 64 tokens, got " + g.tokenIds().size());
     }
     return g.tokenIds().get(63);
+  }
+
+  /**
+   * 64 greedy tokens after each of 16 prompts of 12-16 tokens, decoded together as one left-padded
+   * batch (ms per 16 x 64 tokens); compare with 16 x {@link #decode64()}.
+   */
+  @Benchmark
+  public int decode64x16() {
+    List<Generation> out = model.generateIds(prompts16, decode);
+    int last = 0;
+    for (Generation g : out) {
+      if (g.tokenIds().size() != 64) {
+        throw new IllegalStateException("expected 64 tokens, got " + g.tokenIds().size());
+      }
+      last += g.tokenIds().get(63);
+    }
+    return last;
   }
 
   @TearDown(Level.Trial)
