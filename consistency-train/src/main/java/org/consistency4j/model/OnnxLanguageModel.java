@@ -28,14 +28,13 @@ import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.Sampling;
 import org.consistency4j.lm.TokenLogProb;
 import org.consistency4j.tokenizer.Tokenizer;
-import org.consistency4j.train.LlamaTrainingGraph;
 
 /**
  * A Hugging Face Llama-family model ({@code config.json}, safetensors weights, {@code
  * tokenizer.json}) running on ONNX Runtime, as a {@link LanguageModel}. Prompts are tokenized as they
  * are (no chat template is applied; use {@link Tokenizer#applyChatTemplate} first if wanted).
  *
- * <p>Scoring runs the float32 forward graph of {@link LlamaTrainingGraph}; generation runs a
+ * <p>Scoring runs the float32 forward graph of {@link LlamaGraphs#forward}; generation runs a
  * KV-cached decoding graph (prefill of the prompts, then one token per step), up to {@link
  * #GENERATION_BATCH} left-padded prompts at a time.
  * Both follow Hugging Face semantics in float32.
@@ -110,9 +109,9 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notNull(overflow, "overflow");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // Names and shapes are checked against the config (messages name the tensor).
-    Map<String, Tensor> weights = LlamaTrainingGraph.loadWeights(modelDir, config);
-    ExportedModel exported = LlamaTrainingGraph.build(config, weights);
-    ExportedModel decode = LlamaDecodeGraph.build(config, weights);
+    Map<String, Tensor> weights = LlamaGraphs.loadWeights(modelDir, config);
+    ExportedModel exported = LlamaGraphs.forward(config, weights);
+    ExportedModel decode = LlamaGraphs.decode(config, weights);
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
@@ -189,7 +188,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     try (OnnxTensor in =
             OnnxTensor.createTensor(
                 sessions.environment(), LongBuffer.wrap(l), new long[] {1, ids.length});
-        OrtSession.Result r = session.run(Map.of(LlamaTrainingGraph.INPUT_IDS, in))) {
+        OrtSession.Result r = session.run(Map.of(LlamaGraphs.INPUT_IDS, in))) {
       float[][][] out = (float[][][]) r.get(0).getValue();
       return out[0];
     } catch (OrtException e) {
@@ -230,7 +229,7 @@ public final class OnnxLanguageModel implements LanguageModel {
       }
       try (OnnxTensor in = OnnxTensor.createTensor(sessions.environment(), LongBuffer.wrap(l),
               new long[] {chunk.size(), seq});
-          OrtSession.Result r = session.run(Map.of(LlamaTrainingGraph.INPUT_IDS, in))) {
+          OrtSession.Result r = session.run(Map.of(LlamaGraphs.INPUT_IDS, in))) {
         float[][][] logits = (float[][][]) r.get(0).getValue();
         for (int b = 0; b < chunk.size(); b++) {
           out.add(Arrays.copyOf(logits[b], chunk.get(b).length));
@@ -374,7 +373,7 @@ public final class OnnxLanguageModel implements LanguageModel {
           cache.close();
         }
         cache = res;
-        float[][] logits = (float[][]) res.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue();
+        float[][] logits = (float[][]) res.get(LlamaGraphs.LAST_LOGITS).get().getValue();
         stepIds = new long[rows][1];
         stepPos = new long[rows][1];
         for (int r = 0; r < rows; r++) {
@@ -446,15 +445,15 @@ public final class OnnxLanguageModel implements LanguageModel {
       OnnxTensor in = OnnxTensor.createTensor(
           sessions.environment(), LongBuffer.wrap(flatIds), new long[] {rows, width});
       created.add(in);
-      inputs.put(LlamaDecodeGraph.INPUT_IDS, in);
+      inputs.put(LlamaGraphs.INPUT_IDS, in);
       OnnxTensor pos = OnnxTensor.createTensor(
           sessions.environment(), LongBuffer.wrap(flatPos), new long[] {rows, width});
       created.add(pos);
-      inputs.put(LlamaDecodeGraph.POSITION_IDS, pos);
+      inputs.put(LlamaGraphs.POSITION_IDS, pos);
       OnnxTensor m = OnnxTensor.createTensor(
           sessions.environment(), LongBuffer.wrap(flatMask), new long[] {rows, total});
       created.add(m);
-      inputs.put(LlamaDecodeGraph.ATTENTION_MASK, m);
+      inputs.put(LlamaGraphs.ATTENTION_MASK, m);
       long[] empty = {rows, config.numKeyValueHeads(), 0, config.headDim()};
       for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
         if (previous == null) {
@@ -464,13 +463,13 @@ public final class OnnxLanguageModel implements LanguageModel {
               ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
           created.add(k);
           created.add(v);
-          inputs.put(LlamaDecodeGraph.pastKey(layer), k);
-          inputs.put(LlamaDecodeGraph.pastValue(layer), v);
+          inputs.put(LlamaGraphs.pastKey(layer), k);
+          inputs.put(LlamaGraphs.pastValue(layer), v);
         } else {
-          inputs.put(LlamaDecodeGraph.pastKey(layer),
-              (OnnxTensor) previous.get(LlamaDecodeGraph.presentKey(layer)).get());
-          inputs.put(LlamaDecodeGraph.pastValue(layer),
-              (OnnxTensor) previous.get(LlamaDecodeGraph.presentValue(layer)).get());
+          inputs.put(LlamaGraphs.pastKey(layer),
+              (OnnxTensor) previous.get(LlamaGraphs.presentKey(layer)).get());
+          inputs.put(LlamaGraphs.pastValue(layer),
+              (OnnxTensor) previous.get(LlamaGraphs.presentValue(layer)).get());
         }
       }
       return decode.run(inputs);
@@ -501,7 +500,7 @@ public final class OnnxLanguageModel implements LanguageModel {
           cache.close();
         }
         cache = r;
-        out[t] = ((float[][]) r.get(LlamaDecodeGraph.LAST_LOGITS).get().getValue())[0];
+        out[t] = ((float[][]) r.get(LlamaGraphs.LAST_LOGITS).get().getValue())[0];
       }
       return out;
     } catch (OrtException e) {
