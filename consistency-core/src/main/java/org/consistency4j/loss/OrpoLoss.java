@@ -18,6 +18,11 @@ final class OrpoLoss extends MeanPairLoss {
   }
 
   @Override
+  public boolean lengthNormalized() {
+    return true;
+  }
+
+  @Override
   void pair(PairLogProbs p, int index, double[] out) {
     double mc = p.policyChosenMean();
     double mr = p.policyRejectedMean();

@@ -43,4 +43,26 @@ public interface PairwiseLoss {
   default boolean requiresReference() {
     return false;
   }
+
+  /**
+   * Whether the loss compares responses by their length-normalized (per-token mean) log-probability
+   * rather than by the sum; it decides how {@link #rewardAccuracy} compares. The default is {@code
+   * false}.
+   */
+  default boolean lengthNormalized() {
+    return false;
+  }
+
+  /**
+   * Reward accuracy: the share of pairs whose chosen response the policy finds more likely than the
+   * rejected one, {@code p(chosen) > p(rejected)}, comparing per-token means when the loss is {@link
+   * #lengthNormalized()} and sums otherwise. Unlike the sign of a loss's margin it does not depend on
+   * the reference model or on offsets such as SimPO's gamma.
+   *
+   * @param batch the pairs, not null
+   * @return a value in [0, 1]
+   */
+  default double rewardAccuracy(PreferenceBatch batch) {
+    return lengthNormalized() ? batch.lengthNormalizedAccuracy() : batch.accuracy();
+  }
 }

@@ -110,6 +110,22 @@ public record PreferenceBatch(List<PairLogProbs> pairs) {
   }
 
   /**
+   * The share of pairs whose chosen response has a strictly higher log-probability sum under the
+   * policy than the rejected one, {@code p(chosen) > p(rejected)} (ties count as wrong).
+   *
+   * @return a value in [0, 1]
+   */
+  public double accuracy() {
+    int correct = 0;
+    for (PairLogProbs p : pairs) {
+      if (p.policyChosen() > p.policyRejected()) {
+        correct++;
+      }
+    }
+    return (double) correct / pairs.size();
+  }
+
+  /**
    * The reward accuracy of the policy on this batch: the share of pairs whose chosen response has a
    * strictly higher length-normalized log-probability than the rejected one (ties count as wrong).
    *

@@ -17,6 +17,11 @@ final class RankLoss extends MeanPairLoss {
   }
 
   @Override
+  public boolean lengthNormalized() {
+    return true;
+  }
+
+  @Override
   void pair(PairLogProbs p, int index, double[] out) {
     double mc = p.policyChosenMean();
     double mr = p.policyRejectedMean();

@@ -17,6 +17,11 @@ final class SimPoLoss extends MeanPairLoss {
   }
 
   @Override
+  public boolean lengthNormalized() {
+    return true;
+  }
+
+  @Override
   void pair(PairLogProbs p, int index, double[] out) {
     double h = beta * (p.policyChosenMean() - p.policyRejectedMean()) - gamma;
     double s = StableMath.sigmoid(-h);

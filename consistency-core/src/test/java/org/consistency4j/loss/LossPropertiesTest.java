@@ -1,6 +1,7 @@
 package org.consistency4j.loss;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -205,6 +206,24 @@ class LossPropertiesTest {
             PairLogProbs.of(-4, -2, 2, 1), // -2 < -2? tie: wrong
             PairLogProbs.of(-9, -1, 3, 1)); // -3 < -1
     assertEquals(1.0 / 3, batch.lengthNormalizedAccuracy(), 1e-15);
+  }
+
+  @Test
+  void reward_accuracy_compares_means_for_length_normalized_losses_and_sums_otherwise() {
+    // Chosen: sum -3 over 3 tokens (mean -1); rejected: sum -2 over 1 token (mean -2).
+    PreferenceBatch batch = PreferenceBatch.of(PairLogProbs.withReference(-3, -2, 3, 1, -3, -2));
+    assertEquals(0.0, batch.accuracy());
+    assertEquals(1.0, batch.lengthNormalizedAccuracy());
+    for (PairwiseLoss l : List.of(Losses.rank(1), Losses.simpo(2, 5), Losses.orpo(0.1))) {
+      assertTrue(l.lengthNormalized(), l.name());
+      assertEquals(1.0, l.rewardAccuracy(batch), l.name());
+    }
+    for (PairwiseLoss l : List.of(Losses.dpo(0.1), Losses.ipo(0.1), Losses.hinge(1))) {
+      assertFalse(l.lengthNormalized(), l.name());
+      assertEquals(0.0, l.rewardAccuracy(batch), l.name());
+    }
+    // SimPO's margin is negative here (beta * 1 - gamma = -3) although the pair is ranked right.
+    assertTrue(Losses.simpo(2, 5).compute(batch).pairMargins().get(0) < 0);
   }
 
   @Provide

@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * step, with the session's initial (stage-1) parameters, and cached in {@value #REFERENCE_FILE} of the
  * output directory so that a resumed run uses the same ones. Checkpoints and metrics follow {@link
  * SftTrainer}: a resumed run ends bit-identical to an uninterrupted one. Each metrics line holds {@code
- * step, loss, reward_accuracy} (share of the step's pairs with a positive margin, before the update),
- * {@code margin} (mean), {@code lr, grad_norm, tokens_per_s} and the loss's named terms. Not thread-safe.
+ * step, loss, reward_accuracy} (share of the step's pairs with p(chosen) > p(rejected) under the policy,
+ * before the update: see {@link PairwiseLoss#rewardAccuracy}), {@code margin_accuracy} (share with a
+ * positive loss margin), {@code margin} (mean), {@code lr, grad_norm, tokens_per_s} and the loss's
+ * named terms. Not thread-safe.
  */
 public final class CatTrainer {
   /** File name of the checkpoint inside the output directory. */
@@ -92,11 +94,15 @@ public final class CatTrainer {
    * The loss over a set of pairs with fixed parameters.
    *
    * @param loss the mean loss over the pairs
-   * @param rewardAccuracy share of pairs with a positive margin (chosen ranked above rejected)
+   * @param rewardAccuracy share of pairs with p(chosen) > p(rejected) under the policy ({@link
+   *     PairwiseLoss#rewardAccuracy}: per-token means for length-normalized losses, sums otherwise)
+   * @param marginAccuracy share of pairs with a positive loss margin (for DPO the implicit reward
+   *     difference, for SimPO net of gamma)
    * @param meanMargin mean per-pair margin
    * @param pairs number of pairs
    */
-  public record Evaluation(double loss, double rewardAccuracy, double meanMargin, int pairs) {}
+  public record Evaluation(double loss, double rewardAccuracy, double marginAccuracy,
+      double meanMargin, int pairs) {}
 
   /**
    * Reference log-probability sums, one per pair.
@@ -161,8 +167,10 @@ public final class CatTrainer {
     for (int i = 0; i < pairs.size(); i++) {
       all.add(i);
     }
-    LossValue v = loss.compute(batch(pairs, all, policy.chosen(), policy.rejected(), reference));
-    return new Evaluation(v.value(), accuracy(v), v.meanMargin(), pairs.size());
+    PreferenceBatch b = batch(pairs, all, policy.chosen(), policy.rejected(), reference);
+    LossValue v = loss.compute(b);
+    return new Evaluation(v.value(), loss.rewardAccuracy(b), accuracy(v), v.meanMargin(),
+        pairs.size());
   }
 
   /**
@@ -247,6 +255,7 @@ public final class CatTrainer {
           double lossValue = 0;
           double margin = 0;
           int correct = 0;
+          int marginCorrect = 0;
           Map<String, Double> terms = new java.util.LinkedHashMap<>();
           for (List<Integer> idx : microIdx) {
             List<PreferenceExample> chunk = idx.stream().map(pairs::get).toList();
@@ -258,11 +267,13 @@ public final class CatTrainer {
               pc[k] = s[0][k];
               pr[k] = s[0][chunk.size() + k];
             }
-            LossValue v = loss.compute(batch(pairs, idx, pc, pr, reference));
+            PreferenceBatch b = batch(pairs, idx, pc, pr, reference);
+            LossValue v = loss.compute(b);
             double share = (double) chunk.size() / stepPairs;
             lossValue += share * v.value();
             margin += share * v.meanMargin();
-            correct += (int) Math.round(accuracy(v) * chunk.size());
+            correct += (int) Math.round(loss.rewardAccuracy(b) * chunk.size());
+            marginCorrect += (int) Math.round(accuracy(v) * chunk.size());
             for (Map.Entry<String, Double> e : v.terms().entrySet()) {
               terms.merge(e.getKey(), share * e.getValue(), Double::sum);
             }
@@ -285,6 +296,7 @@ public final class CatTrainer {
           line.put("step", step);
           line.put("loss", lossValue);
           line.put("reward_accuracy", rewardAccuracy);
+          line.put("margin_accuracy", (double) marginCorrect / stepPairs);
           line.put("margin", margin);
           line.put("lr", lr);
           line.put("grad_norm", r.gradNorm());

@@ -156,6 +156,10 @@ class CatTrainerTest {
     JsonNode first = new ObjectMapper().readTree(lines.get(0));
     assertEquals(Math.log(2), first.get("loss").asDouble(), 1e-6);
     assertEquals(0.0, first.get("margin").asDouble(), 1e-6);
+    // Policy = reference at step 1: no DPO margin is positive, whatever the policy's own ranking.
+    assertEquals(0.0, first.get("margin_accuracy").asDouble());
+    double acc = first.get("reward_accuracy").asDouble();
+    assertTrue(acc >= 0 && acc <= 1, "reward_accuracy " + acc);
     JsonNode ref = new ObjectMapper().readTree(dir.resolve(CatTrainer.REFERENCE_FILE).toFile());
     assertEquals(4, ref.get("pairs").asInt());
   }
