@@ -1,0 +1,136 @@
+package org.consistency4j.train;
+
+import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.internal.Check;
+import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+
+/**
+ * The pairwise preference losses of {@link Losses} (ranking + lambda SFT, DPO, IPO, SimPO, ORPO,
+ * hinge) as graph fragments in standard {@code ai.onnx} operators, for training graphs that compute
+ * the loss in ONNX Runtime; {@link org.consistency4j.autodiff.Autodiff} differentiates them. The
+ * fragment reads per-pair sequence log-probability sums and token counts (1-D tensors of the same
+ * length, float32 or float64; the counts in the same float type) and appends the mean loss over the
+ * pairs and the per-pair margins, with exactly the definitions of the pure-Java losses (value, margin
+ * and, through autodiff, the gradients with respect to the policy sums), which tests check against
+ * each other.
+ *
+ * <p>{@link CatTrainer} itself applies the chain rule across the two: it evaluates the pure-Java loss
+ * on log-probabilities scored by ONNX Runtime and feeds {@code dLoss/dlogp} back as row weights of one
+ * weighted log-likelihood graph, which lets any {@link org.consistency4j.loss.PairwiseLoss} (also a
+ * user's own) train without graph code. This fragment is for graphs that want the loss inside the
+ * session (one forward pass per step instead of two) or exported with the model. Stateless.
+ */
+public final class PairwiseLossGraph {
+  private PairwiseLossGraph() {}
+
+  /**
+   * Names of the values the fragment reads.
+   *
+   * @param policyChosen log-probability sums of the chosen responses under the policy, {@code [pairs]}
+   * @param policyRejected the same for the rejected responses
+   * @param chosenTokens token counts of the chosen responses (float, {@code >= 1})
+   * @param rejectedTokens token counts of the rejected responses
+   * @param referenceChosen reference-model sums of the chosen responses, or {@code null} when the loss
+   *     needs none
+   * @param referenceRejected the same for the rejected responses
+   */
+  public record Inputs(
+      String policyChosen,
+      String policyRejected,
+      String chosenTokens,
+      String rejectedTokens,
+      String referenceChosen,
+      String referenceRejected) {
+    /** Validates that the required names are present. */
+    public Inputs {
+      Check.notNull(policyChosen, "policyChosen");
+      Check.notNull(policyRejected, "policyRejected");
+      Check.notNull(chosenTokens, "chosenTokens");
+      Check.notNull(rejectedTokens, "rejectedTokens");
+      Check.argument((referenceChosen == null) == (referenceRejected == null),
+          "referenceChosen and referenceRejected must both be given or both be null");
+    }
+  }
+
+  /**
+   * Names of the appended outputs.
+   *
+   * @param loss the mean loss over the pairs (scalar)
+   * @param margins the per-pair margins ({@code [pairs]}), as {@link
+   *     org.consistency4j.loss.LossValue#pairMargins()} defines them
+   */
+  public record Outputs(String loss, String margins) {}
+
+  /**
+   * Appends the loss of {@code config} to the graph under construction.
+   *
+   * @throws IllegalArgumentException if the loss needs reference log-probabilities and {@code in} has
+   *     none
+   */
+  public static Outputs append(Emitter e, LossConfig config, Inputs in) {
+    Check.notNull(e, "e");
+    Check.notNull(config, "config");
+    Check.notNull(in, "in");
+    Check.argument(!config.requiresReference() || in.referenceChosen() != null,
+        "loss " + config.loss() + " needs reference log-probabilities; the inputs have none");
+    String pc = in.policyChosen();
+    String pr = in.policyRejected();
+    String perPair;
+    String margin;
+    switch (config.loss()) {
+      case "rank" -> {
+        String mc = e.div(pc, in.chosenTokens());
+        String mr = e.div(pr, in.rejectedTokens());
+        margin = e.sub(mc, mr);
+        String ranking = e.op("Relu", e.neg(margin));
+        perPair = e.sub(ranking, e.mul(e.scalarLike(config.lambda(), mc), mc));
+      }
+      case "dpo" -> {
+        margin = e.mul(e.scalarLike(config.beta(), pc), logRatioDifference(e, in));
+        perPair = e.op("Softplus", e.neg(margin));
+      }
+      case "ipo" -> {
+        margin = logRatioDifference(e, in);
+        String d = e.sub(margin, e.scalarLike(1 / (2 * config.tau()), pc));
+        perPair = e.mul(d, d);
+      }
+      case "simpo" -> {
+        String diff = e.sub(e.div(pc, in.chosenTokens()), e.div(pr, in.rejectedTokens()));
+        margin = e.sub(e.mul(e.scalarLike(config.beta(), pc), diff),
+            e.scalarLike(config.gamma(), pc));
+        perPair = e.op("Softplus", e.neg(margin));
+      }
+      case "orpo" -> {
+        String mc = e.div(pc, in.chosenTokens());
+        String mr = e.div(pr, in.rejectedTokens());
+        margin = e.sub(logOdds(e, mc), logOdds(e, mr));
+        perPair = e.add(e.neg(mc),
+            e.mul(e.scalarLike(config.lambda(), mc), e.op("Softplus", e.neg(margin))));
+      }
+      case "hinge" -> {
+        margin = config.useReference() ? logRatioDifference(e, in) : e.sub(pc, pr);
+        perPair = e.op("Relu", e.sub(e.scalarLike(config.margin(), pc), margin));
+      }
+      default -> throw new IllegalArgumentException("no graph for loss " + config.loss());
+    }
+    String loss = e.op("ReduceMean", java.util.List.of(perPair),
+        Emitter.attr("keepdims", 0L));
+    return new Outputs(loss, margin);
+  }
+
+  /** {@code (policyChosen - referenceChosen) - (policyRejected - referenceRejected)}. */
+  private static String logRatioDifference(Emitter e, Inputs in) {
+    return e.sub(e.sub(in.policyChosen(), in.referenceChosen()),
+        e.sub(in.policyRejected(), in.referenceRejected()));
+  }
+
+  /**
+   * {@code log(p / (1 - p))} for {@code p = exp(m)}, {@code m < 0}: {@code m - log(1 - exp(m))}.
+   * Less precise than the pure-Java form for {@code m} very close to 0, where {@code 1 - exp(m)}
+   * cancels.
+   */
+  private static String logOdds(Emitter e, String m) {
+    return e.sub(m, e.op("Log", e.sub(e.scalarLike(1.0, m), e.op("Exp", m))));
+  }
+}
