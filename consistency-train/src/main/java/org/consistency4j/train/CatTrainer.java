@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -31,14 +32,17 @@ import org.slf4j.LoggerFactory;
  * preference pairs with a pairwise loss from {@link Losses} (the paper's ranking loss plus lambda times
  * SFT, DPO, IPO, SimPO, ORPO or hinge).
  *
- * <p>How a step works: the session scores every chosen and rejected sequence (summed response-token
- * log-probabilities and token counts, one forward pass); the pure-Java loss computes its value and its
- * exact gradient with respect to each sequence log-probability; those gradients become the row weights
- * of the session's weighted log-likelihood graph, whose backward pass therefore yields exactly the
- * loss's parameter gradient (chain rule through the sequence log-probabilities), and AdamW updates the
- * trained tensors. Every loss of {@link Losses} (and any custom {@link PairwiseLoss}) is thus trained
- * with one graph, and the value logged is the one the pure-Java loss defines. The cost is one extra
- * forward pass per step.
+ * <p>How a step works depends on the session. A session built with the configured loss ({@link
+ * TrainingSession#TrainingSession(org.consistency4j.graph.ExportedModel, String, String, List,
+ * java.util.Set, org.consistency4j.optim.AdamWConfig, org.consistency4j.model.RuntimeOptions,
+ * TrainingSession.AuxiliaryInputs, org.consistency4j.loss.LossConfig)}, as {@link FineTuning#cat} does)
+ * computes the loss inside its gradient graph ({@link PairwiseLossGraph}): one forward and one backward
+ * pass per micro-batch. Any other session is trained through the chain rule: it scores every chosen
+ * and rejected sequence first (one forward pass), the pure-Java loss computes its exact gradient with
+ * respect to each sequence log-probability, and those gradients become the row weights of the
+ * session's weighted log-likelihood graph, whose backward pass yields the same parameter gradient.
+ * Both paths give the same updates up to float rounding (tested), and the value logged is always the
+ * one the pure-Java loss computes on the log-probabilities the step saw.
  *
  * <p>Reference log-probabilities (DPO, IPO, hinge with reference) are computed once, before the first
  * step, with the session's initial (stage-1) parameters, and cached in {@value #REFERENCE_FILE} of the
@@ -230,6 +234,9 @@ public final class CatTrainer {
       List<int[]> epochBatches = List.of();
       double lastLoss = Double.NaN;
       long lastSaved = session.step();
+      // The loss is computed inside the gradient graph when the session was built with it
+      // (one forward pass per micro-batch); otherwise scored first and fed back as row weights.
+      boolean inGraph = session.pairwiseLoss().filter(config.loss()::equals).isPresent();
       try (BufferedWriter out = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
         while (session.step() < totalSteps) {
@@ -251,42 +258,76 @@ public final class CatTrainer {
             stepPairs += idx.size();
           }
           long t0 = System.nanoTime();
-          List<TrainingSession.Batch> micro = new ArrayList<>();
+          double lr = schedule.at(step);
+          // The loss of every micro-batch on the policy's log-probabilities before the update.
+          List<PreferenceBatch> seen = new ArrayList<>();
+          List<LossValue> values = new ArrayList<>();
+          TrainingSession.StepResult r;
+          if (inGraph) {
+            List<TrainingSession.Batch> micro = new ArrayList<>();
+            for (List<Integer> idx : microIdx) {
+              TrainingSession.Batch rows =
+                  PreferenceExample.collate(idx.stream().map(pairs::get).toList(), padId);
+              float[] ref = null;
+              if (reference != null) {
+                ref = new float[2 * idx.size()];
+                for (int k = 0; k < idx.size(); k++) {
+                  ref[k] = (float) reference.chosen()[idx.get(k)];
+                  ref[idx.size() + k] = (float) reference.rejected()[idx.get(k)];
+                }
+              }
+              micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+                  rows.seqLen(), null, ref));
+            }
+            TrainingSession.PairStepResult res = session.stepPairs(micro, lr, 1.0 / stepPairs);
+            r = res.result();
+            for (int m = 0; m < microIdx.size(); m++) {
+              List<Integer> idx = microIdx.get(m);
+              double[] rows = res.rowLogProbs().get(m);
+              PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(rows, 0, idx.size()),
+                  Arrays.copyOfRange(rows, idx.size(), 2 * idx.size()), reference);
+              seen.add(b);
+              values.add(loss.compute(b));
+            }
+          } else {
+            List<TrainingSession.Batch> micro = new ArrayList<>();
+            for (List<Integer> idx : microIdx) {
+              List<PreferenceExample> chunk = idx.stream().map(pairs::get).toList();
+              TrainingSession.Batch rows = PreferenceExample.collate(chunk, padId);
+              double[][] sc = session.sequenceLogProbs(rows);
+              PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(sc[0], 0, chunk.size()),
+                  Arrays.copyOfRange(sc[0], chunk.size(), 2 * chunk.size()), reference);
+              LossValue v = loss.compute(b);
+              seen.add(b);
+              values.add(v);
+              double share = (double) chunk.size() / stepPairs;
+              float[] w = new float[2 * chunk.size()];
+              for (int k = 0; k < chunk.size(); k++) {
+                w[k] = (float) (-share * v.chosenGradients().get(k));
+                w[chunk.size() + k] = (float) (-share * v.rejectedGradients().get(k));
+              }
+              micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+                  rows.seqLen(), w));
+            }
+            r = session.step(micro, lr, 1.0);
+          }
           double lossValue = 0;
           double margin = 0;
           int correct = 0;
           int marginCorrect = 0;
           Map<String, Double> terms = new java.util.LinkedHashMap<>();
-          for (List<Integer> idx : microIdx) {
-            List<PreferenceExample> chunk = idx.stream().map(pairs::get).toList();
-            TrainingSession.Batch rows = PreferenceExample.collate(chunk, padId);
-            double[][] s = session.sequenceLogProbs(rows);
-            double[] pc = new double[chunk.size()];
-            double[] pr = new double[chunk.size()];
-            for (int k = 0; k < chunk.size(); k++) {
-              pc[k] = s[0][k];
-              pr[k] = s[0][chunk.size() + k];
-            }
-            PreferenceBatch b = batch(pairs, idx, pc, pr, reference);
-            LossValue v = loss.compute(b);
-            double share = (double) chunk.size() / stepPairs;
+          for (int m = 0; m < values.size(); m++) {
+            LossValue v = values.get(m);
+            int size = v.size();
+            double share = (double) size / stepPairs;
             lossValue += share * v.value();
             margin += share * v.meanMargin();
-            correct += (int) Math.round(loss.rewardAccuracy(b) * chunk.size());
-            marginCorrect += (int) Math.round(accuracy(v) * chunk.size());
+            correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
+            marginCorrect += (int) Math.round(accuracy(v) * size);
             for (Map.Entry<String, Double> e : v.terms().entrySet()) {
               terms.merge(e.getKey(), share * e.getValue(), Double::sum);
             }
-            float[] w = new float[2 * chunk.size()];
-            for (int k = 0; k < chunk.size(); k++) {
-              w[k] = (float) (-share * v.chosenGradients().get(k));
-              w[chunk.size() + k] = (float) (-share * v.rejectedGradients().get(k));
-            }
-            micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
-                rows.seqLen(), w));
           }
-          double lr = schedule.at(step);
-          TrainingSession.StepResult r = session.step(micro, lr, 1.0);
           double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
           lastLoss = lossValue;
           double rewardAccuracy = (double) correct / stepPairs;

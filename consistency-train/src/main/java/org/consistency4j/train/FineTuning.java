@@ -126,8 +126,14 @@ public final class FineTuning {
   private record Trainables(ExportedModel forward, List<String> names, Set<String> noDecay,
       boolean lora, TrainingSession.AuxiliaryInputs auxiliary) {
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime) {
+      return open(optimizer, runtime, null);
+    }
+
+    /** A session; with {@code pairwiseLoss} its gradient graph computes that loss in-graph. */
+    TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
+        org.consistency4j.loss.LossConfig pairwiseLoss) {
       return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, names,
-          noDecay, optimizer, runtime, auxiliary);
+          noDecay, optimizer, runtime, auxiliary, pairwiseLoss);
     }
   }
 
@@ -224,7 +230,7 @@ public final class FineTuning {
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
       CatTrainer trainer = new CatTrainer(o.config());
-      try (TrainingSession session = setup.open(t.optimizer(), o.runtime())) {
+      try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
         CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);
         CatTrainer.ReferenceLogProbs ref = trainer.loss().requiresReference() ? initial : null;
         CatTrainer.Evaluation before = trainer.evaluate(session, pairs, padId, ref);

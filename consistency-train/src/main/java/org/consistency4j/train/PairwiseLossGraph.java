@@ -59,8 +59,9 @@ public final class PairwiseLossGraph {
    * @param loss the mean loss over the pairs (scalar)
    * @param margins the per-pair margins ({@code [pairs]}), as {@link
    *     org.consistency4j.loss.LossValue#pairMargins()} defines them
+   * @param perPair the per-pair losses ({@code [pairs]}), whose mean is {@code loss}
    */
-  public record Outputs(String loss, String margins) {}
+  public record Outputs(String loss, String margins, String perPair) {}
 
   /**
    * Appends the loss of {@code config} to the graph under construction.
@@ -116,7 +117,7 @@ public final class PairwiseLossGraph {
     }
     String loss = e.op("ReduceMean", java.util.List.of(perPair),
         Emitter.attr("keepdims", 0L));
-    return new Outputs(loss, margin);
+    return new Outputs(loss, margin, perPair);
   }
 
   /** {@code (policyChosen - referenceChosen) - (policyRejected - referenceRejected)}. */

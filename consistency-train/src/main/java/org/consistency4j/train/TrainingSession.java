@@ -25,6 +25,7 @@ import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
+import org.consistency4j.loss.LossConfig;
 import org.consistency4j.model.ModelSessions;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamW;
@@ -48,6 +49,7 @@ public final class TrainingSession implements AutoCloseable {
   private static final String ACC_KEEP = "train/acc_keep";
   private static final String SCALARS = "train/optimizer_scalars";
   private static final String ROW_WEIGHTS = "train/row_weights";
+  private static final String ROW_REFERENCE = "train/row_reference";
 
   private final OrtEnvironment env;
   private final ModelSessions sessions;
@@ -75,6 +77,8 @@ public final class TrainingSession implements AutoCloseable {
   private final OnnxTensor accKeepOne;
   private final OnnxTensor accKeepZero;
   private final AuxiliaryInputs auxiliary;
+  private final LossConfig pairwise;
+  private final String rowSumsOut;
   private int current;
   private long step;
   private boolean closed;
@@ -144,11 +148,19 @@ public final class TrainingSession implements AutoCloseable {
    * @param inputIds token ids
    * @param labels labels with {@code -100} at positions that are not targets (prompt and padding)
    * @param rowWeights per-row loss weights ({@code batchSize} finite values), or {@code null} for all 1
+   * @param rowReference for a session with an in-graph pairwise loss: each row's reference-model
+   *     log-probability sum ({@code batchSize} finite values), or {@code null} when the loss needs none
    */
-  public record Batch(long[] inputIds, long[] labels, int batchSize, int seqLen, float[] rowWeights) {
+  public record Batch(long[] inputIds, long[] labels, int batchSize, int seqLen, float[] rowWeights,
+      float[] rowReference) {
     /** A batch with all row weights 1 (plain cross-entropy). */
     public Batch(long[] inputIds, long[] labels, int batchSize, int seqLen) {
-      this(inputIds, labels, batchSize, seqLen, null);
+      this(inputIds, labels, batchSize, seqLen, null, null);
+    }
+
+    /** A batch with row weights and no reference log-probabilities. */
+    public Batch(long[] inputIds, long[] labels, int batchSize, int seqLen, float[] rowWeights) {
+      this(inputIds, labels, batchSize, seqLen, rowWeights, null);
     }
 
     /** Validates the sizes. */
@@ -170,6 +182,14 @@ public final class TrainingSession implements AutoCloseable {
         for (int i = 0; i < rowWeights.length; i++) {
           Check.argument(Float.isFinite(rowWeights[i]),
               "rowWeights[" + i + "] must be finite, found " + rowWeights[i]);
+        }
+      }
+      if (rowReference != null) {
+        Check.argument(rowReference.length == batchSize,
+            "rowReference length (" + rowReference.length + ") != batchSize (" + batchSize + ")");
+        for (int i = 0; i < rowReference.length; i++) {
+          Check.argument(Float.isFinite(rowReference[i]),
+              "rowReference[" + i + "] must be finite, found " + rowReference[i]);
         }
       }
     }
@@ -225,7 +245,34 @@ public final class TrainingSession implements AutoCloseable {
       AdamWConfig config,
       RuntimeOptions options,
       AuxiliaryInputs auxiliary) {
+    this(forward, inputIds, logits, trainable, noDecay, config, options, auxiliary, null);
+  }
+
+  /**
+   * A session whose gradient graph differentiates a pairwise preference loss computed in the graph
+   * ({@link PairwiseLossGraph}) instead of the row-weighted log-likelihood: each micro-batch holds
+   * {@code 2P} rows, the chosen responses of its {@code P} pairs followed by the rejected ones (as
+   * {@link PreferenceExample#collate} lays them out), with {@link Batch#rowReference()} when the loss
+   * needs reference log-probabilities. The differentiated objective is the <em>sum</em> of the
+   * per-pair losses; pass {@code 1 / pairs in the step} as the gradient scale to train on their mean
+   * ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the row-weighted
+   * path needs a scoring pass first. Otherwise as {@link #TrainingSession(ExportedModel, String,
+   * String, List, Set, AdamWConfig, RuntimeOptions, AuxiliaryInputs)}.
+   *
+   * @param pairwiseLoss the loss, or {@code null} for the row-weighted log-likelihood
+   */
+  public TrainingSession(
+      ExportedModel forward,
+      String inputIds,
+      String logits,
+      List<String> trainable,
+      Set<String> noDecay,
+      AdamWConfig config,
+      RuntimeOptions options,
+      AuxiliaryInputs auxiliary,
+      LossConfig pairwiseLoss) {
     this.auxiliary = Check.notNull(auxiliary, "auxiliary");
+    this.pairwise = pairwiseLoss;
     Check.notNull(forward, "forward");
     Check.notNull(inputIds, "inputIds");
     Check.notNull(logits, "logits");
@@ -290,19 +337,47 @@ public final class TrainingSession implements AutoCloseable {
     sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreCount));
     OnnxMl.ModelProto scoreModel = model.toBuilder().setGraph(sg).build();
 
-    // Gradient graph: row-weighted summed token NLL (exact over micro-batches), its gradients,
-    // accumulation.
+    // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
+    // pairwise loss, its gradients, accumulation.
     g.clearOutput();
     g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
-    g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
     g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
     Emitter e = new Emitter(g, "train/");
-    LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
-    String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
-    String weightedNll = e.neg(e.reduceSumAll(weighted));
-    Map<String, String> grads = Autodiff.appendGradients(e, weightedNll, names, null);
-    lossSumOut = weightedNll;
-    countOut = e.reduceSumAll(tlp.mask());
+    String objective;
+    String targetCount;
+    if (pairwise == null) {
+      g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
+      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
+      String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
+      objective = e.neg(e.reduceSumAll(weighted));
+      targetCount = e.reduceSumAll(tlp.mask());
+      rowSumsOut = null;
+    } else {
+      // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
+      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(e, logits, LABELS);
+      List<String> sums = e.opN("Split", List.of(seqLp.sum()), 2, Emitter.attr("num_outputs", 2L));
+      List<String> counts =
+          e.opN("Split", List.of(seqLp.count()), 2, Emitter.attr("num_outputs", 2L));
+      String refChosen = null;
+      String refRejected = null;
+      if (pairwise.requiresReference()) {
+        g.addInput(valueInfo(ROW_REFERENCE, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
+        List<String> refs = e.opN("Split", List.of(ROW_REFERENCE), 2,
+            Emitter.attr("num_outputs", 2L));
+        refChosen = refs.get(0);
+        refRejected = refs.get(1);
+      }
+      PairwiseLossGraph.Outputs lo = PairwiseLossGraph.append(e, pairwise,
+          new PairwiseLossGraph.Inputs(sums.get(0), sums.get(1), counts.get(0), counts.get(1),
+              refChosen, refRejected));
+      objective = e.reduceSumAll(lo.perPair());
+      targetCount = e.reduceSumAll(seqLp.count());
+      rowSumsOut = seqLp.sum();
+      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(rowSumsOut));
+    }
+    Map<String, String> grads = Autodiff.appendGradients(e, objective, names, null);
+    lossSumOut = objective;
+    countOut = targetCount;
     g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(lossSumOut));
     g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(countOut));
     for (String name : names) {
@@ -497,6 +572,44 @@ public final class TrainingSession implements AutoCloseable {
    * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
    */
   public StepResult step(List<Batch> microBatches, double lr, double gradientScale) {
+    return stepWithRows(microBatches, lr, gradientScale).result();
+  }
+
+  /**
+   * Outcome of a step of a session with an in-graph pairwise loss.
+   *
+   * @param result the step (its {@code loss} is the scaled sum of the per-pair losses)
+   * @param rowLogProbs per micro-batch, each row's target log-probability sum under the parameters
+   *     <em>before</em> the update (chosen rows, then rejected rows)
+   */
+  public record PairStepResult(StepResult result, List<double[]> rowLogProbs) {}
+
+  /**
+   * One optimizer step of a session built with a pairwise loss: the gradient of {@code gradientScale
+   * * sum over the micro-batches' pairs of the per-pair loss}; pass {@code 1 / pairs} to train on the
+   * mean. Also returns the policy's log-probabilities the loss saw, so that callers can log the
+   * loss's value, margins and reward accuracy without another forward pass.
+   *
+   * @throws IllegalStateException if the session has no pairwise loss
+   * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
+   */
+  public PairStepResult stepPairs(List<Batch> microBatches, double lr, double gradientScale) {
+    if (pairwise == null) {
+      throw new IllegalStateException("this session has no pairwise loss; use step(...)");
+    }
+    Check.finite(gradientScale, "gradientScale");
+    Stepped s = stepWithRows(microBatches, lr, gradientScale);
+    return new PairStepResult(s.result(), s.rowLogProbs());
+  }
+
+  /** The in-graph pairwise loss of this session, if it was built with one. */
+  public java.util.Optional<LossConfig> pairwiseLoss() {
+    return java.util.Optional.ofNullable(pairwise);
+  }
+
+  private record Stepped(StepResult result, List<double[]> rowLogProbs) {}
+
+  private Stepped stepWithRows(List<Batch> microBatches, double lr, double gradientScale) {
     ensureOpen();
     Check.notEmpty(microBatches, "microBatches");
     Check.finite(lr, "lr");
@@ -542,14 +655,19 @@ public final class TrainingSession implements AutoCloseable {
       }
       current = nextSlot;
       step = next;
-      return new StepResult(next, loss, gradNorm, (long) count, tokens);
+      return new Stepped(new StepResult(next, loss, gradNorm, (long) count, tokens),
+          acc.rowLogProbs());
     } catch (OrtException ex) {
       throw new TrainingException("step " + next + ": ONNX Runtime failed: " + ex.getMessage(), ex);
     }
   }
 
-  /** Summed loss, target count, input tokens, and the buffer slot holding the summed gradient. */
-  private record Accumulated(double lossSum, double count, long tokens, int slot) {}
+  /**
+   * Summed loss, target count, input tokens, the buffer slot holding the summed gradient, and (in
+   * pairwise mode) each micro-batch's per-row log-probability sums.
+   */
+  private record Accumulated(double lossSum, double count, long tokens, int slot,
+      List<double[]> rowLogProbs) {}
 
   private Accumulated accumulate(List<Batch> microBatches) throws OrtException {
     double lossSum = 0;
@@ -557,20 +675,35 @@ public final class TrainingSession implements AutoCloseable {
     long tokens = 0;
     int n = names.size();
     int accSlot = 0;
+    List<double[]> rowLogProbs = new ArrayList<>();
     for (int k = 0; k < microBatches.size(); k++) {
       Batch b = microBatches.get(k);
       tokens += b.inputIds().length;
+      if (pairwise != null) {
+        Check.argument(b.batchSize() % 2 == 0, "microBatches[" + k + "] must hold 2 rows per pair"
+            + " (chosen rows, then rejected rows) for the pairwise loss, found " + b.batchSize()
+            + " rows");
+        Check.argument(pairwise.requiresReference() == (b.rowReference() != null),
+            "microBatches[" + k + "]" + (pairwise.requiresReference()
+                ? " needs rowReference: loss " + pairwise.loss() + " uses reference log-probabilities"
+                : " has rowReference, but loss " + pairwise.loss() + " uses none"));
+      }
       Map<String, OnnxTensor> in = new HashMap<>();
       Map<String, OnnxTensor> pinned = new HashMap<>();
       try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
               new long[] {b.batchSize(), b.seqLen()});
           OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
               new long[] {b.batchSize(), b.seqLen()});
-          OnnxTensor weights = OnnxTensor.createTensor(env, FloatBuffer.wrap(b.weightsOrOnes()),
-              new long[] {b.batchSize()})) {
+          OnnxTensor rowData = OnnxTensor.createTensor(env, FloatBuffer.wrap(pairwise == null
+              ? b.weightsOrOnes() : b.rowReference() != null ? b.rowReference()
+              : new float[b.batchSize()]), new long[] {b.batchSize()})) {
         in.put(inputIds, ids);
         in.put(LABELS, labels);
-        in.put(ROW_WEIGHTS, weights);
+        if (pairwise == null) {
+          in.put(ROW_WEIGHTS, rowData);
+        } else if (pairwise.requiresReference()) {
+          in.put(ROW_REFERENCE, rowData);
+        }
         in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
         for (int i = 0; i < n; i++) {
           in.put(names.get(i), params[current][i].tensor());
@@ -584,9 +717,19 @@ public final class TrainingSession implements AutoCloseable {
             extra.add(t);
             in.put(a.getKey(), t);
           }
-          try (OrtSession.Result r = gradSession.run(in, Set.of(lossSumOut, countOut), pinned)) {
+          Set<String> wanted = rowSumsOut == null ? Set.of(lossSumOut, countOut)
+              : Set.of(lossSumOut, countOut, rowSumsOut);
+          try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
             lossSum += scalar(r, lossSumOut);
             count += scalar(r, countOut);
+            if (rowSumsOut != null) {
+              FloatBuffer fb = ((OnnxTensor) r.get(rowSumsOut).orElseThrow()).getFloatBuffer();
+              double[] rows = new double[b.batchSize()];
+              for (int i = 0; i < rows.length; i++) {
+                rows[i] = fb.get(i);
+              }
+              rowLogProbs.add(rows);
+            }
           }
         } finally {
           extra.forEach(OnnxTensor::close);
@@ -594,7 +737,7 @@ public final class TrainingSession implements AutoCloseable {
       }
       accSlot = 1 - accSlot;
     }
-    return new Accumulated(lossSum, count, tokens, accSlot);
+    return new Accumulated(lossSum, count, tokens, accSlot, rowLogProbs);
   }
 
   /**

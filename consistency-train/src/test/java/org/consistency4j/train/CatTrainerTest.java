@@ -59,9 +59,16 @@ class CatTrainerTest {
   }
 
   private static TrainingSession session(List<String> trainable) throws Exception {
+    return session(trainable, null);
+  }
+
+  /** A session; with {@code pairwise} the loss is computed inside its gradient graph. */
+  private static TrainingSession session(List<String> trainable, LossConfig pairwise)
+      throws Exception {
     ExportedModel forward = LlamaTrainingGraph.load(fixture());
     return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS,
-        trainable, Set.of(), AdamWConfig.defaults().withWeightDecay(0), RuntimeOptions.cpu());
+        trainable, Set.of(), AdamWConfig.defaults().withWeightDecay(0), RuntimeOptions.cpu(),
+        TrainingSession.AuxiliaryInputs.none(), pairwise);
   }
 
   private static List<String> allWeights() throws Exception {
@@ -140,6 +147,107 @@ class CatTrainerTest {
         sumAbs += Math.abs(g[i]);
       }
       assertEquals(expected.get("sum_abs").asDouble(), sumAbs, 1e-3 * expected.get("sum_abs").asDouble());
+    }
+  }
+
+  @Test
+  void the_in_graph_dpo_gradient_on_the_fixture_matches_pytorch() throws Exception {
+    JsonNode dpo = dpoCase();
+    List<PreferenceExample> pairs = new ArrayList<>();
+    for (int i = 0; i < dpo.get("chosen_input_ids").size(); i++) {
+      pairs.add(new PreferenceExample(
+          new SftExample(ints(dpo.get("chosen_input_ids").get(i)), ints(dpo.get("chosen_labels").get(i))),
+          new SftExample(ints(dpo.get("rejected_input_ids").get(i)),
+              ints(dpo.get("rejected_labels").get(i)))));
+    }
+    LossConfig lc = LossConfig.builder("dpo").beta(dpo.get("beta").asDouble()).build();
+    try (TrainingSession s = session(List.of(NORM), lc)) {
+      float[] ref = new float[2 * pairs.size()];
+      for (int i = 0; i < pairs.size(); i++) {
+        ref[i] = (float) dpo.get("reference_chosen_logps_f64").get(i).asDouble();
+        ref[pairs.size() + i] = (float) dpo.get("reference_rejected_logps_f64").get(i).asDouble();
+      }
+      TrainingSession.Batch rows = PreferenceExample.collate(pairs, 0);
+      float[] g = s.gradients(List.of(new TrainingSession.Batch(rows.inputIds(), rows.labels(),
+          rows.batchSize(), rows.seqLen(), null, ref)), 1.0 / pairs.size()).get(NORM);
+      JsonNode expected = dpo.get("grads_f64").get(NORM);
+      for (int i = 0; i < g.length; i++) {
+        double e = expected.get("full").get(i).asDouble();
+        assertEquals(e, g[i], Math.max(1e-6, 1e-3 * Math.abs(e)), "grad[" + i + "]");
+      }
+      // A batch without the reference rows the loss needs is refused, naming what is missing.
+      var ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> s.gradients(List.of(rows), 1.0));
+      assertEquals("microBatches[0] needs rowReference: loss dpo uses reference log-probabilities",
+          ex.getMessage());
+    }
+  }
+
+  /**
+   * Computing the loss inside the gradient graph and feeding the pure-Java loss's gradient back as
+   * row weights are two routes to the same gradient, for every loss; trained through {@link
+   * CatTrainer}, the first step's logged loss, reward accuracy and gradient norm agree too. (Later
+   * parameters are not compared: AdamW turns float-rounding differences of near-zero gradients into
+   * full-size steps.)
+   */
+  @Test
+  void in_graph_and_row_weighted_losses_give_the_same_gradient_for_every_loss(@TempDir Path dir)
+      throws Exception {
+    List<PreferenceExample> pairs = randomPairs(6, 21);
+    List<LossConfig> losses = List.of(LossConfig.builder("rank").lambda(0.5).build(),
+        LossConfig.defaults("dpo"), LossConfig.builder("ipo").tau(0.5).build(),
+        LossConfig.builder("simpo").beta(2).gamma(0.5).build(), LossConfig.defaults("orpo"),
+        LossConfig.builder("hinge").margin(1).build(),
+        LossConfig.builder("hinge").margin(0.5).useReference(true).build());
+    SplittableRandom rng = new SplittableRandom(4);
+    for (LossConfig lc : losses) {
+      SftConfig t = config("rank", 0, 2, 4).training().toBuilder().gradientAccumulation(2).build();
+      CatTrainer trainer = new CatTrainer(new CatConfig(lc, t));
+      try (TrainingSession rowWeighted = session(allWeights());
+          TrainingSession inGraph = session(allWeights(), lc)) {
+        CatTrainer.ReferenceLogProbs policy = trainer.logProbs(rowWeighted, pairs, 0);
+        int n = pairs.size();
+        List<org.consistency4j.loss.PairLogProbs> list = new ArrayList<>();
+        float[] ref = new float[2 * n];
+        float[] w = new float[2 * n];
+        for (int i = 0; i < n; i++) {
+          ref[i] = (float) (policy.chosen()[i] + rng.nextGaussian());
+          ref[n + i] = (float) (policy.rejected()[i] + rng.nextGaussian());
+          list.add(org.consistency4j.loss.PairLogProbs.withReference(policy.chosen()[i],
+              policy.rejected()[i], pairs.get(i).chosen().targetCount(),
+              pairs.get(i).rejected().targetCount(), Math.min(0, ref[i]), Math.min(0, ref[n + i])));
+          ref[i] = Math.min(0, ref[i]);
+          ref[n + i] = Math.min(0, ref[n + i]);
+        }
+        var value = trainer.loss().compute(new org.consistency4j.loss.PreferenceBatch(list));
+        for (int i = 0; i < n; i++) {
+          w[i] = (float) -value.chosenGradients().get(i);
+          w[n + i] = (float) -value.rejectedGradients().get(i);
+        }
+        TrainingSession.Batch rows = PreferenceExample.collate(pairs, 0);
+        Map<String, float[]> expected = rowWeighted.gradients(List.of(new TrainingSession.Batch(
+            rows.inputIds(), rows.labels(), rows.batchSize(), rows.seqLen(), w)), 1.0);
+        Map<String, float[]> actual = inGraph.gradients(List.of(new TrainingSession.Batch(
+            rows.inputIds(), rows.labels(), rows.batchSize(), rows.seqLen(), null,
+            lc.requiresReference() ? ref : null)), 1.0 / n);
+        for (String name : expected.keySet()) {
+          float[] x = expected.get(name);
+          float[] y = actual.get(name);
+          for (int i = 0; i < x.length; i++) {
+            assertEquals(x[i], y[i], 1e-6 + 1e-3 * Math.abs(x[i]), lc + " " + name + "[" + i + "]");
+          }
+        }
+        Path a = dir.resolve(lc.loss() + lc.useReference() + "-rows");
+        Path b = dir.resolve(lc.loss() + lc.useReference() + "-graph");
+        trainer.train(rowWeighted, pairs, 0, a, false, TrainingListener.none());
+        trainer.train(inGraph, pairs, 0, b, false, TrainingListener.none());
+        JsonNode x = new ObjectMapper().readTree(Files.readAllLines(a.resolve(CatTrainer.METRICS_FILE)).get(0));
+        JsonNode y = new ObjectMapper().readTree(Files.readAllLines(b.resolve(CatTrainer.METRICS_FILE)).get(0));
+        assertEquals(x.get("loss").asDouble(), y.get("loss").asDouble(), 1e-5, lc.toString());
+        assertEquals(x.get("reward_accuracy").asDouble(), y.get("reward_accuracy").asDouble());
+        assertEquals(x.get("grad_norm").asDouble(), y.get("grad_norm").asDouble(),
+            1e-3 * x.get("grad_norm").asDouble(), lc.toString());
+      }
     }
   }
 
