@@ -330,6 +330,8 @@ final class StageTwoCommands {
   @Command(
       name = "pairs",
       mixinStandardHelpOptions = true,
+      // wide enough that the groups example stays on one line (it is a valid JSONL line as printed)
+      usageHelpWidth = 150,
       sortOptions = false,
       description = "Build stage-2 preference pairs: for every task instance of the groups file, sample "
           + "--m responses per wording from a local model, score each by self-reward (see --reward),"
@@ -341,8 +343,8 @@ final class StageTwoCommands {
       footer = {
         "",
         "Groups (JSONL, one task per line, the format of `consistency evaluate`):",
-        "  {\"task\": \"t\", \"variants\": [\"wording 1 {input}\", \"wording 2\"],"
-            + " \"instances\": [{\"input\": \"...\"}, {\"input\": \"...\", \"references\": [\"...\"]}]}",
+        "  {\"task\": \"echo\", \"variants\": [\"Repeat: {input}\", \"Say:\"],"
+            + " \"instances\": [{\"input\": \"hi\"}, {\"input\": \"yes\", \"references\": [\"yes\"]}]}",
         "A variant without a {placeholder} gets the input appended (\"\\n\\nInput: ...\\nOutput:\")."
             + " Instead of \"input\" an instance may give \"fields\": {\"name\": \"value\"} for"
             + " {name} placeholders. \"references\" is optional: responses that match one (normalized"
