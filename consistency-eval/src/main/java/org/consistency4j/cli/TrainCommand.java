@@ -1,5 +1,8 @@
 package org.consistency4j.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +16,9 @@ import org.consistency4j.lora.LoraConfig;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.pairs.PreferencePairsJsonl;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.train.CatConfig;
+import org.consistency4j.train.CatTrainer;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
 import org.consistency4j.train.FineTuning;
@@ -164,8 +169,10 @@ final class TrainCommand implements Runnable {
     @Option(names = "--margin", paramLabel = "M", description = "Hinge margin.")
     private Double margin;
 
-    @Option(names = "--resume", description = "Continue from the checkpoint in --out.")
-    private boolean resume;
+    @Option(names = "--resume", paramLabel = "DIR",
+        description = "Continue from the checkpoint in DIR (may be --out), as in train sft: its"
+            + " checkpoint, metrics and reference log-probabilities are copied into --out first.")
+    private Path resume;
 
     @Mixin private TrainingOptions training;
 
@@ -205,6 +212,9 @@ final class TrainCommand implements Runnable {
       if (data.isEmpty()) {
         throw new InvalidInputException(pairs.toString(), 0, "holds no preference pairs");
       }
+      if (resume != null) {
+        resumeInto(cli, resume, training.out);
+      }
       Path base = model;
       if (adapter != null) {
         base = FineTuning.mergeAdapter(model, adapter, training.out.resolve("stage1-merged"));
@@ -212,7 +222,7 @@ final class TrainCommand implements Runnable {
       FineTuning.CatResult r;
       try (ProgressListener progress = new ProgressListener("cat")) {
         r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
-            training.lora(), training.runtime(), resume), progress);
+            training.lora(), training.runtime(), resume != null), progress);
       }
       cli.getOut().printf(Locale.ROOT,
           "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f;"
@@ -221,6 +231,34 @@ final class TrainCommand implements Runnable {
           r.after().rewardAccuracy(), r.before().loss(), r.after().loss(), r.exported());
       cli.getOut().flush();
       return 0;
+    }
+  }
+
+  /**
+   * Makes {@code out} hold the checkpoint of {@code from} (with its metrics and reference
+   * log-probabilities), so that {@link FineTuning#cat} resumes from it; nothing to copy when both are
+   * the same directory.
+   */
+  static void resumeInto(CommandLine cli, Path from, Path out) {
+    Path checkpoint = from.resolve(CatTrainer.CHECKPOINT_FILE);
+    if (!Files.isRegularFile(checkpoint)) {
+      throw new CommandLine.ParameterException(cli,
+          "--resume: the directory has no checkpoint, expected " + checkpoint);
+    }
+    if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+      return;
+    }
+    try {
+      Files.createDirectories(out);
+      for (String name : List.of(CatTrainer.CHECKPOINT_FILE, CatTrainer.METRICS_FILE,
+          CatTrainer.REFERENCE_FILE)) {
+        Path src = from.resolve(name);
+        if (Files.isRegularFile(src)) {
+          AtomicFiles.copy(src, out.resolve(name));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the checkpoint of " + from + " into " + out, e);
     }
   }
 

@@ -133,4 +133,116 @@ class TrainCommandTest {
     assertEquals(2, bad.exitCode());
     assertTrue(bad.err().contains("dropout must be in [0, 1), found 1.5"), bad.err());
   }
+
+  private CliRun cat(Path out, String... extra) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("train", "cat", "--model", model().toString(),
+        "--pairs", pairs().toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-2",
+        "--seed", "5", "--threads", "1"));
+    args.addAll(List.of(extra));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  private static List<JsonNode> metrics(Path out) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  @Test
+  void cat_resumed_from_another_directory_ends_bit_identical_to_an_uninterrupted_run()
+      throws Exception {
+    // constant learning rate: the first half of the run does not depend on the total step count
+    String[] common = {"--loss", "dpo", "--beta", "0.5", "--batch-size", "1", "--schedule", "constant"};
+    Path whole = dir.resolve("whole");
+    CliRun full = cat(whole, concat(common, "--steps", "4"));
+    assertEquals(0, full.exitCode(), full.err());
+    Path first = dir.resolve("first");
+    assertEquals(0, cat(first, concat(common, "--steps", "2")).exitCode());
+    Path resumed = dir.resolve("resumed");
+    CliRun run = cat(resumed, concat(common, "--steps", "4", "--resume", first.toString()));
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().startsWith("trained 4 steps on 2 pairs with dpo"), run.out());
+    assertTrue(java.util.Arrays.equals(
+        Files.readAllBytes(whole.resolve("adapter/adapter_model.safetensors")),
+        Files.readAllBytes(resumed.resolve("adapter/adapter_model.safetensors"))),
+        "the resumed adapter equals the uninterrupted one byte for byte");
+    List<JsonNode> a = metrics(whole);
+    List<JsonNode> b = metrics(resumed);
+    assertEquals(4, b.size(), "metrics of the first half are carried over");
+    for (int i = 0; i < 4; i++) {
+      assertEquals(a.get(i).get("loss").asDouble(), b.get(i).get("loss").asDouble(), 0.0, "step " + i);
+    }
+    assertTrue(Files.isRegularFile(first.resolve("adapter/adapter_model.safetensors")),
+        "the source directory is left as it was");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  void cat_resume_from_a_directory_without_a_checkpoint_is_a_usage_error() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    CliRun run = cat(dir.resolve("o"), "--steps", "1", "--resume", empty.toString());
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("--resume: the directory has no checkpoint, expected "
+        + empty.resolve("checkpoint.safetensors")), run.err());
+  }
+
+  @Test
+  void cat_epochs_count_passes_over_the_pairs() throws Exception {
+    Path out = dir.resolve("epochs");
+    CliRun run = cat(out, "--epochs", "2", "--batch-size", "1");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().startsWith("trained 4 steps on 2 pairs with rank"), run.out());
+    assertEquals(4, metrics(out).size());
+  }
+
+  @Test
+  void cat_rank_loss_is_the_ranking_term_plus_lambda_times_the_sft_term() throws Exception {
+    for (String lambda : List.of("0", "2.5")) {
+      Path out = dir.resolve("rank-" + lambda);
+      CliRun run = cat(out, "--loss", "rank", "--lambda", lambda, "--steps", "2");
+      assertEquals(0, run.exitCode(), run.err());
+      for (JsonNode line : metrics(out)) {
+        assertEquals(line.get("ranking").asDouble() + Double.parseDouble(lambda)
+            * line.get("sft").asDouble(), line.get("loss").asDouble(), 1e-6, line.toString());
+      }
+    }
+    JsonNode lambda0 = metrics(dir.resolve("rank-0")).get(0);
+    assertEquals(lambda0.get("ranking").asDouble(), lambda0.get("loss").asDouble(), 1e-9,
+        "lambda 0: the SFT term does not count");
+  }
+
+  @Test
+  void cat_trains_with_simpo_ipo_orpo_and_hinge() throws Exception {
+    List<List<String>> losses = List.of(
+        List.of("simpo", "--beta", "2", "--gamma", "0.5"),
+        List.of("ipo", "--tau", "0.1"),
+        List.of("orpo", "--lambda", "0.2"),
+        List.of("hinge", "--margin", "1"));
+    for (List<String> loss : losses) {
+      Path out = dir.resolve(loss.get(0));
+      List<String> args = new java.util.ArrayList<>(List.of("--loss"));
+      args.addAll(loss);
+      args.addAll(List.of("--steps", "2"));
+      CliRun run = cat(out, args.toArray(String[]::new));
+      assertEquals(0, run.exitCode(), loss + ": " + run.err());
+      assertTrue(run.out().startsWith("trained 2 steps on 2 pairs with " + loss.get(0)), run.out());
+      List<JsonNode> m = metrics(out);
+      assertEquals(2, m.size());
+      for (JsonNode line : m) {
+        assertTrue(Double.isFinite(line.get("loss").asDouble()), line.toString());
+      }
+      assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
+    }
+    for (JsonNode line : metrics(dir.resolve("hinge"))) {
+      assertTrue(line.get("loss").asDouble() >= 0, "a hinge is never negative: " + line);
+    }
+  }
 }
