@@ -139,7 +139,7 @@ public final class PreferencePairsJsonl {
    * @param file a JSONL file in the format above
    * @param maxLineChars the longest accepted line, {@code >= 1}
    * @param action receives each pair in file order
-   * @throws InvalidInputException if a line breaks a rule
+   * @throws InvalidInputException if the file does not exist, is a directory, or a line breaks a rule
    * @throws ConsistencyException if the file cannot be read
    */
   public static void forEach(Path file, int maxLineChars, Consumer<PreferencePair> action) {
@@ -147,6 +147,12 @@ public final class PreferencePairsJsonl {
     Check.positive(maxLineChars, "maxLineChars");
     Check.notNull(action, "action");
     String source = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new InvalidInputException(source, 0, "is a directory, expected a JSONL file");
+    }
+    if (!Files.exists(file)) {
+      throw new InvalidInputException(source, 0, "file not found");
+    }
     try (InputStream in = Files.newInputStream(file)) {
       BoundedLineReader lines = new BoundedLineReader(in, source, maxLineChars);
       String line;

@@ -186,11 +186,14 @@ class PreferencePairsJsonlTest {
   }
 
   @Test
-  void a_missing_file_is_a_consistency_exception_naming_it() {
+  void a_missing_file_or_a_directory_is_bad_input_naming_it() {
     Path file = dir.resolve("nope.jsonl");
-    ConsistencyException e =
-        assertThrows(ConsistencyException.class, () -> PreferencePairsJsonl.read(file));
-    assertTrue(e.getMessage().startsWith("reading preference pairs from " + file + " failed"));
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> PreferencePairsJsonl.read(file));
+    assertEquals(file + ": file not found", e.getMessage());
+    InvalidInputException d =
+        assertThrows(InvalidInputException.class, () -> PreferencePairsJsonl.read(dir));
+    assertEquals(dir + ": is a directory, expected a JSONL file", d.getMessage());
   }
 
   @Test

@@ -12,6 +12,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.pairs.PreferencePair;
@@ -122,9 +123,10 @@ final class TrainCommand implements Runnable {
         "Consistency alignment training (stage 2) on preference pairs with a pairwise loss: the "
             + "paper's ranking loss plus lambda times SFT on the chosen response (rank), DPO, IPO, "
             + "SimPO, ORPO or hinge. Writes into --out: checkpoint.safetensors (resumable), "
-            + "metrics.jsonl (step, loss, reward_accuracy, margin, lr, grad_norm, tokens_per_s, "
-            + "loss terms), reference_logps.json (DPO-style losses) and adapter/ (PEFT, with "
-            + "--lora-rank) or model/ (full weights, with --full)."
+            + "metrics.jsonl (step, loss, reward_accuracy, margin_accuracy, margin, lr, grad_norm, "
+            + "tokens_per_s, loss terms, val_loss/val_reward_accuracy/val_margin on validation "
+            + "steps), reference_logps.json (DPO-style losses) and adapter/ (PEFT, with "
+            + "--lora-rank or --adapter) or model/ (full weights, with --full)."
       },
       footer = {
         "",
@@ -142,12 +144,23 @@ final class TrainCommand implements Runnable {
     private Path model;
 
     @Option(names = "--adapter", paramLabel = "DIR",
-        description = "A stage-1 LoRA adapter (PEFT) of --model: merged into it first.")
+        description = "A stage-1 LoRA adapter (PEFT) of --model to continue: training starts from"
+            + " its weights (rank, alpha and targets from the adapter; --lora-rank optional) and the"
+            + " new adapter applies to --model. With --full it is merged into --model first.")
     private Path adapter;
 
     @Option(names = "--pairs", required = true, paramLabel = "FILE",
         description = "Preference pairs (JSONL, see below).")
     private Path pairs;
+
+    @Option(names = "--validation-data", paramLabel = "FILE",
+        description = "Held-out preference pairs (same JSONL): loss, reward accuracy and margin are"
+            + " logged as val_* in metrics.jsonl.")
+    private Path validationData;
+
+    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
+        description = "Steps between validation passes; 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    private long validateEvery;
 
     @Option(names = "--loss", paramLabel = "NAME", defaultValue = "rank",
         description = "rank, dpo, ipo, simpo, orpo or hinge (default: ${DEFAULT-VALUE}).")
@@ -179,7 +192,7 @@ final class TrainCommand implements Runnable {
     @Override
     public Integer call() {
       CommandLine cli = spec.commandLine();
-      training.validate(cli);
+      training.validate(cli, adapter != null);
       LossConfig.Builder lb;
       try {
         lb = LossConfig.builder(loss);
@@ -207,28 +220,45 @@ final class TrainCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cli, e.getMessage());
       }
-      CatConfig config = new CatConfig(lossConfig, training.config(cli).build());
+      CatConfig config =
+          new CatConfig(lossConfig, training.config(cli).validateEvery(validateEvery).build());
       List<PreferencePair> data = PreferencePairsJsonl.read(pairs);
       if (data.isEmpty()) {
         throw new InvalidInputException(pairs.toString(), 0, "holds no preference pairs");
+      }
+      List<PreferencePair> validationPairs = List.of();
+      if (validationData != null) {
+        validationPairs = PreferencePairsJsonl.read(validationData);
+        if (validationPairs.isEmpty()) {
+          throw new InvalidInputException(validationData.toString(), 0, "holds no preference pairs");
+        }
       }
       if (resume != null) {
         resumeInto(cli, resume, training.out);
       }
       Path base = model;
-      if (adapter != null) {
+      Optional<LoraConfig> lora = training.lora();
+      Optional<Path> continued = Optional.empty();
+      if (adapter != null && training.full) {
         base = FineTuning.mergeAdapter(model, adapter, training.out.resolve("stage1-merged"));
+      } else if (adapter != null) {
+        lora = Optional.of(training.loraContinuing(Lora.readPeftConfig(adapter), cli));
+        continued = Optional.of(adapter);
       }
       FineTuning.CatResult r;
       try (ProgressListener progress = new ProgressListener("cat")) {
         r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
-            training.lora(), training.runtime(), resume != null), progress);
+            lora, training.runtime(), resume != null, continued, validationPairs), progress);
       }
       cli.getOut().printf(Locale.ROOT,
-          "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f;"
+          "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f%s;"
               + " wrote %s%n",
           r.training().steps(), data.size(), lossConfig.loss(), r.before().rewardAccuracy(),
-          r.after().rewardAccuracy(), r.before().loss(), r.after().loss(), r.exported());
+          r.after().rewardAccuracy(), r.before().loss(), r.after().loss(),
+          r.training().validation().map(v -> String.format(Locale.ROOT,
+              "; validation (%d pairs) loss %.6f, reward accuracy %.3f", v.pairs(), v.loss(),
+              v.rewardAccuracy())).orElse(""),
+          r.exported());
       cli.getOut().flush();
       return 0;
     }
@@ -340,7 +370,18 @@ final class TrainCommand implements Runnable {
 
     /** Checks the combinations picocli cannot express. */
     void validate(CommandLine cli) {
-      if (full == (loraRank != null)) {
+      validate(cli, false);
+    }
+
+    /**
+     * Checks the combinations picocli cannot express; with {@code adapterGiven} the LoRA settings may
+     * come from a continued adapter, so neither --lora-rank nor --full is needed.
+     */
+    void validate(CommandLine cli, boolean adapterGiven) {
+      if (full && loraRank != null) {
+        throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
+      }
+      if (!full && loraRank == null && !adapterGiven) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
       }
       if (epochs != null && steps != null) {
@@ -375,6 +416,17 @@ final class TrainCommand implements Runnable {
       return loraRank == null ? Optional.empty()
           : Optional.of(new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
               loraTargets, seed, loraDropout));
+    }
+
+    /**
+     * LoRA settings that continue {@code adapter}: rank, alpha and targets from the adapter unless
+     * given on the command line (then they must match it), dropout and seed from the options.
+     */
+    LoraConfig loraContinuing(LoraConfig adapter, CommandLine cli) {
+      boolean targetsGiven = cli.getParseResult().hasMatchedOption("--lora-targets");
+      return new LoraConfig(loraRank != null ? loraRank : adapter.rank(),
+          loraAlpha != null ? loraAlpha : adapter.alpha(),
+          targetsGiven ? loraTargets : adapter.targets(), seed, loraDropout);
     }
 
     RuntimeOptions runtime() {

@@ -1,6 +1,7 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,8 +88,14 @@ class TrainCommandTest {
         "--batch-size", "2", "--seed", "5", "--threads", "1");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().startsWith("trained 3 steps on 2 pairs with dpo: reward accuracy"), run.out());
-    assertTrue(Files.isRegularFile(out.resolve("stage1-merged/model.safetensors")));
+    // The stage-1 adapter is continued, not merged: the new adapter has its settings and applies to
+    // --model itself.
+    assertTrue(Files.notExists(out.resolve("stage1-merged")));
     assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
+    JsonNode cfg = new ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+    assertEquals(2, cfg.get("r").asInt());
+    assertEquals(4.0, cfg.get("lora_alpha").asDouble());
+    assertEquals(model().toAbsolutePath().toString(), cfg.get("base_model_name_or_path").asText());
     assertTrue(Files.isRegularFile(out.resolve("reference_logps.json")));
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertEquals(3, lines.size());
@@ -97,6 +104,75 @@ class TrainCommandTest {
     for (String f : List.of("reward_accuracy", "margin", "lr", "grad_norm")) {
       assertTrue(first.has(f), f);
     }
+    // The reference is the stage-1 model (base + adapter), not the base model: a run with fresh
+    // adapters (policy = base at step 1) caches other reference log-probabilities.
+    Path fresh = dir.resolve("cat-fresh");
+    assertEquals(0, CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--loss", "dpo", "--beta", "0.5", "--out", fresh.toString(),
+        "--lora-rank", "2", "--steps", "1", "--lr", "1e-2", "--batch-size", "2", "--seed", "5",
+        "--threads", "1").exitCode());
+    JsonNode withAdapter = new ObjectMapper().readTree(out.resolve("reference_logps.json").toFile());
+    JsonNode base = new ObjectMapper().readTree(fresh.resolve("reference_logps.json").toFile());
+    assertNotEquals(base.get("chosen").get(0).asDouble(), withAdapter.get("chosen").get(0).asDouble());
+  }
+
+  @Test
+  void cat_validates_on_held_out_pairs_at_the_chosen_steps_and_at_the_end() throws Exception {
+    Path out = dir.resolve("cat-val");
+    CliRun run = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--validation-data", pairs().toString(), "--validate-every", "2",
+        "--loss", "dpo", "--beta", "0.5", "--out", out.toString(), "--lora-rank", "2", "--steps", "3",
+        "--lr", "1e-2", "--batch-size", "2", "--seed", "5", "--threads", "1");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("; validation (2 pairs) loss "), run.out());
+    List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(3, lines.size());
+    ObjectMapper json = new ObjectMapper();
+    assertTrue(!json.readTree(lines.get(0)).has("val_loss"), lines.get(0));
+    for (int i : new int[] {1, 2}) {
+      JsonNode line = json.readTree(lines.get(i));
+      for (String f : List.of("val_loss", "val_reward_accuracy", "val_margin")) {
+        assertTrue(line.has(f), f + " in " + lines.get(i));
+      }
+    }
+    // The validation pairs here are the training pairs: after two steps the DPO margin on them is
+    // positive and the loss below log 2, like on the training pairs.
+    JsonNode second = json.readTree(lines.get(1));
+    assertTrue(second.get("val_loss").asDouble() < Math.log(2), lines.get(1));
+    assertTrue(Files.isRegularFile(out.resolve("reference_logps_validation.json")));
+    CliRun empty = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--validation-data", dir.resolve("none.jsonl").toString(), "--loss",
+        "rank", "--out", dir.resolve("cat-bad").toString(), "--lora-rank", "2", "--steps", "1");
+    assertEquals(2, empty.exitCode(), empty.err());
+    assertTrue(empty.err().contains(dir.resolve("none.jsonl") + ": file not found"), empty.err());
+    Files.writeString(dir.resolve("blank.jsonl"), "\n");
+    CliRun blank = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--validation-data", dir.resolve("blank.jsonl").toString(), "--loss",
+        "rank", "--out", dir.resolve("cat-bad").toString(), "--lora-rank", "2", "--steps", "1");
+    assertEquals(2, blank.exitCode(), blank.err());
+    assertTrue(blank.err().contains("holds no preference pairs"), blank.err());
+  }
+
+  @Test
+  void cat_refuses_lora_settings_that_contradict_the_continued_adapter() throws Exception {
+    Path sft = dir.resolve("sft");
+    assertEquals(0, CliRun.of("train", "sft", "--model", model().toString(), "--data",
+        data().toString(), "--out", sft.toString(), "--lora-rank", "2", "--steps", "1", "--lr", "1e-3",
+        "--seed", "5", "--threads", "1").exitCode());
+    CliRun run = CliRun.of("train", "cat", "--model", model().toString(), "--adapter",
+        sft.resolve("adapter").toString(), "--pairs", pairs().toString(), "--loss", "rank",
+        "--out", dir.resolve("cat").toString(), "--lora-rank", "4", "--steps", "1");
+    assertEquals(2, run.exitCode(), run.err());
+    assertTrue(run.err().contains(sft.resolve("adapter/adapter_config.json") + ": a continued"
+        + " adapter keeps its settings: the adapter has r=2"), run.err());
+    // With --full the adapter is merged into the model and every weight trains.
+    Path full = dir.resolve("cat-full");
+    CliRun merged = CliRun.of("train", "cat", "--model", model().toString(), "--adapter",
+        sft.resolve("adapter").toString(), "--pairs", pairs().toString(), "--loss", "rank",
+        "--out", full.toString(), "--full", "--steps", "1", "--batch-size", "2", "--threads", "1");
+    assertEquals(0, merged.exitCode(), merged.err());
+    assertTrue(Files.isRegularFile(full.resolve("stage1-merged/model.safetensors")));
+    assertTrue(Files.isRegularFile(full.resolve("model/model.safetensors")));
   }
 
   @Test

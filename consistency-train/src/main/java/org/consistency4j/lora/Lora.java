@@ -286,6 +286,63 @@ public final class Lora {
   }
 
   /**
+   * Reads the settings of a PEFT LoRA adapter directory ({@code adapter_config.json} as {@link
+   * #writePeft} writes it, or as PEFT does for a plain LoRA): rank {@code r}, {@code lora_alpha}, the
+   * {@code target_modules} list and {@code lora_dropout}; the seed is 0.
+   *
+   * @throws org.consistency4j.InvalidInputException naming the file, the field and the bad value if
+   *     the adapter is not a plain LoRA adapter this library supports (other PEFT types, rsLoRA, DoRA,
+   *     fan-in-fan-out, a regular expression as target_modules, unknown modules)
+   */
+  public static LoraConfig readPeftConfig(Path adapterDir) {
+    Check.notNull(adapterDir, "adapterDir");
+    Path cfgFile = adapterDir.resolve("adapter_config.json");
+    String src = cfgFile.toString();
+    try {
+      if (!Files.isRegularFile(cfgFile) || Files.size(cfgFile) > 1 << 20) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "must be a regular file of at most 1 MiB (a PEFT adapter directory)");
+      }
+      com.fasterxml.jackson.databind.JsonNode c = new ObjectMapper().readTree(cfgFile.toFile());
+      if (!"LORA".equals(c.path("peft_type").asText())) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "field \"peft_type\" must be LORA, found " + c.path("peft_type"));
+      }
+      for (String flag : List.of("use_rslora", "use_dora", "fan_in_fan_out")) {
+        if (c.path(flag).asBoolean(false)) {
+          throw new org.consistency4j.InvalidInputException(src, 0,
+              "field \"" + flag + "\" must be false (not supported), found true");
+        }
+      }
+      int rank = c.path("r").asInt(-1);
+      double alpha = c.path("lora_alpha").asDouble(Double.NaN);
+      if (rank <= 0 || !(alpha > 0)) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "fields \"r\" and \"lora_alpha\" must be positive, found r=" + c.path("r")
+                + ", lora_alpha=" + c.path("lora_alpha"));
+      }
+      com.fasterxml.jackson.databind.JsonNode t = c.path("target_modules");
+      List<String> targets = new ArrayList<>();
+      if (t.isArray()) {
+        t.forEach(n -> targets.add(n.asText()));
+      }
+      if (targets.isEmpty() || !LoraConfig.SUPPORTED_TARGETS.containsAll(targets)) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "field \"target_modules\" must be a list of modules among "
+                + new java.util.TreeSet<>(LoraConfig.SUPPORTED_TARGETS) + ", found " + t);
+      }
+      double dropout = c.path("lora_dropout").asDouble(0);
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new org.consistency4j.InvalidInputException(src, 0,
+            "field \"lora_dropout\" must be in [0, 1), found " + c.path("lora_dropout"));
+      }
+      return new LoraConfig(rank, alpha, targets, 0, dropout);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + cfgFile, e);
+    }
+  }
+
+  /**
    * {@code W + scale * B A} for a base weight {@code [out, in]}, {@code A [rank, in]}, {@code B [out,
    * rank]} (row-major), computed in double and rounded once.
    */

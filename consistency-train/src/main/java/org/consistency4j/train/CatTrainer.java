@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * SftTrainer}: a resumed run ends bit-identical to an uninterrupted one. Each metrics line holds {@code
  * step, loss, reward_accuracy} (share of the step's pairs with p(chosen) > p(rejected) under the policy,
  * before the update: see {@link PairwiseLoss#rewardAccuracy}), {@code margin_accuracy} (share with a
- * positive loss margin), {@code margin} (mean), {@code lr, grad_norm, tokens_per_s} and the loss's
- * named terms. Not thread-safe.
+ * positive loss margin), {@code margin} (mean), {@code lr, grad_norm, tokens_per_s}, the loss's
+ * named terms and, on validation steps, {@code val_loss, val_reward_accuracy, val_margin}. Not
+ * thread-safe.
  */
 public final class CatTrainer {
   /** File name of the checkpoint inside the output directory. */
@@ -60,6 +61,8 @@ public final class CatTrainer {
   public static final String METRICS_FILE = "metrics.jsonl";
   /** File name of the cached reference log-probabilities inside the output directory. */
   public static final String REFERENCE_FILE = "reference_logps.json";
+  /** File name of the cached reference log-probabilities of the validation pairs. */
+  public static final String VALIDATION_REFERENCE_FILE = "reference_logps_validation.json";
   /** Format tag written into checkpoints. */
   public static final String FORMAT = "consistency4j-cat-checkpoint-1";
 
@@ -91,8 +94,11 @@ public final class CatTrainer {
    * @param steps optimizer steps done
    * @param lastLoss loss of the last step
    * @param checkpoint the final checkpoint
+   * @param validation loss, reward accuracy and margin on the validation pairs after the last step,
+   *     if validation pairs were given
    */
-  public record Result(long steps, double lastLoss, Path checkpoint) {}
+  public record Result(long steps, double lastLoss, Path checkpoint,
+      java.util.Optional<Evaluation> validation) {}
 
   /**
    * The loss over a set of pairs with fixed parameters.
@@ -196,8 +202,30 @@ public final class CatTrainer {
       Path outDir,
       boolean resume,
       TrainingListener listener) {
+    return train(session, pairs, List.of(), padId, outDir, resume, listener);
+  }
+
+  /**
+   * Trains and validates: as {@link #train(TrainingSession, List, int, Path, boolean,
+   * TrainingListener)}, plus, every {@link SftConfig#validateEvery()} steps and after the last step,
+   * the loss, reward accuracy and margin on {@code validation} (logged as {@code val_loss,
+   * val_reward_accuracy, val_margin} in the metrics line of that step and reported to the listener).
+   * Reference log-probabilities of the validation pairs are computed with the initial parameters and
+   * cached in {@value #VALIDATION_REFERENCE_FILE}.
+   *
+   * @param validation held-out pairs, may be empty
+   */
+  public Result train(
+      TrainingSession session,
+      List<PreferenceExample> pairs,
+      List<PreferenceExample> validation,
+      int padId,
+      Path outDir,
+      boolean resume,
+      TrainingListener listener) {
     Check.notNull(session, "session");
     Check.notEmpty(pairs, "pairs");
+    Check.notNull(validation, "validation");
     Check.notNull(outDir, "outDir");
     Check.notNull(listener, "listener");
     SftConfig t = config.training();
@@ -219,6 +247,18 @@ public final class CatTrainer {
           writeReference(refFile, reference);
         }
       }
+      ReferenceLogProbs valReference = null;
+      if (loss.requiresReference() && !validation.isEmpty()) {
+        Path valFile = outDir.resolve(VALIDATION_REFERENCE_FILE);
+        if (resuming) {
+          valReference = readReference(valFile, validation.size());
+        } else {
+          valReference = logProbs(session, validation, padId);
+          writeReference(valFile, valReference);
+        }
+      }
+      java.util.Optional<Evaluation> valEval = java.util.Optional.empty();
+      long lastValidated = -1;
       if (resuming) {
         long step = Checkpoints.load(session, checkpoint, FORMAT, t.seed());
         Checkpoints.keepMetricsUpTo(metrics, step);
@@ -343,10 +383,23 @@ public final class CatTrainer {
           line.put("grad_norm", r.gradNorm());
           line.put("tokens_per_s", m.tokensPerSecond());
           terms.forEach(line::put);
+          boolean validateNow = !validation.isEmpty() && (step == totalSteps
+              || (t.validateEvery() > 0 && step % t.validateEvery() == 0));
+          if (validateNow) {
+            Evaluation v = evaluate(session, validation, padId, valReference);
+            valEval = java.util.Optional.of(v);
+            lastValidated = step;
+            line.put("val_loss", v.loss());
+            line.put("val_reward_accuracy", v.rewardAccuracy());
+            line.put("val_margin", v.meanMargin());
+          }
           out.write(JSON.writeValueAsString(line));
           out.newLine();
           out.flush();
           listener.onStep(m);
+          if (validateNow) {
+            listener.onValidation(step, valEval.get().loss());
+          }
           if (t.checkpointEvery() > 0 && step % t.checkpointEvery() == 0) {
             Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
             lastSaved = step;
@@ -358,7 +411,11 @@ public final class CatTrainer {
         Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
         listener.onCheckpoint(session.step(), checkpoint);
       }
-      return new Result(session.step(), lastLoss, checkpoint);
+      if (!validation.isEmpty() && lastValidated != session.step()) {
+        valEval = java.util.Optional.of(evaluate(session, validation, padId, valReference));
+        listener.onValidation(session.step(), valEval.get().loss());
+      }
+      return new Result(session.step(), lastLoss, checkpoint, valEval);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write into " + outDir, e);
     }

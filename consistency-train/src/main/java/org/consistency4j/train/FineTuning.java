@@ -179,6 +179,12 @@ public final class FineTuning {
    * @param lora LoRA settings, or empty for full fine-tuning
    * @param runtime device and threads
    * @param resume continue from {@code outDir}'s checkpoint if there is one
+   * @param adapter a stage-1 PEFT LoRA adapter of {@code modelDir} to continue: the trained adapters
+   *     start from its weights (so the policy and the reference start as base + stage-1 adapter), and
+   *     the exported adapter applies to {@code modelDir}; {@code lora} must then have the adapter's
+   *     rank, alpha and targets ({@link Lora#readPeftConfig}). Empty to start new adapters.
+   * @param validation held-out pairs evaluated every {@link SftConfig#validateEvery()} steps and at
+   *     the end (may be empty)
    */
   public record CatOptions(
       Path modelDir,
@@ -187,7 +193,9 @@ public final class FineTuning {
       CatConfig config,
       Optional<LoraConfig> lora,
       RuntimeOptions runtime,
-      boolean resume) {
+      boolean resume,
+      Optional<Path> adapter,
+      List<org.consistency4j.pairs.PreferencePair> validation) {
     /** Validates that every field is present and copies the pairs. */
     public CatOptions {
       Check.notNull(modelDir, "modelDir");
@@ -196,6 +204,17 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(lora, "lora");
       Check.notNull(runtime, "runtime");
+      Check.notNull(adapter, "adapter");
+      validation = List.copyOf(Check.notNull(validation, "validation"));
+      Check.argument(adapter.isEmpty() || lora.isPresent(),
+          "continuing an adapter needs LoRA settings (lora); to fine-tune every weight, merge the"
+              + " adapter first (mergeAdapter)");
+    }
+
+    /** Options that start new adapters (or full fine-tuning). */
+    public CatOptions(Path modelDir, List<org.consistency4j.pairs.PreferencePair> pairs, Path outDir,
+        CatConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime, boolean resume) {
+      this(modelDir, pairs, outDir, config, lora, runtime, resume, Optional.empty(), List.of());
     }
   }
 
@@ -222,6 +241,8 @@ public final class FineTuning {
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
       List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, t.maxLength(),
           t.appendEos());
+      List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
+          : PreferenceExample.tokenize(o.validation(), tok, t.maxLength(), t.appendEos());
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
       int padId = eos.orElse(0);
@@ -231,10 +252,14 @@ public final class FineTuning {
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
       CatTrainer trainer = new CatTrainer(o.config());
       try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
+        if (o.adapter().isPresent()) {
+          startFromAdapter(session, o.adapter().get(), o.lora().orElseThrow());
+        }
         CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);
         CatTrainer.ReferenceLogProbs ref = trainer.loss().requiresReference() ? initial : null;
         CatTrainer.Evaluation before = trainer.evaluate(session, pairs, padId, ref);
-        CatTrainer.Result r = trainer.train(session, pairs, padId, o.outDir(), o.resume(), listener);
+        CatTrainer.Result r = trainer.train(session, pairs, validation, padId, o.outDir(),
+            o.resume(), listener);
         CatTrainer.Evaluation after = trainer.evaluate(session, pairs, padId, ref);
         return new CatResult(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), before,
             after);
@@ -242,6 +267,53 @@ public final class FineTuning {
     } catch (IOException e) {
       throw new UncheckedIOException("consistency alignment training I/O failed", e);
     }
+  }
+
+  /**
+   * Sets the session's LoRA tensors (named as PEFT names them, see {@link Lora}) to the weights of a
+   * PEFT adapter, with zero optimizer moments, at step 0.
+   *
+   * @throws org.consistency4j.InvalidInputException naming the adapter file, the field or tensor and
+   *     the values if the adapter's settings differ from {@code lora} or its tensors from the
+   *     session's
+   */
+  static void startFromAdapter(TrainingSession session, Path adapterDir, LoraConfig lora) {
+    LoraConfig file = Lora.readPeftConfig(adapterDir);
+    String cfg = adapterDir.resolve("adapter_config.json").toString();
+    if (file.rank() != lora.rank() || file.alpha() != lora.alpha()
+        || !Set.copyOf(file.targets()).equals(Set.copyOf(lora.targets()))) {
+      throw new org.consistency4j.InvalidInputException(cfg, 0, "a continued adapter keeps its"
+          + " settings: the adapter has r=" + file.rank() + ", lora_alpha=" + file.alpha()
+          + ", target_modules=" + file.targets() + ", the run asks for rank " + lora.rank()
+          + ", alpha " + lora.alpha() + ", targets " + lora.targets());
+    }
+    Path weights = adapterDir.resolve("adapter_model.safetensors");
+    Map<String, float[]> state = new LinkedHashMap<>(session.state());
+    try (org.consistency4j.safetensors.SafetensorsFile ad =
+        org.consistency4j.safetensors.SafetensorsFile.open(weights)) {
+      Set<String> expected = Set.copyOf(session.trainableNames());
+      for (String name : ad.names()) {
+        if (!expected.contains(name)) {
+          throw new org.consistency4j.InvalidInputException(weights.toString(), 0, "tensor " + name
+              + " is not one of the adapters this run trains (" + lora.targets() + ")");
+        }
+      }
+      for (String name : session.trainableNames()) {
+        if (!ad.names().contains(name)) {
+          throw new org.consistency4j.InvalidInputException(weights.toString(), 0,
+              "tensor " + name + " is missing");
+        }
+        float[] v = ad.floats(name);
+        long[] shape = session.shape(name);
+        if (v.length != shape[0] * shape[1]) {
+          throw new org.consistency4j.InvalidInputException(weights.toString(), 0, "tensor " + name
+              + " must have shape " + java.util.Arrays.toString(shape) + ", found " + v.length
+              + " values");
+        }
+        state.put("p/" + name, v);
+      }
+    }
+    session.restore(state, 0);
   }
 
   /**
@@ -258,34 +330,11 @@ public final class FineTuning {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(adapterDir, "adapterDir");
     Check.notNull(outDir, "outDir");
-    Path cfgFile = adapterDir.resolve("adapter_config.json");
-    String src = cfgFile.toString();
     ModelConfig mc = ModelConfig.parse(modelDir.resolve("config.json"));
+    LoraConfig adapter = Lora.readPeftConfig(adapterDir);
+    int rank = adapter.rank();
     try {
-      if (!Files.isRegularFile(cfgFile) || Files.size(cfgFile) > 1 << 20) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "must be a regular file of at most 1 MiB (a PEFT adapter directory)");
-      }
-      com.fasterxml.jackson.databind.JsonNode c =
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfgFile.toFile());
-      if (!"LORA".equals(c.path("peft_type").asText())) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "field \"peft_type\" must be LORA, found " + c.path("peft_type"));
-      }
-      for (String flag : List.of("use_rslora", "use_dora", "fan_in_fan_out")) {
-        if (c.path(flag).asBoolean(false)) {
-          throw new org.consistency4j.InvalidInputException(src, 0,
-              "field \"" + flag + "\" must be false (not supported), found true");
-        }
-      }
-      int rank = c.path("r").asInt(-1);
-      double alpha = c.path("lora_alpha").asDouble(Double.NaN);
-      if (rank <= 0 || !(alpha > 0)) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "fields \"r\" and \"lora_alpha\" must be positive, found r=" + c.path("r")
-                + ", lora_alpha=" + c.path("lora_alpha"));
-      }
-      double scale = alpha / rank;
+      double scale = adapter.scale();
       Map<String, long[]> shapes = LlamaTrainingGraph.expectedShapes(mc);
       Map<String, float[]> weights = new LinkedHashMap<>();
       try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
