@@ -19,7 +19,6 @@ import org.consistency4j.judge.YesNoJudge;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.YesNoTokens;
 import org.consistency4j.metrics.ResponseSimilarity;
-import org.consistency4j.metrics.Similarities;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.pairs.PairingStrategies;
@@ -192,8 +191,8 @@ final class StageTwoCommands {
     private String reward;
 
     @Option(names = "--similarity", paramLabel = "NAME", defaultValue = "exact",
-        description = "When two answers are the same for agreement frequency (default:"
-            + " ${DEFAULT-VALUE}).")
+        description = "When two answers are the same for agreement frequency: exact, tokenF1,"
+            + " rougeL>=T, embedding>=T, ... (default: ${DEFAULT-VALUE}).")
     private String similarity;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "best-vs-rest",
@@ -217,14 +216,21 @@ final class StageTwoCommands {
         default -> throw new CommandLine.ParameterException(cli,
             "--reward must be frequency, quality, agreement or judges, found " + reward);
       };
-      ResponseSimilarity sim;
       PairingStrategy pairing;
+      SimilarityOption simOption;
       try {
-        sim = Similarities.byName(similarity);
         pairing = PairingStrategies.byName(strategy, margin);
+        simOption = SimilarityOption.open(similarity);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cli, e.getMessage());
       }
+      try (simOption) {
+        return score(cli, weights, pairing, simOption.similarity());
+      }
+    }
+
+    private int score(CommandLine cli, RewardWeights weights, PairingStrategy pairing,
+        ResponseSimilarity sim) {
       List<InstructionGroup> work = new ArrayList<>();
       for (org.consistency4j.data.InstructionGroup task : InstructionGroups.read(groups)) {
         for (int i = 0; i < task.instances().size(); i++) {
