@@ -1,5 +1,9 @@
 package org.consistency4j.data;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.consistency4j.internal.Check;
 
 /**
@@ -15,6 +19,11 @@ import org.consistency4j.internal.Check;
  * @param completionPrefix text put before each reference output in the completion (default one
  *     space, so that prompt + completion reads "Output: POS")
  * @param seed seed of paraphrasing and of the splits
+ * @param protectedTerms terms protected in every task's definition in addition to the detected label
+ *     words (matched as whole words, case-insensitively, as {@link
+ *     org.consistency4j.paraphrase.Instruction#protectedTerms()}); none blank; default none
+ * @param detectLabelWords whether each task's {@link SniTask#labelWords() label words}, detected
+ *     from its outputs, are protected too (default true)
  */
 public record AugmentationConfig(
     int paraphrases,
@@ -23,7 +32,9 @@ public record AugmentationConfig(
     boolean includeOriginal,
     PromptTemplate template,
     String completionPrefix,
-    long seed) {
+    long seed,
+    List<String> protectedTerms,
+    boolean detectLabelWords) {
 
   /** Validates. */
   public AugmentationConfig {
@@ -38,6 +49,48 @@ public record AugmentationConfig(
         "heldOutInstanceFraction must be in [0, 1), found " + heldOutInstanceFraction);
     Check.notNull(template, "template");
     Check.notNull(completionPrefix, "completionPrefix");
+    protectedTerms = List.copyOf(Check.notNull(protectedTerms, "protectedTerms"));
+    for (int i = 0; i < protectedTerms.size(); i++) {
+      Check.argument(!protectedTerms.get(i).isBlank(),
+          "protectedTerms[" + i + "] must not be blank, found \"" + protectedTerms.get(i) + "\"");
+    }
+  }
+
+  /**
+   * Settings with the detected label words protected and no extra protected terms.
+   *
+   * @see #AugmentationConfig(int, int, double, boolean, PromptTemplate, String, long, List, boolean)
+   */
+  public AugmentationConfig(
+      int paraphrases,
+      int heldOutParaphrases,
+      double heldOutInstanceFraction,
+      boolean includeOriginal,
+      PromptTemplate template,
+      String completionPrefix,
+      long seed) {
+    this(paraphrases, heldOutParaphrases, heldOutInstanceFraction, includeOriginal, template,
+        completionPrefix, seed, List.of(), true);
+  }
+
+  /** A copy with other protection settings. */
+  public AugmentationConfig withProtection(List<String> terms, boolean detect) {
+    return new AugmentationConfig(paraphrases, heldOutParaphrases, heldOutInstanceFraction,
+        includeOriginal, template, completionPrefix, seed, terms, detect);
+  }
+
+  /**
+   * The terms protected in {@code task}'s definition: its label words (when {@link
+   * #detectLabelWords()}) followed by {@link #protectedTerms()}, without repeats, in that order.
+   */
+  public List<String> protectedTermsOf(SniTask task) {
+    Check.notNull(task, "task");
+    Set<String> terms = new LinkedHashSet<>();
+    if (detectLabelWords) {
+      terms.addAll(task.labelWords());
+    }
+    terms.addAll(protectedTerms);
+    return List.copyOf(new ArrayList<>(terms));
   }
 
   /**

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds instruction-augmented SFT data (stage 1 of consistency alignment): for each task, {@code n}
- * paraphrases of the definition (label words protected), shuffled with the seed and split into
+ * paraphrases of the definition (protected terms of {@link AugmentationConfig#protectedTermsOf}:
+ * detected label words and configured terms), shuffled with the seed and split into
  * training and held-out paraphrases; each training instruction is paired with every training
  * instance (input and first reference unchanged). Held-out paraphrases and held-out instances never
  * reach the training examples; they form the evaluation groups. A training paraphrase that contains
@@ -106,7 +107,7 @@ public final class InstructionAugmentation {
     for (SniTask task : tasks) {
       long taskSeed = config.seed() * 0x9E3779B97F4A7C15L + task.name().hashCode();
       List<Paraphrase> ps = new ArrayList<>(paraphraser.paraphrase(
-          Instruction.of(task.definition(), task.labelWords()), config.paraphrases(), taskSeed));
+          Instruction.of(task.definition(), config.protectedTermsOf(task)), config.paraphrases(), taskSeed));
       if (ps.size() < config.paraphrases()) {
         LOG.warn("{}: {} of {} paraphrases found", task.name(), ps.size(), config.paraphrases());
       }
@@ -208,6 +209,9 @@ public final class InstructionAugmentation {
     cfg.put("template", c.template().template());
     cfg.put("completion_prefix", c.completionPrefix());
     cfg.put("seed", c.seed());
+    ArrayNode terms = cfg.putArray("protected_terms");
+    c.protectedTerms().forEach(terms::add);
+    cfg.put("detect_label_words", c.detectLabelWords());
     manifest.put("paraphraser", dataset.paraphraser());
     manifest.put("tasks", dataset.splits().size());
     manifest.put("train_examples", dataset.train().size());

@@ -51,9 +51,14 @@ final class FormatParaphraser extends MaskedParaphraser<Void> {
     boolean changed = false;
     for (int i = 0; i < count && !pool.isEmpty(); i++) {
       Op op = pool.remove(rng.nextInt(pool.size()));
-      Optional<String> r = op.apply(text, masked, rng, edits);
+      // An op names its edit as it applies it; keep the name only if the text really changed
+      // (a one-line text gains nothing from blank lines between lines, lower-case text from
+      // lower-casing), so provenance lists exactly the edits that made the paraphrase.
+      List<String> opEdits = new ArrayList<>(1);
+      Optional<String> r = op.apply(text, masked, rng, opEdits);
       if (r.isPresent() && !r.get().equals(text)) {
         text = r.get();
+        edits.addAll(opEdits);
         changed = true;
       }
     }

@@ -179,15 +179,31 @@ final class StructuralParaphraser extends MaskedParaphraser<Void> {
     List<Op> ordered = new ArrayList<>();
     chosen.stream().filter(o -> !framing.contains(o)).forEach(ordered::add);
     chosen.stream().filter(framing::contains).forEach(ordered::add);
-    boolean changed = false;
+    // Provenance lists only the edits that shaped the result: an op that left the text as it was
+    // records nothing, and when an op brings the text back to an earlier state (the two phrase
+    // rewrites "Classify"->"Label"->"Classify"), the edits since that state are dropped with it.
+    String original = text;
+    List<String> states = new ArrayList<>(List.of(text));
+    List<Integer> editCounts = new ArrayList<>(List.of(edits.size()));
     for (Op op : ordered) {
-      Optional<String> r = op.apply(text, rng, edits);
-      if (r.isPresent() && !r.get().equals(text)) {
-        text = r.get();
-        changed = true;
+      List<String> opEdits = new ArrayList<>(1);
+      Optional<String> r = op.apply(text, rng, opEdits);
+      if (r.isEmpty() || r.get().equals(text)) {
+        continue;
+      }
+      text = r.get();
+      int earlier = states.indexOf(text);
+      if (earlier >= 0) {
+        edits.subList(editCounts.get(earlier), edits.size()).clear();
+        states.subList(earlier + 1, states.size()).clear();
+        editCounts.subList(earlier + 1, editCounts.size()).clear();
+      } else {
+        edits.addAll(opEdits);
+        states.add(text);
+        editCounts.add(edits.size());
       }
     }
-    return changed ? Optional.of(text) : Optional.empty();
+    return text.equals(original) ? Optional.empty() : Optional.of(text);
   }
 
   // ---- phrase rewrites -------------------------------------------------------------------

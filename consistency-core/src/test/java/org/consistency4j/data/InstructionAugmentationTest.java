@@ -119,4 +119,91 @@ class InstructionAugmentationTest {
         assertThrows(IllegalArgumentException.class, () -> new AugmentationConfig(
             3, 1, 1.0, true, PromptTemplate.DEFAULT, " ", 1)).getMessage());
   }
+  /** Records the protected terms each definition is paraphrased with. */
+  private static final class Recording implements Paraphraser {
+    final List<List<String>> terms = new java.util.ArrayList<>();
+
+    @Override
+    public List<Paraphrase> paraphrase(org.consistency4j.paraphrase.Instruction instruction, int n,
+        long seed) {
+      terms.add(instruction.protectedTerms());
+      List<Paraphrase> out = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        out.add(new Paraphrase(instruction.text() + " (variant " + i + ")", "recording", List.of()));
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void definitions_are_protected_by_detected_label_words_and_configured_terms() {
+    SniTask labelled = TASKS.stream().filter(t -> !t.labelWords().isEmpty()).findFirst()
+        .orElseThrow();
+    List<SniTask> one = List.of(labelled);
+    AugmentationConfig base = AugmentationConfig.of(3, 1, 2);
+    assertEquals(List.of(), base.protectedTerms());
+    assertTrue(base.detectLabelWords());
+
+    Recording detected = new Recording();
+    InstructionAugmentation.build(one, detected, base);
+    assertEquals(List.of(labelled.labelWords()), detected.terms);
+
+    Recording added = new Recording();
+    InstructionAugmentation.build(one, added, base.withProtection(List.of("premise", "Answer"), true));
+    List<String> expected = new java.util.ArrayList<>(labelled.labelWords());
+    expected.addAll(List.of("premise", "Answer"));
+    assertEquals(List.of(expected), added.terms);
+
+    Recording only = new Recording();
+    InstructionAugmentation.build(one, only, base.withProtection(List.of("premise"), false));
+    assertEquals(List.of(List.of("premise")), only.terms);
+
+    Recording none = new Recording();
+    InstructionAugmentation.build(one, none, base.withProtection(List.of(), false));
+    assertEquals(List.of(List.of()), none.terms);
+  }
+
+  @Test
+  void a_configured_term_survives_paraphrasing_that_otherwise_changes_it(@TempDir Path dir)
+      throws Exception {
+    // Find a definition word that the pipeline rewrites somewhere when it is not protected.
+    for (SniTask task : TASKS) {
+      List<Paraphrase> free = PIPELINE.paraphrase(task.definition(), 6, 9);
+      for (String word : task.definition().split("[^A-Za-z]+")) {
+        if (word.length() < 5 || free.stream().allMatch(p -> containsWord(p.text(), word))) {
+          continue;
+        }
+        AugmentationConfig c = AugmentationConfig.of(6, 1, 9).withProtection(List.of(word), true);
+        InstructionAugmentation.Dataset d = InstructionAugmentation.build(List.of(task), PIPELINE, c);
+        InstructionAugmentation.TaskSplit s = d.splits().get(0);
+        assertFalse(s.trainParaphrases().isEmpty());
+        for (Paraphrase p : s.trainParaphrases()) {
+          assertTrue(containsWord(p.text(), word), word + " lost in " + p.text());
+        }
+        for (Paraphrase p : s.heldOutParaphrases()) {
+          assertTrue(containsWord(p.text(), word), word + " lost in " + p.text());
+        }
+        InstructionAugmentation.write(d, dir);
+        JsonNode manifest = JsonLines.read(dir.resolve("manifest.json")).get(0).json();
+        assertEquals(word, manifest.at("/config/protected_terms/0").textValue());
+        assertTrue(manifest.at("/config/detect_label_words").booleanValue());
+        return;
+      }
+    }
+    throw new AssertionError("no definition word is ever rewritten by the pipeline");
+  }
+
+  private static boolean containsWord(String text, String word) {
+    return java.util.regex.Pattern.compile(
+        "(?i)(?<![A-Za-z])" + java.util.regex.Pattern.quote(word) + "(?![A-Za-z])")
+        .matcher(text).find();
+  }
+
+  @Test
+  void a_blank_protected_term_is_rejected_with_its_index() {
+    assertEquals("protectedTerms[1] must not be blank, found \" \"",
+        assertThrows(IllegalArgumentException.class,
+            () -> AugmentationConfig.of(3, 1, 1).withProtection(List.of("POS", " "), true))
+            .getMessage());
+  }
 }

@@ -1,6 +1,7 @@
 package org.consistency4j.paraphrase;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -29,6 +30,47 @@ class FormatParaphraserTest {
       }
     }
     assertEquals(Set.of("casing", "whitespace", "separator", "punctuation"), kinds);
+  }
+
+  @Test
+  void provenance_lists_only_edits_that_changed_the_text() {
+    // One line, one sentence, already lower case: blank lines, a line per sentence, double spaces
+    // between sentences and lower-casing all leave it as it is, so none may be claimed.
+    String text = "classify the sentiment of the review";
+    int seen = 0;
+    for (long seed = 0; seed < 40; seed++) {
+      for (Paraphrase p : format.paraphrase(text, 10, seed)) {
+        seen++;
+        assertTrue(!p.edits().isEmpty(), p.toString());
+        for (String noOp : List.of("whitespace:blank-lines", "whitespace:sentence-per-line",
+            "whitespace:double-space", "casing:lower")) {
+          assertFalse(p.edits().contains(noOp), noOp + " recorded for " + p);
+        }
+      }
+    }
+    assertTrue(seen >= 40, "paraphrases produced: " + seen);
+  }
+
+  @Test
+  void each_recorded_whitespace_edit_is_visible_in_the_paraphrase() {
+    String text = "Classify the review. Answer yes or no.\nBe brief.";
+    for (long seed = 0; seed < 20; seed++) {
+      for (Paraphrase p : format.paraphrase(text, 10, seed)) {
+        String t = p.text();
+        if (p.edits().contains("whitespace:blank-lines")) {
+          assertTrue(t.contains("\n\n"), p.toString());
+        }
+        if (p.edits().contains("whitespace:indent")) {
+          assertTrue(t.startsWith("  "), p.toString());
+        }
+        if (p.edits().contains("whitespace:double-space")) {
+          assertTrue(t.contains("  "), p.toString());
+        }
+        if (p.edits().contains("whitespace:sentence-per-line")) {
+          assertTrue(t.split("\n").length >= 3, p.toString());
+        }
+      }
+    }
   }
 
   @Property(tries = 100)

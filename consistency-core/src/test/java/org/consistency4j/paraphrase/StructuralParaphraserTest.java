@@ -35,6 +35,27 @@ class StructuralParaphraserTest {
   }
 
   @Test
+  void provenance_has_no_rewrite_that_a_later_one_undid() {
+    String text = "Classify the review as \"POS\" or \"NEG\".";
+    int phraseEdits = 0;
+    for (long seed = 0; seed < 60; seed++) {
+      for (Paraphrase p : structural.paraphrase(text, 10, seed)) {
+        Set<String> edits = new HashSet<>(p.edits());
+        assertEquals(p.edits().size(), edits.size(), p.toString());
+        for (String e : p.edits()) {
+          if (e.startsWith("phrase:")) {
+            phraseEdits++;
+            String[] fromTo = e.substring("phrase:".length()).split("->");
+            assertTrue(!edits.contains("phrase:" + fromTo[1] + "->" + fromTo[0]),
+                "undone rewrite recorded: " + p);
+          }
+        }
+      }
+    }
+    assertTrue(phraseEdits > 0, "no phrase rewrite was made");
+  }
+
+  @Test
   void modal_requests_and_questions_reduce_to_the_imperative() {
     assertEquals(Optional.of("classify the text"),
         StructuralParaphraser.imperativeCore("Can you classify the text?"));

@@ -2,6 +2,7 @@ package org.consistency4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.consistency4j.data.AugmentationConfig;
@@ -67,14 +68,31 @@ final class AugmentCommand implements Callable<Integer> {
       description = "Seed of paraphrasing and splits (default: ${DEFAULT-VALUE}).")
   private long seed;
 
+  @Option(names = "--protect", split = ",", paramLabel = "WORD",
+      description = "Terms never altered in any definition, comma-separated or repeated; added to"
+          + " the label words detected from each task's outputs.")
+  private List<String> protect = new ArrayList<>();
+
+  @Option(names = "--no-detect-labels",
+      description = "Do not protect the label words detected from the task outputs (at most "
+          + SniTask.MAX_LABELS + " distinct outputs); only --protect terms are protected.")
+  private boolean noDetectLabels;
+
   @Mixin private ParaphraseSupport support;
 
   @Override
   public Integer call() throws IOException {
     PromptTemplate template = promptTemplate == null
         ? PromptTemplate.DEFAULT : new PromptTemplate(promptTemplate.replace("\\n", "\n"));
+    for (String term : protect) {
+      if (term.isBlank()) {
+        throw new IllegalArgumentException(
+            "--protect terms must not be blank, found \"" + String.join(",", protect) + "\"");
+      }
+    }
     AugmentationConfig config = new AugmentationConfig(
-        n, heldOut, heldOutInstances, !noOriginal, template, " ", seed);
+        n, heldOut, heldOutInstances, !noOriginal, template, " ", seed,
+        protect.stream().map(String::strip).toList(), !noDetectLabels);
     List<SniTask> loaded = SniTasks.loadDirectory(tasks);
     try (ParaphraseSupport s = support) {
       InstructionAugmentation.Dataset d =

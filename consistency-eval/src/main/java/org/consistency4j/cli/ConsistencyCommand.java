@@ -23,7 +23,6 @@ import org.consistency4j.metrics.GroupConsistency;
 import org.consistency4j.metrics.MajorityAgreement;
 import org.consistency4j.metrics.ResponseGroup;
 import org.consistency4j.metrics.ResponseSimilarity;
-import org.consistency4j.metrics.Similarities;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -51,7 +50,9 @@ import picocli.CommandLine.Spec;
       "\"majority_agreement\", \"accuracy\" (when any group has references) and \"per_group\" values.",
       "",
       "Similarities: exact (normalized exact match), tokenF1, rougeL (graded ROUGE-L F),",
-      "rougeL>=T (1 if ROUGE-L F >= T), rougeL+stem and rougeL+stem>=T (with the Porter stemmer);",
+      "rougeL>=T (1 if ROUGE-L F >= T), rougeL+stem and rougeL+stem>=T (with the Porter stemmer),",
+      "embedding (all-MiniLM-L6-v2 sentence-embedding cosine, clamped to [0, 1]; run in ONNX",
+      "Runtime) and embedding>=T (1 if that cosine >= T);",
       "quote names with >= in a shell: --similarity 'rougeL>=0.5'.",
       "",
       "Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input (the message then",
@@ -71,7 +72,8 @@ final class ConsistencyCommand implements Callable<Integer> {
       names = "--similarity",
       required = true,
       paramLabel = "NAME",
-      description = "How responses are compared: exact, tokenF1, rougeL, rougeL>=T, ...")
+      description = "How responses are compared: exact, tokenF1, rougeL, rougeL>=T, embedding,"
+          + " embedding>=T, ... (see below).")
   private String similarity;
 
   @Option(
@@ -122,18 +124,21 @@ final class ConsistencyCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--majority-threshold must be in (0, 1], found " + majorityThreshold);
     }
-    ResponseSimilarity sim = Similarities.byName(similarity);
-    List<ResponseGroup> groups = readGroups(input);
-    if (groups.stream().noneMatch(g -> g.responses().size() >= 2)) {
-      throw new InvalidInputException(
-          input.toString(),
-          0,
-          "no group has at least 2 responses ("
-              + groups.size()
-              + " groups); the consistency rate compares pairs of responses");
-    }
+    List<ResponseGroup> groups;
     ObjectMapper mapper = JsonlIO.writerMapper();
-    ObjectNode summary = summarize(mapper, groups, sim);
+    ObjectNode summary;
+    try (SimilarityOption sim = SimilarityOption.open(similarity)) {
+      groups = readGroups(input);
+      if (groups.stream().noneMatch(g -> g.responses().size() >= 2)) {
+        throw new InvalidInputException(
+            input.toString(),
+            0,
+            "no group has at least 2 responses ("
+                + groups.size()
+                + " groups); the consistency rate compares pairs of responses");
+      }
+      summary = summarize(mapper, groups, sim.similarity());
+    }
     String text = mapper.writerWithDefaultPrettyPrinter().writeValueAsString(summary);
     if (output == null) {
       PrintWriter out = spec.commandLine().getOut();

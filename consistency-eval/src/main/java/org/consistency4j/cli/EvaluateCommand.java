@@ -20,7 +20,7 @@ import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
-import org.consistency4j.metrics.Similarities;
+import org.consistency4j.metrics.ResponseSimilarity;
 import org.consistency4j.report.EvaluationReport;
 import org.consistency4j.report.Reports;
 import picocli.CommandLine.Command;
@@ -121,7 +121,9 @@ final class EvaluateCommand implements Callable<Integer> {
       names = "--similarity",
       defaultValue = "rougeL>=0.5",
       paramLabel = "NAME",
-      description = "How a group's responses are compared: exact, tokenF1, rougeL, rougeL>=T, ... (default: ${DEFAULT-VALUE}).")
+      description = "How a group's responses are compared: exact, tokenF1, rougeL, rougeL>=T, rougeL+stem,"
+          + " rougeL+stem>=T, embedding (MiniLM sentence-embedding cosine) or embedding>=T"
+          + " (default: ${DEFAULT-VALUE}).")
   private String similarity;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
@@ -204,9 +206,15 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
     List<InstructionTask> tasks = loadTasks();
+    try (SimilarityOption sim = SimilarityOption.open(similarity)) {
+      return evaluate(stdout, tasks, sim.similarity());
+    }
+  }
+
+  private int evaluate(PrintWriter stdout, List<InstructionTask> tasks, ResponseSimilarity sim) {
     EvaluationConfig config =
         EvaluationConfig.builder()
-            .similarity(Similarities.byName(similarity))
+            .similarity(sim)
             .generation(
                 GenerationConfig.builder()
                     .maxNewTokens(maxNewTokens)

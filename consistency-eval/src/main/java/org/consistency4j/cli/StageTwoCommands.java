@@ -24,7 +24,6 @@ import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.YesNoTokens;
 import org.consistency4j.metrics.AnswerMatch;
 import org.consistency4j.metrics.ResponseSimilarity;
-import org.consistency4j.metrics.Similarities;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.pairs.PairingStrategies;
 import org.consistency4j.pairs.PairingStrategy;
@@ -91,8 +90,9 @@ final class StageTwoCommands {
 
     @Option(names = "--similarity", paramLabel = "NAME", defaultValue = "exact",
         description = "When two responses give the same answer for agreement frequency: exact,"
-            + " tokenF1, rougeL, rougeL+stem (mean similarity), or rougeL>=T, rougeL+stem>=T"
-            + " (thresholded, T in (0, 1]) (default: ${DEFAULT-VALUE}).")
+            + " tokenF1, rougeL, rougeL+stem, embedding (MiniLM cosine; mean similarity), or"
+            + " rougeL>=T, rougeL+stem>=T, embedding>=T (thresholded, T in (0, 1])"
+            + " (default: ${DEFAULT-VALUE}).")
     String similarity;
 
     @Option(names = "--yes", split = ",", paramLabel = "TOKENS",
@@ -152,12 +152,16 @@ final class StageTwoCommands {
       return value;
     }
 
-    /** A scorer judging with {@code lm}; validates templates, similarity and tokens. */
-    SelfRewardScorer scorer(CommandLine cli, LanguageModel lm, RewardWeights weights) {
+    /**
+     * A scorer judging with {@code lm}, agreement frequency under {@code similarity}; validates
+     * templates and tokens.
+     */
+    SelfRewardScorer scorer(CommandLine cli, LanguageModel lm, RewardWeights weights,
+        ResponseSimilarity similarity) {
       return SelfRewardScorer.builder(YesNoJudge.of(lm, tokens(cli), YesNoJudge.DEFAULT_BATCH_SIZE,
               YesNoJudge.DEFAULT_MAX_CACHE_ENTRIES))
           .qualityTemplate(quality(cli)).agreementTemplate(agreement(cli)).weights(weights)
-          .similarity(similarity(cli)).build();
+          .similarity(similarity).build();
     }
 
     JudgeTemplate quality(CommandLine cli) {
@@ -181,12 +185,16 @@ final class StageTwoCommands {
       tokens(cli);
       quality(cli);
       agreement(cli);
-      similarity(cli);
+      if (!similarity.equals(SimilarityOption.EMBEDDING)
+          && !similarity.startsWith(SimilarityOption.EMBEDDING + ">=")) {
+        openSimilarity(cli).close();
+      }
     }
 
-    ResponseSimilarity similarity(CommandLine cli) {
+    /** The {@code --similarity} (the caller closes it: it may own the MiniLM encoder). */
+    SimilarityOption openSimilarity(CommandLine cli) {
       try {
-        return Similarities.byName(similarity);
+        return SimilarityOption.open(similarity);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cli, "--similarity: " + e.getMessage());
       }
@@ -302,8 +310,9 @@ final class StageTwoCommands {
         members.add(idx);
       }
       ObjectMapper mapper = JsonlIO.writerMapper();
-      try (LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
-        List<ScoredGroup> scored = rewards.scorer(cli, lm, weights).score(work);
+      try (SimilarityOption sim = rewards.openSimilarity(cli);
+          LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
+        List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
           for (int k = 0; k < r.size(); k++) {
@@ -436,7 +445,8 @@ final class StageTwoCommands {
       List<ScoredGroup> scored;
       JudgeAccuracyResult accuracy = null;
       int labeledResponses = 0;
-      try (LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
+      try (SimilarityOption sim = rewards.openSimilarity(cli);
+          LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())
@@ -444,7 +454,7 @@ final class StageTwoCommands {
             // the prompts are rendered per instance above (fields and all)
             .format((prompt, in) -> prompt)
             .build();
-        SelfRewardScorer scorer = rewards.scorer(cli, lm, weights);
+        SelfRewardScorer scorer = rewards.scorer(cli, lm, weights, sim.similarity());
         List<ResponseGroup> sampled = sampler.sample(work);
         scored = scorer.score(sampled);
         pairs = pairing.pairsOfGroups(scored.stream().map(ScoredGroup::scoredResponses).toList());

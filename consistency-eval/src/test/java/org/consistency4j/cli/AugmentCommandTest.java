@@ -4,16 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.consistency4j.data.InstructionGroup;
 import org.consistency4j.data.InstructionGroups;
+import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AugmentCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
   private Path tasks() throws IOException {
@@ -71,5 +75,110 @@ class AugmentCommandTest {
         dir.resolve("o").toString());
     assertEquals(2, none.exitCode());
     assertTrue(none.err().contains("no task*.json file in the directory"), none.err());
+  }
+  private static boolean containsWord(String text, String word) {
+    return java.util.regex.Pattern.compile("(?i)(?<![a-z])" + word + "(?![a-z])").matcher(text)
+        .find();
+  }
+
+  private static int count(String text, String word) {
+    return (int) java.util.regex.Pattern.compile("(?i)(?<![a-z])" + word + "(?![a-z])")
+        .matcher(text).results().count();
+  }
+
+  private static List<String> paraphrasesOf(Path out, String task) throws IOException {
+    List<String> texts = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("paraphrases.jsonl"))) {
+      JsonNode o = JSON.readTree(line);
+      if (o.get("task").asText().equals(task)) {
+        for (String split : List.of("train", "heldout")) {
+          o.get(split).forEach(p -> texts.add(p.get("text").asText()));
+        }
+      }
+    }
+    return texts;
+  }
+
+  @Test
+  void protect_keeps_the_given_terms_in_every_paraphrase() throws IOException {
+    Path t = tasks();
+    Path free = dir.resolve("free");
+    CliRun unprotected = CliRun.of("augment", "--tasks", t.toString(), "--n", "6", "--held-out",
+        "2", "--out", free.toString(), "--seed", "5", "--method", "wordnet");
+    assertEquals(0, unprotected.exitCode(), unprotected.err());
+    List<String> freeTexts = paraphrasesOf(free, "task2_title");
+    // The definition says "story" twice; unprotected, synonym substitution replaces one of them.
+    assertTrue(freeTexts.stream().anyMatch(p -> count(p, "story") < 2), freeTexts.toString());
+
+    Path out = dir.resolve("protected");
+    CliRun run = CliRun.of("augment", "--tasks", t.toString(), "--n", "6", "--held-out", "2",
+        "--out", out.toString(), "--seed", "5", "--method", "wordnet", "--protect", "story,title",
+        "--protect", "simple");
+    assertEquals(0, run.exitCode(), run.err());
+    List<String> texts = paraphrasesOf(out, "task2_title");
+    assertFalse(texts.isEmpty());
+    for (String p : texts) {
+      assertEquals(2, count(p, "story"), p);
+      assertEquals(1, count(p, "title"), p);
+      assertEquals(1, count(p, "simple"), p);
+    }
+    JsonNode config = JSON.readTree(Files.readString(out.resolve("manifest.json"))).get("config");
+    assertEquals("[\"story\",\"title\",\"simple\"]", config.get("protected_terms").toString());
+    assertTrue(config.get("detect_label_words").booleanValue());
+  }
+
+  @Test
+  void no_detect_labels_is_recorded_and_a_blank_protect_term_is_bad_usage() throws IOException {
+    Path out = dir.resolve("nolabels");
+    CliRun run = CliRun.of("augment", "--tasks", tasks().toString(), "--n", "3", "--held-out", "1",
+        "--out", out.toString(), "--no-detect-labels", "--protect", "review");
+    assertEquals(0, run.exitCode(), run.err());
+    JsonNode config = JSON.readTree(Files.readString(out.resolve("manifest.json"))).get("config");
+    assertFalse(config.get("detect_label_words").booleanValue());
+    assertEquals("review", config.at("/protected_terms/0").asText());
+    for (String p : paraphrasesOf(out, "task1_sentiment")) {
+      assertTrue(containsWord(p, "review"), p);
+    }
+
+    CliRun blank = CliRun.of("augment", "--tasks", tasks().toString(), "--out",
+        dir.resolve("o").toString(), "--protect", "POS,,NEG");
+    assertEquals(2, blank.exitCode());
+    assertTrue(blank.err().contains("--protect terms must not be blank, found \"POS,,NEG\""),
+        blank.err());
+  }
+
+  @Test
+  void min_cosine_drops_drifted_definition_paraphrases() throws IOException {
+    Path t = tasks();
+    double threshold = 0.95;
+    Path free = dir.resolve("free");
+    CliRun unfiltered = CliRun.of("augment", "--tasks", t.toString(), "--n", "6", "--held-out",
+        "2", "--out", free.toString(), "--seed", "5", "--method", "wordnet");
+    assertEquals(0, unfiltered.exitCode(), unfiltered.err());
+    Path out = dir.resolve("filtered");
+    CliRun run = CliRun.of("augment", "--tasks", t.toString(), "--n", "6", "--held-out", "2",
+        "--out", out.toString(), "--seed", "5", "--method", "wordnet", "--min-cosine",
+        Double.toString(threshold));
+    assertEquals(0, run.exitCode(), run.err());
+    int drifted = 0;
+    int kept = 0;
+    try (EmbeddingSimilarity miniLm = EmbeddingSimilarity.miniLm()) {
+      for (String line : Files.readAllLines(free.resolve("paraphrases.jsonl"))) {
+        JsonNode o = JSON.readTree(line);
+        for (String p : paraphrasesOf(free, o.get("task").asText())) {
+          drifted += miniLm.similarity(o.get("original").asText(), p) < threshold ? 1 : 0;
+        }
+      }
+      for (String line : Files.readAllLines(out.resolve("paraphrases.jsonl"))) {
+        JsonNode o = JSON.readTree(line);
+        for (String p : paraphrasesOf(out, o.get("task").asText())) {
+          kept++;
+          double cos = miniLm.similarity(o.get("original").asText(), p);
+          assertTrue(cos >= threshold, cos + " < " + threshold + ": " + p);
+        }
+      }
+    }
+    assertTrue(drifted > 0, "no paraphrase below " + threshold + " without the filter");
+    assertTrue(kept > 0);
   }
 }

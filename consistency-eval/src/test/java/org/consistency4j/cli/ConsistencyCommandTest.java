@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +108,60 @@ class ConsistencyCommandTest {
     assertTrue(
         run.err().startsWith("consistency consistency: unknown similarity \"cosine\"; valid names:"),
         run.err());
+    assertTrue(run.err().contains("; with ONNX Runtime also: embedding, embedding>=T"), run.err());
+  }
+
+  @Test
+  void the_embedding_similarity_gives_minilm_cosine_rates_graded_and_thresholded()
+      throws IOException {
+    List<String> agree = List.of("The review is positive.", "It is a positive review.",
+        "Positive: the reviewer liked the film.");
+    List<String> mixed = List.of("The answer is Paris.", "Paris is the answer.",
+        "Bake the bread for an hour.");
+    Path input = write("groups.jsonl",
+        "{\"group\": \"a\", \"responses\": " + JSON.writeValueAsString(agree) + "}\n"
+            + "{\"group\": \"b\", \"responses\": " + JSON.writeValueAsString(mixed) + "}\n");
+    double[] pa;
+    double[] pb;
+    try (EmbeddingSimilarity miniLm = EmbeddingSimilarity.miniLm()) {
+      pa = miniLm.pairwise(agree);
+      pb = miniLm.pairwise(mixed);
+    }
+    CliRun graded = CliRun.of("consistency", "--input", input.toString(), "--similarity",
+        "embedding", "--bootstrap", "0");
+    assertEquals(0, graded.exitCode(), graded.err());
+    JsonNode g = JSON.readTree(graded.out());
+    assertEquals("embedding:all-MiniLM-L6-v2-q", g.at("/config/similarity").textValue());
+    double rateA = (pa[0] + pa[1] + pa[2]) / 3;
+    double rateB = (pb[0] + pb[1] + pb[2]) / 3;
+    assertEquals(rateA, g.at("/per_group/0/consistency_rate").doubleValue(), 1e-9);
+    assertEquals(rateB, g.at("/per_group/1/consistency_rate").doubleValue(), 1e-9);
+    assertEquals((rateA + rateB) / 2, g.at("/consistency_rate/macro/estimate").doubleValue(), 1e-9);
+    assertTrue(rateA > rateB, rateA + " <= " + rateB);
+
+    CliRun binary = CliRun.of("consistency", "--input", input.toString(), "--similarity",
+        "embedding>=0.8", "--bootstrap", "0");
+    assertEquals(0, binary.exitCode(), binary.err());
+    JsonNode b = JSON.readTree(binary.out());
+    assertEquals("embedding:all-MiniLM-L6-v2-q>=0.8", b.at("/config/similarity").textValue());
+    double agreeing = 0;
+    for (double[] pairs : List.of(pa, pb)) {
+      for (double x : pairs) {
+        agreeing += x >= 0.8 ? 1 : 0;
+      }
+    }
+    assertEquals(agreeing / 6, b.at("/consistency_rate/pooled/estimate").doubleValue(), 1e-12);
+  }
+
+  @Test
+  void a_bad_embedding_threshold_is_bad_usage_naming_the_value() throws IOException {
+    Path input = write("groups.jsonl", GROUPS);
+    CliRun run = CliRun.of("consistency", "--input", input.toString(), "--similarity",
+        "embedding>=1.5");
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().startsWith("consistency consistency: unknown similarity \"embedding>=1.5\""
+        + " (threshold must be in (0, 1], found 1.5); valid names: exact, tokenF1, rougeL,"), run.err());
+    assertTrue(run.err().contains("embedding, embedding>=T"), run.err());
   }
 
   @Test

@@ -106,6 +106,32 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void evaluate_with_the_embedding_similarity_scores_groups_by_minilm_cosine() throws Exception {
+    server.answers(EvaluateCommandTest::halfRight);
+    Path out = dir.resolve("out-embedding");
+    Result r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+        data.toString(), "--similarity", "embedding", "--out", out.toString(), "--no-progress",
+        "--resamples", "200", "--seed", "5");
+    assertEquals(0, r.code(), r.err());
+    double positive;
+    double negative;
+    try (org.consistency4j.embedding.EmbeddingSimilarity miniLm =
+        org.consistency4j.embedding.EmbeddingSimilarity.miniLm()) {
+      positive = org.consistency4j.metrics.ConsistencyRate.rate(
+          List.of("positive", "positive", "Positive."), miniLm);
+      negative = org.consistency4j.metrics.ConsistencyRate.rate(
+          List.of("negative", "negative", "Positive."), miniLm);
+    }
+    EvaluationReport report = Reports.readJson(out.resolve("report.json"));
+    assertEquals("embedding:all-MiniLM-L6-v2-q", report.config().get("similarity"));
+    TaskResult s = report.models().get(0).task("sentiment").orElseThrow();
+    // Two instances answer positive/positive/Positive., two negative/negative/Positive.
+    assertEquals((positive + negative) / 2,
+        s.metric(MetricNames.CONSISTENCY_RATE).orElseThrow().value(), 1e-9);
+    assertTrue(negative < positive, negative + " >= " + positive);
+  }
+
+  @Test
   void compare_gives_the_paired_difference_of_two_stored_evaluations() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path a = dir.resolve("a");

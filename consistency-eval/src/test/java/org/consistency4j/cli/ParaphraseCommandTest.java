@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +64,49 @@ class ParaphraseCommandTest {
         assertTrue(p.get("edits").isArray());
       }
     }
+  }
+
+  @Test
+  void min_cosine_drops_paraphrases_that_drift_from_the_original() throws IOException {
+    double threshold = 0.95;
+    String[] base = {"paraphrase", "--input", instructions().toString(), "--n", "6", "--method",
+        "wordnet", "--seed", "3"};
+    CliRun free = CliRun.of(base);
+    assertEquals(0, free.exitCode(), free.err());
+    List<String> args = new ArrayList<>(List.of(base));
+    args.addAll(List.of("--min-cosine", Double.toString(threshold)));
+    CliRun filtered = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, filtered.exitCode(), filtered.err());
+    int drifted = 0;
+    int kept = 0;
+    try (EmbeddingSimilarity miniLm = EmbeddingSimilarity.miniLm()) {
+      for (JsonNode line : lines(free.out())) {
+        String original = line.get("instruction").asText();
+        for (JsonNode p : line.get("paraphrases")) {
+          drifted += miniLm.similarity(original, p.get("text").asText()) < threshold ? 1 : 0;
+        }
+      }
+      for (JsonNode line : lines(filtered.out())) {
+        String original = line.get("instruction").asText();
+        for (JsonNode p : line.get("paraphrases")) {
+          kept++;
+          double cos = miniLm.similarity(original, p.get("text").asText());
+          assertTrue(cos >= threshold, cos + " < " + threshold + ": " + p);
+        }
+      }
+    }
+    // Without the filter some synonym substitutions drift below the threshold; with it none is
+    // left, and the filter still returns paraphrases.
+    assertTrue(drifted > 0, "no paraphrase below " + threshold + " without the filter");
+    assertTrue(kept > 0, filtered.out());
+    assertTrue(!free.out().equals(filtered.out()));
+  }
+
+  @Test
+  void min_cosine_outside_the_unit_interval_is_bad_usage() throws IOException {
+    CliRun run = CliRun.of("paraphrase", "--input", instructions().toString(), "--min-cosine", "1.5");
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("--min-cosine must be in [0, 1], found 1.5"), run.err());
   }
 
   @Test

@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.metrics.ConsistencyRate;
+import org.consistency4j.metrics.ConsistencyResult;
+import org.consistency4j.metrics.ResponseGroup;
 import org.consistency4j.model.RuntimeOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +87,65 @@ class EmbeddingSimilarityTest {
   void texts_longer_than_the_limit_are_truncated_not_rejected() {
     String longText = "word ".repeat(2000);
     assertEquals(384, miniLm.embed(longText).length);
+  }
+
+  @Test
+  void an_encoder_loaded_from_a_directory_gives_the_same_similarities_as_the_jar(@TempDir Path dir)
+      throws IOException {
+    Path model = dir.resolve("model.onnx");
+    try (InputStream in = EmbeddingSimilarity.class.getResourceAsStream(
+        EmbeddingSimilarity.MINILM_MODEL_RESOURCE)) {
+      Files.copy(in, model);
+    }
+    try (InputStream in = EmbeddingSimilarity.class.getResourceAsStream(
+        EmbeddingSimilarity.MINILM_TOKENIZER_RESOURCE)) {
+      Files.copy(in, dir.resolve("tokenizer.json"));
+    }
+    List<String> texts = List.of(
+        "Classify the movie review as positive or negative.",
+        "Decide whether the film review is positive or negative.",
+        "The train to Berlin leaves at noon from platform four.");
+    try (EmbeddingSimilarity fromPath = EmbeddingSimilarity.load(model, dir,
+        EmbeddingSimilarity.Pooling.MEAN, 256, 1, RuntimeOptions.builder().intraOpThreads(1).build())) {
+      assertEquals("embedding:" + model, fromPath.name());
+      assertEquals(384, fromPath.embed(texts.get(0)).length);
+      assertArrayEquals(miniLm.pairwise(texts), fromPath.pairwise(texts), 1e-6);
+      assertEquals(miniLm.cosine(texts.get(0), texts.get(2)),
+          fromPath.cosine(texts.get(0), texts.get(2)), 1e-6);
+      assertTrue(fromPath.similarity(texts.get(0), texts.get(1)) > 0.8);
+    }
+  }
+
+  @Test
+  void as_a_response_similarity_it_drives_the_consistency_rate() {
+    // A group of paraphrased answers scores higher than a group of unrelated ones; the rate of a
+    // group is the mean clamped cosine over its pairs.
+    List<String> agreeing = List.of("The review is positive.", "It is a positive review.",
+        "Positive: the reviewer liked the film.");
+    List<String> disagreeing = List.of("The review is positive.", "Bake the bread for an hour.",
+        "Berlin is the capital of Germany.");
+    ConsistencyResult cr = ConsistencyRate.of(miniLm).compute(List.of(
+        ResponseGroup.of("agree", agreeing), ResponseGroup.of("disagree", disagreeing),
+        ResponseGroup.of("single", List.of("only one"))));
+    double[] rates = cr.rates();
+    assertEquals(2, rates.length);
+    assertEquals(1, cr.excluded());
+    double expectedAgree = mean(miniLm.pairwise(agreeing));
+    double expectedDisagree = mean(miniLm.pairwise(disagreeing));
+    assertEquals(expectedAgree, rates[0], 1e-9);
+    assertEquals(expectedDisagree, rates[1], 1e-9);
+    assertTrue(rates[0] > 0.5 && rates[1] < 0.3, java.util.Arrays.toString(rates));
+    assertEquals((expectedAgree + expectedDisagree) / 2, cr.macro(), 1e-9);
+    assertEquals(miniLm.name(), cr.similarity());
+    assertEquals(1.0, ConsistencyRate.rate(List.of("same", "same"), miniLm), 0);
+  }
+
+  private static double mean(double[] values) {
+    double s = 0;
+    for (double v : values) {
+      s += v;
+    }
+    return s / values.length;
   }
 
   @Test
