@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
           + "Llama from scratch with baseline SFT (original wordings) and instruction-augmented SFT "
           + "(9 training wordings), then consistency alignment training from the latter with "
           + "self-rewards, and evaluate all three on the 5 held-out wordings of every task "
-          + "(consistency rate, accuracy, ROUGE-L with 95% bootstrap intervals). Prints the table and "
-          + "writes OUT/report.json, report.md and evaluation/report.html. CPU only; about 3 minutes "
+          + "(consistency rate, accuracy, ROUGE-L with 95%% bootstrap intervals). Prints the table and "
+          + "writes OUT/report.json, report.md and evaluation/report.html. CPU only; about 1 to 2 minutes "
           + "on 2 cores."
     },
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage."})
