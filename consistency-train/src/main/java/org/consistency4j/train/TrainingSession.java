@@ -342,11 +342,16 @@ public final class TrainingSession implements AutoCloseable {
     g.clearOutput();
     g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
     g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
+    // Every input is declared before the emitter reads the graph's types.
+    if (pairwise == null) {
+      g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
+    } else if (pairwise.requiresReference()) {
+      g.addInput(valueInfo(ROW_REFERENCE, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
+    }
     Emitter e = new Emitter(g, "train/");
     String objective;
     String targetCount;
     if (pairwise == null) {
-      g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
       LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
       String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
       objective = e.neg(e.reduceSumAll(weighted));
@@ -361,7 +366,6 @@ public final class TrainingSession implements AutoCloseable {
       String refChosen = null;
       String refRejected = null;
       if (pairwise.requiresReference()) {
-        g.addInput(valueInfo(ROW_REFERENCE, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
         List<String> refs = e.opN("Split", List.of(ROW_REFERENCE), 2,
             Emitter.attr("num_outputs", 2L));
         refChosen = refs.get(0);
