@@ -43,11 +43,14 @@ public class TrainingStepBenchmark {
   private TrainingSession session;
   private TrainingSession.Batch batch;
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    ModelConfig c = new ModelConfig("llama", 384, 128, 2, 4, 4, 32, 512, 1e-6, 10000.0, false, false,
+  /** The benchmarked shape: 2 layers, hidden 128, 4 heads (head_dim 32), intermediate 512, vocab 384. */
+  static ModelConfig config() {
+    return new ModelConfig("llama", 384, 128, 2, 4, 4, 32, 512, 1e-6, 10000.0, false, false,
         false, 256, Optional.of(1), List.of(2));
-    SplittableRandom rng = new SplittableRandom(1);
+  }
+
+  /** The forward graph of {@code c} with seeded random weights (norms 1, others in +-0.08). */
+  static ExportedModel randomForward(ModelConfig c, SplittableRandom rng) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : LlamaTrainingGraph.expectedShapes(c).entrySet()) {
       long n = 1;
@@ -61,7 +64,14 @@ public class TrainingStepBenchmark {
       }
       weights.put(e.getKey(), Tensor.ofFloats(v, e.getValue()));
     }
-    ExportedModel forward = LlamaTrainingGraph.build(c, weights);
+    return LlamaTrainingGraph.build(c, weights);
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    ModelConfig c = config();
+    SplittableRandom rng = new SplittableRandom(1);
+    ExportedModel forward = randomForward(c, rng);
     List<String> trainables;
     Set<String> noDecay;
     if (mode.equals("lora")) {
