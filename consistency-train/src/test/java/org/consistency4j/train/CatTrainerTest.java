@@ -43,6 +43,18 @@ class CatTrainerTest {
     }
   }
 
+  /** The fixture's DPO pairs, tokenized as PyTorch saw them. */
+  private static List<PreferenceExample> dpoPairs(JsonNode dpo) {
+    List<PreferenceExample> pairs = new ArrayList<>();
+    for (int i = 0; i < dpo.get("chosen_input_ids").size(); i++) {
+      pairs.add(new PreferenceExample(
+          new SftExample(ints(dpo.get("chosen_input_ids").get(i)), ints(dpo.get("chosen_labels").get(i))),
+          new SftExample(ints(dpo.get("rejected_input_ids").get(i)),
+              ints(dpo.get("rejected_labels").get(i)))));
+    }
+    return pairs;
+  }
+
   private static int[] ints(JsonNode row) {
     int[] out = new int[row.size()];
     for (int i = 0; i < out.length; i++) {
@@ -91,13 +103,7 @@ class CatTrainerTest {
   @Test
   void dpo_loss_and_gradient_on_the_fixture_match_pytorch() throws Exception {
     JsonNode dpo = dpoCase();
-    List<PreferenceExample> pairs = new ArrayList<>();
-    for (int i = 0; i < dpo.get("chosen_input_ids").size(); i++) {
-      pairs.add(new PreferenceExample(
-          new SftExample(ints(dpo.get("chosen_input_ids").get(i)), ints(dpo.get("chosen_labels").get(i))),
-          new SftExample(ints(dpo.get("rejected_input_ids").get(i)),
-              ints(dpo.get("rejected_labels").get(i)))));
-    }
+    List<PreferenceExample> pairs = dpoPairs(dpo);
     LossConfig lc = LossConfig.builder("dpo").beta(dpo.get("beta").asDouble()).build();
     CatTrainer trainer = new CatTrainer(new CatConfig(lc, SftConfig.builder().batchSize(2).build()));
     try (TrainingSession s = session(List.of(NORM))) {
@@ -153,13 +159,7 @@ class CatTrainerTest {
   @Test
   void the_in_graph_dpo_gradient_on_the_fixture_matches_pytorch() throws Exception {
     JsonNode dpo = dpoCase();
-    List<PreferenceExample> pairs = new ArrayList<>();
-    for (int i = 0; i < dpo.get("chosen_input_ids").size(); i++) {
-      pairs.add(new PreferenceExample(
-          new SftExample(ints(dpo.get("chosen_input_ids").get(i)), ints(dpo.get("chosen_labels").get(i))),
-          new SftExample(ints(dpo.get("rejected_input_ids").get(i)),
-              ints(dpo.get("rejected_labels").get(i)))));
-    }
+    List<PreferenceExample> pairs = dpoPairs(dpo);
     LossConfig lc = LossConfig.builder("dpo").beta(dpo.get("beta").asDouble()).build();
     try (TrainingSession s = session(List.of(NORM), lc)) {
       float[] ref = new float[2 * pairs.size()];
