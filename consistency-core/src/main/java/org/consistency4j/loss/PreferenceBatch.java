@@ -116,13 +116,7 @@ public record PreferenceBatch(List<PairLogProbs> pairs) {
    * @return a value in [0, 1]
    */
   public double accuracy() {
-    int correct = 0;
-    for (PairLogProbs p : pairs) {
-      if (p.policyChosen() > p.policyRejected()) {
-        correct++;
-      }
-    }
-    return (double) correct / pairs.size();
+    return share(p -> p.policyChosen() > p.policyRejected());
   }
 
   /**
@@ -132,12 +126,10 @@ public record PreferenceBatch(List<PairLogProbs> pairs) {
    * @return a value in [0, 1]
    */
   public double lengthNormalizedAccuracy() {
-    int correct = 0;
-    for (PairLogProbs p : pairs) {
-      if (p.policyChosenMean() > p.policyRejectedMean()) {
-        correct++;
-      }
-    }
-    return (double) correct / pairs.size();
+    return share(p -> p.policyChosenMean() > p.policyRejectedMean());
+  }
+
+  private double share(java.util.function.Predicate<PairLogProbs> ranksRight) {
+    return (double) pairs.stream().filter(ranksRight).count() / pairs.size();
   }
 }
