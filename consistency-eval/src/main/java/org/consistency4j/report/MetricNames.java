@@ -16,7 +16,8 @@ import java.util.List;
  *       averaged over responses;
  *   <li>{@value #ACCURACY}: normalized exact match with any reference, where outputs are labels;
  *   <li>{@value #ROUGE_L_SPREAD} and {@value #ACCURACY_SPREAD}: the best verbalization's mean
- *       minus the worst one's.
+ *       minus the worst one's, per task only: verbalizations differ from task to task, so there is
+ *       no overall value (reports show "-" in the overall row).
  * </ul>
  */
 public final class MetricNames {
