@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.consistency4j.lm.Continuation;
+import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.model.OnnxLanguageModel;
@@ -151,6 +153,53 @@ final class ModelCommands {
     pending.clear();
   }
 
+  /** A line of {@code consistency logprobs}: token ids or a prompt and completion. */
+  private record ScoreLine(JsonlIO.Line line, int[] ids, Continuation continuation) {}
+
+  /** Scores the pending lines, writes their results in order and clears them. */
+  private static void flushScores(OnnxLanguageModel lm, List<ScoreLine> pending,
+      ObjectMapper mapper, java.io.Writer out) throws IOException {
+    List<int[]> sequences = new ArrayList<>();
+    List<Continuation> continuations = new ArrayList<>();
+    for (ScoreLine p : pending) {
+      if (p.ids() != null) {
+        sequences.add(p.ids());
+      } else {
+        continuations.add(p.continuation());
+      }
+    }
+    List<double[]> byIds = sequences.isEmpty() ? List.of() : lm.logprobs(sequences);
+    List<ContinuationScore> byText;
+    try {
+      byText = continuations.isEmpty() ? List.of() : lm.score(continuations);
+    } catch (IllegalArgumentException e) {
+      // Find the line at fault: score them one by one.
+      for (ScoreLine p : pending) {
+        if (p.continuation() != null) {
+          onLine(p.line(), () -> lm.score(List.of(p.continuation())));
+        }
+      }
+      throw e;
+    }
+    int i = 0;
+    int c = 0;
+    for (ScoreLine p : pending) {
+      double[] lp = p.ids() != null ? byIds.get(i++) : byText.get(c++).tokenLogProbs().stream()
+          .mapToDouble(Double::doubleValue).toArray();
+      ObjectNode node = mapper.createObjectNode();
+      double sum = 0;
+      ArrayNode arr = node.putArray("token_logprobs");
+      for (double v : lp) {
+        arr.add(v);
+        sum += v;
+      }
+      node.put("logprob_sum", sum);
+      out.write(mapper.writeValueAsString(node));
+      out.write('\n');
+    }
+    pending.clear();
+  }
+
   /** {@code consistency logprobs}. */
   @Command(
       name = "logprobs",
@@ -182,31 +231,33 @@ final class ModelCommands {
     public Integer call() throws IOException {
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
-        emit(output, spec.commandLine().getOut(), out -> JsonlIO.forEachObject(input, line -> {
-          double[] lp;
-          if (line.has("input_ids")) {
-            int[] ids = inputIds(line);
-            lp = onLine(line, () -> lm.logprobs(ids));
-          } else {
-            String prompt = line.text("prompt");
-            String completion = line.text("completion");
-            if (completion.isEmpty()) {
-              throw line.error("field \"completion\" must not be empty");
+        // Lines are scored in batches (one padded forward pass per 16 sequences), in input order.
+        List<ScoreLine> pending = new ArrayList<>();
+        emit(output, spec.commandLine().getOut(), out -> {
+          JsonlIO.forEachObject(input, line -> {
+            if (line.has("input_ids")) {
+              int[] ids = inputIds(line);
+              onLine(line, () -> {
+                lm.checkInputIds(ids, "input_ids");
+                return null;
+              });
+              pending.add(new ScoreLine(line, ids, null));
+            } else {
+              String prompt = line.text("prompt");
+              String completion = line.text("completion");
+              if (completion.isEmpty()) {
+                throw line.error("field \"completion\" must not be empty");
+              }
+              pending.add(new ScoreLine(line, null, new Continuation(prompt, completion)));
             }
-            lp = onLine(line, () -> lm.score(prompt, completion).tokenLogProbs().stream()
-                .mapToDouble(Double::doubleValue).toArray());
+            if (pending.size() == OnnxLanguageModel.FORWARD_BATCH) {
+              flushScores(lm, pending, mapper, out);
+            }
+          });
+          if (!pending.isEmpty()) {
+            flushScores(lm, pending, mapper, out);
           }
-          ObjectNode node = mapper.createObjectNode();
-          double sum = 0;
-          ArrayNode arr = node.putArray("token_logprobs");
-          for (double v : lp) {
-            arr.add(v);
-            sum += v;
-          }
-          node.put("logprob_sum", sum);
-          out.write(mapper.writeValueAsString(node));
-          out.write('\n');
-        }));
+        });
       }
       return 0;
     }

@@ -98,6 +98,51 @@ class ModelCommandsTest {
   }
 
   @Test
+  void logprobs_scores_lines_in_batches_exactly_like_one_by_one() throws Exception {
+    Path in = dir.resolve("mixed.jsonl");
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+    java.util.List<int[]> ids = new java.util.ArrayList<>();
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < OnnxLanguageModel.FORWARD_BATCH + 5; i++) {
+      if (i % 3 == 2) {
+        ids.add(null);
+        sb.append("{\"prompt\": \"How do I\", \"completion\": \" reach line ").append(i)
+            .append("\"}\n");
+      } else {
+        int[] seq = rng.ints(2 + rng.nextInt(20), 3, 384).toArray();
+        ids.add(seq);
+        sb.append("{\"input_ids\": ").append(java.util.Arrays.toString(seq)).append("}\n");
+      }
+    }
+    Files.writeString(in, sb.toString());
+    CliRun r = CliRun.of("logprobs", "--model", model(), "--input", in.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    String[] lines = r.out().split("\n");
+    assertEquals(ids.size(), lines.length);
+    try (OnnxLanguageModel lm = OnnxLanguageModel.load(Path.of(model()))) {
+      for (int i = 0; i < ids.size(); i++) {
+        double[] expected = ids.get(i) != null ? lm.logprobs(ids.get(i))
+            : lm.score("How do I", " reach line " + i).tokenLogProbs().stream()
+                .mapToDouble(Double::doubleValue).toArray();
+        JsonNode actual = new ObjectMapper().readTree(lines[i]).get("token_logprobs");
+        assertEquals(expected.length, actual.size(), "line " + (i + 1));
+        for (int t = 0; t < expected.length; t++) {
+          assertEquals(expected[t], actual.get(t).asDouble(), 1e-4, "line " + (i + 1));
+        }
+      }
+    }
+    // A bad line after a full batch is still named, and nothing is written.
+    Files.writeString(in, sb + "{\"input_ids\": [1, 999]}\n");
+    Path out = dir.resolve("lp.jsonl");
+    CliRun bad = CliRun.of("logprobs", "--model", model(), "--input", in.toString(), "--output",
+        out.toString());
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains(in + ":" + (ids.size() + 1) + ": input_ids[1] must be in [0, 384),"
+        + " found 999"), bad.err());
+    assertTrue(Files.notExists(out));
+  }
+
+  @Test
   void out_of_range_ids_are_bad_input_naming_file_and_line() throws Exception {
     Path in = dir.resolve("in.jsonl");
     Files.writeString(in, "{\"input_ids\": [1, 2]}\n{\"input_ids\": [1, 999]}\n");

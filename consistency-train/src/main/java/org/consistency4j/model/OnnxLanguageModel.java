@@ -256,6 +256,27 @@ public final class OnnxLanguageModel implements LanguageModel {
   }
 
   /**
+   * {@link #logprobs(int[])} of several sequences, computed in the padded batches of {@link
+   * #logitsBatch}.
+   *
+   * @param sequences token id sequences, each valid for {@link #logits(int[])}
+   * @return per sequence, {@code log p(ids[t] | ids[0..t-1])} for {@code t = 1 .. n-1}
+   */
+  public List<double[]> logprobs(List<int[]> sequences) {
+    List<float[][]> logits = logitsBatch(sequences);
+    List<double[]> out = new ArrayList<>(sequences.size());
+    for (int k = 0; k < sequences.size(); k++) {
+      int[] ids = sequences.get(k);
+      double[] lp = new double[ids.length - 1];
+      for (int t = 1; t < ids.length; t++) {
+        lp[t - 1] = Sampling.logSoftmax(logits.get(k)[t - 1])[ids[t]];
+      }
+      out.add(lp);
+    }
+    return out;
+  }
+
+  /**
    * Generates new token ids after {@code ids}.
    *
    * @param ids the prompt ids, not empty
