@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.consistency4j.harness.NamedModel;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
@@ -18,7 +19,7 @@ final class LocalModels {
   /**
    * Opens the Hugging Face model directory {@code dir} on ONNX Runtime; with an adapter, the adapter
    * is first merged into the weights ({@link FineTuning#mergeAdapter}) in a temporary directory that is
-   * deleted once the model is loaded.
+   * deleted once the model is loaded; the model is then named {@code DIR+ADAPTER}.
    *
    * @param adapter a PEFT LoRA adapter directory of {@code dir}, or null
    * @param overflow what generation does with prompts longer than the context
@@ -38,7 +39,9 @@ final class LocalModels {
     }
     try {
       FineTuning.mergeAdapter(dir, adapter, tmp);
-      return OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow);
+      // Reports name the model by what the user gave, not by the temporary directory.
+      return new NamedModel(dir + "+" + adapter,
+          OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow));
     } finally {
       deleteTree(tmp);
     }

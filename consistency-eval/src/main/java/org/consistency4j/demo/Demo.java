@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.consistency4j.harness.EvaluationConfig;
 import org.consistency4j.harness.Evaluator;
 import org.consistency4j.harness.Instance;
+import org.consistency4j.harness.NamedModel;
 import org.consistency4j.harness.InstructionTask;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.PromptTemplate;

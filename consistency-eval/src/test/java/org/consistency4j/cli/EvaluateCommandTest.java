@@ -1,6 +1,7 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -296,6 +297,10 @@ class EvaluateCommandTest {
     List<String> withAdapter = responses(a);
     assertEquals(responses(b), withAdapter);
     assertNotEquals(responses(plain), withAdapter, "the adapter changes the model's answers");
+    // Reports name the model by what was given, not by the temporary merged directory.
+    String md = Files.readString(a.resolve("report.md"));
+    assertTrue(md.contains(tiny + "+" + sft.resolve("adapter")), md);
+    assertFalse(md.contains("consistency4j-merged-"), md);
   }
 
   private static List<String> responses(Path out) throws Exception {

@@ -1,4 +1,4 @@
-package org.consistency4j.demo;
+package org.consistency4j.harness;
 
 import java.util.List;
 import java.util.Map;
@@ -10,14 +10,23 @@ import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.TokenLogProb;
 import org.consistency4j.lm.YesNoTokens;
 
-/** A model under another name (the demo's system names in reports); owns and closes the delegate. */
-final class NamedModel implements LanguageModel {
+/**
+ * A model under another name, for reports (the demo's system names; a base model with an adapter);
+ * owns and closes the delegate. Thread safety is the delegate's.
+ */
+public final class NamedModel implements LanguageModel {
   private final String name;
   private final LanguageModel delegate;
 
-  NamedModel(String name, LanguageModel delegate) {
+  /**
+   * @param name the name reports show, not blank
+   * @param delegate the model, closed with this one
+   */
+  public NamedModel(String name, LanguageModel delegate) {
+    org.consistency4j.internal.Check.argument(name != null && !name.isBlank(),
+        "name must not be blank, found " + (name == null ? "null" : "\"" + name + "\""));
     this.name = name;
-    this.delegate = delegate;
+    this.delegate = org.consistency4j.internal.Check.notNull(delegate, "delegate");
   }
 
   @Override
