@@ -56,6 +56,16 @@ final class StageTwoCommands {
    * frequency.
    */
   static final class RewardOptions {
+    @Option(names = "--truncate-prompts",
+        description = "Keep the last tokens of prompts (sampling and judge prompts) longer than the"
+            + " model's context (logged) instead of failing.")
+    boolean truncatePrompts;
+
+    OnnxLanguageModel.PromptOverflow overflow() {
+      return truncatePrompts ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT
+          : OnnxLanguageModel.PromptOverflow.ERROR;
+    }
+
     @Option(names = "--reward", paramLabel = "KIND",
         description = "Preset weights (quality, agreement, frequency): quality = (1, 0, 0): the"
             + " model's quality judge; agreement = (0, 1, 0): the agreement judge (mean judged"
@@ -311,7 +321,7 @@ final class StageTwoCommands {
       }
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow())) {
         List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
@@ -446,7 +456,7 @@ final class StageTwoCommands {
       JudgeAccuracyResult accuracy = null;
       int labeledResponses = 0;
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, OnnxLanguageModel.PromptOverflow.ERROR)) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow())) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())

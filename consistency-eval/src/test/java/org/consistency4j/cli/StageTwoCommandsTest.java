@@ -93,6 +93,26 @@ class StageTwoCommandsTest {
     return f;
   }
 
+  @Test
+  void pairs_with_prompts_beyond_the_context_fails_naming_them_unless_truncation_is_allowed()
+      throws Exception {
+    // The fixture's context is 256 tokens; the judges' prompts repeat this long wording.
+    Path groups = dir.resolve("long.jsonl");
+    String wording = "user: " + "Answer the question below in one short word please. ".repeat(12)
+        + "{input}\\nassistant:";
+    Files.writeString(groups, "{\"task\": \"long\", \"variants\": [\"" + wording + "\", \""
+        + wording.replace("Answer", "Reply to") + "\"], \"instances\": [{\"input\": \"Hi\"}]}\n");
+    CliRun refused = pairs(groups, dir.resolve("a.jsonl"), "--reward", "judges");
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("the model's context (max_position_embeddings) is 256"),
+        refused.err());
+    assertTrue(refused.err().contains("--truncate-prompts"), refused.err());
+    Path out = dir.resolve("b.jsonl");
+    CliRun truncated = pairs(groups, out, "--reward", "judges", "--truncate-prompts");
+    assertEquals(0, truncated.exitCode(), truncated.err());
+    assertTrue(Files.isRegularFile(out));
+  }
+
   private CliRun pairs(Path groups, Path out, String... extra) throws Exception {
     List<String> args = new java.util.ArrayList<>(List.of("pairs", "--model", model().toString(),
         "--groups", groups.toString(), "--out", out.toString(), "--m", "2", "--seed", "3",

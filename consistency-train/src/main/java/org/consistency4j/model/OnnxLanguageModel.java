@@ -53,14 +53,19 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final OrtSession decode;
   private final PromptOverflow overflow;
 
-  /** What {@link #generate} does with a prompt that leaves no room in the model's context. */
+  /**
+   * What {@link #generate}, {@link #score}, {@link #nextTokenDistribution}, {@link
+   * #nextTokenLogProbs} and {@link #probabilityOfYes} do with a prompt that leaves no room in the
+   * model's context ({@code max_position_embeddings}).
+   */
   public enum PromptOverflow {
     /** Refuse with an {@link IllegalArgumentException} naming the prompt and its length (default). */
     ERROR,
     /**
-     * Keep the prompt's last tokens, leaving room for {@code min(maxNewTokens, context / 2)} new
-     * ones, and log a warning: what chat front ends do with long conversations. Use it knowingly: it
-     * drops the start of the prompt, often the instruction.
+     * Keep the prompt's last tokens and log a warning: for generation leaving room for {@code
+     * min(maxNewTokens, context / 2)} new tokens, for scoring room for the continuation, for
+     * next-token questions (judges) the last {@code context} tokens. What chat front ends do with
+     * long conversations; use it knowingly: it drops the start of the prompt, often the instruction.
      */
     TRUNCATE_LEFT
   }
@@ -533,6 +538,24 @@ public final class OnnxLanguageModel implements LanguageModel {
     }
   }
 
+  /**
+   * A prompt of {@code ids} that, followed by {@code reserved} tokens, does not fit the {@code
+   * context}: refused under {@link PromptOverflow#ERROR}, otherwise its last {@code context -
+   * reserved} tokens (at least one), with a warning.
+   */
+  private int[] overflow(String what, int[] ids, int context, int reserved) {
+    if (overflow == PromptOverflow.ERROR) {
+      throw new IllegalArgumentException(what + " has " + (ids.length + reserved)
+          + " tokens, the model's context (max_position_embeddings) is " + context
+          + "; shorten it or allow truncation (PromptOverflow.TRUNCATE_LEFT;"
+          + " CLI: --truncate-prompts)");
+    }
+    int keep = Math.max(1, context - reserved);
+    LOG.warn("{}: {} has {} tokens; kept the prompt's last {} (context {})", name(), what,
+        ids.length + reserved, keep, context);
+    return Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+  }
+
   private static int firstStop(String text, List<String> stops) {
     int best = -1;
     for (String s : stops) {
@@ -555,7 +578,8 @@ public final class OnnxLanguageModel implements LanguageModel {
         if (overflow == PromptOverflow.ERROR) {
           throw new IllegalArgumentException("prompts[" + i + "] has " + ids.length
               + " tokens, the model's context (max_position_embeddings) is " + context
-              + "; shorten it or load the model with PromptOverflow.TRUNCATE_LEFT");
+              + "; shorten it or allow truncation (PromptOverflow.TRUNCATE_LEFT;"
+          + " CLI: --truncate-prompts)");
         }
         int keep = context - Math.max(1, Math.min(config.maxNewTokens(), context / 2));
         LOG.warn("{}: prompts[{}] has {} tokens; kept its last {} (context {})", name(), i,
@@ -572,10 +596,16 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notEmpty(requests, "requests");
     List<int[]> sequences = new ArrayList<>();
     int[] promptLengths = new int[requests.size()];
+    int context = config.maxPositionEmbeddings();
     for (int i = 0; i < requests.size(); i++) {
       Continuation c = requests.get(i);
       int[] p = promptIds(c.prompt());
       int[] cont = tokenizer.encode(c.continuation(), false);
+      if (p.length + cont.length > context) {
+        Check.argument(cont.length < context, "requests[" + i + "] has a continuation of "
+            + cont.length + " tokens, the model's context (max_position_embeddings) is " + context);
+        p = overflow("requests[" + i + "] (prompt and continuation)", p, context, cont.length);
+      }
       int[] all = Arrays.copyOf(p, p.length + cont.length);
       System.arraycopy(cont, 0, all, p.length, cont.length);
       sequences.add(all);
@@ -642,8 +672,13 @@ public final class OnnxLanguageModel implements LanguageModel {
   /** Next-token log-probabilities after each prompt, from batched forward passes. */
   private List<double[]> lastLogProbs(List<String> prompts) {
     List<int[]> ids = new ArrayList<>(prompts.size());
-    for (String p : prompts) {
-      ids.add(promptIds(p));
+    int context = config.maxPositionEmbeddings();
+    for (int i = 0; i < prompts.size(); i++) {
+      int[] p = promptIds(prompts.get(i));
+      if (p.length > context) {
+        p = overflow("prompts[" + i + "]", p, context, 0);
+      }
+      ids.add(p);
     }
     List<float[][]> logits = logitsBatch(ids);
     List<double[]> out = new ArrayList<>(prompts.size());

@@ -143,6 +143,33 @@ class OnnxLanguageModelTest {
   }
 
   @Test
+  void prompts_longer_than_the_context_are_refused_or_truncated_left_when_scoring_and_judging() {
+    // The fixture's context is 256 tokens; this prompt has more.
+    String longPrompt = "user: " + "How do I ".repeat(120);
+    assertTrue(model.tokenizer().encode(longPrompt).length > 256);
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> model.nextTokenDistribution(List.of("Hi", longPrompt), 3));
+    assertTrue(e.getMessage().startsWith("prompts[1] has "), e.getMessage());
+    assertTrue(e.getMessage().contains("the model's context (max_position_embeddings) is 256"),
+        e.getMessage());
+    var s = assertThrows(IllegalArgumentException.class, () -> model.score(List.of(
+        new org.consistency4j.lm.Continuation(longPrompt, " there"))));
+    assertTrue(s.getMessage().startsWith("requests[0] (prompt and continuation) has "),
+        s.getMessage());
+    try (OnnxLanguageModel t = OnnxLanguageModel.load(FIXTURE, RuntimeOptions.cpu(),
+        OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT)) {
+      int[] ids = t.tokenizer().encode(longPrompt);
+      int[] last = java.util.Arrays.copyOfRange(ids, ids.length - 256, ids.length);
+      float[] expected = t.logits(last)[255];
+      double[] lp = org.consistency4j.lm.Sampling.logSoftmax(expected);
+      var top = t.nextTokenDistribution(List.of(longPrompt), 1).get(0).get(0);
+      assertEquals(lp[top.tokenId()], top.logProb(), 1e-4, "judged on the prompt's last 256 tokens");
+      var scored = t.score(List.of(new org.consistency4j.lm.Continuation(longPrompt, " there")));
+      assertTrue(scored.get(0).tokenLogProbs().size() >= 1);
+    }
+  }
+
+  @Test
   void kv_cached_decoding_equals_full_recomputation() {
     int[] ids = ints(reference.get("sequences").get(2).get("input_ids"));
     float[][] full = model.logits(ids);
