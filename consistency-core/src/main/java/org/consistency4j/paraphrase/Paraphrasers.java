@@ -72,7 +72,7 @@ public final class Paraphrasers {
 
   /**
    * The filter of the default pipeline: exact and near duplicates (ROUGE-L F >= 0.95 to the
-   * original or to each other) and a diversity floor (ROUGE-L F to the original < 0.9).
+   * original or to each other) and a diversity floor (ROUGE-L F to the original {@code < 0.9}).
    */
   public static QualityFilter pipelineFilter() {
     return QualityFilter.defaults().withDiversityFloor(0.9);
