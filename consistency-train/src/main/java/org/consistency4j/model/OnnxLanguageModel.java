@@ -252,12 +252,7 @@ public final class OnnxLanguageModel implements LanguageModel {
    * @param ids token ids, at least one
    */
   public double[] logprobs(int[] ids) {
-    float[][] logits = logits(ids);
-    double[] out = new double[ids.length - 1];
-    for (int t = 1; t < ids.length; t++) {
-      out[t - 1] = Sampling.logSoftmax(logits[t - 1])[ids[t]];
-    }
-    return out;
+    return logprobs(List.of(ids)).get(0);
   }
 
   /**
@@ -539,20 +534,21 @@ public final class OnnxLanguageModel implements LanguageModel {
   }
 
   /**
-   * A prompt of {@code ids} that, followed by {@code reserved} tokens, does not fit the {@code
-   * context}: refused under {@link PromptOverflow#ERROR}, otherwise its last {@code context -
-   * reserved} tokens (at least one), with a warning.
+   * A prompt of {@code ids} that leaves no room for the {@code needed} tokens that must follow it in
+   * the {@code context}: refused under {@link PromptOverflow#ERROR}, otherwise its last {@code
+   * context - room} tokens (at least one), with a warning.
    */
-  private int[] overflow(String what, int[] ids, int context, int reserved) {
+  private int[] overflow(String what, int[] ids, int context, int needed, int room) {
     if (overflow == PromptOverflow.ERROR) {
-      throw new IllegalArgumentException(what + " has " + (ids.length + reserved)
-          + " tokens, the model's context (max_position_embeddings) is " + context
+      throw new IllegalArgumentException(what + " has " + ids.length + " prompt tokens"
+          + (needed > 0 ? " and needs room for " + needed + " more" : "")
+          + ", the model's context (max_position_embeddings) is " + context
           + "; shorten it or allow truncation (PromptOverflow.TRUNCATE_LEFT;"
           + " CLI: --truncate-prompts)");
     }
-    int keep = Math.max(1, context - reserved);
-    LOG.warn("{}: {} has {} tokens; kept the prompt's last {} (context {})", name(), what,
-        ids.length + reserved, keep, context);
+    int keep = Math.max(1, context - room);
+    LOG.warn("{}: {} has {} prompt tokens; kept the last {} (context {}, room for {} more)", name(),
+        what, ids.length, keep, context, room);
     return Arrays.copyOfRange(ids, ids.length - keep, ids.length);
   }
 
@@ -575,16 +571,9 @@ public final class OnnxLanguageModel implements LanguageModel {
     for (int i = 0; i < prompts.size(); i++) {
       int[] ids = promptIds(prompts.get(i));
       if (ids.length >= context) {
-        if (overflow == PromptOverflow.ERROR) {
-          throw new IllegalArgumentException("prompts[" + i + "] has " + ids.length
-              + " tokens, the model's context (max_position_embeddings) is " + context
-              + "; shorten it or allow truncation (PromptOverflow.TRUNCATE_LEFT;"
-          + " CLI: --truncate-prompts)");
-        }
-        int keep = context - Math.max(1, Math.min(config.maxNewTokens(), context / 2));
-        LOG.warn("{}: prompts[{}] has {} tokens; kept its last {} (context {})", name(), i,
-            ids.length, keep, context);
-        ids = java.util.Arrays.copyOfRange(ids, ids.length - keep, ids.length);
+        // Truncation leaves room for min(maxNewTokens, context / 2) new tokens, at least one.
+        ids = overflow("prompts[" + i + "]", ids, context, 1,
+            Math.max(1, Math.min(config.maxNewTokens(), context / 2)));
       }
       all.add(ids);
     }
@@ -604,7 +593,7 @@ public final class OnnxLanguageModel implements LanguageModel {
       if (p.length + cont.length > context) {
         Check.argument(cont.length < context, "requests[" + i + "] has a continuation of "
             + cont.length + " tokens, the model's context (max_position_embeddings) is " + context);
-        p = overflow("requests[" + i + "] (prompt and continuation)", p, context, cont.length);
+        p = overflow("requests[" + i + "]", p, context, cont.length, cont.length);
       }
       int[] all = Arrays.copyOf(p, p.length + cont.length);
       System.arraycopy(cont, 0, all, p.length, cont.length);
@@ -676,7 +665,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     for (int i = 0; i < prompts.size(); i++) {
       int[] p = promptIds(prompts.get(i));
       if (p.length > context) {
-        p = overflow("prompts[" + i + "]", p, context, 0);
+        p = overflow("prompts[" + i + "]", p, context, 0, 0);
       }
       ids.add(p);
     }
