@@ -179,7 +179,7 @@ public final class CatTrainer {
     }
     PreferenceBatch b = batch(pairs, all, policy.chosen(), policy.rejected(), reference);
     LossValue v = loss.compute(b);
-    return new Evaluation(v.value(), loss.rewardAccuracy(b), accuracy(v), v.meanMargin(),
+    return new Evaluation(v.value(), loss.rewardAccuracy(b), marginAccuracy(v), v.meanMargin(),
         pairs.size());
   }
 
@@ -235,28 +235,12 @@ public final class CatTrainer {
       Path metrics = outDir.resolve(METRICS_FILE);
       Path refFile = outDir.resolve(REFERENCE_FILE);
       boolean resuming = resume && Files.exists(checkpoint);
-      ReferenceLogProbs reference = null;
-      if (loss.requiresReference()) {
-        if (resuming) {
-          reference = readReference(refFile, pairs.size());
-        } else {
-          Check.argument(session.step() == 0,
-              "reference log-probabilities need the initial parameters, but the session is at step "
-                  + session.step());
-          reference = logProbs(session, pairs, padId);
-          writeReference(refFile, reference);
-        }
-      }
-      ReferenceLogProbs valReference = null;
-      if (loss.requiresReference() && !validation.isEmpty()) {
-        Path valFile = outDir.resolve(VALIDATION_REFERENCE_FILE);
-        if (resuming) {
-          valReference = readReference(valFile, validation.size());
-        } else {
-          valReference = logProbs(session, validation, padId);
-          writeReference(valFile, valReference);
-        }
-      }
+      ReferenceLogProbs reference = loss.requiresReference()
+          ? reference(session, pairs, padId, refFile, resuming) : null;
+      ReferenceLogProbs valReference = loss.requiresReference() && !validation.isEmpty()
+          ? reference(session, validation, padId, outDir.resolve(VALIDATION_REFERENCE_FILE),
+              resuming)
+          : null;
       java.util.Optional<Evaluation> valEval = java.util.Optional.empty();
       long lastValidated = -1;
       if (resuming) {
@@ -308,14 +292,8 @@ public final class CatTrainer {
             for (List<Integer> idx : microIdx) {
               TrainingSession.Batch rows =
                   PreferenceExample.collate(idx.stream().map(pairs::get).toList(), padId);
-              float[] ref = null;
-              if (reference != null) {
-                ref = new float[2 * idx.size()];
-                for (int k = 0; k < idx.size(); k++) {
-                  ref[k] = (float) reference.chosen()[idx.get(k)];
-                  ref[idx.size() + k] = (float) reference.rejected()[idx.get(k)];
-                }
-              }
+              float[] ref = reference == null ? null : rowValues(idx.size(),
+                  k -> reference.chosen()[idx.get(k)], k -> reference.rejected()[idx.get(k)]);
               micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
                   rows.seqLen(), null, ref));
             }
@@ -340,12 +318,10 @@ public final class CatTrainer {
               LossValue v = loss.compute(b);
               seen.add(b);
               values.add(v);
+              // Row weights -dL/dlogp, scaled by the micro-batch's share of the step's pairs.
               double share = (double) chunk.size() / stepPairs;
-              float[] w = new float[2 * chunk.size()];
-              for (int k = 0; k < chunk.size(); k++) {
-                w[k] = (float) (-share * v.chosenGradients().get(k));
-                w[chunk.size() + k] = (float) (-share * v.rejectedGradients().get(k));
-              }
+              float[] w = rowValues(chunk.size(), k -> -share * v.chosenGradients().get(k),
+                  k -> -share * v.rejectedGradients().get(k));
               micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
                   rows.seqLen(), w));
             }
@@ -363,7 +339,7 @@ public final class CatTrainer {
             lossValue += share * v.value();
             margin += share * v.meanMargin();
             correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
-            marginCorrect += (int) Math.round(accuracy(v) * size);
+            marginCorrect += (int) Math.round(marginAccuracy(v) * size);
             for (Map.Entry<String, Double> e : v.terms().entrySet()) {
               terms.merge(e.getKey(), share * e.getValue(), Double::sum);
             }
@@ -421,7 +397,39 @@ public final class CatTrainer {
     }
   }
 
-  private static double accuracy(LossValue v) {
+  /**
+   * The reference log-probabilities of {@code examples}: read from {@code file} when resuming,
+   * otherwise scored with the session's initial parameters and cached there.
+   */
+  private ReferenceLogProbs reference(TrainingSession session, List<PreferenceExample> examples,
+      int padId, Path file, boolean resuming) throws IOException {
+    if (resuming) {
+      return readReference(file, examples.size());
+    }
+    Check.argument(session.step() == 0,
+        "reference log-probabilities need the initial parameters, but the session is at step "
+            + session.step());
+    ReferenceLogProbs r = logProbs(session, examples, padId);
+    writeReference(file, r);
+    return r;
+  }
+
+  /**
+   * Per-row values of a micro-batch in {@link PreferenceExample#collate}'s layout: the {@code n}
+   * chosen rows first, then the {@code n} rejected ones.
+   */
+  private static float[] rowValues(int n, java.util.function.IntToDoubleFunction chosen,
+      java.util.function.IntToDoubleFunction rejected) {
+    float[] out = new float[2 * n];
+    for (int k = 0; k < n; k++) {
+      out[k] = (float) chosen.applyAsDouble(k);
+      out[n + k] = (float) rejected.applyAsDouble(k);
+    }
+    return out;
+  }
+
+  /** Share of pairs with a positive loss margin. */
+  private static double marginAccuracy(LossValue v) {
     int n = 0;
     for (double m : v.pairMargins()) {
       if (m > 0) {

@@ -697,17 +697,9 @@ public final class TrainingSession implements AutoCloseable {
       try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
               new long[] {b.batchSize(), b.seqLen()});
           OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
-              new long[] {b.batchSize(), b.seqLen()});
-          OnnxTensor rowData = OnnxTensor.createTensor(env, FloatBuffer.wrap(pairwise == null
-              ? b.weightsOrOnes() : b.rowReference() != null ? b.rowReference()
-              : new float[b.batchSize()]), new long[] {b.batchSize()})) {
+              new long[] {b.batchSize(), b.seqLen()})) {
         in.put(inputIds, ids);
         in.put(LABELS, labels);
-        if (pairwise == null) {
-          in.put(ROW_WEIGHTS, rowData);
-        } else if (pairwise.requiresReference()) {
-          in.put(ROW_REFERENCE, rowData);
-        }
         in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
         for (int i = 0; i < n; i++) {
           in.put(names.get(i), params[current][i].tensor());
@@ -716,6 +708,14 @@ public final class TrainingSession implements AutoCloseable {
         }
         List<OnnxTensor> extra = new ArrayList<>();
         try {
+          // Per-row values: loss weights, or the pairwise loss's reference log-probabilities.
+          float[] rowValues = pairwise == null ? b.weightsOrOnes() : b.rowReference();
+          if (rowValues != null) {
+            OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(rowValues),
+                new long[] {b.batchSize()});
+            extra.add(t);
+            in.put(pairwise == null ? ROW_WEIGHTS : ROW_REFERENCE, t);
+          }
           for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
             OnnxTensor t = auxTensor(b, a.getValue(), auxiliary.training(a.getKey(), b, step + 1, k));
             extra.add(t);
