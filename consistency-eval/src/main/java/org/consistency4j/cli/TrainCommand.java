@@ -82,10 +82,6 @@ final class TrainCommand implements Runnable {
 
     @Mixin private TrainingOptions training;
 
-    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
-        description = "Steps between validation passes; 0 = only at the end (default: ${DEFAULT-VALUE}).")
-    private long validateEvery;
-
     @Option(names = "--resume", paramLabel = "DIR",
         description = "Continue from the checkpoint in DIR (may be --out).")
     private Path resume;
@@ -94,7 +90,7 @@ final class TrainCommand implements Runnable {
     public Integer call() {
       CommandLine cli = spec.commandLine();
       training.validate(cli);
-      SftConfig config = training.config(cli).validateEvery(validateEvery).build();
+      SftConfig config = training.config(cli).build();
       FineTuning.Options options = new FineTuning.Options(model, data,
           Optional.ofNullable(validationData), training.out, config, training.lora(),
           training.runtime(), Optional.ofNullable(resume));
@@ -158,10 +154,6 @@ final class TrainCommand implements Runnable {
             + " logged as val_* in metrics.jsonl.")
     private Path validationData;
 
-    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
-        description = "Steps between validation passes; 0 = only at the end (default: ${DEFAULT-VALUE}).")
-    private long validateEvery;
-
     @Option(names = "--loss", paramLabel = "NAME", defaultValue = "rank",
         description = "rank, dpo, ipo, simpo, orpo or hinge (default: ${DEFAULT-VALUE}).")
     private String loss;
@@ -220,8 +212,7 @@ final class TrainCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cli, e.getMessage());
       }
-      CatConfig config =
-          new CatConfig(lossConfig, training.config(cli).validateEvery(validateEvery).build());
+      CatConfig config = new CatConfig(lossConfig, training.config(cli).build());
       List<PreferencePair> data = PreferencePairsJsonl.read(pairs);
       if (data.isEmpty()) {
         throw new InvalidInputException(pairs.toString(), 0, "holds no preference pairs");
@@ -281,7 +272,7 @@ final class TrainCommand implements Runnable {
     try {
       Files.createDirectories(out);
       for (String name : List.of(CatTrainer.CHECKPOINT_FILE, CatTrainer.METRICS_FILE,
-          CatTrainer.REFERENCE_FILE)) {
+          CatTrainer.REFERENCE_FILE, CatTrainer.VALIDATION_REFERENCE_FILE)) {
         Path src = from.resolve(name);
         if (Files.isRegularFile(src)) {
           AtomicFiles.copy(src, out.resolve(name));
@@ -323,6 +314,11 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (instead of --epochs).")
     private Long steps;
+
+    @Option(names = "--validate-every", paramLabel = "N", defaultValue = "0",
+        description = "Steps between validation passes on --validation-data; 0 = only at the end"
+            + " (default: ${DEFAULT-VALUE}).")
+    private long validateEvery;
 
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-5",
         description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
@@ -409,7 +405,8 @@ final class TrainCommand implements Runnable {
           .optimizer(AdamWConfig.defaults().withWeightDecay(weightDecay).withMaxGradNorm(maxGradNorm))
           .seed(seed)
           .maxLength(maxLength)
-          .checkpointEvery(checkpointEvery);
+          .checkpointEvery(checkpointEvery)
+          .validateEvery(validateEvery);
     }
 
     Optional<LoraConfig> lora() {
