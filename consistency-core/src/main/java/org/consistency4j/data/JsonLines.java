@@ -1,81 +1,232 @@
 package org.consistency4j.data;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.Check;
+import org.consistency4j.internal.Utf8LineReader;
 
 /**
- * JSON Lines reading and atomic writing. Reading rejects files over {@link #MAX_FILE_BYTES} and
- * lines over {@link #MAX_LINE_CHARS}; errors name the file and line. Writing goes to a temporary
- * file in the target directory, then moves it into place atomically. Stateless and thread-safe.
+ * JSON Lines: the one strict reader of every JSONL file the library and its command-line tool read
+ * (task files, instruction groups, SFT data, preference pairs, stored responses, prompts), and
+ * atomic writing. Stateless and thread-safe.
+ *
+ * <p><b>Reading rules.</b> The file is UTF-8, one JSON object per line:
+ *
+ * <ul>
+ *   <li>Lines end with {@code \n} or {@code \r\n}.
+ *   <li>A line longer than the limit ({@link #DEFAULT_MAX_LINE_BYTES}, 16 MiB of UTF-8, unless the
+ *       caller passes another) is refused while it is read, before it is buffered whole.
+ *   <li>A UTF-8 byte-order mark at the start of the file is skipped.
+ *   <li>Blank lines (only spaces, tabs or {@code \r}) are skipped; they still count in line numbers.
+ *   <li>Every other line holds exactly one JSON object: another value or any text after the object
+ *       (such as a second object) is an error, and so is a key that appears twice in one object.
+ *   <li>Invalid UTF-8 is reported at the line that holds it.
+ * </ul>
+ *
+ * <p>Every violation is an {@link InvalidInputException} whose message names the file and the line
+ * ({@code file:line: problem}); a missing file or a directory is one too (line 0). Other I/O
+ * failures are {@link ConsistencyException}s.
+ *
+ * <p><b>Writing</b> goes to a temporary file in the target directory, then moves it into place
+ * atomically.
  */
 public final class JsonLines {
-  /** Largest JSONL file read: 1 GB. */
-  public static final long MAX_FILE_BYTES = 1L << 30;
-
-  /** Longest line read: 16 M characters. */
-  public static final int MAX_LINE_CHARS = 16 << 20;
+  /**
+   * The default longest line accepted by the readers: 16 MiB (16,777,216 bytes of UTF-8, without the
+   * line terminator). Readers that take a {@code maxLineBytes} parameter accept another limit.
+   */
+  public static final int DEFAULT_MAX_LINE_BYTES = 16 << 20;
 
   static final ObjectMapper MAPPER = new ObjectMapper();
 
+  private static final ObjectMapper STRICT = strictMapper(DEFAULT_MAX_LINE_BYTES);
+
   private JsonLines() {}
 
-  /** A parsed line: its 1-based number and JSON object. */
-  public record Line(long number, JsonNode json) {}
+  /**
+   * One JSON object read from a line.
+   *
+   * @param source the file name used in messages
+   * @param number the 1-based line number
+   * @param json the object
+   */
+  public record Line(String source, long number, JsonNode json) {
+    /** Validates. */
+    public Line {
+      Check.notNull(source, "source");
+      Check.argument(number >= 1, "number must be >= 1, found " + number);
+      Check.notNull(json, "json");
+    }
+
+    /** An exception locating {@code problem} at this line: {@code source:number: problem}. */
+    public InvalidInputException error(String problem) {
+      return new InvalidInputException(source, number, problem);
+    }
+  }
 
   /**
-   * Reads the non-blank lines of a JSONL file, each a JSON object.
+   * Reads every object of a JSONL file with the {@linkplain #DEFAULT_MAX_LINE_BYTES default line
+   * limit}.
    *
-   * @throws InvalidInputException for a line that is not a JSON object or is too long
+   * @return the objects in file order (possibly none)
+   * @throws InvalidInputException if the file is missing or breaks a reading rule
+   * @throws ConsistencyException if the file cannot be read
    */
   public static List<Line> read(Path file) {
+    return read(file, DEFAULT_MAX_LINE_BYTES);
+  }
+
+  /**
+   * Reads every object of a JSONL file.
+   *
+   * @param maxLineBytes the longest accepted line in UTF-8 bytes, {@code >= 1}
+   * @return the objects in file order (possibly none)
+   * @throws InvalidInputException if the file is missing or breaks a reading rule
+   * @throws ConsistencyException if the file cannot be read
+   */
+  public static List<Line> read(Path file, int maxLineBytes) {
+    List<Line> out = new ArrayList<>();
+    forEach(file, maxLineBytes, out::add);
+    return out;
+  }
+
+  /**
+   * Streams the objects of a JSONL file to {@code action}, in file order, without holding them all
+   * in memory. An exception thrown by {@code action} stops reading and propagates unchanged.
+   *
+   * @param maxLineBytes the longest accepted line in UTF-8 bytes, {@code >= 1}
+   * @return the number of objects read
+   * @throws InvalidInputException if the file is missing or breaks a reading rule
+   * @throws ConsistencyException if the file cannot be read
+   */
+  public static long forEach(Path file, int maxLineBytes, Consumer<Line> action) {
     Check.notNull(file, "file");
-    try {
-      long size = Files.size(file);
-      if (size > MAX_FILE_BYTES) {
-        throw new InvalidInputException(
-            file.toString(), 0, "file size must be <= " + MAX_FILE_BYTES + " bytes, found " + size);
-      }
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      List<Line> out = new java.util.ArrayList<>();
-      for (int i = 0; i < lines.size(); i++) {
-        String s = lines.get(i);
-        if (s.isBlank()) {
-          continue;
-        }
-        if (s.length() > MAX_LINE_CHARS) {
-          throw new InvalidInputException(
-              file.toString(), i + 1,
-              "line length must be <= " + MAX_LINE_CHARS + " characters, found " + s.length());
-        }
-        JsonNode n;
-        try {
-          n = MAPPER.readTree(s);
-        } catch (JsonProcessingException e) {
-          throw new InvalidInputException(
-              file.toString(), i + 1, "invalid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (n == null || !n.isObject()) {
-          throw new InvalidInputException(file.toString(), i + 1, "each line must be a JSON object");
-        }
-        out.add(new Line(i + 1, n));
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
+    Check.positive(maxLineBytes, "maxLineBytes");
+    Check.notNull(action, "action");
+    String source = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new InvalidInputException(source, 0, "is a directory, expected a JSONL file");
     }
+    ObjectMapper mapper = maxLineBytes <= DEFAULT_MAX_LINE_BYTES ? STRICT : strictMapper(maxLineBytes);
+    long objects = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      Utf8LineReader lines = new Utf8LineReader(in, source, maxLineBytes);
+      String text;
+      while ((text = lines.next()) != null) {
+        if (!text.isBlank()) {
+          action.accept(new Line(source, lines.lineNumber(), parse(mapper, text, source, lines.lineNumber())));
+          objects++;
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException(source, 0, "file not found");
+    } catch (AccessDeniedException e) {
+      throw new InvalidInputException(source, 0, "permission denied");
+    } catch (IOException e) {
+      throw new ConsistencyException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+    return objects;
+  }
+
+  /**
+   * Parses one line under the reading rules: exactly one JSON object, no duplicate keys.
+   *
+   * @param text the line, without its terminator
+   * @param source the file name used in messages
+   * @param line the 1-based line number used in messages
+   * @throws InvalidInputException naming {@code source} and {@code line} if the text breaks a rule
+   */
+  public static JsonNode parseObject(String text, String source, long line) {
+    Check.notNull(text, "text");
+    Check.notNull(source, "source");
+    return parse(STRICT, text, source, line);
+  }
+
+  private static JsonNode parse(ObjectMapper mapper, String text, String source, long line) {
+    JsonNode node;
+    try (JsonParser p = mapper.createParser(text)) {
+      node = mapper.readTree(p);
+      if (node != null && !node.isMissingNode()) {
+        long end = p.currentLocation().getCharOffset();
+        String rest = end >= 0 && end <= text.length() ? text.substring((int) end) : "";
+        if (!rest.isBlank()) {
+          int column = (int) end + 1 + (rest.length() - rest.stripLeading().length());
+          String shown = rest.strip();
+          if (shown.length() > 40) {
+            shown = shown.substring(0, 40) + "...";
+          }
+          throw new InvalidInputException(
+              source,
+              line,
+              "expected exactly one JSON value per line, found more text after it at column "
+                  + column
+                  + ": "
+                  + shown);
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException(source, line, "not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading JSON from a string failed", e);
+    }
+    if (node == null || !node.isObject()) {
+      throw new InvalidInputException(
+          source, line, "expected a JSON object, found " + kind(node));
+    }
+    return node;
+  }
+
+  /** The kind of a JSON value for messages: {@code "string"}, {@code "number 3"}, {@code "null"}... */
+  public static String kind(JsonNode v) {
+    if (v == null || v.isMissingNode()) {
+      return "nothing";
+    }
+    return switch (v.getNodeType()) {
+      case STRING -> "string";
+      case NUMBER -> "number " + v.asText();
+      case BOOLEAN -> v.asText();
+      case NULL -> "null";
+      case ARRAY -> "array";
+      case OBJECT -> "object";
+      default -> v.getNodeType().toString().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static ObjectMapper strictMapper(int maxLineBytes) {
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength(
+                        Math.max(maxLineBytes, StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    return JsonMapper.builder(factory).build();
   }
 
   /** Writes JSON values, one per line, atomically replacing {@code file}. */

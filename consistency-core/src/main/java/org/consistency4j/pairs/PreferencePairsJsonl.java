@@ -2,15 +2,9 @@ package org.consistency4j.pairs;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +18,7 @@ import java.util.OptionalDouble;
 import java.util.function.Consumer;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.Check;
 
 /**
@@ -33,23 +28,15 @@ import org.consistency4j.internal.Check;
  * known), in UTF-8.
  *
  * <p>Writing is atomic: the lines go to a temporary file in the target's directory, which then
- * replaces the target, so readers never see a half-written file. Reading is strict and bounded: every
- * line must be one JSON object (blank lines are skipped), duplicate keys are errors, unknown keys are
- * ignored (TRL datasets often carry extra columns), and a line longer than the limit (default {@value
- * #DEFAULT_MAX_LINE_CHARS} characters) is refused. Errors are {@link InvalidInputException}s naming
- * the file, the line, the field, the rule and the bad value; I/O failures are {@link
- * ConsistencyException}s. Stateless and thread-safe.
+ * replaces the target, so readers never see a half-written file. Reading follows the rules of {@link
+ * JsonLines} (one JSON object per line, duplicate keys refused, lines longer than {@link
+ * JsonLines#DEFAULT_MAX_LINE_BYTES} refused unless another limit is given); unknown keys are ignored
+ * (TRL datasets often carry extra columns). Errors are {@link InvalidInputException}s naming the file,
+ * the line, the field, the rule and the bad value; I/O failures are {@link ConsistencyException}s.
+ * Stateless and thread-safe.
  */
 public final class PreferencePairsJsonl {
-  /** The default longest accepted line, in characters (8 Mi). */
-  public static final int DEFAULT_MAX_LINE_CHARS = 8 * 1024 * 1024;
-
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
-  private static final JsonFactory FACTORY = MAPPER.getFactory();
+  private static final JsonFactory FACTORY = new JsonFactory();
 
   private PreferencePairsJsonl() {}
 
@@ -129,7 +116,7 @@ public final class PreferencePairsJsonl {
    */
   public static List<PreferencePair> read(Path file) {
     List<PreferencePair> pairs = new ArrayList<>();
-    forEach(file, DEFAULT_MAX_LINE_CHARS, pairs::add);
+    forEach(file, JsonLines.DEFAULT_MAX_LINE_BYTES, pairs::add);
     return pairs;
   }
 
@@ -137,33 +124,15 @@ public final class PreferencePairsJsonl {
    * Streams the pairs of {@code file} to {@code action} without holding them all in memory.
    *
    * @param file a JSONL file in the format above
-   * @param maxLineChars the longest accepted line, {@code >= 1}
+   * @param maxLineBytes the longest accepted line in UTF-8 bytes, {@code >= 1}
    * @param action receives each pair in file order
    * @throws InvalidInputException if the file does not exist, is a directory, or a line breaks a rule
    * @throws ConsistencyException if the file cannot be read
    */
-  public static void forEach(Path file, int maxLineChars, Consumer<PreferencePair> action) {
-    Check.notNull(file, "file");
-    Check.positive(maxLineChars, "maxLineChars");
+  public static void forEach(Path file, int maxLineBytes, Consumer<PreferencePair> action) {
     Check.notNull(action, "action");
-    String source = file.toString();
-    if (Files.isDirectory(file)) {
-      throw new InvalidInputException(source, 0, "is a directory, expected a JSONL file");
-    }
-    if (!Files.exists(file)) {
-      throw new InvalidInputException(source, 0, "file not found");
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      BoundedLineReader lines = new BoundedLineReader(in, source, maxLineChars);
-      String line;
-      while ((line = lines.next()) != null) {
-        if (!line.isBlank()) {
-          action.accept(parse(line, source, lines.lineNumber()));
-        }
-      }
-    } catch (IOException e) {
-      throw new ConsistencyException("reading preference pairs from " + file + " failed: " + e, e);
-    }
+    JsonLines.forEach(
+        file, maxLineBytes, line -> action.accept(parse(line.json(), line.source(), line.number())));
   }
 
   /**
@@ -176,19 +145,10 @@ public final class PreferencePairsJsonl {
    */
   public static PreferencePair parse(String line, String source, long lineNumber) {
     Check.notNull(line, "line");
-    JsonNode node;
-    try {
-      node = MAPPER.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputException(
-          source, lineNumber, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (node == null || !node.isObject()) {
-      throw new InvalidInputException(
-          source,
-          lineNumber,
-          "expected a JSON object, found " + (node == null ? "nothing" : kind(node)));
-    }
+    return parse(JsonLines.parseObject(line, source, lineNumber), source, lineNumber);
+  }
+
+  private static PreferencePair parse(JsonNode node, String source, long lineNumber) {
     String prompt = text(node, "prompt", source, lineNumber);
     String chosen = text(node, "chosen", source, lineNumber);
     String rejected = text(node, "rejected", source, lineNumber);
@@ -208,7 +168,7 @@ public final class PreferencePairsJsonl {
     }
     if (!v.isTextual()) {
       throw new InvalidInputException(
-          source, line, "field \"" + field + "\" must be a string, found " + kind(v));
+          source, line, "field \"" + field + "\" must be a string, found " + JsonLines.kind(v));
     }
     return v.textValue();
   }
@@ -220,7 +180,7 @@ public final class PreferencePairsJsonl {
     }
     if (!v.isNumber()) {
       throw new InvalidInputException(
-          source, line, "field \"" + field + "\" must be a number, found " + kind(v));
+          source, line, "field \"" + field + "\" must be a number, found " + JsonLines.kind(v));
     }
     double d = v.doubleValue();
     if (!Double.isFinite(d)) {
@@ -228,17 +188,5 @@ public final class PreferencePairsJsonl {
           source, line, "field \"" + field + "\" must be finite, found " + v.asText());
     }
     return OptionalDouble.of(d);
-  }
-
-  private static String kind(JsonNode v) {
-    return switch (v.getNodeType()) {
-      case ARRAY -> "array";
-      case OBJECT -> "object";
-      case STRING -> "string";
-      case NUMBER -> "number";
-      case BOOLEAN -> "boolean";
-      case NULL -> "null";
-      default -> v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
-    };
   }
 }

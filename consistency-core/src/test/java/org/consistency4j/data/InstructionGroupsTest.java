@@ -90,8 +90,8 @@ class InstructionGroupsTest {
     assertEquals(f + ":2: instances[0].fields.q must be a string, found 3",
         bad(dir, "{\"task\": \"t\", \"variants\": [\"a\"], \"instances\": [{\"fields\": {\"q\": 3}, \"references\": [\"r\"]}]}")
             .getMessage());
-    assertEquals(f + ":2: each line must be a JSON object", bad(dir, "[1]").getMessage());
-    assertEquals(true, bad(dir, "{\"task\":").getMessage().startsWith(f + ":2: invalid JSON"));
+    assertEquals(f + ":2: expected a JSON object, found array", bad(dir, "[1]").getMessage());
+    assertEquals(true, bad(dir, "{\"task\":").getMessage().startsWith(f + ":2: not valid JSON"));
   }
 
   @Test

@@ -126,7 +126,7 @@ class PreferencePairsJsonlTest {
         readFails("{\"prompt\":[{\"role\":\"user\"}],\"chosen\":\"c\",\"rejected\":\"r\"}")
             .getMessage());
     assertEquals(
-        at(1) + "field \"rejected\" must be a string, found number",
+        at(1) + "field \"rejected\" must be a string, found number 3",
         readFails("{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":3}").getMessage());
     assertEquals(
         at(1) + "field \"score_chosen\" must be a number, found string",
@@ -156,7 +156,7 @@ class PreferencePairsJsonlTest {
     assertTrue(
         readFails("{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\"} {}")
             .getMessage()
-            .startsWith(at(1) + "not valid JSON: "));
+            .startsWith(at(1) + "expected exactly one JSON value per line, found more text after it"));
   }
 
   @Test
@@ -167,7 +167,7 @@ class PreferencePairsJsonlTest {
         assertThrows(
             InvalidInputException.class, () -> PreferencePairsJsonl.forEach(file, 1000, p -> {}));
     assertEquals(
-        file + ":2: line is longer than 1000 characters (the limit for one record)", e.getMessage());
+        file + ":2: line is longer than the limit of 1000 bytes (maxLineBytes)", e.getMessage());
     assertEquals(2L, e.line().orElseThrow());
   }
 
@@ -182,7 +182,8 @@ class PreferencePairsJsonlTest {
     Files.write(file, all);
     InvalidInputException e =
         assertThrows(InvalidInputException.class, () -> PreferencePairsJsonl.read(file));
-    assertEquals(file + ":2: not valid UTF-8", e.getMessage());
+    assertEquals(
+        file + ":2: not valid UTF-8: malformed byte 0xE9 at byte 3 of the line", e.getMessage());
   }
 
   @Test

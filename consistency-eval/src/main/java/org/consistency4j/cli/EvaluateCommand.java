@@ -245,7 +245,9 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       Map<String, String> cfg = new LinkedHashMap<>();
       cfg.put("data", data.toString());
-      cfg.put("model_specs", String.join(", ", models));
+      cfg.put(
+          "model_specs",
+          String.join(", ", models.stream().map(HttpModelConfig::redactCredentials).toList()));
       if (Files.isDirectory(data)) {
         cfg.put("paraphraser", paraphraser);
         cfg.put("paraphrases", Integer.toString(paraphrases));
@@ -301,7 +303,8 @@ final class EvaluateCommand implements Callable<Integer> {
     if (s.startsWith("http://") || s.startsWith("https://")) {
       if (adapter != null) {
         throw new IllegalArgumentException(
-            "--adapter applies to local model directories only, not to the HTTP model " + s);
+            "--adapter applies to local model directories only, not to the HTTP model "
+                + HttpModelConfig.redactCredentials(s));
       }
       if (modelName == null || modelName.isBlank()) {
         throw new IllegalArgumentException(
@@ -321,7 +324,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Path dir = Path.of(s);
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException(
-          "--model must be an http(s) URL or an existing model directory, found \"" + spec + "\"");
+          "--model must be an http(s) URL or an existing model directory, found \""
+              + HttpModelConfig.redactCredentials(spec) + "\"");
     }
     return LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR);

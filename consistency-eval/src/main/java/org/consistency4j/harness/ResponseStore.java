@@ -1,12 +1,11 @@
 package org.consistency4j.harness;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -21,16 +20,21 @@ import java.util.Map;
 import java.util.Optional;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.Check;
+import org.consistency4j.internal.Utf8LineReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Responses stored as JSONL, one {@link ResponseRecord} per line, appended and flushed batch by
- * batch so that an interrupted evaluation loses at most the batch in progress. Opening a store reads
- * the rows already there; a last line cut off by an interruption (no newline, not valid JSON) is
- * dropped and the file truncated to its last complete line, with a warning. A duplicate row is an
- * error.
+ * batch so that an interrupted evaluation loses at most the batch in progress. The file is read under
+ * the rules of {@link JsonLines}. Opening a store reads the rows already there and repairs one kind
+ * of damage: a last line without a newline that is not a complete JSON object (an interrupted write
+ * or a full disk, which can cut the line anywhere, even inside a UTF-8 character) is dropped and the
+ * file truncated to its last complete line, with a warning; {@link #read} ignores such a line the
+ * same way without changing the file. Any other bad line (invalid UTF-8 or JSON in the middle of the
+ * file, a missing field) is an error naming the file and line, and so is a duplicate row.
  *
  * <p>Line format: {@code {"model", "task", "variant", "instance", "prompt_sha256",
  * "config_sha256", "response", "finish"}}.
@@ -40,7 +44,6 @@ import org.slf4j.LoggerFactory;
 public final class ResponseStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResponseStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_LINE_CHARS = 64 << 20;
 
   private final Path file;
   private final Map<ResponseRecord.Key, ResponseRecord> rows;
@@ -112,29 +115,32 @@ public final class ResponseStore implements AutoCloseable {
       boolean repair)
       throws IOException {
     String source = file.toString();
-    long goodBytes = 0;
     long count = 0;
-    boolean cut = false;
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      BoundedLines in = new BoundedLines(reader, source, MAX_LINE_CHARS);
-      String line;
-      while ((line = in.next()) != null) {
-        long n = in.lineNumber();
-        if (!in.lastHadNewline()) {
-          // The last line of an interrupted run may be cut off: keep it only if it is complete.
-          try {
-            JSON.readTree(line);
-          } catch (JsonProcessingException e) {
-            LOG.warn("{}:{}: dropping a cut-off last line (an interrupted write)", source, n);
-            cut = true;
-            break;
+    long cutAt = -1;
+    try (InputStream in = Files.newInputStream(file)) {
+      Utf8LineReader reader = new Utf8LineReader(in, source, JsonLines.DEFAULT_MAX_LINE_BYTES);
+      while (reader.advance()) {
+        long n = reader.lineNumber();
+        JsonNode node;
+        try {
+          String line = reader.text();
+          if (line.isBlank()) {
+            continue;
           }
+          node = JsonLines.parseObject(line, source, n);
+        } catch (InvalidInputException e) {
+          if (reader.terminated()) {
+            throw e;
+          }
+          // The last line of an interrupted write may be cut anywhere: keep it only if it is whole.
+          LOG.warn(
+              "{}:{}: {} a cut-off last line of {} bytes (an interrupted write): {}",
+              source, n, repair ? "dropping" : "ignoring",
+              reader.endOffset() - reader.startOffset(), e.getMessage());
+          cutAt = reader.startOffset();
+          break;
         }
-        goodBytes += line.getBytes(StandardCharsets.UTF_8).length + (in.lastHadNewline() ? 1 : 0);
-        if (line.isBlank()) {
-          continue;
-        }
-        ResponseRecord r = parse(line, source, n);
+        ResponseRecord r = parse(node, source, n);
         if (rows.putIfAbsent(r.key(), r) != null) {
           throw new InvalidInputException(
               source, n, "duplicate response for " + describe(r.key()) + " (first on line " + lines.get(r.key()) + ")");
@@ -143,25 +149,16 @@ public final class ResponseStore implements AutoCloseable {
         count = n;
       }
     }
-    if (cut && repair) {
+    if (cutAt >= 0 && repair) {
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        ch.truncate(goodBytes);
+        ch.truncate(cutAt);
+        ch.force(true);
       }
     }
     return count;
   }
 
-  /** Note: files with CRLF line ends are counted as if LF; the store itself writes LF only. */
-  private static ResponseRecord parse(String line, String source, long n) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputException(source, n, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (node == null || !node.isObject()) {
-      throw new InvalidInputException(source, n, "must be a JSON object");
-    }
+  private static ResponseRecord parse(JsonNode node, String source, long n) {
     try {
       return new ResponseRecord(
           str(node, "model", source, n),

@@ -1,12 +1,6 @@
 package org.consistency4j.harness;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.Check;
 
 /**
@@ -34,41 +28,37 @@ import org.consistency4j.internal.Check;
  * <p>An instance has {@code "input"} (a string), {@code "fields"} (an object of strings), or both
  * (then {@code fields} must not also hold {@code input}); {@code "references"} is optional (a string
  * or an array of strings). {@code "labels"} is optional (see {@link InstructionTask#labels()}).
- * Blank lines are skipped. Lines longer than {@value #MAX_LINE_CHARS} characters are refused.
- * Errors are {@link InvalidInputException}s naming the file, the line, the field and the rule.
+ * The file is read under the rules of {@link JsonLines} (one JSON object per line, duplicate keys
+ * refused, blank lines skipped, a leading byte-order mark skipped, lines longer than {@link
+ * JsonLines#DEFAULT_MAX_LINE_BYTES} refused unless another limit is given). Errors are {@link InvalidInputException}s naming the file, the line, the field and the rule.
  */
 public final class TaskDataset {
-  /** The longest line accepted. */
-  public static final int MAX_LINE_CHARS = 64 << 20;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private TaskDataset() {}
 
-  /** Reads every task of a JSONL file. */
+  /** Reads every task of a JSONL file with the {@linkplain JsonLines#DEFAULT_MAX_LINE_BYTES default line limit}. */
   public static List<InstructionTask> readJsonl(Path file) {
+    return readJsonl(file, JsonLines.DEFAULT_MAX_LINE_BYTES);
+  }
+
+  /**
+   * Reads every task of a JSONL file.
+   *
+   * @param maxLineBytes the longest accepted line in UTF-8 bytes, {@code >= 1}
+   * @throws InvalidInputException naming the file and line of the first bad value, or if the file
+   *     holds no task
+   */
+  public static List<InstructionTask> readJsonl(Path file, int maxLineBytes) {
     Check.notNull(file, "file");
     String source = file.toString();
     List<InstructionTask> tasks = new ArrayList<>();
     Set<String> names = new HashSet<>();
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      BoundedLines lines = new BoundedLines(reader, source, MAX_LINE_CHARS);
-      String line;
-      while ((line = lines.next()) != null) {
-        if (line.isBlank()) {
-          continue;
-        }
-        long n = lines.lineNumber();
-        InstructionTask task = parseTask(line, source, n);
-        if (!names.add(task.name())) {
-          throw new InvalidInputException(
-              source, n, "field task: \"" + task.name() + "\" appears on an earlier line too");
-        }
-        tasks.add(task);
+    JsonLines.forEach(file, maxLineBytes, line -> {
+      InstructionTask task = parseTask(line.json(), source, line.number());
+      if (!names.add(task.name())) {
+        throw line.error("field task: \"" + task.name() + "\" appears on an earlier line too");
       }
-    } catch (IOException e) {
-      throw new ConsistencyException("cannot read " + source + ": " + e.getMessage(), e);
-    }
+      tasks.add(task);
+    });
     if (tasks.isEmpty()) {
       throw new InvalidInputException(source, 0, "no task found (expected one JSON object per line)");
     }
@@ -76,16 +66,7 @@ public final class TaskDataset {
   }
 
   /** Parses one JSONL line into a task; errors name {@code source} and {@code line}. */
-  static InstructionTask parseTask(String json, String source, long line) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputException(source, line, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new InvalidInputException(source, line, "must be a JSON object");
-    }
+  static InstructionTask parseTask(JsonNode root, String source, long line) {
     String name = text(root.get("task"), "task", source, line);
     List<String> variants = strings(root.get("variants"), "variants", source, line, false);
     JsonNode instancesNode = root.get("instances");

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,12 +27,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -193,7 +199,7 @@ public final class HttpLanguageModel implements LanguageModel {
 
   @Override
   public String name() {
-    return config.model() + "@" + config.baseUrl();
+    return config.model() + "@" + HttpModelConfig.redactCredentials(config.baseUrl().toString());
   }
 
   @Override
@@ -201,7 +207,7 @@ public final class HttpLanguageModel implements LanguageModel {
     return "HttpLanguageModel[model="
         + config.model()
         + ", url="
-        + endpointUri()
+        + shown(endpointUri())
         + ", apiKeyEnv="
         + config.apiKeyEnv().orElse("none")
         + "]";
@@ -246,12 +252,11 @@ public final class HttpLanguageModel implements LanguageModel {
         config.endpoint() == HttpModelConfig.Endpoint.CHAT
             ? choice.path("message").path("content")
             : choice.path("text");
-    if (!textNode.isTextual() && !textNode.isNull() && !textNode.isMissingNode()) {
-      throw new ConsistencyException(
-          "POST " + uri + " returned a non-text completion: " + snippet(textNode.toString()));
-    }
-    String text = textNode.isTextual() ? textNode.asText() : "";
     String finish = choice.path("finish_reason").asText("");
+    if (!textNode.isTextual()) {
+      throw noAnswer(uri, choice, textNode, finish);
+    }
+    String text = textNode.asText();
     Generation.FinishReason reason;
     if ("length".equals(finish)) {
       reason = Generation.FinishReason.LENGTH;
@@ -267,6 +272,29 @@ public final class HttpLanguageModel implements LanguageModel {
       reason = Generation.FinishReason.STOP_STRING;
     }
     return new Generation(text, List.of(), reason);
+  }
+
+  /**
+   * The error for a choice without text. OpenAI-compatible servers send {@code content: null} when
+   * the model called a tool ({@code tool_calls}), refused ({@code refusal}) or was stopped by a
+   * content filter: none of these is an answer, and an empty answer in its place would be scored as
+   * if the model had said nothing. Not retried: the same request would get the same reply.
+   */
+  private ConsistencyException noAnswer(URI uri, JsonNode choice, JsonNode textNode, String finish) {
+    String field = config.endpoint() == HttpModelConfig.Endpoint.CHAT ? "choices[0].message.content" : "choices[0].text";
+    StringBuilder why = new StringBuilder();
+    why.append("finish_reason ").append(finish.isEmpty() ? "absent" : "\"" + finish + "\"");
+    JsonNode message = choice.path("message");
+    if (message.path("refusal").isTextual()) {
+      why.append(", refusal: ").append(snippet(message.path("refusal").asText()));
+    }
+    if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
+      why.append(", ").append(message.path("tool_calls").size()).append(" tool call(s)");
+    }
+    String found = textNode.isMissingNode() ? "missing" : textNode.isNull() ? "null" : snippet(textNode.toString());
+    return new ConsistencyException(
+        "POST " + shown(uri) + " returned no answer text: " + field + " is " + found + " (" + why
+            + "); a tool call, refusal or filtered reply is not an answer");
   }
 
   private static int firstStop(String text, List<String> stops) {
@@ -413,13 +441,13 @@ public final class HttpLanguageModel implements LanguageModel {
   private TokenLogProb tokenLogProb(JsonNode token, JsonNode logProb, URI uri) {
     if (!token.isTextual() || !logProb.isNumber()) {
       throw new ConsistencyException(
-          "POST " + uri + " returned a malformed top_logprobs entry: token " + snippet(token.toString())
+          "POST " + shown(uri) + " returned a malformed top_logprobs entry: token " + snippet(token.toString())
               + ", logprob " + snippet(logProb.toString()));
     }
     // Servers print log(1) as a tiny positive number now and then; a probability cannot exceed 1.
     double lp = Math.min(0.0, logProb.asDouble());
     if (Double.isNaN(lp)) {
-      throw new ConsistencyException("POST " + uri + " returned a NaN logprob for token " + snippet(token.asText()));
+      throw new ConsistencyException("POST " + shown(uri) + " returned a NaN logprob for token " + snippet(token.asText()));
     }
     return new TokenLogProb(-1, token.asText(), lp);
   }
@@ -428,7 +456,7 @@ public final class HttpLanguageModel implements LanguageModel {
     return new UnsupportedOperationException(
         name()
             + ": the server at "
-            + uri
+            + shown(uri)
             + " returned no log-probabilities although the request asked for them ("
             + requested
             + "); it does not support logprobs, so next-token probabilities and probabilityOfYes are"
@@ -480,7 +508,7 @@ public final class HttpLanguageModel implements LanguageModel {
       throw new UnsupportedOperationException(
           name()
               + ": the server at "
-              + uri
+              + shown(uri)
               + " returned no echoed token log-probabilities (request: echo: true, logprobs: 1); it"
               + " cannot score continuations");
     }
@@ -502,7 +530,7 @@ public final class HttpLanguageModel implements LanguageModel {
         throw new ConsistencyException(
             name()
                 + ": the server at "
-                + uri
+                + shown(uri)
                 + " gave no log-probability for continuation token "
                 + j
                 + " (the first token of a text has none; use a non-empty prompt)");
@@ -511,7 +539,7 @@ public final class HttpLanguageModel implements LanguageModel {
     }
     if (scores.isEmpty()) {
       throw new ConsistencyException(
-          name() + ": the server at " + uri + " echoed no token after the prompt of request " + index);
+          name() + ": the server at " + shown(uri) + " echoed no token after the prompt of request " + index);
     }
     return new ContinuationScore(scores);
   }
@@ -522,7 +550,7 @@ public final class HttpLanguageModel implements LanguageModel {
     JsonNode choice = response.path("choices").path(0);
     if (!choice.isObject()) {
       throw new ConsistencyException(
-          "POST " + uri + " returned no choices[0]: " + snippet(response.toString()));
+          "POST " + shown(uri) + " returned no choices[0]: " + snippet(response.toString()));
     }
     return choice;
   }
@@ -578,7 +606,7 @@ public final class HttpLanguageModel implements LanguageModel {
     try {
       json = JSON.writeValueAsString(body);
     } catch (JsonProcessingException e) {
-      throw new ConsistencyException("cannot serialize the request to " + uri, e);
+      throw new ConsistencyException("cannot serialize the request to " + shown(uri), e);
     }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
@@ -597,16 +625,16 @@ public final class HttpLanguageModel implements LanguageModel {
       Throwable cause = null;
       Optional<Duration> retryAfter = Optional.empty();
       try {
-        HttpResponse<InputStream> response = client.send(built, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<byte[]> response = send(built, uri);
         int status = response.statusCode();
-        String text = readLimited(response.body(), uri);
-        LOG.debug("POST {} -> HTTP {} (attempt {})", uri, status, attempt);
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        LOG.debug("POST {} -> HTTP {} (attempt {})", shown(uri), status, attempt);
         if (status >= 200 && status < 300) {
           try {
             return JSON.readTree(text);
           } catch (JsonProcessingException e) {
             throw new ConsistencyException(
-                "POST " + uri + " returned HTTP " + status + " with a body that is not JSON: " + snippet(text));
+                "POST " + shown(uri) + " returned HTTP " + status + " with a body that is not JSON: " + snippet(text));
           }
         }
         problem = "HTTP " + status + ": " + snippet(text);
@@ -617,11 +645,11 @@ public final class HttpLanguageModel implements LanguageModel {
                       ? " (check the API key in environment variable " + config.apiKeyEnv().get() + ")"
                       : " (the server wants an API key: set apiKeyEnv, CLI --api-key-env)"
                   : "";
-          throw new ConsistencyException("POST " + uri + " failed with " + problem + hint);
+          throw new ConsistencyException("POST " + shown(uri) + " failed with " + problem + hint);
         }
         retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
       } catch (HttpTimeoutException e) {
-        problem = "timed out after " + config.requestTimeout();
+        problem = "timed out after " + config.requestTimeout() + " (" + e.getMessage() + ")";
         cause = e;
       } catch (IOException e) {
         problem =
@@ -632,12 +660,12 @@ public final class HttpLanguageModel implements LanguageModel {
         cause = e;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ConsistencyException("interrupted during POST " + uri, e);
+        throw new ConsistencyException("interrupted during POST " + shown(uri), e);
       }
       if (attempt >= attempts) {
         ConsistencyException failure =
             new ConsistencyException(
-                "POST " + uri + " failed after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
+                "POST " + shown(uri) + " failed after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
                     + ", last with " + problem);
         if (cause != null) {
           failure.initCause(cause);
@@ -645,12 +673,12 @@ public final class HttpLanguageModel implements LanguageModel {
         throw failure;
       }
       Duration wait = backoff(attempt, jitter, retryAfter);
-      LOG.warn("POST {} attempt {} of {} failed with {}; retrying in {} ms", uri, attempt, attempts, problem, wait.toMillis());
+      LOG.warn("POST {} attempt {} of {} failed with {}; retrying in {} ms", shown(uri), attempt, attempts, problem, wait.toMillis());
       try {
         sleeper.sleep(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ConsistencyException("interrupted while waiting to retry POST " + uri, e);
+        throw new ConsistencyException("interrupted while waiting to retry POST " + shown(uri), e);
       }
     }
   }
@@ -695,15 +723,94 @@ public final class HttpLanguageModel implements LanguageModel {
     }
   }
 
-  private static String readLimited(InputStream in, URI uri) throws IOException {
-    try (InputStream body = in) {
-      byte[] bytes = body.readNBytes(MAX_RESPONSE_BYTES + 1);
-      if (bytes.length > MAX_RESPONSE_BYTES) {
-        throw new ConsistencyException(
-            "POST " + uri + " returned a response larger than " + MAX_RESPONSE_BYTES + " bytes");
+  /**
+   * Sends {@code request} and reads the whole response within {@link
+   * HttpModelConfig#requestTimeout()}: the JDK client's own timeout stops at the response headers, so
+   * a server that sends headers and then stalls in the body would otherwise block forever. A body
+   * over {@value #MAX_RESPONSE_BYTES} bytes is refused.
+   *
+   * @throws HttpTimeoutException if the headers or the body do not arrive in time (retried)
+   */
+  private HttpResponse<byte[]> send(HttpRequest request, URI uri)
+      throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<byte[]>> pending =
+        client.sendAsync(request, info -> new LimitedBody(shown(uri)));
+    try {
+      return pending.get(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      pending.cancel(true); // aborts the exchange and closes its connection
+      throw new HttpTimeoutException(
+          "no complete response (headers and body) within the request timeout");
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
       }
-      return new String(bytes, StandardCharsets.UTF_8);
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(cause);
     }
+  }
+
+  /** Collects a response body of at most {@value #MAX_RESPONSE_BYTES} bytes. */
+  private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final String shownUri;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    LimitedBody(String shownUri) {
+      this.shownUri = shownUri;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      if (result.isDone()) {
+        return;
+      }
+      for (ByteBuffer b : items) {
+        if (bytes.size() + (long) b.remaining() > MAX_RESPONSE_BYTES) {
+          subscription.cancel();
+          result.completeExceptionally(
+              new ConsistencyException(
+                  "POST " + shownUri + " returned a response larger than " + MAX_RESPONSE_BYTES + " bytes"));
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.write(chunk, 0, chunk.length);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(bytes.toByteArray());
+    }
+  }
+
+  /** A URL as it may be shown: user information and key-like query parameters redacted. */
+  private static String shown(URI uri) {
+    return HttpModelConfig.redactCredentials(uri.toString());
   }
 
   private String snippet(String text) {

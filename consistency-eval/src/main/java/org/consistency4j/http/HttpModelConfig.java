@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.consistency4j.internal.Check;
 
 /**
@@ -56,6 +58,16 @@ public record HttpModelConfig(
     int topLogprobs,
     Optional<String> systemPrompt) {
 
+  private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
+  private static final Pattern SECRET_PARAM =
+      Pattern.compile(
+          "([?&;][^=&;#]*(?:key|token|secret|password|passwd|pwd|sig|signature|auth|credential)[^=&;#]*=)"
+              + "[^&;#]*",
+          Pattern.CASE_INSENSITIVE);
+
+  /** What replaces a credential in {@link #redactCredentials}. */
+  public static final String REDACTED = "[redacted]";
+
   /** The largest {@link #topLogprobs()} accepted (OpenAI's limit for chat completions). */
   public static final int MAX_TOP_LOGPROBS = 20;
 
@@ -90,10 +102,12 @@ public record HttpModelConfig(
         baseUrl.isAbsolute()
             && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
             && baseUrl.getHost() != null,
-        "baseUrl must be an absolute http or https URL, found \"" + baseUrl + "\"");
+        "baseUrl must be an absolute http or https URL, found \""
+            + redactCredentials(baseUrl.toString()) + "\"");
     Check.argument(
         baseUrl.getRawQuery() == null && baseUrl.getRawFragment() == null,
-        "baseUrl must not have a query or fragment, found \"" + baseUrl + "\"");
+        "baseUrl must not have a query or fragment, found \""
+            + redactCredentials(baseUrl.toString()) + "\"");
     Check.notNull(model, "model");
     Check.argument(!model.isBlank(), "model must not be blank");
     Check.notNull(endpoint, "endpoint");
@@ -129,9 +143,37 @@ public record HttpModelConfig(
       uri = URI.create(baseUrl.strip());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "baseUrl must be an absolute http or https URL, found \"" + baseUrl + "\"", e);
+          "baseUrl must be an absolute http or https URL, found \"" + redactCredentials(baseUrl) + "\"",
+          e);
     }
     return new Builder(uri, model);
+  }
+
+  /**
+   * {@code text} with the credentials a URL can carry replaced by {@value #REDACTED}: the user
+   * information before {@code @} ({@code http://user:sk-...@host} becomes {@code
+   * http://[redacted]@host}) and the values of query parameters whose name contains key, token,
+   * secret, password, pwd, sig, auth or credential ({@code ?api-key=...}). Works on any string, also
+   * one that is not a valid URL, so it can be applied to command-line values before they are shown.
+   *
+   * @param text a URL or any other text (returned unchanged when it holds no URL credentials)
+   */
+  public static String redactCredentials(String text) {
+    Check.notNull(text, "text");
+    String s = USER_INFO.matcher(text.strip()).replaceFirst("$1" + Matcher.quoteReplacement(REDACTED) + "@");
+    return SECRET_PARAM.matcher(s).replaceAll("$1" + Matcher.quoteReplacement(REDACTED));
+  }
+
+  /** Like the record's own, with {@link #baseUrl()} {@linkplain #redactCredentials redacted}. */
+  @Override
+  public String toString() {
+    return "HttpModelConfig[baseUrl=" + redactCredentials(baseUrl.toString())
+        + ", model=" + model + ", endpoint=" + endpoint + ", apiKeyEnv=" + apiKeyEnv
+        + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
+        + ", maxRetries=" + maxRetries + ", initialBackoff=" + initialBackoff
+        + ", maxBackoff=" + maxBackoff + ", retrySeed=" + retrySeed
+        + ", maxConcurrency=" + maxConcurrency + ", topLogprobs=" + topLogprobs
+        + ", systemPrompt=" + systemPrompt + "]";
   }
 
   /** A builder initialised with this configuration's values. */

@@ -107,6 +107,30 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void a_key_in_the_model_url_is_written_into_no_output_and_no_message() throws Exception {
+    server.answers(EvaluateCommandTest::halfRight);
+    String key = "sk-live-0123456789abcdef";
+    String url = server.baseUrl().replace("http://", "http://user:" + key + "@");
+    Path out = dir.resolve("out-key");
+    Result r = run("evaluate", "--model", url, "--model-name", "fake", "--data", data.toString(),
+        "--similarity", "exact", "--out", out.toString(), "--no-progress", "--resamples", "50",
+        "--seed", "5");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(12, server.requests().size());
+    for (String file : List.of("responses.jsonl", "report.json", "report.md", "report.html")) {
+      String text = Files.readString(out.resolve(file));
+      assertFalse(text.contains(key), file + " holds the key");
+      assertTrue(text.contains("[redacted]@"), file + " does not name the redacted server");
+    }
+    assertFalse(r.out().contains(key), r.out());
+    assertFalse(r.err().contains(key), r.err());
+    Result bad = run("evaluate", "--model", url, "--model-name", "fake", "--adapter", dir.toString(),
+        "--data", data.toString(), "--similarity", "exact", "--out", out.toString(), "--no-progress");
+    assertEquals(2, bad.code(), bad.err());
+    assertFalse(bad.err().contains(key), bad.err());
+  }
+
+  @Test
   void evaluate_with_the_embedding_similarity_scores_groups_by_minilm_cosine() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path out = dir.resolve("out-embedding");

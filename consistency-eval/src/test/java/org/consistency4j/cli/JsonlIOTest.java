@@ -35,9 +35,18 @@ class JsonlIOTest {
   }
 
   @Test
-  void line_numbers_count_every_terminator_style_and_skip_blank_lines() throws IOException {
-    Path f = write("mixed.jsonl", "\uFEFF{\"a\":1}\r\n\r\n{\"a\":2}\r{\"a\":3}\n\n{\"a\":4}");
+  void line_numbers_count_lf_and_crlf_lines_and_skip_blank_lines() throws IOException {
+    Path f = write("mixed.jsonl", "\uFEFF{\"a\":1}\r\n\r\n{\"a\":2}\n{\"a\":3}\n\n{\"a\":4}");
     assertEquals(List.of(1L, 3L, 4L, 6L), lineNumbers(f));
+  }
+
+  @Test
+  void a_lone_carriage_return_does_not_end_a_line() throws IOException {
+    Path f = write("cr.jsonl", "{\"a\":1}\n{\"a\":2}\r{\"a\":3}\n");
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> lineNumbers(f));
+    assertEquals(
+        f + ":2: expected exactly one JSON value per line, found more text after it at column 9: {\"a\":3}",
+        e.getMessage());
   }
 
   @Test
@@ -46,7 +55,7 @@ class JsonlIOTest {
     InvalidInputException e =
         assertThrows(
             InvalidInputException.class, () -> JsonlIO.forEachObject(f, 20, line -> {}));
-    assertEquals(f + ":2: line is longer than the limit of 20 characters", e.getMessage());
+    assertEquals(f + ":2: line is longer than the limit of 20 bytes (maxLineBytes)", e.getMessage());
   }
 
   @Test
@@ -54,7 +63,8 @@ class JsonlIOTest {
     Path f = write("latin1.jsonl", new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'});
     InvalidInputException e =
         assertThrows(InvalidInputException.class, () -> lineNumbers(f));
-    assertEquals(f + ":1: not valid UTF-8", e.getMessage());
+    assertEquals(
+        f + ":1: not valid UTF-8: malformed byte 0xE9 at byte 7 of the line", e.getMessage());
   }
 
   @Test
@@ -65,7 +75,9 @@ class JsonlIOTest {
         assertThrows(InvalidInputException.class, () -> lineNumbers(array)).getMessage());
     Path two = write("two.jsonl", "{\"a\":1} {\"a\":2}\n");
     String trailing = assertThrows(InvalidInputException.class, () -> lineNumbers(two)).getMessage();
-    assertTrue(trailing.startsWith(two + ":1: not valid JSON: "), trailing);
+    assertEquals(
+        two + ":1: expected exactly one JSON value per line, found more text after it at column 9: {\"a\":2}",
+        trailing);
     Path dup = write("dup.jsonl", "{\"a\":1, \"a\":2}\n");
     String duplicate = assertThrows(InvalidInputException.class, () -> lineNumbers(dup)).getMessage();
     assertTrue(duplicate.startsWith(dup + ":1: not valid JSON: Duplicate field 'a'"), duplicate);

@@ -86,7 +86,7 @@ class TaskDatasetTest {
     rejects("1: task \"a\": variants[1] repeats an earlier variant",
         "{\"task\": \"a\", \"variants\": [\"v\", \"v\"], \"instances\": [{\"input\": \"x\"}]}");
     rejects("2: field task: \"a\" appears on an earlier line too", ok, ok);
-    rejects("1: must be a JSON object", "[1, 2]");
+    rejects("1: expected a JSON object, found array", "[1, 2]");
   }
 
   @Test

@@ -58,6 +58,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
   private volatile Function<String, Map<String, Double>> logprobs = prompt -> null;
   private volatile boolean echoSupported = true;
   private volatile Duration delay = Duration.ZERO;
+  private volatile java.util.concurrent.CountDownLatch gate;
+  private volatile Duration gateTimeout = Duration.ZERO;
 
   private FakeOpenAiServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -97,6 +99,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
   /** Whether {@code echo: true} returns echoed token log-probabilities (default true). */
   public FakeOpenAiServer echoSupported(boolean supported) {
     this.echoSupported = supported;
+    return this;
+  }
+
+  /**
+   * Holds each of the first {@code n} requests until {@code n} requests have arrived (or {@code
+   * atMost} has passed), so that a test sees them in flight together whatever the machine's speed.
+   */
+  public FakeOpenAiServer holdFirst(int n, Duration atMost) {
+    this.gate = new java.util.concurrent.CountDownLatch(n);
+    this.gateTimeout = atMost;
     return this;
   }
 
@@ -147,6 +159,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 ex.getRequestHeaders().getFirst("Authorization"),
                 body));
         failure = failures.poll();
+      }
+      java.util.concurrent.CountDownLatch held = gate;
+      if (held != null && held.getCount() > 0) {
+        held.countDown();
+        held.await(gateTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       }
       if (!delay.isZero()) {
         Thread.sleep(delay.toMillis());

@@ -1,18 +1,12 @@
 package org.consistency4j.train;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.Check;
 import org.consistency4j.tokenizer.ChatMessage;
 import org.consistency4j.tokenizer.Tokenizer;
@@ -26,15 +20,30 @@ import org.slf4j.LoggerFactory;
  * conversation before the last message with the generation prompt, the completion is the rest of the
  * full rendering. Prompt and completion are tokenized separately (as TRL does), the completion followed
  * by the end-of-sequence token when asked; only completion tokens are targets. Lines longer than {@code
- * maxLength} tokens are truncated; examples left without targets are skipped with a warning. Stateless.
+ * maxLength} tokens are truncated; examples left without targets are skipped with a warning. The file
+ * is read under the rules of {@link JsonLines} (one JSON object per line, duplicate keys refused,
+ * lines longer than {@link JsonLines#DEFAULT_MAX_LINE_BYTES} refused unless another limit is given).
+ * Stateless.
  */
 public final class SftData {
   private static final Logger LOG = LoggerFactory.getLogger(SftData.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  /** Longest accepted line, in characters (protects against unbounded memory use). */
-  public static final int MAX_LINE_CHARS = 4 * 1024 * 1024;
 
   private SftData() {}
+
+  /**
+   * Reads and tokenizes a JSONL file with the {@linkplain JsonLines#DEFAULT_MAX_LINE_BYTES default
+   * line limit}.
+   *
+   * @param file the data file
+   * @param tokenizer tokenizer (and chat template) of the model
+   * @param maxLength longest example in tokens, &gt; 0
+   * @param appendEos whether to end each completion with the tokenizer's EOS token (if it has one)
+   * @throws InvalidInputException naming file and line for a malformed line
+   * @throws org.consistency4j.ConsistencyException if the file cannot be read
+   */
+  public static List<SftExample> read(Path file, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+    return read(file, tokenizer, maxLength, appendEos, JsonLines.DEFAULT_MAX_LINE_BYTES);
+  }
 
   /**
    * Reads and tokenizes a JSONL file.
@@ -43,10 +52,12 @@ public final class SftData {
    * @param tokenizer tokenizer (and chat template) of the model
    * @param maxLength longest example in tokens, &gt; 0
    * @param appendEos whether to end each completion with the tokenizer's EOS token (if it has one)
+   * @param maxLineBytes the longest accepted line in UTF-8 bytes, &gt; 0
    * @throws InvalidInputException naming file and line for a malformed line
-   * @throws UncheckedIOException if the file cannot be read
+   * @throws org.consistency4j.ConsistencyException if the file cannot be read
    */
-  public static List<SftExample> read(Path file, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+  public static List<SftExample> read(
+      Path file, Tokenizer tokenizer, int maxLength, boolean appendEos, int maxLineBytes) {
     Check.notNull(file, "file");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
@@ -54,62 +65,23 @@ public final class SftData {
     if (appendEos && tokenizer.eosToken().isPresent()) {
       eos = tokenizer.tokenToId(tokenizer.eosToken().get());
     }
+    OptionalInt eosId = eos;
     List<SftExample> out = new ArrayList<>();
-    String source = file.toString();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long lineNo = 0;
-      StringBuilder line = new StringBuilder();
-      while (readLine(r, line, source, lineNo + 1)) {
-        lineNo++;
-        String text = line.toString();
-        if (text.isBlank()) {
-          continue;
-        }
-        SftExample ex = parse(text, source, lineNo, tokenizer, eos).truncate(maxLength);
-        if (ex.targetCount() == 0) {
-          LOG.warn("{}:{}: skipped, no completion tokens within maxLength {}", source, lineNo, maxLength);
-          continue;
-        }
-        out.add(ex);
+    JsonLines.forEach(file, maxLineBytes, line -> {
+      SftExample ex =
+          parse(line.json(), line.source(), line.number(), tokenizer, eosId).truncate(maxLength);
+      if (ex.targetCount() == 0) {
+        LOG.warn(
+            "{}:{}: skipped, no completion tokens within maxLength {}",
+            line.source(), line.number(), maxLength);
+        return;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
+      out.add(ex);
+    });
     return out;
   }
 
-  private static boolean readLine(BufferedReader r, StringBuilder line, String source, long lineNo)
-      throws IOException {
-    line.setLength(0);
-    int c;
-    boolean any = false;
-    while ((c = r.read()) != -1) {
-      any = true;
-      if (c == '\n') {
-        break;
-      }
-      if (line.length() >= MAX_LINE_CHARS) {
-        throw new InvalidInputException(source, lineNo,
-            "line longer than " + MAX_LINE_CHARS + " characters");
-      }
-      line.append((char) c);
-    }
-    if (line.length() > 0 && line.charAt(line.length() - 1) == '\r') {
-      line.setLength(line.length() - 1);
-    }
-    return any;
-  }
-
-  static SftExample parse(String text, String source, long line, Tokenizer tok, OptionalInt eos) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputException(source, line, "invalid JSON: " + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new InvalidInputException(source, line, "expected a JSON object");
-    }
+  static SftExample parse(JsonNode node, String source, long line, Tokenizer tok, OptionalInt eos) {
     String prompt;
     String completion;
     if (node.has("messages")) {

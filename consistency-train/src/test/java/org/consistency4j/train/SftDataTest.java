@@ -84,7 +84,10 @@ class SftDataTest {
       {"{\"prompt\": \"a\"}", "completion is missing"},
       {"{\"prompt\": \"a\", \"completion\": 3}", "completion must be a string, found number"},
       {"{\"prompt\": \"a\", \"completion\": \"\"}", "completion must not be empty"},
-      {"[1]", "expected a JSON object"},
+      {"[1]", "expected a JSON object, found array"},
+      {"{\"prompt\": \"a\", \"completion\": \"b\"} {\"prompt\": \"c\", \"completion\": \"d\"}",
+          "expected exactly one JSON value per line, found more text after it at column 36: "
+              + "{\"prompt\": \"c\", \"completion\": \"d\"}"},
       {"{\"text\": \"a\"}", "expected fields prompt and completion, or messages"},
       {"{\"messages\": []}", "messages must be a non-empty array"},
       {"{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}",
@@ -102,7 +105,7 @@ class SftDataTest {
     Files.writeString(f, "{oops\n");
     InvalidInputException ex =
         assertThrows(InvalidInputException.class, () -> SftData.read(f, tok, 64, true));
-    assertEquals(true, ex.getMessage().startsWith(f + ":1: invalid JSON: "), ex.getMessage());
+    assertEquals(true, ex.getMessage().startsWith(f + ":1: not valid JSON: "), ex.getMessage());
   }
 
   @Test
