@@ -3,17 +3,15 @@ package org.consistency4j.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 
 /**
@@ -93,23 +91,8 @@ public final class JsonLines {
   public static void writeAtomically(Path file, IoConsumer<Writer> body) {
     Check.notNull(file, "file");
     Check.notNull(body, "body");
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-      try {
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-          body.accept(w);
-        }
-        try {
-          Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.writeText(file, body::accept);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

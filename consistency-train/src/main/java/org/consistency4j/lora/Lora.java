@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -248,16 +246,22 @@ public final class Lora {
 
   /**
    * Writes a PEFT adapter directory: {@code adapter_config.json} and {@code adapter_model.safetensors}
-   * (float32, PEFT tensor names), both atomically.
+   * (float32, PEFT tensor names). The directory is replaced as a whole ({@link
+   * AtomicFiles#replaceDirectory}): a reader sees the earlier adapter or the complete new one, never a
+   * mix, and files of an earlier adapter that are not written again are gone.
    *
-   * @param dir output directory (created if needed)
+   * @param dir the adapter directory (its parent is created if needed)
    * @param config the LoRA settings
    * @param adapters trained adapter tensors by PEFT name, with their shapes in {@code shapes}
    * @param baseModel value of {@code base_model_name_or_path}
    */
   public static void writePeft(Path dir, LoraConfig config, Map<String, float[]> adapters,
       Map<String, long[]> shapes, String baseModel) throws IOException {
-    Files.createDirectories(dir);
+    AtomicFiles.replaceDirectory(dir, tmp -> writePeftFiles(tmp, config, adapters, shapes, baseModel));
+  }
+
+  private static void writePeftFiles(Path dir, LoraConfig config, Map<String, float[]> adapters,
+      Map<String, long[]> shapes, String baseModel) throws IOException {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, float[]> en : adapters.entrySet()) {
       tensors.put(en.getKey(), Tensor.ofFloats(en.getValue(), shapes.get(en.getKey())));

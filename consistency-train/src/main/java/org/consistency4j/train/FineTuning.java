@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * LlamaTrainingGraph}) and tokenizer, optionally add LoRA adapters, read the JSONL data ({@link SftData}),
  * train ({@link SftTrainer}) and export. With LoRA the output directory receives {@code adapter/} in PEFT
  * format; with full fine-tuning it receives {@code model/} ({@code model.safetensors} in float32, the
- * source {@code config.json} and tokenizer files), loadable like the source directory. Stateless.
+ * source {@code config.json} and tokenizer files), loadable like the source directory. Either directory
+ * is replaced as a whole, so a reader never sees a mix of two runs' files. Stateless.
  */
 public final class FineTuning {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuning.class);
@@ -163,7 +164,7 @@ public final class FineTuning {
       return exported;
     }
     Path exported = outDir.resolve("model");
-    writeFullModel(exported, modelDir, values, shapes);
+    AtomicFiles.replaceDirectory(exported, tmp -> writeFullModel(tmp, modelDir, values, shapes));
     return exported;
   }
 
