@@ -8,24 +8,21 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.internal.Utf8LineReader;
 
@@ -244,23 +241,8 @@ public final class JsonLines {
   public static void writeAtomically(Path file, IoConsumer<Writer> body) {
     Check.notNull(file, "file");
     Check.notNull(body, "body");
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-      try {
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-          body.accept(w);
-        }
-        try {
-          Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.writeText(file, body::accept);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

@@ -3,15 +3,12 @@ package org.consistency4j.pairs;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -19,6 +16,7 @@ import java.util.function.Consumer;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.data.JsonLines;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 
 /**
@@ -50,33 +48,19 @@ public final class PreferencePairsJsonl {
   public static void write(Path file, List<PreferencePair> pairs) {
     Check.notNull(file, "file");
     Check.notNull(pairs, "pairs");
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    Path tmp = null;
     try {
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      Path dir = file.toAbsolutePath().getParent();
+      if (!Files.isDirectory(dir)) {
+        throw new NoSuchFileException(dir.toString(), null, "directory does not exist");
+      }
+      AtomicFiles.writeText(file, w -> {
         for (PreferencePair p : pairs) {
           w.write(toJson(p));
           w.write('\n');
         }
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      });
     } catch (IOException e) {
       throw new ConsistencyException("writing preference pairs to " + file + " failed: " + e, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the original failure is what matters; a stray temporary file is harmless
-        }
-      }
     }
   }
 

@@ -4,24 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.data.JsonLines;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 
 /**
@@ -216,30 +209,7 @@ public final class JsonlIO {
       throw new InvalidInputException(
           target.toString(), 0, "cannot write: directory " + dir + " does not exist");
     }
-    Path tmp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
-    boolean moved = false;
-    try {
-      try (FileChannel channel =
-              FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-          Writer out =
-              new BufferedWriter(
-                  new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8),
-                  1 << 16)) {
-        body.write(out);
-        out.flush();
-        channel.force(true);
-      }
-      try {
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      if (!moved) {
-        Files.deleteIfExists(tmp);
-      }
-    }
+    AtomicFiles.writeText(absolute, body::write);
   }
 
   /**

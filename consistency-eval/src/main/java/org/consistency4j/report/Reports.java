@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 
 /**
@@ -86,24 +87,32 @@ public final class Reports {
     Path md = dir.resolve(MARKDOWN_FILE);
     Path html = dir.resolve(HTML_FILE);
     writeJson(report, json);
-    AtomicFiles.writeString(md, toMarkdown(report));
-    AtomicFiles.writeString(html, toHtml(report));
+    write(md, toMarkdown(report));
+    write(html, toHtml(report));
     return List.of(json, md, html);
   }
 
   /** Writes the JSON report to {@code file}, atomically. */
   public static void writeJson(EvaluationReport report, Path file) {
-    AtomicFiles.writeString(Check.notNull(file, "file"), toJson(report));
+    write(Check.notNull(file, "file"), toJson(report));
   }
 
   /** Writes the Markdown report to {@code file}, atomically. */
   public static void writeMarkdown(EvaluationReport report, Path file) {
-    AtomicFiles.writeString(Check.notNull(file, "file"), toMarkdown(report));
+    write(Check.notNull(file, "file"), toMarkdown(report));
   }
 
   /** Writes the HTML report to {@code file}, atomically. */
   public static void writeHtml(EvaluationReport report, Path file) {
-    AtomicFiles.writeString(Check.notNull(file, "file"), toHtml(report));
+    write(Check.notNull(file, "file"), toHtml(report));
+  }
+
+  private static void write(Path file, String content) {
+    try {
+      AtomicFiles.writeString(file, content);
+    } catch (IOException e) {
+      throw new ConsistencyException("cannot write " + file, e);
+    }
   }
 
   // ------------------------------------------------------------------ JSON

@@ -2,9 +2,7 @@ package org.consistency4j.graph;
 
 import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,15 +41,6 @@ public record ExportedModel(OnnxMl.ModelProto model, Map<String, Tensor> externa
    * @throws IOException if writing fails
    */
   public void writeTo(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      try (var out = Files.newOutputStream(tmp)) {
-        model.writeTo(out);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    org.consistency4j.internal.AtomicFiles.write(file, model::writeTo);
   }
 }

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +21,7 @@ import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
+import org.consistency4j.safetensors.SafetensorsFile;
 import org.consistency4j.safetensors.SafetensorsWriter;
 
 /**
@@ -74,6 +73,72 @@ public final class Lora {
   /** The PEFT name of the B matrix of base weight {@code weight}. */
   public static String loraB(String weight) {
     return PEFT_PREFIX + weight.substring(0, weight.length() - ".weight".length()) + ".lora_B.weight";
+  }
+
+  /**
+   * The tensors a PEFT adapter with {@code config} must hold for a model whose weights have {@code
+   * baseShapes}: for every two-dimensional weight {@code PREFIX.TARGET.weight} of shape {@code [out,
+   * in]} whose {@code TARGET} is one of the config's targets, {@link #loraA} of shape {@code [rank, in]}
+   * and {@link #loraB} of shape {@code [out, rank]} (PEFT's layout), in the order of {@code baseShapes}.
+   */
+  public static Map<String, long[]> peftShapes(Map<String, long[]> baseShapes, LoraConfig config) {
+    Check.notNull(baseShapes, "baseShapes");
+    Check.notNull(config, "config");
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : baseShapes.entrySet()) {
+      Matcher m = NAME.matcher(e.getKey());
+      if (m.matches() && config.targets().contains(m.group(2)) && e.getValue().length == 2) {
+        out.put(loraA(e.getKey()), new long[] {config.rank(), e.getValue()[1]});
+        out.put(loraB(e.getKey()), new long[] {e.getValue()[0], config.rank()});
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks a whole PEFT adapter file before any of it is used, so that a broken adapter is never applied
+   * in part: it must hold exactly the tensors of {@code expected} (every targeted module with both its
+   * {@code lora_A} and its {@code lora_B}, nothing else), each of a floating-point dtype and of exactly
+   * the expected shape ({@code [r, in]} and {@code [out, r]}; a transposed tensor is refused even though
+   * it has the right number of values).
+   *
+   * @param adapter the open {@code adapter_model.safetensors}
+   * @param expected names and shapes, as {@link #peftShapes} gives them
+   * @param config the adapter's settings (for the messages)
+   * @throws org.consistency4j.InvalidInputException naming the file and the first bad tensor
+   */
+  public static void checkPeftTensors(SafetensorsFile adapter, Map<String, long[]> expected,
+      LoraConfig config) {
+    Check.notNull(adapter, "adapter");
+    Check.notNull(expected, "expected");
+    Check.notNull(config, "config");
+    String file = adapter.path().toString();
+    for (String name : adapter.names()) {
+      if (!expected.containsKey(name)) {
+        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " is not the"
+            + " lora_A or lora_B of a weight of this model that the adapter targets (target_modules "
+            + config.targets() + ")");
+      }
+    }
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      String name = e.getKey();
+      java.util.Optional<org.consistency4j.safetensors.TensorInfo> info = adapter.info(name);
+      if (info.isEmpty()) {
+        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " is missing:"
+            + " every targeted module needs both lora_A and lora_B (target_modules "
+            + config.targets() + ")");
+      }
+      if (!info.get().dtype().isFloatingPoint()) {
+        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " has dtype "
+            + info.get().dtype() + ", an adapter weight must be floating-point");
+      }
+      long[] shape = info.get().shapeArray();
+      if (!java.util.Arrays.equals(shape, e.getValue())) {
+        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " has shape "
+            + java.util.Arrays.toString(shape) + ", expected " + java.util.Arrays.toString(e.getValue())
+            + " (PEFT layout: lora_A is [r, in], lora_B is [out, r], r = " + config.rank() + ")");
+      }
+    }
   }
 
   /**
@@ -248,16 +313,22 @@ public final class Lora {
 
   /**
    * Writes a PEFT adapter directory: {@code adapter_config.json} and {@code adapter_model.safetensors}
-   * (float32, PEFT tensor names), both atomically.
+   * (float32, PEFT tensor names). The directory is replaced as a whole ({@link
+   * AtomicFiles#replaceDirectory}): a reader sees the earlier adapter or the complete new one, never a
+   * mix, and files of an earlier adapter that are not written again are gone.
    *
-   * @param dir output directory (created if needed)
+   * @param dir the adapter directory (its parent is created if needed)
    * @param config the LoRA settings
    * @param adapters trained adapter tensors by PEFT name, with their shapes in {@code shapes}
    * @param baseModel value of {@code base_model_name_or_path}
    */
   public static void writePeft(Path dir, LoraConfig config, Map<String, float[]> adapters,
       Map<String, long[]> shapes, String baseModel) throws IOException {
-    Files.createDirectories(dir);
+    AtomicFiles.replaceDirectory(dir, tmp -> writePeftFiles(tmp, config, adapters, shapes, baseModel));
+  }
+
+  private static void writePeftFiles(Path dir, LoraConfig config, Map<String, float[]> adapters,
+      Map<String, long[]> shapes, String baseModel) throws IOException {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, float[]> en : adapters.entrySet()) {
       tensors.put(en.getKey(), Tensor.ofFloats(en.getValue(), shapes.get(en.getKey())));

@@ -385,14 +385,20 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * The elements of {@code name} as floats: F32 copied, F16 and BF16 upcast exactly, F64 and integer
-   * types converted (rounding to nearest).
+   * The elements of {@code name} as float weights: F32 copied, F16 and BF16 upcast exactly, F64 rounded
+   * to nearest. Integer and boolean tensors are refused rather than converted: a checkpoint that holds
+   * I32 where a weight belongs is broken or quantized, and its numbers are not weights.
    *
-   * @throws ModelLoadException if the tensor is missing or has more than {@code Integer.MAX_VALUE - 8}
-   *     elements
+   * @throws ModelLoadException naming the file, tensor and dtype if the tensor is missing, is not of a
+   *     floating-point dtype, or has more than {@code Integer.MAX_VALUE - 8} elements
    */
   public float[] floats(String name) {
     TensorInfo info = requireInfo(name);
+    if (!info.dtype().isFloatingPoint()) {
+      throw new ModelLoadException(path + ": tensor '" + name + "' has dtype "
+          + SafetensorsDTypes.code(info.dtype()) + "; a float parameter needs F32, F16, BF16 or F64"
+          + " (integer and boolean tensors are not converted to weights)");
+    }
     if (info.numElements() > Integer.MAX_VALUE - 8) {
       throw new ModelLoadException(
           path + ": tensor '" + name + "' has " + info.numElements() + " elements, too many for a float[]");

@@ -8,11 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,14 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 
 /**
  * Writes safetensors files. The layout is deterministic: tensors are ordered by element size (largest
  * first, so every tensor starts at a multiple of its element size) and then by name ({@link
  * String#compareTo}); the data is packed without gaps; the JSON header lists {@code __metadata__} first
  * (when non-empty) and then the tensors in that order, and is padded with spaces to a multiple of 8 bytes
- * as Hugging Face's writer does. Files are written atomically: to a temporary file in the same directory,
- * then renamed over the target. Stateless and thread-safe.
+ * as Hugging Face's writer does. Files are written atomically and durably ({@code
+ * org.consistency4j.internal.AtomicFiles}: a temporary file in the same directory, flushed, renamed over
+ * the target, directory flushed), with the permissions the process umask gives. Stateless and
+ * thread-safe.
  */
 public final class SafetensorsWriter {
   private SafetensorsWriter() {}
@@ -53,24 +55,16 @@ public final class SafetensorsWriter {
     Objects.requireNonNull(metadata, "metadata must not be null");
     List<Map.Entry<String, Tensor>> order = order(tensors);
     byte[] header = header(order, metadata);
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        len.putLong(0, header.length);
-        writeFully(ch, len);
-        writeFully(ch, ByteBuffer.wrap(header));
-        for (Map.Entry<String, Tensor> e : order) {
-          writeFully(ch, e.getValue().data());
-        }
-        ch.force(true);
+    AtomicFiles.write(file, out -> {
+      WritableByteChannel ch = Channels.newChannel(out);
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      len.putLong(0, header.length);
+      writeFully(ch, len);
+      writeFully(ch, ByteBuffer.wrap(header));
+      for (Map.Entry<String, Tensor> e : order) {
+        writeFully(ch, e.getValue().data());
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    });
   }
 
   /**
@@ -129,13 +123,7 @@ public final class SafetensorsWriter {
     }
     owner.forEach(weightMap::put);
     Path indexFile = dir.resolve(SafetensorsCheckpoint.INDEX_FILE);
-    Path tmp = Files.createTempFile(dir, "." + SafetensorsCheckpoint.INDEX_FILE, ".tmp");
-    try {
-      Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
-      Files.move(tmp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
     return List.copyOf(files);
   }
 
@@ -207,7 +195,7 @@ public final class SafetensorsWriter {
     return out;
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+  private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }

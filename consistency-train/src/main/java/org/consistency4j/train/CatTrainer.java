@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
@@ -231,6 +230,7 @@ public final class CatTrainer {
     SftConfig t = config.training();
     try {
       Files.createDirectories(outDir);
+      AtomicFiles.cleanLeftovers(outDir);
       Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
       Path metrics = outDir.resolve(METRICS_FILE);
       Path refFile = outDir.resolve(REFERENCE_FILE);

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * LlamaTrainingGraph}) and tokenizer, optionally add LoRA adapters, read the JSONL data ({@link SftData}),
  * train ({@link SftTrainer}) and export. With LoRA the output directory receives {@code adapter/} in PEFT
  * format; with full fine-tuning it receives {@code model/} ({@code model.safetensors} in float32, the
- * source {@code config.json} and tokenizer files), loadable like the source directory. Stateless.
+ * source {@code config.json} and tokenizer files), loadable like the source directory. Either directory
+ * is replaced as a whole, so a reader never sees a mix of two runs' files. Stateless.
  */
 public final class FineTuning {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuning.class);
@@ -163,7 +164,7 @@ public final class FineTuning {
       return exported;
     }
     Path exported = outDir.resolve("model");
-    writeFullModel(exported, modelDir, values, shapes);
+    AtomicFiles.replaceDirectory(exported, tmp -> writeFullModel(tmp, modelDir, values, shapes));
     return exported;
   }
 
@@ -291,26 +292,13 @@ public final class FineTuning {
     Map<String, float[]> state = new LinkedHashMap<>(session.state());
     try (org.consistency4j.safetensors.SafetensorsFile ad =
         org.consistency4j.safetensors.SafetensorsFile.open(weights)) {
-      Set<String> expected = Set.copyOf(session.trainableNames());
-      for (String name : ad.names()) {
-        if (!expected.contains(name)) {
-          throw new org.consistency4j.InvalidInputException(weights.toString(), 0, "tensor " + name
-              + " is not one of the adapters this run trains (" + lora.targets() + ")");
-        }
-      }
+      Map<String, long[]> expected = new LinkedHashMap<>();
       for (String name : session.trainableNames()) {
-        if (!ad.names().contains(name)) {
-          throw new org.consistency4j.InvalidInputException(weights.toString(), 0,
-              "tensor " + name + " is missing");
-        }
-        float[] v = ad.floats(name);
-        long[] shape = session.shape(name);
-        if (v.length != shape[0] * shape[1]) {
-          throw new org.consistency4j.InvalidInputException(weights.toString(), 0, "tensor " + name
-              + " must have shape " + java.util.Arrays.toString(shape) + ", found " + v.length
-              + " values");
-        }
-        state.put("p/" + name, v);
+        expected.put(name, session.shape(name));
+      }
+      Lora.checkPeftTensors(ad, expected, lora);
+      for (String name : session.trainableNames()) {
+        state.put("p/" + name, ad.floats(name));
       }
     }
     session.restore(state, 0);
@@ -346,35 +334,22 @@ public final class FineTuning {
       Path adapterFile = adapterDir.resolve("adapter_model.safetensors");
       try (org.consistency4j.safetensors.SafetensorsFile ad =
           org.consistency4j.safetensors.SafetensorsFile.open(adapterFile)) {
-        int merged = 0;
-        for (String name : ad.names()) {
-          if (name.endsWith(".lora_B.weight")) {
-            continue;
-          }
-          String base = name.startsWith(Lora.PEFT_PREFIX) && name.endsWith(".lora_A.weight")
-              ? name.substring(Lora.PEFT_PREFIX.length(), name.length() - ".lora_A.weight".length())
-                  + ".weight"
-              : null;
-          if (base == null || !shapes.containsKey(base) || !ad.names().contains(Lora.loraB(base))) {
-            throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
-                "tensor " + name + " is not the lora_A of a weight of this model with its lora_B");
-          }
-          long[] ws = shapes.get(base);
-          float[] a = ad.floats(name);
-          float[] b = ad.floats(Lora.loraB(base));
-          int out = (int) ws[0];
-          int in = (int) ws[1];
-          if (a.length != (long) rank * in || b.length != (long) out * rank) {
-            throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
-                "tensor " + name + " must have " + rank + " x " + in + " values and its lora_B " + out
-                    + " x " + rank + ", found " + a.length + " and " + b.length);
-          }
-          weights.put(base, Lora.merge(weights.get(base), a, b, out, in, rank, scale));
-          merged++;
+        // The whole adapter is checked before anything is merged: never a partial merge.
+        Map<String, long[]> expected = Lora.peftShapes(shapes, adapter);
+        if (expected.isEmpty()) {
+          throw new org.consistency4j.InvalidInputException(adapterDir.resolve("adapter_config.json")
+              .toString(), 0, "target_modules " + adapter.targets() + " match no weight of "
+              + modelDir);
         }
-        if (merged == 0) {
-          throw new org.consistency4j.InvalidInputException(adapterFile.toString(), 0,
-              "holds no lora_A/lora_B tensors");
+        Lora.checkPeftTensors(ad, expected, adapter);
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+          String base = e.getKey();
+          if (base.endsWith(".weight") && expected.containsKey(Lora.loraA(base))) {
+            int out = (int) e.getValue()[0];
+            int in = (int) e.getValue()[1];
+            weights.put(base, Lora.merge(weights.get(base), ad.floats(Lora.loraA(base)),
+                ad.floats(Lora.loraB(base)), out, in, rank, scale));
+          }
         }
       }
       writeFullModel(outDir, modelDir, weights, shapes);

@@ -8,18 +8,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalDouble;
 import org.consistency4j.TrainingException;
-import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
-import org.consistency4j.safetensors.SafetensorsFile;
-import org.consistency4j.safetensors.SafetensorsWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * tokens_per_s}, plus {@code val_loss} on validation steps).
  *
  * <p>A checkpoint ({@value #CHECKPOINT_FILE}) holds the trained tensors, both AdamW moments and, as
- * metadata, the step, seed, trainable names and the full configuration; it is replaced atomically. The data
+ * metadata, the step, seed, trainable names and the full configuration; it is replaced atomically and
+ * durably ({@code AtomicFiles}), and temporary files left in the output directory by a killed run are
+ * removed when a run starts there. The data
  * order is a pure function of seed and step, so a run resumed from a checkpoint ends bit-identical to an
  * uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
  * the step and leaves the last checkpoint untouched. Stateless apart from its configuration; one run at a
@@ -107,6 +104,7 @@ public final class SftTrainer {
     Check.notNull(listener, "listener");
     try {
       Files.createDirectories(outDir);
+      AtomicFiles.cleanLeftovers(outDir);
       Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
       Path metrics = outDir.resolve(METRICS_FILE);
       if (resume && Files.exists(checkpoint)) {

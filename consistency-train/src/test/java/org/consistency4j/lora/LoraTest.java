@@ -164,6 +164,39 @@ class LoraTest {
     }
   }
 
+  @Test
+  void an_adapter_directory_is_replaced_whole_and_a_failed_write_leaves_the_earlier_one(
+      @TempDir Path dir) throws Exception {
+    LoraConfig config = new LoraConfig(2, 4, List.of("q_proj"), 0);
+    String a = Lora.PEFT_PREFIX + "model.layers.0.self_attn.q_proj.lora_A.weight";
+    String b = Lora.PEFT_PREFIX + "model.layers.0.self_attn.q_proj.lora_B.weight";
+    Map<String, long[]> shapes = Map.of(a, new long[] {2, 3}, b, new long[] {3, 2});
+    Path adapter = dir.resolve("adapter");
+    Lora.writePeft(adapter, config, Map.of(a, new float[6], b, new float[6]), shapes, "m");
+    Files.writeString(adapter.resolve("README.md"), "left by an earlier run");
+    Map<String, float[]> second = new LinkedHashMap<>();
+    second.put(a, new float[] {1, 2, 3, 4, 5, 6});
+    second.put(b, new float[] {6, 5, 4, 3, 2, 1});
+    Lora.writePeft(adapter, config, second, shapes, "m");
+    assertEquals(Set.of("adapter_config.json", "adapter_model.safetensors"), list(adapter));
+    byte[] weightsBytes = Files.readAllBytes(adapter.resolve("adapter_model.safetensors"));
+    byte[] configBytes = Files.readAllBytes(adapter.resolve("adapter_config.json"));
+    // A write that fails midway (a tensor without a shape) changes nothing.
+    Map<String, float[]> broken = new LinkedHashMap<>(second);
+    broken.put(Lora.PEFT_PREFIX + "model.layers.0.self_attn.v_proj.lora_A.weight", new float[6]);
+    assertThrows(RuntimeException.class,
+        () -> Lora.writePeft(adapter, config, broken, shapes, "m"));
+    assertArrayEquals(weightsBytes, Files.readAllBytes(adapter.resolve("adapter_model.safetensors")));
+    assertArrayEquals(configBytes, Files.readAllBytes(adapter.resolve("adapter_config.json")));
+    assertEquals(Set.of("adapter"), list(dir));
+  }
+
+  private static Set<String> list(Path d) throws java.io.IOException {
+    try (var s = Files.list(d)) {
+      return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+    }
+  }
+
   private static ExportedModel withInitializers(ExportedModel m, Map<String, Tensor> values) {
     var g = m.model().getGraph().toBuilder();
     for (int i = 0; i < g.getInitializerCount(); i++) {

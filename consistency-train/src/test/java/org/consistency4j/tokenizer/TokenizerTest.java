@@ -40,6 +40,11 @@ class TokenizerTest {
 
   @Test
   void library_sets_djl_offline_properties_itself() {
+    // The test JVM must not get them from its command line, or this would not prove anything.
+    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      assertTrue(!arg.startsWith("-Dai.djl.offline") && !arg.startsWith("-DOPT_OUT_TRACKING"),
+          "the test JVM was started with " + arg + "; remove it from the surefire argLine");
+    }
     assertEquals("true", System.getProperty("ai.djl.offline"));
     assertEquals("true", System.getProperty("OPT_OUT_TRACKING"));
   }

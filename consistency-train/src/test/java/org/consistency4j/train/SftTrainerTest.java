@@ -171,6 +171,29 @@ class SftTrainerTest {
   }
 
   @Test
+  void temporary_files_of_a_killed_run_are_removed_when_a_run_starts_in_its_directory(
+      @TempDir Path dir) throws Exception {
+    Path tmpFile = dir.resolve(".checkpoint.safetensors.0123456789abcdef.tmp");
+    Path legacy = dir.resolve(".checkpoint.safetensors8812734651.tmp");
+    Path tmpDir = dir.resolve(".adapter.0123456789abcdef.tmp");
+    Files.write(tmpFile, new byte[1000]);
+    Files.write(legacy, new byte[1000]);
+    Files.createDirectories(tmpDir);
+    Files.writeString(tmpDir.resolve("adapter_config.json"), "{");
+    Path userFile = dir.resolve("notes.tmp");
+    Files.writeString(userFile, "mine");
+    try (TrainingSession s = session()) {
+      new SftTrainer(base().maxSteps(1).build()).train(s, data(2, 5), List.of(), 0, dir, true,
+          TrainingListener.none());
+    }
+    assertTrue(Files.exists(dir.resolve(SftTrainer.CHECKPOINT_FILE)));
+    assertTrue(Files.exists(userFile));
+    for (Path p : List.of(tmpFile, legacy, tmpDir)) {
+      assertTrue(!Files.exists(p), p + " is left");
+    }
+  }
+
+  @Test
   void a_checkpoint_of_another_seed_is_refused() throws Exception {
     Path dir = Files.createTempDirectory("sft");
     try (TrainingSession s = session()) {

@@ -16,7 +16,7 @@ import net.jqwik.api.Provide;
  * Every loss: its value equals a naive textbook formula written independently here, and its gradient
  * equals central finite differences of its value (float64).
  */
-class LossGradientProperties {
+class LossGradientPropertiesTest {
   private static final double STEP = 1e-5;
 
   /** A loss under test with a naive per-pair formula of its value and where its kinks are. */
