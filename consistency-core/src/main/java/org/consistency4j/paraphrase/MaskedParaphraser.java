@@ -51,8 +51,8 @@ abstract class MaskedParaphraser<P> implements Paraphraser {
     Map<String, Paraphrase> out = new LinkedHashMap<>();
     String originalKey = dedupeKey(instruction.text());
     P prepared = prepare(masked);
-    int attempts = n * attemptsPerResult;
-    for (int i = 0; i < attempts && out.size() < n; i++) {
+    long attempts = (long) n * attemptsPerResult;
+    for (long i = 0; i < attempts && out.size() < n; i++) {
       SplittableRandom rng = root.split();
       List<String> edits = new ArrayList<>();
       Optional<String> rewritten = propose(masked, prepared, rng, edits);
