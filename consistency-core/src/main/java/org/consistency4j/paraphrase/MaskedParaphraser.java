@@ -51,8 +51,9 @@ abstract class MaskedParaphraser<P> implements Paraphraser {
     Map<String, Paraphrase> out = new LinkedHashMap<>();
     String originalKey = dedupeKey(instruction.text());
     P prepared = prepare(masked);
-    long attempts = (long) n * attemptsPerResult;
-    for (long i = 0; i < attempts && out.size() < n; i++) {
+    // Saturates instead of overflowing to a negative count (which returned no paraphrase at all).
+    int attempts = (int) Math.min(Integer.MAX_VALUE, (long) n * attemptsPerResult);
+    for (int i = 0; i < attempts && out.size() < n; i++) {
       SplittableRandom rng = root.split();
       List<String> edits = new ArrayList<>();
       Optional<String> rewritten = propose(masked, prepared, rng, edits);
