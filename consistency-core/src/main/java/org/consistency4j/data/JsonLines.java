@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
@@ -65,7 +66,8 @@ public final class JsonLines {
   private JsonLines() {}
 
   /**
-   * One JSON object read from a line.
+   * One JSON object read from a line, with typed field accessors whose errors locate the line:
+   * {@code file:line: field "x" must be a string, found number 3}.
    *
    * @param source the file name used in messages
    * @param number the 1-based line number
@@ -82,6 +84,83 @@ public final class JsonLines {
     /** An exception locating {@code problem} at this line: {@code source:number: problem}. */
     public InvalidInputException error(String problem) {
       return new InvalidInputException(source, number, problem);
+    }
+
+    /** Whether the field is present and not JSON null. */
+    public boolean has(String field) {
+      JsonNode v = json.get(field);
+      return v != null && !v.isNull();
+    }
+
+    /** A required string field. */
+    public String text(String field) {
+      JsonNode v = json.get(field);
+      if (v == null) {
+        throw error("missing field \"" + field + "\"");
+      }
+      if (!v.isTextual()) {
+        throw error("field \"" + field + "\" must be a string, found " + kind(v));
+      }
+      return v.textValue();
+    }
+
+    /** An optional string field (absent or null is empty). */
+    public Optional<String> optionalText(String field) {
+      return has(field) ? Optional.of(text(field)) : Optional.empty();
+    }
+
+    /** An optional boolean field (absent or null is empty). */
+    public Optional<Boolean> optionalBoolean(String field) {
+      if (!has(field)) {
+        return Optional.empty();
+      }
+      JsonNode v = json.get(field);
+      if (!v.isBoolean()) {
+        throw error("field \"" + field + "\" must be true or false, found " + kind(v));
+      }
+      return Optional.of(v.booleanValue());
+    }
+
+    /** A required array of strings (possibly empty). */
+    public List<String> textArray(String field) {
+      JsonNode v = json.get(field);
+      if (v == null) {
+        throw error("missing field \"" + field + "\"");
+      }
+      if (!v.isArray()) {
+        throw error("field \"" + field + "\" must be an array of strings, found " + kind(v));
+      }
+      List<String> out = new ArrayList<>(v.size());
+      for (int i = 0; i < v.size(); i++) {
+        JsonNode e = v.get(i);
+        if (!e.isTextual()) {
+          throw error(
+              "field \"" + field + "\"[" + i + "] must be a string, found " + kind(e));
+        }
+        out.add(e.textValue());
+      }
+      return out;
+    }
+
+    /** An optional array of strings (absent or null is empty). */
+    public Optional<List<String>> optionalTextArray(String field) {
+      return has(field) ? Optional.of(textArray(field)) : Optional.empty();
+    }
+
+    /** A required identifier: a string, or an integer written as its decimal text. */
+    public String id(String field) {
+      JsonNode v = json.get(field);
+      if (v != null && v.isIntegralNumber()) {
+        return v.asText();
+      }
+      if (v != null && !v.isTextual()) {
+        throw error("field \"" + field + "\" must be a string or an integer, found " + kind(v));
+      }
+      String id = text(field);
+      if (id.isBlank()) {
+        throw error("field \"" + field + "\" must not be blank");
+      }
+      return id;
     }
   }
 

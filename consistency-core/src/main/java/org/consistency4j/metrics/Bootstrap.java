@@ -20,6 +20,12 @@ import org.consistency4j.internal.Check;
  * <p>Immutable and thread-safe.
  */
 public final class Bootstrap {
+  /**
+   * The most resamples accepted: 1,000,000 (1,000 is usual; more only narrows the Monte Carlo error
+   * of the bounds, and each resample costs time proportional to the number of units plus 8 bytes).
+   */
+  public static final int MAX_RESAMPLES = 1_000_000;
+
   /** Exact enumeration of permutations is used up to this many units (2^20 assignments). */
   private static final int MAX_EXACT_UNITS = 20;
 
@@ -28,7 +34,7 @@ public final class Bootstrap {
   private final long seed;
 
   private Bootstrap(int resamples, double level, long seed) {
-    this.resamples = Check.positive(resamples, "resamples");
+    this.resamples = Check.inRange(resamples, 1, MAX_RESAMPLES, "resamples");
     this.level = checkLevel(level);
     this.seed = seed;
   }
@@ -36,7 +42,8 @@ public final class Bootstrap {
   /**
    * A bootstrap configuration.
    *
-   * @param resamples resamples (and permutations for comparisons), {@code >= 1}; 1,000 is usual
+   * @param resamples resamples (and permutations for comparisons), in [1, {@value #MAX_RESAMPLES}];
+   *     1,000 is usual
    * @param level nominal coverage of the intervals, in (0, 1), for example 0.95
    * @param seed the seed of every random draw
    */

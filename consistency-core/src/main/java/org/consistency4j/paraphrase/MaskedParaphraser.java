@@ -51,7 +51,8 @@ abstract class MaskedParaphraser<P> implements Paraphraser {
     Map<String, Paraphrase> out = new LinkedHashMap<>();
     String originalKey = dedupeKey(instruction.text());
     P prepared = prepare(masked);
-    int attempts = n * attemptsPerResult;
+    // Saturates instead of overflowing to a negative count (which returned no paraphrase at all).
+    int attempts = (int) Math.min(Integer.MAX_VALUE, (long) n * attemptsPerResult);
     for (int i = 0; i < attempts && out.size() < n; i++) {
       SplittableRandom rng = root.split();
       List<String> edits = new ArrayList<>();

@@ -28,6 +28,12 @@ public final class ResponseSampler {
   /** The method's default number of samples per verbalization. */
   public static final int DEFAULT_SAMPLES = 4;
 
+  /**
+   * The most samples per verbalization accepted: 1,024 (the method uses 4; every sample is a
+   * generation and is held in memory until the group is scored).
+   */
+  public static final int MAX_SAMPLES = 1024;
+
   /** The default number of prompts per generate call. */
   public static final int DEFAULT_BATCH_SIZE = 16;
 
@@ -42,7 +48,8 @@ public final class ResponseSampler {
   private ResponseSampler(Builder b) {
     this.model = Check.notNull(b.model, "model");
     this.config = Check.notNull(b.config, "config");
-    this.samplesPerVerbalization = Check.positive(b.samples, "samplesPerVerbalization");
+    this.samplesPerVerbalization =
+        Check.inRange(b.samples, 1, MAX_SAMPLES, "samplesPerVerbalization");
     this.batchSize = Check.positive(b.batchSize, "batchSize");
     this.format = Check.notNull(b.format, "format");
     if (config.greedy() && samplesPerVerbalization > 1) {

@@ -142,4 +142,24 @@ class JsonLinesTest {
         "x.jsonl:7: expected exactly one JSON value per line, found more text after it at column 4: {}",
         e.getMessage());
   }
+
+  @Test
+  void typed_accessors_name_the_file_line_field_and_what_was_found() throws Exception {
+    Path f = file("\n{\"s\": \"x\", \"n\": 3, \"b\": true, \"a\": [\"p\", 2], \"id\": 7, \"z\": null}\n");
+    JsonLines.Line line = JsonLines.read(f).get(0);
+    assertEquals("x", line.text("s"));
+    assertEquals("7", line.id("id"));
+    assertEquals(java.util.Optional.of(true), line.optionalBoolean("b"));
+    assertEquals(java.util.Optional.empty(), line.optionalText("z"));
+    assertEquals(f + ":2: missing field \"q\"",
+        assertThrows(InvalidInputException.class, () -> line.text("q")).getMessage());
+    assertEquals(f + ":2: field \"n\" must be a string, found number 3",
+        assertThrows(InvalidInputException.class, () -> line.text("n")).getMessage());
+    assertEquals(f + ":2: field \"s\" must be true or false, found string",
+        assertThrows(InvalidInputException.class, () -> line.optionalBoolean("s")).getMessage());
+    assertEquals(f + ":2: field \"a\"[1] must be a string, found number 2",
+        assertThrows(InvalidInputException.class, () -> line.textArray("a")).getMessage());
+    assertEquals(f + ":2: field \"b\" must be a string or an integer, found true",
+        assertThrows(InvalidInputException.class, () -> line.id("b")).getMessage());
+  }
 }

@@ -138,7 +138,11 @@ class BootstrapTest {
   void configuration_rules_are_enforced() {
     IllegalArgumentException resamples =
         assertThrows(IllegalArgumentException.class, () -> Bootstrap.of(0, 0.95, 0));
-    assertEquals("resamples must be > 0, found 0", resamples.getMessage());
+    assertEquals("resamples must be in [1, 1000000], found 0", resamples.getMessage());
+    IllegalArgumentException tooMany =
+        assertThrows(
+            IllegalArgumentException.class, () -> Bootstrap.of(Integer.MAX_VALUE, 0.95, 0));
+    assertEquals("resamples must be in [1, 1000000], found 2147483647", tooMany.getMessage());
     IllegalArgumentException level =
         assertThrows(IllegalArgumentException.class, () -> Bootstrap.of(10, 1.0, 0));
     assertEquals("level must be in (0, 1), found 1.0", level.getMessage());

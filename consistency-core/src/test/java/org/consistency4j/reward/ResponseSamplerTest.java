@@ -107,10 +107,16 @@ class ResponseSamplerTest {
   @Test
   void settings_are_validated_with_named_messages() {
     assertEquals(
-        "samplesPerVerbalization must be > 0, found 0",
+        "samplesPerVerbalization must be in [1, 1024], found 0",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> ResponseSampler.builder(model).samplesPerVerbalization(0).build())
+            .getMessage());
+    assertEquals(
+        "samplesPerVerbalization must be in [1, 1024], found 1025",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ResponseSampler.builder(model).samplesPerVerbalization(1025).build())
             .getMessage());
     assertEquals(
         "batchSize must be > 0, found -1",

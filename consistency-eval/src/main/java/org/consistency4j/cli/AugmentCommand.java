@@ -1,5 +1,6 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.internal.Check;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,6 +83,7 @@ final class AugmentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Check.inRange(n, 1, ParaphraseSupport.MAX_PARAPHRASES, "--n");
     PromptTemplate template = promptTemplate == null
         ? PromptTemplate.DEFAULT : new PromptTemplate(promptTemplate.replace("\\n", "\n"));
     for (String term : protect) {

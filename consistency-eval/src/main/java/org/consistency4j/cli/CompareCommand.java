@@ -1,5 +1,6 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.internal.Check;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Check.inRange(resamples, 1, Bootstrap.MAX_RESAMPLES, "--resamples");
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
     EvaluationReport a = Reports.readJson(reportFile(reportA));

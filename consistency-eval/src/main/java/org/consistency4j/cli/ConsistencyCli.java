@@ -6,6 +6,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code consistency} command-line tool. Each subcommand is a class of this package registered
  * in {@link #commandLine()}. Exit codes: 0 success, 1 failure while running, 2 bad usage or bad input.
+ * Failures print one line on standard error, never a stack trace unless the system property {@code
+ * consistency.debug} is {@code true}.
  */
 @Command(
     name = "consistency",
@@ -54,6 +56,7 @@ public final class ConsistencyCli implements Runnable {
     CommandLine cli = new CommandLine(new ConsistencyCli());
     cli.setExitCodeExceptionMapper(ExitCodes::forException);
     cli.setExecutionExceptionHandler(ExitCodes::handle);
+    cli.setExecutionStrategy(ExitCodes::execute);
     return cli;
   }
 

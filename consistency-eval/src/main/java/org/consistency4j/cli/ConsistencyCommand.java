@@ -1,5 +1,6 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.internal.Check;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -114,9 +115,7 @@ final class ConsistencyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (bootstrap < 0) {
-      throw new IllegalArgumentException("--bootstrap must be >= 0, found " + bootstrap);
-    }
+    Check.inRange(bootstrap, 0, Bootstrap.MAX_RESAMPLES, "--bootstrap");
     if (!(level > 0 && level < 1)) {
       throw new IllegalArgumentException("--level must be in (0, 1), found " + level);
     }

@@ -1,5 +1,7 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.model.RuntimeOptions;
+import org.consistency4j.internal.Check;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -52,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Check.inRange(threads, 0, RuntimeOptions.MAX_THREADS, "--threads");
     CommandLine cli = spec.commandLine();
     DemoConfig base = quick ? DemoConfig.quick() : DemoConfig.defaults();
     DemoConfig config = new DemoConfig(seed, base.hidden(), base.layers(), base.heads(),

@@ -1,5 +1,7 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.metrics.Bootstrap;
+import org.consistency4j.internal.Check;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,10 +206,29 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    checkSizes();
     PrintWriter stdout = spec.commandLine().getOut();
     List<InstructionTask> tasks = loadTasks();
     try (SimilarityOption sim = SimilarityOption.open(similarity)) {
       return evaluate(stdout, tasks, sim.similarity());
+    }
+  }
+
+  /** Refuses sizes that would overflow or exhaust memory, before anything is read or allocated. */
+  private void checkSizes() {
+    Check.positive(maxNewTokens, "--max-new-tokens");
+    Check.positive(batchSize, "--batch-size");
+    Check.inRange(resamples, 1, Bootstrap.MAX_RESAMPLES, "--resamples");
+    Check.inRange(paraphrases, 1, ParaphraseSupport.MAX_PARAPHRASES, "--paraphrases");
+    Check.inRange(concurrency, 1, HttpModelConfig.MAX_CONCURRENCY, "--concurrency");
+    Check.inRange(maxRetries, 0, HttpModelConfig.MAX_RETRIES, "--max-retries");
+    long maxTimeout = HttpModelConfig.MAX_DURATION.toSeconds();
+    if (timeoutSeconds < 1 || timeoutSeconds > maxTimeout) {
+      throw new IllegalArgumentException(
+          "--timeout must be in [1, " + maxTimeout + "] seconds, found " + timeoutSeconds);
+    }
+    if (limit != null) {
+      Check.positive(limit, "--limit");
     }
   }
 
@@ -290,9 +311,6 @@ final class EvaluateCommand implements Callable<Integer> {
       tasks = TaskDataset.readJsonl(data);
     }
     if (limit != null) {
-      if (limit <= 0) {
-        throw new IllegalArgumentException("--limit must be > 0, found " + limit);
-      }
       tasks = tasks.stream().map(t -> t.limit(limit)).toList();
     }
     return tasks;

@@ -1,6 +1,5 @@
 package org.consistency4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -9,9 +8,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.AtomicFiles;
@@ -36,11 +32,14 @@ import org.consistency4j.internal.Check;
 public final class JsonlIO {
   private JsonlIO() {}
 
-  /** Receives one parsed line; may throw {@link InvalidInputException} via {@link Line#error}. */
+  /**
+   * Receives one parsed line; may throw {@link InvalidInputException} via {@link
+   * JsonLines.Line#error}.
+   */
   @FunctionalInterface
   public interface LineHandler {
     /** Handles one line holding a JSON object. */
-    void accept(Line line) throws IOException;
+    void accept(JsonLines.Line line) throws IOException;
   }
 
   /** Writes the body of an output. */
@@ -48,105 +47,6 @@ public final class JsonlIO {
   public interface WriterBody {
     /** Writes everything to {@code out} (the caller flushes and closes it). */
     void write(Writer out) throws IOException;
-  }
-
-  /**
-   * One JSON object read from a line, with accessors that validate fields and report errors as
-   * {@code source:line: problem}.
-   *
-   * @param source the file name used in messages
-   * @param number the 1-based line number
-   * @param json the parsed object
-   */
-  public record Line(String source, long number, JsonNode json) {
-    /** Validates. */
-    public Line {
-      Check.notNull(source, "source");
-      Check.argument(number >= 1, "number must be >= 1, found " + number);
-      Check.notNull(json, "json");
-    }
-
-    /** An exception locating {@code problem} at this line. */
-    public InvalidInputException error(String problem) {
-      return new InvalidInputException(source, number, problem);
-    }
-
-    /** Whether the field is present and not JSON null. */
-    public boolean has(String field) {
-      JsonNode v = json.get(field);
-      return v != null && !v.isNull();
-    }
-
-    /** A required string field. */
-    public String text(String field) {
-      JsonNode v = json.get(field);
-      if (v == null) {
-        throw error("missing field \"" + field + "\"");
-      }
-      if (!v.isTextual()) {
-        throw error("field \"" + field + "\" must be a string, found " + describe(v));
-      }
-      return v.textValue();
-    }
-
-    /** An optional string field (absent or null is empty). */
-    public Optional<String> optionalText(String field) {
-      return has(field) ? Optional.of(text(field)) : Optional.empty();
-    }
-
-    /** An optional boolean field (absent or null is empty). */
-    public Optional<Boolean> optionalBoolean(String field) {
-      if (!has(field)) {
-        return Optional.empty();
-      }
-      JsonNode v = json.get(field);
-      if (!v.isBoolean()) {
-        throw error("field \"" + field + "\" must be true or false, found " + describe(v));
-      }
-      return Optional.of(v.booleanValue());
-    }
-
-    /** A required array of strings (possibly empty). */
-    public List<String> textArray(String field) {
-      JsonNode v = json.get(field);
-      if (v == null) {
-        throw error("missing field \"" + field + "\"");
-      }
-      if (!v.isArray()) {
-        throw error("field \"" + field + "\" must be an array of strings, found " + describe(v));
-      }
-      List<String> out = new ArrayList<>(v.size());
-      for (int i = 0; i < v.size(); i++) {
-        JsonNode e = v.get(i);
-        if (!e.isTextual()) {
-          throw error(
-              "field \"" + field + "\"[" + i + "] must be a string, found " + describe(e));
-        }
-        out.add(e.textValue());
-      }
-      return out;
-    }
-
-    /** An optional array of strings (absent or null is empty). */
-    public Optional<List<String>> optionalTextArray(String field) {
-      return has(field) ? Optional.of(textArray(field)) : Optional.empty();
-    }
-
-    /** A required identifier: a string, or an integer written as its decimal text. */
-    public String id(String field) {
-      JsonNode v = json.get(field);
-      if (v != null && v.isIntegralNumber()) {
-        return v.asText();
-      }
-      if (v != null && !v.isTextual()) {
-        throw error("field \"" + field + "\" must be a string or an integer, found " + describe(v));
-      }
-      String id = text(field);
-      if (id.isBlank()) {
-        throw error("field \"" + field + "\" must not be blank");
-      }
-      return id;
-    }
   }
 
   /**
@@ -178,7 +78,7 @@ public final class JsonlIO {
               maxLineBytes,
               line -> {
                 try {
-                  handler.accept(new Line(line.source(), line.number(), line.json()));
+                  handler.accept(line);
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }
@@ -218,9 +118,5 @@ public final class JsonlIO {
    */
   public static ObjectMapper writerMapper() {
     return JsonMapper.builder().disable(SerializationFeature.INDENT_OUTPUT).build();
-  }
-
-  static String describe(JsonNode v) {
-    return JsonLines.kind(v);
   }
 }

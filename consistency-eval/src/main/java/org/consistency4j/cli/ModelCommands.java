@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.consistency4j.data.JsonLines;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
@@ -24,7 +25,7 @@ final class ModelCommands {
   private ModelCommands() {}
 
   /** Reads {@code input_ids} of a line: a non-empty array of integers. */
-  static int[] inputIds(JsonlIO.Line line) {
+  static int[] inputIds(JsonLines.Line line) {
     JsonNode n = line.json().get("input_ids");
     if (n == null || !n.isArray() || n.isEmpty()) {
       throw line.error("field \"input_ids\" must be a non-empty array of token ids, found " + n);
@@ -41,7 +42,7 @@ final class ModelCommands {
   }
 
   /** Runs the model call and turns bad ids into a file:line error. */
-  static <T> T onLine(JsonlIO.Line line, java.util.function.Supplier<T> call) {
+  static <T> T onLine(JsonLines.Line line, java.util.function.Supplier<T> call) {
     try {
       return call.get();
     } catch (IllegalArgumentException e) {
@@ -154,7 +155,7 @@ final class ModelCommands {
   }
 
   /** A line of {@code consistency logprobs}: token ids or a prompt and completion. */
-  private record ScoreLine(JsonlIO.Line line, int[] ids, Continuation continuation) {}
+  private record ScoreLine(JsonLines.Line line, int[] ids, Continuation continuation) {}
 
   /** Scores the pending lines, writes their results in order and clears them. */
   private static void flushScores(OnnxLanguageModel lm, List<ScoreLine> pending,

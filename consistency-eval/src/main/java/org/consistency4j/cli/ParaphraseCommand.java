@@ -1,5 +1,6 @@
 package org.consistency4j.cli;
 
+import org.consistency4j.internal.Check;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,9 +61,7 @@ final class ParaphraseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (n < 1) {
-      throw new IllegalArgumentException("--n must be >= 1, found " + n);
-    }
+    Check.inRange(n, 1, ParaphraseSupport.MAX_PARAPHRASES, "--n");
     try (ParaphraseSupport s = support) {
       Paraphraser paraphraser = s.paraphraser();
       ObjectMapper mapper = JsonlIO.writerMapper();

@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
  * {@code lm}, and the optional MiniLM meaning filter. Owns what it opens; close it after use.
  */
 final class ParaphraseSupport implements AutoCloseable {
+  /** The most paraphrases per instruction the CLI asks for ({@code --n}, {@code --paraphrases}). */
+  static final int MAX_PARAPHRASES = 1000;
+
 
   @Option(
       names = "--method",

@@ -434,8 +434,13 @@ final class StageTwoCommands {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cli, e.getMessage());
       }
-      if (m < 1) {
-        throw new CommandLine.ParameterException(cli, "--m must be >= 1, found " + m);
+      if (m < 1 || m > ResponseSampler.MAX_SAMPLES) {
+        throw new CommandLine.ParameterException(
+            cli, "--m must be in [1, " + ResponseSampler.MAX_SAMPLES + "], found " + m);
+      }
+      if (maxNewTokens < 1) {
+        throw new CommandLine.ParameterException(
+            cli, "--max-new-tokens must be > 0, found " + maxNewTokens);
       }
       List<InstructionGroup> work = new ArrayList<>();
       List<List<String>> references = new ArrayList<>();

@@ -369,11 +369,21 @@ final class TrainCommand implements Runnable {
       validate(cli, false);
     }
 
+    private static void checkRange(CommandLine cli, String option, int value, int min, int max) {
+      if (value < min || value > max) {
+        throw new CommandLine.ParameterException(
+            cli, option + " must be in [" + min + ", " + max + "], found " + value);
+      }
+    }
+
     /**
      * Checks the combinations picocli cannot express; with {@code adapterGiven} the LoRA settings may
      * come from a continued adapter, so neither --lora-rank nor --full is needed.
      */
     void validate(CommandLine cli, boolean adapterGiven) {
+      checkRange(cli, "--batch-size", batchSize, 1, SftConfig.MAX_BATCH_SIZE);
+      checkRange(cli, "--grad-accum", gradAccum, 1, SftConfig.MAX_BATCH_SIZE);
+      checkRange(cli, "--threads", threads, 0, RuntimeOptions.MAX_THREADS);
       if (full && loraRank != null) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
       }

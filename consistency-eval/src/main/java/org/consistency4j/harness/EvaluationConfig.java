@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.consistency4j.internal.Check;
+import org.consistency4j.metrics.Bootstrap;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.metrics.ResponseSimilarity;
 import org.consistency4j.metrics.Similarities;
@@ -19,7 +20,8 @@ import org.consistency4j.metrics.Similarities;
  *     batch index, so a run is reproducible from one seed
  * @param batchSize prompts per {@link org.consistency4j.lm.LanguageModel#generate} call and per
  *     flush of the response file, {@code >= 1}
- * @param resamples bootstrap resamples (and permutations of the paired test), {@code >= 1}
+ * @param resamples bootstrap resamples (and permutations of the paired test), in [1, {@link
+ *     Bootstrap#MAX_RESAMPLES}]
  * @param level the intervals' coverage, in (0, 1)
  * @param seed the seed of generation, the bootstrap and the permutation test
  * @param rougeStemmer whether ROUGE against references uses the Porter stemmer
@@ -38,7 +40,7 @@ public record EvaluationConfig(
     Check.notNull(similarity, "similarity");
     Check.notNull(generation, "generation");
     Check.positive(batchSize, "batchSize");
-    Check.positive(resamples, "resamples");
+    Check.inRange(resamples, 1, Bootstrap.MAX_RESAMPLES, "resamples");
     Check.argument(level > 0 && level < 1, "level must be in (0, 1), found " + level);
   }
 

@@ -192,6 +192,12 @@ public final class HttpLanguageModel implements LanguageModel {
     return new HttpLanguageModel(config, environment, sleeper, Clock.systemUTC());
   }
 
+  /** For tests: a model whose retry waits go to {@code sleeper} and whose clock is {@code clock}. */
+  static HttpLanguageModel open(
+      HttpModelConfig config, Function<String, String> environment, Sleeper sleeper, Clock clock) {
+    return new HttpLanguageModel(config, environment, sleeper, clock);
+  }
+
   /** The configuration (which holds the API key's variable name, never the key). */
   public HttpModelConfig config() {
     return config;

@@ -28,17 +28,19 @@ import org.consistency4j.internal.Check;
  * @param endpoint chat completions or plain completions
  * @param apiKeyEnv the name of the environment variable holding the API key, sent as {@code
  *     Authorization: Bearer}; empty when the server needs no key
- * @param connectTimeout time allowed to open a connection, {@code > 0}
- * @param requestTimeout time allowed for one request from sending to the complete response, {@code >
- *     0}
+ * @param connectTimeout time allowed to open a connection, {@code > 0} and at most {@link
+ *     #MAX_DURATION}
+ * @param requestTimeout time allowed for one request from sending to the complete response (headers
+ *     and body), {@code > 0} and at most {@link #MAX_DURATION}
  * @param maxRetries how many times a request is retried after HTTP 408, 429, 5xx, a timeout or a
- *     connection error, {@code >= 0}
+ *     connection error, in [0, {@value #MAX_RETRIES}]
  * @param initialBackoff the wait before the first retry; it doubles on each further retry, {@code >
  *     0}
  * @param maxBackoff the longest wait between two attempts, also the cap of a server's {@code
  *     Retry-After}, {@code >= initialBackoff}
  * @param retrySeed seed of the random jitter of the backoff
- * @param maxConcurrency the most requests this model has in flight at once, {@code >= 1}
+ * @param maxConcurrency the most requests this model has in flight at once, in [1, {@value
+ *     #MAX_CONCURRENCY}]
  * @param topLogprobs how many alternatives per position are requested for next-token
  *     probabilities, in [1, 20]
  * @param systemPrompt an optional system message put before every chat prompt (chat endpoint only)
@@ -67,6 +69,15 @@ public record HttpModelConfig(
 
   /** What replaces a credential in {@link #redactCredentials}. */
   public static final String REDACTED = "[redacted]";
+
+  /** The longest timeout or backoff accepted: 24 hours. */
+  public static final Duration MAX_DURATION = Duration.ofHours(24);
+
+  /** The largest {@link #maxConcurrency()} accepted: 256 requests in flight per model. */
+  public static final int MAX_CONCURRENCY = 256;
+
+  /** The largest {@link #maxRetries()} accepted: 100. */
+  public static final int MAX_RETRIES = 100;
 
   /** The largest {@link #topLogprobs()} accepted (OpenAI's limit for chat completions). */
   public static final int MAX_TOP_LOGPROBS = 20;
@@ -119,13 +130,13 @@ public record HttpModelConfig(
                 "apiKeyEnv must be an environment variable name, found \"" + name + "\""));
     positive(connectTimeout, "connectTimeout");
     positive(requestTimeout, "requestTimeout");
-    Check.nonNegative(maxRetries, "maxRetries");
+    Check.inRange(maxRetries, 0, MAX_RETRIES, "maxRetries");
     positive(initialBackoff, "initialBackoff");
     positive(maxBackoff, "maxBackoff");
     Check.argument(
         maxBackoff.compareTo(initialBackoff) >= 0,
         "maxBackoff must be >= initialBackoff (" + initialBackoff + "), found " + maxBackoff);
-    Check.positive(maxConcurrency, "maxConcurrency");
+    Check.inRange(maxConcurrency, 1, MAX_CONCURRENCY, "maxConcurrency");
     Check.inRange(topLogprobs, 1, MAX_TOP_LOGPROBS, "topLogprobs");
     Check.notNull(systemPrompt, "systemPrompt");
   }
@@ -133,6 +144,8 @@ public record HttpModelConfig(
   private static void positive(Duration d, String name) {
     Check.notNull(d, name);
     Check.argument(!d.isNegative() && !d.isZero(), name + " must be > 0, found " + d);
+    Check.argument(
+        d.compareTo(MAX_DURATION) <= 0, name + " must be <= " + MAX_DURATION + ", found " + d);
   }
 
   /** A builder for {@code model} served at {@code baseUrl}, with the documented defaults. */

@@ -243,7 +243,7 @@ class ConsistencyCommandTest {
     CliRun boot =
         CliRun.of(
             "consistency", "--input", input.toString(), "--similarity", "exact", "--bootstrap", "-1");
-    assertEquals("consistency consistency: --bootstrap must be >= 0, found -1\n", boot.err());
+    assertEquals("consistency consistency: --bootstrap must be in [0, 1000000], found -1\n", boot.err());
     CliRun threshold =
         CliRun.of(
             "consistency", "--input", input.toString(), "--similarity", "exact",

@@ -183,6 +183,19 @@ class HttpLanguageModelTest {
   }
 
   @Test
+  void an_http_date_retry_after_is_honoured_against_the_injected_clock() {
+    server.failNext(1, 503, "Wed, 21 Oct 2026 07:28:10 GMT").answers(prompt -> "ok");
+    java.time.Clock clock =
+        java.time.Clock.fixed(java.time.Instant.parse("2026-10-21T07:28:07Z"), java.time.ZoneOffset.UTC);
+    try (HttpLanguageModel model =
+        HttpLanguageModel.open(config().build(), name -> null, sleeps::add, clock)) {
+      assertEquals("ok", model.generate("x", GenerationConfig.greedy(4)).text());
+    }
+    assertEquals(List.of(Duration.ofSeconds(3)), sleeps);
+    assertEquals(2, server.requests().size());
+  }
+
+  @Test
   void retry_after_longer_than_max_backoff_is_capped() {
     server.failNext(1, 503, "3600");
     try (HttpLanguageModel model = open(config().build())) {

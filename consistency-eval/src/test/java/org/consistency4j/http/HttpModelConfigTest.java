@@ -47,11 +47,17 @@ class HttpModelConfigTest {
     rejects("connectTimeout must be > 0, found PT0S", () -> valid().connectTimeout(Duration.ZERO).build());
     rejects("requestTimeout must be > 0, found PT-1S",
         () -> valid().requestTimeout(Duration.ofSeconds(-1)).build());
-    rejects("maxRetries must be >= 0, found -1", () -> valid().maxRetries(-1).build());
+    rejects("maxRetries must be in [0, 100], found -1", () -> valid().maxRetries(-1).build());
+    rejects("maxRetries must be in [0, 100], found 101", () -> valid().maxRetries(101).build());
+    rejects("requestTimeout must be <= PT24H, found PT24H0.001S",
+        () -> valid().requestTimeout(Duration.ofHours(24).plusMillis(1)).build());
+    rejects("connectTimeout must be <= PT24H, found PT48H",
+        () -> valid().connectTimeout(Duration.ofDays(2)).build());
     rejects("initialBackoff must be > 0, found PT0S", () -> valid().initialBackoff(Duration.ZERO).build());
     rejects("maxBackoff must be >= initialBackoff (PT0.5S), found PT0.1S",
         () -> valid().maxBackoff(Duration.ofMillis(100)).build());
-    rejects("maxConcurrency must be > 0, found 0", () -> valid().maxConcurrency(0).build());
+    rejects("maxConcurrency must be in [1, 256], found 0", () -> valid().maxConcurrency(0).build());
+    rejects("maxConcurrency must be in [1, 256], found 257", () -> valid().maxConcurrency(257).build());
     rejects("topLogprobs must be in [1, 20], found 21", () -> valid().topLogprobs(21).build());
     rejects("endpoint must be one of [chat, completions], found \"embed\"",
         () -> valid().endpoint(HttpModelConfig.Endpoint.parse("embed")).build());

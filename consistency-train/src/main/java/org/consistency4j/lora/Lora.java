@@ -183,6 +183,10 @@ public final class Lora {
       long in = weightShapes.get(weight)[1];
       String a = loraA(weight);
       String b = loraB(weight);
+      // A rank above min(in, out) adds nothing a full update would not, and its factors may not fit.
+      Check.argument(config.rank() <= Math.min(in, out),
+          "LoRA rank must be <= min(out, in) = " + Math.min(in, out) + " of " + weight + " ["
+              + out + ", " + in + "], found " + config.rank());
       float[] av = new float[(int) (config.rank() * in)];
       double bound = 1.0 / Math.sqrt(in);
       for (int i = 0; i < av.length; i++) {

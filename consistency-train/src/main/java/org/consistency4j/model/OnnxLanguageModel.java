@@ -321,6 +321,7 @@ public final class OnnxLanguageModel implements LanguageModel {
       int firstIndex) {
     Check.notEmpty(prompts, "prompts");
     Check.argument(firstIndex >= 0, "firstIndex must be >= 0, found " + firstIndex);
+    checkMaxNewTokens(config);
     for (int i = 0; i < prompts.size(); i++) {
       checkIds(prompts.get(i), "prompts[" + i + "]");
     }
@@ -538,6 +539,21 @@ public final class OnnxLanguageModel implements LanguageModel {
    * the {@code context}: refused under {@link PromptOverflow#ERROR}, otherwise its last {@code
    * context - room} tokens (at least one), with a warning.
    */
+  /**
+   * Refuses a generation length the model cannot hold before anything is allocated for it: the
+   * prompt and the new tokens share the context, so more new tokens than the context length can
+   * never be produced (and their buffers would not fit in memory).
+   */
+  private void checkMaxNewTokens(GenerationConfig config) {
+    Check.notNull(config, "config");
+    int context = this.config.maxPositionEmbeddings();
+    if (config.maxNewTokens() > context) {
+      throw new IllegalArgumentException(
+          "maxNewTokens must be <= the model's context length (max_position_embeddings " + context
+              + "), found " + config.maxNewTokens());
+    }
+  }
+
   private int[] overflow(String what, int[] ids, int context, int needed, int room) {
     if (overflow == PromptOverflow.ERROR) {
       throw new IllegalArgumentException(what + " has " + ids.length + " prompt tokens"
@@ -566,6 +582,7 @@ public final class OnnxLanguageModel implements LanguageModel {
   @Override
   public List<Generation> generate(List<String> prompts, GenerationConfig config) {
     Check.notEmpty(prompts, "prompts");
+    checkMaxNewTokens(config);
     List<int[]> all = new ArrayList<>(prompts.size());
     int context = this.config.maxPositionEmbeddings();
     for (int i = 0; i < prompts.size(); i++) {

@@ -19,9 +19,13 @@ import org.consistency4j.internal.Check;
  *
  * @param device where the model runs
  * @param deviceId the CUDA device ordinal, {@code >= 0} (ignored on CPU)
- * @param intraOpThreads threads ONNX Runtime uses inside one operator; 0 lets ONNX Runtime choose
+ * @param intraOpThreads threads ONNX Runtime uses inside one operator, in [0, {@value
+ *     #MAX_THREADS}]; 0 lets ONNX Runtime choose
  */
 public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
+
+  /** The most intra-op threads accepted: 1,024 (each is an OS thread with its own stack). */
+  public static final int MAX_THREADS = 1024;
 
   /** Where sessions run. */
   public enum Device {
@@ -35,7 +39,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
   public RuntimeOptions {
     Check.notNull(device, "device");
     Check.nonNegative(deviceId, "deviceId");
-    Check.nonNegative(intraOpThreads, "intraOpThreads");
+    Check.inRange(intraOpThreads, 0, MAX_THREADS, "intraOpThreads");
   }
 
   /** CPU with ONNX Runtime's default thread count. */

@@ -14,8 +14,8 @@ import org.consistency4j.optim.LearningRateSchedule;
  *
  * @param epochs passes over the data (used when {@code maxSteps} is 0), &gt; 0
  * @param maxSteps optimizer steps to run, or 0 to derive them from {@code epochs}
- * @param batchSize examples per micro-batch
- * @param gradientAccumulation micro-batches per optimizer step
+ * @param batchSize examples per micro-batch, in [1, {@value #MAX_BATCH_SIZE}]
+ * @param gradientAccumulation micro-batches per optimizer step, in [1, {@value #MAX_BATCH_SIZE}]
  * @param learningRate peak learning rate
  * @param schedule shape of the learning-rate schedule
  * @param warmupSteps linear warm-up steps
@@ -55,12 +55,18 @@ public record SftConfig(
     COSINE
   }
 
+  /**
+   * The largest {@link #batchSize()} and {@link #gradientAccumulation()}: 65,536, far above what fits
+   * in memory for any model, low enough that batch arithmetic never overflows.
+   */
+  public static final int MAX_BATCH_SIZE = 1 << 16;
+
   /** Validates every field. */
   public SftConfig {
     Check.positive(epochs, "epochs");
     Check.argument(maxSteps >= 0, "maxSteps must be >= 0, found " + maxSteps);
-    Check.positive(batchSize, "batchSize");
-    Check.positive(gradientAccumulation, "gradientAccumulation");
+    Check.inRange(batchSize, 1, MAX_BATCH_SIZE, "batchSize");
+    Check.inRange(gradientAccumulation, 1, MAX_BATCH_SIZE, "gradientAccumulation");
     Check.positive(learningRate, "learningRate");
     Check.notNull(schedule, "schedule");
     Check.argument(warmupSteps >= 0, "warmupSteps must be >= 0, found " + warmupSteps);

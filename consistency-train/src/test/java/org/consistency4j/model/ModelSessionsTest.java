@@ -176,7 +176,10 @@ class ModelSessionsTest {
   void runtime_options_validate_their_fields() {
     var e = assertThrows(IllegalArgumentException.class,
         () -> RuntimeOptions.builder().intraOpThreads(-1).build());
-    assertEquals("intraOpThreads must be >= 0, found -1", e.getMessage());
+    assertEquals("intraOpThreads must be in [0, 1024], found -1", e.getMessage());
+    var tooMany = assertThrows(IllegalArgumentException.class,
+        () -> RuntimeOptions.builder().intraOpThreads(1025).build());
+    assertEquals("intraOpThreads must be in [0, 1024], found 1025", tooMany.getMessage());
     var e2 = assertThrows(IllegalArgumentException.class,
         () -> RuntimeOptions.builder().deviceId(-2).build());
     assertEquals("deviceId must be >= 0, found -2", e2.getMessage());

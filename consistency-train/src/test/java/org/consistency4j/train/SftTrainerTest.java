@@ -211,9 +211,15 @@ class SftTrainerTest {
 
   @Test
   void invalid_configuration_is_rejected_with_the_field_name() {
-    assertEquals("batchSize must be > 0, found 0",
+    assertEquals("batchSize must be in [1, 65536], found 0",
         assertThrows(IllegalArgumentException.class, () -> SftConfig.builder().batchSize(0).build())
             .getMessage());
+    assertEquals("batchSize must be in [1, 65536], found 2147483647",
+        assertThrows(IllegalArgumentException.class,
+            () -> SftConfig.builder().batchSize(Integer.MAX_VALUE).build()).getMessage());
+    assertEquals("gradientAccumulation must be in [1, 65536], found 65537",
+        assertThrows(IllegalArgumentException.class,
+            () -> SftConfig.builder().gradientAccumulation(65537).build()).getMessage());
     assertEquals("maxSteps must be >= 0, found -1",
         assertThrows(IllegalArgumentException.class, () -> SftConfig.builder().maxSteps(-1).build())
             .getMessage());
