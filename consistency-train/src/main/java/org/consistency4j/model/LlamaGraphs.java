@@ -82,6 +82,7 @@ public final class LlamaGraphs {
     Check.notNull(config, "config");
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
+      checkWeightsCover(ckpt, config, modelDir);
       for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
         String name = e.getKey();
         if (!ckpt.contains(name)) {
@@ -99,6 +100,48 @@ public final class LlamaGraphs {
       }
     }
     return weights;
+  }
+
+  /**
+   * Checks, before anything is built or allocated from the config, that the checkpoint can hold what the
+   * config claims: at least as many tensors as the config implies ({@link #weightCount}), at least as
+   * many elements as its {@link ModelConfig#parameterCount()}, and the tensors of the last layer. A
+   * config that claims more (for example {@code num_hidden_layers} far above the layers present) is
+   * refused at once, whatever the weights of the layers that are present.
+   *
+   * @param source the model directory or file named in the message
+   * @throws ModelLoadException naming the config field, the value and what the checkpoint holds
+   */
+  public static void checkWeightsCover(SafetensorsCheckpoint ckpt, ModelConfig config, Path source) {
+    Check.notNull(ckpt, "ckpt");
+    Check.notNull(config, "config");
+    long needed = weightCount(config);
+    int present = ckpt.names().size();
+    String what = source + ": config.json (num_hidden_layers " + config.numHiddenLayers()
+        + ", hidden_size " + config.hiddenSize() + ", vocab_size " + config.vocabSize() + ")";
+    if (needed > present) {
+      throw new ModelLoadException(what + " needs " + needed + " weight tensors, the checkpoint holds "
+          + present);
+    }
+    long elements = 0;
+    for (String n : ckpt.names()) {
+      elements += ckpt.info(n).orElseThrow().numElements();
+    }
+    if (config.parameterCount() > elements) {
+      throw new ModelLoadException(what + " implies " + config.parameterCount()
+          + " parameters, the checkpoint's tensors hold " + elements + " values");
+    }
+    String last = "model.layers." + (config.numHiddenLayers() - 1) + ".input_layernorm.weight";
+    if (!ckpt.contains(last)) {
+      throw new ModelLoadException(what + ": the checkpoint has no weight " + last
+          + " for the last of the configured layers");
+    }
+  }
+
+  /** How many weight tensors {@link #expectedShapes} lists for {@code c}, computed without listing. */
+  static long weightCount(ModelConfig c) {
+    long perLayer = 9 + (c.qkvBias() ? 3 : 0) + (c.outputBias() ? 1 : 0);
+    return 2 + (c.tieWordEmbeddings() ? 0 : 1) + perLayer * c.numHiddenLayers();
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */

@@ -327,6 +327,7 @@ public final class FineTuning {
       Map<String, float[]> weights = new LinkedHashMap<>();
       try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
           org.consistency4j.safetensors.SafetensorsCheckpoint.open(modelDir)) {
+        org.consistency4j.model.LlamaGraphs.checkWeightsCover(base, mc, modelDir);
         for (String name : shapes.keySet()) {
           weights.put(name, base.floats(name));
         }

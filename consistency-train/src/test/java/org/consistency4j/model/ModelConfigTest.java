@@ -45,6 +45,59 @@ class ModelConfigTest {
   }
 
   @Test
+  void sizes_above_the_library_limits_are_refused_naming_the_field_before_anything_is_built()
+      throws IOException {
+    String huge = BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1000000000");
+    assertEquals(dir.resolve("config.json") + ": num_hidden_layers must be <= 1024 (the library's"
+        + " limit), found 1000000000", rejects("{\"model_type\": \"llama\", " + huge + "}").getMessage());
+    String wide = BASE.replace("\"intermediate_size\": 64", "\"intermediate_size\": 2000000");
+    assertEquals(dir.resolve("config.json") + ": intermediate_size must be <= 1048576 (the library's"
+        + " limit), found 2000000", rejects("{\"model_type\": \"llama\", " + wide + "}").getMessage());
+    String vocab = BASE.replace("\"vocab_size\": 100", "\"vocab_size\": 2000000000");
+    assertEquals(dir.resolve("config.json") + ": vocab_size must be <= 16777216 (the library's"
+        + " limit), found 2000000000", rejects("{\"model_type\": \"llama\", " + vocab + "}").getMessage());
+    assertEquals("numHiddenLayers must be <= 1024, found 1025", assertThrows(
+        IllegalArgumentException.class, () -> new ModelConfig("llama", 384, 64, 1025, 4, 2, 16, 160,
+            1e-6, 10000.0, false, false, false, 256, Optional.of(1), List.of(2))).getMessage());
+  }
+
+  @Test
+  void a_config_claiming_more_than_the_weights_hold_is_refused_before_loading() throws IOException {
+    Path fixture = Path.of("src/test/resources/fixtures/tiny-llama");
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    Files.copy(fixture.resolve("model.safetensors"), model.resolve("model.safetensors"));
+    String config = Files.readString(fixture.resolve("config.json"));
+    Files.writeString(model.resolve("config.json"),
+        config.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1000"));
+    ModelConfig c = ModelConfig.parse(model.resolve("config.json"));
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> LlamaGraphs.loadWeights(model, c));
+    assertEquals(model + ": config.json (num_hidden_layers 1000, hidden_size 64, vocab_size 384)"
+        + " needs 9003 weight tensors, the checkpoint holds 21", e.getMessage());
+    // Enough tensors and values (extra buffers), but one layer more than present.
+    java.util.Map<String, org.consistency4j.graph.Tensor> tensors = new java.util.LinkedHashMap<>();
+    try (org.consistency4j.safetensors.SafetensorsCheckpoint ckpt =
+        org.consistency4j.safetensors.SafetensorsCheckpoint.open(fixture)) {
+      for (String n : ckpt.names()) {
+        tensors.put(n, ckpt.tensor(n));
+      }
+    }
+    for (int i = 0; i < 20; i++) {
+      tensors.put("extra." + i, org.consistency4j.graph.Tensor.ofFloats(new float[8], 8));
+    }
+    org.consistency4j.safetensors.SafetensorsWriter.write(model.resolve("model.safetensors"), tensors);
+    Files.writeString(model.resolve("config.json"),
+        config.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3")
+            .replace("\"vocab_size\": 384", "\"vocab_size\": 3"));
+    ModelConfig three = ModelConfig.parse(model.resolve("config.json"));
+    e = assertThrows(ModelLoadException.class, () -> LlamaGraphs.loadWeights(model, three));
+    assertEquals(model + ": config.json (num_hidden_layers 3, hidden_size 64, vocab_size 3): the"
+        + " checkpoint has no weight model.layers.2.input_layernorm.weight for the last of the"
+        + " configured layers", e.getMessage());
+  }
+
+  @Test
   void defaults_follow_hugging_face() throws IOException {
     ModelConfig c = ModelConfig.parse(write("{\"model_type\": \"llama\", " + BASE + "}"));
     assertEquals(4, c.numKeyValueHeads());
