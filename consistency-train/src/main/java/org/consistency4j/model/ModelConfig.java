@@ -78,6 +78,8 @@ public record ModelConfig(
   public static final int MAX_HEADS = 1 << 14;
   /** Largest {@code vocab_size}: 16,777,216. */
   public static final int MAX_VOCAB = 1 << 24;
+  /** Largest {@code config.json} read: 1 MiB (real ones are a few KiB). */
+  public static final long MAX_CONFIG_BYTES = 1 << 20;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -145,6 +147,11 @@ public record ModelConfig(
     Check.notNull(file, "file");
     JsonNode root;
     try {
+      long size = Files.size(file);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new ModelLoadException(file + ": file is " + size + " bytes, above the limit of "
+            + MAX_CONFIG_BYTES + " (ModelConfig.MAX_CONFIG_BYTES)");
+      }
       root = JSON.readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": file not found", e);

@@ -62,6 +62,17 @@ class ModelConfigTest {
   }
 
   @Test
+  void a_config_file_above_1_mib_is_refused_before_it_is_read() throws IOException {
+    Path f = dir.resolve("config.json");
+    try (java.io.RandomAccessFile r = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+      r.setLength(3L << 30); // sparse: 3 GiB of nothing
+    }
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(f + ": file is 3221225472 bytes, above the limit of 1048576"
+        + " (ModelConfig.MAX_CONFIG_BYTES)", e.getMessage());
+  }
+
+  @Test
   void a_config_claiming_more_than_the_weights_hold_is_refused_before_loading() throws IOException {
     Path fixture = Path.of("src/test/resources/fixtures/tiny-llama");
     Path model = dir.resolve("model");
