@@ -103,45 +103,33 @@ public final class LlamaGraphs {
   }
 
   /**
-   * Checks, before anything is built or allocated from the config, that the checkpoint can hold what the
-   * config claims: at least as many tensors as the config implies ({@link #weightCount}), at least as
-   * many elements as its {@link ModelConfig#parameterCount()}, and the tensors of the last layer. A
-   * config that claims more (for example {@code num_hidden_layers} far above the layers present) is
-   * refused at once, whatever the weights of the layers that are present.
+   * Checks, before anything is built or allocated from the config, that the checkpoint has weights for
+   * every layer the config claims: {@code num_hidden_layers} must not exceed the layers present (the
+   * highest {@code model.layers.N.} prefix plus one), so that a config claiming far more layers than the
+   * file holds is refused at once with both numbers. Missing or mis-shaped weights of the layers present
+   * are then named one by one by {@link #loadWeights}.
    *
-   * @param source the model directory or file named in the message
-   * @throws ModelLoadException naming the config field, the value and what the checkpoint holds
+   * @param source the model directory named in the message
+   * @throws ModelLoadException naming {@code config.json}, the field, its value and the layers present
    */
   public static void checkWeightsCover(SafetensorsCheckpoint ckpt, ModelConfig config, Path source) {
     Check.notNull(ckpt, "ckpt");
     Check.notNull(config, "config");
-    long needed = weightCount(config);
-    int present = ckpt.names().size();
-    String what = source + ": config.json (num_hidden_layers " + config.numHiddenLayers()
-        + ", hidden_size " + config.hiddenSize() + ", vocab_size " + config.vocabSize() + ")";
-    if (needed > present) {
-      throw new ModelLoadException(what + " needs " + needed + " weight tensors, the checkpoint holds "
-          + present);
-    }
-    long elements = 0;
+    int layers = 0;
     for (String n : ckpt.names()) {
-      elements += ckpt.info(n).orElseThrow().numElements();
+      if (n.startsWith("model.layers.")) {
+        int dot = n.indexOf('.', "model.layers.".length());
+        String index = dot < 0 ? "" : n.substring("model.layers.".length(), dot);
+        if (!index.isEmpty() && index.length() <= 9 && index.chars().allMatch(Character::isDigit)) {
+          layers = Math.max(layers, Integer.parseInt(index) + 1);
+        }
+      }
     }
-    if (config.parameterCount() > elements) {
-      throw new ModelLoadException(what + " implies " + config.parameterCount()
-          + " parameters, the checkpoint's tensors hold " + elements + " values");
+    if (config.numHiddenLayers() > layers) {
+      throw new ModelLoadException(source.resolve("config.json") + ": num_hidden_layers is "
+          + config.numHiddenLayers() + ", but the checkpoint has weights for " + layers + " layers"
+          + (layers == 0 ? "" : " (model.layers.0 to model.layers." + (layers - 1) + ")"));
     }
-    String last = "model.layers." + (config.numHiddenLayers() - 1) + ".input_layernorm.weight";
-    if (!ckpt.contains(last)) {
-      throw new ModelLoadException(what + ": the checkpoint has no weight " + last
-          + " for the last of the configured layers");
-    }
-  }
-
-  /** How many weight tensors {@link #expectedShapes} lists for {@code c}, computed without listing. */
-  static long weightCount(ModelConfig c) {
-    long perLayer = 9 + (c.qkvBias() ? 3 : 0) + (c.outputBias() ? 1 : 0);
-    return 2 + (c.tieWordEmbeddings() ? 0 : 1) + perLayer * c.numHiddenLayers();
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */

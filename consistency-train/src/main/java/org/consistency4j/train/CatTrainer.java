@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reference log-probabilities (DPO, IPO, hinge with reference) are computed once, before the first
  * step, with the session's initial (stage-1) parameters, and cached in {@value #REFERENCE_FILE} of the
- * output directory so that a resumed run uses the same ones. Checkpoints and metrics follow {@link
- * SftTrainer}: a resumed run ends bit-identical to an uninterrupted one. Each metrics line holds {@code
+ * output directory so that a resumed run uses the same ones; the cache is keyed by the SHA-256 of the
+ * tokenized pairs and the reference model's identity (run fields {@code model} and {@code adapter}) and
+ * is computed again, never reused, when the key differs. Checkpoints, the comparison of a resumed run
+ * with its checkpoint, and metrics follow {@link SftTrainer}: a resumed run ends bit-identical to an
+ * uninterrupted one. Each metrics line holds {@code
  * step, loss, reward_accuracy} (share of the step's pairs with p(chosen) > p(rejected) under the policy,
  * before the update: see {@link PairwiseLoss#rewardAccuracy}), {@code margin_accuracy} (share with a
  * positive loss margin), {@code margin} (mean), {@code lr, grad_norm, tokens_per_s}, the loss's

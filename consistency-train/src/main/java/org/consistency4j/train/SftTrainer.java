@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * tokens_per_s}, plus {@code val_loss} on validation steps).
  *
  * <p>A checkpoint ({@value #CHECKPOINT_FILE}) holds the trained tensors, both AdamW moments and, as
- * metadata, the step, seed, trainable names and the full configuration; it is replaced atomically and
- * durably ({@code AtomicFiles}), and temporary files left in the output directory by a killed run are
- * removed when a run starts there. The data
- * order is a pure function of seed and step, so a run resumed from a checkpoint ends bit-identical to an
- * uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
+ * metadata, the step, seed, trainable names, the full configuration and the run's identity (a SHA-256
+ * fingerprint of the tokenized training data plus the {@linkplain #withRunFields run fields}); it is
+ * replaced atomically and durably, and temporary files left in the output directory by a killed run are
+ * removed when a run starts there. A run resumes only from a checkpoint of the same run: another
+ * configuration, data or run field is refused naming each difference, unless {@link
+ * #allowConfigChange}. The data order is a pure function of seed and step, so a run resumed from a
+ * checkpoint ends bit-identical to an uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
  * the step and leaves the last checkpoint untouched. Stateless apart from its configuration; one run at a
  * time per session.
  */
