@@ -291,11 +291,13 @@ public final class AtomicFiles {
         + kind);
   }
 
-  /** Gives {@code to} the POSIX permissions of {@code from} if {@code from} exists. */
+  /**
+   * Gives {@code to} the POSIX permissions of {@code from} if {@code from} exists (of the file a
+   * symbolic link points to, not the link's own 0777).
+   */
   private static void copyPermissions(Path from, Path to) throws IOException {
-    PosixFileAttributeView source =
-        Files.getFileAttributeView(from, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    if (source == null || !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+    PosixFileAttributeView source = Files.getFileAttributeView(from, PosixFileAttributeView.class);
+    if (source == null || !Files.exists(from)) {
       return;
     }
     Set<PosixFilePermission> perms;

@@ -92,6 +92,18 @@ class AtomicFilesTest {
   }
 
   @Test
+  void a_file_replaced_through_a_symbolic_link_gets_the_mode_of_the_linked_file() throws IOException {
+    assumeTrue(posix(), "needs POSIX permissions");
+    Path real = dir.resolve("real.json");
+    Files.writeString(real, "old");
+    Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
+    Path link = Files.createSymbolicLink(dir.resolve("link.json"), real);
+    AtomicFiles.writeString(link, "new");
+    assertEquals("new", Files.readString(link));
+    assertEquals("rw-r-----", mode(link), "not the link's own rwxrwxrwx");
+  }
+
+  @Test
   void a_failing_body_leaves_the_target_unchanged_and_no_temporary_file() throws IOException {
     Path f = dir.resolve("metrics.jsonl");
     Files.writeString(f, "old\n");

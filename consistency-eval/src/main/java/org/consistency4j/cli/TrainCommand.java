@@ -93,7 +93,7 @@ final class TrainCommand implements Runnable {
       SftConfig config = training.config(cli).build();
       FineTuning.Options options = new FineTuning.Options(model, data,
           Optional.ofNullable(validationData), training.out, config, training.lora(),
-          training.runtime(), Optional.ofNullable(resume));
+          training.runtime(), Optional.ofNullable(resume), training.allowConfigChange);
       FineTuning.Result r;
       try (ProgressListener progress = new ProgressListener("sft")) {
         r = FineTuning.sft(options, progress);
@@ -239,7 +239,8 @@ final class TrainCommand implements Runnable {
       FineTuning.CatResult r;
       try (ProgressListener progress = new ProgressListener("cat")) {
         r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
-            lora, training.runtime(), resume != null, continued, validationPairs), progress);
+            lora, training.runtime(), resume != null, continued, validationPairs,
+            training.allowConfigChange), progress);
       }
       cli.getOut().printf(Locale.ROOT,
           "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f%s;"
@@ -359,6 +360,13 @@ final class TrainCommand implements Runnable {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
         description = "Seed of data order and adapter initialization (default: ${DEFAULT-VALUE}).")
     private long seed;
+
+    @Option(names = "--allow-config-change",
+        description = "With --resume: continue even if the checkpoint's settings (learning rate,"
+            + " batch size, loss, LoRA settings, ...), training data or model differ from this run's;"
+            + " each difference is logged. Without it such a resume is refused, naming every"
+            + " differing field. The run's length (--epochs, --steps) may always change.")
+    private boolean allowConfigChange;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")

@@ -262,6 +262,63 @@ class TrainCommandTest {
   }
 
   @Test
+  void sft_resume_with_another_learning_rate_data_file_or_lora_alpha_is_refused_naming_each_field()
+      throws Exception {
+    Path out = dir.resolve("out");
+    List<String> common = List.of("train", "sft", "--model", model().toString(), "--out",
+        out.toString(), "--lora-rank", "2", "--batch-size", "2", "--seed", "5", "--threads", "1");
+    List<String> first = new java.util.ArrayList<>(common);
+    first.addAll(List.of("--data", data().toString(), "--steps", "1", "--lr", "1e-3"));
+    assertEquals(0, CliRun.of(first.toArray(String[]::new)).exitCode());
+    Path other = dir.resolve("other.jsonl");
+    Files.writeString(other, Files.readString(data()).replace("Four.", "Five."));
+    List<String> changed = new java.util.ArrayList<>(common);
+    changed.addAll(List.of("--data", other.toString(), "--steps", "2", "--lr", "2e-3",
+        "--lora-alpha", "8", "--resume", out.toString()));
+    CliRun refused = CliRun.of(changed.toArray(String[]::new));
+    assertEquals(2, refused.exitCode(), refused.err());
+    String err = refused.err();
+    assertTrue(err.contains(out.resolve("checkpoint.safetensors") + ": the checkpoint belongs to a run"
+        + " with other settings: learningRate: checkpoint 0.001, this run 0.002; lora.alpha:"
+        + " checkpoint 4.0, this run 8.0; train_data: checkpoint sha256:"), err);
+    assertTrue(err.contains("allow the change explicitly (--allow-config-change)"), err);
+    assertTrue(!err.contains("\tat ") && !err.contains("Exception"), "no stack trace: " + err);
+    changed.add("--allow-config-change");
+    CliRun allowed = CliRun.of(changed.toArray(String[]::new));
+    assertEquals(0, allowed.exitCode(), allowed.err());
+    assertTrue(allowed.out().startsWith("trained 2 steps on 2 examples"), allowed.out());
+  }
+
+  @Test
+  void cat_resume_with_other_pairs_of_the_same_size_is_refused_and_allowed_recomputes_the_reference()
+      throws Exception {
+    Path out = dir.resolve("cat");
+    assertEquals(0, cat(out, "--loss", "dpo", "--steps", "1").exitCode());
+    JsonNode cache = new ObjectMapper().readTree(out.resolve("reference_logps.json").toFile());
+    Path other = dir.resolve("other-pairs.jsonl");
+    Files.writeString(other, Files.readString(pairs()).replace("\"No.\"", "\"Maybe.\""));
+    List<String> resume = List.of("train", "cat", "--model", model().toString(), "--pairs",
+        other.toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-2", "--seed", "5",
+        "--threads", "1", "--loss", "dpo", "--steps", "2", "--resume", out.toString());
+    List<String> withAlpha = new java.util.ArrayList<>(resume);
+    withAlpha.addAll(List.of("--lora-alpha", "8"));
+    CliRun refused = CliRun.of(withAlpha.toArray(String[]::new));
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("lora.alpha: checkpoint 4.0, this run 8.0; train_data:"
+        + " checkpoint sha256:"), refused.err());
+    assertTrue(refused.err().contains("(2 pairs), this run sha256:"), refused.err());
+    assertEquals(cache, new ObjectMapper().readTree(out.resolve("reference_logps.json").toFile()));
+    List<String> allowing = new java.util.ArrayList<>(resume);
+    allowing.add("--allow-config-change");
+    CliRun allowed = CliRun.of(allowing.toArray(String[]::new));
+    assertEquals(0, allowed.exitCode(), allowed.err());
+    JsonNode recomputed = new ObjectMapper().readTree(out.resolve("reference_logps.json").toFile());
+    assertNotEquals(cache.get("key").asText(), recomputed.get("key").asText());
+    assertNotEquals(cache.get("rejected").get(0).asDouble(),
+        recomputed.get("rejected").get(0).asDouble(), "the new pairs' reference, not the old one");
+  }
+
+  @Test
   void cat_resume_from_a_directory_without_a_checkpoint_is_a_usage_error() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     CliRun run = cat(dir.resolve("o"), "--steps", "1", "--resume", empty.toString());

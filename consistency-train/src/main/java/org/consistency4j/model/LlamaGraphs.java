@@ -82,6 +82,7 @@ public final class LlamaGraphs {
     Check.notNull(config, "config");
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
+      checkWeightsCover(ckpt, config, modelDir);
       for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
         String name = e.getKey();
         if (!ckpt.contains(name)) {
@@ -99,6 +100,36 @@ public final class LlamaGraphs {
       }
     }
     return weights;
+  }
+
+  /**
+   * Checks, before anything is built or allocated from the config, that the checkpoint has weights for
+   * every layer the config claims: {@code num_hidden_layers} must not exceed the layers present (the
+   * highest {@code model.layers.N.} prefix plus one), so that a config claiming far more layers than the
+   * file holds is refused at once with both numbers. Missing or mis-shaped weights of the layers present
+   * are then named one by one by {@link #loadWeights}.
+   *
+   * @param source the model directory named in the message
+   * @throws ModelLoadException naming {@code config.json}, the field, its value and the layers present
+   */
+  public static void checkWeightsCover(SafetensorsCheckpoint ckpt, ModelConfig config, Path source) {
+    Check.notNull(ckpt, "ckpt");
+    Check.notNull(config, "config");
+    int layers = 0;
+    for (String n : ckpt.names()) {
+      if (n.startsWith("model.layers.")) {
+        int dot = n.indexOf('.', "model.layers.".length());
+        String index = dot < 0 ? "" : n.substring("model.layers.".length(), dot);
+        if (!index.isEmpty() && index.length() <= 9 && index.chars().allMatch(Character::isDigit)) {
+          layers = Math.max(layers, Integer.parseInt(index) + 1);
+        }
+      }
+    }
+    if (config.numHiddenLayers() > layers) {
+      throw new ModelLoadException(source.resolve("config.json") + ": num_hidden_layers is "
+          + config.numHiddenLayers() + ", but the checkpoint has weights for " + layers + " layers"
+          + (layers == 0 ? "" : " (model.layers.0 to model.layers." + (layers - 1) + ")"));
+    }
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */

@@ -66,6 +66,21 @@ public record ModelConfig(
   /** The supported values of {@code model_type}. */
   public static final List<String> SUPPORTED_MODEL_TYPES = List.of("llama", "qwen2", "mistral");
 
+  /**
+   * Largest {@code num_hidden_layers} accepted: 1,024 (released Llama-family models have at most 126).
+   * Sizes are checked before anything is allocated; the weights present bound them further ({@link
+   * LlamaGraphs#checkWeightsCover}).
+   */
+  public static final int MAX_LAYERS = 1024;
+  /** Largest {@code hidden_size}, {@code intermediate_size} and {@code head_dim}: 1,048,576. */
+  public static final int MAX_WIDTH = 1 << 20;
+  /** Largest {@code num_attention_heads} and {@code num_key_value_heads}: 16,384. */
+  public static final int MAX_HEADS = 1 << 14;
+  /** Largest {@code vocab_size}: 16,777,216. */
+  public static final int MAX_VOCAB = 1 << 24;
+  /** Largest {@code config.json} read: 1 MiB (real ones are a few KiB). */
+  public static final long MAX_CONFIG_BYTES = 1 << 20;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Validates (messages name the field) and copies. */
@@ -77,6 +92,16 @@ public record ModelConfig(
     Check.positive(vocabSize, "vocabSize");
     Check.positive(hiddenSize, "hiddenSize");
     Check.positive(numHiddenLayers, "numHiddenLayers");
+    Check.argument(vocabSize <= MAX_VOCAB, "vocabSize must be <= " + MAX_VOCAB + ", found " + vocabSize);
+    Check.argument(hiddenSize <= MAX_WIDTH,
+        "hiddenSize must be <= " + MAX_WIDTH + ", found " + hiddenSize);
+    Check.argument(numHiddenLayers <= MAX_LAYERS,
+        "numHiddenLayers must be <= " + MAX_LAYERS + ", found " + numHiddenLayers);
+    Check.argument(numAttentionHeads <= MAX_HEADS,
+        "numAttentionHeads must be <= " + MAX_HEADS + ", found " + numAttentionHeads);
+    Check.argument(headDim <= MAX_WIDTH, "headDim must be <= " + MAX_WIDTH + ", found " + headDim);
+    Check.argument(intermediateSize <= MAX_WIDTH,
+        "intermediateSize must be <= " + MAX_WIDTH + ", found " + intermediateSize);
     Check.positive(numAttentionHeads, "numAttentionHeads");
     Check.positive(numKeyValueHeads, "numKeyValueHeads");
     Check.argument(
@@ -122,6 +147,11 @@ public record ModelConfig(
     Check.notNull(file, "file");
     JsonNode root;
     try {
+      long size = Files.size(file);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new ModelLoadException(file + ": file is " + size + " bytes, above the limit of "
+            + MAX_CONFIG_BYTES + " (ModelConfig.MAX_CONFIG_BYTES)");
+      }
       root = JSON.readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": file not found", e);
@@ -155,11 +185,12 @@ public record ModelConfig(
       if (!typeNode.isTextual() || !SUPPORTED_MODEL_TYPES.contains(type)) {
         throw fail("model_type must be one of " + SUPPORTED_MODEL_TYPES + ", found " + typeNode);
       }
-      int vocab = requiredPositiveInt("vocab_size");
-      int hidden = requiredPositiveInt("hidden_size");
-      int layers = requiredPositiveInt("num_hidden_layers");
-      int heads = requiredPositiveInt("num_attention_heads");
-      int kvHeads = optionalPositiveInt("num_key_value_heads").orElse(heads);
+      int vocab = atMost("vocab_size", requiredPositiveInt("vocab_size"), MAX_VOCAB);
+      int hidden = atMost("hidden_size", requiredPositiveInt("hidden_size"), MAX_WIDTH);
+      int layers = atMost("num_hidden_layers", requiredPositiveInt("num_hidden_layers"), MAX_LAYERS);
+      int heads = atMost("num_attention_heads", requiredPositiveInt("num_attention_heads"), MAX_HEADS);
+      int kvHeads = atMost("num_key_value_heads",
+          optionalPositiveInt("num_key_value_heads").orElse(heads), MAX_HEADS);
       if (heads % kvHeads != 0) {
         throw fail(
             "num_attention_heads ("
@@ -174,11 +205,12 @@ public record ModelConfig(
             "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads
                 + ") when head_dim is not given");
       }
-      int headDim = explicitHeadDim.orElse(hidden / heads);
+      int headDim = atMost("head_dim", explicitHeadDim.orElse(hidden / heads), MAX_WIDTH);
       if (headDim % 2 != 0) {
         throw fail("head_dim must be even (rotary embeddings rotate pairs), found " + headDim);
       }
-      int intermediate = requiredPositiveInt("intermediate_size");
+      int intermediate = atMost("intermediate_size", requiredPositiveInt("intermediate_size"),
+          MAX_WIDTH);
       double eps = optionalPositiveDouble("rms_norm_eps", 1e-6);
       double theta = optionalPositiveDouble("rope_theta", 10000.0);
       int maxPos = requiredPositiveInt("max_position_embeddings");
@@ -225,6 +257,13 @@ public record ModelConfig(
 
     private ModelLoadException fail(String problem) {
       return new ModelLoadException(file + ": " + problem);
+    }
+
+    private int atMost(String field, int value, int max) {
+      if (value > max) {
+        throw fail(field + " must be <= " + max + " (the library's limit), found " + value);
+      }
+      return value;
     }
 
     private int requiredPositiveInt(String field) {

@@ -1,9 +1,11 @@
 package org.consistency4j.safetensors;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,8 +43,19 @@ import org.consistency4j.graph.Tensor;
  * view is in use. Thread-safe.
  */
 public final class SafetensorsFile implements AutoCloseable {
-  /** Largest accepted JSON header (100 MiB); Hugging Face uses the same limit. */
-  public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+  /**
+   * Largest accepted JSON header: 16 MiB. A header takes about 100 to 150 bytes per tensor, so real
+   * checkpoints stay far below (a 70B Llama shard: under 100 KiB); Hugging Face's reader accepts up to
+   * 100 MB, which lets a hostile file make a reader parse millions of entries.
+   */
+  public static final long MAX_HEADER_BYTES = 16L * 1024 * 1024;
+
+  /**
+   * Most tensors accepted in one file: 100,000 (real files hold at most a few thousand). Counted while
+   * the header is parsed, so a header listing millions of empty tensors is refused after reading this
+   * many entries.
+   */
+  public static final int MAX_TENSORS = 100_000;
 
   /** The key of the free-form string metadata in the header. */
   public static final String METADATA_KEY = "__metadata__";
@@ -51,6 +64,9 @@ public final class SafetensorsFile implements AutoCloseable {
       new ObjectMapper()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** Reads one header entry from a parser positioned inside the header object. */
+  private static final ObjectReader ENTRY =
+      JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final Path path;
   private final FileChannel channel;
@@ -80,6 +96,11 @@ public final class SafetensorsFile implements AutoCloseable {
    *     the tensor or field)
    */
   public static SafetensorsFile open(Path file) {
+    return open(file, MAX_HEADER_BYTES, MAX_TENSORS);
+  }
+
+  /** {@link #open(Path)} with other limits (for tests of the limits). */
+  static SafetensorsFile open(Path file, long maxHeaderBytes, int maxTensors) {
     FileChannel ch;
     try {
       ch = FileChannel.open(file, StandardOpenOption.READ);
@@ -89,7 +110,7 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new ModelLoadException(file + ": cannot open safetensors file: " + e.getMessage(), e);
     }
     try {
-      SafetensorsFile f = parse(file, ch);
+      SafetensorsFile f = parse(file, ch, maxHeaderBytes, maxTensors);
       return f;
     } catch (RuntimeException e) {
       closeQuietly(ch, e);
@@ -97,7 +118,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  private static SafetensorsFile parse(Path file, FileChannel ch) {
+  private static SafetensorsFile parse(Path file, FileChannel ch, long maxHeaderBytes,
+      int maxTensors) {
     long size;
     try {
       size = ch.size();
@@ -111,11 +133,11 @@ public final class SafetensorsFile implements AutoCloseable {
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     readFully(file, ch, lenBuf, 0);
     long headerLen = lenBuf.getLong(0);
-    if (headerLen < 0 || headerLen > MAX_HEADER_BYTES) {
+    if (headerLen < 0 || headerLen > maxHeaderBytes) {
       throw new ModelLoadException(
           file
               + ": header length must be in [0, "
-              + MAX_HEADER_BYTES
+              + maxHeaderBytes
               + "] bytes, found "
               + Long.toUnsignedString(headerLen));
     }
@@ -131,36 +153,46 @@ public final class SafetensorsFile implements AutoCloseable {
     ByteBuffer header = ByteBuffer.allocate((int) headerLen);
     readFully(file, ch, header, 8);
     long dataLen = size - 8 - headerLen;
-    Header h = parseHeader(file, header.array(), dataLen);
+    Header h = parseHeader(file, header.array(), dataLen, maxTensors);
     return new SafetensorsFile(file, ch, 8 + headerLen, h.tensors, h.metadata);
   }
 
   private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
 
   /** Validates a JSON header against a data section of {@code dataLen} bytes. */
-  static Header parseHeader(Path file, byte[] header, long dataLen) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(header);
-    } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException(
-          file + ": header is not valid JSON: " + firstLine(e.getMessage()), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelLoadException(
-          file + ": header must be a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));
-    }
+  static Header parseHeader(Path file, byte[] header, long dataLen, int maxTensors) {
     Map<String, TensorInfo> tensors = new LinkedHashMap<>();
     Map<String, String> metadata = Map.of();
-    Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String name = e.getKey();
-      if (name.equals(METADATA_KEY)) {
-        metadata = parseMetadata(file, e.getValue());
-        continue;
+    // Streamed entry by entry, so that the tensor limit stops a huge header early.
+    try (JsonParser p = JSON.getFactory().createParser(header)) {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        throw new ModelLoadException(file + ": header must be a JSON object, found "
+            + (first == null ? "nothing" : ENTRY.<JsonNode>readValue(p, JsonNode.class).getNodeType()));
       }
-      tensors.put(name, parseTensor(file, name, e.getValue(), dataLen));
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        JsonNode value = ENTRY.readValue(p, JsonNode.class);
+        if (name.equals(METADATA_KEY)) {
+          metadata = parseMetadata(file, value);
+          continue;
+        }
+        if (tensors.size() == maxTensors) {
+          throw new ModelLoadException(file + ": header lists more than " + maxTensors
+              + " tensors, the limit (SafetensorsFile.MAX_TENSORS)");
+        }
+        tensors.put(name, parseTensor(file, name, value, dataLen));
+      }
+      if (p.nextToken() != null) {
+        throw new ModelLoadException(file + ": header is not valid JSON: text after the object");
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ModelLoadException m) {
+        throw m;
+      }
+      throw new ModelLoadException(
+          file + ": header is not valid JSON: " + firstLine(e.getMessage()), e);
     }
     List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
     byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));

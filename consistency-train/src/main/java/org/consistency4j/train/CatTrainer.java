@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reference log-probabilities (DPO, IPO, hinge with reference) are computed once, before the first
  * step, with the session's initial (stage-1) parameters, and cached in {@value #REFERENCE_FILE} of the
- * output directory so that a resumed run uses the same ones. Checkpoints and metrics follow {@link
- * SftTrainer}: a resumed run ends bit-identical to an uninterrupted one. Each metrics line holds {@code
+ * output directory so that a resumed run uses the same ones; the cache is keyed by the SHA-256 of the
+ * tokenized pairs and the reference model's identity (run fields {@code model} and {@code adapter}) and
+ * is computed again, never reused, when the key differs. Checkpoints, the comparison of a resumed run
+ * with its checkpoint, and metrics follow {@link SftTrainer}: a resumed run ends bit-identical to an
+ * uninterrupted one. Each metrics line holds {@code
  * step, loss, reward_accuracy} (share of the step's pairs with p(chosen) > p(rejected) under the policy,
  * before the update: see {@link PairwiseLoss#rewardAccuracy}), {@code margin_accuracy} (share with a
  * positive loss margin), {@code margin} (mean), {@code lr, grad_norm, tokens_per_s}, the loss's
@@ -70,11 +73,34 @@ public final class CatTrainer {
 
   private final CatConfig config;
   private final PairwiseLoss loss;
+  private final Map<String, String> run;
+  private final boolean allowConfigChange;
 
   /** A trainer for {@code config}. */
   public CatTrainer(CatConfig config) {
+    this(config, Map.of(), false);
+  }
+
+  private CatTrainer(CatConfig config, Map<String, String> run, boolean allowConfigChange) {
     this.config = Check.notNull(config, "config");
     this.loss = Losses.create(config.loss());
+    this.run = Map.copyOf(Check.notNull(run, "run"));
+    this.allowConfigChange = allowConfigChange;
+  }
+
+  /**
+   * A trainer that also records {@code fields} in its checkpoints, as {@link
+   * SftTrainer#withRunFields}; the pairs are fingerprinted as {@code train_data}. The fields {@code
+   * model} and {@code adapter}, when given, identify the reference model and are part of the key of
+   * the reference log-probability cache.
+   */
+  public CatTrainer withRunFields(Map<String, String> fields) {
+    return new CatTrainer(config, fields, allowConfigChange);
+  }
+
+  /** As {@link SftTrainer#allowConfigChange}. */
+  public CatTrainer allowConfigChange(boolean allow) {
+    return new CatTrainer(config, run, allow);
   }
 
   /** The settings. */
@@ -235,6 +261,12 @@ public final class CatTrainer {
       Path metrics = outDir.resolve(METRICS_FILE);
       Path refFile = outDir.resolve(REFERENCE_FILE);
       boolean resuming = resume && Files.exists(checkpoint);
+      Map<String, String> identity = new java.util.LinkedHashMap<>(run);
+      identity.put("train_data", RunFingerprints.pairs(pairs));
+      if (resuming) {
+        Checkpoints.checkResume(checkpoint, FORMAT, t.seed(), config.toMap(), identity,
+            allowConfigChange);
+      }
       ReferenceLogProbs reference = loss.requiresReference()
           ? reference(session, pairs, padId, refFile, resuming) : null;
       ReferenceLogProbs valReference = loss.requiresReference() && !validation.isEmpty()
@@ -377,14 +409,14 @@ public final class CatTrainer {
             listener.onValidation(step, valEval.get().loss());
           }
           if (t.checkpointEvery() > 0 && step % t.checkpointEvery() == 0) {
-            Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
+            Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap(), identity);
             lastSaved = step;
             listener.onCheckpoint(step, checkpoint);
           }
         }
       }
       if (lastSaved != session.step() || !Files.exists(checkpoint)) {
-        Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap());
+        Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap(), identity);
         listener.onCheckpoint(session.step(), checkpoint);
       }
       if (!validation.isEmpty() && lastValidated != session.step()) {
@@ -398,19 +430,30 @@ public final class CatTrainer {
   }
 
   /**
-   * The reference log-probabilities of {@code examples}: read from {@code file} when resuming,
-   * otherwise scored with the session's initial parameters and cached there.
+   * The reference log-probabilities of {@code examples}: read from {@code file} when resuming and the
+   * file's key matches, otherwise scored with the session's initial parameters and cached there. The key
+   * is the SHA-256 of the tokenized pairs and the reference model's identity (the run fields {@code
+   * model} and {@code adapter}), so a cache is never reused for other pairs of the same count or
+   * another model.
    */
   private ReferenceLogProbs reference(TrainingSession session, List<PreferenceExample> examples,
       int padId, Path file, boolean resuming) throws IOException {
+    String key = RunFingerprints.sha256(RunFingerprints.pairs(examples),
+        "model " + run.getOrDefault("model", "(unnamed)"),
+        "adapter " + run.getOrDefault("adapter", "(none)"));
     if (resuming) {
-      return readReference(file, examples.size());
+      java.util.Optional<ReferenceLogProbs> cached = readReference(file, examples.size(), key);
+      if (cached.isPresent()) {
+        return cached.get();
+      }
+      LOG.warn("{} was computed for other pairs or another reference model; computing it again",
+          file);
     }
     Check.argument(session.step() == 0,
         "reference log-probabilities need the initial parameters, but the session is at step "
             + session.step());
     ReferenceLogProbs r = logProbs(session, examples, padId);
-    writeReference(file, r);
+    writeReference(file, r, key);
     return r;
   }
 
@@ -460,8 +503,10 @@ public final class CatTrainer {
     return new PreferenceBatch(out);
   }
 
-  private static void writeReference(Path file, ReferenceLogProbs ref) throws IOException {
+  private static void writeReference(Path file, ReferenceLogProbs ref, String key)
+      throws IOException {
     ObjectNode root = JSON.createObjectNode();
+    root.put("key", key);
     root.put("pairs", ref.chosen().length);
     ArrayNode c = root.putArray("chosen");
     ArrayNode r = root.putArray("rejected");
@@ -472,13 +517,18 @@ public final class CatTrainer {
     AtomicFiles.writeString(file, JSON.writeValueAsString(root));
   }
 
-  private static ReferenceLogProbs readReference(Path file, int pairs) throws IOException {
+  /** The cached values in {@code file} if its key is {@code key}; empty if it has another key. */
+  private static java.util.Optional<ReferenceLogProbs> readReference(Path file, int pairs, String key)
+      throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException(file.toString(), 0,
           "missing: a resumed run needs the reference log-probabilities of its first run");
     }
     Check.argument(Files.size(file) <= 64L * 1024 * 1024, file + ": larger than 64 MiB");
     JsonNode root = JSON.readTree(file.toFile());
+    if (!key.equals(root.path("key").asText())) {
+      return java.util.Optional.empty();
+    }
     JsonNode c = root.path("chosen");
     JsonNode r = root.path("rejected");
     if (root.path("pairs").asInt(-1) != pairs || !c.isArray() || !r.isArray() || c.size() != pairs
@@ -493,6 +543,6 @@ public final class CatTrainer {
       cv[i] = c.get(i).asDouble();
       rv[i] = r.get(i).asDouble();
     }
-    return new ReferenceLogProbs(cv, rv);
+    return java.util.Optional.of(new ReferenceLogProbs(cv, rv));
   }
 }

@@ -50,7 +50,11 @@ public final class FineTuning {
    * @param config trainer settings
    * @param lora LoRA settings, or empty for full fine-tuning
    * @param runtime device and threads
-   * @param resumeFrom a directory holding a checkpoint to continue from (may equal {@code outDir})
+   * @param resumeFrom a directory holding a checkpoint to continue from (may equal {@code outDir}); the
+   *     checkpoint must come from a run with the same configuration, training data, model and LoRA
+   *     settings (its length and intervals may differ)
+   * @param allowConfigChange resume even when those differ, logging each difference ({@link
+   *     SftTrainer#allowConfigChange})
    */
   public record Options(
       Path modelDir,
@@ -60,7 +64,15 @@ public final class FineTuning {
       SftConfig config,
       Optional<LoraConfig> lora,
       RuntimeOptions runtime,
-      Optional<Path> resumeFrom) {
+      Optional<Path> resumeFrom,
+      boolean allowConfigChange) {
+    /** Options that refuse a resume with changed settings. */
+    public Options(Path modelDir, Path data, Optional<Path> validationData, Path outDir,
+        SftConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime,
+        Optional<Path> resumeFrom) {
+      this(modelDir, data, validationData, outDir, config, lora, runtime, resumeFrom, false);
+    }
+
     /** Validates that every field is present. */
     public Options {
       Check.notNull(modelDir, "modelDir");
@@ -114,13 +126,37 @@ public final class FineTuning {
       LOG.info("fine-tuning {} ({} trainable tensors, {} train / {} validation examples)",
           o.modelDir(), setup.names().size(), train.size(), val.size());
       try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime())) {
-        SftTrainer.Result r = new SftTrainer(o.config()).train(session, train, val, padId,
-            o.outDir(), o.resumeFrom().isPresent(), listener);
+        SftTrainer.Result r = new SftTrainer(o.config())
+            .withRunFields(runFields(o.modelDir(), o.lora(), Optional.empty()))
+            .allowConfigChange(o.allowConfigChange())
+            .train(session, train, val, padId, o.outDir(), o.resumeFrom().isPresent(), listener);
         return new Result(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), train.size());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
     }
+  }
+
+  /**
+   * What identifies a run beyond its trainer configuration and data: the model (a fingerprint of its
+   * files), the LoRA settings, and a continued adapter.
+   */
+  private static Map<String, String> runFields(Path modelDir, Optional<LoraConfig> lora,
+      Optional<Path> adapter) {
+    Map<String, String> run = new LinkedHashMap<>();
+    run.put("model", RunFingerprints.directory(modelDir));
+    if (lora.isPresent()) {
+      LoraConfig l = lora.get();
+      run.put("lora.rank", Integer.toString(l.rank()));
+      run.put("lora.alpha", Double.toString(l.alpha()));
+      run.put("lora.targets", String.join(",", l.targets()));
+      run.put("lora.dropout", Double.toString(l.dropout()));
+      run.put("lora.seed", Long.toString(l.seed()));
+    } else {
+      run.put("lora", "none (full fine-tuning)");
+    }
+    adapter.ifPresent(a -> run.put("adapter", RunFingerprints.directory(a)));
+    return run;
   }
 
   /** The forward graph (with LoRA adapters if asked) and the tensors a run trains. */
@@ -186,6 +222,8 @@ public final class FineTuning {
    *     rank, alpha and targets ({@link Lora#readPeftConfig}). Empty to start new adapters.
    * @param validation held-out pairs evaluated every {@link SftConfig#validateEvery()} steps and at
    *     the end (may be empty)
+   * @param allowConfigChange resume even when the checkpoint's configuration, pairs, model, adapter
+   *     or LoRA settings differ from this run's, logging each difference (by default refused)
    */
   public record CatOptions(
       Path modelDir,
@@ -196,7 +234,8 @@ public final class FineTuning {
       RuntimeOptions runtime,
       boolean resume,
       Optional<Path> adapter,
-      List<org.consistency4j.pairs.PreferencePair> validation) {
+      List<org.consistency4j.pairs.PreferencePair> validation,
+      boolean allowConfigChange) {
     /** Validates that every field is present and copies the pairs. */
     public CatOptions {
       Check.notNull(modelDir, "modelDir");
@@ -210,6 +249,13 @@ public final class FineTuning {
       Check.argument(adapter.isEmpty() || lora.isPresent(),
           "continuing an adapter needs LoRA settings (lora); to fine-tune every weight, merge the"
               + " adapter first (mergeAdapter)");
+    }
+
+    /** Options that refuse a resume with changed settings. */
+    public CatOptions(Path modelDir, List<org.consistency4j.pairs.PreferencePair> pairs, Path outDir,
+        CatConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime, boolean resume,
+        Optional<Path> adapter, List<org.consistency4j.pairs.PreferencePair> validation) {
+      this(modelDir, pairs, outDir, config, lora, runtime, resume, adapter, validation, false);
     }
 
     /** Options that start new adapters (or full fine-tuning). */
@@ -251,7 +297,9 @@ public final class FineTuning {
       Files.createDirectories(o.outDir());
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
-      CatTrainer trainer = new CatTrainer(o.config());
+      CatTrainer trainer = new CatTrainer(o.config())
+          .withRunFields(runFields(o.modelDir(), o.lora(), o.adapter()))
+          .allowConfigChange(o.allowConfigChange());
       try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
         if (o.adapter().isPresent()) {
           startFromAdapter(session, o.adapter().get(), o.lora().orElseThrow());
@@ -327,6 +375,7 @@ public final class FineTuning {
       Map<String, float[]> weights = new LinkedHashMap<>();
       try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
           org.consistency4j.safetensors.SafetensorsCheckpoint.open(modelDir)) {
+        org.consistency4j.model.LlamaGraphs.checkWeightsCover(base, mc, modelDir);
         for (String name : shapes.keySet()) {
           weights.put(name, base.floats(name));
         }

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import org.consistency4j.TrainingException;
 import org.consistency4j.internal.AtomicFiles;
@@ -25,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * tokens_per_s}, plus {@code val_loss} on validation steps).
  *
  * <p>A checkpoint ({@value #CHECKPOINT_FILE}) holds the trained tensors, both AdamW moments and, as
- * metadata, the step, seed, trainable names and the full configuration; it is replaced atomically and
- * durably ({@code AtomicFiles}), and temporary files left in the output directory by a killed run are
- * removed when a run starts there. The data
- * order is a pure function of seed and step, so a run resumed from a checkpoint ends bit-identical to an
- * uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
+ * metadata, the step, seed, trainable names, the full configuration and the run's identity (a SHA-256
+ * fingerprint of the tokenized training data plus the {@linkplain #withRunFields run fields}); it is
+ * replaced atomically and durably, and temporary files left in the output directory by a killed run are
+ * removed when a run starts there. A run resumes only from a checkpoint of the same run: another
+ * configuration, data or run field is refused naming each difference, unless {@link
+ * #allowConfigChange}. The data order is a pure function of seed and step, so a run resumed from a
+ * checkpoint ends bit-identical to an uninterrupted one. A non-finite loss or gradient stops the run with a {@link TrainingException} naming
  * the step and leaves the last checkpoint untouched. Stateless apart from its configuration; one run at a
  * time per session.
  */
@@ -45,10 +49,38 @@ public final class SftTrainer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SftConfig config;
+  private final Map<String, String> run;
+  private final boolean allowConfigChange;
 
   /** A trainer with {@code config}. */
   public SftTrainer(SftConfig config) {
+    this(config, Map.of(), false);
+  }
+
+  private SftTrainer(SftConfig config, Map<String, String> run, boolean allowConfigChange) {
     this.config = Check.notNull(config, "config");
+    this.run = Map.copyOf(Check.notNull(run, "run"));
+    this.allowConfigChange = allowConfigChange;
+  }
+
+  /**
+   * A trainer that also records {@code fields} in its checkpoints: what identifies the run beyond its
+   * configuration and its training data (which the trainer fingerprints itself as {@code train_data}),
+   * such as the model and the LoRA settings ({@link FineTuning} records both). A resumed run must have
+   * the same fields.
+   */
+  public SftTrainer withRunFields(Map<String, String> fields) {
+    return new SftTrainer(config, fields, allowConfigChange);
+  }
+
+  /**
+   * A trainer that resumes even from a checkpoint whose configuration, data or run fields differ from
+   * this run's, logging every difference; by default such a resume is refused with an {@link
+   * IllegalArgumentException} naming each differing field with both values. The run's length ({@code
+   * epochs}, {@code maxSteps}) and the validation and checkpoint intervals may always change.
+   */
+  public SftTrainer allowConfigChange(boolean allow) {
+    return new SftTrainer(config, run, allow);
   }
 
   /** The configuration. */
@@ -87,7 +119,9 @@ public final class SftTrainer {
    * @param resume continue from {@code outDir}'s checkpoint if there is one
    * @param listener progress callbacks
    * @throws TrainingException if a step fails; the message names the step
-   * @throws IllegalArgumentException if a resumed checkpoint does not belong to this run
+   * @throws IllegalArgumentException if a resumed checkpoint does not belong to this run: another
+   *     format, seed or trained tensors, or (unless {@link #allowConfigChange}) another configuration,
+   *     training data or run fields
    */
   public Result train(
       TrainingSession session,
@@ -107,7 +141,11 @@ public final class SftTrainer {
       AtomicFiles.cleanLeftovers(outDir);
       Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
       Path metrics = outDir.resolve(METRICS_FILE);
+      Map<String, String> identity = new LinkedHashMap<>(run);
+      identity.put("train_data", RunFingerprints.sft(train));
       if (resume && Files.exists(checkpoint)) {
+        Checkpoints.checkResume(checkpoint, FORMAT, config.seed(), config.toMap(), identity,
+            allowConfigChange);
         long step = loadCheckpoint(session, checkpoint);
         Checkpoints.keepMetricsUpTo(metrics, step);
         LOG.info("resumed from {} at step {}", checkpoint, step);
@@ -174,7 +212,7 @@ public final class SftTrainer {
             listener.onValidation(step, valLoss.getAsDouble());
           }
           if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-            saveCheckpoint(session, checkpoint);
+            Checkpoints.save(session, checkpoint, FORMAT, config.seed(), config.toMap(), identity);
             lastSaved = step;
             listener.onCheckpoint(step, checkpoint);
           }
@@ -185,7 +223,7 @@ public final class SftTrainer {
         listener.onValidation(session.step(), valLoss.getAsDouble());
       }
       if (lastSaved != session.step() || !Files.exists(checkpoint)) {
-        saveCheckpoint(session, checkpoint);
+        Checkpoints.save(session, checkpoint, FORMAT, config.seed(), config.toMap(), identity);
         listener.onCheckpoint(session.step(), checkpoint);
       }
       return new Result(session.step(), lastLoss, valLoss, checkpoint);
@@ -203,9 +241,12 @@ public final class SftTrainer {
     return out;
   }
 
-  /** Writes the session's state and this run's identity to {@code file}, atomically. */
+  /**
+   * Writes the session's state, the configuration and the run fields to {@code file}, atomically
+   * (without a training-data fingerprint, which only {@link #train} knows).
+   */
   public void saveCheckpoint(TrainingSession session, Path file) throws IOException {
-    Checkpoints.save(session, file, FORMAT, config.seed(), config.toMap());
+    Checkpoints.save(session, file, FORMAT, config.seed(), config.toMap(), run);
   }
 
   /** Restores {@code session} from a checkpoint and returns its step. */

@@ -45,6 +45,68 @@ class ModelConfigTest {
   }
 
   @Test
+  void sizes_above_the_library_limits_are_refused_naming_the_field_before_anything_is_built()
+      throws IOException {
+    String huge = BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1000000000");
+    assertEquals(dir.resolve("config.json") + ": num_hidden_layers must be <= 1024 (the library's"
+        + " limit), found 1000000000", rejects("{\"model_type\": \"llama\", " + huge + "}").getMessage());
+    String wide = BASE.replace("\"intermediate_size\": 64", "\"intermediate_size\": 2000000");
+    assertEquals(dir.resolve("config.json") + ": intermediate_size must be <= 1048576 (the library's"
+        + " limit), found 2000000", rejects("{\"model_type\": \"llama\", " + wide + "}").getMessage());
+    String vocab = BASE.replace("\"vocab_size\": 100", "\"vocab_size\": 2000000000");
+    assertEquals(dir.resolve("config.json") + ": vocab_size must be <= 16777216 (the library's"
+        + " limit), found 2000000000", rejects("{\"model_type\": \"llama\", " + vocab + "}").getMessage());
+    assertEquals("numHiddenLayers must be <= 1024, found 1025", assertThrows(
+        IllegalArgumentException.class, () -> new ModelConfig("llama", 384, 64, 1025, 4, 2, 16, 160,
+            1e-6, 10000.0, false, false, false, 256, Optional.of(1), List.of(2))).getMessage());
+  }
+
+  @Test
+  void a_config_file_above_1_mib_is_refused_before_it_is_read() throws IOException {
+    Path f = dir.resolve("config.json");
+    try (java.io.RandomAccessFile r = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+      r.setLength(3L << 30); // sparse: 3 GiB of nothing
+    }
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
+    assertEquals(f + ": file is 3221225472 bytes, above the limit of 1048576"
+        + " (ModelConfig.MAX_CONFIG_BYTES)", e.getMessage());
+  }
+
+  @Test
+  void a_config_claiming_more_than_the_weights_hold_is_refused_before_loading() throws IOException {
+    Path fixture = Path.of("src/test/resources/fixtures/tiny-llama");
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    Files.copy(fixture.resolve("model.safetensors"), model.resolve("model.safetensors"));
+    String config = Files.readString(fixture.resolve("config.json"));
+    Files.writeString(model.resolve("config.json"),
+        config.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1000"));
+    ModelConfig c = ModelConfig.parse(model.resolve("config.json"));
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> LlamaGraphs.loadWeights(model, c));
+    assertEquals(model.resolve("config.json") + ": num_hidden_layers is 1000, but the checkpoint has"
+        + " weights for 2 layers (model.layers.0 to model.layers.1)", e.getMessage());
+    // Also when the file holds more tensors than a layer needs: layers are counted, not tensors.
+    java.util.Map<String, org.consistency4j.graph.Tensor> tensors = new java.util.LinkedHashMap<>();
+    try (org.consistency4j.safetensors.SafetensorsCheckpoint ckpt =
+        org.consistency4j.safetensors.SafetensorsCheckpoint.open(fixture)) {
+      for (String n : ckpt.names()) {
+        tensors.put(n, ckpt.tensor(n));
+      }
+    }
+    for (int i = 0; i < 20; i++) {
+      tensors.put("extra." + i, org.consistency4j.graph.Tensor.ofFloats(new float[8], 8));
+    }
+    org.consistency4j.safetensors.SafetensorsWriter.write(model.resolve("model.safetensors"), tensors);
+    Files.writeString(model.resolve("config.json"),
+        config.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
+    ModelConfig three = ModelConfig.parse(model.resolve("config.json"));
+    e = assertThrows(ModelLoadException.class, () -> LlamaGraphs.loadWeights(model, three));
+    assertEquals(model.resolve("config.json") + ": num_hidden_layers is 3, but the checkpoint has"
+        + " weights for 2 layers (model.layers.0 to model.layers.1)", e.getMessage());
+  }
+
+  @Test
   void defaults_follow_hugging_face() throws IOException {
     ModelConfig c = ModelConfig.parse(write("{\"model_type\": \"llama\", " + BASE + "}"));
     assertEquals(4, c.numKeyValueHeads());

@@ -167,9 +167,58 @@ class SafetensorsFileTest {
   @Test
   void a_header_length_above_the_cap_is_rejected_before_allocating() throws Exception {
     ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 200L * 1024 * 1024);
-    assertEquals("header length must be in [0, 104857600] bytes, found 209715200", failure(b.array()));
+    assertEquals("header length must be in [0, 16777216] bytes, found 209715200", failure(b.array()));
     ByteBuffer neg = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -1);
-    assertEquals("header length must be in [0, 104857600] bytes, found 18446744073709551615", failure(neg.array()));
+    assertEquals("header length must be in [0, 16777216] bytes, found 18446744073709551615", failure(neg.array()));
+  }
+
+  @Test
+  void a_100_mb_header_is_refused_from_its_length_without_being_read() throws Exception {
+    // The hostile file of the issue: a 100 MB header (1.5M empty tensors). Sparse here: only the
+    // length field is written, so the test needs no 100 MB of disk.
+    Path p = dir.resolve("huge.safetensors");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+      f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 100_000_000L).array());
+      f.setLength(8 + 100_000_000L);
+    }
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> SafetensorsFile.open(p));
+    assertEquals(p + ": header length must be in [0, 16777216] bytes, found 100000000",
+        e.getMessage());
+  }
+
+  private static String emptyTensors(int n) {
+    StringBuilder h = new StringBuilder("{");
+    for (int i = 0; i < n; i++) {
+      h.append(i == 0 ? "" : ",").append("\"t").append(i)
+          .append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+    }
+    return h.append('}').toString();
+  }
+
+  @Test
+  void a_header_listing_more_than_100000_tensors_is_refused() throws Exception {
+    String header = emptyTensors(SafetensorsFile.MAX_TENSORS + 1);
+    assertTrue(header.length() < SafetensorsFile.MAX_HEADER_BYTES, "within the size limit");
+    assertEquals("header lists more than 100000 tensors, the limit (SafetensorsFile.MAX_TENSORS)",
+        failure(raw(header, 0)));
+    try (SafetensorsFile f = SafetensorsFile.open(file(raw(emptyTensors(1000), 0)))) {
+      assertEquals(1000, f.names().size());
+    }
+  }
+
+  @Test
+  void smaller_limits_apply_to_header_size_and_tensor_count() throws Exception {
+    Path p = file(raw(emptyTensors(4), 0));
+    assertEquals(p + ": header lists more than 3 tensors, the limit (SafetensorsFile.MAX_TENSORS)",
+        assertThrows(ModelLoadException.class, () -> SafetensorsFile.open(p, 1 << 20, 3))
+            .getMessage());
+    long len = Files.size(p) - 8;
+    assertEquals(p + ": header length must be in [0, 100] bytes, found " + len,
+        assertThrows(ModelLoadException.class, () -> SafetensorsFile.open(p, 100, 10))
+            .getMessage());
+    try (SafetensorsFile f = SafetensorsFile.open(p, 1 << 20, 4)) {
+      assertEquals(4, f.names().size());
+    }
   }
 
   @Test

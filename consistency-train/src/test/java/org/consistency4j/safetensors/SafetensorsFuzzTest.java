@@ -2,6 +2,7 @@ package org.consistency4j.safetensors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,7 +89,12 @@ class SafetensorsFuzzTest {
     try (SafetensorsFile f = SafetensorsFile.open(p)) {
       for (String n : f.names()) {
         f.tensor(n).data();
-        f.floats(n);
+        if (f.info(n).orElseThrow().dtype().isFloatingPoint()) {
+          f.floats(n);
+        } else {
+          // integer and boolean tensors are never read as float weights
+          assertThrows(ModelLoadException.class, () -> f.floats(n));
+        }
       }
       return "accepted";
     } catch (ModelLoadException expected) {

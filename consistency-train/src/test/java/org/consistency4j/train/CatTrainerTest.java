@@ -413,4 +413,69 @@ class CatTrainerTest {
       assertTrue(e.getMessage().contains(CatTrainer.REFERENCE_FILE), e.getMessage());
     }
   }
+  @Test
+  void the_reference_cache_is_keyed_by_the_pairs_content_and_never_reused_for_other_pairs_of_the_same_count(
+      @TempDir Path dir) throws Exception {
+    List<PreferenceExample> first = randomPairs(2, 1);
+    List<PreferenceExample> other = randomPairs(2, 2);
+    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 1, 2).training());
+    try (TrainingSession s = session(List.of(NORM))) {
+      new CatTrainer(c).train(s, first, 0, dir, false, TrainingListener.none());
+    }
+    Path cache = dir.resolve(CatTrainer.REFERENCE_FILE);
+    JsonNode before = new ObjectMapper().readTree(cache.toFile());
+    // Without permission, a resume with other pairs of the same size is refused.
+    try (TrainingSession s = session(List.of(NORM))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new CatTrainer(c).train(s, other, 0, dir, true, TrainingListener.none()));
+      assertTrue(e.getMessage().startsWith(dir.resolve(CatTrainer.CHECKPOINT_FILE)
+          + ": the checkpoint belongs to a run with other settings: train_data: checkpoint sha256:"),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("(2 pairs), this run sha256:"), e.getMessage());
+    }
+    assertEquals(before, new ObjectMapper().readTree(cache.toFile()), "a refused resume changes nothing");
+    // With permission, the cache is computed again for the new pairs instead of being reused.
+    CatTrainer.ReferenceLogProbs expected;
+    try (TrainingSession s = session(List.of(NORM))) {
+      expected = new CatTrainer(c).logProbs(s, other, 0);
+    }
+    try (TrainingSession s = session(List.of(NORM))) {
+      new CatTrainer(c).allowConfigChange(true).train(s, other, 0, dir, true,
+          TrainingListener.none());
+    }
+    JsonNode after = new ObjectMapper().readTree(cache.toFile());
+    assertTrue(!before.get("key").asText().equals(after.get("key").asText()));
+    for (int i = 0; i < 2; i++) {
+      assertEquals(expected.chosen()[i], after.get("chosen").get(i).asDouble(), 0.0);
+      assertEquals(expected.rejected()[i], after.get("rejected").get(i).asDouble(), 0.0);
+    }
+  }
+
+  @Test
+  void the_reference_cache_is_keyed_by_the_reference_model_identity(@TempDir Path dir)
+      throws Exception {
+    List<PreferenceExample> pairs = randomPairs(2, 1);
+    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 1, 2).training());
+    try (TrainingSession s = session(List.of(NORM))) {
+      new CatTrainer(c).withRunFields(Map.of("model", "crc32c:00000001")).train(s, pairs, 0, dir,
+          false, TrainingListener.none());
+    }
+    String key = new ObjectMapper().readTree(dir.resolve(CatTrainer.REFERENCE_FILE).toFile())
+        .get("key").asText();
+    try (TrainingSession s = session(List.of(NORM))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new CatTrainer(c).withRunFields(Map.of("model", "crc32c:00000002")).train(s, pairs,
+              0, dir, true, TrainingListener.none()));
+      assertEquals(dir.resolve(CatTrainer.CHECKPOINT_FILE) + ": the checkpoint belongs to a run with"
+          + " other settings: model: checkpoint crc32c:00000001, this run crc32c:00000002. Resume with"
+          + " the checkpoint's settings, or allow the change explicitly (--allow-config-change)",
+          e.getMessage());
+    }
+    try (TrainingSession s = session(List.of(NORM))) {
+      new CatTrainer(c).withRunFields(Map.of("model", "crc32c:00000002")).allowConfigChange(true)
+          .train(s, pairs, 0, dir, true, TrainingListener.none());
+    }
+    assertTrue(!key.equals(new ObjectMapper().readTree(dir.resolve(CatTrainer.REFERENCE_FILE)
+        .toFile()).get("key").asText()), "another reference model gets another cache");
+  }
 }

@@ -210,6 +210,44 @@ class SftTrainerTest {
   }
 
   @Test
+  void a_resume_with_another_learning_rate_batch_size_or_data_is_refused_naming_each_field()
+      throws Exception {
+    Path dir = Files.createTempDirectory("sft");
+    SftConfig c = base().maxSteps(1).build();
+    try (TrainingSession s = session()) {
+      new SftTrainer(c).withRunFields(java.util.Map.of("lora.alpha", "8.0")).train(s, data(2, 5),
+          List.of(), 0, dir, false, TrainingListener.none());
+    }
+    Path ckpt = dir.resolve(SftTrainer.CHECKPOINT_FILE);
+    byte[] saved = Files.readAllBytes(ckpt);
+    try (TrainingSession s = session()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new SftTrainer(base().maxSteps(2).learningRate(0.05).batchSize(1).build())
+              .withRunFields(java.util.Map.of("lora.alpha", "16.0"))
+              .train(s, data(2, 5), List.of(), 0, dir, true, TrainingListener.none()));
+      assertEquals(ckpt + ": the checkpoint belongs to a run with other settings: batchSize:"
+          + " checkpoint 2, this run 1; learningRate: checkpoint 0.03, this run 0.05; lora.alpha:"
+          + " checkpoint 8.0, this run 16.0. Resume with the checkpoint's settings, or allow the"
+          + " change explicitly (--allow-config-change)", e.getMessage());
+      IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
+          () -> new SftTrainer(c).withRunFields(java.util.Map.of("lora.alpha", "8.0"))
+              .train(s, data(3, 5), List.of(), 0, dir, true, TrainingListener.none()));
+      assertTrue(d.getMessage().matches(java.util.regex.Pattern.quote(ckpt + ": the checkpoint"
+          + " belongs to a run with other settings: train_data: checkpoint sha256:")
+          + "[0-9a-f]{64} \\(2 examples\\), this run sha256:[0-9a-f]{64} \\(3 examples\\)\\..*"),
+          d.getMessage());
+    }
+    assertArrayEquals(saved, Files.readAllBytes(ckpt), "a refused resume leaves the checkpoint");
+    // Extending the run is a resume like any other; an explicit override accepts the rest.
+    try (TrainingSession s = session()) {
+      SftTrainer.Result r = new SftTrainer(base().maxSteps(3).learningRate(0.05).build())
+          .withRunFields(java.util.Map.of("lora.alpha", "8.0")).allowConfigChange(true)
+          .train(s, data(2, 5), List.of(), 0, dir, true, TrainingListener.none());
+      assertEquals(3, r.steps());
+    }
+  }
+
+  @Test
   void invalid_configuration_is_rejected_with_the_field_name() {
     assertEquals("batchSize must be in [1, 65536], found 0",
         assertThrows(IllegalArgumentException.class, () -> SftConfig.builder().batchSize(0).build())
