@@ -37,14 +37,16 @@ public final class ChatTemplate {
   private final Map<String, String> specialTokens;
   private final Clock clock;
   private final ChatTemplateLimits limits;
+  private final String unusable;
 
   private ChatTemplate(Optional<String> source, Map<String, String> specialTokens, Clock clock,
-      ChatTemplateLimits limits) {
+      ChatTemplateLimits limits, String unusable) {
     this.source = source;
     this.specialTokens = Map.copyOf(specialTokens);
     this.clock = clock;
     this.limits = limits;
-    if (source.isPresent()) {
+    this.unusable = unusable;
+    if (source.isPresent() && unusable == null) {
       List<JinjaParser.Stmt> parsed = JinjaParser.parse(source.get(), limits.maxNestingDepth());
       JinjaFilters.checkNames(parsed);
       this.program = List.copyOf(parsed);
@@ -82,7 +84,17 @@ public final class ChatTemplate {
   /** The plain fallback: {@code "role: content\n"} lines, then {@code "assistant: "}. */
   public static ChatTemplate plain() {
     return new ChatTemplate(Optional.empty(), Map.of(), Clock.systemDefaultZone(),
-        ChatTemplateLimits.defaults());
+        ChatTemplateLimits.defaults(), null);
+  }
+
+  /**
+   * A template that could not be parsed, kept so that a model directory still loads for uses that
+   * need no chat template; every render throws a {@link ChatTemplateException} with {@code
+   * message}.
+   */
+  static ChatTemplate unusable(String source, String message) {
+    return new ChatTemplate(Optional.of(source), Map.of(), Clock.systemDefaultZone(),
+        ChatTemplateLimits.defaults(), message);
   }
 
   /** The Jinja source, or empty for the plain fallback. */
@@ -123,6 +135,9 @@ public final class ChatTemplate {
       List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
     Check.notEmpty(messages, "messages");
     Check.notNull(variables, "variables");
+    if (unusable != null) {
+      throw new ChatTemplateException(0, 0, unusable);
+    }
     if (source.isEmpty()) {
       StringBuilder sb = new StringBuilder();
       for (ChatMessage m : messages) {
@@ -249,7 +264,7 @@ public final class ChatTemplate {
      *     filter, test or tag the engine does not have (the message names the line)
      */
     public ChatTemplate build() {
-      return new ChatTemplate(Optional.of(template), specialTokens, clock, limits);
+      return new ChatTemplate(Optional.of(template), specialTokens, clock, limits, null);
     }
   }
 }
