@@ -101,4 +101,43 @@ class ChatTemplateParityTest {
     assertTrue(errors > 0, "some references are template errors");
     assertEquals(15 * 12, refs.get("cases").size());
   }
+
+  static Stream<Arguments> features() throws IOException {
+    JsonNode refs = references();
+    List<Arguments> out = new ArrayList<>();
+    int i = 0;
+    for (JsonNode f : refs.get("features")) {
+      out.add(Arguments.of(i++, f, refs.get("feature_context"), refs.get("strftime_now").asText()));
+    }
+    return out.stream();
+  }
+
+  /**
+   * One Jinja2/Python behaviour per template (scoping, printing of values, float formatting,
+   * slicing, filters, tests, whitespace control, Python errors), rendered by Jinja2 with a fixed
+   * context. Where Jinja2 fails, the engine must fail too.
+   */
+  @ParameterizedTest(name = "feature {0}")
+  @MethodSource("features")
+  void small_templates_behave_as_in_jinja2(int index, JsonNode f, JsonNode context, String now) {
+    Map<String, Object> variables = JSON.convertValue(context, LinkedHashMap.class);
+    List<ChatMessage> messages = new ArrayList<>();
+    for (JsonNode m : context.get("messages")) {
+      messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+    }
+    variables.remove("messages");
+    boolean generationPrompt = (Boolean) variables.remove("add_generation_prompt");
+    String bos = (String) variables.remove("bos_token");
+    Clock clock = Clock.fixed(LocalDateTime.parse(now).toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
+    String source = f.get("template").asText();
+    if (f.has("rendered")) {
+      ChatTemplate t = ChatTemplate.builder(source).specialToken("bos_token", bos).clock(clock).build();
+      assertEquals(f.get("rendered").asText(), t.render(messages, generationPrompt, variables), source);
+    } else {
+      assertThrows(ChatTemplateException.class, () -> ChatTemplate.builder(source)
+          .specialToken("bos_token", bos).clock(clock).build()
+          .render(messages, generationPrompt, variables), source + " fails in Jinja2 with "
+          + f.get("error_type").asText() + ": " + f.get("error").asText());
+    }
+  }
 }
