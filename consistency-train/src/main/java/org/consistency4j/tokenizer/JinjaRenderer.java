@@ -216,7 +216,7 @@ final class JinjaRenderer {
       push();
       try {
         bind(f, f.targets(), items.get(i));
-        scope.put("loop", loop(items, i));
+        scope.put("loop", new Loop(items, i));
         if (exec(f.body()) == Flow.BREAK) {
           break;
         }
@@ -226,50 +226,44 @@ final class JinjaRenderer {
     }
   }
 
-  private static Map<String, Object> loop(List<Object> items, int i) {
-    int n = items.size();
-    Map<String, Object> loop = new LinkedHashMap<>();
-    loop.put("index", (long) i + 1);
-    loop.put("index0", (long) i);
-    loop.put("revindex", (long) (n - i));
-    loop.put("revindex0", (long) (n - i - 1));
-    loop.put("first", i == 0);
-    loop.put("last", i == n - 1);
-    loop.put("length", (long) n);
-    loop.put("depth", 1L);
-    loop.put("depth0", 0L);
-    loop.put("previtem", i > 0 ? items.get(i - 1) : new Undefined("there is no previous item"));
-    loop.put("nextitem", i < n - 1 ? items.get(i + 1) : new Undefined("there is no next item"));
-    loop.put("cycle", (Fn) (args, kw) -> {
-      if (args.isEmpty()) {
-        throw new PyError("no items for cycling given");
-      }
-      return args.get(i % args.size());
-    });
-    return new LoopMap(loop);
-  }
+  /** Jinja2's {@code loop} variable; attributes are computed when read. */
+  static final class Loop {
+    private final List<Object> items;
+    private final int index;
 
-  /** The {@code loop} variable: a map that prints as Jinja2's LoopContext. */
-  private static final class LoopMap extends java.util.AbstractMap<String, Object> {
-    private final Map<String, Object> values;
+    Loop(List<Object> items, int index) {
+      this.items = items;
+      this.index = index;
+    }
 
-    LoopMap(Map<String, Object> values) {
-      this.values = values;
+    Object attribute(String name) {
+      int n = items.size();
+      int i = index;
+      return switch (name) {
+        case "index" -> (long) i + 1;
+        case "index0" -> (long) i;
+        case "revindex" -> (long) (n - i);
+        case "revindex0" -> (long) (n - i - 1);
+        case "first" -> i == 0;
+        case "last" -> i == n - 1;
+        case "length" -> (long) n;
+        case "depth" -> 1L;
+        case "depth0" -> 0L;
+        case "previtem" -> i > 0 ? items.get(i - 1) : new Undefined("there is no previous item");
+        case "nextitem" -> i < n - 1 ? items.get(i + 1) : new Undefined("there is no next item");
+        case "cycle" -> (Fn) (args, kw) -> {
+          if (args.isEmpty()) {
+            throw new PyError("no items for cycling given");
+          }
+          return args.get(i % args.size());
+        };
+        default -> new Undefined("'LoopContext' object has no attribute '" + name + "'");
+      };
     }
 
     @Override
-    public Set<Entry<String, Object>> entrySet() {
-      return values.entrySet();
-    }
-
-    @Override
-    public Object get(Object key) {
-      return values.get(key);
-    }
-
-    @Override
-    public boolean containsKey(Object key) {
-      return values.containsKey(key);
+    public String toString() {
+      return "<LoopContext " + (index + 1) + "/" + items.size() + ">";
     }
   }
 
@@ -635,9 +629,8 @@ final class JinjaRenderer {
       return ns.attributes.containsKey(name) ? ns.attributes.get(name)
           : new Undefined("'Namespace' object has no attribute '" + name + "'");
     }
-    if (target instanceof LoopMap loop) {
-      return loop.containsKey(name) ? loop.get(name)
-          : new Undefined("'LoopContext' object has no attribute '" + name + "'");
+    if (target instanceof Loop loop) {
+      return loop.attribute(name);
     }
     Object method = method(target, name);
     if (method != null) {
@@ -653,7 +646,7 @@ final class JinjaRenderer {
     if (target instanceof Undefined u) {
       throw u.error();
     }
-    if (target instanceof Map<?, ?> m && !(target instanceof LoopMap)) {
+    if (target instanceof Map<?, ?> m) {
       Object k = key instanceof Boolean b ? (Object) (b ? 1L : 0L) : key;
       if (m.containsKey(k)) {
         return m.get(k);
@@ -981,7 +974,7 @@ final class JinjaRenderer {
       case "boolean" -> v instanceof Boolean;
       case "true" -> Boolean.TRUE.equals(v);
       case "false" -> Boolean.FALSE.equals(v);
-      case "mapping" -> v instanceof Map && !(v instanceof LoopMap);
+      case "mapping" -> v instanceof Map;
       case "iterable" -> v instanceof String || v instanceof List || v instanceof Map
           || v instanceof Undefined;
       case "sequence" -> v instanceof String || v instanceof List || v instanceof Map

@@ -201,6 +201,9 @@ final class PyOps {
     if (v instanceof Namespace n) {
       return "<Namespace {" + mapItems(n.attributes) + "}>";
     }
+    if (v instanceof JinjaRenderer.Loop) {
+      return v.toString();
+    }
     throw new PyError("cannot convert a " + typeName(v) + " to text");
   }
 
