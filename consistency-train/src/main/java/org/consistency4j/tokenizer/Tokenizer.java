@@ -196,6 +196,21 @@ public final class Tokenizer implements AutoCloseable {
     return chatTemplate;
   }
 
+  /**
+   * The prompt an instruction-tuned model expects for one user instruction: this tokenizer's Jinja
+   * chat template rendered with a single user message and the generation prompt, or {@code
+   * instruction} unchanged when the model has no Jinja chat template (the plain fallback is not
+   * applied).
+   *
+   * @throws ChatTemplateException if the template fails (the message names the template line)
+   */
+  public String instructionPrompt(String instruction) {
+    Check.notNull(instruction, "instruction");
+    return chatTemplate.source().isPresent()
+        ? chatTemplate.render(List.of(ChatMessage.user(instruction)), true)
+        : instruction;
+  }
+
   /** {@link ChatTemplate#render} with this tokenizer's template. */
   public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) {
     return chatTemplate.render(messages, addGenerationPrompt);

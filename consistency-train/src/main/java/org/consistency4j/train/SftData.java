@@ -15,6 +15,8 @@ import java.util.OptionalInt;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.Check;
 import org.consistency4j.tokenizer.ChatMessage;
+import org.consistency4j.tokenizer.ChatTemplate;
+import org.consistency4j.tokenizer.ChatTemplateException;
 import org.consistency4j.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads supervised fine-tuning data from JSONL: each non-blank line is either {@code {"prompt": ...,
  * "completion": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}} whose last message is
- * the assistant's answer. Chat examples are rendered with the tokenizer's chat template: the prompt is the
+ * the assistant's answer. With the chat template on (the default), a prompt becomes {@link
+ * Tokenizer#instructionPrompt} (one user turn and the generation prompt, when the model has a Jinja
+ * template) and chat examples are rendered with the tokenizer's chat template: the prompt is the
  * conversation before the last message with the generation prompt, the completion is the rest of the
- * full rendering. Prompt and completion are tokenized separately (as TRL does), the completion followed
+ * full rendering. With it off, prompts are used as given and chat examples use the plain
+ * {@code "role: content"} lines of {@link ChatTemplate#plain()}. Prompt and completion are tokenized separately (as TRL does), the completion followed
  * by the end-of-sequence token when asked; only completion tokens are targets. Lines longer than {@code
  * maxLength} tokens are truncated; examples left without targets are skipped with a warning. Stateless.
  */
@@ -47,6 +52,22 @@ public final class SftData {
    * @throws UncheckedIOException if the file cannot be read
    */
   public static List<SftExample> read(Path file, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+    return read(file, tokenizer, maxLength, appendEos, true);
+  }
+
+  /**
+   * Reads and tokenizes a JSONL file.
+   *
+   * @param file the data file
+   * @param tokenizer tokenizer (and chat template) of the model
+   * @param maxLength longest example in tokens, &gt; 0
+   * @param appendEos whether to end each completion with the tokenizer's EOS token (if it has one)
+   * @param chatTemplate whether prompts and chats are rendered with the model's chat template
+   * @throws InvalidInputException naming file and line for a malformed line
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public static List<SftExample> read(
+      Path file, Tokenizer tokenizer, int maxLength, boolean appendEos, boolean chatTemplate) {
     Check.notNull(file, "file");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
@@ -65,7 +86,7 @@ public final class SftData {
         if (text.isBlank()) {
           continue;
         }
-        SftExample ex = parse(text, source, lineNo, tokenizer, eos).truncate(maxLength);
+        SftExample ex = parse(text, source, lineNo, tokenizer, eos, chatTemplate).truncate(maxLength);
         if (ex.targetCount() == 0) {
           LOG.warn("{}:{}: skipped, no completion tokens within maxLength {}", source, lineNo, maxLength);
           continue;
@@ -100,7 +121,8 @@ public final class SftData {
     return any;
   }
 
-  static SftExample parse(String text, String source, long line, Tokenizer tok, OptionalInt eos) {
+  static SftExample parse(
+      String text, String source, long line, Tokenizer tok, OptionalInt eos, boolean chatTemplate) {
     JsonNode node;
     try {
       node = JSON.readTree(text);
@@ -128,8 +150,9 @@ public final class SftData {
         throw new InvalidInputException(source, line,
             "the last message must have role assistant, found " + messages.get(messages.size() - 1).role());
       }
-      prompt = tok.applyChatTemplate(messages.subList(0, messages.size() - 1), true);
-      String full = tok.applyChatTemplate(messages, false);
+      ChatTemplate template = chatTemplate ? tok.chatTemplate() : ChatTemplate.plain();
+      prompt = render(template, messages.subList(0, messages.size() - 1), true, source, line);
+      String full = render(template, messages, false, source, line);
       if (!full.startsWith(prompt)) {
         throw new InvalidInputException(source, line,
             "the chat template renders the conversation without the generation prompt as a prefix");
@@ -138,6 +161,9 @@ public final class SftData {
     } else if (node.has("prompt") || node.has("completion")) {
       prompt = text(node, "prompt", source, line, "prompt");
       completion = text(node, "completion", source, line, "completion");
+      if (chatTemplate && tok.chatTemplate().source().isPresent()) {
+        prompt = render(tok.chatTemplate(), List.of(ChatMessage.user(prompt)), true, source, line);
+      }
     } else {
       throw new InvalidInputException(source, line,
           "expected fields prompt and completion, or messages");
@@ -155,6 +181,16 @@ public final class SftData {
       throw new InvalidInputException(source, line, "completion encodes to no tokens");
     }
     return SftExample.of(p, c);
+  }
+
+  private static String render(ChatTemplate template, List<ChatMessage> messages,
+      boolean generationPrompt, String source, long line) {
+    try {
+      return template.render(messages, generationPrompt);
+    } catch (ChatTemplateException e) {
+      throw new InvalidInputException(source, line, e.getMessage()
+          + " (train with --no-chat-template to use the text as given)");
+    }
   }
 
   private static String text(JsonNode node, String field, String source, long line, String name) {
