@@ -2,6 +2,7 @@ package org.consistency4j.cli;
 
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.tokenizer.ChatTemplateException;
 import picocli.CommandLine;
 
 /** Maps failures to exit codes and prints them as one line on stderr. */
@@ -15,9 +16,11 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int forException(Throwable t) {
-    // A model directory with missing, invalid or unsupported files is bad input too.
+    // A model directory with missing, invalid or unsupported files (or a chat template that fails
+    // on the data) is bad input too.
     return t instanceof InvalidInputException
             || t instanceof ModelLoadException
+            || t instanceof ChatTemplateException
             || t instanceof IllegalArgumentException
             || t instanceof CommandLine.ParameterException
         ? BAD_INPUT

@@ -47,10 +47,9 @@ class ChatTemplatePromptsTest {
     }
   }
 
-  @Test
-  void a_model_without_a_jinja_template_sees_the_raw_prompt_by_default(@TempDir Path dir)
-      throws Exception {
-    Path copy = dir.resolve("no-template");
+  /** A copy of the tiny model whose tokenizer config has {@code template} (none if null). */
+  Path withTemplate(Path dir, String template) throws Exception {
+    Path copy = dir.resolve("model");
     Files.createDirectories(copy);
     try (Stream<Path> files = Files.list(tiny())) {
       for (Path f : files.toList()) {
@@ -59,8 +58,19 @@ class ChatTemplatePromptsTest {
     }
     ObjectMapper json = new ObjectMapper();
     ObjectNode config = (ObjectNode) json.readTree(copy.resolve("tokenizer_config.json").toFile());
-    config.remove("chat_template");
+    if (template == null) {
+      config.remove("chat_template");
+    } else {
+      config.put("chat_template", template);
+    }
     json.writeValue(copy.resolve("tokenizer_config.json").toFile(), config);
+    return copy;
+  }
+
+  @Test
+  void a_model_without_a_jinja_template_sees_the_raw_prompt_by_default(@TempDir Path dir)
+      throws Exception {
+    Path copy = withTemplate(dir, null);
     try (LanguageModel byDefault = LocalModels.open(copy, null, ERROR, true);
         OnnxLanguageModel direct = OnnxLanguageModel.load(copy, RuntimeOptions.cpu())) {
       assertEquals(direct.score(INSTRUCTION, " positive").sum(),
@@ -68,11 +78,34 @@ class ChatTemplatePromptsTest {
     }
   }
 
-  @Test
-  void evaluate_records_whether_the_chat_template_was_used(@TempDir Path dir) throws Exception {
+  static Path tasks(Path dir) throws Exception {
     Path data = dir.resolve("tasks.jsonl");
     Files.writeString(data, "{\"task\": \"sentiment\", \"variants\": [\"Sentiment of: {input}\","
         + " \"Review:\"], \"instances\": [{\"input\": \"good film\", \"references\": [\"positive\"]}]}\n");
+    return data;
+  }
+
+  @Test
+  void a_template_that_fails_on_the_prompts_is_a_one_line_bad_input_error(@TempDir Path dir)
+      throws Exception {
+    Path model = withTemplate(dir, "{% if messages[0].role != 'system' %}"
+        + "{{ raise_exception('a system message is required') }}{% endif %}");
+    Path data = tasks(dir);
+    EvaluateCommandTest.Result r = EvaluateCommandTest.run("evaluate", "--model", model.toString(),
+        "--data", data.toString(), "--similarity", "exact", "--out", dir.resolve("out").toString(),
+        "--no-progress", "--resamples", "10", "--max-new-tokens", "2");
+    assertEquals(2, r.code(), r.err());
+    assertEquals("consistency evaluate: chat template line 1, column 56: raise_exception: a system"
+        + " message is required", r.err().strip());
+    r = EvaluateCommandTest.run("evaluate", "--model", model.toString(), "--data", data.toString(),
+        "--similarity", "exact", "--out", dir.resolve("out2").toString(), "--no-progress",
+        "--resamples", "10", "--max-new-tokens", "2", "--no-chat-template");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  @Test
+  void evaluate_records_whether_the_chat_template_was_used(@TempDir Path dir) throws Exception {
+    Path data = tasks(dir);
     for (boolean off : List.of(false, true)) {
       Path out = dir.resolve("out-" + off);
       List<String> args = new java.util.ArrayList<>(List.of("evaluate", "--model", tiny().toString(),
