@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.Check;
 import org.consistency4j.tokenizer.ChatMessage;
@@ -151,8 +152,9 @@ public final class SftData {
             "the last message must have role assistant, found " + messages.get(messages.size() - 1).role());
       }
       ChatTemplate template = chatTemplate ? tok.chatTemplate() : ChatTemplate.plain();
-      prompt = render(template, messages.subList(0, messages.size() - 1), true, source, line);
-      String full = render(template, messages, false, source, line);
+      List<ChatMessage> context = messages.subList(0, messages.size() - 1);
+      prompt = rendered(() -> template.render(context, true), source, line);
+      String full = rendered(() -> template.render(messages, false), source, line);
       if (!full.startsWith(prompt)) {
         throw new InvalidInputException(source, line,
             "the chat template renders the conversation without the generation prompt as a prefix");
@@ -161,8 +163,9 @@ public final class SftData {
     } else if (node.has("prompt") || node.has("completion")) {
       prompt = text(node, "prompt", source, line, "prompt");
       completion = text(node, "completion", source, line, "completion");
-      if (chatTemplate && tok.chatTemplate().source().isPresent()) {
-        prompt = render(tok.chatTemplate(), List.of(ChatMessage.user(prompt)), true, source, line);
+      if (chatTemplate) {
+        String instruction = prompt;
+        prompt = rendered(() -> tok.instructionPrompt(instruction), source, line);
       }
     } else {
       throw new InvalidInputException(source, line,
@@ -183,10 +186,10 @@ public final class SftData {
     return SftExample.of(p, c);
   }
 
-  private static String render(ChatTemplate template, List<ChatMessage> messages,
-      boolean generationPrompt, String source, long line) {
+  /** Runs a chat template render; its failure becomes an error naming the data file and line. */
+  private static String rendered(Supplier<String> render, String source, long line) {
     try {
-      return template.render(messages, generationPrompt);
+      return render.get();
     } catch (ChatTemplateException e) {
       throw new InvalidInputException(source, line, e.getMessage()
           + " (train with --no-chat-template to use the text as given)");

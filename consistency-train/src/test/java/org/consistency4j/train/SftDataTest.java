@@ -60,9 +60,7 @@ class SftDataTest {
     assertEquals("user: Hi\nassistant: ", prompt);
     int[] p = tok.encode(prompt, false);
     int[] c = tok.encode("Hello\n", false);
-    int[] expected = new int[p.length + c.length];
-    System.arraycopy(p, 0, expected, 0, p.length);
-    System.arraycopy(c, 0, expected, p.length, c.length);
+    int[] expected = concat(p, c);
     assertArrayEquals(expected, ex.inputIds());
     assertEquals(c.length, ex.targetCount());
   }
@@ -76,9 +74,7 @@ class SftDataTest {
     SftExample raw = SftData.read(f, tok, 512, false, false).get(0);
     int[] p = tok.encode("user: Hi\nassistant: ", false);
     int[] c = tok.encode("Hello", false);
-    int[] expected = new int[p.length + c.length];
-    System.arraycopy(p, 0, expected, 0, p.length);
-    System.arraycopy(c, 0, expected, p.length, c.length);
+    int[] expected = concat(p, c);
     assertArrayEquals(expected, templated.inputIds());
     assertEquals(c.length, templated.targetCount());
     int[] rawPrompt = tok.encode("Hi", false);
@@ -94,9 +90,7 @@ class SftDataTest {
     SftExample ex = SftData.read(f, tok, 512, false, false).get(0);
     int[] p = tok.encode("system: Be brief.\nuser: Hi\nassistant: ", false);
     int[] c = tok.encode("Yo\n", false);
-    int[] expected = new int[p.length + c.length];
-    System.arraycopy(p, 0, expected, 0, p.length);
-    System.arraycopy(c, 0, expected, p.length, c.length);
+    int[] expected = concat(p, c);
     assertArrayEquals(expected, ex.inputIds());
     assertEquals(c.length, ex.targetCount());
   }
@@ -165,5 +159,11 @@ class SftDataTest {
     assertEquals("completion must not be empty",
         assertThrows(IllegalArgumentException.class,
             () -> SftExample.of(new int[1], new int[0])).getMessage());
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
