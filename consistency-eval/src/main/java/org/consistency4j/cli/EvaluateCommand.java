@@ -99,6 +99,12 @@ final class EvaluateCommand implements Callable<Integer> {
   private boolean truncatePrompts;
 
   @Option(
+      names = "--no-chat-template",
+      description = "Local models: send prompts as given instead of rendering each as one user turn"
+          + " with the model's chat template (the default when the model has one).")
+  private boolean noChatTemplate;
+
+  @Option(
       names = "--data",
       required = true,
       paramLabel = "FILE|DIR",
@@ -279,6 +285,7 @@ final class EvaluateCommand implements Callable<Integer> {
       if (truncatePrompts) {
         cfg.put("truncate_prompts", "true");
       }
+      cfg.put("chat_template", Boolean.toString(!noChatTemplate));
       if (limit != null) {
         cfg.put("limit", limit.toString());
       }
@@ -346,6 +353,7 @@ final class EvaluateCommand implements Callable<Integer> {
               + HttpModelConfig.redactCredentials(spec) + "\"");
     }
     return LocalModels.open(dir, adapter, truncatePrompts
-        ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR);
+        ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
+        !noChatTemplate);
   }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.tokenizer.ChatTemplateException;
 import picocli.CommandLine;
 
 /**
@@ -25,9 +26,11 @@ final class ExitCodes {
   private ExitCodes() {}
 
   static int forException(Throwable t) {
-    // A model directory with missing, invalid or unsupported files is bad input too.
+    // A model directory with missing, invalid or unsupported files (or a chat template that fails
+    // on the data) is bad input too.
     return t instanceof InvalidInputException
             || t instanceof ModelLoadException
+            || t instanceof ChatTemplateException
             || t instanceof IllegalArgumentException
             || t instanceof CommandLine.ParameterException
         ? BAD_INPUT

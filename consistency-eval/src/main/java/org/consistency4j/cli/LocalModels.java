@@ -25,9 +25,33 @@ final class LocalModels {
    * @param overflow what generation does with prompts longer than the context
    */
   static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow) {
+    return open(dir, adapter, overflow, false);
+  }
+
+  /**
+   * {@link #open(Path, Path, OnnxLanguageModel.PromptOverflow)}; with {@code chatTemplate} and a
+   * model whose tokenizer has a Jinja chat template, every prompt is first rendered as one user turn
+   * with the generation prompt ({@link org.consistency4j.tokenizer.Tokenizer#instructionPrompt}).
+   */
+  static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow,
+      boolean chatTemplate) {
+    OnnxLanguageModel onnx;
+    LanguageModel model;
     if (adapter == null) {
-      return OnnxLanguageModel.load(dir, RuntimeOptions.cpu(), overflow);
+      onnx = OnnxLanguageModel.load(dir, RuntimeOptions.cpu(), overflow);
+      model = onnx;
+    } else {
+      onnx = merged(dir, adapter, overflow);
+      model = new NamedModel(dir + "+" + adapter, onnx);
     }
+    if (chatTemplate && onnx.tokenizer().chatTemplate().source().isPresent()) {
+      return new ChatPromptModel(model, onnx.tokenizer()::instructionPrompt);
+    }
+    return model;
+  }
+
+  private static OnnxLanguageModel merged(
+      Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow) {
     if (!Files.isDirectory(adapter)) {
       throw new IllegalArgumentException("--adapter must be an adapter directory, found " + adapter);
     }
@@ -39,9 +63,8 @@ final class LocalModels {
     }
     try {
       FineTuning.mergeAdapter(dir, adapter, tmp);
-      // Reports name the model by what the user gave, not by the temporary directory.
-      return new NamedModel(dir + "+" + adapter,
-          OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow));
+      // Reports name the model by what the user gave (NamedModel), not by the temporary directory.
+      return OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow);
     } finally {
       deleteTree(tmp);
     }

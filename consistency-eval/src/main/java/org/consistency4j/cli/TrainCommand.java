@@ -372,6 +372,11 @@ final class TrainCommand implements Runnable {
         description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")
     private int threads;
 
+    @Option(names = "--no-chat-template",
+        description = "Use prompts as given (and plain \"role: content\" lines for chats) instead of"
+            + " rendering them with the model's chat template.")
+    private boolean noChatTemplate;
+
     /** Checks the combinations picocli cannot express. */
     void validate(CommandLine cli) {
       validate(cli, false);
@@ -424,7 +429,8 @@ final class TrainCommand implements Runnable {
           .seed(seed)
           .maxLength(maxLength)
           .checkpointEvery(checkpointEvery)
-          .validateEvery(validateEvery);
+          .validateEvery(validateEvery)
+          .chatTemplate(!noChatTemplate);
     }
 
     Optional<LoraConfig> lora() {

@@ -98,7 +98,7 @@ public final class Tokenizer implements AutoCloseable {
     JsonNode config = Files.isRegularFile(configFile) ? readJson(configFile) : null;
     Optional<String> bos = config == null ? Optional.empty() : tokenString(config, "bos_token");
     Optional<String> eos = config == null ? Optional.empty() : tokenString(config, "eos_token");
-    ChatTemplate template = chatTemplate(configFile, config, bos, eos);
+    ChatTemplate template = chatTemplate(configFile, config);
     HuggingFaceTokenizer hf;
     try {
       hf =
@@ -196,6 +196,21 @@ public final class Tokenizer implements AutoCloseable {
     return chatTemplate;
   }
 
+  /**
+   * The prompt an instruction-tuned model expects for one user instruction: this tokenizer's Jinja
+   * chat template rendered with a single user message and the generation prompt, or {@code
+   * instruction} unchanged when the model has no Jinja chat template (the plain fallback is not
+   * applied).
+   *
+   * @throws ChatTemplateException if the template fails (the message names the template line)
+   */
+  public String instructionPrompt(String instruction) {
+    Check.notNull(instruction, "instruction");
+    return chatTemplate.source().isPresent()
+        ? chatTemplate.render(List.of(ChatMessage.user(instruction)), true)
+        : instruction;
+  }
+
   /** {@link ChatTemplate#render} with this tokenizer's template. */
   public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) {
     return chatTemplate.render(messages, addGenerationPrompt);
@@ -286,28 +301,60 @@ public final class Tokenizer implements AutoCloseable {
     return content != null && content.isTextual() ? Optional.of(content.asText()) : Optional.empty();
   }
 
-  private static ChatTemplate chatTemplate(
-      Path file, JsonNode config, Optional<String> bos, Optional<String> eos) {
-    if (config == null) {
-      return ChatTemplate.plain();
-    }
-    JsonNode t = config.get("chat_template");
-    if (t == null || t.isNull()) {
-      return ChatTemplate.plain();
-    }
-    if (t.isTextual()) {
-      return ChatTemplate.jinja(t.asText(), bos.orElse(""), eos.orElse(""));
-    }
-    if (t.isArray()) {
+  private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token",
+      "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+
+  /**
+   * The chat template of {@code tokenizer_config.json} (or of {@code chat_template.jinja} beside it,
+   * where newer checkpoints keep it), with the special tokens of the config as transformers passes
+   * them. A template the engine cannot parse does not stop the model from loading: rendering it
+   * fails with the parse error, naming the file.
+   */
+  private static ChatTemplate chatTemplate(Path file, JsonNode config) {
+    String source = null;
+    String origin = file.toString();
+    JsonNode t = config == null ? null : config.get("chat_template");
+    if (t != null && t.isTextual()) {
+      source = t.asText();
+    } else if (t != null && t.isArray()) {
       // Several named templates: use the one named "default".
       for (JsonNode named : t) {
         if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
-          return ChatTemplate.jinja(named.get("template").asText(), bos.orElse(""), eos.orElse(""));
+          source = named.get("template").asText();
+        }
+      }
+      if (source == null) {
+        throw new ModelLoadException(file + ": chat_template is a list without a \"default\" entry");
+      }
+    } else if (t != null && !t.isNull()) {
+      throw new ModelLoadException(
+          file + ": chat_template must be a string or a list with a \"default\" entry, found "
+              + (t.toString().length() > 200 ? t.toString().substring(0, 200) + "..." : t));
+    } else {
+      Path jinja = file.resolveSibling("chat_template.jinja");
+      if (Files.isRegularFile(jinja)) {
+        try {
+          source = Files.readString(jinja);
+          origin = jinja.toString();
+        } catch (IOException e) {
+          throw new ModelLoadException(jinja + ": cannot read: " + e.getMessage(), e);
         }
       }
     }
-    throw new ModelLoadException(
-        file + ": chat_template must be a string or a list with a \"default\" entry, found "
-            + (t.toString().length() > 200 ? t.toString().substring(0, 200) + "..." : t));
+    if (source == null) {
+      return ChatTemplate.plain();
+    }
+    ChatTemplate.Builder builder = ChatTemplate.builder(source);
+    for (String name : SPECIAL_TOKENS) {
+      if (config != null) {
+        tokenString(config, name).ifPresent(v -> builder.specialToken(name, v));
+      }
+    }
+    try {
+      return builder.build();
+    } catch (ChatTemplateException e) {
+      LOG.warn("{}: chat template cannot be used: {}", origin, e.getMessage());
+      return ChatTemplate.unusable(source, origin + ": " + e.getMessage());
+    }
   }
 }

@@ -101,10 +101,12 @@ public final class FineTuning {
     Check.notNull(listener, "listener");
     ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
-      List<SftExample> train = SftData.read(o.data(), tok, o.config().maxLength(), o.config().appendEos());
+      List<SftExample> train = SftData.read(o.data(), tok, o.config().maxLength(), o.config().appendEos(),
+          o.config().chatTemplate());
       Check.argument(!train.isEmpty(), o.data() + ": no usable training examples");
       List<SftExample> val = o.validationData().isPresent()
-          ? SftData.read(o.validationData().get(), tok, o.config().maxLength(), o.config().appendEos())
+          ? SftData.read(o.validationData().get(), tok, o.config().maxLength(), o.config().appendEos(),
+              o.config().chatTemplate())
           : List.of();
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
@@ -287,9 +289,10 @@ public final class FineTuning {
     SftConfig t = o.config().training();
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
       List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, t.maxLength(),
-          t.appendEos());
+          t.appendEos(), t.chatTemplate());
       List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
-          : PreferenceExample.tokenize(o.validation(), tok, t.maxLength(), t.appendEos());
+          : PreferenceExample.tokenize(o.validation(), tok, t.maxLength(), t.appendEos(),
+              t.chatTemplate());
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
       int padId = eos.orElse(0);

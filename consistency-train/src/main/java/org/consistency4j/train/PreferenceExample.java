@@ -39,6 +39,16 @@ public record PreferenceExample(SftExample chosen, SftExample rejected) {
    */
   public static List<PreferenceExample> tokenize(
       List<PreferencePair> pairs, Tokenizer tokenizer, int maxLength, boolean appendEos) {
+    return tokenize(pairs, tokenizer, maxLength, appendEos, true);
+  }
+
+  /**
+   * Tokenizes pairs as {@link #tokenize(List, Tokenizer, int, boolean)} does; with {@code
+   * chatTemplate} each prompt is first rendered as {@link Tokenizer#instructionPrompt} (one user
+   * turn and the generation prompt, when the model has a Jinja chat template).
+   */
+  public static List<PreferenceExample> tokenize(List<PreferencePair> pairs, Tokenizer tokenizer,
+      int maxLength, boolean appendEos, boolean chatTemplate) {
     Check.notNull(pairs, "pairs");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
@@ -49,7 +59,8 @@ public record PreferenceExample(SftExample chosen, SftExample rejected) {
     List<PreferenceExample> out = new ArrayList<>(pairs.size());
     for (int i = 0; i < pairs.size(); i++) {
       PreferencePair p = pairs.get(i);
-      int[] prompt = tokenizer.encode(p.prompt(), false);
+      int[] prompt = tokenizer.encode(
+          chatTemplate ? tokenizer.instructionPrompt(p.prompt()) : p.prompt(), false);
       SftExample c = SftExample.of(prompt, response(tokenizer, p.chosen(), eos)).truncate(maxLength);
       SftExample r = SftExample.of(prompt, response(tokenizer, p.rejected(), eos)).truncate(maxLength);
       Check.argument(c.targetCount() > 0 && r.targetCount() > 0,

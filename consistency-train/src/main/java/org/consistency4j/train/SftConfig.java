@@ -27,6 +27,10 @@ import org.consistency4j.optim.LearningRateSchedule;
  * @param appendEos end completions with the EOS token
  * @param validateEvery steps between validation passes (0 = only at the end)
  * @param checkpointEvery steps between checkpoints (0 = only at the end)
+ * @param chatTemplate render training prompts with the model's chat template when it has one
+ *     (prompt/completion lines as one user turn plus the generation prompt; chat lines with the
+ *     template); when false, prompts are used as given and chat lines use the plain
+ *     {@code "role: content"} format
  */
 public record SftConfig(
     int epochs,
@@ -43,7 +47,8 @@ public record SftConfig(
     int bucketWindow,
     boolean appendEos,
     long validateEvery,
-    long checkpointEvery) {
+    long checkpointEvery,
+    boolean chatTemplate) {
 
   /** Learning-rate schedule shapes. */
   public enum Schedule {
@@ -101,6 +106,7 @@ public record SftConfig(
     b.appendEos = appendEos;
     b.validateEvery = validateEvery;
     b.checkpointEvery = checkpointEvery;
+    b.chatTemplate = chatTemplate;
     return b;
   }
 
@@ -133,6 +139,7 @@ public record SftConfig(
     m.put("appendEos", Boolean.toString(appendEos));
     m.put("validateEvery", Long.toString(validateEvery));
     m.put("checkpointEvery", Long.toString(checkpointEvery));
+    m.put("chatTemplate", Boolean.toString(chatTemplate));
     return m;
   }
 
@@ -153,6 +160,7 @@ public record SftConfig(
     private boolean appendEos = true;
     private long validateEvery = 0;
     private long checkpointEvery = 0;
+    private boolean chatTemplate = true;
 
     private Builder() {}
 
@@ -246,11 +254,17 @@ public record SftConfig(
       return this;
     }
 
+    /** See {@link SftConfig#chatTemplate()}; default true. */
+    public Builder chatTemplate(boolean v) {
+      chatTemplate = v;
+      return this;
+    }
+
     /** The validated configuration. */
     public SftConfig build() {
       return new SftConfig(epochs, maxSteps, batchSize, gradientAccumulation, learningRate, schedule,
           warmupSteps, minLearningRateRatio, optimizer, seed, maxLength, bucketWindow, appendEos,
-          validateEvery, checkpointEvery);
+          validateEvery, checkpointEvery, chatTemplate);
     }
   }
 }

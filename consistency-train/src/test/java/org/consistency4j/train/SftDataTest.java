@@ -33,7 +33,7 @@ class SftDataTest {
       throws Exception {
     Path f = dir.resolve("d.jsonl");
     Files.writeString(f, "{\"prompt\": \"user: Hi\\nassistant: \", \"completion\": \"Hello\"}\n\n");
-    List<SftExample> ex = SftData.read(f, tok, 512, true);
+    List<SftExample> ex = SftData.read(f, tok, 512, true, false);
     assertEquals(1, ex.size());
     int[] p = tok.encode("user: Hi\nassistant: ", false);
     int[] c = tok.encode("Hello", false);
@@ -60,11 +60,57 @@ class SftDataTest {
     assertEquals("user: Hi\nassistant: ", prompt);
     int[] p = tok.encode(prompt, false);
     int[] c = tok.encode("Hello\n", false);
-    int[] expected = new int[p.length + c.length];
-    System.arraycopy(p, 0, expected, 0, p.length);
-    System.arraycopy(c, 0, expected, p.length, c.length);
+    int[] expected = concat(p, c);
     assertArrayEquals(expected, ex.inputIds());
     assertEquals(c.length, ex.targetCount());
+  }
+
+  @Test
+  void prompts_are_rendered_as_one_user_turn_with_the_chat_template_by_default(@TempDir Path dir)
+      throws Exception {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"prompt\": \"Hi\", \"completion\": \"Hello\"}\n");
+    SftExample templated = SftData.read(f, tok, 512, false).get(0);
+    SftExample raw = SftData.read(f, tok, 512, false, false).get(0);
+    int[] p = tok.encode("user: Hi\nassistant: ", false);
+    int[] c = tok.encode("Hello", false);
+    int[] expected = concat(p, c);
+    assertArrayEquals(expected, templated.inputIds());
+    assertEquals(c.length, templated.targetCount());
+    int[] rawPrompt = tok.encode("Hi", false);
+    assertEquals(rawPrompt.length + c.length, raw.inputIds().length);
+    assertEquals(c.length, raw.targetCount());
+  }
+
+  @Test
+  void without_the_chat_template_chats_use_plain_role_lines(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+        + " {\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Yo\"}]}\n");
+    SftExample ex = SftData.read(f, tok, 512, false, false).get(0);
+    int[] p = tok.encode("system: Be brief.\nuser: Hi\nassistant: ", false);
+    int[] c = tok.encode("Yo\n", false);
+    int[] expected = concat(p, c);
+    assertArrayEquals(expected, ex.inputIds());
+    assertEquals(c.length, ex.targetCount());
+  }
+
+  @Test
+  void a_failing_chat_template_is_reported_with_file_and_line(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    Files.copy(Path.of(SftDataTest.class.getResource("/fixtures/tiny-llama/tokenizer.json").toURI()),
+        model.resolve("tokenizer.json"));
+    Files.writeString(model.resolve("tokenizer_config.json"),
+        "{\"chat_template\": \"{{ raise_exception('only chats') }}\"}");
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"prompt\": \"Hi\", \"completion\": \"Hello\"}\n");
+    try (Tokenizer t = Tokenizer.load(model)) {
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> SftData.read(f, t, 64, true));
+      assertEquals(f + ":1: chat template line 1, column 19: raise_exception: only chats (train with"
+          + " --no-chat-template to use the text as given)", e.getMessage());
+    }
   }
 
   @Test
@@ -73,7 +119,7 @@ class SftDataTest {
     Path f = dir.resolve("d.jsonl");
     Files.writeString(f, "{\"prompt\": \"a b c d e f g h\", \"completion\": \"x\"}\n"
         + "{\"prompt\": \"a\", \"completion\": \"x y z\"}\n");
-    List<SftExample> ex = SftData.read(f, tok, 4, false);
+    List<SftExample> ex = SftData.read(f, tok, 4, false, false);
     assertEquals(1, ex.size());
     assertEquals(4, ex.get(0).length());
   }
@@ -116,5 +162,11 @@ class SftDataTest {
     assertEquals("completion must not be empty",
         assertThrows(IllegalArgumentException.class,
             () -> SftExample.of(new int[1], new int[0])).getMessage());
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
