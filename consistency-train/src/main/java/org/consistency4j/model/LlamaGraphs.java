@@ -16,10 +16,14 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
 
 /**
- * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window), following Hugging
- * Face's {@code LlamaForCausalLM} in float32: RMSNorm, default RoPE computed from the positions
- * (rotate-half), grouped-query attention (repeat_kv), SwiGLU MLP, optional q/k/v and output biases,
- * tied or separate LM head. Each linear layer is {@code MatMul(x, Transpose(W))} so that LoRA can
+ * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window, Qwen3, Phi-3), following
+ * Hugging Face's {@code LlamaForCausalLM} in float32: RMSNorm, RoPE computed from the positions
+ * (rotate-half) with the inverse frequencies and cos/sin factor of {@link ModelConfig#ropeScaling()},
+ * on the first {@link ModelConfig#rotaryDim()} channels of each head (the rest pass through), Qwen3's
+ * per-head query/key RMSNorm before RoPE, grouped-query attention (repeat_kv), SwiGLU MLP, optional
+ * q/k/v and output biases, tied or separate LM head. Phi-3's fused {@code qkv_proj} and {@code
+ * gate_up_proj} are split at load time, so every family has the same graph and the same LoRA
+ * targets. Each linear layer is {@code MatMul(x, Transpose(W))} so that LoRA can
  * adapt it and autodiff differentiate it. Weights are initializers with their Hugging Face names; those
  * above 64 KiB are external (see {@link ExportedModel}).
  *
@@ -73,7 +77,9 @@ public final class LlamaGraphs {
    * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
    * names and shapes: float32 tensors as zero-copy views of the memory-mapped files (valid after the
    * files are closed; the files must not change while they are used), float16/bfloat16 upcast to
-   * float32 copies.
+   * float32 copies. Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
+   * #expectedShapes}: {@code qkv_proj} rows are q, then k, then v; {@code gate_up_proj} rows are gate,
+   * then up.
    *
    * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
    */
@@ -82,7 +88,7 @@ public final class LlamaGraphs {
     Check.notNull(config, "config");
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
-      for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+      for (Map.Entry<String, long[]> e : fileShapes(config).entrySet()) {
         String name = e.getKey();
         if (!ckpt.contains(name)) {
           throw new ModelLoadException(modelDir + ": weight " + name + " is missing");
@@ -98,7 +104,117 @@ public final class LlamaGraphs {
             ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
-    return weights;
+    return config.fusedProjections() ? unfuse(config, weights) : weights;
+  }
+
+  /**
+   * The weight names and shapes as a Hugging Face checkpoint of {@code c} stores them: {@link
+   * #expectedShapes} except that Phi-3 stores {@code self_attn.qkv_proj.weight} {@code [q + 2 kv,
+   * hidden]} and {@code mlp.gate_up_proj.weight} {@code [2 intermediate, hidden]} in place of the
+   * separate projections.
+   */
+  public static Map<String, long[]> fileShapes(ModelConfig c) {
+    Check.notNull(c, "c");
+    Map<String, long[]> split = expectedShapes(c);
+    if (!c.fusedProjections()) {
+      return split;
+    }
+    Map<String, long[]> m = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : split.entrySet()) {
+      String n = e.getKey();
+      if (n.endsWith("self_attn.q_proj.weight")) {
+        long rows = e.getValue()[0] + 2 * split.get(n.replace("q_proj", "k_proj"))[0];
+        m.put(n.replace("q_proj", "qkv_proj"), new long[] {rows, e.getValue()[1]});
+      } else if (n.endsWith("mlp.gate_proj.weight")) {
+        m.put(n.replace("gate_proj", "gate_up_proj"),
+            new long[] {2 * e.getValue()[0], e.getValue()[1]});
+      } else if (!n.endsWith("k_proj.weight") && !n.endsWith("v_proj.weight")
+          && !n.endsWith("up_proj.weight")) {
+        m.put(n, e.getValue());
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Weights named as in {@link #expectedShapes} in the layout a checkpoint of {@code c} stores (see
+   * {@link #fileShapes}): Phi-3's projections fused again, everything else unchanged. The inverse of
+   * the split {@link #loadWeights} does, so that exported Phi-3 models load in Hugging Face.
+   *
+   * @param weights float32 values (row-major) by name
+   * @return values by file name, in {@link #fileShapes} order for fused models
+   */
+  public static Map<String, float[]> toFileLayout(ModelConfig c, Map<String, float[]> weights) {
+    Check.notNull(c, "c");
+    Check.notNull(weights, "weights");
+    if (!c.fusedProjections()) {
+      return weights;
+    }
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (String n : fileShapes(c).keySet()) {
+      if (n.endsWith("self_attn.qkv_proj.weight")) {
+        out.put(n, concatRows(required(weights, n.replace("qkv_proj", "q_proj")),
+            required(weights, n.replace("qkv_proj", "k_proj")),
+            required(weights, n.replace("qkv_proj", "v_proj"))));
+      } else if (n.endsWith("mlp.gate_up_proj.weight")) {
+        out.put(n, concatRows(required(weights, n.replace("gate_up_proj", "gate_proj")),
+            required(weights, n.replace("gate_up_proj", "up_proj"))));
+      } else {
+        out.put(n, required(weights, n));
+      }
+    }
+    return out;
+  }
+
+  private static float[] required(Map<String, float[]> weights, String name) {
+    float[] v = weights.get(name);
+    Check.argument(v != null, "weights must contain " + name);
+    return v;
+  }
+
+  private static float[] concatRows(float[]... parts) {
+    int n = 0;
+    for (float[] p : parts) {
+      n += p.length;
+    }
+    float[] out = new float[n];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Splits fused Phi-3 projections (rows in the order of {@link #fileShapes}) into their parts. */
+  private static Map<String, Tensor> unfuse(ModelConfig c, Map<String, Tensor> fused) {
+    Map<String, long[]> split = expectedShapes(c);
+    Map<String, Tensor> parts = new LinkedHashMap<>();
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      splitRows(fused.get(p + "self_attn.qkv_proj.weight"), split, parts,
+          p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
+      splitRows(fused.get(p + "mlp.gate_up_proj.weight"), split, parts,
+          p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String n : split.keySet()) {
+      out.put(n, parts.containsKey(n) ? parts.get(n) : fused.get(n));
+    }
+    return out;
+  }
+
+  /** Cuts a row-major matrix into consecutive row blocks shaped as {@code shapes} gives the names. */
+  private static void splitRows(Tensor whole, Map<String, long[]> shapes, Map<String, Tensor> out,
+      String... names) {
+    float[] all = whole.toFloatArray();
+    int from = 0;
+    for (String n : names) {
+      long[] s = shapes.get(n);
+      int size = (int) (s[0] * s[1]);
+      out.put(n, Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), s));
+      from += size;
+    }
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */
@@ -119,6 +235,10 @@ public final class LlamaGraphs {
         m.put(p + "self_attn.q_proj.bias", new long[] {q});
         m.put(p + "self_attn.k_proj.bias", new long[] {kv});
         m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+      }
+      if (c.qkNorm()) {
+        m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+        m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
       }
       m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
       if (c.outputBias()) {
@@ -155,8 +275,9 @@ public final class LlamaGraphs {
     Value emb = g.concat(-1, freqs, freqs);
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
+    Value[] cs = cosSin(g, c, emb);
     Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        g.cos(emb), g.sin(emb), future, null, null);
+        cs[0], cs[1], future, null, null);
     g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
@@ -188,8 +309,9 @@ public final class LlamaGraphs {
     // Masked: a later key index, or a padding key. [1, new, total] or [batch, 1, 1, total].
     Value future = g.unsqueeze(g.greater(g.unsqueeze(kIdx, 0), g.unsqueeze(qIdx, 1)), 0);
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
+    Value[] cs = cosSin(g, c, emb);
     Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        g.cos(emb), g.sin(emb), g.or(future, padding), pastK, pastV);
+        cs[0], cs[1], g.or(future, padding), pastK, pastV);
     // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
     g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
@@ -207,14 +329,25 @@ public final class LlamaGraphs {
     return w;
   }
 
-  /** RoPE angles {@code positions * inv_freq}: positions {@code [..., 1]} to {@code [..., hd/2]}. */
+  /**
+   * RoPE angles {@code positions * inv_freq}: positions {@code [..., 1]} to {@code [..., rotaryDim/2]}.
+   */
   private static Value angles(GraphBuilder g, ModelConfig c, Value positions) {
-    int hd = c.headDim();
-    float[] invFreq = new float[hd / 2];
-    for (int i = 0; i < invFreq.length; i++) {
-      invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (float) (2 * i) / (float) hd));
+    float[] invFreq = c.ropeInverseFrequencies();
+    return g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, invFreq.length)));
+  }
+
+  /** {@code cos} or {@code sin} of the angles, times LongRoPE's attention factor when it is not 1. */
+  private static Value[] cosSin(GraphBuilder g, ModelConfig c, Value emb) {
+    Value cos = g.cos(emb);
+    Value sin = g.sin(emb);
+    double scale = c.ropeScaling().attentionFactor();
+    if (scale != 1.0) {
+      Value f = g.scalar(DType.FLOAT, (float) scale);
+      cos = g.mul(cos, f);
+      sin = g.mul(sin, f);
     }
-    return g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, hd / 2)));
+    return new Value[] {cos, sin};
   }
 
   /**
@@ -235,8 +368,15 @@ public final class LlamaGraphs {
       Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"));
       Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"));
       Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"));
-      q = rope(g, heads(g, q, nh, hd), cos, sin, hd);
-      k = rope(g, heads(g, k, nkv, hd), cos, sin, hd);
+      q = heads(g, q, nh, hd);
+      k = heads(g, k, nkv, hd);
+      if (c.qkNorm()) {
+        // Qwen3: RMSNorm over each head's channels, before RoPE.
+        q = rmsNorm(g, q, w.get(p + "self_attn.q_norm.weight"), c.rmsNormEps());
+        k = rmsNorm(g, k, w.get(p + "self_attn.k_norm.weight"), c.rmsNormEps());
+      }
+      q = rope(g, q, cos, sin, hd, c.rotaryDim());
+      k = rope(g, k, cos, sin, hd, c.rotaryDim());
       v = heads(g, v, nkv, hd);
       if (pastK != null) {
         k = g.concat(2, pastK[l], k);
@@ -282,10 +422,13 @@ public final class LlamaGraphs {
     return g.transpose(g.reshape(x, 0, 0, n, hd), 0, 2, 1, 3);
   }
 
-  private static Value rope(GraphBuilder g, Value x, Value cos, Value sin, int hd) {
-    Value x1 = g.slice(x, -1, 0, hd / 2);
-    Value x2 = g.slice(x, -1, hd / 2, hd);
-    return g.add(g.mul(x, cos), g.mul(g.concat(-1, g.neg(x2), x1), sin));
+  /** Rotate-half RoPE on the first {@code rd} channels; the remaining {@code hd - rd} pass through. */
+  private static Value rope(GraphBuilder g, Value x, Value cos, Value sin, int hd, int rd) {
+    Value rot = rd == hd ? x : g.slice(x, -1, 0, rd);
+    Value x1 = g.slice(rot, -1, 0, rd / 2);
+    Value x2 = g.slice(rot, -1, rd / 2, rd);
+    Value out = g.add(g.mul(rot, cos), g.mul(g.concat(-1, g.neg(x2), x1), sin));
+    return rd == hd ? out : g.concat(-1, out, g.slice(x, -1, rd, hd));
   }
 
   private static Value repeatKv(GraphBuilder g, Value x, int nh, int nkv, int hd) {

@@ -337,12 +337,8 @@ public final class FineTuning {
       double scale = adapter.scale();
       Map<String, long[]> shapes = LlamaTrainingGraph.expectedShapes(mc);
       Map<String, float[]> weights = new LinkedHashMap<>();
-      try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
-          org.consistency4j.safetensors.SafetensorsCheckpoint.open(modelDir)) {
-        for (String name : shapes.keySet()) {
-          weights.put(name, base.floats(name));
-        }
-      }
+      // The separate projections every model of this library names (Phi-3's fused ones split).
+      LlamaTrainingGraph.loadWeights(modelDir, mc).forEach((n, t) -> weights.put(n, t.toFloatArray()));
       Path adapterFile = adapterDir.resolve("adapter_model.safetensors");
       try (org.consistency4j.safetensors.SafetensorsFile ad =
           org.consistency4j.safetensors.SafetensorsFile.open(adapterFile)) {
@@ -386,14 +382,27 @@ public final class FineTuning {
 
   /**
    * Writes a loadable model directory: {@code model.safetensors} holding {@code weights} (float32) plus
-   * the config and tokenizer files of {@code sourceDir}.
+   * the config and tokenizer files of {@code sourceDir}. Weights named as this library names them
+   * ({@link LlamaTrainingGraph#expectedShapes}) are written in the layout of the source's family, so
+   * Phi-3's projections are fused again ({@link org.consistency4j.model.LlamaGraphs#toFileLayout}).
    */
   public static void writeFullModel(Path dir, Path sourceDir, Map<String, float[]> weights,
       Map<String, long[]> shapes) throws IOException {
     Files.createDirectories(dir);
+    Map<String, float[]> values = weights;
+    Map<String, long[]> fileShapes = shapes;
+    Path config = sourceDir.resolve("config.json");
+    if (Files.isRegularFile(config)) {
+      ModelConfig mc = ModelConfig.parse(config);
+      if (mc.fusedProjections()
+          && weights.keySet().equals(LlamaTrainingGraph.expectedShapes(mc).keySet())) {
+        values = org.consistency4j.model.LlamaGraphs.toFileLayout(mc, weights);
+        fileShapes = org.consistency4j.model.LlamaGraphs.fileShapes(mc);
+      }
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, float[]> e : weights.entrySet()) {
-      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), shapes.get(e.getKey())));
+    for (Map.Entry<String, float[]> e : values.entrySet()) {
+      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), fileShapes.get(e.getKey())));
     }
     SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     for (String f : COPIED_FILES) {
