@@ -87,11 +87,13 @@ public final class FineTuning {
     Check.notNull(o, "o");
     Check.notNull(listener, "listener");
     ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
+    // Never train beyond the context the model runs exactly (see ModelConfig#maxPositionEmbeddings).
+    int maxLength = Math.min(o.config().maxLength(), mc.maxPositionEmbeddings());
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
-      List<SftExample> train = SftData.read(o.data(), tok, o.config().maxLength(), o.config().appendEos());
+      List<SftExample> train = SftData.read(o.data(), tok, maxLength, o.config().appendEos());
       Check.argument(!train.isEmpty(), o.data() + ": no usable training examples");
       List<SftExample> val = o.validationData().isPresent()
-          ? SftData.read(o.validationData().get(), tok, o.config().maxLength(), o.config().appendEos())
+          ? SftData.read(o.validationData().get(), tok, maxLength, o.config().appendEos())
           : List.of();
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
@@ -238,11 +240,12 @@ public final class FineTuning {
     Check.notNull(listener, "listener");
     ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
     SftConfig t = o.config().training();
+    int maxLength = Math.min(t.maxLength(), mc.maxPositionEmbeddings());
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
-      List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, t.maxLength(),
+      List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, maxLength,
           t.appendEos());
       List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
-          : PreferenceExample.tokenize(o.validation(), tok, t.maxLength(), t.appendEos());
+          : PreferenceExample.tokenize(o.validation(), tok, maxLength, t.appendEos());
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
       int padId = eos.orElse(0);
