@@ -19,6 +19,14 @@ Families:
                no biases, tied embeddings, use_sliding_window false.
   tiny-phi3    Phi-4-mini layout: fused qkv_proj and gate_up_proj, partial_rotary_factor 0.75,
                rope_scaling longrope (short/long factors) with original_max_position_embeddings, tied.
+  tiny-gemma2  Gemma 2 layout: embeddings times sqrt(hidden), (1 + w) RMSNorm, GELU-tanh MLP, norms
+               before and after attention and MLP, attention and final logit soft-capping (caps
+               scaled down so that they bend random-weight logits), query_pre_attn_scalar != head_dim,
+               sliding window on every other layer.
+  tiny-gemma3  Gemma 3 text layout (gemma3_text): as Gemma 2 without soft-capping, (1 + w) q_norm and
+               k_norm, sliding layers with rope_local_base_freq and global layers with rope_theta and
+               rope_scaling linear, sliding_window_pattern.
+Both Gemma fixtures also get reference_grads.json.
 """
 
 import hashlib
@@ -65,6 +73,32 @@ def write_safetensors(path, tensors):
 # ----------------------------------------------------------------------------------------------
 # RoPE inverse frequencies and attention scaling, per rope type (float64)
 # ----------------------------------------------------------------------------------------------
+def gemma_family(cfg):
+    return cfg["model_type"] in ("gemma2", "gemma3_text")
+
+
+def sliding_layers(cfg):
+    """Indices of the layers that use sliding-window attention."""
+    n = cfg["num_hidden_layers"]
+    if cfg["model_type"] == "gemma2":
+        return [i for i in range(n) if i % 2 == 0]
+    if cfg["model_type"] == "gemma3_text":
+        if cfg.get("layer_types"):
+            return [i for i, t in enumerate(cfg["layer_types"]) if t == "sliding_attention"]
+        return [i for i in range(n) if (i + 1) % cfg["sliding_window_pattern"] != 0]
+    return []
+
+
+def layer_rope_config(cfg, layer):
+    """Gemma 3's sliding layers use default RoPE with rope_local_base_freq."""
+    if cfg["model_type"] == "gemma3_text" and layer in sliding_layers(cfg):
+        local = dict(cfg)
+        local["rope_theta"] = cfg["rope_local_base_freq"]
+        local["rope_scaling"] = None
+        return local
+    return cfg
+
+
 def rope_parameters(cfg, seq_len):
     """Returns (inv_freq [rotary_dim/2] float64 numpy, attention_scaling, rotary_dim)."""
     head_dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
@@ -150,6 +184,14 @@ def split_weights(cfg, W):
     return out
 
 
+def gemma_rms_norm(x, w, eps):
+    return (1.0 + w) * (x * torch.rsqrt((x * x).mean(-1, keepdim=True) + eps))
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)))
+
+
 def forward(cfg, W, ids, dtype, lora=None):
     """ids: LongTensor [B, T] -> logits [B, T, V]. W: split weights. lora: {weight name: (A, B, scale)}."""
     W = {k: v.to(dtype) for k, v in W.items()}
@@ -158,12 +200,18 @@ def forward(cfg, W, ids, dtype, lora=None):
     nkv = cfg["num_key_value_heads"]
     hd = cfg.get("head_dim") or cfg["hidden_size"] // nh
     eps = cfg["rms_norm_eps"]
-    inv, scaling, rd = rope_parameters(cfg, T)
+    gemma = gemma_family(cfg)
+    norm = gemma_rms_norm if gemma else rms_norm
+    scale = cfg["query_pre_attn_scalar"] ** -0.5 if gemma else 1.0 / math.sqrt(hd)
+    attn_cap = cfg.get("attn_logit_softcapping") if gemma else None
+    final_cap = cfg.get("final_logit_softcapping") if gemma else None
     pos = torch.arange(T, dtype=dtype)
-    freqs = pos[:, None] * torch.tensor(inv, dtype=dtype)[None, :]
-    emb = torch.cat((freqs, freqs), dim=-1)
-    cos = emb.cos() * scaling
-    sin = emb.sin() * scaling
+
+    def cos_sin(layer):
+        inv, scaling, rd = rope_parameters(layer_rope_config(cfg, layer), T)
+        freqs = pos[:, None] * torch.tensor(inv, dtype=dtype)[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos() * scaling, emb.sin() * scaling, rd
 
     def lin(x, name, bias=None):
         y = x @ W[name].t()
@@ -172,36 +220,60 @@ def forward(cfg, W, ids, dtype, lora=None):
             y = y + s * ((x @ a.to(dtype).t()) @ b.to(dtype).t())
         return y if bias is None else y + W[bias]
 
-    def rope(x):
+    def rope(x, cos, sin, rd):
         xr, xp = x[..., :rd], x[..., rd:]
         return torch.cat((xr * cos + rotate_half(xr) * sin, xp), dim=-1)
 
-    mask = torch.full((T, T), torch.finfo(dtype).min, dtype=dtype).triu(1)
+    neg = torch.finfo(dtype).min
+    causal = torch.full((T, T), neg, dtype=dtype).triu(1)
+    qi = torch.arange(T)[:, None]
+    ki = torch.arange(T)[None, :]
+    window = cfg.get("sliding_window")
+    sliding = torch.where(qi - ki >= window, torch.tensor(neg, dtype=dtype), causal) if window else causal
     x = W["model.embed_tokens.weight"][ids]
+    if gemma:
+        x = x * torch.tensor(cfg["hidden_size"] ** 0.5, dtype=dtype)
     for l in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % l
-        h = rms_norm(x, W[p + "input_layernorm.weight"], eps)
+        cos, sin, rd = cos_sin(l)
+        h = norm(x, W[p + "input_layernorm.weight"], eps)
         q = lin(h, p + "self_attn.q_proj.weight").view(B, T, nh, hd)
         k = lin(h, p + "self_attn.k_proj.weight").view(B, T, nkv, hd)
         v = lin(h, p + "self_attn.v_proj.weight").view(B, T, nkv, hd)
-        if cfg["model_type"] == "qwen3":
-            q = rms_norm(q, W[p + "self_attn.q_norm.weight"], eps)
-            k = rms_norm(k, W[p + "self_attn.k_norm.weight"], eps)
+        if cfg["model_type"] in ("qwen3", "gemma3_text"):
+            q = norm(q, W[p + "self_attn.q_norm.weight"], eps)
+            k = norm(k, W[p + "self_attn.k_norm.weight"], eps)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))
-        q, k = rope(q), rope(k)
+        q, k = rope(q, cos, sin, rd), rope(k, cos, sin, rd)
         rep = nh // nkv
         k = k.repeat_interleave(rep, dim=1)
         v = v.repeat_interleave(rep, dim=1)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(hd) + mask
+        scores = q @ k.transpose(-1, -2) * scale
+        if attn_cap:
+            scores = torch.tanh(scores / attn_cap) * attn_cap
+        scores = scores + (sliding if l in sliding_layers(cfg) else causal)
         ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(B, T, nh * hd)
-        x = x + lin(ctx, p + "self_attn.o_proj.weight")
-        h = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
+        a = lin(ctx, p + "self_attn.o_proj.weight")
+        if gemma:
+            a = norm(a, W[p + "post_attention_layernorm.weight"], eps)
+            x = x + a
+            h = norm(x, W[p + "pre_feedforward_layernorm.weight"], eps)
+        else:
+            x = x + a
+            h = norm(x, W[p + "post_attention_layernorm.weight"], eps)
         g = lin(h, p + "mlp.gate_proj.weight")
         u = lin(h, p + "mlp.up_proj.weight")
-        x = x + lin(g * torch.sigmoid(g) * u, p + "mlp.down_proj.weight")
-    x = rms_norm(x, W["model.norm.weight"], eps)
-    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else W["lm_head.weight"]
-    return x @ head.t()
+        act = gelu_tanh(g) if gemma else g * torch.sigmoid(g)
+        m = lin(act * u, p + "mlp.down_proj.weight")
+        if gemma:
+            m = norm(m, W[p + "post_feedforward_layernorm.weight"], eps)
+        x = x + m
+    x = norm(x, W["model.norm.weight"], eps)
+    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", gemma) else W["lm_head.weight"]
+    logits = x @ head.t()
+    if final_cap:
+        logits = torch.tanh(logits / final_cap) * final_cap
+    return logits
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,11 +303,14 @@ def random_weights(cfg, seed):
             W[p + "self_attn.q_proj.weight"] = n(nh * hd, h)
             W[p + "self_attn.k_proj.weight"] = n(nkv * hd, h)
             W[p + "self_attn.v_proj.weight"] = n(nkv * hd, h)
-        if cfg["model_type"] == "qwen3":
+        if cfg["model_type"] in ("qwen3", "gemma3_text"):
             W[p + "self_attn.q_norm.weight"] = norm(hd)
             W[p + "self_attn.k_norm.weight"] = norm(hd)
         W[p + "self_attn.o_proj.weight"] = n(h, nh * hd)
         W[p + "post_attention_layernorm.weight"] = norm(h)
+        if gemma_family(cfg):
+            W[p + "pre_feedforward_layernorm.weight"] = norm(h)
+            W[p + "post_feedforward_layernorm.weight"] = norm(h)
         if cfg["model_type"] == "phi3":
             W[p + "mlp.gate_up_proj.weight"] = n(2 * inter, h)
         else:
@@ -243,7 +318,7 @@ def random_weights(cfg, seed):
             W[p + "mlp.up_proj.weight"] = n(inter, h)
         W[p + "mlp.down_proj.weight"] = n(h, inter)
     W["model.norm.weight"] = norm(h)
-    if not cfg.get("tie_word_embeddings"):
+    if not cfg.get("tie_word_embeddings", gemma_family(cfg)):
         W["lm_head.weight"] = n(cfg["vocab_size"], h)
     return W
 
@@ -323,6 +398,10 @@ def write_fixture(name, cfg, seed, variants=None, grads=None, notes=""):
         "max_abs_diff_logits_f32_vs_f64": worst,
         "asserted_tolerance": 1e-4,
     }
+    if cfg["model_type"] == "gemma3_text":
+        local = layer_rope_config(cfg, sliding_layers(cfg)[0])
+        ref["rope_local_inv_freq_f64"] = [float(v) for v in rope_parameters(local, 33)[0]]
+        ref["sliding_layers"] = sliding_layers(cfg)
     if variants:
         ref["variants"] = {}
         for vname, patch in variants.items():
@@ -364,7 +443,7 @@ def sft_loss(cfg, W, ids, labels, lora=None):
         logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
 
 
-def qwen3_grads(cfg, W):
+def sft_grads(cfg, W):
     rng = np.random.default_rng(3003)
     ids = torch.tensor(rng.integers(3, VOCAB, size=(2, 12)))
     labels = ids.clone()
@@ -381,10 +460,13 @@ def qwen3_grads(cfg, W):
                              rows=tokens if name == "model.embed_tokens.weight" else None)
     # Central finite differences on a few entries (float64).
     fd = []
-    for name, idx in (("model.layers.0.self_attn.q_norm.weight", 3),
-                      ("model.layers.1.self_attn.k_norm.weight", 7),
-                      ("model.layers.0.self_attn.q_proj.weight", 11),
-                      ("model.norm.weight", 5)):
+    checks = [("model.layers.0.self_attn.q_proj.weight", 11), ("model.norm.weight", 5),
+              ("model.layers.1.mlp.up_proj.weight", 17)]
+    for extra in ("model.layers.0.self_attn.q_norm.weight", "model.layers.1.self_attn.k_norm.weight",
+                  "model.layers.0.post_feedforward_layernorm.weight"):
+        if extra in W:
+            checks.append((extra, 3))
+    for name, idx in checks:
         eps = 1e-6
         Wp = {k: v.clone() for k, v in W.items()}
         Wm = {k: v.clone() for k, v in W.items()}
@@ -505,7 +587,7 @@ def main():
         "use_sliding_window": False,
         "vocab_size": VOCAB,
     }
-    write_fixture("tiny-qwen3", qwen3, 7002, grads=qwen3_grads)
+    write_fixture("tiny-qwen3", qwen3, 7002, grads=sft_grads)
     hd = 16
     rd = int(hd * 0.75)
     r = np.random.default_rng(7003)
@@ -547,6 +629,75 @@ def main():
         "use_cache": True,
         "vocab_size": VOCAB,
     }
+    gemma2 = {
+        "architectures": ["Gemma2ForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "attn_logit_softcapping": 5.0,
+        "bos_token_id": 1,
+        "cache_implementation": "hybrid",
+        "eos_token_id": [2],
+        "final_logit_softcapping": 3.0,
+        "head_dim": 32,
+        "hidden_act": "gelu_pytorch_tanh",
+        "hidden_activation": "gelu_pytorch_tanh",
+        "hidden_size": 64,
+        "initializer_range": 0.08,
+        "intermediate_size": 96,
+        "max_position_embeddings": 8192,
+        "model_type": "gemma2",
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "pad_token_id": 0,
+        "query_pre_attn_scalar": 24,
+        "rms_norm_eps": 1e-06,
+        "rope_theta": 10000.0,
+        "sliding_window": 64,
+        "torch_dtype": "float32",
+        "transformers_version": "4.42.4",
+        "use_cache": True,
+        "vocab_size": VOCAB,
+    }
+    write_fixture("tiny-gemma2", gemma2, 7005, grads=sft_grads,
+                  notes="soft-capping values scaled down (real: 50 and 30) so that they bend the"
+                        " logits of random weights; sliding_window 64 (real 4096) exceeds every"
+                        " sequence here")
+    gemma3 = {
+        "architectures": ["Gemma3ForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "attn_logit_softcapping": None,
+        "bos_token_id": 1,
+        "cache_implementation": "hybrid",
+        "eos_token_id": [2],
+        "final_logit_softcapping": None,
+        "head_dim": 32,
+        "hidden_activation": "gelu_pytorch_tanh",
+        "hidden_size": 64,
+        "initializer_range": 0.08,
+        "intermediate_size": 96,
+        "max_position_embeddings": 32768,
+        "model_type": "gemma3_text",
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 1,
+        "pad_token_id": 0,
+        "query_pre_attn_scalar": 32,
+        "rms_norm_eps": 1e-06,
+        "rope_local_base_freq": 10000,
+        "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+        "rope_theta": 1000000,
+        "sliding_window": 64,
+        "sliding_window_pattern": 2,
+        "torch_dtype": "float32",
+        "transformers_version": "4.50.0.dev0",
+        "use_cache": True,
+        "vocab_size": VOCAB,
+    }
+    write_fixture("tiny-gemma3", gemma3, 7006, grads=sft_grads,
+                  notes="layer 0 sliding (rope_local_base_freq, default RoPE), layer 1 global"
+                        " (rope_theta, rope_scaling linear 8); sliding_window 64 (real 512)")
     write_fixture("tiny-phi3", phi3, 7004,
                   notes="qkv_proj rows = q, k, v; gate_up_proj rows = gate, up; short_factor applies"
                         " (sequences <= original_max_position_embeddings)")

@@ -57,7 +57,7 @@ class ModelFamiliesCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3"})
+  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3", "tiny-gemma2", "tiny-gemma3"})
   void generate_logprobs_train_sft_and_train_cat_run_from_the_cli(String name) throws Exception {
     Path model = fixture(name);
     JsonNode seq = JSON.readTree(model.resolve("reference.json").toFile()).get("sequences").get(1);

@@ -16,7 +16,8 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
 
 /**
- * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window, Qwen3, Phi-3), following
+ * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window, Qwen3, Phi-3, Gemma 2
+ * and 3 within their windows, with Gemma's changes listed in {@link ModelConfig}), following
  * Hugging Face's {@code LlamaForCausalLM} in float32: RMSNorm, RoPE computed from the positions
  * (rotate-half) with the inverse frequencies and cos/sin factor of {@link ModelConfig#ropeScaling()},
  * on the first {@link ModelConfig#rotaryDim()} channels of each head (the rest pass through), Qwen3's
@@ -245,6 +246,10 @@ public final class LlamaGraphs {
         m.put(p + "self_attn.o_proj.bias", new long[] {h});
       }
       m.put(p + "post_attention_layernorm.weight", new long[] {h});
+      if (c.gemma().isPresent()) {
+        m.put(p + "pre_feedforward_layernorm.weight", new long[] {h});
+        m.put(p + "post_feedforward_layernorm.weight", new long[] {h});
+      }
       m.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
       m.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
       m.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
@@ -271,13 +276,10 @@ public final class LlamaGraphs {
     // Positions 0..T-1, RoPE angles and the causal mask, all from the run-time sequence length.
     Value seqLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pos = g.cast(g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1)), DType.FLOAT);
-    Value freqs = angles(g, c, g.unsqueeze(pos, 1));
-    Value emb = g.concat(-1, freqs, freqs);
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
-    Value[] cs = cosSin(g, c, emb);
-    Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        cs[0], cs[1], future, null, null);
+    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
+        future, null, null);
     g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
@@ -304,14 +306,11 @@ public final class LlamaGraphs {
     Value qIdx = g.range(pastLen, total, one);
     Value kIdx = g.range(g.scalar(DType.INT64, 0), total, one);
     // [batch, new, 1] x [1, hd/2] -> [batch, 1, new, hd] to broadcast over the heads.
-    Value freqs = angles(g, c, g.unsqueeze(g.cast(positions, DType.FLOAT), 2));
-    Value emb = g.unsqueeze(g.concat(-1, freqs, freqs), 1);
+    Rotary rotary = rotary(g, c, g.unsqueeze(g.cast(positions, DType.FLOAT), 2), true);
     // Masked: a later key index, or a padding key. [1, new, total] or [batch, 1, 1, total].
     Value future = g.unsqueeze(g.greater(g.unsqueeze(kIdx, 0), g.unsqueeze(qIdx, 1)), 0);
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
-    Value[] cs = cosSin(g, c, emb);
-    Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        cs[0], cs[1], g.or(future, padding), pastK, pastV);
+    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, g.or(future, padding), pastK, pastV);
     // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
     g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
@@ -329,25 +328,48 @@ public final class LlamaGraphs {
     return w;
   }
 
+  /** cos and sin of the RoPE angles of the global layers and, for Gemma 3, of its local layers. */
+  private record Rotary(Value cos, Value sin, Value localCos, Value localSin) {}
+
   /**
-   * RoPE angles {@code positions * inv_freq}: positions {@code [..., 1]} to {@code [..., rotaryDim/2]}.
+   * RoPE tables from positions {@code [..., 1]}: angles {@code positions * inv_freq}, duplicated to
+   * the rotary width ({@code [..., rotaryDim]}, with a heads axis at 1 when {@code headsAxis}), cos and
+   * sin times LongRoPE's attention factor when it is not 1.
    */
-  private static Value angles(GraphBuilder g, ModelConfig c, Value positions) {
-    float[] invFreq = c.ropeInverseFrequencies();
-    return g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, invFreq.length)));
+  private static Rotary rotary(GraphBuilder g, ModelConfig c, Value positions, boolean headsAxis) {
+    Value[] global = cosSin(g, positions, c.ropeInverseFrequencies(),
+        c.ropeScaling().attentionFactor(), headsAxis);
+    double localTheta = c.gemma().map(ModelConfig.Gemma::localRopeTheta).orElse(0.0);
+    if (localTheta == 0) {
+      return new Rotary(global[0], global[1], null, null);
+    }
+    Value[] local = cosSin(g, positions,
+        RopeScaling.none().inverseFrequencies(localTheta, c.rotaryDim()), 1.0, headsAxis);
+    return new Rotary(global[0], global[1], local[0], local[1]);
   }
 
-  /** {@code cos} or {@code sin} of the angles, times LongRoPE's attention factor when it is not 1. */
-  private static Value[] cosSin(GraphBuilder g, ModelConfig c, Value emb) {
+  private static Value[] cosSin(GraphBuilder g, Value positions, float[] invFreq, double factor,
+      boolean headsAxis) {
+    Value freqs = g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, invFreq.length)));
+    Value emb = g.concat(-1, freqs, freqs);
+    if (headsAxis) {
+      emb = g.unsqueeze(emb, 1);
+    }
     Value cos = g.cos(emb);
     Value sin = g.sin(emb);
-    double scale = c.ropeScaling().attentionFactor();
-    if (scale != 1.0) {
-      Value f = g.scalar(DType.FLOAT, (float) scale);
+    if (factor != 1.0) {
+      Value f = g.scalar(DType.FLOAT, (float) factor);
       cos = g.mul(cos, f);
       sin = g.mul(sin, f);
     }
     return new Value[] {cos, sin};
+  }
+
+  /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
+  private static Value embed(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value ids) {
+    Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
+    return c.gemma().isEmpty() ? x
+        : g.mul(x, g.scalar(DType.FLOAT, (float) Math.sqrt(c.hiddenSize())));
   }
 
   /**
@@ -357,23 +379,29 @@ public final class LlamaGraphs {
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
-      Value cos, Value sin, Value masked, Value[] pastK, Value[] pastV) {
+      Rotary rotary, Value masked, Value[] pastK, Value[] pastV) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
+    boolean gemma = c.gemma().isPresent();
+    List<Integer> localLayers = c.gemma().map(ModelConfig.Gemma::localRopeLayers).orElse(List.of());
+    double attnCap = c.gemma().map(ModelConfig.Gemma::attnLogitSoftcapping).orElse(0.0);
     Value minValue = g.scalar(DType.FLOAT, -Float.MAX_VALUE);
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
-      Value h = rmsNorm(g, x, w.get(p + "input_layernorm.weight"), c.rmsNormEps());
+      boolean local = localLayers.contains(l);
+      Value cos = local ? rotary.localCos() : rotary.cos();
+      Value sin = local ? rotary.localSin() : rotary.sin();
+      Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
       Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"));
       Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"));
       Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"));
       q = heads(g, q, nh, hd);
       k = heads(g, k, nkv, hd);
       if (c.qkNorm()) {
-        // Qwen3: RMSNorm over each head's channels, before RoPE.
-        q = rmsNorm(g, q, w.get(p + "self_attn.q_norm.weight"), c.rmsNormEps());
-        k = rmsNorm(g, k, w.get(p + "self_attn.k_norm.weight"), c.rmsNormEps());
+        // Qwen3, Gemma 3: RMSNorm over each head's channels, before RoPE.
+        q = norm(g, c, q, w.get(p + "self_attn.q_norm.weight"));
+        k = norm(g, c, k, w.get(p + "self_attn.k_norm.weight"));
       }
       q = rope(g, q, cos, sin, hd, c.rotaryDim());
       k = rope(g, k, cos, sin, hd, c.rotaryDim());
@@ -387,25 +415,60 @@ public final class LlamaGraphs {
       k = repeatKv(g, k, nh, nkv, hd);
       v = repeatKv(g, v, nh, nkv, hd);
       Value scores = g.mul(g.matMul(q, g.transpose(k, 0, 1, 3, 2)),
-          g.scalar(DType.FLOAT, (float) (1.0 / Math.sqrt(hd))));
+          g.scalar(DType.FLOAT, (float) c.attentionScale()));
+      scores = softcap(g, scores, attnCap);
       Value attn = g.softmax(g.where(masked, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
-      x = g.add(x, linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
-          w.get(p + "self_attn.o_proj.bias")));
-      Value h2 = rmsNorm(g, x, w.get(p + "post_attention_layernorm.weight"), c.rmsNormEps());
+      Value out = linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
+          w.get(p + "self_attn.o_proj.bias"));
+      Value h2;
+      if (gemma) {
+        // Gemma: norms after attention and around the MLP.
+        x = g.add(x, norm(g, c, out, w.get(p + "post_attention_layernorm.weight")));
+        h2 = norm(g, c, x, w.get(p + "pre_feedforward_layernorm.weight"));
+      } else {
+        x = g.add(x, out);
+        h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
+      }
       Value gate = linear(g, h2, w.get(p + "mlp.gate_proj.weight"), null);
       Value up = linear(g, h2, w.get(p + "mlp.up_proj.weight"), null);
-      Value act = g.mul(g.mul(gate, g.sigmoid(gate)), up);
-      x = g.add(x, linear(g, act, w.get(p + "mlp.down_proj.weight"), null));
+      Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
+      Value mlp = linear(g, act, w.get(p + "mlp.down_proj.weight"), null);
+      x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
   }
 
+  /** {@code cap * tanh(x / cap)} (Gemma's soft-capping), or {@code x} when {@code cap} is 0. */
+  private static Value softcap(GraphBuilder g, Value x, double cap) {
+    if (cap == 0) {
+      return x;
+    }
+    Value c = g.scalar(DType.FLOAT, (float) cap);
+    return g.mul(g.tanh(g.div(x, c)), c);
+  }
+
+  /** GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}. */
+  private static Value geluTanh(GraphBuilder g, Value x) {
+    Value cube = g.mul(g.mul(x, x), x);
+    Value inner = g.mul(g.add(x, g.mul(cube, g.scalar(DType.FLOAT, 0.044715f))),
+        g.scalar(DType.FLOAT, (float) Math.sqrt(2.0 / Math.PI)));
+    Value half = g.mul(x, g.scalar(DType.FLOAT, 0.5f));
+    return g.mul(half, g.add(g.tanh(inner), g.scalar(DType.FLOAT, 1f)));
+  }
+
+  /** RMSNorm with weight {@code w}, or Gemma's {@code 1 + w}. */
+  private static Value norm(GraphBuilder g, ModelConfig c, Value x, Value w) {
+    Value scale = c.gemma().isPresent() ? g.add(w, g.scalar(DType.FLOAT, 1f)) : w;
+    return rmsNorm(g, x, scale, c.rmsNormEps());
+  }
+
   /** Final norm and LM head (tied to the embeddings or separate). */
   private static Value head(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x) {
-    Value hf = rmsNorm(g, x, w.get("model.norm.weight"), c.rmsNormEps());
+    Value hf = norm(g, c, x, w.get("model.norm.weight"));
     Value head = c.tieWordEmbeddings() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
-    return linear(g, hf, head, null);
+    return softcap(g, linear(g, hf, head, null),
+        c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 
   private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {

@@ -26,7 +26,13 @@ import org.consistency4j.internal.Check;
  *       load time into the {@code q/k/v_proj} and {@code gate/up_proj} every graph, LoRA target and
  *       exported checkpoint of this library names ({@link LlamaGraphs#loadWeights}); {@code
  *       partial_rotary_factor} (RoPE on the first {@code rotaryDim} channels of each head); {@code
- *       rope_scaling} {@code longrope} within {@code original_max_position_embeddings}.
+ *       rope_scaling} {@code longrope} within {@code original_max_position_embeddings};
+ *   <li>{@code gemma2} and {@code gemma3_text} ({@link Gemma}): embeddings times {@code
+ *       sqrt(hidden_size)}, {@code (1 + w)} RMSNorm, GELU-tanh MLP, RMSNorm before and after both
+ *       attention and MLP, {@code query_pre_attn_scalar}, attention and final logit soft-capping;
+ *       Gemma 3's {@code (1 + w)} {@code q_norm}/{@code k_norm} and its sliding layers' RoPE base
+ *       {@code rope_local_base_freq} (global layers use {@code rope_theta} and {@code
+ *       rope_scaling}); the context is capped at {@code sliding_window}.
  * </ul>
  *
  * <p>{@link #parse(Path)} reads a {@code config.json} and rejects, with a {@link ModelLoadException}
@@ -61,6 +67,7 @@ import org.consistency4j.internal.Check;
  * @param ropeScaling the RoPE scaling ({@link RopeScaling#none()} for default RoPE)
  * @param rotaryDim the rotated channels of each head: even, in {@code (0, headDim]} ({@code headDim}
  *     except Phi-3's {@code partial_rotary_factor})
+ * @param gemma the Gemma 2/3 settings, present exactly for those model types
  */
 public record ModelConfig(
     String modelType,
@@ -80,11 +87,39 @@ public record ModelConfig(
     Optional<Integer> bosTokenId,
     List<Integer> eosTokenIds,
     RopeScaling ropeScaling,
-    int rotaryDim) {
+    int rotaryDim,
+    Optional<Gemma> gemma) {
 
   /** The supported values of {@code model_type}. */
   public static final List<String> SUPPORTED_MODEL_TYPES =
-      List.of("llama", "qwen2", "mistral", "qwen3", "phi3");
+      List.of("llama", "qwen2", "mistral", "qwen3", "phi3", "gemma2", "gemma3_text");
+
+  /**
+   * What Gemma 2 and Gemma 3 decoders add to the Llama layout (besides the fixed {@code (1 + w)}
+   * RMSNorm, embedding scaling, GELU-tanh and the norms around attention and MLP). Immutable.
+   *
+   * @param attnLogitSoftcapping {@code c} in {@code c * tanh(scores / c)} on the attention scores
+   *     before masking, or 0 for none
+   * @param finalLogitSoftcapping the same on the output logits, or 0 for none
+   * @param queryPreAttnScalar the attention scores are scaled by {@code queryPreAttnScalar^-0.5},
+   *     {@code > 0}
+   * @param localRopeTheta the RoPE base of {@code localRopeLayers} (default RoPE, no scaling), or 0
+   *     when there are none
+   * @param localRopeLayers the layers using {@code localRopeTheta} (Gemma 3's sliding layers)
+   */
+  public record Gemma(double attnLogitSoftcapping, double finalLogitSoftcapping,
+      double queryPreAttnScalar, double localRopeTheta, List<Integer> localRopeLayers) {
+    /** Validates and copies. */
+    public Gemma {
+      Check.nonNegative(attnLogitSoftcapping, "attnLogitSoftcapping");
+      Check.nonNegative(finalLogitSoftcapping, "finalLogitSoftcapping");
+      Check.positive(queryPreAttnScalar, "queryPreAttnScalar");
+      Check.nonNegative(localRopeTheta, "localRopeTheta");
+      localRopeLayers = List.copyOf(Check.notNull(localRopeLayers, "localRopeLayers"));
+      Check.argument(localRopeLayers.isEmpty() || localRopeTheta > 0,
+          "localRopeTheta must be > 0 when localRopeLayers is not empty, found " + localRopeTheta);
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -114,6 +149,14 @@ public record ModelConfig(
     Check.notNull(ropeScaling, "ropeScaling");
     Check.argument(rotaryDim > 0 && rotaryDim <= headDim && rotaryDim % 2 == 0,
         "rotaryDim must be even and in (0, headDim = " + headDim + "], found " + rotaryDim);
+    Check.notNull(gemma, "gemma");
+    Check.argument(gemma.isPresent() == modelType.startsWith("gemma"),
+        "gemma settings must be present exactly for Gemma model types, found " + gemma
+            + " for " + modelType);
+    for (int l : gemma.map(Gemma::localRopeLayers).orElse(List.of())) {
+      Check.argument(l >= 0 && l < numHiddenLayers,
+          "localRopeLayers must be layer indices in [0, " + numHiddenLayers + "), found " + l);
+    }
   }
 
   /** A configuration with default RoPE over whole heads (no scaling, no partial rotary). */
@@ -124,12 +167,21 @@ public record ModelConfig(
       List<Integer> eosTokenIds) {
     this(modelType, vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
         headDim, intermediateSize, rmsNormEps, ropeTheta, qkvBias, outputBias, tieWordEmbeddings,
-        maxPositionEmbeddings, bosTokenId, eosTokenIds, RopeScaling.none(), headDim);
+        maxPositionEmbeddings, bosTokenId, eosTokenIds, RopeScaling.none(), headDim,
+        Optional.empty());
   }
 
-  /** Whether queries and keys are RMS-normalized per head before RoPE (Qwen3's q_norm, k_norm). */
+  /**
+   * Whether queries and keys are RMS-normalized per head before RoPE (Qwen3's and Gemma 3's q_norm,
+   * k_norm).
+   */
   public boolean qkNorm() {
-    return modelType.equals("qwen3");
+    return modelType.equals("qwen3") || modelType.equals("gemma3_text");
+  }
+
+  /** The factor on the attention scores: {@code headDim^-0.5}, or Gemma's {@code query_pre_attn_scalar^-0.5}. */
+  public double attentionScale() {
+    return 1.0 / Math.sqrt(gemma.map(Gemma::queryPreAttnScalar).orElse((double) headDim));
   }
 
   /**
@@ -157,7 +209,7 @@ public record ModelConfig(
     long kv = (long) numKeyValueHeads * headDim;
     long attn = h * q + 2 * h * kv + q * h + (qkvBias ? q + 2 * kv : 0) + (outputBias ? h : 0);
     long mlp = 3 * h * intermediateSize;
-    long layer = attn + mlp + 2 * h + (qkNorm() ? 2L * headDim : 0);
+    long layer = attn + mlp + 2 * h + (qkNorm() ? 2L * headDim : 0) + (gemma.isPresent() ? 2 * h : 0);
     long emb = (long) vocabSize * h;
     return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + h;
   }
@@ -221,12 +273,14 @@ public record ModelConfig(
                 + ")");
       }
       Optional<Integer> explicitHeadDim = optionalPositiveInt("head_dim");
-      if (explicitHeadDim.isEmpty() && hidden % heads != 0) {
+      if (explicitHeadDim.isEmpty() && hidden % heads != 0 && !type.startsWith("gemma")) {
         throw fail(
             "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads
                 + ") when head_dim is not given");
       }
-      int headDim = explicitHeadDim.orElse(hidden / heads);
+      boolean isGemma = type.startsWith("gemma");
+      // Gemma2Config and Gemma3TextConfig default head_dim to 256, not hidden / heads.
+      int headDim = explicitHeadDim.orElse(isGemma ? 256 : hidden / heads);
       if (headDim % 2 != 0) {
         throw fail("head_dim must be even (rotary embeddings rotate pairs), found " + headDim);
       }
@@ -235,7 +289,13 @@ public record ModelConfig(
       double theta = optionalPositiveDouble("rope_theta", 10000.0);
       int maxPos = requiredPositiveInt("max_position_embeddings");
 
-      requireValue("hidden_act", "silu");
+      if (isGemma) {
+        // Gemma's MLP activation is hidden_activation (hidden_act is an older alias).
+        requireValue("hidden_activation", "gelu_pytorch_tanh");
+        requireValue("hidden_act", "gelu_pytorch_tanh");
+      } else {
+        requireValue("hidden_act", "silu");
+      }
       rejectPresent("quantization_config");
       requireFalse("mlp_bias");
       int rotaryDim = headDim;
@@ -259,7 +319,7 @@ public record ModelConfig(
           outBias = false;
           requireFalse("use_sliding_window");
         }
-        case "qwen3" -> {
+        case "gemma2", "gemma3_text", "qwen3" -> {
           // HF Qwen3Attention: q/k/v and o biases follow attention_bias.
           boolean bias = optionalBoolean("attention_bias", false);
           qkvBias = bias;
@@ -293,12 +353,60 @@ public record ModelConfig(
           outBias = bias;
         }
       }
-      boolean tied = optionalBoolean("tie_word_embeddings", false);
+      Optional<Gemma> gemma = Optional.empty();
+      if (isGemma) {
+        List<Integer> sliding = slidingLayers(type, layers);
+        gemma = Optional.of(new Gemma(optionalPositiveDouble("attn_logit_softcapping", 0.0),
+            optionalPositiveDouble("final_logit_softcapping", 0.0),
+            optionalPositiveDouble("query_pre_attn_scalar", 256.0),
+            type.equals("gemma3_text") ? optionalPositiveDouble("rope_local_base_freq", 10000.0) : 0,
+            type.equals("gemma3_text") ? sliding : List.of()));
+        Optional<Integer> window = optionalPositiveInt("sliding_window");
+        if (!sliding.isEmpty() && window.isPresent() && window.get() < maxPos) {
+          // Within the window, sliding-window attention equals causal attention: cap the context.
+          maxPos = window.get();
+        }
+      }
+      // Gemma's configs default to tied embeddings.
+      boolean tied = optionalBoolean("tie_word_embeddings", isGemma);
       Optional<Integer> bos = optionalTokenId("bos_token_id", vocab);
       List<Integer> eos = tokenIdList("eos_token_id", vocab);
       return new ModelConfig(
           type, vocab, hidden, layers, heads, kvHeads, headDim, intermediate, eps, theta, qkvBias,
-          outBias, tied, maxPos, bos, eos, rope, rotaryDim);
+          outBias, tied, maxPos, bos, eos, rope, rotaryDim, gemma);
+    }
+
+    /**
+     * Gemma's sliding-window layers: Gemma 2 every even layer; Gemma 3 from {@code layer_types}, or
+     * every layer but each {@code sliding_window_pattern}-th.
+     */
+    private List<Integer> slidingLayers(String type, int layers) {
+      List<Integer> out = new ArrayList<>();
+      JsonNode types = root.get("layer_types");
+      if (type.equals("gemma3_text") && types != null && !types.isNull()) {
+        if (!types.isArray() || types.size() != layers) {
+          throw fail("layer_types must list num_hidden_layers (" + layers + ") entries, found "
+              + types);
+        }
+        for (int i = 0; i < layers; i++) {
+          String t = types.get(i).asText();
+          if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+            throw fail("layer_types entries must be \"sliding_attention\" or \"full_attention\","
+                + " found " + types.get(i));
+          }
+          if (t.equals("sliding_attention")) {
+            out.add(i);
+          }
+        }
+        return out;
+      }
+      int pattern = type.equals("gemma2") ? 2 : optionalPositiveInt("sliding_window_pattern").orElse(6);
+      for (int i = 0; i < layers; i++) {
+        if ((i + 1) % pattern != 0) {
+          out.add(i);
+        }
+      }
+      return out;
     }
 
     /** Within the window, sliding-window attention equals causal attention: cap the context. */

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The model families beyond Llama 2 (Llama 3.x RoPE scaling, Qwen3, Phi-3/Phi-4-mini) against the
+ * The model families beyond Llama 2 (Llama 3.x RoPE scaling, Qwen3, Phi-3/Phi-4-mini, Gemma 2, Gemma 3) against the
  * float64 PyTorch re-implementation of {@code src/test/python/make_family_fixtures.py}: logits within
  * 1e-4, greedy tokens (decoded with the KV cache) equal to the reference's full recomputation, RoPE
  * inverse frequencies and attention factor as the reference computes them.
@@ -94,19 +94,31 @@ class FamilyFixturesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3"})
+  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3", "tiny-gemma2", "tiny-gemma3"})
   void logits_and_greedy_tokens_match_the_float64_pytorch_reference(String name) throws IOException {
     JsonNode ref = reference(name);
     Path d = FIXTURES.resolve(name);
     ModelConfig c = ModelConfig.parse(d.resolve("config.json"));
     assertEquals(ref.get("rotary_dim").asInt(), c.rotaryDim());
     assertInverseFrequencies(c, ref);
+    if (ref.has("rope_local_inv_freq_f64")) {
+      // Gemma 3's sliding layers: default RoPE with rope_local_base_freq.
+      List<Integer> sliding = new ArrayList<>();
+      ref.get("sliding_layers").forEach(n -> sliding.add(n.asInt()));
+      ModelConfig.Gemma gemma = c.gemma().orElseThrow();
+      assertEquals(sliding, gemma.localRopeLayers());
+      float[] local = RopeScaling.none().inverseFrequencies(gemma.localRopeTheta(), c.rotaryDim());
+      for (int i = 0; i < local.length; i++) {
+        double e = ref.get("rope_local_inv_freq_f64").get(i).asDouble();
+        assertEquals(e, local[i], 1e-6 * e);
+      }
+    }
     double worst = assertMatches(d, ref.get("sequences"));
     assertTrue(worst > 0, "suspiciously exact");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3"})
+  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3", "tiny-gemma2", "tiny-gemma3"})
   void cached_decoding_equals_full_recomputation(String name) {
     GeneratedFixturesTest.assertCachedEqualsFull(FIXTURES.resolve(name));
   }

@@ -108,7 +108,8 @@ class ModelConfigTest {
     Path f = write("{\"model_type\": \"gpt2\", " + BASE + "}");
     var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
     assertEquals(
-        f + ": model_type must be one of [llama, qwen2, mistral, qwen3, phi3], found \"gpt2\"",
+        f + ": model_type must be one of [llama, qwen2, mistral, qwen3, phi3, gemma2, gemma3_text],"
+            + " found \"gpt2\"",
         e.getMessage());
   }
 
