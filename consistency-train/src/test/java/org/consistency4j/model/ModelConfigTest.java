@@ -237,6 +237,51 @@ class ModelConfigTest {
   }
 
   @Test
+  void gemma_configs_read_their_settings_with_hugging_faces_defaults() throws IOException {
+    ModelConfig g2 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma2/config.json"));
+    assertEquals(new ModelConfig.Gemma(5.0, 3.0, 24, 0, List.of()), g2.gemma().orElseThrow());
+    assertEquals(64, g2.maxPositionEmbeddings());
+    assertEquals(1 / Math.sqrt(24), g2.attentionScale(), 1e-15);
+    assertFalse(g2.qkNorm());
+    ModelConfig g3 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma3/config.json"));
+    assertEquals(new ModelConfig.Gemma(0, 0, 32, 10000, List.of(0)), g3.gemma().orElseThrow());
+    assertEquals(RopeScaling.linear(8.0), g3.ropeScaling());
+    assertTrue(g3.qkNorm());
+    // head_dim 256, tied embeddings, query_pre_attn_scalar 256 and sliding_window_pattern 6 by default.
+    ModelConfig d = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", " + BASE.replace(
+        "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7") + "}"));
+    assertEquals(256, d.headDim());
+    assertTrue(d.tieWordEmbeddings());
+    assertEquals(new ModelConfig.Gemma(0, 0, 256, 10000, List.of(0, 1, 2, 3, 4, 6)),
+        d.gemma().orElseThrow());
+    ModelConfig typed = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", \"layer_types\":"
+        + " [\"full_attention\", \"sliding_attention\"], \"sliding_window\": 16, " + BASE + "}"));
+    assertEquals(List.of(1), typed.gemma().orElseThrow().localRopeLayers());
+    assertEquals(16, typed.maxPositionEmbeddings());
+  }
+
+  @Test
+  void gemma_settings_the_runtime_does_not_implement_are_rejected_naming_the_value()
+      throws IOException {
+    var act = rejects("{\"model_type\": \"gemma2\", \"hidden_activation\": \"gelu\", " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": hidden_activation must be \"gelu_pytorch_tanh\" (the"
+        + " only one implemented), found \"gelu\"", act.getMessage());
+    var types = rejects("{\"model_type\": \"gemma3_text\", \"layer_types\": [\"full_attention\"], "
+        + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": layer_types must list num_hidden_layers (2)"
+        + " entries, found [\"full_attention\"]", types.getMessage());
+    var kind = rejects("{\"model_type\": \"gemma3_text\", \"layer_types\": [\"full_attention\","
+        + " \"chunked_attention\"], " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": layer_types entries must be \"sliding_attention\" or"
+        + " \"full_attention\", found \"chunked_attention\"", kind.getMessage());
+    var cap = rejects("{\"model_type\": \"gemma2\", \"final_logit_softcapping\": -1, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": final_logit_softcapping must be a positive number,"
+        + " found -1", cap.getMessage());
+    var gemma1 = rejects("{\"model_type\": \"gemma\", " + BASE + "}");
+    assertTrue(gemma1.getMessage().endsWith("found \"gemma\""), gemma1.getMessage());
+  }
+
+  @Test
   void default_rope_type_is_accepted() throws IOException {
     ModelConfig c = ModelConfig.parse(write(
         "{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"default\"}, " + BASE + "}"));
