@@ -33,22 +33,11 @@ class ModelFamiliesCliTest {
   }
 
   private Path sftData() throws Exception {
-    Path f = dir.resolve("train.jsonl");
-    Files.writeString(f, String.join("\n",
-        "{\"prompt\": \"user: What is two plus two?\\nassistant: \", \"completion\": \"Four.\"}",
-        "{\"messages\": [{\"role\": \"user\", \"content\": \"Say hi.\"},"
-            + " {\"role\": \"assistant\", \"content\": \"Hi!\"}]}"));
-    return f;
+    return TrainCommandTest.writeSftData(dir);
   }
 
   private Path pairs() throws Exception {
-    Path f = dir.resolve("pairs.jsonl");
-    Files.writeString(f, String.join("\n",
-        "{\"prompt\": \"user: Is the sky blue?\\nassistant: \", \"chosen\": \"Yes.\","
-            + " \"rejected\": \"No.\", \"score_chosen\": 0.9, \"score_rejected\": 0.1}",
-        "{\"prompt\": \"user: Two plus two?\\nassistant: \", \"chosen\": \"Four.\","
-            + " \"rejected\": \"Five.\", \"score_chosen\": 0.8, \"score_rejected\": 0.3}"));
-    return f;
+    return TrainCommandTest.writePairs(dir);
   }
 
   private static double logprobSum(CliRun r) throws Exception {

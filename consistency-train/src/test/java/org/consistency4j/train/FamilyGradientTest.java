@@ -32,8 +32,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FamilyGradientTest {
   private static final Path FIXTURES = Path.of("src/test/resources/fixtures");
 
-  private static JsonNode reference(Path dir) throws Exception {
-    return new ObjectMapper().readTree(dir.resolve("reference_grads.json").toFile());
+  /** A fixture directory, its reference_grads.json and the SFT batch it describes. */
+  private record Fixture(Path dir, JsonNode ref, TrainingSession.Batch batch) {
+    static Fixture load(String name) throws Exception {
+      Path dir = FIXTURES.resolve(name);
+      JsonNode ref = new ObjectMapper().readTree(dir.resolve("reference_grads.json").toFile());
+      return new Fixture(dir, ref, FamilyGradientTest.batch(ref));
+    }
   }
 
   private static TrainingSession.Batch batch(JsonNode ref) {
@@ -66,9 +71,10 @@ class FamilyGradientTest {
   @ValueSource(strings = {"tiny-qwen3", "tiny-gemma2", "tiny-gemma3"})
   void full_fine_tuning_gradients_of_every_weight_match_pytorch_autograd(String name)
       throws Exception {
-    Path dir = FIXTURES.resolve(name);
-    JsonNode ref = reference(dir);
-    TrainingSession.Batch batch = batch(ref);
+    Fixture f = Fixture.load(name);
+    Path dir = f.dir();
+    TrainingSession.Batch batch = f.batch();
+    JsonNode ref = f.ref();
     ModelConfig mc = ModelConfig.parse(dir.resolve("config.json"));
     JsonNode sft = ref.get("sft");
     double worst = 0;
@@ -120,10 +126,10 @@ class FamilyGradientTest {
   @ValueSource(strings = {"tiny-qwen3", "tiny-gemma2", "tiny-gemma3"})
   void lora_gradients_with_given_adapter_values_match_pytorch_autograd(String name)
       throws Exception {
-    Path dir = FIXTURES.resolve(name);
-    JsonNode ref = reference(dir);
-    TrainingSession.Batch batch = batch(ref);
-    JsonNode lora = ref.get("lora");
+    Fixture f = Fixture.load(name);
+    Path dir = f.dir();
+    TrainingSession.Batch batch = f.batch();
+    JsonNode lora = f.ref().get("lora");
     List<String> targets = List.of("q_proj", "v_proj");
     LoraConfig config = new LoraConfig(lora.get("rank").asInt(), lora.get("alpha").asDouble(),
         targets, 0);
