@@ -22,7 +22,7 @@ Families:
   tiny-gemma2  Gemma 2 layout: embeddings times sqrt(hidden), (1 + w) RMSNorm, GELU-tanh MLP, norms
                before and after attention and MLP, attention and final logit soft-capping (caps
                scaled down so that they bend random-weight logits), query_pre_attn_scalar != head_dim,
-               sliding window on every other layer.
+               sliding window (8 positions) on every other layer.
   tiny-gemma3  Gemma 3 text layout (gemma3_text): as Gemma 2 without soft-capping, (1 + w) q_norm and
                k_norm, sliding layers with rope_local_base_freq and global layers with rope_theta and
                rope_scaling linear, sliding_window_pattern.
@@ -653,7 +653,7 @@ def main():
         "query_pre_attn_scalar": 24,
         "rms_norm_eps": 1e-06,
         "rope_theta": 10000.0,
-        "sliding_window": 64,
+        "sliding_window": 8,
         "torch_dtype": "float32",
         "transformers_version": "4.42.4",
         "use_cache": True,
@@ -661,8 +661,8 @@ def main():
     }
     write_fixture("tiny-gemma2", gemma2, 7005, grads=sft_grads,
                   notes="soft-capping values scaled down (real: 50 and 30) so that they bend the"
-                        " logits of random weights; sliding_window 64 (real 4096) exceeds every"
-                        " sequence here")
+                        " logits of random weights; sliding_window 8 (real 4096): layer 0 attends"
+                        " to the last 8 positions only")
     gemma3 = {
         "architectures": ["Gemma3ForCausalLM"],
         "attention_bias": False,
@@ -688,7 +688,7 @@ def main():
         "rope_local_base_freq": 10000,
         "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
         "rope_theta": 1000000,
-        "sliding_window": 64,
+        "sliding_window": 8,
         "sliding_window_pattern": 2,
         "torch_dtype": "float32",
         "transformers_version": "4.50.0.dev0",
@@ -697,7 +697,7 @@ def main():
     }
     write_fixture("tiny-gemma3", gemma3, 7006, grads=sft_grads,
                   notes="layer 0 sliding (rope_local_base_freq, default RoPE), layer 1 global"
-                        " (rope_theta, rope_scaling linear 8); sliding_window 64 (real 512)")
+                        " (rope_theta, rope_scaling linear 8); sliding_window 8 (real 512)")
     write_fixture("tiny-phi3", phi3, 7004,
                   notes="qkv_proj rows = q, k, v; gate_up_proj rows = gate, up; short_factor applies"
                         " (sequences <= original_max_position_embeddings)")

@@ -17,7 +17,7 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
 
 /**
  * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window, Qwen3, Phi-3, Gemma 2
- * and 3 within their windows, with Gemma's changes listed in {@link ModelConfig}), following
+ * and 3 with their sliding-window layers, with Gemma's changes listed in {@link ModelConfig}), following
  * Hugging Face's {@code LlamaForCausalLM} in float32: RMSNorm, RoPE computed from the positions
  * (rotate-half) with the inverse frequencies and cos/sin factor of {@link ModelConfig#ropeScaling()},
  * on the first {@link ModelConfig#rotaryDim()} channels of each head (the rest pass through), Qwen3's
@@ -279,7 +279,7 @@ public final class LlamaGraphs {
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
-        future, null, null);
+        future, slidingMask(g, c, future, idx, idx), null, null);
     g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
@@ -310,7 +310,9 @@ public final class LlamaGraphs {
     // Masked: a later key index, or a padding key. [1, new, total] or [batch, 1, 1, total].
     Value future = g.unsqueeze(g.greater(g.unsqueeze(kIdx, 0), g.unsqueeze(qIdx, 1)), 0);
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
-    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, g.or(future, padding), pastK, pastV);
+    Value masked = g.or(future, padding);
+    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, masked,
+        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV);
     // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
     g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
@@ -365,6 +367,22 @@ public final class LlamaGraphs {
     return new Value[] {cos, sin};
   }
 
+  /**
+   * The mask of the sliding-window layers: {@code masked} or a key at least {@code sliding_window}
+   * indices before the query ({@code qIdx [new]}, {@code kIdx [keys]}; within a row, index
+   * differences are position differences because padding is only on the left), or null without
+   * sliding layers.
+   */
+  private static Value slidingMask(GraphBuilder g, ModelConfig c, Value masked, Value qIdx,
+      Value kIdx) {
+    int window = c.gemma().map(ModelConfig.Gemma::slidingWindow).orElse(0);
+    if (window == 0) {
+      return null;
+    }
+    Value distance = g.sub(g.unsqueeze(qIdx, 1), g.unsqueeze(kIdx, 0));
+    return g.or(masked, g.greater(distance, g.scalar(DType.INT64, window - 1)));
+  }
+
   /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
   private static Value embed(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value ids) {
     Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
@@ -375,21 +393,22 @@ public final class LlamaGraphs {
   /**
    * The decoder layers over embeddings {@code x [batch, n, hidden]}: {@code masked} (bool,
    * broadcastable to the attention scores {@code [batch, heads, n, keys]}) marks the key positions a
-   * query must not attend to. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
+   * query must not attend to; {@code slidingMasked} (null without sliding layers) does for Gemma's
+   * sliding-window layers. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
-      Rotary rotary, Value masked, Value[] pastK, Value[] pastV) {
+      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
     boolean gemma = c.gemma().isPresent();
-    List<Integer> localLayers = c.gemma().map(ModelConfig.Gemma::localRopeLayers).orElse(List.of());
+    List<Integer> slidingLayers = c.gemma().map(ModelConfig.Gemma::slidingLayers).orElse(List.of());
     double attnCap = c.gemma().map(ModelConfig.Gemma::attnLogitSoftcapping).orElse(0.0);
     Value minValue = g.scalar(DType.FLOAT, -Float.MAX_VALUE);
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
-      boolean local = localLayers.contains(l);
+      boolean local = c.gemma().isPresent() && c.gemma().get().localRope(l);
       Value cos = local ? rotary.localCos() : rotary.cos();
       Value sin = local ? rotary.localSin() : rotary.sin();
       Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
@@ -417,7 +436,8 @@ public final class LlamaGraphs {
       Value scores = g.mul(g.matMul(q, g.transpose(k, 0, 1, 3, 2)),
           g.scalar(DType.FLOAT, (float) c.attentionScale()));
       scores = softcap(g, scores, attnCap);
-      Value attn = g.softmax(g.where(masked, minValue, scores), -1);
+      Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
+      Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
           w.get(p + "self_attn.o_proj.bias"));

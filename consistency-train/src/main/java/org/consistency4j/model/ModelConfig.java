@@ -30,9 +30,10 @@ import org.consistency4j.internal.Check;
  *   <li>{@code gemma2} and {@code gemma3_text} ({@link Gemma}): embeddings times {@code
  *       sqrt(hidden_size)}, {@code (1 + w)} RMSNorm, GELU-tanh MLP, RMSNorm before and after both
  *       attention and MLP, {@code query_pre_attn_scalar}, attention and final logit soft-capping;
- *       Gemma 3's {@code (1 + w)} {@code q_norm}/{@code k_norm} and its sliding layers' RoPE base
- *       {@code rope_local_base_freq} (global layers use {@code rope_theta} and {@code
- *       rope_scaling}); the context is capped at {@code sliding_window}.
+ *       sliding-window attention on Gemma 2's even layers and Gemma 3's {@code layer_types} (or all
+ *       but every {@code sliding_window_pattern}-th layer); Gemma 3's {@code (1 + w)} {@code
+ *       q_norm}/{@code k_norm} and its sliding layers' RoPE base {@code rope_local_base_freq}
+ *       (global layers use {@code rope_theta} and {@code rope_scaling}).
  * </ul>
  *
  * <p>{@link #parse(Path)} reads a {@code config.json} and rejects, with a {@link ModelLoadException}
@@ -61,7 +62,8 @@ import org.consistency4j.internal.Check;
  * @param tieWordEmbeddings whether the LM head reuses the token embedding matrix
  * @param maxPositionEmbeddings the longest sequence (prompt plus generated tokens) the model
  *     accepts, {@code > 0}; capped at an active sliding window (within it, sliding-window attention
- *     equals full causal attention) and at LongRoPE's {@code original_max_position_embeddings}
+ *     equals full causal attention; Gemma masks its sliding layers instead) and at LongRoPE's {@code
+ *     original_max_position_embeddings}
  * @param bosTokenId the beginning-of-sequence token, if the config names one
  * @param eosTokenIds the end-of-sequence tokens (a config may list several), possibly empty
  * @param ropeScaling the RoPE scaling ({@link RopeScaling#none()} for default RoPE)
@@ -103,21 +105,30 @@ public record ModelConfig(
    * @param finalLogitSoftcapping the same on the output logits, or 0 for none
    * @param queryPreAttnScalar the attention scores are scaled by {@code queryPreAttnScalar^-0.5},
    *     {@code > 0}
-   * @param localRopeTheta the RoPE base of {@code localRopeLayers} (default RoPE, no scaling), or 0
-   *     when there are none
-   * @param localRopeLayers the layers using {@code localRopeTheta} (Gemma 3's sliding layers)
+   * @param localRopeTheta the RoPE base of the sliding layers (default RoPE, no scaling; Gemma 3's
+   *     {@code rope_local_base_freq}), or 0 when they use the global RoPE (Gemma 2)
+   * @param slidingWindow how many positions a query of a sliding layer sees (itself and the {@code
+   *     slidingWindow - 1} before it), or 0 for none
+   * @param slidingLayers the layers with sliding-window attention
    */
   public record Gemma(double attnLogitSoftcapping, double finalLogitSoftcapping,
-      double queryPreAttnScalar, double localRopeTheta, List<Integer> localRopeLayers) {
+      double queryPreAttnScalar, double localRopeTheta, int slidingWindow,
+      List<Integer> slidingLayers) {
     /** Validates and copies. */
     public Gemma {
       Check.nonNegative(attnLogitSoftcapping, "attnLogitSoftcapping");
       Check.nonNegative(finalLogitSoftcapping, "finalLogitSoftcapping");
       Check.positive(queryPreAttnScalar, "queryPreAttnScalar");
       Check.nonNegative(localRopeTheta, "localRopeTheta");
-      localRopeLayers = List.copyOf(Check.notNull(localRopeLayers, "localRopeLayers"));
-      Check.argument(localRopeLayers.isEmpty() || localRopeTheta > 0,
-          "localRopeTheta must be > 0 when localRopeLayers is not empty, found " + localRopeTheta);
+      Check.nonNegative(slidingWindow, "slidingWindow");
+      slidingLayers = List.copyOf(Check.notNull(slidingLayers, "slidingLayers"));
+      Check.argument(slidingLayers.isEmpty() || slidingWindow > 0,
+          "slidingWindow must be > 0 when slidingLayers is not empty, found " + slidingWindow);
+    }
+
+    /** Whether layer {@code l} uses Gemma 3's local RoPE base. */
+    public boolean localRope(int l) {
+      return localRopeTheta > 0 && slidingLayers.contains(l);
     }
   }
 
@@ -153,9 +164,9 @@ public record ModelConfig(
     Check.argument(gemma.isPresent() == modelType.startsWith("gemma"),
         "gemma settings must be present exactly for Gemma model types, found " + gemma
             + " for " + modelType);
-    for (int l : gemma.map(Gemma::localRopeLayers).orElse(List.of())) {
+    for (int l : gemma.map(Gemma::slidingLayers).orElse(List.of())) {
       Check.argument(l >= 0 && l < numHiddenLayers,
-          "localRopeLayers must be layer indices in [0, " + numHiddenLayers + "), found " + l);
+          "slidingLayers must be layer indices in [0, " + numHiddenLayers + "), found " + l);
     }
   }
 
@@ -355,17 +366,15 @@ public record ModelConfig(
       }
       Optional<Gemma> gemma = Optional.empty();
       if (isGemma) {
-        List<Integer> sliding = slidingLayers(type, layers);
+        Optional<Integer> window = optionalPositiveInt("sliding_window");
+        // Without a window (or one covering the context) the sliding layers attend to everything.
+        List<Integer> layerKinds = slidingLayers(type, layers);
+        List<Integer> sliding = window.isPresent() && window.get() < maxPos ? layerKinds : List.of();
         gemma = Optional.of(new Gemma(optionalPositiveDouble("attn_logit_softcapping", 0.0),
             optionalPositiveDouble("final_logit_softcapping", 0.0),
             optionalPositiveDouble("query_pre_attn_scalar", 256.0),
             type.equals("gemma3_text") ? optionalPositiveDouble("rope_local_base_freq", 10000.0) : 0,
-            type.equals("gemma3_text") ? sliding : List.of()));
-        Optional<Integer> window = optionalPositiveInt("sliding_window");
-        if (!sliding.isEmpty() && window.isPresent() && window.get() < maxPos) {
-          // Within the window, sliding-window attention equals causal attention: cap the context.
-          maxPos = window.get();
-        }
+            sliding.isEmpty() ? 0 : window.get(), sliding));
       }
       // Gemma's configs default to tied embeddings.
       boolean tied = optionalBoolean("tie_word_embeddings", isGemma);

@@ -106,7 +106,8 @@ class FamilyFixturesTest {
       List<Integer> sliding = new ArrayList<>();
       ref.get("sliding_layers").forEach(n -> sliding.add(n.asInt()));
       ModelConfig.Gemma gemma = c.gemma().orElseThrow();
-      assertEquals(sliding, gemma.localRopeLayers());
+      assertEquals(sliding, gemma.slidingLayers());
+      assertEquals(8, gemma.slidingWindow());
       float[] local = RopeScaling.none().inverseFrequencies(gemma.localRopeTheta(), c.rotaryDim());
       for (int i = 0; i < local.length; i++) {
         double e = ref.get("rope_local_inv_freq_f64").get(i).asDouble();

@@ -239,25 +239,31 @@ class ModelConfigTest {
   @Test
   void gemma_configs_read_their_settings_with_hugging_faces_defaults() throws IOException {
     ModelConfig g2 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma2/config.json"));
-    assertEquals(new ModelConfig.Gemma(5.0, 3.0, 24, 0, List.of()), g2.gemma().orElseThrow());
-    assertEquals(64, g2.maxPositionEmbeddings());
+    assertEquals(new ModelConfig.Gemma(5.0, 3.0, 24, 0, 8, List.of(0)), g2.gemma().orElseThrow());
+    assertEquals(8192, g2.maxPositionEmbeddings());
     assertEquals(1 / Math.sqrt(24), g2.attentionScale(), 1e-15);
     assertFalse(g2.qkNorm());
     ModelConfig g3 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma3/config.json"));
-    assertEquals(new ModelConfig.Gemma(0, 0, 32, 10000, List.of(0)), g3.gemma().orElseThrow());
+    assertEquals(new ModelConfig.Gemma(0, 0, 32, 10000, 8, List.of(0)), g3.gemma().orElseThrow());
+    assertTrue(g3.gemma().orElseThrow().localRope(0));
     assertEquals(RopeScaling.linear(8.0), g3.ropeScaling());
     assertTrue(g3.qkNorm());
     // head_dim 256, tied embeddings, query_pre_attn_scalar 256 and sliding_window_pattern 6 by default.
-    ModelConfig d = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", " + BASE.replace(
-        "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7") + "}"));
+    ModelConfig d = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", \"sliding_window\": 4,"
+        + " " + BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7") + "}"));
     assertEquals(256, d.headDim());
     assertTrue(d.tieWordEmbeddings());
-    assertEquals(new ModelConfig.Gemma(0, 0, 256, 10000, List.of(0, 1, 2, 3, 4, 6)),
+    assertEquals(new ModelConfig.Gemma(0, 0, 256, 10000, 4, List.of(0, 1, 2, 3, 4, 6)),
         d.gemma().orElseThrow());
+    assertEquals(128, d.maxPositionEmbeddings());
+    // A window covering the whole context slides nothing.
+    ModelConfig wide = ModelConfig.parse(write("{\"model_type\": \"gemma2\", \"sliding_window\": 128, "
+        + BASE + "}"));
+    assertEquals(List.of(), wide.gemma().orElseThrow().slidingLayers());
     ModelConfig typed = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", \"layer_types\":"
         + " [\"full_attention\", \"sliding_attention\"], \"sliding_window\": 16, " + BASE + "}"));
-    assertEquals(List.of(1), typed.gemma().orElseThrow().localRopeLayers());
-    assertEquals(16, typed.maxPositionEmbeddings());
+    assertEquals(List.of(1), typed.gemma().orElseThrow().slidingLayers());
+    assertEquals(128, typed.maxPositionEmbeddings());
   }
 
   @Test
