@@ -40,8 +40,10 @@ public record YesNoTokens(List<String> yes, List<String> no) {
   }
 
   /**
-   * {@code P(yes) / (P(yes) + P(no))} from next-token log-probabilities keyed by variant; variants
-   * missing from the map are not single tokens of the model and count as probability 0.
+   * {@code P(yes) / (P(yes) + P(no))} from log-probabilities keyed by variant: next-token
+   * log-probabilities, or the log-probabilities of each variant's whole token sequence after the
+   * prompt. Variants missing from the map (with next-token log-probabilities: those that are not
+   * single tokens of the model) count as probability 0.
    *
    * @param logProbs log-probability per variant
    * @param modelName used in the error message

@@ -42,6 +42,17 @@ class StageTwoCommandsTest {
   }
 
   @Test
+  void reward_with_the_default_yes_and_no_scores_their_token_sequences_on_a_tokenizer_that_splits_them()
+      throws Exception {
+    Path in = dir.resolve("in.jsonl");
+    Files.writeString(in, "{\"instruction\": \"Say hi.\", \"response\": \"Hello\", \"id\": \"b\"}\n");
+    CliRun run = CliRun.of("reward", "--model", model().toString(), "--input", in.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    double q = new ObjectMapper().readTree(run.out().split("\n")[0]).get("quality").asDouble();
+    assertTrue(q > 0 && q < 1, "P(yes) " + q);
+  }
+
+  @Test
   void reward_reports_a_line_without_a_response_with_file_and_line() throws Exception {
     Path in = dir.resolve("in.jsonl");
     Files.writeString(in, "{\"instruction\": \"a\", \"response\": \"b\"}\n{\"instruction\": \"a\"}\n");

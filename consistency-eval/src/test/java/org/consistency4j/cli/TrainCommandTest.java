@@ -20,6 +20,11 @@ class TrainCommandTest {
   }
 
   private Path data() throws Exception {
+    return writeSftData(dir);
+  }
+
+  /** Two SFT examples (prompt/completion and messages) in {@code dir/train.jsonl}. */
+  static Path writeSftData(Path dir) throws java.io.IOException {
     Path f = dir.resolve("train.jsonl");
     Files.writeString(f, String.join("\n",
         "{\"prompt\": \"user: What is two plus two?\\nassistant: \", \"completion\": \"Four.\"}",
@@ -66,6 +71,11 @@ class TrainCommandTest {
   }
 
   private Path pairs() throws Exception {
+    return writePairs(dir);
+  }
+
+  /** Two preference pairs with scores in {@code dir/pairs.jsonl}. */
+  static Path writePairs(Path dir) throws java.io.IOException {
     Path f = dir.resolve("pairs.jsonl");
     Files.writeString(f, String.join("\n",
         "{\"prompt\": \"user: Is the sky blue?\\nassistant: \", \"chosen\": \"Yes.\","

@@ -16,10 +16,15 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
 
 /**
- * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window), following Hugging
- * Face's {@code LlamaForCausalLM} in float32: RMSNorm, default RoPE computed from the positions
- * (rotate-half), grouped-query attention (repeat_kv), SwiGLU MLP, optional q/k/v and output biases,
- * tied or separate LM head. Each linear layer is {@code MatMul(x, Transpose(W))} so that LoRA can
+ * The ONNX graphs of a Llama-family model (Llama, Qwen2, Mistral within its window, Qwen3, Phi-3, Gemma 2
+ * and 3 with their sliding-window layers, with Gemma's changes listed in {@link ModelConfig}), following
+ * Hugging Face's {@code LlamaForCausalLM} in float32: RMSNorm, RoPE computed from the positions
+ * (rotate-half) with the inverse frequencies and cos/sin factor of {@link ModelConfig#ropeScaling()},
+ * on the first {@link ModelConfig#rotaryDim()} channels of each head (the rest pass through), Qwen3's
+ * per-head query/key RMSNorm before RoPE, grouped-query attention (repeat_kv), SwiGLU MLP, optional
+ * q/k/v and output biases, tied or separate LM head. Phi-3's fused {@code qkv_proj} and {@code
+ * gate_up_proj} are split at load time, so every family has the same graph and the same LoRA
+ * targets. Each linear layer is {@code MatMul(x, Transpose(W))} so that LoRA can
  * adapt it and autodiff differentiate it. Weights are initializers with their Hugging Face names; those
  * above 64 KiB are external (see {@link ExportedModel}).
  *
@@ -73,7 +78,9 @@ public final class LlamaGraphs {
    * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
    * names and shapes: float32 tensors as zero-copy views of the memory-mapped files (valid after the
    * files are closed; the files must not change while they are used), float16/bfloat16 upcast to
-   * float32 copies.
+   * float32 copies. Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
+   * #expectedShapes}: {@code qkv_proj} rows are q, then k, then v; {@code gate_up_proj} rows are gate,
+   * then up.
    *
    * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
    */
@@ -83,7 +90,7 @@ public final class LlamaGraphs {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
       checkWeightsCover(ckpt, config, modelDir);
-      for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+      for (Map.Entry<String, long[]> e : fileShapes(config).entrySet()) {
         String name = e.getKey();
         if (!ckpt.contains(name)) {
           throw new ModelLoadException(modelDir + ": weight " + name + " is missing");
@@ -99,7 +106,117 @@ public final class LlamaGraphs {
             ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
-    return weights;
+    return config.fusedProjections() ? unfuse(config, weights) : weights;
+  }
+
+  /**
+   * The weight names and shapes as a Hugging Face checkpoint of {@code c} stores them: {@link
+   * #expectedShapes} except that Phi-3 stores {@code self_attn.qkv_proj.weight} {@code [q + 2 kv,
+   * hidden]} and {@code mlp.gate_up_proj.weight} {@code [2 intermediate, hidden]} in place of the
+   * separate projections.
+   */
+  public static Map<String, long[]> fileShapes(ModelConfig c) {
+    Check.notNull(c, "c");
+    Map<String, long[]> split = expectedShapes(c);
+    if (!c.fusedProjections()) {
+      return split;
+    }
+    Map<String, long[]> m = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : split.entrySet()) {
+      String n = e.getKey();
+      if (n.endsWith("self_attn.q_proj.weight")) {
+        long rows = e.getValue()[0] + 2 * split.get(n.replace("q_proj", "k_proj"))[0];
+        m.put(n.replace("q_proj", "qkv_proj"), new long[] {rows, e.getValue()[1]});
+      } else if (n.endsWith("mlp.gate_proj.weight")) {
+        m.put(n.replace("gate_proj", "gate_up_proj"),
+            new long[] {2 * e.getValue()[0], e.getValue()[1]});
+      } else if (!n.endsWith("k_proj.weight") && !n.endsWith("v_proj.weight")
+          && !n.endsWith("up_proj.weight")) {
+        m.put(n, e.getValue());
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Weights named as in {@link #expectedShapes} in the layout a checkpoint of {@code c} stores (see
+   * {@link #fileShapes}): Phi-3's projections fused again, everything else unchanged. The inverse of
+   * the split {@link #loadWeights} does, so that exported Phi-3 models load in Hugging Face.
+   *
+   * @param weights float32 values (row-major) by name
+   * @return values by file name, in {@link #fileShapes} order for fused models
+   */
+  public static Map<String, float[]> toFileLayout(ModelConfig c, Map<String, float[]> weights) {
+    Check.notNull(c, "c");
+    Check.notNull(weights, "weights");
+    if (!c.fusedProjections()) {
+      return weights;
+    }
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (String n : fileShapes(c).keySet()) {
+      if (n.endsWith("self_attn.qkv_proj.weight")) {
+        out.put(n, concatRows(required(weights, n.replace("qkv_proj", "q_proj")),
+            required(weights, n.replace("qkv_proj", "k_proj")),
+            required(weights, n.replace("qkv_proj", "v_proj"))));
+      } else if (n.endsWith("mlp.gate_up_proj.weight")) {
+        out.put(n, concatRows(required(weights, n.replace("gate_up_proj", "gate_proj")),
+            required(weights, n.replace("gate_up_proj", "up_proj"))));
+      } else {
+        out.put(n, required(weights, n));
+      }
+    }
+    return out;
+  }
+
+  private static float[] required(Map<String, float[]> weights, String name) {
+    float[] v = weights.get(name);
+    Check.argument(v != null, "weights must contain " + name);
+    return v;
+  }
+
+  private static float[] concatRows(float[]... parts) {
+    int n = 0;
+    for (float[] p : parts) {
+      n += p.length;
+    }
+    float[] out = new float[n];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Splits fused Phi-3 projections (rows in the order of {@link #fileShapes}) into their parts. */
+  private static Map<String, Tensor> unfuse(ModelConfig c, Map<String, Tensor> fused) {
+    Map<String, long[]> split = expectedShapes(c);
+    Map<String, Tensor> parts = new LinkedHashMap<>();
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      splitRows(fused.get(p + "self_attn.qkv_proj.weight"), split, parts,
+          p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
+      splitRows(fused.get(p + "mlp.gate_up_proj.weight"), split, parts,
+          p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (String n : split.keySet()) {
+      out.put(n, parts.containsKey(n) ? parts.get(n) : fused.get(n));
+    }
+    return out;
+  }
+
+  /** Cuts a row-major matrix into consecutive row blocks shaped as {@code shapes} gives the names. */
+  private static void splitRows(Tensor whole, Map<String, long[]> shapes, Map<String, Tensor> out,
+      String... names) {
+    float[] all = whole.toFloatArray();
+    int from = 0;
+    for (String n : names) {
+      long[] s = shapes.get(n);
+      int size = (int) (s[0] * s[1]);
+      out.put(n, Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), s));
+      from += size;
+    }
   }
 
   /**
@@ -151,11 +268,19 @@ public final class LlamaGraphs {
         m.put(p + "self_attn.k_proj.bias", new long[] {kv});
         m.put(p + "self_attn.v_proj.bias", new long[] {kv});
       }
+      if (c.qkNorm()) {
+        m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+        m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
+      }
       m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
       if (c.outputBias()) {
         m.put(p + "self_attn.o_proj.bias", new long[] {h});
       }
       m.put(p + "post_attention_layernorm.weight", new long[] {h});
+      if (c.gemma().isPresent()) {
+        m.put(p + "pre_feedforward_layernorm.weight", new long[] {h});
+        m.put(p + "post_feedforward_layernorm.weight", new long[] {h});
+      }
       m.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
       m.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
       m.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
@@ -182,12 +307,10 @@ public final class LlamaGraphs {
     // Positions 0..T-1, RoPE angles and the causal mask, all from the run-time sequence length.
     Value seqLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pos = g.cast(g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1)), DType.FLOAT);
-    Value freqs = angles(g, c, g.unsqueeze(pos, 1));
-    Value emb = g.concat(-1, freqs, freqs);
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
-    Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        g.cos(emb), g.sin(emb), future, null, null);
+    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
+        future, slidingMask(g, c, future, idx, idx), null, null);
     g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
@@ -214,13 +337,13 @@ public final class LlamaGraphs {
     Value qIdx = g.range(pastLen, total, one);
     Value kIdx = g.range(g.scalar(DType.INT64, 0), total, one);
     // [batch, new, 1] x [1, hd/2] -> [batch, 1, new, hd] to broadcast over the heads.
-    Value freqs = angles(g, c, g.unsqueeze(g.cast(positions, DType.FLOAT), 2));
-    Value emb = g.unsqueeze(g.concat(-1, freqs, freqs), 1);
+    Rotary rotary = rotary(g, c, g.unsqueeze(g.cast(positions, DType.FLOAT), 2), true);
     // Masked: a later key index, or a padding key. [1, new, total] or [batch, 1, 1, total].
     Value future = g.unsqueeze(g.greater(g.unsqueeze(kIdx, 0), g.unsqueeze(qIdx, 1)), 0);
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
-    Value x = decoder(g, c, w, g.gather(w.get("model.embed_tokens.weight"), ids, 0),
-        g.cos(emb), g.sin(emb), g.or(future, padding), pastK, pastV);
+    Value masked = g.or(future, padding);
+    Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, masked,
+        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV);
     // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
     g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
@@ -238,36 +361,100 @@ public final class LlamaGraphs {
     return w;
   }
 
-  /** RoPE angles {@code positions * inv_freq}: positions {@code [..., 1]} to {@code [..., hd/2]}. */
-  private static Value angles(GraphBuilder g, ModelConfig c, Value positions) {
-    int hd = c.headDim();
-    float[] invFreq = new float[hd / 2];
-    for (int i = 0; i < invFreq.length; i++) {
-      invFreq[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (float) (2 * i) / (float) hd));
+  /** cos and sin of the RoPE angles of the global layers and, for Gemma 3, of its local layers. */
+  private record Rotary(Value cos, Value sin, Value localCos, Value localSin) {}
+
+  /**
+   * RoPE tables from positions {@code [..., 1]}: angles {@code positions * inv_freq}, duplicated to
+   * the rotary width ({@code [..., rotaryDim]}, with a heads axis at 1 when {@code headsAxis}), cos and
+   * sin times LongRoPE's attention factor when it is not 1.
+   */
+  private static Rotary rotary(GraphBuilder g, ModelConfig c, Value positions, boolean headsAxis) {
+    Value[] global = cosSin(g, positions, c.ropeInverseFrequencies(),
+        c.ropeScaling().attentionFactor(), headsAxis);
+    double localTheta = c.gemma().map(ModelConfig.Gemma::localRopeTheta).orElse(0.0);
+    if (localTheta == 0) {
+      return new Rotary(global[0], global[1], null, null);
     }
-    return g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, hd / 2)));
+    Value[] local = cosSin(g, positions,
+        RopeScaling.none().inverseFrequencies(localTheta, c.rotaryDim()), 1.0, headsAxis);
+    return new Rotary(global[0], global[1], local[0], local[1]);
+  }
+
+  private static Value[] cosSin(GraphBuilder g, Value positions, float[] invFreq, double factor,
+      boolean headsAxis) {
+    Value freqs = g.mul(positions, g.constant(Tensor.ofFloats(invFreq, 1, invFreq.length)));
+    Value emb = g.concat(-1, freqs, freqs);
+    if (headsAxis) {
+      emb = g.unsqueeze(emb, 1);
+    }
+    Value cos = g.cos(emb);
+    Value sin = g.sin(emb);
+    if (factor != 1.0) {
+      Value f = g.scalar(DType.FLOAT, (float) factor);
+      cos = g.mul(cos, f);
+      sin = g.mul(sin, f);
+    }
+    return new Value[] {cos, sin};
+  }
+
+  /**
+   * The mask of the sliding-window layers: {@code masked} or a key at least {@code sliding_window}
+   * indices before the query ({@code qIdx [new]}, {@code kIdx [keys]}; within a row, index
+   * differences are position differences because padding is only on the left), or null without
+   * sliding layers.
+   */
+  private static Value slidingMask(GraphBuilder g, ModelConfig c, Value masked, Value qIdx,
+      Value kIdx) {
+    int window = c.gemma().map(ModelConfig.Gemma::slidingWindow).orElse(0);
+    if (window == 0) {
+      return null;
+    }
+    Value distance = g.sub(g.unsqueeze(qIdx, 1), g.unsqueeze(kIdx, 0));
+    return g.or(masked, g.greater(distance, g.scalar(DType.INT64, window - 1)));
+  }
+
+  /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
+  private static Value embed(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value ids) {
+    Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
+    return c.gemma().isEmpty() ? x
+        : g.mul(x, g.scalar(DType.FLOAT, (float) Math.sqrt(c.hiddenSize())));
   }
 
   /**
    * The decoder layers over embeddings {@code x [batch, n, hidden]}: {@code masked} (bool,
    * broadcastable to the attention scores {@code [batch, heads, n, keys]}) marks the key positions a
-   * query must not attend to. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
+   * query must not attend to; {@code slidingMasked} (null without sliding layers) does for Gemma's
+   * sliding-window layers. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
-      Value cos, Value sin, Value masked, Value[] pastK, Value[] pastV) {
+      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
+    boolean gemma = c.gemma().isPresent();
+    List<Integer> slidingLayers = c.gemma().map(ModelConfig.Gemma::slidingLayers).orElse(List.of());
+    double attnCap = c.gemma().map(ModelConfig.Gemma::attnLogitSoftcapping).orElse(0.0);
     Value minValue = g.scalar(DType.FLOAT, -Float.MAX_VALUE);
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
-      Value h = rmsNorm(g, x, w.get(p + "input_layernorm.weight"), c.rmsNormEps());
+      boolean local = c.gemma().isPresent() && c.gemma().get().localRope(l);
+      Value cos = local ? rotary.localCos() : rotary.cos();
+      Value sin = local ? rotary.localSin() : rotary.sin();
+      Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
       Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"));
       Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"));
       Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"));
-      q = rope(g, heads(g, q, nh, hd), cos, sin, hd);
-      k = rope(g, heads(g, k, nkv, hd), cos, sin, hd);
+      q = heads(g, q, nh, hd);
+      k = heads(g, k, nkv, hd);
+      if (c.qkNorm()) {
+        // Qwen3, Gemma 3: RMSNorm over each head's channels, before RoPE.
+        q = norm(g, c, q, w.get(p + "self_attn.q_norm.weight"));
+        k = norm(g, c, k, w.get(p + "self_attn.k_norm.weight"));
+      }
+      q = rope(g, q, cos, sin, hd, c.rotaryDim());
+      k = rope(g, k, cos, sin, hd, c.rotaryDim());
       v = heads(g, v, nkv, hd);
       if (pastK != null) {
         k = g.concat(2, pastK[l], k);
@@ -278,25 +465,61 @@ public final class LlamaGraphs {
       k = repeatKv(g, k, nh, nkv, hd);
       v = repeatKv(g, v, nh, nkv, hd);
       Value scores = g.mul(g.matMul(q, g.transpose(k, 0, 1, 3, 2)),
-          g.scalar(DType.FLOAT, (float) (1.0 / Math.sqrt(hd))));
-      Value attn = g.softmax(g.where(masked, minValue, scores), -1);
+          g.scalar(DType.FLOAT, (float) c.attentionScale()));
+      scores = softcap(g, scores, attnCap);
+      Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
+      Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
-      x = g.add(x, linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
-          w.get(p + "self_attn.o_proj.bias")));
-      Value h2 = rmsNorm(g, x, w.get(p + "post_attention_layernorm.weight"), c.rmsNormEps());
+      Value out = linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
+          w.get(p + "self_attn.o_proj.bias"));
+      Value h2;
+      if (gemma) {
+        // Gemma: norms after attention and around the MLP.
+        x = g.add(x, norm(g, c, out, w.get(p + "post_attention_layernorm.weight")));
+        h2 = norm(g, c, x, w.get(p + "pre_feedforward_layernorm.weight"));
+      } else {
+        x = g.add(x, out);
+        h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
+      }
       Value gate = linear(g, h2, w.get(p + "mlp.gate_proj.weight"), null);
       Value up = linear(g, h2, w.get(p + "mlp.up_proj.weight"), null);
-      Value act = g.mul(g.mul(gate, g.sigmoid(gate)), up);
-      x = g.add(x, linear(g, act, w.get(p + "mlp.down_proj.weight"), null));
+      Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
+      Value mlp = linear(g, act, w.get(p + "mlp.down_proj.weight"), null);
+      x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
   }
 
+  /** {@code cap * tanh(x / cap)} (Gemma's soft-capping), or {@code x} when {@code cap} is 0. */
+  private static Value softcap(GraphBuilder g, Value x, double cap) {
+    if (cap == 0) {
+      return x;
+    }
+    Value c = g.scalar(DType.FLOAT, (float) cap);
+    return g.mul(g.tanh(g.div(x, c)), c);
+  }
+
+  /** GELU, tanh approximation: {@code 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}. */
+  private static Value geluTanh(GraphBuilder g, Value x) {
+    Value cube = g.mul(g.mul(x, x), x);
+    Value inner = g.mul(g.add(x, g.mul(cube, g.scalar(DType.FLOAT, 0.044715f))),
+        g.scalar(DType.FLOAT, (float) Math.sqrt(2.0 / Math.PI)));
+    Value half = g.mul(x, g.scalar(DType.FLOAT, 0.5f));
+    return g.mul(half, g.add(g.tanh(inner), g.scalar(DType.FLOAT, 1f)));
+  }
+
+  /** RMSNorm with weight {@code w}, or Gemma's {@code 1 + w}. */
+  private static Value norm(GraphBuilder g, ModelConfig c, Value x, Value w) {
+    Value scale = c.gemma().isPresent() ? g.add(w, g.scalar(DType.FLOAT, 1f)) : w;
+    return rmsNorm(g, x, scale, c.rmsNormEps());
+  }
+
   /** Final norm and LM head (tied to the embeddings or separate). */
   private static Value head(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x) {
-    Value hf = rmsNorm(g, x, w.get("model.norm.weight"), c.rmsNormEps());
+    Value hf = norm(g, c, x, w.get("model.norm.weight"));
     Value head = c.tieWordEmbeddings() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
-    return linear(g, hf, head, null);
+    return softcap(g, linear(g, hf, head, null),
+        c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 
   private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {
@@ -313,10 +536,13 @@ public final class LlamaGraphs {
     return g.transpose(g.reshape(x, 0, 0, n, hd), 0, 2, 1, 3);
   }
 
-  private static Value rope(GraphBuilder g, Value x, Value cos, Value sin, int hd) {
-    Value x1 = g.slice(x, -1, 0, hd / 2);
-    Value x2 = g.slice(x, -1, hd / 2, hd);
-    return g.add(g.mul(x, cos), g.mul(g.concat(-1, g.neg(x2), x1), sin));
+  /** Rotate-half RoPE on the first {@code rd} channels; the remaining {@code hd - rd} pass through. */
+  private static Value rope(GraphBuilder g, Value x, Value cos, Value sin, int hd, int rd) {
+    Value rot = rd == hd ? x : g.slice(x, -1, 0, rd);
+    Value x1 = g.slice(rot, -1, 0, rd / 2);
+    Value x2 = g.slice(rot, -1, rd / 2, rd);
+    Value out = g.add(g.mul(rot, cos), g.mul(g.concat(-1, g.neg(x2), x1), sin));
+    return rd == hd ? out : g.concat(-1, out, g.slice(x, -1, rd, hd));
   }
 
   private static Value repeatKv(GraphBuilder g, Value x, int nh, int nkv, int hd) {

@@ -14,15 +14,37 @@ import org.consistency4j.ModelLoadException;
 import org.consistency4j.internal.Check;
 
 /**
- * The architecture of a Llama-family decoder (Hugging Face {@code config.json} of {@code model_type}
- * {@code llama}, {@code qwen2} or {@code mistral}), as far as the runtime needs it. Immutable.
+ * The architecture of a Llama-family decoder, as far as the runtime needs it. Immutable. Hugging Face
+ * {@code config.json} files of these {@code model_type}s load:
+ *
+ * <ul>
+ *   <li>{@code llama} (Llama 2, Llama 3.x with {@code rope_scaling} {@code llama3}, {@code linear} or
+ *       {@code dynamic}), {@code mistral} (within its sliding window), {@code qwen2} (q/k/v biases);
+ *   <li>{@code qwen3}: per-head RMSNorm of queries and keys ({@code q_norm}, {@code k_norm}) before
+ *       RoPE, explicit {@code head_dim}, biases only with {@code attention_bias};
+ *   <li>{@code phi3} (Phi-3, Phi-4-mini): fused {@code qkv_proj} and {@code gate_up_proj}, split at
+ *       load time into the {@code q/k/v_proj} and {@code gate/up_proj} every graph, LoRA target and
+ *       exported checkpoint of this library names ({@link LlamaGraphs#loadWeights}); {@code
+ *       partial_rotary_factor} (RoPE on the first {@code rotaryDim} channels of each head); {@code
+ *       rope_scaling} {@code longrope} within {@code original_max_position_embeddings};
+ *   <li>{@code gemma2} and {@code gemma3_text} ({@link Gemma}): embeddings times {@code
+ *       sqrt(hidden_size)}, {@code (1 + w)} RMSNorm, GELU-tanh MLP, RMSNorm before and after both
+ *       attention and MLP, {@code query_pre_attn_scalar}, attention and final logit soft-capping;
+ *       sliding-window attention on Gemma 2's even layers and Gemma 3's {@code layer_types} (or all
+ *       but every {@code sliding_window_pattern}-th layer); Gemma 3's {@code (1 + w)} {@code
+ *       q_norm}/{@code k_norm} and its sliding layers' RoPE base {@code rope_local_base_freq}
+ *       (global layers use {@code rope_theta} and {@code rope_scaling}).
+ * </ul>
  *
  * <p>{@link #parse(Path)} reads a {@code config.json} and rejects, with a {@link ModelLoadException}
  * naming the file, the field and the value, every setting the runtime does not implement (RoPE
- * scaling, sliding-window attention that would be active, MLP biases, activations other than SiLU,
- * quantization, partial rotary embeddings) instead of silently computing something else.
+ * scaling types other than the above, sliding-window attention that would be active beyond the
+ * context it caps, MLP biases, activations other than SiLU, quantization, partial rotary embeddings
+ * outside Phi-3) instead of silently computing something else. Where a setting only matters beyond
+ * some length (a sliding window, LongRoPE's long factors) the context is capped at that length, where
+ * the result is exact.
  *
- * @param modelType {@code llama}, {@code qwen2} or {@code mistral}
+ * @param modelType one of {@link #SUPPORTED_MODEL_TYPES}
  * @param vocabSize rows of the embedding and of the LM head, {@code > 0}
  * @param hiddenSize the residual stream width, {@code > 0}
  * @param numHiddenLayers decoder layers, {@code > 0}
@@ -33,17 +55,21 @@ import org.consistency4j.internal.Check;
  * @param intermediateSize the SwiGLU MLP width, {@code > 0}
  * @param rmsNormEps the RMSNorm epsilon, {@code > 0}
  * @param ropeTheta the RoPE base, {@code > 0}
- * @param qkvBias whether the q, k and v projections have biases (Qwen2 always; Llama with {@code
- *     attention_bias})
- * @param outputBias whether the attention output projection has a bias (Llama with {@code
+ * @param qkvBias whether the q, k and v projections have biases (Qwen2 always; Llama and Qwen3 with
+ *     {@code attention_bias})
+ * @param outputBias whether the attention output projection has a bias (Llama and Qwen3 with {@code
  *     attention_bias})
  * @param tieWordEmbeddings whether the LM head reuses the token embedding matrix
  * @param maxPositionEmbeddings the longest sequence (prompt plus generated tokens) the model
- *     accepts, {@code > 0}; for Mistral with a sliding window shorter than {@code
- *     max_position_embeddings} this is the window, because within it sliding-window attention
- *     equals full causal attention
+ *     accepts, {@code > 0}; capped at an active sliding window (within it, sliding-window attention
+ *     equals full causal attention; Gemma masks its sliding layers instead) and at LongRoPE's {@code
+ *     original_max_position_embeddings}
  * @param bosTokenId the beginning-of-sequence token, if the config names one
  * @param eosTokenIds the end-of-sequence tokens (a config may list several), possibly empty
+ * @param ropeScaling the RoPE scaling ({@link RopeScaling#none()} for default RoPE)
+ * @param rotaryDim the rotated channels of each head: even, in {@code (0, headDim]} ({@code headDim}
+ *     except Phi-3's {@code partial_rotary_factor})
+ * @param gemma the Gemma 2/3 settings, present exactly for those model types
  */
 public record ModelConfig(
     String modelType,
@@ -61,10 +87,50 @@ public record ModelConfig(
     boolean tieWordEmbeddings,
     int maxPositionEmbeddings,
     Optional<Integer> bosTokenId,
-    List<Integer> eosTokenIds) {
+    List<Integer> eosTokenIds,
+    RopeScaling ropeScaling,
+    int rotaryDim,
+    Optional<Gemma> gemma) {
 
   /** The supported values of {@code model_type}. */
-  public static final List<String> SUPPORTED_MODEL_TYPES = List.of("llama", "qwen2", "mistral");
+  public static final List<String> SUPPORTED_MODEL_TYPES =
+      List.of("llama", "qwen2", "mistral", "qwen3", "phi3", "gemma2", "gemma3_text");
+
+  /**
+   * What Gemma 2 and Gemma 3 decoders add to the Llama layout (besides the fixed {@code (1 + w)}
+   * RMSNorm, embedding scaling, GELU-tanh and the norms around attention and MLP). Immutable.
+   *
+   * @param attnLogitSoftcapping {@code c} in {@code c * tanh(scores / c)} on the attention scores
+   *     before masking, or 0 for none
+   * @param finalLogitSoftcapping the same on the output logits, or 0 for none
+   * @param queryPreAttnScalar the attention scores are scaled by {@code queryPreAttnScalar^-0.5},
+   *     {@code > 0}
+   * @param localRopeTheta the RoPE base of the sliding layers (default RoPE, no scaling; Gemma 3's
+   *     {@code rope_local_base_freq}), or 0 when they use the global RoPE (Gemma 2)
+   * @param slidingWindow how many positions a query of a sliding layer sees (itself and the {@code
+   *     slidingWindow - 1} before it), or 0 for none
+   * @param slidingLayers the layers with sliding-window attention
+   */
+  public record Gemma(double attnLogitSoftcapping, double finalLogitSoftcapping,
+      double queryPreAttnScalar, double localRopeTheta, int slidingWindow,
+      List<Integer> slidingLayers) {
+    /** Validates and copies. */
+    public Gemma {
+      Check.nonNegative(attnLogitSoftcapping, "attnLogitSoftcapping");
+      Check.nonNegative(finalLogitSoftcapping, "finalLogitSoftcapping");
+      Check.positive(queryPreAttnScalar, "queryPreAttnScalar");
+      Check.nonNegative(localRopeTheta, "localRopeTheta");
+      Check.nonNegative(slidingWindow, "slidingWindow");
+      slidingLayers = List.copyOf(Check.notNull(slidingLayers, "slidingLayers"));
+      Check.argument(slidingLayers.isEmpty() || slidingWindow > 0,
+          "slidingWindow must be > 0 when slidingLayers is not empty, found " + slidingWindow);
+    }
+
+    /** Whether layer {@code l} uses Gemma 3's local RoPE base. */
+    public boolean localRope(int l) {
+      return localRopeTheta > 0 && slidingLayers.contains(l);
+    }
+  }
 
   /**
    * Largest {@code num_hidden_layers} accepted: 1,024 (released Llama-family models have at most 126).
@@ -116,6 +182,55 @@ public record ModelConfig(
     Check.positive(maxPositionEmbeddings, "maxPositionEmbeddings");
     Check.notNull(bosTokenId, "bosTokenId");
     eosTokenIds = List.copyOf(Check.notNull(eosTokenIds, "eosTokenIds"));
+    Check.notNull(ropeScaling, "ropeScaling");
+    Check.argument(rotaryDim > 0 && rotaryDim <= headDim && rotaryDim % 2 == 0,
+        "rotaryDim must be even and in (0, headDim = " + headDim + "], found " + rotaryDim);
+    Check.notNull(gemma, "gemma");
+    Check.argument(gemma.isPresent() == modelType.startsWith("gemma"),
+        "gemma settings must be present exactly for Gemma model types, found " + gemma
+            + " for " + modelType);
+    for (int l : gemma.map(Gemma::slidingLayers).orElse(List.of())) {
+      Check.argument(l >= 0 && l < numHiddenLayers,
+          "slidingLayers must be layer indices in [0, " + numHiddenLayers + "), found " + l);
+    }
+  }
+
+  /** A configuration with default RoPE over whole heads (no scaling, no partial rotary). */
+  public ModelConfig(String modelType, int vocabSize, int hiddenSize, int numHiddenLayers,
+      int numAttentionHeads, int numKeyValueHeads, int headDim, int intermediateSize,
+      double rmsNormEps, double ropeTheta, boolean qkvBias, boolean outputBias,
+      boolean tieWordEmbeddings, int maxPositionEmbeddings, Optional<Integer> bosTokenId,
+      List<Integer> eosTokenIds) {
+    this(modelType, vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
+        headDim, intermediateSize, rmsNormEps, ropeTheta, qkvBias, outputBias, tieWordEmbeddings,
+        maxPositionEmbeddings, bosTokenId, eosTokenIds, RopeScaling.none(), headDim,
+        Optional.empty());
+  }
+
+  /**
+   * Whether queries and keys are RMS-normalized per head before RoPE (Qwen3's and Gemma 3's q_norm,
+   * k_norm).
+   */
+  public boolean qkNorm() {
+    return modelType.equals("qwen3") || modelType.equals("gemma3_text");
+  }
+
+  /** The factor on the attention scores: {@code headDim^-0.5}, or Gemma's {@code query_pre_attn_scalar^-0.5}. */
+  public double attentionScale() {
+    return 1.0 / Math.sqrt(gemma.map(Gemma::queryPreAttnScalar).orElse((double) headDim));
+  }
+
+  /**
+   * Whether the checkpoint stores fused {@code qkv_proj} and {@code gate_up_proj} weights (Phi-3),
+   * which {@link LlamaGraphs#loadWeights} splits into the separate projections.
+   */
+  public boolean fusedProjections() {
+    return modelType.equals("phi3");
+  }
+
+  /** The RoPE inverse frequencies over {@link #rotaryDim()} (float32, as Hugging Face computes them). */
+  public float[] ropeInverseFrequencies() {
+    return ropeScaling.inverseFrequencies(ropeTheta, rotaryDim);
   }
 
   /** Query heads per key/value head ({@code repeat_kv} factor). */
@@ -130,7 +245,7 @@ public record ModelConfig(
     long kv = (long) numKeyValueHeads * headDim;
     long attn = h * q + 2 * h * kv + q * h + (qkvBias ? q + 2 * kv : 0) + (outputBias ? h : 0);
     long mlp = 3 * h * intermediateSize;
-    long layer = attn + mlp + 2 * h;
+    long layer = attn + mlp + 2 * h + (qkNorm() ? 2L * headDim : 0) + (gemma.isPresent() ? 2 * h : 0);
     long emb = (long) vocabSize * h;
     return emb + (tieWordEmbeddings ? 0 : emb) + numHiddenLayers * layer + h;
   }
@@ -200,12 +315,14 @@ public record ModelConfig(
                 + ")");
       }
       Optional<Integer> explicitHeadDim = optionalPositiveInt("head_dim");
-      if (explicitHeadDim.isEmpty() && hidden % heads != 0) {
+      if (explicitHeadDim.isEmpty() && hidden % heads != 0 && !type.startsWith("gemma")) {
         throw fail(
             "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads
                 + ") when head_dim is not given");
       }
-      int headDim = atMost("head_dim", explicitHeadDim.orElse(hidden / heads), MAX_WIDTH);
+      boolean isGemma = type.startsWith("gemma");
+      // Gemma2Config and Gemma3TextConfig default head_dim to 256, not hidden / heads.
+      int headDim = atMost("head_dim", explicitHeadDim.orElse(isGemma ? 256 : hidden / heads), MAX_WIDTH);
       if (headDim % 2 != 0) {
         throw fail("head_dim must be even (rotary embeddings rotate pairs), found " + headDim);
       }
@@ -215,11 +332,26 @@ public record ModelConfig(
       double theta = optionalPositiveDouble("rope_theta", 10000.0);
       int maxPos = requiredPositiveInt("max_position_embeddings");
 
-      requireValue("hidden_act", "silu");
-      rejectRopeScaling();
-      requireAbsentOrEqual("partial_rotary_factor", 1.0);
+      if (isGemma) {
+        // Gemma's MLP activation is hidden_activation (hidden_act is an older alias).
+        requireValue("hidden_activation", "gelu_pytorch_tanh");
+        requireValue("hidden_act", "gelu_pytorch_tanh");
+      } else {
+        requireValue("hidden_act", "silu");
+      }
       rejectPresent("quantization_config");
       requireFalse("mlp_bias");
+      int rotaryDim = headDim;
+      if (type.equals("phi3")) {
+        rotaryDim = partialRotaryDim(headDim);
+      } else {
+        requireAbsentOrEqual("partial_rotary_factor", 1.0);
+      }
+      RopeScaling rope = ropeScaling(rotaryDim, maxPos);
+      if (rope.type() == RopeScaling.Type.LONGROPE) {
+        // Beyond original_max_position_embeddings the long factors would apply: cap the context.
+        maxPos = Math.min(maxPos, rope.originalMaxPositionEmbeddings());
+      }
 
       boolean qkvBias;
       boolean outBias;
@@ -230,16 +362,33 @@ public record ModelConfig(
           outBias = false;
           requireFalse("use_sliding_window");
         }
+        case "gemma2", "gemma3_text", "qwen3" -> {
+          // HF Qwen3Attention: q/k/v and o biases follow attention_bias.
+          boolean bias = optionalBoolean("attention_bias", false);
+          qkvBias = bias;
+          outBias = bias;
+          // Layers from max_window_layers on use sliding windows when use_sliding_window is set.
+          Optional<Integer> window = optionalPositiveInt("sliding_window");
+          int firstSliding = optionalPositiveInt("max_window_layers").orElse(layers);
+          if (optionalBoolean("use_sliding_window", false) && window.isPresent()
+              && firstSliding < layers && window.get() < maxPos) {
+            maxPos = window.get();
+          }
+        }
+        case "phi3" -> {
+          // HF Phi3Attention has no biases and ignores attention_bias: refuse an ambiguous file.
+          requireFalse("attention_bias");
+          requireFalse("lm_head_bias");
+          qkvBias = false;
+          outBias = false;
+          maxPos = capAtSlidingWindow(maxPos);
+        }
         case "mistral" -> {
           // HF MistralAttention has no biases and ignores attention_bias: refuse an ambiguous file.
           requireFalse("attention_bias");
           qkvBias = false;
           outBias = false;
-          Optional<Integer> window = optionalPositiveInt("sliding_window");
-          if (window.isPresent() && window.get() < maxPos) {
-            // Within the window, sliding-window attention equals causal attention: cap the context.
-            maxPos = window.get();
-          }
+          maxPos = capAtSlidingWindow(maxPos);
         }
         default -> {
           boolean bias = optionalBoolean("attention_bias", false);
@@ -247,12 +396,82 @@ public record ModelConfig(
           outBias = bias;
         }
       }
-      boolean tied = optionalBoolean("tie_word_embeddings", false);
+      Optional<Gemma> gemma = Optional.empty();
+      if (isGemma) {
+        Optional<Integer> window = optionalPositiveInt("sliding_window");
+        // Without a window (or one covering the context) the sliding layers attend to everything.
+        List<Integer> layerKinds = slidingLayers(type, layers);
+        List<Integer> sliding = window.isPresent() && window.get() < maxPos ? layerKinds : List.of();
+        gemma = Optional.of(new Gemma(optionalPositiveDouble("attn_logit_softcapping", 0.0),
+            optionalPositiveDouble("final_logit_softcapping", 0.0),
+            optionalPositiveDouble("query_pre_attn_scalar", 256.0),
+            type.equals("gemma3_text") ? optionalPositiveDouble("rope_local_base_freq", 10000.0) : 0,
+            sliding.isEmpty() ? 0 : window.get(), sliding));
+      }
+      // Gemma's configs default to tied embeddings.
+      boolean tied = optionalBoolean("tie_word_embeddings", isGemma);
       Optional<Integer> bos = optionalTokenId("bos_token_id", vocab);
       List<Integer> eos = tokenIdList("eos_token_id", vocab);
       return new ModelConfig(
           type, vocab, hidden, layers, heads, kvHeads, headDim, intermediate, eps, theta, qkvBias,
-          outBias, tied, maxPos, bos, eos);
+          outBias, tied, maxPos, bos, eos, rope, rotaryDim, gemma);
+    }
+
+    /**
+     * Gemma's sliding-window layers: Gemma 2 every even layer; Gemma 3 from {@code layer_types}, or
+     * every layer but each {@code sliding_window_pattern}-th.
+     */
+    private List<Integer> slidingLayers(String type, int layers) {
+      List<Integer> out = new ArrayList<>();
+      JsonNode types = root.get("layer_types");
+      if (type.equals("gemma3_text") && types != null && !types.isNull()) {
+        if (!types.isArray() || types.size() != layers) {
+          throw fail("layer_types must list num_hidden_layers (" + layers + ") entries, found "
+              + types);
+        }
+        for (int i = 0; i < layers; i++) {
+          String t = types.get(i).asText();
+          if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+            throw fail("layer_types entries must be \"sliding_attention\" or \"full_attention\","
+                + " found " + types.get(i));
+          }
+          if (t.equals("sliding_attention")) {
+            out.add(i);
+          }
+        }
+        return out;
+      }
+      int pattern = type.equals("gemma2") ? 2 : optionalPositiveInt("sliding_window_pattern").orElse(6);
+      for (int i = 0; i < layers; i++) {
+        if ((i + 1) % pattern != 0) {
+          out.add(i);
+        }
+      }
+      return out;
+    }
+
+    /** Within the window, sliding-window attention equals causal attention: cap the context. */
+    private int capAtSlidingWindow(int maxPos) {
+      Optional<Integer> window = optionalPositiveInt("sliding_window");
+      return window.isPresent() && window.get() < maxPos ? window.get() : maxPos;
+    }
+
+    /** Phi-3's rotated width {@code int(head_dim * partial_rotary_factor)}, as Hugging Face rounds. */
+    private int partialRotaryDim(int headDim) {
+      JsonNode n = root.get("partial_rotary_factor");
+      if (n == null || n.isNull()) {
+        return headDim;
+      }
+      double f = n.doubleValue();
+      if (!n.isNumber() || !(f > 0) || f > 1) {
+        throw fail("partial_rotary_factor must be a number in (0, 1], found " + n);
+      }
+      int dim = (int) (headDim * f);
+      if (dim <= 0 || dim % 2 != 0) {
+        throw fail("partial_rotary_factor " + n + " gives an odd or empty rotary width "
+            + "int(head_dim " + headDim + " * factor) = " + dim + "; it must be even and > 0");
+      }
+      return dim;
     }
 
     private ModelLoadException fail(String problem) {
@@ -330,20 +549,96 @@ public record ModelConfig(
       }
     }
 
-    private void rejectRopeScaling() {
+    /**
+     * {@code rope_scaling} with its kind under {@code rope_type} or the older {@code type} (as
+     * transformers reads it, {@code rope_type} first).
+     */
+    private RopeScaling ropeScaling(int rotaryDim, int maxPos) {
       JsonNode n = root.get("rope_scaling");
       if (n == null || n.isNull()) {
-        return;
+        return RopeScaling.none();
       }
-      // {"rope_type": "default"} (newer transformers) means no scaling.
+      if (!n.isObject()) {
+        throw fail("rope_scaling must be null or an object, found " + n);
+      }
       JsonNode kind = n.has("rope_type") ? n.get("rope_type") : n.get("type");
-      boolean isDefault = n.isObject() && kind != null && "default".equals(kind.asText())
-          && n.size() == 1;
-      if (!isDefault) {
-        throw fail(
-            "rope_scaling must be null (RoPE scaling is not implemented by this runtime), found "
-                + n);
+      if (kind == null || !kind.isTextual()) {
+        throw fail("rope_scaling must name its kind in rope_type (or type), found " + n);
       }
+      return switch (kind.asText()) {
+        case "default" -> RopeScaling.none();
+        case "linear" -> RopeScaling.linear(ropeNumber(n, "factor"));
+        // Dynamic NTK changes the base only for sequences longer than max_position_embeddings,
+        // which the runtime refuses: within that context it is default RoPE, exactly.
+        case "dynamic" -> RopeScaling.dynamic(ropeNumber(n, "factor"));
+        case "llama3" -> {
+          double factor = ropeNumber(n, "factor");
+          double low = ropeNumber(n, "low_freq_factor");
+          double high = ropeNumber(n, "high_freq_factor");
+          double original = ropeNumber(n, "original_max_position_embeddings");
+          if (!(high > low)) {
+            throw fail("rope_scaling.high_freq_factor must be > low_freq_factor (" + n.get(
+                "low_freq_factor") + "), found " + n.get("high_freq_factor"));
+          }
+          if (original != Math.rint(original) || original > Integer.MAX_VALUE) {
+            throw fail("rope_scaling.original_max_position_embeddings must be a positive integer,"
+                + " found " + n.get("original_max_position_embeddings"));
+          }
+          yield RopeScaling.llama3(factor, low, high, (int) original);
+        }
+        case "longrope" -> longrope(n, rotaryDim, maxPos);
+        default -> throw fail("rope_scaling type " + kind + " is not implemented by this runtime"
+            + " (implemented: default, linear, dynamic, llama3, longrope), found " + n);
+      };
+    }
+
+    /** LongRoPE within the original context: the short factors and the attention factor. */
+    private RopeScaling longrope(JsonNode n, int rotaryDim, int maxPos) {
+      List<Double> shortFactor = ropeFactors(n, "short_factor", rotaryDim);
+      ropeFactors(n, "long_factor", rotaryDim);
+      // As HF: a top-level original_max_position_embeddings (Phi-3) defines the factor as the ratio
+      // of the extended to the original context; otherwise rope_scaling.factor is required.
+      Optional<Integer> original = optionalPositiveInt("original_max_position_embeddings");
+      double factor = original.isPresent()
+          ? (double) maxPos / original.get() : ropeNumber(n, "factor");
+      int originalMax = original.orElse(maxPos);
+      JsonNode af = n.get("attention_factor");
+      double attention;
+      if (af != null && !af.isNull()) {
+        attention = ropeNumber(n, "attention_factor");
+      } else {
+        attention = factor <= 1.0 ? 1.0
+            : Math.sqrt(1 + Math.log(factor) / Math.log(originalMax));
+      }
+      return RopeScaling.longrope(shortFactor, originalMax, attention);
+    }
+
+    private List<Double> ropeFactors(JsonNode n, String field, int rotaryDim) {
+      JsonNode a = n.get(field);
+      if (a == null || !a.isArray() || a.size() != rotaryDim / 2) {
+        throw fail("rope_scaling." + field + " must be a list of rotary_dim / 2 = " + rotaryDim / 2
+            + " positive numbers, found " + a);
+      }
+      List<Double> out = new ArrayList<>();
+      for (JsonNode e : a) {
+        if (!e.isNumber() || !(e.doubleValue() > 0) || !Double.isFinite(e.doubleValue())) {
+          throw fail("rope_scaling." + field + " must hold positive numbers, found " + e);
+        }
+        out.add(e.doubleValue());
+      }
+      return out;
+    }
+
+    private double ropeNumber(JsonNode n, String field) {
+      JsonNode v = n.get(field);
+      if (v == null || v.isNull()) {
+        throw fail("rope_scaling." + field + " is required for rope_scaling type "
+            + (n.has("rope_type") ? n.get("rope_type") : n.get("type")) + ", found " + n);
+      }
+      if (!v.isNumber() || !(v.doubleValue() > 0) || !Double.isFinite(v.doubleValue())) {
+        throw fail("rope_scaling." + field + " must be a positive number, found " + v);
+      }
+      return v.doubleValue();
     }
 
     private Optional<Integer> optionalTokenId(String field, int vocab) {

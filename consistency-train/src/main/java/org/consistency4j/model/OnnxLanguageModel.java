@@ -27,6 +27,7 @@ import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.Sampling;
 import org.consistency4j.lm.TokenLogProb;
+import org.consistency4j.lm.YesNoTokens;
 import org.consistency4j.tokenizer.Tokenizer;
 
 /**
@@ -673,6 +674,105 @@ public final class OnnxLanguageModel implements LanguageModel {
       out.add(m);
     }
     return out;
+  }
+
+  /**
+   * For each prompt, {@code P(yes) / (P(yes) + P(no))} where each variant counts with the probability
+   * of its whole token sequence after the prompt ({@code exp} of the summed log-probabilities of its
+   * tokens, tokenized on its own as {@link #score} does), so judges work on any tokenizer, also where
+   * "Yes" and "No" are several tokens. For a single-token variant that is its next-token probability
+   * (one forward pass per batch of prompts); multi-token variants are scored as continuations (one
+   * more sequence per prompt and variant). Variants with the same token sequence count once, and a
+   * variant whose sequence extends another variant's of the same kind is left out (its probability is
+   * already part of the shorter one's).
+   *
+   * @throws IllegalArgumentException if a variant encodes to no tokens, or a yes and a no variant
+   *     have the same token sequence or one extends the other (the verdict would be ambiguous)
+   */
+  @Override
+  public double[] probabilityOfYes(List<String> prompts, YesNoTokens tokens) {
+    Check.notEmpty(prompts, "prompts");
+    Check.notNull(tokens, "tokens");
+    ensureOpen();
+    Map<String, int[]> yes = verbalizers(tokens.yes());
+    Map<String, int[]> no = verbalizers(tokens.no());
+    for (Map.Entry<String, int[]> y : yes.entrySet()) {
+      for (Map.Entry<String, int[]> n : no.entrySet()) {
+        Check.argument(!startsWith(y.getValue(), n.getValue())
+            && !startsWith(n.getValue(), y.getValue()), "yes variant \"" + y.getKey()
+            + "\" " + Arrays.toString(y.getValue()) + " and no variant \"" + n.getKey() + "\" "
+            + Arrays.toString(n.getValue()) + " must not be the same or prefixes of each other");
+      }
+    }
+    Map<String, int[]> all = new LinkedHashMap<>(yes);
+    all.putAll(no);
+    List<Map<String, Double>> logProbs = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      logProbs.add(new LinkedHashMap<>());
+    }
+    List<String> single = new ArrayList<>();
+    List<String> multi = new ArrayList<>();
+    all.forEach((v, ids) -> (ids.length == 1 ? single : multi).add(v));
+    if (!single.isEmpty()) {
+      List<double[]> next = lastLogProbs(prompts);
+      for (int i = 0; i < prompts.size(); i++) {
+        for (String v : single) {
+          logProbs.get(i).put(v, next.get(i)[all.get(v)[0]]);
+        }
+      }
+    }
+    if (!multi.isEmpty()) {
+      List<Continuation> requests = new ArrayList<>();
+      for (String p : prompts) {
+        for (String v : multi) {
+          requests.add(new Continuation(p, v));
+        }
+      }
+      List<ContinuationScore> scores = score(requests);
+      for (int i = 0; i < prompts.size(); i++) {
+        for (int j = 0; j < multi.size(); j++) {
+          logProbs.get(i).put(multi.get(j), scores.get(i * multi.size() + j).sum());
+        }
+      }
+    }
+    double[] out = new double[prompts.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = tokens.probabilityOfYes(logProbs.get(i), name());
+    }
+    return out;
+  }
+
+  /**
+   * Token sequences of one kind's variants: duplicates once, and without variants that extend
+   * another one's sequence.
+   */
+  private Map<String, int[]> verbalizers(List<String> variants) {
+    Map<String, int[]> encoded = new LinkedHashMap<>();
+    for (String v : variants) {
+      int[] ids = tokenizer.encode(v, false);
+      Check.argument(ids.length > 0, "variant \"" + v + "\" encodes to no tokens");
+      encoded.put(v, ids);
+    }
+    Map<String, int[]> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, int[]> e : encoded.entrySet()) {
+      boolean covered = false;
+      for (Map.Entry<String, int[]> o : encoded.entrySet()) {
+        int[] a = e.getValue();
+        int[] b = o.getValue();
+        boolean shorter = b.length < a.length && startsWith(a, b);
+        boolean earlierSame = Arrays.equals(a, b) && kept.containsKey(o.getKey());
+        covered |= !o.getKey().equals(e.getKey()) && (shorter || earlierSame);
+      }
+      if (!covered) {
+        kept.put(e.getKey(), e.getValue());
+      }
+    }
+    return kept;
+  }
+
+  private static boolean startsWith(int[] seq, int[] prefix) {
+    return prefix.length <= seq.length
+        && Arrays.equals(Arrays.copyOf(seq, prefix.length), prefix);
   }
 
   /** Next-token log-probabilities after each prompt, from batched forward passes. */

@@ -100,12 +100,14 @@ public final class FineTuning {
     Check.notNull(o, "o");
     Check.notNull(listener, "listener");
     ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
+    // Never train beyond the context the model runs exactly (see ModelConfig#maxPositionEmbeddings).
+    int maxLength = Math.min(o.config().maxLength(), mc.maxPositionEmbeddings());
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
-      List<SftExample> train = SftData.read(o.data(), tok, o.config().maxLength(), o.config().appendEos(),
+      List<SftExample> train = SftData.read(o.data(), tok, maxLength, o.config().appendEos(),
           o.config().chatTemplate());
       Check.argument(!train.isEmpty(), o.data() + ": no usable training examples");
       List<SftExample> val = o.validationData().isPresent()
-          ? SftData.read(o.validationData().get(), tok, o.config().maxLength(), o.config().appendEos(),
+          ? SftData.read(o.validationData().get(), tok, maxLength, o.config().appendEos(),
               o.config().chatTemplate())
           : List.of();
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
@@ -287,11 +289,12 @@ public final class FineTuning {
     Check.notNull(listener, "listener");
     ModelConfig mc = ModelConfig.parse(o.modelDir().resolve("config.json"));
     SftConfig t = o.config().training();
+    int maxLength = Math.min(t.maxLength(), mc.maxPositionEmbeddings());
     try (Tokenizer tok = Tokenizer.load(o.modelDir())) {
-      List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, t.maxLength(),
+      List<PreferenceExample> pairs = PreferenceExample.tokenize(o.pairs(), tok, maxLength,
           t.appendEos(), t.chatTemplate());
       List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
-          : PreferenceExample.tokenize(o.validation(), tok, t.maxLength(), t.appendEos(),
+          : PreferenceExample.tokenize(o.validation(), tok, maxLength, t.appendEos(),
               t.chatTemplate());
       OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
           : OptionalInt.empty();
@@ -376,13 +379,8 @@ public final class FineTuning {
       double scale = adapter.scale();
       Map<String, long[]> shapes = LlamaTrainingGraph.expectedShapes(mc);
       Map<String, float[]> weights = new LinkedHashMap<>();
-      try (org.consistency4j.safetensors.SafetensorsCheckpoint base =
-          org.consistency4j.safetensors.SafetensorsCheckpoint.open(modelDir)) {
-        org.consistency4j.model.LlamaGraphs.checkWeightsCover(base, mc, modelDir);
-        for (String name : shapes.keySet()) {
-          weights.put(name, base.floats(name));
-        }
-      }
+      // The separate projections every model of this library names (Phi-3's fused ones split).
+      LlamaTrainingGraph.loadWeights(modelDir, mc).forEach((n, t) -> weights.put(n, t.toFloatArray()));
       Path adapterFile = adapterDir.resolve("adapter_model.safetensors");
       try (org.consistency4j.safetensors.SafetensorsFile ad =
           org.consistency4j.safetensors.SafetensorsFile.open(adapterFile)) {
@@ -413,14 +411,27 @@ public final class FineTuning {
 
   /**
    * Writes a loadable model directory: {@code model.safetensors} holding {@code weights} (float32) plus
-   * the config and tokenizer files of {@code sourceDir}.
+   * the config and tokenizer files of {@code sourceDir}. Weights named as this library names them
+   * ({@link LlamaTrainingGraph#expectedShapes}) are written in the layout of the source's family, so
+   * Phi-3's projections are fused again ({@link org.consistency4j.model.LlamaGraphs#toFileLayout}).
    */
   public static void writeFullModel(Path dir, Path sourceDir, Map<String, float[]> weights,
       Map<String, long[]> shapes) throws IOException {
     Files.createDirectories(dir);
+    Map<String, float[]> values = weights;
+    Map<String, long[]> fileShapes = shapes;
+    Path config = sourceDir.resolve("config.json");
+    if (Files.isRegularFile(config)) {
+      ModelConfig mc = ModelConfig.parse(config);
+      if (mc.fusedProjections()
+          && weights.keySet().equals(LlamaTrainingGraph.expectedShapes(mc).keySet())) {
+        values = org.consistency4j.model.LlamaGraphs.toFileLayout(mc, weights);
+        fileShapes = org.consistency4j.model.LlamaGraphs.fileShapes(mc);
+      }
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, float[]> e : weights.entrySet()) {
-      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), shapes.get(e.getKey())));
+    for (Map.Entry<String, float[]> e : values.entrySet()) {
+      tensors.put(e.getKey(), Tensor.ofFloats(e.getValue(), fileShapes.get(e.getKey())));
     }
     SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     for (String f : COPIED_FILES) {

@@ -22,7 +22,8 @@ import org.consistency4j.optim.LearningRateSchedule;
  * @param minLearningRateRatio final learning rate of the cosine schedule as a fraction of the peak
  * @param optimizer AdamW settings
  * @param seed seed of shuffling (and of anything else random)
- * @param maxLength examples are truncated to this many tokens
+ * @param maxLength examples are truncated to this many tokens (and to the model's context, {@link
+ *     org.consistency4j.model.ModelConfig#maxPositionEmbeddings()}, when that is shorter)
  * @param bucketWindow batches per length-sorting window (1 disables bucketing)
  * @param appendEos end completions with the EOS token
  * @param validateEvery steps between validation passes (0 = only at the end)

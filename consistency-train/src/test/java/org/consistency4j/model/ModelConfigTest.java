@@ -169,20 +169,184 @@ class ModelConfigTest {
   void unknown_model_type_is_rejected() throws IOException {
     Path f = write("{\"model_type\": \"gpt2\", " + BASE + "}");
     var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
-    assertEquals(f + ": model_type must be one of [llama, qwen2, mistral], found \"gpt2\"",
+    assertEquals(
+        f + ": model_type must be one of [llama, qwen2, mistral, qwen3, phi3, gemma2, gemma3_text],"
+            + " found \"gpt2\"",
         e.getMessage());
   }
 
   @Test
-  void rope_scaling_is_rejected_naming_the_value() throws IOException {
+  void rope_scaling_types_not_implemented_are_rejected_naming_the_value() throws IOException {
     Path f = write(
-        "{\"model_type\": \"llama\", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, "
-            + BASE + "}");
+        "{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0},"
+            + " " + BASE + "}");
     var e = assertThrows(ModelLoadException.class, () -> ModelConfig.parse(f));
     assertEquals(
-        f + ": rope_scaling must be null (RoPE scaling is not implemented by this runtime),"
-            + " found {\"type\":\"linear\",\"factor\":2.0}",
+        f + ": rope_scaling type \"yarn\" is not implemented by this runtime (implemented: default,"
+            + " linear, dynamic, llama3, longrope), found {\"rope_type\":\"yarn\",\"factor\":4.0}",
         e.getMessage());
+    var su = rejects("{\"model_type\": \"phi3\", \"rope_scaling\": {\"type\": \"su\"}, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": rope_scaling type \"su\" is not implemented by this"
+        + " runtime (implemented: default, linear, dynamic, llama3, longrope), found {\"type\":\"su\"}",
+        su.getMessage());
+  }
+
+  @Test
+  void rope_scaling_kind_is_read_from_rope_type_or_type_preferring_rope_type() throws IOException {
+    ModelConfig a = ModelConfig.parse(write("{\"model_type\": \"llama\", \"rope_scaling\":"
+        + " {\"type\": \"linear\", \"factor\": 2.0}, " + BASE + "}"));
+    assertEquals(RopeScaling.linear(2.0), a.ropeScaling());
+    ModelConfig b = ModelConfig.parse(write("{\"model_type\": \"llama\", \"rope_scaling\":"
+        + " {\"rope_type\": \"dynamic\", \"type\": \"linear\", \"factor\": 2.0}, " + BASE + "}"));
+    assertEquals(RopeScaling.Type.DYNAMIC, b.ropeScaling().type());
+    // Linear scaling divides every inverse frequency by the factor.
+    float[] plain = RopeScaling.none().inverseFrequencies(10000, 8);
+    float[] linear = a.ropeInverseFrequencies();
+    for (int i = 0; i < plain.length; i++) {
+      assertEquals(plain[i] / 2, linear[i], 1e-7 * plain[i]);
+    }
+    // Dynamic NTK is default RoPE within max_position_embeddings, the longest sequence that runs.
+    assertEquals(128, b.maxPositionEmbeddings());
+    assertTrue(java.util.Arrays.equals(plain, b.ropeInverseFrequencies()));
+  }
+
+  @Test
+  void llama3_rope_scaling_is_read_with_its_four_fields() throws IOException {
+    ModelConfig c = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-llama3/config.json"));
+    assertEquals(RopeScaling.llama3(32.0, 1.0, 4.0, 8192), c.ropeScaling());
+    assertEquals(131072, c.maxPositionEmbeddings());
+    assertTrue(c.tieWordEmbeddings());
+    var e = rejects("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\","
+        + " \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0}, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": rope_scaling.original_max_position_embeddings is"
+        + " required for rope_scaling type \"llama3\", found {\"rope_type\":\"llama3\",\"factor\":8.0,"
+        + "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0}", e.getMessage());
+    var f = rejects("{\"model_type\": \"llama\", \"rope_scaling\": {\"type\": \"linear\","
+        + " \"factor\": -2}, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": rope_scaling.factor must be a positive number,"
+        + " found -2", f.getMessage());
+  }
+
+  @Test
+  void phi4_mini_longrope_caps_the_context_at_the_original_length_with_its_attention_factor() {
+    ModelConfig c = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-phi3/config.json"));
+    assertEquals(RopeScaling.Type.LONGROPE, c.ropeScaling().type());
+    assertEquals(4096, c.maxPositionEmbeddings());
+    assertEquals(12, c.rotaryDim());
+    assertEquals(16, c.headDim());
+    assertEquals(Math.sqrt(1 + Math.log(32) / Math.log(4096)), c.ropeScaling().attentionFactor(),
+        1e-15);
+    assertTrue(c.fusedProjections());
+    assertFalse(c.qkvBias());
+  }
+
+  @Test
+  void longrope_factors_must_have_one_entry_per_rotated_pair() throws IOException {
+    var e = rejects("{\"model_type\": \"phi3\", \"original_max_position_embeddings\": 64,"
+        + " \"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0, 2.0],"
+        + " \"long_factor\": [1.0, 2.0]}, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": rope_scaling.short_factor must be a list of"
+        + " rotary_dim / 2 = 4 positive numbers, found [1.0,2.0]", e.getMessage());
+  }
+
+  @Test
+  void phi3_mini_sliding_window_caps_the_context_and_partial_rotary_must_give_an_even_width()
+      throws IOException {
+    ModelConfig c = ModelConfig.parse(write("{\"model_type\": \"phi3\", \"sliding_window\": 47,"
+        + " \"original_max_position_embeddings\": 128, \"rope_scaling\": null,"
+        + " \"tie_word_embeddings\": false, " + BASE + "}"));
+    assertEquals(47, c.maxPositionEmbeddings());
+    assertEquals(8, c.rotaryDim());
+    var e = rejects("{\"model_type\": \"phi3\", \"partial_rotary_factor\": 0.375, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": partial_rotary_factor 0.375 gives an odd or empty"
+        + " rotary width int(head_dim 8 * factor) = 3; it must be even and > 0", e.getMessage());
+    var llama = rejects("{\"model_type\": \"llama\", \"partial_rotary_factor\": 0.5, " + BASE + "}");
+    assertEquals(dir.resolve("config.json")
+        + ": partial_rotary_factor must be 1.0 (the only one implemented), found 0.5",
+        llama.getMessage());
+    var bias = rejects("{\"model_type\": \"phi3\", \"attention_bias\": true, " + BASE + "}");
+    assertEquals(dir.resolve("config.json")
+        + ": attention_bias must be false (not implemented by this runtime), found true",
+        bias.getMessage());
+    var head = rejects("{\"model_type\": \"phi3\", \"lm_head_bias\": true, " + BASE + "}");
+    assertEquals(dir.resolve("config.json")
+        + ": lm_head_bias must be false (not implemented by this runtime), found true",
+        head.getMessage());
+  }
+
+  @Test
+  void qwen3_reads_head_dim_and_caps_the_context_only_at_an_active_sliding_window()
+      throws IOException {
+    ModelConfig c = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-qwen3/config.json"));
+    assertEquals(32, c.headDim());
+    assertEquals(32, c.rotaryDim());
+    assertTrue(c.qkNorm());
+    assertFalse(c.qkvBias());
+    assertFalse(c.outputBias());
+    assertEquals(40960, c.maxPositionEmbeddings());
+    String window = "\"sliding_window\": 32, \"use_sliding_window\": true, ";
+    assertEquals(128, ModelConfig.parse(write("{\"model_type\": \"qwen3\", " + window
+        + "\"max_window_layers\": 2, " + BASE + "}")).maxPositionEmbeddings());
+    assertEquals(32, ModelConfig.parse(write("{\"model_type\": \"qwen3\", " + window
+        + "\"max_window_layers\": 1, " + BASE + "}")).maxPositionEmbeddings());
+    ModelConfig biased = ModelConfig.parse(write("{\"model_type\": \"qwen3\","
+        + " \"attention_bias\": true, " + BASE + "}"));
+    assertTrue(biased.qkvBias());
+    assertTrue(biased.outputBias());
+    // q_norm and k_norm: 2 * head_dim more parameters per layer.
+    assertEquals(biased.parameterCount() - 2 * 2 * 8, new ModelConfig("llama", 100, 32, 2, 4, 4, 8,
+        64, 1e-6, 1e4, true, true, false, 128, Optional.empty(), List.of()).parameterCount());
+  }
+
+  @Test
+  void gemma_configs_read_their_settings_with_hugging_faces_defaults() throws IOException {
+    ModelConfig g2 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma2/config.json"));
+    assertEquals(new ModelConfig.Gemma(5.0, 3.0, 24, 0, 8, List.of(0)), g2.gemma().orElseThrow());
+    assertEquals(8192, g2.maxPositionEmbeddings());
+    assertEquals(1 / Math.sqrt(24), g2.attentionScale(), 1e-15);
+    assertFalse(g2.qkNorm());
+    ModelConfig g3 = ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-gemma3/config.json"));
+    assertEquals(new ModelConfig.Gemma(0, 0, 32, 10000, 8, List.of(0)), g3.gemma().orElseThrow());
+    assertTrue(g3.gemma().orElseThrow().localRope(0));
+    assertEquals(RopeScaling.linear(8.0), g3.ropeScaling());
+    assertTrue(g3.qkNorm());
+    // head_dim 256, tied embeddings, query_pre_attn_scalar 256 and sliding_window_pattern 6 by default.
+    ModelConfig d = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", \"sliding_window\": 4,"
+        + " " + BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7") + "}"));
+    assertEquals(256, d.headDim());
+    assertTrue(d.tieWordEmbeddings());
+    assertEquals(new ModelConfig.Gemma(0, 0, 256, 10000, 4, List.of(0, 1, 2, 3, 4, 6)),
+        d.gemma().orElseThrow());
+    assertEquals(128, d.maxPositionEmbeddings());
+    // A window covering the whole context slides nothing.
+    ModelConfig wide = ModelConfig.parse(write("{\"model_type\": \"gemma2\", \"sliding_window\": 128, "
+        + BASE + "}"));
+    assertEquals(List.of(), wide.gemma().orElseThrow().slidingLayers());
+    ModelConfig typed = ModelConfig.parse(write("{\"model_type\": \"gemma3_text\", \"layer_types\":"
+        + " [\"full_attention\", \"sliding_attention\"], \"sliding_window\": 16, " + BASE + "}"));
+    assertEquals(List.of(1), typed.gemma().orElseThrow().slidingLayers());
+    assertEquals(128, typed.maxPositionEmbeddings());
+  }
+
+  @Test
+  void gemma_settings_the_runtime_does_not_implement_are_rejected_naming_the_value()
+      throws IOException {
+    var act = rejects("{\"model_type\": \"gemma2\", \"hidden_activation\": \"gelu\", " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": hidden_activation must be \"gelu_pytorch_tanh\" (the"
+        + " only one implemented), found \"gelu\"", act.getMessage());
+    var types = rejects("{\"model_type\": \"gemma3_text\", \"layer_types\": [\"full_attention\"], "
+        + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": layer_types must list num_hidden_layers (2)"
+        + " entries, found [\"full_attention\"]", types.getMessage());
+    var kind = rejects("{\"model_type\": \"gemma3_text\", \"layer_types\": [\"full_attention\","
+        + " \"chunked_attention\"], " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": layer_types entries must be \"sliding_attention\" or"
+        + " \"full_attention\", found \"chunked_attention\"", kind.getMessage());
+    var cap = rejects("{\"model_type\": \"gemma2\", \"final_logit_softcapping\": -1, " + BASE + "}");
+    assertEquals(dir.resolve("config.json") + ": final_logit_softcapping must be a positive number,"
+        + " found -1", cap.getMessage());
+    var gemma1 = rejects("{\"model_type\": \"gemma\", " + BASE + "}");
+    assertTrue(gemma1.getMessage().endsWith("found \"gemma\""), gemma1.getMessage());
   }
 
   @Test

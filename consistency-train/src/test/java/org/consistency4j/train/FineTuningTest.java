@@ -39,6 +39,36 @@ class FineTuningTest {
   }
 
   @Test
+  void examples_are_never_longer_than_the_context_the_model_runs_exactly(@TempDir Path dir)
+      throws Exception {
+    // A model whose context is 20 tokens trains exactly like maxLength 20 on the full context model.
+    Path small = Files.createDirectories(dir.resolve("small"));
+    for (String f : List.of("model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+      Files.copy(modelDir().resolve(f), small.resolve(f));
+    }
+    Files.writeString(small.resolve("config.json"), Files.readString(modelDir()
+        .resolve("config.json")).replace("\"max_position_embeddings\": 256",
+        "\"max_position_embeddings\": 20"));
+    Path data = data(dir);
+    SftConfig one = config().toBuilder().maxSteps(1).build();
+    FineTuning.sft(new FineTuning.Options(small, data, Optional.empty(), dir.resolve("a"), one,
+        Optional.empty(), RuntimeOptions.cpu(), Optional.empty()), TrainingListener.none());
+    FineTuning.sft(new FineTuning.Options(modelDir(), data, Optional.empty(), dir.resolve("b"),
+        one.toBuilder().maxLength(20).build(), Optional.empty(), RuntimeOptions.cpu(),
+        Optional.empty()), TrainingListener.none());
+    FineTuning.sft(new FineTuning.Options(modelDir(), data, Optional.empty(), dir.resolve("c"),
+        one, Optional.empty(), RuntimeOptions.cpu(), Optional.empty()), TrainingListener.none());
+    double a = firstLoss(dir.resolve("a"));
+    assertEquals(firstLoss(dir.resolve("b")), a, 1e-6);
+    assertTrue(Math.abs(firstLoss(dir.resolve("c")) - a) > 1e-3, "truncation had no effect");
+  }
+
+  private static double firstLoss(Path out) throws Exception {
+    return new ObjectMapper().readTree(Files.readAllLines(out.resolve(SftTrainer.METRICS_FILE))
+        .get(0)).get("loss").asDouble();
+  }
+
+  @Test
   void full_fine_tuning_exports_a_model_directory_that_loads_again(@TempDir Path dir)
       throws Exception {
     Path data = data(dir);
