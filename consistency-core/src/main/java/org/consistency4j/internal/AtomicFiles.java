@@ -323,9 +323,7 @@ public final class AtomicFiles {
     try (Stream<Path> all = Files.walk(root)) {
       for (Path p : (Iterable<Path>) all::iterator) {
         if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-          }
+          forceFile(p);
         } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           dirs.add(p);
         }
@@ -333,6 +331,23 @@ public final class AtomicFiles {
     }
     for (int i = dirs.size() - 1; i >= 0; i--) {
       forceDirectory(dirs.get(i));
+    }
+  }
+
+  /**
+   * Flushes a file's data. Read access suffices on POSIX systems (and works for read-only files);
+   * Windows needs write access to flush, so that is tried when reading fails.
+   */
+  private static void forceFile(Path p) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException readOnly) {
+      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      } catch (IOException e) {
+        e.addSuppressed(readOnly);
+        throw e;
+      }
     }
   }
 
