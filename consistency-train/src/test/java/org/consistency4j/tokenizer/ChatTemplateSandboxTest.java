@@ -198,6 +198,33 @@ class ChatTemplateSandboxTest {
   }
 
   @Test
+  void special_token_names_and_nested_variables_are_checked() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> ChatTemplate.builder("x").specialToken("bos", "<s>"));
+    assertEquals("special token name must end with _token, found bos", e.getMessage());
+    Object deep = "leaf";
+    for (int i = 0; i < 101; i++) {
+      deep = List.of(deep);
+    }
+    Object nested = deep;
+    ChatTemplate t = ChatTemplate.builder("x").build();
+    e = assertThrows(IllegalArgumentException.class,
+        () -> t.render(CHAT, false, Map.of("v", nested)));
+    assertTrue(e.getMessage().startsWith("variables['v']"), e.getMessage());
+    assertTrue(e.getMessage().endsWith(" is nested deeper than 100 levels"), e.getMessage());
+  }
+
+  @Test
+  void deeply_nested_values_built_by_a_template_fail_cleanly_when_printed() {
+    String build = "{% set ns = namespace(x=1) %}{% for i in range(100000) %}"
+        + "{% set ns.x = [ns.x] %}{% endfor %}";
+    assertEquals("chat template line 1, column 93: cannot print a value nested deeper than 500"
+        + " levels", renderFails(build + "{{ ns.x }}").getMessage());
+    assertEquals("chat template line 1, column 103: cannot convert a value nested deeper than 500"
+        + " levels to JSON", renderFails(build + "{{ ns.x | tojson }}").getMessage());
+  }
+
+  @Test
   void limits_are_validated_with_the_field_named() {
     var e = assertThrows(IllegalArgumentException.class,
         () -> ChatTemplateLimits.defaults().withTimeout(Duration.ZERO));
