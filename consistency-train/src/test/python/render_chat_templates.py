@@ -166,6 +166,13 @@ FEATURES = [
     "{{ 'x' in 3 }}",
     "{{ undefined_function(1) }}",
     "{{ messages | sum }}",
+    "{% set a = 1 %}{% macro m(x, y='d') %}[{{ a }}{{ b }}{{ x }}{{ y }}]{% endmacro %}{% set b = 2 %}{{ m(3) }}{{ m(1, 2) }}{{ m(x=5, y=6) }}{{ m() }}",
+    "{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}|{% for i in [1,2] %}{% macro g() %}{{ i }}{% endmacro %}{{ g() }}{% endfor %}",
+    "{% macro m(x) %}{% set x = x + 1 %}{{ x }}{% endmacro %}{% set x = 10 %}{{ m(1) }}{{ x }}|{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}",
+    "{% macro m(a) %}\n  x {{ a }}\n{% endmacro %}[{{ m(1) }}]{{ m(1) | trim }}",
+    "{% macro m(a) %}x{% endmacro %}{{ m(1, 2) }}",
+    "{% macro m(a) %}x{% endmacro %}{{ m(b=2) }}",
+    "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
 ]
 
 
@@ -209,8 +216,9 @@ def main():
             try:
                 case["rendered"] = template.render(
                     messages=messages, add_generation_prompt=add_generation_prompt, **variables, **tokens)
-            except jinja2.exceptions.TemplateError as e:
+            except Exception as e:  # raise_exception (TemplateError) or a Python error such as TypeError
                 case["error"] = str(e)
+                case["error_type"] = type(e).__name__
             cases.append(case)
     features = []
     for source in FEATURES:

@@ -124,14 +124,21 @@ class ChatTemplateSandboxTest {
   }
 
   @Test
-  void include_import_extends_and_macros_are_not_supported() {
+  void include_import_extends_and_call_blocks_are_not_supported() {
     for (String tag : List.of("include 'x.jinja'", "import 'x' as y", "extends 'base'",
-        "macro m() ", "from 'x' import y")) {
+        "call m() ", "from 'x' import y")) {
       var e = buildFails("ok\n{% " + tag + " %}");
       String name = tag.substring(0, tag.indexOf(' '));
       assertEquals("chat template line 2, column 4: the {% " + name + " %} tag is not supported by"
           + " the chat template engine", e.getMessage());
     }
+  }
+
+  @Test
+  void endless_macro_recursion_stops_at_the_nesting_limit() {
+    assertEquals("chat template line 1, column 21: macro calls nested deeper than 100 levels"
+        + " (recursion; ChatTemplateLimits.maxNestingDepth)",
+        renderFails("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}").getMessage());
   }
 
   @Test
