@@ -8,8 +8,10 @@ Run with Debian's python3 and its python3-jinja2 package (not a pyenv python3):
 Reads consistency-train/src/test/resources/chat-templates/templates/*.json (the chat_template and
 special-token fields of real tokenizer_config.json files, see the README there) and writes
 references.json beside that folder: for every (template, conversation) the rendered text, or the
-message of the error the template raised. ChatTemplateParityTest asserts that the Java engine
-renders every case byte for byte the same way (and fails where Jinja2 fails).
+error (raise_exception's TemplateError, or a Python error such as a TypeError) with its type; and
+for every one-feature template of FEATURES the same. ChatTemplateParityTest asserts that the Java
+engine renders every case byte for byte the same way, fails where Jinja2 fails, and passes on the
+message of raise_exception.
 
 The environment follows transformers' chat template setup: ImmutableSandboxedEnvironment with
 trim_blocks, lstrip_blocks, the loopcontrols extension and the generation tag; a tojson filter that is json.dumps with
