@@ -8,8 +8,10 @@ Run with Debian's python3 and its python3-jinja2 package (not a pyenv python3):
 Reads consistency-train/src/test/resources/chat-templates/templates/*.json (the chat_template and
 special-token fields of real tokenizer_config.json files, see the README there) and writes
 references.json beside that folder: for every (template, conversation) the rendered text, or the
-message of the error the template raised. ChatTemplateParityTest asserts that the Java engine
-renders every case byte for byte the same way (and fails where Jinja2 fails).
+error (raise_exception's TemplateError, or a Python error such as a TypeError) with its type; and
+for every one-feature template of FEATURES the same. ChatTemplateParityTest asserts that the Java
+engine renders every case byte for byte the same way, fails where Jinja2 fails, and passes on the
+message of raise_exception.
 
 The environment follows transformers' chat template setup: ImmutableSandboxedEnvironment with
 trim_blocks, lstrip_blocks, the loopcontrols extension and the generation tag; a tojson filter that is json.dumps with
@@ -166,6 +168,13 @@ FEATURES = [
     "{{ 'x' in 3 }}",
     "{{ undefined_function(1) }}",
     "{{ messages | sum }}",
+    "{% set a = 1 %}{% macro m(x, y='d') %}[{{ a }}{{ b }}{{ x }}{{ y }}]{% endmacro %}{% set b = 2 %}{{ m(3) }}{{ m(1, 2) }}{{ m(x=5, y=6) }}{{ m() }}",
+    "{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}|{% for i in [1,2] %}{% macro g() %}{{ i }}{% endmacro %}{{ g() }}{% endfor %}",
+    "{% macro m(x) %}{% set x = x + 1 %}{{ x }}{% endmacro %}{% set x = 10 %}{{ m(1) }}{{ x }}|{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}",
+    "{% macro m(a) %}\n  x {{ a }}\n{% endmacro %}[{{ m(1) }}]{{ m(1) | trim }}",
+    "{% macro m(a) %}x{% endmacro %}{{ m(1, 2) }}",
+    "{% macro m(a) %}x{% endmacro %}{{ m(b=2) }}",
+    "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
 ]
 
 
@@ -209,8 +218,9 @@ def main():
             try:
                 case["rendered"] = template.render(
                     messages=messages, add_generation_prompt=add_generation_prompt, **variables, **tokens)
-            except jinja2.exceptions.TemplateError as e:
+            except Exception as e:  # raise_exception (TemplateError) or a Python error such as TypeError
                 case["error"] = str(e)
+                case["error_type"] = type(e).__name__
             cases.append(case)
     features = []
     for source in FEATURES:

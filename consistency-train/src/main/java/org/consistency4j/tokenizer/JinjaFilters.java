@@ -407,6 +407,9 @@ final class JinjaFilters {
       check(s.value());
     } else if (n instanceof JinjaParser.SetBlock s) {
       checkNames(s.body());
+    } else if (n instanceof JinjaParser.Macro m) {
+      m.defaults().forEach(JinjaFilters::check);
+      checkNames(m.body());
     } else if (n instanceof JinjaParser.ListExpr l) {
       checkNames(l.items());
     } else if (n instanceof JinjaParser.DictExpr d) {

@@ -39,6 +39,14 @@ final class JinjaParser {
 
   record LoopControl(boolean isBreak, int line, int column) implements Stmt {}
 
+  /**
+   * {@code {% macro name(a, b=default) %}}: {@code defaults} has a null entry for a parameter
+   * without default; {@code varargs}/{@code kwargs} say whether the body reads those names (then
+   * extra arguments are collected, as Jinja2 does).
+   */
+  record Macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body,
+      boolean varargs, boolean kwargs, int line, int column) implements Stmt {}
+
   sealed interface Expr extends Node {}
 
   record Const(Object value, int line, int column) implements Expr {}
@@ -73,7 +81,7 @@ final class JinjaParser {
   record Conditional(Expr condition, Expr then, Expr orElse, int line, int column) implements Expr {}
 
   private static final Set<String> UNSUPPORTED_TAGS =
-      Set.of("include", "import", "from", "extends", "block", "macro", "call", "filter", "with",
+      Set.of("include", "import", "from", "extends", "block", "call", "filter", "with",
           "autoescape", "do", "trans", "pluralize");
   private static final Set<String> COMPARE_OPS = Set.of("==", "!=", "<", "<=", ">", ">=");
 
@@ -141,6 +149,7 @@ final class JinjaParser {
         case "if" -> ifStatement(name);
         case "for" -> forStatement(name);
         case "set" -> setStatement(name);
+        case "macro" -> macroStatement(name);
         case "break", "continue" -> {
           expect(Type.BLOCK_END, "%}");
           yield new LoopControl(name.text().equals("break"), name.line(), name.column());
@@ -239,6 +248,34 @@ final class JinjaParser {
     Expr value = tuple(false);
     expect(Type.BLOCK_END, "%}");
     return new Assign(List.copyOf(targets), attribute, value, start.line(), start.column());
+  }
+
+  private Stmt macroStatement(Token start) {
+    String name = expectName("a macro name");
+    expect(Type.OP, "(");
+    List<String> params = new ArrayList<>();
+    List<Expr> defaults = new ArrayList<>();
+    while (!peek().isOp(")")) {
+      params.add(expectName("a parameter name"));
+      defaults.add(accept("=") ? expression(true) : null);
+      if (!accept(",")) {
+        break;
+      }
+    }
+    expect(Type.OP, ")");
+    expect(Type.BLOCK_END, "%}");
+    int bodyStart = pos;
+    List<Stmt> body = body(Set.of("endmacro"));
+    boolean varargs = false;
+    boolean kwargs = false;
+    for (int i = bodyStart; i < pos; i++) {
+      Token t = tokens.get(i);
+      varargs |= t.isName("varargs");
+      kwargs |= t.isName("kwargs");
+    }
+    closeTag(start, "endmacro");
+    return new Macro(name, List.copyOf(params), java.util.Collections.unmodifiableList(defaults),
+        body, varargs, kwargs, start.line(), start.column());
   }
 
   /** Consumes "{% name" of the tag that ends a body, failing if the template ended instead. */

@@ -148,6 +148,8 @@ final class JinjaRenderer {
       String captured = out.substring(start);
       out.setLength(start);
       scope.put(sb.target(), captured);
+    } else if (s instanceof JinjaParser.Macro m) {
+      scope.put(m.name(), new MacroFn(m, new ArrayList<>(scopes)));
     } else if (s instanceof LoopControl lc) {
       return lc.isBreak() ? Flow.BREAK : Flow.CONTINUE;
     }
@@ -264,6 +266,81 @@ final class JinjaRenderer {
     @Override
     public String toString() {
       return "<LoopContext " + (index + 1) + "/" + items.size() + ">";
+    }
+  }
+
+  private int macroDepth;
+
+  /** A macro: called, it renders its body in a new scope over the scopes it was defined in. */
+  private final class MacroFn implements Fn {
+    private final JinjaParser.Macro macro;
+    private final List<Map<String, Object>> closure;
+
+    MacroFn(JinjaParser.Macro macro, List<Map<String, Object>> closure) {
+      this.macro = macro;
+      this.closure = closure;
+    }
+
+    @Override
+    public Object call(List<Object> args, Map<String, Object> kwargs) {
+      List<String> params = macro.params();
+      if (args.size() > params.size() && !macro.varargs()) {
+        throw new PyError("macro '" + macro.name() + "' takes not more than " + params.size()
+            + " argument(s)");
+      }
+      for (String k : kwargs.keySet()) {
+        if (!params.contains(k) && !macro.kwargs()) {
+          throw new PyError("macro '" + macro.name() + "' takes no keyword argument '" + k + "'");
+        }
+      }
+      if (++macroDepth > limits.maxNestingDepth()) {
+        macroDepth--;
+        throw new PyError("macro calls nested deeper than " + limits.maxNestingDepth()
+            + " levels (recursion; ChatTemplateLimits.maxNestingDepth)");
+      }
+      List<Map<String, Object>> savedScopes = new ArrayList<>(scopes);
+      Map<String, Object> savedScope = scope;
+      int start = out.length();
+      try {
+        scopes.clear();
+        scopes.addAll(closure);
+        push();
+        for (int i = 0; i < params.size(); i++) {
+          String p = params.get(i);
+          if (i < args.size()) {
+            scope.put(p, args.get(i));
+          } else if (kwargs.containsKey(p)) {
+            scope.put(p, kwargs.get(p));
+          } else if (macro.defaults().get(i) != null) {
+            scope.put(p, eval(macro.defaults().get(i)));
+          } else {
+            scope.put(p, new Undefined("parameter '" + p + "' of macro '" + macro.name()
+                + "' was not provided"));
+          }
+        }
+        if (macro.varargs()) {
+          scope.put("varargs", new Tuple(args.size() > params.size()
+              ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>()));
+        }
+        if (macro.kwargs()) {
+          Map<Object, Object> extra = new LinkedHashMap<>();
+          kwargs.forEach((k, v) -> {
+            if (!params.contains(k)) {
+              extra.put(k, v);
+            }
+          });
+          scope.put("kwargs", extra);
+        }
+        exec(macro.body());
+        String result = out.substring(start);
+        return result;
+      } finally {
+        out.setLength(start);
+        scopes.clear();
+        scopes.addAll(savedScopes);
+        scope = savedScope;
+        macroDepth--;
+      }
     }
   }
 

@@ -165,8 +165,18 @@ final class PyOps {
     return repr(v);
   }
 
+  /** Deepest nesting of lists and dicts that repr() and json() print (Python's own limit is near 1000). */
+  static final int MAX_PRINT_DEPTH = 500;
+
   /** Python repr(). */
   static String repr(Object v) {
+    return repr(v, 0);
+  }
+
+  private static String repr(Object v, int depth) {
+    if (depth > MAX_PRINT_DEPTH) {
+      throw new PyError("cannot print a value nested deeper than " + MAX_PRINT_DEPTH + " levels");
+    }
     if (v == null) {
       return "None";
     }
@@ -184,22 +194,22 @@ final class PyOps {
     }
     if (v instanceof Tuple t) {
       StringBuilder sb = new StringBuilder("(");
-      appendItems(sb, t);
+      appendItems(sb, t, depth);
       return sb.append(t.size() == 1 ? ",)" : ")").toString();
     }
     if (v instanceof List<?> l) {
       StringBuilder sb = new StringBuilder("[");
-      appendItems(sb, l);
+      appendItems(sb, l, depth);
       return sb.append(']').toString();
     }
     if (v instanceof Map<?, ?> m) {
-      return "{" + mapItems(m) + "}";
+      return "{" + mapItems(m, depth) + "}";
     }
     if (v instanceof Undefined) {
       return "Undefined";
     }
     if (v instanceof Namespace n) {
-      return "<Namespace {" + mapItems(n.attributes) + "}>";
+      return "<Namespace {" + mapItems(n.attributes, depth) + "}>";
     }
     if (v instanceof JinjaRenderer.Loop) {
       return v.toString();
@@ -207,22 +217,22 @@ final class PyOps {
     throw new PyError("cannot convert a " + typeName(v) + " to text");
   }
 
-  private static void appendItems(StringBuilder sb, List<?> items) {
+  private static void appendItems(StringBuilder sb, List<?> items, int depth) {
     for (int i = 0; i < items.size(); i++) {
       if (i > 0) {
         sb.append(", ");
       }
-      sb.append(repr(items.get(i)));
+      sb.append(repr(items.get(i), depth + 1));
     }
   }
 
-  private static String mapItems(Map<?, ?> m) {
+  private static String mapItems(Map<?, ?> m, int depth) {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<?, ?> e : m.entrySet()) {
       if (sb.length() > 0) {
         sb.append(", ");
       }
-      sb.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+      sb.append(repr(e.getKey(), depth + 1)).append(": ").append(repr(e.getValue(), depth + 1));
     }
     return sb.toString();
   }
@@ -436,6 +446,10 @@ final class PyOps {
 
   private static void json(StringBuilder sb, Object v, String indent, String itemSep, String keySep,
       boolean sortKeys, boolean ensureAscii, int level) {
+    if (level > MAX_PRINT_DEPTH) {
+      throw new PyError("cannot convert a value nested deeper than " + MAX_PRINT_DEPTH
+          + " levels to JSON");
+    }
     if (v == null) {
       sb.append("null");
     } else if (v instanceof Boolean b) {

@@ -77,7 +77,11 @@ class ChatTemplateParityTest {
     } else {
       var e = assertThrows(ChatTemplateException.class,
           () -> template.render(messages, generationPrompt, variables));
-      assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
+      // The template's own raise_exception message must come through; Python errors (TypeError...)
+      // only need to fail.
+      if (c.get("error_type").asText().equals("TemplateError")) {
+        assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
+      }
     }
   }
 
@@ -99,7 +103,7 @@ class ChatTemplateParityTest {
     assertTrue(conversations.containsAll(List.of("system_and_user", "multi_turn_generation_prompt",
         "multi_turn_no_generation_prompt", "non_ascii", "two_users_in_a_row")), conversations.toString());
     assertTrue(errors > 0, "some references are template errors");
-    assertEquals(15 * 12, refs.get("cases").size());
+    assertEquals(16 * 12, refs.get("cases").size());
   }
 
   static Stream<Arguments> features() throws IOException {

@@ -124,14 +124,21 @@ class ChatTemplateSandboxTest {
   }
 
   @Test
-  void include_import_extends_and_macros_are_not_supported() {
+  void include_import_extends_and_call_blocks_are_not_supported() {
     for (String tag : List.of("include 'x.jinja'", "import 'x' as y", "extends 'base'",
-        "macro m() ", "from 'x' import y")) {
+        "call m() ", "from 'x' import y")) {
       var e = buildFails("ok\n{% " + tag + " %}");
       String name = tag.substring(0, tag.indexOf(' '));
       assertEquals("chat template line 2, column 4: the {% " + name + " %} tag is not supported by"
           + " the chat template engine", e.getMessage());
     }
+  }
+
+  @Test
+  void endless_macro_recursion_stops_at_the_nesting_limit() {
+    assertEquals("chat template line 1, column 21: macro calls nested deeper than 100 levels"
+        + " (recursion; ChatTemplateLimits.maxNestingDepth)",
+        renderFails("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}").getMessage());
   }
 
   @Test
@@ -195,6 +202,33 @@ class ChatTemplateSandboxTest {
         () -> t.render(CHAT, false, Map.of("tools", new Object())));
     assertEquals("variables['tools'] must be a string, boolean, number, null, list or map, found a"
         + " java.lang.Object", e.getMessage());
+  }
+
+  @Test
+  void special_token_names_and_nested_variables_are_checked() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> ChatTemplate.builder("x").specialToken("bos", "<s>"));
+    assertEquals("special token name must end with _token, found bos", e.getMessage());
+    Object deep = "leaf";
+    for (int i = 0; i < 101; i++) {
+      deep = List.of(deep);
+    }
+    Object nested = deep;
+    ChatTemplate t = ChatTemplate.builder("x").build();
+    e = assertThrows(IllegalArgumentException.class,
+        () -> t.render(CHAT, false, Map.of("v", nested)));
+    assertTrue(e.getMessage().startsWith("variables['v']"), e.getMessage());
+    assertTrue(e.getMessage().endsWith(" is nested deeper than 100 levels"), e.getMessage());
+  }
+
+  @Test
+  void deeply_nested_values_built_by_a_template_fail_cleanly_when_printed() {
+    String build = "{% set ns = namespace(x=1) %}{% for i in range(100000) %}"
+        + "{% set ns.x = [ns.x] %}{% endfor %}";
+    assertEquals("chat template line 1, column 93: cannot print a value nested deeper than 500"
+        + " levels", renderFails(build + "{{ ns.x }}").getMessage());
+    assertEquals("chat template line 1, column 103: cannot convert a value nested deeper than 500"
+        + " levels to JSON", renderFails(build + "{{ ns.x | tojson }}").getMessage());
   }
 
   @Test
