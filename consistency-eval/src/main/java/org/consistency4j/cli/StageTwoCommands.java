@@ -106,11 +106,13 @@ final class StageTwoCommands {
     String similarity;
 
     @Option(names = "--yes", split = ",", paramLabel = "TOKENS",
-        description = "Tokens that count as yes (default: Yes/yes with and without a leading space).")
+        description = "Words that count as yes (default: Yes/yes/YES with and without a leading"
+            + " space); a local model counts each with the probability of its whole token sequence.")
     List<String> yes;
 
     @Option(names = "--no", split = ",", paramLabel = "TOKENS",
-        description = "Tokens that count as no (default: No/no with and without a leading space).")
+        description = "Words that count as no (default: No/no/NO with and without a leading"
+            + " space).")
     List<String> no;
 
     /** The preset name actually used. */

@@ -362,7 +362,13 @@ public record ModelConfig(
           outBias = false;
           requireFalse("use_sliding_window");
         }
-        case "gemma2", "gemma3_text", "qwen3" -> {
+        case "gemma2", "gemma3_text" -> {
+          // HF Gemma2Attention, Gemma3Attention: q/k/v and o biases follow attention_bias.
+          boolean bias = optionalBoolean("attention_bias", false);
+          qkvBias = bias;
+          outBias = bias;
+        }
+        case "qwen3" -> {
           // HF Qwen3Attention: q/k/v and o biases follow attention_bias.
           boolean bias = optionalBoolean("attention_bias", false);
           qkvBias = bias;
