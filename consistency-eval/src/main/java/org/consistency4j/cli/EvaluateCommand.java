@@ -345,6 +345,7 @@ final class EvaluateCommand implements Callable<Integer> {
           "--model must be an http(s) URL or an existing model directory, found \""
               + HttpModelConfig.redactCredentials(spec) + "\"");
     }
+    LocalModels.checkMaxNewTokens(dir, maxNewTokens);
     return LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR);
   }
