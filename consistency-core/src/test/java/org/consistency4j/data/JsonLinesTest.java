@@ -162,4 +162,11 @@ class JsonLinesTest {
     assertEquals(f + ":2: field \"b\" must be a string or an integer, found true",
         assertThrows(InvalidInputException.class, () -> line.id("b")).getMessage());
   }
+
+  @Test
+  void a_deeply_nested_line_is_an_error_not_a_stack_overflow() throws Exception {
+    Path f = file("{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}\n");
+    InvalidInputException e = fails(f);
+    assertTrue(e.getMessage().startsWith(f + ":1: not valid JSON: Document nesting depth"), e.getMessage());
+  }
 }

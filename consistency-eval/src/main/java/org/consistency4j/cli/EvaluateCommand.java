@@ -352,6 +352,7 @@ final class EvaluateCommand implements Callable<Integer> {
           "--model must be an http(s) URL or an existing model directory, found \""
               + HttpModelConfig.redactCredentials(spec) + "\"");
     }
+    LocalModels.checkMaxNewTokens(dir, maxNewTokens);
     return LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
         !noChatTemplate);

@@ -8,6 +8,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.consistency4j.harness.NamedModel;
 import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.internal.Check;
+import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.train.FineTuning;
@@ -67,6 +69,24 @@ final class LocalModels {
       return OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow);
     } finally {
       deleteTree(tmp);
+    }
+  }
+
+  /**
+   * Refuses {@code --max-new-tokens} above the context length of the model in {@code dir}, read from
+   * its {@code config.json} before the model is loaded: no generation can be longer than that, so a
+   * larger value is a mistake (such as 2147483647) rather than a request.
+   *
+   * @throws IllegalArgumentException naming the option, the limit, the file and the value
+   */
+  static void checkMaxNewTokens(Path dir, int maxNewTokens) {
+    Check.positive(maxNewTokens, "--max-new-tokens");
+    Path config = dir.resolve("config.json");
+    int context = ModelConfig.parse(config).maxPositionEmbeddings();
+    if (maxNewTokens > context) {
+      throw new IllegalArgumentException(
+          "--max-new-tokens must be <= the model's context length (max_position_embeddings "
+              + context + " in " + config + "), found " + maxNewTokens);
     }
   }
 

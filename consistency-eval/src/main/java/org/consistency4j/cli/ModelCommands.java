@@ -112,6 +112,7 @@ final class ModelCommands {
               .seed(seed)
               .build();
       ObjectMapper mapper = JsonlIO.writerMapper();
+      LocalModels.checkMaxNewTokens(model, maxNewTokens);
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
         // Lines are decoded in batches; line i still samples from the stream (seed, i).
         List<int[]> pending = new ArrayList<>();

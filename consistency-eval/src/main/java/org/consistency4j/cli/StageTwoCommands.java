@@ -440,10 +440,7 @@ final class StageTwoCommands {
         throw new CommandLine.ParameterException(
             cli, "--m must be in [1, " + ResponseSampler.MAX_SAMPLES + "], found " + m);
       }
-      if (maxNewTokens < 1) {
-        throw new CommandLine.ParameterException(
-            cli, "--max-new-tokens must be > 0, found " + maxNewTokens);
-      }
+      LocalModels.checkMaxNewTokens(model, maxNewTokens);
       List<InstructionGroup> work = new ArrayList<>();
       List<List<String>> references = new ArrayList<>();
       for (InstructionTask task : TaskDataset.readJsonl(groups)) {

@@ -62,8 +62,8 @@ class CliSizeLimitsTest {
   @Test
   void max_new_tokens_beyond_the_context_is_refused_by_generate_evaluate_and_pairs() {
     String message =
-        "maxNewTokens must be <= the model's context length (max_position_embeddings 256), found "
-            + BIG;
+        "--max-new-tokens must be <= the model's context length (max_position_embeddings 256 in "
+            + Path.of(model, "config.json") + "), found " + BIG;
     refused(message, "generate", "--model", model, "--input", prompts.toString(),
         "--max-new-tokens", BIG);
     refused(message, "evaluate", "--model", model, "--data", tasks.toString(), "--out", out("e"),

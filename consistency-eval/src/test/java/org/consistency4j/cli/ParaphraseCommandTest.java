@@ -164,6 +164,6 @@ class ParaphraseCommandTest {
         method.err());
     CliRun n = CliRun.of("paraphrase", "--input", bad.toString(), "--n", "0");
     assertEquals(2, n.exitCode());
-    assertTrue(n.err().contains("--n must be >= 1, found 0"), n.err());
+    assertTrue(n.err().contains("--n must be in [1, 1000], found 0"), n.err());
   }
 }

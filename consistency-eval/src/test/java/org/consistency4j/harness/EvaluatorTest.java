@@ -263,7 +263,10 @@ class EvaluatorTest {
         () -> EvaluationConfig.builder().batchSize(0).build());
     assertEquals("batchSize must be > 0, found 0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> EvaluationConfig.builder().resamples(0).build());
-    assertEquals("resamples must be > 0, found 0", e.getMessage());
+    assertEquals("resamples must be in [1, 1000000], found 0", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> EvaluationConfig.builder().resamples(1_000_001).build());
+    assertEquals("resamples must be in [1, 1000000], found 1000001", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> EvaluationConfig.builder().level(1).build());
     assertEquals("level must be in (0, 1), found 1.0", e.getMessage());
     ScriptedModel m = new ScriptedModel("same", p -> "x");

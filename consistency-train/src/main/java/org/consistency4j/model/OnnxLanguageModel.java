@@ -322,7 +322,6 @@ public final class OnnxLanguageModel implements LanguageModel {
       int firstIndex) {
     Check.notEmpty(prompts, "prompts");
     Check.argument(firstIndex >= 0, "firstIndex must be >= 0, found " + firstIndex);
-    checkMaxNewTokens(config);
     for (int i = 0; i < prompts.size(); i++) {
       checkIds(prompts.get(i), "prompts[" + i + "]");
     }
@@ -359,7 +358,9 @@ public final class OnnxLanguageModel implements LanguageModel {
     for (int[] p : prompts) {
       width = Math.max(width, p.length);
     }
-    int capacity = width + config.maxNewTokens();
+    // Generation stops at the context length, so buffers never need more room than that (and an
+    // enormous maxNewTokens must neither overflow nor allocate for tokens that cannot be produced).
+    int capacity = width + Math.min(config.maxNewTokens(), this.config.maxPositionEmbeddings());
     long[][] mask = new long[rows][capacity];
     long[][] stepIds = new long[rows][width];
     long[][] stepPos = new long[rows][width];
@@ -540,21 +541,6 @@ public final class OnnxLanguageModel implements LanguageModel {
    * the {@code context}: refused under {@link PromptOverflow#ERROR}, otherwise its last {@code
    * context - room} tokens (at least one), with a warning.
    */
-  /**
-   * Refuses a generation length the model cannot hold before anything is allocated for it: the
-   * prompt and the new tokens share the context, so more new tokens than the context length can
-   * never be produced (and their buffers would not fit in memory).
-   */
-  private void checkMaxNewTokens(GenerationConfig config) {
-    Check.notNull(config, "config");
-    int context = this.config.maxPositionEmbeddings();
-    if (config.maxNewTokens() > context) {
-      throw new IllegalArgumentException(
-          "maxNewTokens must be <= the model's context length (max_position_embeddings " + context
-              + "), found " + config.maxNewTokens());
-    }
-  }
-
   private int[] overflow(String what, int[] ids, int context, int needed, int room) {
     if (overflow == PromptOverflow.ERROR) {
       throw new IllegalArgumentException(what + " has " + ids.length + " prompt tokens"
@@ -583,7 +569,6 @@ public final class OnnxLanguageModel implements LanguageModel {
   @Override
   public List<Generation> generate(List<String> prompts, GenerationConfig config) {
     Check.notEmpty(prompts, "prompts");
-    checkMaxNewTokens(config);
     List<int[]> all = new ArrayList<>(prompts.size());
     int context = this.config.maxPositionEmbeddings();
     for (int i = 0; i < prompts.size(); i++) {
