@@ -74,10 +74,10 @@ public interface LanguageModel extends AutoCloseable {
   /**
    * For each prompt, {@code P(Yes) / (P(Yes) + P(No))} of the next token, where P(Yes) sums the
    * probabilities of every "yes" variant and P(No) of every "no" variant. This is the self-reward
-   * of the consistency alignment method. The default counts single-token variants only; a model
-   * that can score continuations may count every variant with the probability of its whole token
-   * sequence instead (the ONNX Runtime model does), so that it works on tokenizers that split "Yes"
-   * and "No".
+   * of the consistency alignment method. The default counts single-token variants only; where no
+   * variant of one kind is a single token, a model that can score continuations may count every
+   * variant with the probability of its whole token sequence instead of refusing (the ONNX Runtime
+   * model does), so that judges work on tokenizers that split "Yes" and "No".
    *
    * @throws org.consistency4j.ConsistencyException if no variant of "yes" or none of "no" is a
    *     single token of this model (default implementation)

@@ -107,7 +107,8 @@ final class StageTwoCommands {
 
     @Option(names = "--yes", split = ",", paramLabel = "TOKENS",
         description = "Words that count as yes (default: Yes/yes/YES with and without a leading"
-            + " space); a local model counts each with the probability of its whole token sequence.")
+            + " space); if no yes or no word is one token, a local model scores whole token"
+            + " sequences.")
     List<String> yes;
 
     @Option(names = "--no", split = ",", paramLabel = "TOKENS",

@@ -38,11 +38,11 @@ import org.consistency4j.internal.Check;
  *
  * <p>{@link #parse(Path)} reads a {@code config.json} and rejects, with a {@link ModelLoadException}
  * naming the file, the field and the value, every setting the runtime does not implement (RoPE
- * scaling types other than the above, sliding-window attention that would be active beyond the
- * context it caps, MLP biases, activations other than SiLU, quantization, partial rotary embeddings
- * outside Phi-3) instead of silently computing something else. Where a setting only matters beyond
- * some length (a sliding window, LongRoPE's long factors) the context is capped at that length, where
- * the result is exact.
+ * scaling types other than the above, Qwen2's sliding window, MLP biases, activations other than
+ * SiLU (GELU-tanh for Gemma), quantization, partial rotary embeddings outside Phi-3) instead of
+ * silently computing something else. Where a setting only matters beyond some length (the sliding
+ * windows of Mistral, Qwen3 and Phi-3, LongRoPE's long factors) the context is capped at that length,
+ * within which the result is exact.
  *
  * @param modelType one of {@link #SUPPORTED_MODEL_TYPES}
  * @param vocabSize rows of the embedding and of the LM head, {@code > 0}

@@ -662,23 +662,30 @@ public final class OnnxLanguageModel implements LanguageModel {
   }
 
   /**
-   * For each prompt, {@code P(yes) / (P(yes) + P(no))} where each variant counts with the probability
-   * of its whole token sequence after the prompt ({@code exp} of the summed log-probabilities of its
-   * tokens, tokenized on its own as {@link #score} does), so judges work on any tokenizer, also where
-   * "Yes" and "No" are several tokens. For a single-token variant that is its next-token probability
-   * (one forward pass per batch of prompts); multi-token variants are scored as continuations (one
-   * more sequence per prompt and variant). Variants with the same token sequence count once, and a
-   * variant whose sequence extends another variant's of the same kind is left out (its probability is
-   * already part of the shorter one's).
+   * For each prompt, {@code P(yes) / (P(yes) + P(no))}. When at least one "yes" and one "no" variant
+   * are single tokens of this model, as {@link LanguageModel#probabilityOfYes(List, YesNoTokens)}:
+   * next-token probabilities of the single-token variants (one forward pass per batch of prompts;
+   * the longer variants count 0, as they always have). Otherwise, where that would have to refuse
+   * (tokenizers that split "Yes" or "No"), every variant counts with the probability of its whole
+   * token sequence after the prompt ({@code exp} of the summed log-probabilities of its tokens,
+   * tokenized on its own as {@link #score} does; for a single token its next-token probability);
+   * multi-token variants are scored as continuations (one more sequence per prompt and variant).
+   * There, variants with the same token sequence count once, and a variant whose sequence extends
+   * another variant's of the same kind is left out (its probability is already part of the shorter
+   * one's).
    *
-   * @throws IllegalArgumentException if a variant encodes to no tokens, or a yes and a no variant
-   *     have the same token sequence or one extends the other (the verdict would be ambiguous)
+   * @throws IllegalArgumentException if, when whole sequences are scored, a variant encodes to no
+   *     tokens, or a yes and a no variant have the same token sequence or one extends the other (the
+   *     verdict would be ambiguous)
    */
   @Override
   public double[] probabilityOfYes(List<String> prompts, YesNoTokens tokens) {
     Check.notEmpty(prompts, "prompts");
     Check.notNull(tokens, "tokens");
     ensureOpen();
+    if (anySingleToken(tokens.yes()) && anySingleToken(tokens.no())) {
+      return LanguageModel.super.probabilityOfYes(prompts, tokens);
+    }
     Map<String, int[]> yes = verbalizers(tokens.yes());
     Map<String, int[]> no = verbalizers(tokens.no());
     for (Map.Entry<String, int[]> y : yes.entrySet()) {
@@ -725,6 +732,15 @@ public final class OnnxLanguageModel implements LanguageModel {
       out[i] = tokens.probabilityOfYes(logProbs.get(i), name());
     }
     return out;
+  }
+
+  private boolean anySingleToken(List<String> variants) {
+    for (String v : variants) {
+      if (tokenizer.encode(v, false).length == 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

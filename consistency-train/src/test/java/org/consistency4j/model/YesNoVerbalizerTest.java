@@ -88,29 +88,40 @@ class YesNoVerbalizerTest {
   }
 
   @Test
-  void single_token_variants_are_next_token_probabilities_and_mix_with_longer_ones() {
+  void with_single_token_yes_and_no_the_longer_variants_count_zero_as_before() {
     assertEquals(1, ids("Y").length);
     var next = model.nextTokenLogProbs(PROMPTS, List.of("Y", "N"));
-    double[] p = model.probabilityOfYes(PROMPTS, new YesNoTokens(List.of("Y"), List.of("N")));
-    for (int i = 0; i < p.length; i++) {
+    double[] single = model.probabilityOfYes(PROMPTS, new YesNoTokens(List.of("Y"), List.of("N")));
+    double[] mixed = model.probabilityOfYes(PROMPTS,
+        new YesNoTokens(List.of("Y", "Yes"), List.of("N", "No")));
+    for (int i = 0; i < single.length; i++) {
       double y = Math.exp(next.get(i).get("Y"));
       double n = Math.exp(next.get(i).get("N"));
-      assertEquals(y / (y + n), p[i], 1e-12);
+      assertEquals(y / (y + n), single[i], 1e-12);
+      assertEquals(single[i], mixed[i], 0.0);
     }
-    double[] mixed = model.probabilityOfYes(PROMPTS,
-        new YesNoTokens(List.of("y", "Yes"), List.of("n", "No")));
-    for (int i = 0; i < mixed.length; i++) {
-      assertEquals(expected(PROMPTS.get(i), List.of("y", "Yes"), List.of("n", "No")), mixed[i],
-          1e-5);
+  }
+
+  @Test
+  void where_one_kind_has_no_single_token_every_variant_counts_by_its_sequence() {
+    // "y" is a single token, but no "no" variant is: all four are scored as sequences.
+    List<String> yes = List.of("y", "Yes");
+    List<String> no = List.of("No", " no");
+    double[] p = model.probabilityOfYes(PROMPTS, new YesNoTokens(yes, no));
+    for (int i = 0; i < p.length; i++) {
+      assertEquals(expected(PROMPTS.get(i), yes, no), p[i], 1e-5);
     }
   }
 
   @Test
   void a_variant_extending_another_of_its_kind_is_counted_once() {
-    assertEquals(ids("Y")[0], ids("Yes")[0], "\"Yes\" starts with the token \"Y\"");
-    double[] once = model.probabilityOfYes(PROMPTS, new YesNoTokens(List.of("Y"), List.of("N")));
+    int[] yes = ids("Yes");
+    int[] longer = ids("Yess");
+    assertTrue(longer.length > yes.length
+        && Arrays.equals(Arrays.copyOf(longer, yes.length), yes), "\"Yess\" extends \"Yes\"");
+    double[] once = model.probabilityOfYes(PROMPTS, new YesNoTokens(List.of("Yes"), List.of("No")));
     double[] both = model.probabilityOfYes(PROMPTS,
-        new YesNoTokens(List.of("Y", "Yes"), List.of("N", "No")));
+        new YesNoTokens(List.of("Yes", "Yess"), List.of("No")));
     for (int i = 0; i < once.length; i++) {
       assertEquals(once[i], both[i], 1e-12);
     }
@@ -118,10 +129,14 @@ class YesNoVerbalizerTest {
 
   @Test
   void a_yes_variant_that_is_a_prefix_of_a_no_variant_is_rejected_naming_both() {
+    // "Yess" extends "Yes"; no variant is a single token, so sequences count.
+    int[] yes = ids("Yes");
+    int[] yess = ids("Yess");
+    assertTrue(yess.length > yes.length && Arrays.equals(Arrays.copyOf(yess, yes.length), yes));
     var e = assertThrows(IllegalArgumentException.class, () -> model.probabilityOfYes(PROMPTS,
-        new YesNoTokens(List.of("N"), List.of("No"))));
-    assertEquals("yes variant \"N\" " + Arrays.toString(ids("N")) + " and no variant \"No\" "
-        + Arrays.toString(ids("No")) + " must not be the same or prefixes of each other",
+        new YesNoTokens(List.of("Yes"), List.of("Yess"))));
+    assertEquals("yes variant \"Yes\" " + Arrays.toString(yes) + " and no variant \"Yess\" "
+        + Arrays.toString(yess) + " must not be the same or prefixes of each other",
         e.getMessage());
   }
 }
