@@ -19,7 +19,7 @@ import org.consistency4j.internal.Check;
  * <p><b>Reading.</b> {@link #forEachObject} reads a JSONL file under the library's one set of rules
  * ({@link JsonLines}: one JSON object per line, blank lines skipped, a leading byte-order mark
  * skipped, duplicate keys, trailing text, invalid UTF-8 and lines longer than the limit refused with
- * the file and line) and hands each object to a callback as a {@link Line}, whose typed field
+ * the file and line) and hands each object to a callback as a {@link org.consistency4j.data.JsonLines.Line}, whose typed field
  * accessors fail with an {@link InvalidInputException} of the form {@code file:line: field "x" must
  * be a string, found number}. An input without any object is an error ("is empty").
  *
