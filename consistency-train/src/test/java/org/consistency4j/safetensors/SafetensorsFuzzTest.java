@@ -120,7 +120,7 @@ class SafetensorsFuzzTest {
     }
   }
 
-  @Property(tries = 200)
+  @Property(tries = 1000)
   void mutated_files_fail_only_with_model_load_exception(
       @ForAll("checkpoints") Map<String, Tensor> tensors,
       @ForAll("mutations") List<int[]> mutations)
