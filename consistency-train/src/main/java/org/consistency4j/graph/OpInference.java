@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -18,48 +17,9 @@ import java.util.function.Function;
 final class OpInference {
   private OpInference() {}
 
-  private static final Set<String> SAME_AS_FIRST =
-      Set.of(
-          "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax",
-          "LogSoftmax", "Sigmoid", "Tanh", "Relu", "Max", "Min", "Sum", "Mean", "Softplus", "Gather",
-          "GatherElements", "GatherND", "ScatterElements", "ScatterND", "Transpose", "Reshape", "Concat",
-          "Slice", "Split", "Squeeze", "Unsqueeze", "Expand", "Identity", "Sin", "Cos", "Clip", "Abs",
-          "Sign", "Trilu", "CumSum", "MatMul", "Gemm", "ReduceSum", "ReduceMean", "ReduceMax",
-          "ReduceMin", "ReduceProd", "ReduceSumSquare", "ReduceLogSumExp", "ReduceL1", "ReduceL2",
-          "Erf", "Floor", "Ceil", "Round", "Tile", "Pad", "Einsum", "Gelu", "LeakyRelu", "Elu", "Mod",
-          "Flatten", "Range", "RMSNormalization", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin",
-          "Acos", "Sinh", "Cosh", "Selu", "Celu", "Mish", "HardSwish", "PRelu", "Resize", "Det",
-          "FusedMatMul");
-  private static final Set<String> BOOLEAN =
-      Set.of(
-          "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
-          "IsNaN", "IsInf");
-  private static final Set<String> INT64 = Set.of("Shape", "Size", "ArgMax", "ArgMin", "NonZero");
-  private static final Set<String> UNARY_SHAPE =
-      Set.of(
-          "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax", "LogSoftmax", "Sigmoid", "Tanh",
-          "Relu", "Softplus", "Identity", "Sin", "Cos", "Clip", "Abs", "Sign", "Trilu", "CumSum",
-          "Erf", "Floor", "Ceil", "Round", "Not", "IsNaN", "IsInf", "Cast", "CastLike", "Gelu",
-          "LeakyRelu", "Elu", "Dropout", "LayerNormalization", "RMSNormalization", "ScatterElements",
-          "ScatterND", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin", "Acos", "Sinh", "Cosh",
-          "Selu", "Celu", "Mish", "HardSwish");
-  private static final Set<String> BROADCAST =
-      Set.of(
-          "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
-          "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "PRelu");
-
   /** True when the dtype rule of {@code opType} (default domain) is known. */
   static boolean knows(String domain, String opType) {
-    if (!domain.isEmpty() && !(domain.equals("com.microsoft") && opType.equals("FusedMatMul"))) {
-      return false;
-    }
-    return SAME_AS_FIRST.contains(opType)
-        || BOOLEAN.contains(opType)
-        || INT64.contains(opType)
-        || Set.of(
-                "Where", "Cast", "CastLike", "ConstantOfShape", "Constant", "OneHot", "TopK", "If",
-                "Loop", "Dropout", "LayerNormalization")
-            .contains(opType);
+    return Op.of(domain, opType).filter(op -> op.dtypeRule() != Op.DtypeRule.UNKNOWN).isPresent();
   }
 
   /**
@@ -76,14 +36,15 @@ final class OpInference {
               + opType
               + "; pass the output dtypes explicitly");
     }
-    if (SAME_AS_FIRST.contains(opType)) {
-      return repeat(input(opType, inputs, 0).dtype(), nOutputs);
-    }
-    if (BOOLEAN.contains(opType)) {
-      return repeat(DType.BOOL, nOutputs);
-    }
-    if (INT64.contains(opType)) {
-      return repeat(DType.INT64, nOutputs);
+    switch (Op.of(domain, opType).orElseThrow().dtypeRule()) {
+      case SAME_AS_FIRST:
+        return repeat(input(opType, inputs, 0).dtype(), nOutputs);
+      case BOOL:
+        return repeat(DType.BOOL, nOutputs);
+      case INT64:
+        return repeat(DType.INT64, nOutputs);
+      default:
+        break;
     }
     switch (opType) {
       case "Where":
@@ -173,10 +134,11 @@ final class OpInference {
       Function<Value, Optional<Tensor>> constants,
       Context ctx,
       List<Optional<Shape>> out) {
-    if (UNARY_SHAPE.contains(opType)) {
+    Op.ShapeRule rule = Op.of("", opType).map(Op::shapeRule).orElse(Op.ShapeRule.OPERATOR);
+    if (rule == Op.ShapeRule.UNARY) {
       return shapeOf(in, 0);
     }
-    if (BROADCAST.contains(opType)) {
+    if (rule == Op.ShapeRule.BROADCAST) {
       Optional<Shape> acc = shapeOf(in, 0);
       for (int i = 1; i < in.size(); i++) {
         acc = broadcast(opType, acc, shapeOf(in, i));
@@ -496,7 +458,7 @@ final class OpInference {
           return null;
         }
       case "Range":
-        return Optional.of(Shape.of(-1));
+        return Optional.of(new Shape(List.of(rangeLength(in, constants, ctx))));
       case "TopK":
         {
           Optional<Shape> a = shapeOf(in, 0);
@@ -560,6 +522,28 @@ final class OpInference {
       default:
         return Optional.empty();
     }
+  }
+
+  /** {@code Range(0, d, 1)} has {@code d} elements, also when {@code d} is a symbolic dimension. */
+  private static Dim rangeLength(
+      List<Value> in, Function<Value, Optional<Tensor>> constants, Context ctx) {
+    if (in.size() < 3 || in.get(0) == null || in.get(1) == null || in.get(2) == null) {
+      return Dim.unknown();
+    }
+    Optional<Tensor> start = constants.apply(in.get(0));
+    Optional<Tensor> delta = constants.apply(in.get(2));
+    if (start.isEmpty() || delta.isEmpty() || start.get().numElements() != 1
+        || delta.get().numElements() != 1 || start.get().toDoubleArray()[0] != 0
+        || delta.get().toDoubleArray()[0] != 1) {
+      return Dim.unknown();
+    }
+    Optional<List<Object>> limit =
+        in.get(1).dtype() == DType.INT64 ? ctx.shapeValue(in.get(1)) : Optional.empty();
+    if (limit.isEmpty() || limit.get().size() != 1) {
+      return Dim.unknown();
+    }
+    Object d = limit.get().get(0);
+    return d instanceof Dim dim ? dim : Dim.of((Long) d);
   }
 
   private static Optional<Shape> slice(List<Value> in, Function<Value, Optional<Tensor>> constants) {

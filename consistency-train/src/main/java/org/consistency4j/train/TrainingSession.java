@@ -20,10 +20,14 @@ import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
 import org.consistency4j.autodiff.Autodiff;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.ModelOptions;
+import org.consistency4j.graph.Shape;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.model.ModelSessions;
@@ -50,6 +54,9 @@ public final class TrainingSession implements AutoCloseable {
   private static final String SCALARS = "train/optimizer_scalars";
   private static final String ROW_WEIGHTS = "train/row_weights";
   private static final String ROW_REFERENCE = "train/row_reference";
+  /** Frozen weights above this size are handed to ONNX Runtime as external initializers. */
+  private static final ModelOptions EXPORT =
+      ModelOptions.defaults().withExternalInitializersAbove(1024);
 
   private final OrtEnvironment env;
   private final ModelSessions sessions;
@@ -292,143 +299,117 @@ public final class TrainingSession implements AutoCloseable {
     Check.argument(opset >= 18, "forward opset must be >= 18, found " + opset);
 
     // Trainable initializers become graph inputs; their initial values seed the parameter buffers.
-    OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+    Graph source = Graph.fromModel(model, forward.externalInitializers());
+    GraphBuilder base = source.toBuilder();
+    base.clearOutputs();
     Map<String, float[]> initial = new LinkedHashMap<>();
-    Map<String, Tensor> frozen = new LinkedHashMap<>(forward.externalInitializers());
+    List<Value> trainedInputs = new ArrayList<>();
     for (String name : names) {
-      int idx = -1;
-      for (int i = 0; i < g.getInitializerCount(); i++) {
-        if (g.getInitializer(i).getName().equals(name)) {
-          idx = i;
-        }
-      }
-      Check.argument(idx >= 0, "trainable must name initializers of the forward graph, found " + name);
-      OnnxMl.TensorProto t = g.getInitializer(idx);
-      Check.argument(
-          t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE,
-          "trainable " + name + " must be FLOAT, found data type " + t.getDataType());
-      long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-      Tensor data = frozen.remove(name);
-      initial.put(name, data != null ? data.toFloatArray() : floats(t));
-      shapes.put(name, shape);
-      g.removeInitializer(idx);
-      g.addInput(valueInfo(name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
+      Tensor t = source.initializers().get(name);
+      Check.argument(t != null, "trainable must name initializers of the forward graph, found " + name);
+      Check.argument(t.dtype() == DType.FLOAT,
+          "trainable " + name + " must be FLOAT, found data type " + t.dtype().onnxCode());
+      initial.put(name, t.toFloatArray());
+      shapes.put(name, t.shape());
+      trainedInputs.add(base.initializerToInput(name));
     }
     Check.argument(
-        g.getInputList().stream().anyMatch(v -> v.getName().equals(inputIds)),
+        source.inputs().stream().anyMatch(v -> v.name().equals(inputIds)),
         "inputIds must name an input of the forward graph, found " + inputIds);
-    for (OnnxMl.ValueInfoProto in : g.getInputList()) {
+    for (Value in : source.inputs()) {
       Check.argument(
-          in.getName().equals(inputIds) || shapes.containsKey(in.getName())
-              || auxiliary.widths().containsKey(in.getName()),
+          in.name().equals(inputIds) || auxiliary.widths().containsKey(in.name()),
           "the forward graph must have no inputs besides inputIds, trainables and auxiliary inputs,"
               + " found "
-              + in.getName());
+              + in.name());
     }
+    Graph fwd = base.build();
+    Value logitsValue = fwd.value(logits).orElseThrow(
+        () -> new IllegalArgumentException("logits must name a value of the forward graph, found "
+            + logits));
 
     // Scoring graph: per-sequence target log-probability sums and counts, no gradient.
-    OnnxMl.GraphProto.Builder sg = g.clone();
-    sg.clearOutput();
-    sg.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
-    LmLosses.SequenceLogProbs seq = LmLosses.sequenceLogProbs(new Emitter(sg, "score/"), logits, LABELS);
-    scoreSum = seq.sum();
-    scoreCount = seq.count();
-    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreSum));
-    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreCount));
-    OnnxMl.ModelProto scoreModel = model.toBuilder().setGraph(sg).build();
+    GraphBuilder sg = fwd.toBuilder();
+    sg.setNamePrefix("score/");
+    LmLosses.SequenceLogProbs seq = LmLosses.sequenceLogProbs(sg, logitsValue,
+        sg.input(LABELS, DType.INT64, "batch", "seq"));
+    scoreSum = sg.output(seq.sum()).name();
+    scoreCount = sg.output(seq.count()).name();
+    ExportedModel scoreModel = sg.build().toModel(EXPORT);
 
     // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
     // pairwise loss, its gradients, accumulation.
-    g.clearOutput();
-    g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
-    g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
-    // Every input is declared before the emitter reads the graph's types.
+    GraphBuilder g = fwd.toBuilder();
+    g.setNamePrefix("train/");
+    Value labels = g.input(LABELS, DType.INT64, "batch", "seq");
+    Value accKeep = g.input(ACC_KEEP, DType.FLOAT, Shape.scalar());
+    Value objective;
+    Value targetCount;
     if (pairwise == null) {
-      g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
-    } else if (pairwise.requiresReference()) {
-      g.addInput(valueInfo(ROW_REFERENCE, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
-    }
-    Emitter e = new Emitter(g, "train/");
-    String objective;
-    String targetCount;
-    if (pairwise == null) {
-      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
-      String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
-      objective = e.neg(e.reduceSumAll(weighted));
-      targetCount = e.reduceSumAll(tlp.mask());
+      Value rowWeights = g.input(ROW_WEIGHTS, DType.FLOAT, "batch");
+      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(g, logitsValue, labels);
+      Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
+      objective = g.neg(g.reduceSum(weighted, false));
+      targetCount = g.reduceSum(tlp.mask(), false);
       rowSumsOut = null;
     } else {
+      Value rowReference = pairwise.requiresReference()
+          ? g.input(ROW_REFERENCE, DType.FLOAT, "batch") : null;
       // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
-      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(e, logits, LABELS);
-      List<String> sums = e.opN("Split", List.of(seqLp.sum()), 2, Emitter.attr("num_outputs", 2L));
-      List<String> counts =
-          e.opN("Split", List.of(seqLp.count()), 2, Emitter.attr("num_outputs", 2L));
-      String refChosen = null;
-      String refRejected = null;
-      if (pairwise.requiresReference()) {
-        List<String> refs = e.opN("Split", List.of(ROW_REFERENCE), 2,
-            Emitter.attr("num_outputs", 2L));
+      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(g, logitsValue, labels);
+      List<Value> sums = g.splitEqually(seqLp.sum(), 0, 2);
+      List<Value> counts = g.splitEqually(seqLp.count(), 0, 2);
+      Value refChosen = null;
+      Value refRejected = null;
+      if (rowReference != null) {
+        List<Value> refs = g.splitEqually(rowReference, 0, 2);
         refChosen = refs.get(0);
         refRejected = refs.get(1);
       }
-      PairwiseLossGraph.Outputs lo = PairwiseLossGraph.append(e, pairwise,
+      PairwiseLossGraph.Outputs lo = PairwiseLossGraph.append(g, pairwise,
           new PairwiseLossGraph.Inputs(sums.get(0), sums.get(1), counts.get(0), counts.get(1),
               refChosen, refRejected));
-      objective = e.reduceSumAll(lo.perPair());
-      targetCount = e.reduceSumAll(seqLp.count());
-      rowSumsOut = seqLp.sum();
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(rowSumsOut));
+      objective = g.reduceSum(lo.perPair(), false);
+      targetCount = g.reduceSum(seqLp.count(), false);
+      rowSumsOut = g.output(seqLp.sum()).name();
     }
-    Map<String, String> grads = Autodiff.appendGradients(e, objective, names, null);
-    lossSumOut = objective;
-    countOut = targetCount;
-    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(lossSumOut));
-    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(countOut));
+    Map<String, Value> grads = Autodiff.gradients(g, objective, trainedInputs);
+    lossSumOut = g.output(objective).name();
+    countOut = g.output(targetCount).name();
     for (String name : names) {
-      String accIn = "train/acc_in/" + name;
-      g.addInput(valueInfo(accIn, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shapes.get(name)));
-      String out = e.add(grads.get(name), e.mul(accIn, ACC_KEEP));
-      accOut.add(out);
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out));
+      Value accIn = g.input("train/acc_in/" + name, DType.FLOAT, Shape.of(shapes.get(name)));
+      accOut.add(g.output(g.add(grads.get(name), g.mul(accIn, accKeep))).name());
     }
-    OnnxMl.ModelProto gradModel = model.toBuilder().setGraph(g).build();
+    ExportedModel gradModel = g.build().toModel(EXPORT);
 
     // Update graph: clipping + AdamW.
-    OnnxMl.GraphProto.Builder u = OnnxMl.GraphProto.newBuilder().setName("update");
+    GraphBuilder u = GraphBuilder.create("update", 18);
+    u.setNamePrefix("adamw/");
     List<AdamW.Param> ps = new ArrayList<>();
     for (String name : names) {
-      long[] shape = shapes.get(name);
-      for (String kind : new String[] {"p", "g", "m", "v"}) {
-        u.addInput(valueInfo(kind + "/" + name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
+      Shape shape = Shape.of(shapes.get(name));
+      Value[] pgmv = new Value[4];
+      String[] kinds = {"p", "g", "m", "v"};
+      for (int k = 0; k < 4; k++) {
+        pgmv[k] = u.input(kinds[k] + "/" + name, DType.FLOAT, shape);
       }
-      ps.add(new AdamW.Param("p/" + name, "g/" + name, "m/" + name, "v/" + name,
-          !noDecay.contains(name)));
+      ps.add(new AdamW.Param(pgmv[0], pgmv[1], pgmv[2], pgmv[3], !noDecay.contains(name)));
     }
-    u.addInput(valueInfo(SCALARS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, AdamW.SCALARS_LENGTH));
-    AdamW.Outputs out = AdamW.append(new Emitter(u, "adamw/"), ps, SCALARS, config);
-    for (int i = 0; i < names.size(); i++) {
-      updOutP.add(out.values().get(i));
-      updOutM.add(out.m().get(i));
-      updOutV.add(out.v().get(i));
+    Value scalars = u.input(SCALARS, DType.FLOAT, Shape.of(AdamW.SCALARS_LENGTH));
+    AdamW.Outputs out = AdamW.append(u, ps, scalars, config);
+    for (Value o : out.values()) {
+      updOutP.add(u.output(o).name());
     }
-    gradNormOut = out.gradNorm();
-    for (String o : updOutP) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    for (Value o : out.m()) {
+      updOutM.add(u.output(o).name());
     }
-    for (String o : updOutM) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    for (Value o : out.v()) {
+      updOutV.add(u.output(o).name());
     }
-    for (String o : updOutV) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
-    }
-    u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(gradNormOut));
-    OnnxMl.ModelProto updateModel =
-        OnnxMl.ModelProto.newBuilder()
-            .setIrVersion(9)
-            .setProducerName("consistency4j")
-            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
-            .setGraph(u)
-            .build();
+    gradNormOut = u.output(out.gradNorm()).name();
+    ExportedModel updateModel = u.build().toModel(EXPORT);
+    Map<String, Tensor> frozen = new LinkedHashMap<>(gradModel.externalInitializers());
+    frozen.putAll(scoreModel.externalInitializers());
 
     this.sessions = new ModelSessions(options);
     try {
@@ -436,9 +417,11 @@ public final class TrainingSession implements AutoCloseable {
       for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
         ext.put(en.getKey(), sessions.own(toOrt(en.getValue())));
       }
-      this.gradSession = sessions.create("grad", gradModel.toByteArray(), ext);
-      this.updateSession = sessions.create("update", updateModel.toByteArray(), Map.of());
-      this.scoreSession = sessions.create("score", scoreModel.toByteArray(), ext);
+      this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
+          only(ext, gradModel));
+      this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
+      this.scoreSession = sessions.create("score", scoreModel.model().toByteArray(),
+          only(ext, scoreModel));
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -506,39 +489,13 @@ public final class TrainingSession implements AutoCloseable {
     };
   }
 
-  private static float[] floats(OnnxMl.TensorProto t) {
-    if (t.getFloatDataCount() > 0) {
-      float[] out = new float[t.getFloatDataCount()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = t.getFloatData(i);
-      }
-      return out;
+  /** The entries of {@code ext} that {@code model} reads as external initializers. */
+  private static Map<String, OnnxTensor> only(Map<String, OnnxTensor> ext, ExportedModel model) {
+    Map<String, OnnxTensor> out = new LinkedHashMap<>();
+    for (String name : model.externalInitializers().keySet()) {
+      out.put(name, ext.get(name));
     }
-    FloatBuffer fb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    float[] out = new float[fb.remaining()];
-    fb.get(out);
     return out;
-  }
-
-  private static OnnxMl.ValueInfoProto valueInfo(String name, int dtype, Object... dims) {
-    OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
-    for (Object d : dims) {
-      if (d instanceof long[] arr) {
-        for (long x : arr) {
-          s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(x));
-        }
-      } else if (d instanceof String p) {
-        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(p));
-      } else {
-        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(((Number) d).longValue()));
-      }
-    }
-    return OnnxMl.ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype).setShape(s)))
-        .build();
   }
 
   /** Names of the trained tensors, in a fixed order. */
