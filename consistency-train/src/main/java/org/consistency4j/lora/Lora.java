@@ -139,7 +139,9 @@ public final class Lora {
         dropoutInputs.put(dropoutInput(weight), in);
       }
     }
-    // Replay: consumers of an adapted output read the sum with its branch.
+    // Replay: consumers of an adapted output read the sum with its branch. Branch names carry a
+    // prefix, so they cannot take a name of a node still to be copied.
+    g.setNamePrefix("lora/");
     Map<String, Value> rename = new HashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
       Node n = nodes.get(i);
