@@ -1,6 +1,5 @@
 package org.consistency4j.train;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -19,15 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
-import org.consistency4j.autodiff.Autodiff;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
-import org.consistency4j.graph.Graph;
-import org.consistency4j.graph.GraphBuilder;
-import org.consistency4j.graph.ModelOptions;
-import org.consistency4j.graph.Shape;
 import org.consistency4j.graph.Tensor;
-import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.model.ModelSessions;
@@ -36,11 +29,11 @@ import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
 
 /**
- * One causal-LM training setup on ONNX Runtime: a gradient session (forward, masked cross-entropy,
- * backward, gradient accumulation) and an update session (global-norm clipping and AdamW), both plain
- * {@code ai.onnx} graphs. Trainable tensors (float32) live in direct buffers that are fed to the sessions
- * and written by them as pinned outputs, double-buffered, so a step moves no weights across JNI; frozen
- * weights are external initializers owned by the sessions' holder.
+ * Runs the graphs of one causal-LM training setup ({@link TrainingGraphs}: gradient, scoring and
+ * update graphs, built from the forward model) on ONNX Runtime, and owns the training state. Trainable
+ * tensors (float32) live in direct buffers that are fed to the sessions and written by them as pinned
+ * outputs, double-buffered, so a step moves no weights across JNI; frozen weights are external
+ * initializers owned by the sessions' holder. Create one with {@link #builder(ExportedModel)}.
  *
  * <p>A step whose loss or gradient norm is not finite throws {@link TrainingException} naming the step and
  * leaves parameters and optimizer state exactly as before the step. This object owns every ONNX Runtime
@@ -48,34 +41,18 @@ import org.consistency4j.optim.AdamWConfig;
  */
 public final class TrainingSession implements AutoCloseable {
   /** Name of the labels input ({@code [batch, seq]} int64, {@code -100} = ignored). */
-  public static final String LABELS = "labels";
-
-  private static final String ACC_KEEP = "train/acc_keep";
-  private static final String SCALARS = "train/optimizer_scalars";
-  private static final String ROW_WEIGHTS = "train/row_weights";
-  private static final String ROW_REFERENCE = "train/row_reference";
-  /** Frozen weights above this size are handed to ONNX Runtime as external initializers. */
-  private static final ModelOptions EXPORT =
-      ModelOptions.defaults().withExternalInitializersAbove(1024);
+  public static final String LABELS = TrainingGraphs.LABELS;
 
   private final OrtEnvironment env;
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
   private final OrtSession scoreSession;
-  private final String scoreSum;
-  private final String scoreCount;
+  private final TrainingGraphs graphs;
   private final String inputIds;
   private final List<String> names;
   private final Map<String, long[]> shapes = new LinkedHashMap<>();
   private final AdamWConfig config;
-  private final String lossSumOut;
-  private final String countOut;
-  private final List<String> accOut = new ArrayList<>();
-  private final List<String> updOutP = new ArrayList<>();
-  private final List<String> updOutM = new ArrayList<>();
-  private final List<String> updOutV = new ArrayList<>();
-  private final String gradNormOut;
   // [slot][param]: slot 0/1 double buffers
   private final Buf[][] params;
   private final Buf[][] ms;
@@ -85,7 +62,6 @@ public final class TrainingSession implements AutoCloseable {
   private final OnnxTensor accKeepZero;
   private final AuxiliaryInputs auxiliary;
   private final LossConfig pairwise;
-  private final String rowSumsOut;
   private int current;
   private long step;
   private boolean closed;
@@ -213,204 +189,129 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /**
-   * Builds the training graphs around a forward model and opens the sessions.
+   * A builder for a session training {@code forward} (see {@link TrainingGraphs#build} for what the
+   * forward model must provide).
+   */
+  public static Builder builder(ExportedModel forward) {
+    return new Builder(forward);
+  }
+
+  /**
+   * Settings of a {@link TrainingSession}; {@link #trainable} is required, everything else has a
+   * default. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ExportedModel forward;
+    private String inputIds = LlamaTrainingGraph.INPUT_IDS;
+    private String logits = LlamaTrainingGraph.LOGITS;
+    private List<String> trainable;
+    private Set<String> noDecay = Set.of();
+    private AdamWConfig optimizer = AdamWConfig.defaults();
+    private RuntimeOptions runtime = RuntimeOptions.cpu();
+    private AuxiliaryInputs auxiliary = AuxiliaryInputs.none();
+    private LossConfig pairwiseLoss;
+
+    private Builder(ExportedModel forward) {
+      this.forward = Check.notNull(forward, "forward");
+    }
+
+    /** Name of the token-id input; default {@code input_ids}. */
+    public Builder inputIds(String inputIds) {
+      this.inputIds = Check.notNull(inputIds, "inputIds");
+      return this;
+    }
+
+    /** Name of the logits value; default {@code logits}. */
+    public Builder logits(String logits) {
+      this.logits = Check.notNull(logits, "logits");
+      return this;
+    }
+
+    /** The float32 initializers to train (they become inputs of the training graphs); required. */
+    public Builder trainable(List<String> trainable) {
+      this.trainable = List.copyOf(Check.notNull(trainable, "trainable"));
+      return this;
+    }
+
+    /** Trainable names exempt from weight decay; default none. */
+    public Builder noDecay(Set<String> noDecay) {
+      this.noDecay = Set.copyOf(Check.notNull(noDecay, "noDecay"));
+      return this;
+    }
+
+    /** Optimizer settings; default {@link AdamWConfig#defaults()}. */
+    public Builder optimizer(AdamWConfig optimizer) {
+      this.optimizer = Check.notNull(optimizer, "optimizer");
+      return this;
+    }
+
+    /** Device and threads; default {@link RuntimeOptions#cpu()}. */
+    public Builder runtime(RuntimeOptions runtime) {
+      this.runtime = Check.notNull(runtime, "runtime");
+      return this;
+    }
+
+    /** Extra inputs of the forward graph (see {@link AuxiliaryInputs}); default none. */
+    public Builder auxiliary(AuxiliaryInputs auxiliary) {
+      this.auxiliary = Check.notNull(auxiliary, "auxiliary");
+      return this;
+    }
+
+    /**
+     * Trains a pairwise preference loss computed in the graph ({@link PairwiseLossGraph}) instead of
+     * the row-weighted log-likelihood; {@code null} (the default) for the latter. Each micro-batch then
+     * holds {@code 2P} rows, the chosen responses of its {@code P} pairs followed by the rejected ones
+     * (as {@link PreferenceExample#collate} lays them out), with {@link Batch#rowReference()} when the
+     * loss needs reference log-probabilities. The differentiated objective is the <em>sum</em> of the
+     * per-pair losses; pass {@code 1 / pairs in the step} as the gradient scale to train on their
+     * mean ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the
+     * row-weighted path needs a scoring pass first.
+     */
+    public Builder pairwiseLoss(LossConfig pairwiseLoss) {
+      this.pairwiseLoss = pairwiseLoss;
+      return this;
+    }
+
+    /**
+     * Builds the graphs ({@link TrainingGraphs}) and opens the sessions.
+     *
+     * @throws IllegalArgumentException if a name is unknown or a trainable is not float32
+     * @throws ModelLoadException if ONNX Runtime rejects a graph
+     */
+    public TrainingSession build() {
+      Check.notNull(trainable, "trainable");
+      TrainingGraphs graphs = TrainingGraphs.build(forward, new TrainingGraphs.Spec(inputIds, logits,
+          trainable, noDecay, optimizer, auxiliary.widths().keySet(),
+          java.util.Optional.ofNullable(pairwiseLoss)));
+      return new TrainingSession(graphs, runtime, auxiliary);
+    }
+  }
+
+  /**
+   * Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values.
    *
-   * @param forward forward model: one int64 input {@code inputIds} of shape {@code [batch, seq]}, output
-   *     {@code logits} of shape {@code [batch, seq, vocab]}; opset 18 or later; initializers may be
-   *     external (data in {@link ExportedModel#externalInitializers()})
-   * @param inputIds name of the token-id input
-   * @param logits name of the logits value
-   * @param trainable float32 initializers to train (they become inputs of the training graphs)
-   * @param noDecay trainable names exempt from weight decay
-   * @param config optimizer settings
-   * @param options device and threads
-   * @throws IllegalArgumentException if a name is unknown or a trainable is not float32
+   * @param auxiliary the values of the graphs' auxiliary inputs (their names must match)
    * @throws ModelLoadException if ONNX Runtime rejects a graph
    */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options) {
-    this(forward, inputIds, logits, trainable, noDecay, config, options, AuxiliaryInputs.none());
-  }
-
-  /**
-   * Builds the training graphs around a forward model with extra inputs (see {@link AuxiliaryInputs})
-   * and opens the sessions; otherwise as {@link #TrainingSession(ExportedModel, String, String, List,
-   * Set, AdamWConfig, RuntimeOptions)}.
-   */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options,
-      AuxiliaryInputs auxiliary) {
-    this(forward, inputIds, logits, trainable, noDecay, config, options, auxiliary, null);
-  }
-
-  /**
-   * A session whose gradient graph differentiates a pairwise preference loss computed in the graph
-   * ({@link PairwiseLossGraph}) instead of the row-weighted log-likelihood: each micro-batch holds
-   * {@code 2P} rows, the chosen responses of its {@code P} pairs followed by the rejected ones (as
-   * {@link PreferenceExample#collate} lays them out), with {@link Batch#rowReference()} when the loss
-   * needs reference log-probabilities. The differentiated objective is the <em>sum</em> of the
-   * per-pair losses; pass {@code 1 / pairs in the step} as the gradient scale to train on their mean
-   * ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the row-weighted
-   * path needs a scoring pass first. Otherwise as {@link #TrainingSession(ExportedModel, String,
-   * String, List, Set, AdamWConfig, RuntimeOptions, AuxiliaryInputs)}.
-   *
-   * @param pairwiseLoss the loss, or {@code null} for the row-weighted log-likelihood
-   */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options,
-      AuxiliaryInputs auxiliary,
-      LossConfig pairwiseLoss) {
+  public TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
+    this.graphs = Check.notNull(graphs, "graphs");
+    Check.notNull(options, "options");
     this.auxiliary = Check.notNull(auxiliary, "auxiliary");
-    this.pairwise = pairwiseLoss;
-    Check.notNull(forward, "forward");
-    Check.notNull(inputIds, "inputIds");
-    Check.notNull(logits, "logits");
-    Check.notEmpty(trainable, "trainable");
-    Check.notNull(noDecay, "noDecay");
-    this.config = Check.notNull(config, "config");
-    this.inputIds = inputIds;
-    this.names = List.copyOf(trainable);
+    Check.argument(auxiliary.widths().keySet().equals(graphs.spec().auxiliaryInputs()),
+        "auxiliary inputs " + auxiliary.widths().keySet() + " != the graphs' auxiliary inputs "
+            + graphs.spec().auxiliaryInputs());
+    this.pairwise = graphs.spec().pairwiseLoss().orElse(null);
+    this.config = graphs.spec().optimizer();
+    this.inputIds = graphs.spec().inputIds();
+    this.names = graphs.spec().trainable();
+    this.shapes.putAll(graphs.shapes());
     this.env = OrtEnvironment.getEnvironment();
-    OnnxMl.ModelProto model = forward.model();
-    long opset =
-        model.getOpsetImportList().stream()
-            .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
-            .mapToLong(OnnxMl.OperatorSetIdProto::getVersion)
-            .findFirst()
-            .orElse(0);
-    Check.argument(opset >= 18, "forward opset must be >= 18, found " + opset);
-
-    // Trainable initializers become graph inputs; their initial values seed the parameter buffers.
-    Graph source = Graph.fromModel(model, forward.externalInitializers());
-    GraphBuilder base = source.toBuilder();
-    base.clearOutputs();
-    Map<String, float[]> initial = new LinkedHashMap<>();
-    List<Value> trainedInputs = new ArrayList<>();
-    for (String name : names) {
-      Tensor t = source.initializers().get(name);
-      Check.argument(t != null, "trainable must name initializers of the forward graph, found " + name);
-      Check.argument(t.dtype() == DType.FLOAT,
-          "trainable " + name + " must be FLOAT, found data type " + t.dtype().onnxCode());
-      initial.put(name, t.toFloatArray());
-      shapes.put(name, t.shape());
-      trainedInputs.add(base.initializerToInput(name));
-    }
-    Check.argument(
-        source.inputs().stream().anyMatch(v -> v.name().equals(inputIds)),
-        "inputIds must name an input of the forward graph, found " + inputIds);
-    for (Value in : source.inputs()) {
-      Check.argument(
-          in.name().equals(inputIds) || auxiliary.widths().containsKey(in.name()),
-          "the forward graph must have no inputs besides inputIds, trainables and auxiliary inputs,"
-              + " found "
-              + in.name());
-    }
-    Graph fwd = base.build();
-    Value logitsValue = fwd.value(logits).orElseThrow(
-        () -> new IllegalArgumentException("logits must name a value of the forward graph, found "
-            + logits));
-
-    // Scoring graph: per-sequence target log-probability sums and counts, no gradient.
-    GraphBuilder sg = fwd.toBuilder();
-    sg.setNamePrefix("score/");
-    LmLosses.SequenceLogProbs seq = LmLosses.sequenceLogProbs(sg, logitsValue,
-        sg.input(LABELS, DType.INT64, "batch", "seq"));
-    scoreSum = sg.output(seq.sum()).name();
-    scoreCount = sg.output(seq.count()).name();
-    ExportedModel scoreModel = sg.build().toModel(EXPORT);
-
-    // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
-    // pairwise loss, its gradients, accumulation.
-    GraphBuilder g = fwd.toBuilder();
-    g.setNamePrefix("train/");
-    Value labels = g.input(LABELS, DType.INT64, "batch", "seq");
-    Value accKeep = g.input(ACC_KEEP, DType.FLOAT, Shape.scalar());
-    Value objective;
-    Value targetCount;
-    if (pairwise == null) {
-      Value rowWeights = g.input(ROW_WEIGHTS, DType.FLOAT, "batch");
-      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(g, logitsValue, labels);
-      Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
-      objective = g.neg(g.reduceSum(weighted, false));
-      targetCount = g.reduceSum(tlp.mask(), false);
-      rowSumsOut = null;
-    } else {
-      Value rowReference = pairwise.requiresReference()
-          ? g.input(ROW_REFERENCE, DType.FLOAT, "batch") : null;
-      // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
-      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(g, logitsValue, labels);
-      List<Value> sums = g.splitEqually(seqLp.sum(), 0, 2);
-      List<Value> counts = g.splitEqually(seqLp.count(), 0, 2);
-      Value refChosen = null;
-      Value refRejected = null;
-      if (rowReference != null) {
-        List<Value> refs = g.splitEqually(rowReference, 0, 2);
-        refChosen = refs.get(0);
-        refRejected = refs.get(1);
-      }
-      PairwiseLossGraph.Outputs lo = PairwiseLossGraph.append(g, pairwise,
-          new PairwiseLossGraph.Inputs(sums.get(0), sums.get(1), counts.get(0), counts.get(1),
-              refChosen, refRejected));
-      objective = g.reduceSum(lo.perPair(), false);
-      targetCount = g.reduceSum(seqLp.count(), false);
-      rowSumsOut = g.output(seqLp.sum()).name();
-    }
-    Map<String, Value> grads = Autodiff.gradients(g, objective, trainedInputs);
-    lossSumOut = g.output(objective).name();
-    countOut = g.output(targetCount).name();
-    for (String name : names) {
-      Value accIn = g.input("train/acc_in/" + name, DType.FLOAT, Shape.of(shapes.get(name)));
-      accOut.add(g.output(g.add(grads.get(name), g.mul(accIn, accKeep))).name());
-    }
-    ExportedModel gradModel = g.build().toModel(EXPORT);
-
-    // Update graph: clipping + AdamW.
-    GraphBuilder u = GraphBuilder.create("update", 18);
-    u.setNamePrefix("adamw/");
-    List<AdamW.Param> ps = new ArrayList<>();
-    for (String name : names) {
-      Shape shape = Shape.of(shapes.get(name));
-      Value[] pgmv = new Value[4];
-      String[] kinds = {"p", "g", "m", "v"};
-      for (int k = 0; k < 4; k++) {
-        pgmv[k] = u.input(kinds[k] + "/" + name, DType.FLOAT, shape);
-      }
-      ps.add(new AdamW.Param(pgmv[0], pgmv[1], pgmv[2], pgmv[3], !noDecay.contains(name)));
-    }
-    Value scalars = u.input(SCALARS, DType.FLOAT, Shape.of(AdamW.SCALARS_LENGTH));
-    AdamW.Outputs out = AdamW.append(u, ps, scalars, config);
-    for (Value o : out.values()) {
-      updOutP.add(u.output(o).name());
-    }
-    for (Value o : out.m()) {
-      updOutM.add(u.output(o).name());
-    }
-    for (Value o : out.v()) {
-      updOutV.add(u.output(o).name());
-    }
-    gradNormOut = u.output(out.gradNorm()).name();
-    ExportedModel updateModel = u.build().toModel(EXPORT);
+    ExportedModel gradModel = graphs.gradient();
+    ExportedModel scoreModel = graphs.score();
+    ExportedModel updateModel = graphs.update();
     Map<String, Tensor> frozen = new LinkedHashMap<>(gradModel.externalInitializers());
     frozen.putAll(scoreModel.externalInitializers());
-
+    Map<String, float[]> initial = graphs.initialValues();
     this.sessions = new ModelSessions(options);
     try {
       Map<String, OnnxTensor> ext = new LinkedHashMap<>();
@@ -596,19 +497,19 @@ public final class TrainingSession implements AutoCloseable {
       double gradNorm;
       try (OnnxTensor sc = OnnxTensor.createTensor(env, FloatBuffer.wrap(scalars),
           new long[] {AdamW.SCALARS_LENGTH})) {
-        in.put(SCALARS, sc);
+        in.put(TrainingGraphs.SCALARS, sc);
         for (int i = 0; i < n; i++) {
           String name = names.get(i);
-          in.put("p/" + name, params[current][i].tensor());
-          in.put("g/" + name, accs[accSlot][i].tensor());
-          in.put("m/" + name, ms[current][i].tensor());
-          in.put("v/" + name, vs[current][i].tensor());
-          pinned.put(updOutP.get(i), params[nextSlot][i].tensor());
-          pinned.put(updOutM.get(i), ms[nextSlot][i].tensor());
-          pinned.put(updOutV.get(i), vs[nextSlot][i].tensor());
+          in.put(TrainingGraphs.parameterInput(name), params[current][i].tensor());
+          in.put(TrainingGraphs.gradientInput(name), accs[accSlot][i].tensor());
+          in.put(TrainingGraphs.firstMomentInput(name), ms[current][i].tensor());
+          in.put(TrainingGraphs.secondMomentInput(name), vs[current][i].tensor());
+          pinned.put(graphs.newParameters().get(i), params[nextSlot][i].tensor());
+          pinned.put(graphs.newFirstMoments().get(i), ms[nextSlot][i].tensor());
+          pinned.put(graphs.newSecondMoments().get(i), vs[nextSlot][i].tensor());
         }
-        try (OrtSession.Result r = updateSession.run(in, Set.of(gradNormOut), pinned)) {
-          gradNorm = scalar(r, gradNormOut);
+        try (OrtSession.Result r = updateSession.run(in, Set.of(graphs.gradNorm()), pinned)) {
+          gradNorm = scalar(r, graphs.gradNorm());
         }
       }
       if (!Double.isFinite(gradNorm)) {
@@ -657,11 +558,11 @@ public final class TrainingSession implements AutoCloseable {
               new long[] {b.batchSize(), b.seqLen()})) {
         in.put(inputIds, ids);
         in.put(LABELS, labels);
-        in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
+        in.put(TrainingGraphs.ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
         for (int i = 0; i < n; i++) {
           in.put(names.get(i), params[current][i].tensor());
-          in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
-          pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
+          in.put(TrainingGraphs.accumulatorInput(names.get(i)), accs[accSlot][i].tensor());
+          pinned.put(graphs.accumulated().get(i), accs[1 - accSlot][i].tensor());
         }
         List<OnnxTensor> extra = new ArrayList<>();
         try {
@@ -671,18 +572,20 @@ public final class TrainingSession implements AutoCloseable {
             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(rowValues),
                 new long[] {b.batchSize()});
             extra.add(t);
-            in.put(pairwise == null ? ROW_WEIGHTS : ROW_REFERENCE, t);
+            in.put(pairwise == null ? TrainingGraphs.ROW_WEIGHTS : TrainingGraphs.ROW_REFERENCE, t);
           }
           for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
             OnnxTensor t = auxTensor(b, a.getValue(), auxiliary.training(a.getKey(), b, step + 1, k));
             extra.add(t);
             in.put(a.getKey(), t);
           }
-          Set<String> wanted = rowSumsOut == null ? Set.of(lossSumOut, countOut)
-              : Set.of(lossSumOut, countOut, rowSumsOut);
+          String rowSumsOut = graphs.rowLogProbs().orElse(null);
+          Set<String> wanted = rowSumsOut == null
+              ? Set.of(graphs.lossSum(), graphs.targetCount())
+              : Set.of(graphs.lossSum(), graphs.targetCount(), rowSumsOut);
           try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
-            lossSum += scalar(r, lossSumOut);
-            count += scalar(r, countOut);
+            lossSum += scalar(r, graphs.lossSum());
+            count += scalar(r, graphs.targetCount());
             if (rowSumsOut != null) {
               FloatBuffer fb = ((OnnxTensor) r.get(rowSumsOut).orElseThrow()).getFloatBuffer();
               double[] rows = new double[b.batchSize()];
@@ -781,9 +684,10 @@ public final class TrainingSession implements AutoCloseable {
         extra.add(t);
         in.put(a.getKey(), t);
       }
-      try (OrtSession.Result r = scoreSession.run(in, Set.of(scoreSum, scoreCount))) {
-        FloatBuffer s = ((OnnxTensor) r.get(scoreSum).orElseThrow()).getFloatBuffer();
-        FloatBuffer c = ((OnnxTensor) r.get(scoreCount).orElseThrow()).getFloatBuffer();
+      try (OrtSession.Result r =
+          scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
+        FloatBuffer s = ((OnnxTensor) r.get(graphs.scoreSum()).orElseThrow()).getFloatBuffer();
+        FloatBuffer c = ((OnnxTensor) r.get(graphs.scoreCount()).orElseThrow()).getFloatBuffer();
         double[][] out = new double[2][batch.batchSize()];
         for (int i = 0; i < batch.batchSize(); i++) {
           out[0][i] = s.get(i);
