@@ -174,12 +174,13 @@ public enum Op {
   }
 
   /**
-   * The operator {@code opType} of {@code domain} ({@code ""} is the default domain, where the
-   * contrib operators of the table are also found), if the table has it.
+   * The operator {@code opType} of {@code domain} ({@code ""} or {@code "ai.onnx"} is the default
+   * domain, where the contrib operators of the table are also found), if the table has it.
    */
   public static Optional<Op> of(String domain, String opType) {
     Op op = BY_NAME.get(opType);
-    if (op == null || !(domain.isEmpty() || domain.equals(op.domain))) {
+    boolean defaultDomain = domain.isEmpty() || domain.equals("ai.onnx");
+    if (op == null || !(defaultDomain || domain.equals(op.domain))) {
       return Optional.empty();
     }
     return Optional.of(op);

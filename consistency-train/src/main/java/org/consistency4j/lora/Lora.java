@@ -169,11 +169,8 @@ public final class Lora {
           "an adapted linear output is a graph output: " + o.name());
       g.output(g.value(o.name()).orElseThrow());
     }
-    // Weights stay external where they were: everything at least as large as the smallest one.
-    long external = forward.externalInitializers().values().stream()
-        .mapToLong(Tensor::byteSize).min().orElse(Long.MAX_VALUE);
-    ExportedModel model = g.build().toModel(ModelOptions.defaults()
-        .withExternalInitializersAbove(external == Long.MAX_VALUE ? external : external - 1));
+    ExportedModel model =
+        g.build().toModel(ModelOptions.defaults().withExternalInitializersLike(forward));
     return new Adapted(model, adapters, ordered, dropoutInputs);
   }
 

@@ -37,8 +37,8 @@ import org.consistency4j.optim.AdamWConfig;
  * </ul>
  *
  * <p>The trained tensors, float32 initializers of the forward graph, become graph inputs; their values
- * in the forward graph are the {@link #initialValues()}. Frozen weights stay initializers; those above 1
- * KiB are external ({@link ExportedModel#externalInitializers()}). {@link TrainingSession} runs these
+ * in the forward graph are the {@link #initialValues()}. Frozen weights stay initializers, external
+ * ({@link ExportedModel#externalInitializers()}) where they were external in the forward model. {@link TrainingSession} runs these
  * graphs. Immutable and thread-safe (the initial values are copied out).
  */
 public final class TrainingGraphs {
@@ -52,9 +52,6 @@ public final class TrainingGraphs {
   public static final String ROW_REFERENCE = "train/row_reference";
   /** Update graph: the {@link AdamW#scalars} input. */
   public static final String SCALARS = "train/optimizer_scalars";
-
-  private static final ModelOptions EXPORT =
-      ModelOptions.defaults().withExternalInitializersAbove(1024);
 
   /**
    * What to build.
@@ -152,6 +149,7 @@ public final class TrainingGraphs {
               + in.name());
     }
     Graph fwd = base.build();
+    ModelOptions export = ModelOptions.defaults().withExternalInitializersLike(forward);
     Value logits = fwd.value(spec.logits()).orElseThrow(() -> new IllegalArgumentException(
         "logits must name a value of the forward graph, found " + spec.logits()));
 
@@ -162,7 +160,7 @@ public final class TrainingGraphs {
         LmLosses.sequenceLogProbs(sg, logits, sg.input(LABELS, DType.INT64, "batch", "seq"));
     this.scoreSum = sg.output(seq.sum()).name();
     this.scoreCount = sg.output(seq.count()).name();
-    this.score = sg.build().toModel(EXPORT);
+    this.score = sg.build().toModel(export);
 
     // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
     // pairwise loss, its gradients, accumulation.
@@ -205,7 +203,7 @@ public final class TrainingGraphs {
       acc.add(g.output(g.add(grads.get(name), g.mul(accIn, accKeep))).name());
     }
     this.accumulated = List.copyOf(acc);
-    this.gradient = g.build().toModel(EXPORT);
+    this.gradient = g.build().toModel(export);
 
     // Update graph: clipping + AdamW.
     GraphBuilder u = GraphBuilder.create("update", 18);
@@ -225,7 +223,7 @@ public final class TrainingGraphs {
     this.newM = out.m().stream().map(v -> u.output(v).name()).toList();
     this.newV = out.v().stream().map(v -> u.output(v).name()).toList();
     this.gradNorm = u.output(out.gradNorm()).name();
-    this.update = u.build().toModel(EXPORT);
+    this.update = u.build().toModel(ModelOptions.defaults());
   }
 
   /** Gradient graph: the accumulated gradient of trainable {@code name} read from the last step. */
