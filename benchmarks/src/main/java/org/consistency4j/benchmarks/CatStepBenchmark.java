@@ -58,10 +58,11 @@ public class CatStepBenchmark {
     SplittableRandom rng = new SplittableRandom(2);
     Lora.Adapted a = Lora.apply(TrainingStepBenchmark.randomForward(c, rng),
         new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
-    session = new TrainingSession(a.model(), LlamaTrainingGraph.INPUT_IDS,
-        LlamaTrainingGraph.LOGITS, a.adapters(), java.util.Set.of(), AdamWConfig.defaults(),
-        RuntimeOptions.builder().intraOpThreads(1).build(), TrainingSession.AuxiliaryInputs.none(),
-        route.equals("in-graph") ? lossConfig : null);
+    session = TrainingSession.builder(a.model()).inputIds(LlamaTrainingGraph.INPUT_IDS)
+        .logits(LlamaTrainingGraph.LOGITS).trainable(a.adapters()).noDecay(java.util.Set.of())
+        .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.builder().intraOpThreads(1).build())
+        .auxiliary(TrainingSession.AuxiliaryInputs.none())
+        .pairwiseLoss(route.equals("in-graph") ? lossConfig : null).build();
     int rows = 2 * PAIRS;
     long[] ids = new long[rows * SEQ];
     long[] labels = new long[rows * SEQ];

@@ -83,8 +83,10 @@ public class TrainingStepBenchmark {
       trainables = new ArrayList<>(LlamaTrainingGraph.weightNames(c));
       noDecay = LlamaTrainingGraph.noDecay(c);
     }
-    session = new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS,
-        trainables, noDecay, AdamWConfig.defaults(), RuntimeOptions.builder().intraOpThreads(1).build());
+    session = TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+        .logits(LlamaTrainingGraph.LOGITS).trainable(trainables).noDecay(noDecay)
+        .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.builder().intraOpThreads(1).build())
+        .build();
     long[] ids = new long[16 * 64];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = 3 + rng.nextInt(381);

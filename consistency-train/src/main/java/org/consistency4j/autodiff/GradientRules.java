@@ -1,54 +1,227 @@
 package org.consistency4j.autodiff;
 
-import static org.consistency4j.autodiff.Emitter.attr;
-import static org.consistency4j.autodiff.Emitter.attrInts;
-
-import ai.onnx.proto.OnnxMl;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
+import org.consistency4j.graph.Attribute;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.Dim;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Node;
+import org.consistency4j.graph.Op;
+import org.consistency4j.graph.Shape;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 
-/** The gradient rule of each supported operator (see {@link Autodiff} for the list). */
+/**
+ * The gradient rule of each differentiable operator of the operator table {@link Op} (see {@link
+ * Autodiff} for the list), keyed by the table's constants.
+ */
 final class GradientRules {
   private GradientRules() {}
 
+  /** Appends the input gradients of one node given the gradients of its outputs. */
+  @FunctionalInterface
+  interface Rule {
+    void apply(Ctx c);
+  }
+
+  private static final Map<Op, Rule> RULES = new EnumMap<>(Op.class);
+
+  static {
+    RULES.put(Op.IDENTITY, c -> c.give(0, c.gy()));
+    RULES.put(Op.DROPOUT, c -> {
+      if (c.in(2) != null) {
+        throw c.unsupported("training-mode Dropout; build dropout from a mask and Mul instead");
+      }
+      c.give(0, c.gy());
+    });
+    RULES.put(Op.ADD, c -> {
+      c.give(0, sumTo(c.g, c.gy(), c.in(0), c.out(0)));
+      c.give(1, sumTo(c.g, c.gy(), c.in(1), c.out(0)));
+    });
+    RULES.put(Op.SUM, c -> {
+      for (int i = 0; i < c.n.inputs().size(); i++) {
+        if (c.needs(i)) {
+          c.give(i, sumTo(c.g, c.gy(), c.in(i), c.out(0)));
+        }
+      }
+    });
+    RULES.put(Op.SUB, c -> {
+      if (c.needs(0)) {
+        c.give(0, sumTo(c.g, c.gy(), c.in(0), c.out(0)));
+      }
+      if (c.needs(1)) {
+        c.give(1, sumTo(c.g, c.g.neg(c.gy()), c.in(1), c.out(0)));
+      }
+    });
+    RULES.put(Op.MUL, c -> {
+      if (c.needs(0)) {
+        c.give(0, sumTo(c.g, mul(c.g, c.gy(), c.in(1)), c.in(0), c.out(0)));
+      }
+      if (c.needs(1)) {
+        c.give(1, sumTo(c.g, mul(c.g, c.gy(), c.in(0)), c.in(1), c.out(0)));
+      }
+    });
+    RULES.put(Op.DIV, c -> {
+      GraphBuilder g = c.g;
+      if (c.needs(0)) {
+        c.give(0, sumTo(g, div(g, c.gy(), c.in(1)), c.in(0), c.out(0)));
+      }
+      if (c.needs(1)) {
+        // d(a/b)/db = -(a/b)/b = -y/b
+        Value t = div(g, mul(g, c.gy(), c.out(0)), c.in(1));
+        c.give(1, sumTo(g, g.neg(t), c.in(1), c.out(0)));
+      }
+    });
+    RULES.put(Op.NEG, c -> c.give(0, c.g.neg(c.gy())));
+    RULES.put(Op.POW, c -> {
+      if (c.needs(1)) {
+        throw c.unsupported("the exponent must be a constant (it depends on a trained value)");
+      }
+      GraphBuilder g = c.g;
+      Value x = c.in(0);
+      Value p = c.in(1);
+      Value pm1 = g.sub(p, g.scalarLike(p, 1.0));
+      Value pow = g.pow(x, pm1);
+      Value d = mul(g, mul(g, c.gy(), p), pow);
+      c.give(0, sumTo(g, d, x, c.out(0)));
+    });
+    RULES.put(Op.SQRT, c -> c.give(0, c.g.div(c.g.mul(c.gy(), c.g.scalarLike(c.gy(), 0.5)), c.out(0))));
+    RULES.put(Op.RECIPROCAL,
+        c -> c.give(0, c.g.neg(c.g.mul(c.gy(), c.g.mul(c.out(0), c.out(0))))));
+    RULES.put(Op.EXP, c -> c.give(0, c.g.mul(c.gy(), c.out(0))));
+    RULES.put(Op.LOG, c -> c.give(0, c.g.div(c.gy(), c.in(0))));
+    RULES.put(Op.SIN, c -> c.give(0, c.g.mul(c.gy(), c.g.cos(c.in(0)))));
+    RULES.put(Op.COS, c -> c.give(0, c.g.neg(c.g.mul(c.gy(), c.g.sin(c.in(0))))));
+    RULES.put(Op.SIGMOID, c -> {
+      Value y = c.out(0);
+      Value oneMinus = c.g.sub(c.g.scalarLike(y, 1.0), y);
+      c.give(0, c.g.mul(c.gy(), c.g.mul(y, oneMinus)));
+    });
+    RULES.put(Op.TANH, c -> {
+      Value y = c.out(0);
+      Value oneMinus = c.g.sub(c.g.scalarLike(y, 1.0), c.g.mul(y, y));
+      c.give(0, c.g.mul(c.gy(), oneMinus));
+    });
+    RULES.put(Op.RELU, c -> {
+      Value pos = c.g.greater(c.in(0), c.g.scalarLike(c.in(0), 0.0));
+      c.give(0, c.g.where(pos, c.gy(), c.g.scalarLike(c.gy(), 0.0)));
+    });
+    RULES.put(Op.SOFTPLUS, c -> c.give(0, c.g.mul(c.gy(), c.g.sigmoid(c.in(0)))));
+    RULES.put(Op.MAX, GradientRules::maxMin);
+    RULES.put(Op.MIN, GradientRules::maxMin);
+    RULES.put(Op.REDUCE_SUM, c -> reduce(c, false));
+    RULES.put(Op.REDUCE_MEAN, c -> reduce(c, true));
+    RULES.put(Op.SOFTMAX, c -> {
+      long axis = c.n.intAttribute("axis", -1);
+      Value y = c.out(0);
+      Value s = c.g.reduceSum(c.g.mul(c.gy(), y), true, axis);
+      c.give(0, c.g.mul(y, c.g.sub(c.gy(), s)));
+    });
+    RULES.put(Op.LOG_SOFTMAX, c -> {
+      long axis = c.n.intAttribute("axis", -1);
+      Value s = c.g.reduceSum(c.gy(), true, axis);
+      c.give(0, c.g.sub(c.gy(), c.g.mul(c.g.exp(c.out(0)), s)));
+    });
+    RULES.put(Op.MAT_MUL, GradientRules::matMul);
+    RULES.put(Op.GEMM, GradientRules::gemm);
+    RULES.put(Op.GATHER, GradientRules::gather);
+    RULES.put(Op.GATHER_ELEMENTS, c -> {
+      Value idx = int64(c.g, c.in(1));
+      Map<String, Attribute> attrs = new LinkedHashMap<>();
+      attrs.put("axis", Attribute.of(c.n.intAttribute("axis", 0)));
+      attrs.put("reduction", Attribute.of("add"));
+      c.give(0, c.g.op("ScatterElements", List.of(filled(c.g, 0.0, c.in(0)), idx, c.gy()), attrs, 1)
+          .get(0));
+    });
+    RULES.put(Op.TRANSPOSE, c -> {
+      Optional<Attribute> perm = c.n.attribute("perm");
+      if (perm.isEmpty()) {
+        c.give(0, c.g.transpose(c.gy()));
+      } else {
+        long[] p = perm.get().asLongs();
+        long[] inv = new long[p.length];
+        for (int i = 0; i < p.length; i++) {
+          inv[(int) p[i]] = i;
+        }
+        c.give(0, c.g.transpose(c.gy(), inv));
+      }
+    });
+    Rule reshapeLike = c -> c.give(0, reshape(c.g, c.gy(), shapeOf(c.g, c.in(0))));
+    RULES.put(Op.RESHAPE, reshapeLike);
+    RULES.put(Op.SQUEEZE, reshapeLike);
+    RULES.put(Op.UNSQUEEZE, reshapeLike);
+    RULES.put(Op.FLATTEN, reshapeLike);
+    RULES.put(Op.EXPAND, c -> c.give(0, sumTo(c.g, c.gy(), c.in(0), c.out(0))));
+    RULES.put(Op.CONCAT, GradientRules::concat);
+    RULES.put(Op.SPLIT, GradientRules::split);
+    RULES.put(Op.SLICE, GradientRules::slice);
+    RULES.put(Op.WHERE, c -> {
+      Value zero = c.g.scalarLike(c.gy(), 0.0);
+      if (c.needs(1)) {
+        c.give(1, sumTo(c.g, c.g.where(c.in(0), c.gy(), zero), c.in(1), c.out(0)));
+      }
+      if (c.needs(2)) {
+        c.give(2, sumTo(c.g, c.g.where(c.in(0), zero, c.gy()), c.in(2), c.out(0)));
+      }
+    });
+    Rule cast = c -> {
+      DType dt = c.in(0).dtype();
+      c.give(0, dt == c.gy().dtype() ? c.gy() : c.g.cast(c.gy(), dt));
+    };
+    RULES.put(Op.CAST, cast);
+    RULES.put(Op.CAST_LIKE, cast);
+  }
+
+  /** The rule of {@code n}'s operator, if it has one. */
+  static Optional<Rule> rule(Node n) {
+    return Op.of(n.domain(), n.opType()).map(RULES::get);
+  }
+
+  /** True when {@code op} has a gradient rule. */
+  static boolean hasRule(Op op) {
+    return RULES.containsKey(op);
+  }
+
   /** What a rule sees: the node, the gradients of its outputs, and where to put input gradients. */
   static final class Ctx {
-    final Emitter e;
-    final OnnxMl.NodeProto n;
-    private final String[] outGrads;
+    final GraphBuilder g;
+    final Node n;
+    private final Value[] outGrads;
     private final boolean[] needs;
-    private final Map<String, List<String>> contributions;
+    private final Map<String, List<Value>> contributions;
 
-    Ctx(
-        Emitter e,
-        OnnxMl.NodeProto n,
-        String[] outGrads,
-        boolean[] needs,
-        Map<String, List<String>> contributions) {
-      this.e = e;
+    Ctx(GraphBuilder g, Node n, Value[] outGrads, boolean[] needs,
+        Map<String, List<Value>> contributions) {
+      this.g = g;
       this.n = n;
       this.outGrads = outGrads;
       this.needs = needs;
       this.contributions = contributions;
     }
 
-    String in(int i) {
-      return TypeTable.input(n, i);
+    /** Input {@code i}, or null when omitted. */
+    Value in(int i) {
+      String name = i < n.inputs().size() ? n.inputs().get(i) : "";
+      return name.isEmpty() ? null : g.value(name).orElseThrow();
     }
 
-    String out(int i) {
-      return n.getOutput(i);
+    Value out(int i) {
+      return g.value(n.outputs().get(i)).orElseThrow();
     }
 
     /** Gradient of output 0 (never null when a rule runs for a single-output node). */
-    String gy() {
+    Value gy() {
       return outGrads[0];
     }
 
-    String gy(int k) {
+    Value gy(int k) {
       return outGrads[k];
     }
 
@@ -56,208 +229,84 @@ final class GradientRules {
       return i < needs.length && needs[i];
     }
 
-    void give(int i, String grad) {
+    void give(int i, Value grad) {
       if (needs(i)) {
-        contributions.computeIfAbsent(in(i), k -> new ArrayList<>()).add(grad);
+        contributions.computeIfAbsent(n.inputs().get(i), k -> new ArrayList<>()).add(grad);
       }
-    }
-
-    long attrInt(String name, long dflt) {
-      return TypeTable.attrInt(n, name, dflt);
     }
 
     UnsupportedOperationException unsupported(String why) {
       return new UnsupportedOperationException(
-          "no gradient for " + n.getOpType() + " node '" + n.getName() + "': " + why);
+          "no gradient for " + n.opType() + " node '" + n.name() + "': " + why);
     }
   }
 
-  static void apply(Ctx c) {
-    Emitter e = c.e;
-    String op = c.n.getOpType();
-    switch (op) {
-      case "Identity", "Dropout" -> {
-        if (op.equals("Dropout") && !c.in(2).isEmpty()) {
-          throw c.unsupported("training-mode Dropout; build dropout from a mask and Mul instead");
-        }
-        c.give(0, c.gy());
-      }
-      case "Add" -> {
-        c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
-        c.give(1, sumTo(e, c.gy(), c.in(1), c.out(0)));
-      }
-      case "Sum" -> {
-        for (int i = 0; i < c.n.getInputCount(); i++) {
-          if (c.needs(i)) {
-            c.give(i, sumTo(e, c.gy(), c.in(i), c.out(0)));
-          }
-        }
-      }
-      case "Sub" -> {
-        if (c.needs(0)) {
-          c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
-        }
-        if (c.needs(1)) {
-          c.give(1, sumTo(e, e.neg(c.gy()), c.in(1), c.out(0)));
-        }
-      }
-      case "Mul" -> {
-        if (c.needs(0)) {
-          c.give(0, sumTo(e, e.mul(c.gy(), c.in(1)), c.in(0), c.out(0)));
-        }
-        if (c.needs(1)) {
-          c.give(1, sumTo(e, e.mul(c.gy(), c.in(0)), c.in(1), c.out(0)));
-        }
-      }
-      case "Div" -> {
-        if (c.needs(0)) {
-          c.give(0, sumTo(e, e.div(c.gy(), c.in(1)), c.in(0), c.out(0)));
-        }
-        if (c.needs(1)) {
-          // d(a/b)/db = -(a/b)/b = -y/b
-          String t = e.div(e.mul(c.gy(), c.out(0)), c.in(1));
-          c.give(1, sumTo(e, e.neg(t), c.in(1), c.out(0)));
-        }
-      }
-      case "Neg" -> c.give(0, e.neg(c.gy()));
-      case "Pow" -> {
-        if (c.needs(1)) {
-          throw c.unsupported("the exponent must be a constant (it depends on a trained value)");
-        }
-        String x = c.in(0);
-        String p = c.in(1);
-        String pm1 = e.sub(p, e.scalarLike(1.0, p));
-        String pow = e.op("Pow", x, pm1);
-        String d = e.mul(e.mul(c.gy(), p), pow);
-        c.give(0, sumTo(e, d, x, c.out(0)));
-      }
-      case "Sqrt" -> c.give(0, e.div(e.mul(c.gy(), e.scalarLike(0.5, c.gy())), c.out(0)));
-      case "Reciprocal" -> c.give(0, e.neg(e.mul(c.gy(), e.mul(c.out(0), c.out(0)))));
-      case "Exp" -> c.give(0, e.mul(c.gy(), c.out(0)));
-      case "Log" -> c.give(0, e.div(c.gy(), c.in(0)));
-      case "Sin" -> c.give(0, e.mul(c.gy(), e.op("Cos", c.in(0))));
-      case "Cos" -> c.give(0, e.neg(e.mul(c.gy(), e.op("Sin", c.in(0)))));
-      case "Sigmoid" -> {
-        String y = c.out(0);
-        String oneMinus = e.sub(e.scalarLike(1.0, y), y);
-        c.give(0, e.mul(c.gy(), e.mul(y, oneMinus)));
-      }
-      case "Tanh" -> {
-        String y = c.out(0);
-        String oneMinus = e.sub(e.scalarLike(1.0, y), e.mul(y, y));
-        c.give(0, e.mul(c.gy(), oneMinus));
-      }
-      case "Relu" -> {
-        String pos = e.op("Greater", c.in(0), e.scalarLike(0.0, c.in(0)));
-        c.give(0, e.op("Where", pos, c.gy(), e.scalarLike(0.0, c.gy())));
-      }
-      case "Softplus" -> c.give(0, e.mul(c.gy(), e.op("Sigmoid", c.in(0))));
-      case "Max", "Min" -> {
-        // The gradient goes to the first input equal to the output (ties are not split).
-        String y = c.out(0);
-        String zero = e.scalarLike(0.0, c.gy());
-        String claimed = null;
-        int count = c.n.getInputCount();
-        for (int i = 0; i < count; i++) {
-          String mask;
-          if (i == count - 1 && claimed != null) {
-            mask = e.op("Not", claimed);
-          } else {
-            String eq = e.op("Equal", c.in(i), y);
-            mask = claimed == null ? eq : e.op("And", eq, e.op("Not", claimed));
-            claimed = claimed == null ? mask : e.op("Or", claimed, mask);
-          }
-          if (c.needs(i)) {
-            c.give(i, sumTo(e, e.op("Where", mask, c.gy(), zero), c.in(i), c.out(0)));
-          }
-        }
-      }
-      case "ReduceSum", "ReduceMean" -> reduce(c, op.equals("ReduceMean"));
-      case "Softmax" -> {
-        long axis = c.attrInt("axis", -1);
-        String y = c.out(0);
-        String s = e.reduceSum(e.mul(c.gy(), y), true, axis);
-        c.give(0, e.mul(y, e.sub(c.gy(), s)));
-      }
-      case "LogSoftmax" -> {
-        long axis = c.attrInt("axis", -1);
-        String s = e.reduceSum(c.gy(), true, axis);
-        c.give(0, e.sub(c.gy(), e.mul(e.op("Exp", c.out(0)), s)));
-      }
-      case "MatMul" -> matMul(c);
-      case "Gemm" -> gemm(c);
-      case "Gather" -> gather(c);
-      case "GatherElements" -> {
-        String idx = int64(e, c.in(1));
-        c.give(
-            0,
-            e.op(
-                "ScatterElements",
-                List.of(e.zerosLike(c.in(0)), idx, c.gy()),
-                attr("axis", c.attrInt("axis", 0)),
-                attr("reduction", "add")));
-      }
-      case "Transpose" -> {
-        long[] perm = TypeTable.attrInts(c.n, "perm");
-        if (perm == null) {
-          c.give(0, e.op("Transpose", c.gy()));
-        } else {
-          long[] inv = new long[perm.length];
-          for (int i = 0; i < perm.length; i++) {
-            inv[(int) perm[i]] = i;
-          }
-          c.give(0, e.op("Transpose", List.of(c.gy()), attrInts("perm", inv)));
-        }
-      }
-      case "Reshape", "Squeeze", "Unsqueeze", "Flatten" -> c.give(0, reshapeLike(e, c.gy(), c.in(0)));
-      case "Expand" -> c.give(0, sumTo(e, c.gy(), c.in(0), c.out(0)));
-      case "Concat" -> concat(c);
-      case "Split" -> split(c);
-      case "Slice" -> slice(c);
-      case "Where" -> {
-        String zero = e.scalarLike(0.0, c.gy());
-        if (c.needs(1)) {
-          c.give(1, sumTo(e, e.op("Where", c.in(0), c.gy(), zero), c.in(1), c.out(0)));
-        }
-        if (c.needs(2)) {
-          c.give(2, sumTo(e, e.op("Where", c.in(0), zero, c.gy()), c.in(2), c.out(0)));
-        }
-      }
-      case "Cast", "CastLike" -> {
-        int dt = e.dtype(c.in(0));
-        if (dt == 0) {
-          c.give(0, e.op("CastLike", c.gy(), c.in(0)));
-        } else if (dt == e.dtype(c.gy())) {
-          c.give(0, c.gy());
-        } else {
-          c.give(0, e.op("Cast", List.of(c.gy()), attr("to", (long) dt)));
-        }
-      }
-      default -> throw c.unsupported("operator has no gradient rule");
-    }
+  // ------------------------------------------------------------------ helpers
+
+  /** {@code a * b} for operands whose dtypes may differ (Pow's exponent). */
+  private static Value mul(GraphBuilder g, Value a, Value b) {
+    return g.op("Mul", Map.of(), a, b);
   }
 
-  /** Sums {@code g} (broadcast result shape) back to the shape of {@code x}. */
-  static String sumTo(Emitter e, String g, String x) {
-    return sumTo(e, g, x, null);
+  private static Value div(GraphBuilder g, Value a, Value b) {
+    return g.op("Div", Map.of(), a, b);
+  }
+
+  /** The static shape of {@code v} when every dim is a known number, else null. */
+  static long[] staticShape(Value v) {
+    return v.shape().filter(Shape::isStatic).map(Shape::sizes).orElse(null);
+  }
+
+  /** The shape of {@code v} as a 1-D INT64 value: a constant when statically known. */
+  static Value shapeOf(GraphBuilder g, Value v) {
+    long[] s = staticShape(v);
+    return s != null ? g.longs(s) : g.shape(v);
+  }
+
+  /** A tensor with the shape and dtype of {@code like}, every entry {@code value}. */
+  static Value filled(GraphBuilder g, double value, Value like) {
+    DType dt = like.dtype();
+    Value shape = shapeOf(g, like);
+    if (dt == DType.FLOAT16 || dt == DType.BFLOAT16) {
+      Value z = g.constantOfShape(shape, DType.DOUBLE, value);
+      return g.op("CastLike", Map.of(), z, like);
+    }
+    return g.constantOfShape(shape, dt, value);
+  }
+
+  /** Reshape to a run-time shape; {@code allowzero} keeps zero-size dims instead of copying. */
+  static Value reshape(GraphBuilder g, Value x, Value shape) {
+    return g.op("Reshape", Map.of("allowzero", Attribute.of(1L)), x, shape);
+  }
+
+  private static Value int64(GraphBuilder g, Value idx) {
+    return idx.dtype() == DType.INT64 ? idx : g.cast(idx, DType.INT64);
+  }
+
+  private static Value scalarInt(GraphBuilder g, long v) {
+    return g.constant(Tensor.scalar(v));
+  }
+
+  /** Sums {@code grad} (broadcast result shape) back to the shape of {@code x}. */
+  static Value sumTo(GraphBuilder g, Value grad, Value x) {
+    return sumTo(g, grad, x, null);
   }
 
   /**
-   * {@link #sumTo(Emitter, String, String)} where {@code g} is known to have the static shape of
-   * {@code shapeOf} (an elementwise rule's forward output: the broadcast shape), which lets the
-   * reduction axes be decided while building the graph even when the gradient's own shape was not
-   * inferred; a run-time reduction over a size-1 leading axis costs as much as a copy.
+   * {@link #sumTo(GraphBuilder, Value, Value)} where {@code grad} is known to have the shape of {@code
+   * shapeOf} (an elementwise rule's forward output: the broadcast shape), which lets the reduction axes
+   * be decided while building the graph even when the gradient's own shape was not inferred; a run-time
+   * reduction over a size-1 leading axis costs as much as a copy.
    */
-  static String sumTo(Emitter e, String g, String x, String shapeOf) {
-    TypeTable t = e.types();
-    List<Object> gs = t.shape(g);
-    if (shapeOf != null && (gs == null || gs.contains(null))) {
-      List<Object> hint = t.shape(shapeOf);
+  static Value sumTo(GraphBuilder g, Value grad, Value x, Value shapeOf) {
+    List<Dim> gs = grad.shape().map(Shape::dims).orElse(null);
+    if (shapeOf != null && (gs == null || gs.stream().anyMatch(d -> !d.isKnown() && d.symbol().isEmpty()))) {
+      List<Dim> hint = shapeOf.shape().map(Shape::dims).orElse(null);
       if (hint != null) {
         gs = hint;
       }
     }
-    List<Object> xs = t.shape(x);
+    List<Dim> xs = x.shape().map(Shape::dims).orElse(null);
     if (gs != null && xs != null && gs.size() >= xs.size()) {
       int lead = gs.size() - xs.size();
       List<Long> axes = new ArrayList<>();
@@ -266,12 +315,12 @@ final class GradientRules {
       }
       boolean decided = true;
       for (int i = 0; i < xs.size(); i++) {
-        Object gd = gs.get(lead + i);
-        Object xd = xs.get(i);
-        if (gd != null && gd.equals(xd)) {
+        Dim gd = gs.get(lead + i);
+        Dim xd = xs.get(i);
+        if (isDefinite(gd) && gd.equals(xd)) {
           continue;
         }
-        if (Objects.equals(xd, 1L)) {
+        if (xd.isKnown() && xd.size() == 1) {
           axes.add((long) (lead + i));
         } else {
           decided = false;
@@ -280,102 +329,87 @@ final class GradientRules {
       }
       if (decided) {
         if (axes.isEmpty()) {
-          return g;
+          return grad;
         }
         long[] a = axes.stream().mapToLong(Long::longValue).toArray();
-        String r = e.reduceSum(g, true, a);
+        Value r = g.reduceSum(grad, true, a);
         if (lead > 0) {
           long[] leadAxes = new long[lead];
           for (int i = 0; i < lead; i++) {
             leadAxes[i] = i;
           }
-          r = e.op("Squeeze", r, e.ints(leadAxes));
+          r = g.squeeze(r, leadAxes);
         }
         return r;
       }
     }
-    // Run-time fallback: pad x's shape with leading ones to g's rank, sum over the axes where it is 1.
-    String shapeG = e.op("Shape", g);
-    String shapeX = e.op("Shape", x);
-    String diff = e.sub(e.op("Shape", shapeG), e.op("Shape", shapeX));
-    String ones =
-        e.op("ConstantOfShape", List.of(diff),
-            attr("value", Emitter.tensor(TypeTable.INT64, new long[] {1}, 1)));
-    String padded = e.op("Concat", List.of(ones, shapeX), attr("axis", 0L));
-    String isOne = e.op("Equal", padded, e.ints(1));
-    // Reduce only where x is broadcast (1) and g is not; when there is no such axis (the common case
+    // Run-time fallback: pad x's shape with leading ones to grad's rank, sum over the axes where it is 1.
+    Value shapeG = g.shape(grad);
+    Value shapeX = g.shape(x);
+    Value diff = g.sub(g.shape(shapeG), g.shape(shapeX));
+    Value ones = g.constantOfShape(diff, DType.INT64, 1);
+    Value padded = g.concat(0, ones, shapeX);
+    Value isOne = g.equal(padded, g.longs(1));
+    // Reduce only where x is broadcast (1) and grad is not; when there is no such axis (the common case
     // for same-shaped operands whose shapes were not inferred) an If skips the reduction, which would
-    // otherwise cost a full copy of g.
-    String need = e.op("And", isOne, e.op("Not", e.op("Equal", shapeG, e.ints(1))));
-    String count = e.op("ReduceSum",
-        List.of(e.op("Cast", List.of(need), attr("to", (long) TypeTable.INT64))),
-        attr("keepdims", 0L));
-    String cond = e.op("Greater", count, e.scalarInt(0));
-    OnnxMl.GraphProto.Builder graph = e.graph();
-    int start = graph.getNodeCount();
+    // otherwise cost a full copy of grad.
+    Value need = g.and(isOne, g.not(g.equal(shapeG, g.longs(1))));
+    Value count = g.reduceSum(g.cast(need, DType.INT64), false);
+    Value cond = g.greater(count, scalarInt(g, 0));
     // Axes are shifted by one behind an extra leading axis so that the list is never empty (ONNX
     // Runtime reduces empty tensors fully when given no axes, whatever noop_with_empty_axes says).
-    String axes = e.op("Reshape", e.op("NonZero", need), e.ints(-1));
-    String shifted = e.op("Concat", List.of(e.ints(0), e.add(axes, e.ints(1))), attr("axis", 0L));
-    String g1 = e.op("Unsqueeze", g, e.ints(0));
-    String red = e.op("ReduceSum", List.of(g1, shifted), attr("keepdims", 1L));
-    String reduced = e.op("Squeeze", red, e.ints(0));
-    OnnxMl.GraphProto thenBranch = branch(graph, start, "sum_to_reduce", reduced, e.dtype(x));
-    start = graph.getNodeCount();
-    String same = e.op("Identity", g);
-    OnnxMl.GraphProto elseBranch = branch(graph, start, "sum_to_keep", same, e.dtype(x));
-    String result = e.op("If", List.of(cond),
-        OnnxMl.AttributeProto.newBuilder().setName("then_branch")
-            .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(thenBranch).build(),
-        OnnxMl.AttributeProto.newBuilder().setName("else_branch")
-            .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(elseBranch).build());
-    return reshape(e, result, shapeX);
+    GraphBuilder then = g.subgraph("sum_to_reduce");
+    Value axes = then.reshape(then.op("NonZero", Map.of(), need), then.longs(-1));
+    Value shifted = then.concat(0, then.longs(0), then.add(axes, then.longs(1)));
+    Value g1 = then.unsqueeze(grad, 0);
+    Value red = then.reduceSum(g1, shifted, true);
+    then.output(then.squeeze(red, 0));
+    GraphBuilder keep = g.subgraph("sum_to_keep");
+    keep.output(keep.identity(grad));
+    Graph thenBranch = then.build();
+    Graph elseBranch = keep.build();
+    Value result = g.ifThenElse(cond, thenBranch, elseBranch).get(0);
+    return reshape(g, result, shapeX);
   }
 
-  /** Moves the nodes appended since {@code start} into a subgraph whose one output is {@code out}. */
-  private static OnnxMl.GraphProto branch(OnnxMl.GraphProto.Builder graph, int start, String name,
-      String out, int dtype) {
-    OnnxMl.GraphProto.Builder b = OnnxMl.GraphProto.newBuilder().setName(name);
-    while (graph.getNodeCount() > start) {
-      b.addNode(0, graph.getNode(graph.getNodeCount() - 1));
-      graph.removeNode(graph.getNodeCount() - 1);
+  /** A dim whose equality with another proves equal sizes: a number or a named symbol. */
+  private static boolean isDefinite(Dim d) {
+    return d.isKnown() || d.symbol().isPresent();
+  }
+
+  private static void maxMin(Ctx c) {
+    // The gradient goes to the first input equal to the output (ties are not split).
+    GraphBuilder g = c.g;
+    Value y = c.out(0);
+    Value zero = g.scalarLike(c.gy(), 0.0);
+    Value claimed = null;
+    int count = c.n.inputs().size();
+    for (int i = 0; i < count; i++) {
+      Value mask;
+      if (i == count - 1 && claimed != null) {
+        mask = g.not(claimed);
+      } else {
+        Value eq = g.equal(c.in(i), y);
+        mask = claimed == null ? eq : g.and(eq, g.not(claimed));
+        claimed = claimed == null ? mask : g.or(claimed, mask);
+      }
+      if (c.needs(i)) {
+        c.give(i, sumTo(g, g.where(mask, c.gy(), zero), c.in(i), c.out(0)));
+      }
     }
-    OnnxMl.TypeProto.Tensor.Builder tt = OnnxMl.TypeProto.Tensor.newBuilder();
-    if (dtype != 0) {
-      tt.setElemType(dtype);
-    }
-    b.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out)
-        .setType(OnnxMl.TypeProto.newBuilder().setTensorType(tt)));
-    return b.build();
-  }
-
-  /** Reshape to a run-time shape; {@code allowzero} keeps zero-size dims instead of copying. */
-  static String reshape(Emitter e, String x, String shape) {
-    return e.op("Reshape", List.of(x, shape), attr("allowzero", 1L));
-  }
-
-  private static String reshapeLike(Emitter e, String g, String x) {
-    return reshape(e, g, e.shapeOf(x));
-  }
-
-  private static String int64(Emitter e, String idx) {
-    if (e.dtype(idx) == TypeTable.INT64) {
-      return idx;
-    }
-    return e.op("Cast", List.of(idx), attr("to", (long) TypeTable.INT64));
   }
 
   private static void reduce(Ctx c, boolean mean) {
-    Emitter e = c.e;
-    String x = c.in(0);
-    String gy = c.gy();
-    long[] axesAttr = TypeTable.attrInts(c.n, "axes");
-    String axesInput = c.in(1);
-    boolean hasAxes = axesAttr != null || !axesInput.isEmpty();
-    boolean keep = c.attrInt("keepdims", 1) != 0;
-    boolean noop = c.attrInt("noop_with_empty_axes", 0) != 0;
-    long[] constAxes = axesAttr != null ? axesAttr : axesInput.isEmpty() ? new long[0]
-        : e.types().constant(axesInput);
+    GraphBuilder g = c.g;
+    Value x = c.in(0);
+    Value gy = c.gy();
+    long[] axesAttr = c.n.attribute("axes").map(Attribute::asLongs).orElse(null);
+    Value axesInput = c.in(1);
+    boolean hasAxes = axesAttr != null || axesInput != null;
+    boolean keep = c.n.intAttribute("keepdims", 1) != 0;
+    boolean noop = c.n.intAttribute("noop_with_empty_axes", 0) != 0;
+    long[] constAxes = axesAttr != null ? axesAttr : axesInput == null ? new long[0]
+        : g.constantValue(axesInput).map(Tensor::toLongArray).orElse(null);
     if (noop && (!hasAxes || (constAxes != null && constAxes.length == 0))) {
       c.give(0, gy);
       return;
@@ -383,23 +417,23 @@ final class GradientRules {
     if (noop && constAxes == null) {
       throw c.unsupported("noop_with_empty_axes=1 with axes computed at run time");
     }
-    String g = gy;
+    Value grad = gy;
     if (!keep && hasAxes && (constAxes == null || constAxes.length > 0)) {
-      String axes = axesAttr != null ? e.ints(axesAttr) : axesInput;
-      g = e.op("Unsqueeze", g, axes);
+      Value axes = axesAttr != null ? g.longs(axesAttr) : axesInput;
+      grad = g.op("Unsqueeze", Map.of(), grad, axes);
     }
-    String full = e.op("Expand", g, e.shapeOf(x));
+    Value full = g.expand(grad, shapeOf(g, x));
     if (mean) {
-      long[] xs = e.staticShape(x);
-      long[] ys = e.staticShape(c.out(0));
-      String count;
+      long[] xs = staticShape(x);
+      long[] ys = staticShape(c.out(0));
+      Value count;
       if (xs != null && ys != null) {
-        count = e.scalarLike((double) product(xs) / product(ys), gy);
+        count = g.scalarLike(gy, (double) product(xs) / product(ys));
       } else {
-        String ratio = e.div(e.op("Size", x), e.op("Size", c.out(0)));
-        count = e.op("CastLike", ratio, gy);
+        Value ratio = g.div(g.size(x), g.size(c.out(0)));
+        count = g.op("CastLike", Map.of(), ratio, gy);
       }
-      full = e.div(full, count);
+      full = g.div(full, count);
     }
     c.give(0, full);
   }
@@ -412,117 +446,96 @@ final class GradientRules {
     return p;
   }
 
-  private static long[] swapLast(int rank) {
-    long[] perm = new long[rank];
-    for (int i = 0; i < rank; i++) {
-      perm[i] = i;
-    }
-    perm[rank - 2] = rank - 1;
-    perm[rank - 1] = rank - 2;
-    return perm;
-  }
-
-  private static String transposeLast(Emitter e, String x) {
-    int r = e.rank(x);
+  private static Value transposeLast(GraphBuilder g, Value x) {
+    int r = x.rank();
     if (r >= 2) {
-      return e.op("Transpose", List.of(x), attrInts("perm", swapLast(r)));
+      long[] perm = new long[r];
+      for (int i = 0; i < r; i++) {
+        perm[i] = i;
+      }
+      perm[r - 2] = r - 1;
+      perm[r - 1] = r - 2;
+      return g.transpose(x, perm);
     }
-    return e.op("Einsum", List.of(x), attr("equation", "...ij->...ji"));
+    return g.einsum("...ij->...ji", x);
   }
 
   private static void matMul(Ctx c) {
-    Emitter e = c.e;
-    String a = c.in(0);
-    String b = c.in(1);
-    int ra = e.rank(a);
-    int rb = e.rank(b);
+    GraphBuilder g = c.g;
+    Value a = c.in(0);
+    Value b = c.in(1);
+    int ra = a.rank();
+    int rb = b.rank();
     if ((ra >= 0 && ra < 2) || (rb >= 0 && rb < 2)) {
       throw c.unsupported("operands of rank 1 (rank " + ra + " and " + rb + "); reshape to rank 2");
     }
     if (c.needs(0)) {
-      String ga = e.op("MatMul", c.gy(), transposeLast(e, b));
+      Value ga = g.matMul(c.gy(), transposeLast(g, b));
       // With a matrix b (rank 2) the batch dims of gy are a's own: nothing was broadcast.
-      c.give(0, rb == 2 && ra >= 2 ? ga : sumTo(e, ga, a));
+      c.give(0, rb == 2 && ra >= 2 ? ga : sumTo(g, ga, a));
     }
     if (c.needs(1)) {
-      long[] bs = e.staticShape(b);
+      long[] bs = staticShape(b);
       if (rb == 2 && ra > 2 && bs != null) {
         // Weight matrix shared over a batch: one big GEMM instead of a batch of small ones.
-        String a2 = e.op("Reshape", a, e.ints(-1, bs[0]));
-        String g2 = e.op("Reshape", c.gy(), e.ints(-1, bs[1]));
-        c.give(1, e.op("Gemm", List.of(a2, g2), attr("transA", 1L)));
+        Value a2 = g.reshape(a, g.longs(-1, bs[0]));
+        Value g2 = g.reshape(c.gy(), g.longs(-1, bs[1]));
+        c.give(1, g.op("Gemm", List.of(a2, g2), Map.of("transA", Attribute.of(1L)), 1).get(0));
       } else if (rb == 2 && ra == 2) {
-        c.give(1, e.op("Gemm", List.of(a, c.gy()), attr("transA", 1L)));
+        c.give(1, g.op("Gemm", List.of(a, c.gy()), Map.of("transA", Attribute.of(1L)), 1).get(0));
       } else {
-        c.give(1, sumTo(e, e.op("MatMul", transposeLast(e, a), c.gy()), b));
+        c.give(1, sumTo(g, g.matMul(transposeLast(g, a), c.gy()), b));
       }
     }
   }
 
   private static void gemm(Ctx c) {
-    Emitter e = c.e;
-    String a = c.in(0);
-    String b = c.in(1);
-    String gy = c.gy();
-    float alpha = floatAttr(c.n, "alpha", 1f);
-    float beta = floatAttr(c.n, "beta", 1f);
-    boolean ta = c.attrInt("transA", 0) != 0;
-    boolean tb = c.attrInt("transB", 0) != 0;
+    GraphBuilder g = c.g;
+    Value a = c.in(0);
+    Value b = c.in(1);
+    Value gy = c.gy();
+    float alpha = c.n.floatAttribute("alpha", 1f);
+    float beta = c.n.floatAttribute("beta", 1f);
+    boolean ta = c.n.intAttribute("transA", 0) != 0;
+    boolean tb = c.n.intAttribute("transB", 0) != 0;
     if (c.needs(0)) {
-      String ga;
-      if (!ta) {
-        ga = gemm2(e, gy, b, false, !tb, alpha);
-      } else {
-        ga = gemm2(e, b, gy, tb, true, alpha);
-      }
-      c.give(0, ga);
+      c.give(0, !ta ? gemm2(g, gy, b, false, !tb, alpha) : gemm2(g, b, gy, tb, true, alpha));
     }
     if (c.needs(1)) {
-      String gb;
-      if (!tb) {
-        gb = gemm2(e, a, gy, !ta, false, alpha);
-      } else {
-        gb = gemm2(e, gy, a, true, ta, alpha);
-      }
-      c.give(1, gb);
+      c.give(1, !tb ? gemm2(g, a, gy, !ta, false, alpha) : gemm2(g, gy, a, true, ta, alpha));
     }
     if (c.needs(2)) {
-      String g = beta == 1f ? gy : e.mul(gy, e.scalarLike(beta, gy));
-      c.give(2, sumTo(e, g, c.in(2)));
+      Value scaled = beta == 1f ? gy : g.mul(gy, g.scalarLike(gy, beta));
+      c.give(2, sumTo(g, scaled, c.in(2)));
     }
   }
 
-  private static String gemm2(Emitter e, String x, String y, boolean tx, boolean ty, float alpha) {
-    return e.op(
-        "Gemm",
-        List.of(x, y),
-        attr("transA", tx ? 1L : 0L),
-        attr("transB", ty ? 1L : 0L),
-        attr("alpha", alpha));
-  }
-
-  private static float floatAttr(OnnxMl.NodeProto n, String name, float dflt) {
-    OnnxMl.AttributeProto a = TypeTable.attr(n, name);
-    return a == null ? dflt : a.getF();
+  private static Value gemm2(GraphBuilder g, Value x, Value y, boolean tx, boolean ty, float alpha) {
+    Map<String, Attribute> attrs = new LinkedHashMap<>();
+    attrs.put("transA", Attribute.of(tx ? 1L : 0L));
+    attrs.put("transB", Attribute.of(ty ? 1L : 0L));
+    attrs.put("alpha", Attribute.of(alpha));
+    return g.op("Gemm", List.of(x, y), attrs, 1).get(0);
   }
 
   private static void gather(Ctx c) {
-    Emitter e = c.e;
-    String data = c.in(0);
-    String idx = int64(e, c.in(1));
-    long axis = c.attrInt("axis", 0);
-    int r = e.rank(data);
-    int q = e.rank(idx);
+    GraphBuilder g = c.g;
+    Value data = c.in(0);
+    Value idx = int64(g, c.in(1));
+    long axis = c.n.intAttribute("axis", 0);
+    int r = data.rank();
+    int q = idx.rank();
     if (axis < 0) {
       if (r < 0) {
         throw c.unsupported("negative axis with data of unknown rank");
       }
       axis += r;
     }
-    String idxCol = e.op("Unsqueeze", idx, e.ints(-1));
+    Value idxCol = g.unsqueeze(idx, -1);
+    Map<String, Attribute> add = Map.of("reduction", Attribute.of("add"));
     if (axis == 0) {
-      String zeros = e.zerosLike(data);
-      c.give(0, e.op("ScatterND", List.of(zeros, idxCol, c.gy()), attr("reduction", "add")));
+      Value zeros = filled(g, 0.0, data);
+      c.give(0, g.op("ScatterND", List.of(zeros, idxCol, c.gy()), add, 1).get(0));
       return;
     }
     if (r < 0 || q < 0) {
@@ -553,100 +566,97 @@ final class GradientRules {
     for (int i = 0; i < r; i++) {
       inv[(int) dataPerm[i]] = i;
     }
-    String gyT = e.op("Transpose", List.of(c.gy()), attrInts("perm", gyPerm));
-    String shapeT = e.op("Gather", List.of(e.shapeOf(data), e.ints(dataPerm)), attr("axis", 0L));
-    String zeros =
-        e.op("ConstantOfShape", List.of(shapeT), attr("value", Emitter.tensor(
-            e.dtype(data) == 0 ? OnnxMl.TensorProto.DataType.FLOAT_VALUE : e.dtype(data),
-            new long[] {1}, 0.0)));
-    String scattered = e.op("ScatterND", List.of(zeros, idxCol, gyT), attr("reduction", "add"));
-    c.give(0, e.op("Transpose", List.of(scattered), attrInts("perm", inv)));
+    Value gyT = g.transpose(c.gy(), gyPerm);
+    Value shapeT = g.gather(shapeOf(g, data), g.longs(dataPerm), 0);
+    Value zeros = g.constantOfShape(shapeT, data.dtype(), 0);
+    Value scattered = g.op("ScatterND", List.of(zeros, idxCol, gyT), add, 1).get(0);
+    c.give(0, g.transpose(scattered, inv));
   }
 
   /** The size of {@code x} along {@code axis} as a 1-element int64 tensor. */
-  private static String dimOf(Emitter e, String x, long axis) {
-    long[] s = e.staticShape(x);
+  private static Value dimOf(GraphBuilder g, Value x, long axis) {
+    long[] s = staticShape(x);
     if (s != null) {
       int a = (int) (axis < 0 ? axis + s.length : axis);
-      return e.ints(s[a]);
+      return g.longs(s[a]);
     }
-    return e.op("Gather", List.of(e.op("Shape", x), e.ints(axis)), attr("axis", 0L));
+    return g.gather(g.shape(x), g.longs(axis), 0);
   }
 
   private static void concat(Ctx c) {
-    Emitter e = c.e;
-    long axis = c.attrInt("axis", 0);
-    int count = c.n.getInputCount();
-    List<String> sizes = new ArrayList<>();
+    GraphBuilder g = c.g;
+    long axis = c.n.intAttribute("axis", 0);
+    int count = c.n.inputs().size();
+    List<Value> sizes = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      sizes.add(dimOf(e, c.in(i), axis));
+      sizes.add(dimOf(g, c.in(i), axis));
     }
-    String split = e.op("Concat", sizes, attr("axis", 0L));
-    List<String> parts = e.opN("Split", List.of(c.gy(), split), count, attr("axis", axis));
+    Value split = g.concat(0, sizes);
+    List<Value> parts = g.op("Split", List.of(c.gy(), split), Map.of("axis", Attribute.of(axis)), count);
     for (int i = 0; i < count; i++) {
       c.give(i, parts.get(i));
     }
   }
 
   private static void split(Ctx c) {
-    Emitter e = c.e;
-    long axis = c.attrInt("axis", 0);
-    List<String> parts = new ArrayList<>();
-    for (int k = 0; k < c.n.getOutputCount(); k++) {
-      String g = c.gy(k);
-      parts.add(g != null ? g : e.zerosLike(c.out(k)));
+    GraphBuilder g = c.g;
+    long axis = c.n.intAttribute("axis", 0);
+    List<Value> parts = new ArrayList<>();
+    for (int k = 0; k < c.n.outputs().size(); k++) {
+      Value grad = c.gy(k);
+      parts.add(grad != null ? grad : filled(g, 0.0, c.out(k)));
     }
-    c.give(0, e.op("Concat", parts, attr("axis", axis)));
+    c.give(0, g.concat(axis, parts));
   }
 
   private static void slice(Ctx c) {
-    Emitter e = c.e;
-    String data = c.in(0);
-    String stepsIn = c.in(4);
-    if (!stepsIn.isEmpty()) {
-      long[] steps = e.types().constant(stepsIn);
+    GraphBuilder g = c.g;
+    Value data = c.in(0);
+    Value stepsIn = c.in(4);
+    if (stepsIn != null) {
+      long[] steps = g.constantValue(stepsIn).map(Tensor::toLongArray).orElse(null);
       if (steps == null || Arrays.stream(steps).anyMatch(s -> s != 1)) {
         throw c.unsupported("only constant steps of 1 are supported, found "
             + (steps == null ? "run-time steps" : Arrays.toString(steps)));
       }
     }
-    String starts = int64(e, c.in(1));
-    String ends = int64(e, c.in(2));
-    String axes;
-    if (!c.in(3).isEmpty()) {
-      axes = int64(e, c.in(3));
+    Value starts = int64(g, c.in(1));
+    Value ends = int64(g, c.in(2));
+    Value axes;
+    if (c.in(3) != null) {
+      axes = int64(g, c.in(3));
     } else {
-      long[] st = e.types().constant(starts);
-      if (st != null) {
-        long[] a = new long[st.length];
+      Optional<Tensor> st = g.constantValue(starts);
+      if (st.isPresent()) {
+        long[] a = new long[(int) st.get().numElements()];
         for (int i = 0; i < a.length; i++) {
           a[i] = i;
         }
-        axes = e.ints(a);
+        axes = g.longs(a);
       } else {
-        axes = e.op("Range", e.scalarInt(0), e.op("Size", starts), e.scalarInt(1));
+        axes = g.range(scalarInt(g, 0), g.size(starts), scalarInt(g, 1));
       }
     }
     // Clamp starts and ends like Slice does, then pad the gradient back with zeros.
-    String dims = e.op("Gather", List.of(e.op("Shape", data), axes), attr("axis", 0L));
-    String zero = e.scalarInt(0);
-    String s = normalize(e, starts, dims, zero);
-    String en = normalize(e, ends, dims, zero);
-    en = e.op("Max", en, s);
+    Value dims = g.gather(g.shape(data), axes, 0);
+    Value zero = scalarInt(g, 0);
+    Value s = normalize(g, starts, dims, zero);
+    Value en = normalize(g, ends, dims, zero);
+    en = g.max(en, s);
     // Pads for every axis (zero where not sliced) rather than Pad's optional axes input: ONNX
     // Runtime's transpose optimizer permutes a Pad's pads as if they covered every axis, which
     // breaks a Pad with axes when a Transpose is pushed through it.
-    String zeros = e.op("ConstantOfShape", List.of(e.op("Shape", e.op("Shape", data))),
-        attr("value", Emitter.tensor(TypeTable.INT64, new long[] {1}, 0)));
-    String begin = e.op("ScatterElements", List.of(zeros, axes, s), attr("axis", 0L));
-    String end = e.op("ScatterElements", List.of(zeros, axes, e.sub(dims, en)), attr("axis", 0L));
-    String pads = e.op("Concat", List.of(begin, end), attr("axis", 0L));
-    c.give(0, e.op("Pad", List.of(c.gy(), pads, e.scalarLike(0.0, c.gy()))));
+    Value zeros = g.constantOfShape(g.shape(g.shape(data)), DType.INT64, 0);
+    Map<String, Attribute> axis0 = Map.of("axis", Attribute.of(0L));
+    Value begin = g.op("ScatterElements", List.of(zeros, axes, s), axis0, 1).get(0);
+    Value end = g.op("ScatterElements", List.of(zeros, axes, g.sub(dims, en)), axis0, 1).get(0);
+    Value pads = g.concat(0, begin, end);
+    c.give(0, g.op("Pad", List.of(c.gy(), pads, g.scalarLike(c.gy(), 0.0)), Map.of(), 1).get(0));
   }
 
-  private static String normalize(Emitter e, String v, String dims, String zero) {
-    String neg = e.op("Less", v, zero);
-    String shifted = e.op("Where", neg, e.add(v, dims), v);
-    return e.op("Max", e.op("Min", shifted, dims), zero);
+  private static Value normalize(GraphBuilder g, Value v, Value dims, Value zero) {
+    Value neg = g.less(v, zero);
+    Value shifted = g.where(neg, g.add(v, dims), v);
+    return g.max(g.min(shifted, dims), zero);
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Reverse-mode automatic differentiation over ONNX graphs. {@link org.consistency4j.autodiff.Autodiff}
- * appends the backward pass of a scalar loss to a forward graph in standard {@code ai.onnx} operators, so a
- * whole training step (forward, loss, gradients, optimizer update) runs as one ordinary ONNX Runtime
- * session on any execution provider; {@link org.consistency4j.autodiff.Emitter} is the small node-appending
- * helper the gradient rules, losses and optimizers share.
+ * Reverse-mode automatic differentiation over {@link org.consistency4j.graph.GraphBuilder} graphs.
+ * {@link org.consistency4j.autodiff.Autodiff} appends the backward pass of a scalar loss to a forward graph
+ * in standard {@code ai.onnx} operators, so a whole training step (forward, loss, gradients, optimizer
+ * update) runs as ordinary ONNX Runtime sessions on any execution provider; the gradient rules are keyed
+ * by the operator table {@link org.consistency4j.graph.Op}.
  */
 package org.consistency4j.autodiff;

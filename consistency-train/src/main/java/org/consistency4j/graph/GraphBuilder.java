@@ -259,6 +259,62 @@ public final class GraphBuilder {
     return n;
   }
 
+  /**
+   * Turns initializer {@code name} into a graph input of the same dtype and shape (for example a weight
+   * that training feeds at run time) and returns it; its data is dropped from the graph.
+   *
+   * @throws IllegalArgumentException if {@code name} is not an initializer of this graph
+   */
+  public Value initializerToInput(String name) {
+    if (initializers.remove(name) == null) {
+      throw new IllegalArgumentException(
+          "name must be an initializer of graph '" + this.name + "', found " + name);
+    }
+    Value v = values.get(name);
+    inputs.add(v);
+    return v;
+  }
+
+  /** Removes every graph output (the values and their nodes stay); returns the removed outputs. */
+  public List<Value> clearOutputs() {
+    List<Value> old = List.copyOf(outputs);
+    outputs.clear();
+    return old;
+  }
+
+  /**
+   * Adds a copy of {@code node}, a node of graph {@code source}, keeping its name, domain, attributes,
+   * output names and output dtypes; input {@code i} reads {@code inputs.get(i)} ({@code null} for an
+   * omitted input) instead of the node's own. This is how a graph is replayed into a new builder with
+   * some nodes rewired (LoRA branches, for example).
+   *
+   * @return the outputs (omitted optional outputs left out)
+   * @throws IllegalArgumentException if a name of the node is already used here or an input is not
+   *     defined
+   */
+  public List<Value> copyNode(Node node, Graph source, List<Value> inputs) {
+    Objects.requireNonNull(node, "node must not be null");
+    Objects.requireNonNull(source, "source must not be null");
+    if (inputs.size() != node.inputs().size()) {
+      throw new IllegalArgumentException(
+          "inputs size (" + inputs.size() + ") != node inputs size (" + node.inputs().size() + ")");
+    }
+    List<DType> outTypes = null;
+    if (!OpInference.knows(node.domain(), node.opType())) {
+      outTypes = new ArrayList<>();
+      for (String o : node.outputs()) {
+        outTypes.add(o.isEmpty() ? DType.FLOAT : source.dtype(o));
+      }
+    }
+    if (!node.domain().isEmpty() && source.domains().containsKey(node.domain())) {
+      domains.putIfAbsent(node.domain(), source.domains().get(node.domain()));
+    }
+    return importNode(node.name(), node.domain(), node.opType(), inputs, node.attributes(), outTypes,
+            node.outputs()).stream()
+        .filter(Objects::nonNull)
+        .toList();
+  }
+
   /** Freezes the current state into an immutable {@link Graph}; the builder stays usable. */
   public Graph build() {
     return new Graph(
@@ -373,6 +429,13 @@ public final class GraphBuilder {
         l.add(s.get().dim((int) i));
       }
       return Optional.of(l);
+    }
+    if ((p.opType().equals("Squeeze") || p.opType().equals("Unsqueeze")) && !p.inputs().isEmpty()) {
+      // A one-element shape value keeps its entry through a change of rank (Shape(x)[1:2] -> scalar).
+      Optional<Value> iv = value(p.inputs().get(0));
+      Optional<List<Object>> part =
+          iv.isEmpty() ? Optional.empty() : shapeValue(iv.get(), depth + 1);
+      return part.filter(l -> l.size() == 1);
     }
     if (p.opType().equals("Concat")) {
       List<Object> l = new ArrayList<>();

@@ -57,6 +57,17 @@ public record ModelOptions(
     return new ModelOptions(irVersion, producerName, bytes, includeValueInfo);
   }
 
+  /**
+   * A copy that keeps out of the proto every initializer at least as large as the smallest external
+   * initializer of {@code model} (all inside when it has none), so that a graph rewritten from {@code
+   * model} keeps its weights where they were.
+   */
+  public ModelOptions withExternalInitializersLike(ExportedModel model) {
+    long smallest = model.externalInitializers().values().stream()
+        .mapToLong(Tensor::byteSize).min().orElse(Long.MAX_VALUE);
+    return withExternalInitializersAbove(smallest == Long.MAX_VALUE ? smallest : smallest - 1);
+  }
+
   /** A copy with {@code value_info} on or off. */
   public ModelOptions withValueInfo(boolean include) {
     return new ModelOptions(irVersion, producerName, externalThresholdBytes, include);

@@ -6,60 +6,21 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Output dtype and best-effort shape inference for the operators the builder knows. Dtype inference is
- * exact for every listed operator; shape inference covers common operators and returns empty shapes
+ * Output dtype and best-effort shape inference for the operators of the table {@link Op}: the table says
+ * which rule applies (same dtype as input 0, BOOL, INT64, unary or broadcast shape), the
+ * operator-specific rules are here. Dtype inference is exact for every operator with a dtype rule; shape inference covers common operators and returns empty shapes
  * when it cannot decide (symbolic reshape targets, data-dependent sizes, ...). Definite mismatches (for
  * example inner dims of a MatMul) throw {@link IllegalArgumentException}.
  */
 final class OpInference {
   private OpInference() {}
 
-  private static final Set<String> SAME_AS_FIRST =
-      Set.of(
-          "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax",
-          "LogSoftmax", "Sigmoid", "Tanh", "Relu", "Max", "Min", "Sum", "Mean", "Softplus", "Gather",
-          "GatherElements", "GatherND", "ScatterElements", "ScatterND", "Transpose", "Reshape", "Concat",
-          "Slice", "Split", "Squeeze", "Unsqueeze", "Expand", "Identity", "Sin", "Cos", "Clip", "Abs",
-          "Sign", "Trilu", "CumSum", "MatMul", "Gemm", "ReduceSum", "ReduceMean", "ReduceMax",
-          "ReduceMin", "ReduceProd", "ReduceSumSquare", "ReduceLogSumExp", "ReduceL1", "ReduceL2",
-          "Erf", "Floor", "Ceil", "Round", "Tile", "Pad", "Einsum", "Gelu", "LeakyRelu", "Elu", "Mod",
-          "Flatten", "Range", "RMSNormalization", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin",
-          "Acos", "Sinh", "Cosh", "Selu", "Celu", "Mish", "HardSwish", "PRelu", "Resize", "Det",
-          "FusedMatMul");
-  private static final Set<String> BOOLEAN =
-      Set.of(
-          "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
-          "IsNaN", "IsInf");
-  private static final Set<String> INT64 = Set.of("Shape", "Size", "ArgMax", "ArgMin", "NonZero");
-  private static final Set<String> UNARY_SHAPE =
-      Set.of(
-          "Neg", "Sqrt", "Reciprocal", "Exp", "Log", "Softmax", "LogSoftmax", "Sigmoid", "Tanh",
-          "Relu", "Softplus", "Identity", "Sin", "Cos", "Clip", "Abs", "Sign", "Trilu", "CumSum",
-          "Erf", "Floor", "Ceil", "Round", "Not", "IsNaN", "IsInf", "Cast", "CastLike", "Gelu",
-          "LeakyRelu", "Elu", "Dropout", "LayerNormalization", "RMSNormalization", "ScatterElements",
-          "ScatterND", "HardSigmoid", "Softsign", "Atan", "Tan", "Asin", "Acos", "Sinh", "Cosh",
-          "Selu", "Celu", "Mish", "HardSwish");
-  private static final Set<String> BROADCAST =
-      Set.of(
-          "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
-          "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "PRelu");
-
   /** True when the dtype rule of {@code opType} (default domain) is known. */
   static boolean knows(String domain, String opType) {
-    if (!domain.isEmpty() && !(domain.equals("com.microsoft") && opType.equals("FusedMatMul"))) {
-      return false;
-    }
-    return SAME_AS_FIRST.contains(opType)
-        || BOOLEAN.contains(opType)
-        || INT64.contains(opType)
-        || Set.of(
-                "Where", "Cast", "CastLike", "ConstantOfShape", "Constant", "OneHot", "TopK", "If",
-                "Loop", "Dropout", "LayerNormalization")
-            .contains(opType);
+    return Op.of(domain, opType).filter(op -> op.dtypeRule() != Op.DtypeRule.UNKNOWN).isPresent();
   }
 
   /**
@@ -76,25 +37,27 @@ final class OpInference {
               + opType
               + "; pass the output dtypes explicitly");
     }
-    if (SAME_AS_FIRST.contains(opType)) {
-      return repeat(input(opType, inputs, 0).dtype(), nOutputs);
+    Op op = Op.of(domain, opType).orElseThrow();
+    switch (op.dtypeRule()) {
+      case SAME_AS_FIRST:
+        return repeat(input(opType, inputs, 0).dtype(), nOutputs);
+      case BOOL:
+        return repeat(DType.BOOL, nOutputs);
+      case INT64:
+        return repeat(DType.INT64, nOutputs);
+      default:
+        break;
     }
-    if (BOOLEAN.contains(opType)) {
-      return repeat(DType.BOOL, nOutputs);
-    }
-    if (INT64.contains(opType)) {
-      return repeat(DType.INT64, nOutputs);
-    }
-    switch (opType) {
-      case "Where":
+    switch (op) {
+      case WHERE:
         return repeat(input(opType, inputs, 1).dtype(), nOutputs);
-      case "CastLike":
+      case CAST_LIKE:
         return repeat(input(opType, inputs, 1).dtype(), nOutputs);
-      case "OneHot":
+      case ONE_HOT:
         return repeat(input(opType, inputs, 2).dtype(), nOutputs);
-      case "Cast":
+      case CAST:
         return repeat(DType.fromOnnx((int) required(opType, attrs, "to").asLong()), nOutputs);
-      case "Constant":
+      case CONSTANT:
         if (attrs.containsKey("value_float") || attrs.containsKey("value_floats")) {
           return repeat(DType.FLOAT, nOutputs);
         }
@@ -102,16 +65,16 @@ final class OpInference {
           return repeat(DType.INT64, nOutputs);
         }
         return repeat(required(opType, attrs, "value").asTensor().dtype(), nOutputs);
-      case "ConstantOfShape":
+      case CONSTANT_OF_SHAPE:
         {
           Attribute v = attrs.get("value");
           return repeat(v == null ? DType.FLOAT : v.asTensor().dtype(), nOutputs);
         }
-      case "TopK":
+      case TOP_K:
         return List.of(input(opType, inputs, 0).dtype(), DType.INT64).subList(0, nOutputs);
-      case "Dropout":
+      case DROPOUT:
         return List.of(input(opType, inputs, 0).dtype(), DType.BOOL).subList(0, nOutputs);
-      case "LayerNormalization":
+      case LAYER_NORMALIZATION:
         {
           DType stash = DType.FLOAT;
           Attribute st = attrs.get("stash_type");
@@ -120,11 +83,11 @@ final class OpInference {
           }
           return List.of(input(opType, inputs, 0).dtype(), stash, stash).subList(0, nOutputs);
         }
-      case "If":
+      case IF:
         return required(opType, attrs, "then_branch").asGraph().outputs().stream()
             .map(Value::dtype)
             .toList();
-      case "Loop":
+      case LOOP:
         {
           List<Value> outs = required(opType, attrs, "body").asGraph().outputs();
           return outs.subList(1, outs.size()).stream().map(Value::dtype).toList();
@@ -173,21 +136,25 @@ final class OpInference {
       Function<Value, Optional<Tensor>> constants,
       Context ctx,
       List<Optional<Shape>> out) {
-    if (UNARY_SHAPE.contains(opType)) {
+    Op op = Op.of("", opType).orElse(null);
+    if (op == null) {
+      return Optional.empty();
+    }
+    if (op.shapeRule() == Op.ShapeRule.UNARY) {
       return shapeOf(in, 0);
     }
-    if (BROADCAST.contains(opType)) {
+    if (op.shapeRule() == Op.ShapeRule.BROADCAST) {
       Optional<Shape> acc = shapeOf(in, 0);
       for (int i = 1; i < in.size(); i++) {
         acc = broadcast(opType, acc, shapeOf(in, i));
       }
       return acc;
     }
-    switch (opType) {
-      case "MatMul":
-      case "FusedMatMul":
+    switch (op) {
+      case MAT_MUL:
+      case FUSED_MAT_MUL:
         return matMul(shapeOf(in, 0), shapeOf(in, 1));
-      case "Gemm":
+      case GEMM:
         {
           Optional<Shape> a = shapeOf(in, 0);
           Optional<Shape> b = shapeOf(in, 1);
@@ -206,7 +173,7 @@ final class OpInference {
           }
           return Optional.of(new Shape(List.of(m, n)));
         }
-      case "Transpose":
+      case TRANSPOSE:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -233,15 +200,15 @@ final class OpInference {
           }
           return Optional.of(new Shape(d));
         }
-      case "ReduceSum":
-      case "ReduceMean":
-      case "ReduceMax":
-      case "ReduceMin":
-      case "ReduceProd":
-      case "ReduceSumSquare":
-      case "ReduceLogSumExp":
-      case "ReduceL1":
-      case "ReduceL2":
+      case REDUCE_SUM:
+      case REDUCE_MEAN:
+      case REDUCE_MAX:
+      case REDUCE_MIN:
+      case REDUCE_PROD:
+      case REDUCE_SUM_SQUARE:
+      case REDUCE_LOG_SUM_EXP:
+      case REDUCE_L1:
+      case REDUCE_L2:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -282,8 +249,8 @@ final class OpInference {
           }
           return Optional.of(new Shape(d));
         }
-      case "ArgMax":
-      case "ArgMin":
+      case ARG_MAX:
+      case ARG_MIN:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -300,7 +267,7 @@ final class OpInference {
           }
           return Optional.of(new Shape(d));
         }
-      case "Squeeze":
+      case SQUEEZE:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -340,7 +307,7 @@ final class OpInference {
           }
           return Optional.of(new Shape(d));
         }
-      case "Unsqueeze":
+      case UNSQUEEZE:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty() || in.size() < 2) {
@@ -367,7 +334,7 @@ final class OpInference {
           }
           return Optional.of(new Shape(d));
         }
-      case "Reshape":
+      case RESHAPE:
         {
           if (in.size() < 2) {
             return Optional.empty();
@@ -378,7 +345,7 @@ final class OpInference {
           }
           return reshape(shapeOf(in, 0), sv.get(), intAttr(attrs, "allowzero", 0) != 0);
         }
-      case "Concat":
+      case CONCAT:
         {
           List<Shape> shapes = new ArrayList<>();
           for (int i = 0; i < in.size(); i++) {
@@ -407,7 +374,7 @@ final class OpInference {
           d.set(axis, total < 0 ? Dim.unknown() : Dim.of(total));
           return Optional.of(new Shape(d));
         }
-      case "Gather":
+      case GATHER:
         {
           Optional<Shape> a = shapeOf(in, 0);
           Optional<Shape> idx = shapeOf(in, 1);
@@ -421,9 +388,9 @@ final class OpInference {
           d.addAll(a.get().dims().subList(axis + 1, r));
           return Optional.of(new Shape(d));
         }
-      case "GatherElements":
+      case GATHER_ELEMENTS:
         return shapeOf(in, 1);
-      case "Shape":
+      case SHAPE:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -434,9 +401,9 @@ final class OpInference {
           long end = clampAxis(intAttr(attrs, "end", r), r);
           return Optional.of(Shape.of(Math.max(0, end - start)));
         }
-      case "Size":
+      case SIZE:
         return Optional.of(Shape.scalar());
-      case "Constant":
+      case CONSTANT:
         if (attrs.containsKey("value")) {
           return Optional.of(attrs.get("value").asTensor().toShape());
         }
@@ -450,9 +417,9 @@ final class OpInference {
           return Optional.of(Shape.of(attrs.get("value_ints").asLongs().length));
         }
         return Optional.empty();
-      case "ConstantOfShape":
+      case CONSTANT_OF_SHAPE:
         return ctx.shapeValue(in.get(0)).map(OpInference::literalShape);
-      case "Expand":
+      case EXPAND:
         {
           if (in.size() < 2) {
             return Optional.empty();
@@ -463,7 +430,7 @@ final class OpInference {
           }
           return broadcast(opType, shapeOf(in, 0), Optional.of(literalShape(sv.get())));
         }
-      case "OneHot":
+      case ONE_HOT:
         {
           Optional<Shape> idx = shapeOf(in, 0);
           if (idx.isEmpty()) {
@@ -476,9 +443,9 @@ final class OpInference {
           d.add(axis, depth.map(t -> Dim.of((long) t.toDoubleArray()[0])).orElse(Dim.unknown()));
           return Optional.of(new Shape(d));
         }
-      case "Einsum":
+      case EINSUM:
         return einsum(attrs.get("equation").asString(), in);
-      case "Loop":
+      case LOOP:
         {
           List<Value> bodyOut = attrs.get("body").asGraph().outputs();
           int carried = in.size() - 2;
@@ -495,9 +462,9 @@ final class OpInference {
           }
           return null;
         }
-      case "Range":
-        return Optional.of(Shape.of(-1));
-      case "TopK":
+      case RANGE:
+        return Optional.of(new Shape(List.of(rangeLength(in, constants, ctx))));
+      case TOP_K:
         {
           Optional<Shape> a = shapeOf(in, 0);
           Optional<Tensor> k = in.size() > 1 ? constants.apply(in.get(1)) : Optional.empty();
@@ -513,7 +480,7 @@ final class OpInference {
           }
           return null;
         }
-      case "Split":
+      case SPLIT:
         {
           Optional<Shape> a = shapeOf(in, 0);
           if (a.isEmpty()) {
@@ -544,9 +511,9 @@ final class OpInference {
           }
           return null;
         }
-      case "Slice":
+      case SLICE:
         return slice(in, constants);
-      case "If":
+      case IF:
         {
           List<Value> t = attrs.get("then_branch").asGraph().outputs();
           List<Value> e = attrs.get("else_branch").asGraph().outputs();
@@ -560,6 +527,28 @@ final class OpInference {
       default:
         return Optional.empty();
     }
+  }
+
+  /** {@code Range(0, d, 1)} has {@code d} elements, also when {@code d} is a symbolic dimension. */
+  private static Dim rangeLength(
+      List<Value> in, Function<Value, Optional<Tensor>> constants, Context ctx) {
+    if (in.size() < 3 || in.get(0) == null || in.get(1) == null || in.get(2) == null) {
+      return Dim.unknown();
+    }
+    Optional<Tensor> start = constants.apply(in.get(0));
+    Optional<Tensor> delta = constants.apply(in.get(2));
+    if (start.isEmpty() || delta.isEmpty() || start.get().numElements() != 1
+        || delta.get().numElements() != 1 || start.get().toDoubleArray()[0] != 0
+        || delta.get().toDoubleArray()[0] != 1) {
+      return Dim.unknown();
+    }
+    Optional<List<Object>> limit =
+        in.get(1).dtype() == DType.INT64 ? ctx.shapeValue(in.get(1)) : Optional.empty();
+    if (limit.isEmpty() || limit.get().size() != 1) {
+      return Dim.unknown();
+    }
+    Object d = limit.get().get(0);
+    return d instanceof Dim dim ? dim : Dim.of((Long) d);
   }
 
   private static Optional<Shape> slice(List<Value> in, Function<Value, Optional<Tensor>> constants) {

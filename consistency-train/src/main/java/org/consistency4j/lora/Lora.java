@@ -1,24 +1,28 @@
 package org.consistency4j.lora;
 
-import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.ModelOptions;
+import org.consistency4j.graph.Node;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.safetensors.SafetensorsFile;
@@ -142,7 +146,9 @@ public final class Lora {
   }
 
   /**
-   * Rewrites {@code forward} with adapters on every initializer matching the targets.
+   * Rewrites {@code forward} with adapters on every initializer matching the targets: the forward
+   * graph's nodes are replayed in order, and right after each matched linear layer its adapter branch
+   * is added; later nodes read the layer's output plus the branch.
    *
    * @throws IllegalArgumentException if no weight matches, or a matching weight is not used as a linear
    *     layer in a supported pattern
@@ -150,39 +156,35 @@ public final class Lora {
   public static Adapted apply(ExportedModel forward, LoraConfig config) {
     Check.notNull(forward, "forward");
     Check.notNull(config, "config");
-    OnnxMl.GraphProto.Builder g = forward.model().getGraph().toBuilder();
+    Graph source = Graph.fromModel(forward.model(), forward.externalInitializers());
     Map<String, long[]> weightShapes = new LinkedHashMap<>();
-    for (OnnxMl.TensorProto t : g.getInitializerList()) {
-      Matcher m = NAME.matcher(t.getName());
-      if (m.matches() && config.targets().contains(m.group(2)) && t.getDimsCount() == 2) {
-        weightShapes.put(t.getName(), new long[] {t.getDims(0), t.getDims(1)});
+    for (Map.Entry<String, Tensor> t : source.initializers().entrySet()) {
+      Matcher m = NAME.matcher(t.getKey());
+      if (m.matches() && config.targets().contains(m.group(2)) && t.getValue().rank() == 2) {
+        weightShapes.put(t.getKey(), t.getValue().shape());
       }
     }
     Check.argument(!weightShapes.isEmpty(),
         "no initializer matches the LoRA targets " + config.targets());
-    List<OnnxMl.NodeProto> nodes = new ArrayList<>(g.getNodeList());
+    List<Node> nodes = source.nodes();
     // Graph order of the adapted layers fixes the order of adapters and of their initialization.
-    Map<String, Integer> linearOf = new LinkedHashMap<>();
+    Map<Integer, String> weightAt = new TreeMap<>();
     for (String weight : weightShapes.keySet()) {
-      linearOf.put(weight, findLinear(nodes, weight));
+      weightAt.put(findLinear(nodes, weight), weight);
     }
-    List<String> ordered = new ArrayList<>(weightShapes.keySet());
-    ordered.sort(java.util.Comparator.comparingInt(linearOf::get));
+    List<String> ordered = new ArrayList<>(weightAt.values());
+    GraphBuilder g = GraphBuilder.create(source.name(), source.opset());
+    for (Value in : source.inputs()) {
+      g.input(in.name(), in.dtype(), in.shape().orElseThrow(
+          () -> new IllegalArgumentException("input " + in.name() + " has no shape")));
+    }
+    source.initializers().forEach(g::initializer);
     SplittableRandom rng = new SplittableRandom(config.seed());
+    Map<String, Value[]> adapterOf = new LinkedHashMap<>();
     List<String> adapters = new ArrayList<>();
-    List<String> targets = new ArrayList<>();
-    Map<Integer, List<OnnxMl.NodeProto>> insertAfter = new LinkedHashMap<>();
-    Map<String, String> rename = new LinkedHashMap<>();
-    Emitter e = new Emitter(g, "lora/");
-    int base = g.getNodeCount();
-    Map<String, Long> dropoutInputs = new LinkedHashMap<>();
     for (String weight : ordered) {
-      int linear = linearOf.get(weight);
-      OnnxMl.NodeProto node = nodes.get(linear);
       long out = weightShapes.get(weight)[0];
       long in = weightShapes.get(weight)[1];
-      String a = loraA(weight);
-      String b = loraB(weight);
       // A rank above min(in, out) adds nothing a full update would not, and its factors may not fit.
       Check.argument(config.rank() <= Math.min(in, out),
           "LoRA rank must be <= min(out, in) = " + Math.min(in, out) + " of " + weight + " ["
@@ -192,99 +194,69 @@ public final class Lora {
       for (int i = 0; i < av.length; i++) {
         av[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
       }
-      g.addInitializer(floatTensor(a, av, config.rank(), in));
-      g.addInitializer(floatTensor(b, new float[(int) (out * config.rank())], out, config.rank()));
-      // Emit the branch at the end of the node list, then move it right after the linear node.
-      String x = node.getInput(0);
-      String y = node.getOutput(0);
-      int before = g.getNodeCount();
-      String branchInput = x;
-      if (config.dropout() > 0) {
+      Value a = g.initializer(loraA(weight), Tensor.ofFloats(av, config.rank(), in));
+      Value b = g.initializer(loraB(weight),
+          Tensor.ofFloats(new float[(int) (out * config.rank())], out, config.rank()));
+      adapterOf.put(weight, new Value[] {a, b});
+      adapters.add(a.name());
+      adapters.add(b.name());
+    }
+    Map<String, Long> dropoutInputs = new LinkedHashMap<>();
+    if (config.dropout() > 0) {
+      for (String weight : ordered) {
         // Inverted dropout on the adapter's input: the trainer feeds a mask of 0 and 1 / (1 - p).
-        String mask = dropoutInput(weight);
-        g.addInput(maskInput(mask, in));
-        dropoutInputs.put(mask, in);
-        branchInput = e.mul(x, mask);
-      }
-      String xa = e.op("MatMul", branchInput,
-          e.op("Transpose", List.of(a), Emitter.attrInts("perm", 1, 0)));
-      String xab = e.op("MatMul", xa, e.op("Transpose", List.of(b), Emitter.attrInts("perm", 1, 0)));
-      String scaled = e.mul(xab, e.op("CastLike", e.scalar(config.scale(),
-          OnnxMl.TensorProto.DataType.FLOAT_VALUE), xab));
-      String sum = e.add(y, scaled);
-      List<OnnxMl.NodeProto> branch = new ArrayList<>(g.getNodeList().subList(before, g.getNodeCount()));
-      insertAfter.put(linear, branch);
-      rename.put(y, sum);
-      adapters.add(a);
-      adapters.add(b);
-      targets.add(weight);
-    }
-    // Rebuild the node list: forward nodes (consumers of adapted outputs read the sums), branches
-    // right after their linear node.
-    List<OnnxMl.NodeProto> rebuilt = new ArrayList<>();
-    for (int i = 0; i < base; i++) {
-      OnnxMl.NodeProto n = nodes.get(i);
-      OnnxMl.NodeProto.Builder nb = n.toBuilder();
-      for (int k = 0; k < nb.getInputCount(); k++) {
-        String r = rename.get(nb.getInput(k));
-        if (r != null) {
-          nb.setInput(k, r);
-        }
-      }
-      rebuilt.add(nb.build());
-      List<OnnxMl.NodeProto> branch = insertAfter.get(i);
-      if (branch != null) {
-        for (OnnxMl.NodeProto bn : branch) {
-          // A branch reads the adapted value of its input x when x is itself an adapted output; only the
-          // final Add reads the base output it adapts.
-          boolean finalAdd = rename.containsValue(bn.getOutput(0));
-          OnnxMl.NodeProto.Builder bb = bn.toBuilder();
-          for (int k = finalAdd ? 1 : 0; k < bb.getInputCount(); k++) {
-            String r = rename.get(bb.getInput(k));
-            if (r != null) {
-              bb.setInput(k, r);
-            }
-          }
-          rebuilt.add(bb.build());
-        }
+        long in = weightShapes.get(weight)[1];
+        g.input(dropoutInput(weight), DType.FLOAT, "batch", "seq", in);
+        dropoutInputs.put(dropoutInput(weight), in);
       }
     }
-    g.clearNode().addAllNode(rebuilt);
-    for (int i = 0; i < g.getOutputCount(); i++) {
-      String r = rename.get(g.getOutput(i).getName());
-      if (r != null) {
-        // A graph output that is an adapted linear output: keep its name via Identity.
-        throw new IllegalArgumentException("an adapted linear output is a graph output: "
-            + g.getOutput(i).getName());
-      }
-    }
-    OnnxMl.ModelProto model = forward.model().toBuilder().setGraph(g).build();
-    return new Adapted(new ExportedModel(model, forward.externalInitializers()), adapters, targets,
-        dropoutInputs);
-  }
-
-  private static OnnxMl.ValueInfoProto maskInput(String name, long width) {
-    OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder()
-        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
-        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("seq"))
-        .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width));
-    return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
-        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-            .setElemType(OnnxMl.TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
-  }
-
-  private static int findLinear(List<OnnxMl.NodeProto> nodes, String weight) {
+    // Replay: consumers of an adapted output read the sum with its branch. Branch names carry a
+    // prefix, so they cannot take a name of a node still to be copied.
+    g.setNamePrefix("lora/");
+    Map<String, Value> rename = new HashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
-      OnnxMl.NodeProto n = nodes.get(i);
-      if (n.getOpType().equals("Gemm") && n.getInputCount() >= 2 && n.getInput(1).equals(weight)
-          && transB(n)) {
+      Node n = nodes.get(i);
+      List<Value> ins = new ArrayList<>();
+      for (String name : n.inputs()) {
+        ins.add(name.isEmpty() ? null : rename.getOrDefault(name, g.value(name).orElseThrow()));
+      }
+      List<Value> outs = g.copyNode(n, source, ins);
+      String weight = weightAt.get(i);
+      if (weight != null) {
+        Value x = ins.get(0);
+        Value y = outs.get(0);
+        Value branchInput = config.dropout() > 0
+            ? g.mul(x, g.value(dropoutInput(weight)).orElseThrow()) : x;
+        Value[] ab = adapterOf.get(weight);
+        Value xa = g.matMul(branchInput, g.transpose(ab[0], 1, 0));
+        Value xab = g.matMul(xa, g.transpose(ab[1], 1, 0));
+        Value scaled = g.mul(xab,
+            g.op("CastLike", Map.of(), g.scalar(DType.FLOAT, config.scale()), xab));
+        rename.put(y.name(), g.add(y, scaled));
+      }
+    }
+    for (Value o : source.outputs()) {
+      Check.argument(!rename.containsKey(o.name()),
+          "an adapted linear output is a graph output: " + o.name());
+      g.output(g.value(o.name()).orElseThrow());
+    }
+    ExportedModel model =
+        g.build().toModel(ModelOptions.defaults().withExternalInitializersLike(forward));
+    return new Adapted(model, adapters, ordered, dropoutInputs);
+  }
+
+  private static int findLinear(List<Node> nodes, String weight) {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      if (n.opType().equals("Gemm") && n.inputs().size() >= 2 && n.inputs().get(1).equals(weight)
+          && n.intAttribute("transB", 0) == 1) {
         return i;
       }
-      if (n.getOpType().equals("Transpose") && n.getInput(0).equals(weight)) {
-        String t = n.getOutput(0);
+      if (n.opType().equals("Transpose") && n.inputs().get(0).equals(weight)) {
+        String t = n.outputs().get(0);
         for (int j = i + 1; j < nodes.size(); j++) {
-          OnnxMl.NodeProto m = nodes.get(j);
-          if (m.getOpType().equals("MatMul") && m.getInput(1).equals(t)) {
+          Node m = nodes.get(j);
+          if (m.opType().equals("MatMul") && m.inputs().get(1).equals(t)) {
             return j;
           }
         }
@@ -292,27 +264,6 @@ public final class Lora {
     }
     throw new IllegalArgumentException(
         weight + " is not used as MatMul(x, Transpose(W)) or Gemm(x, W, transB=1)");
-  }
-
-  private static boolean transB(OnnxMl.NodeProto n) {
-    for (OnnxMl.AttributeProto a : n.getAttributeList()) {
-      if (a.getName().equals("transB")) {
-        return a.getI() == 1;
-      }
-    }
-    return false;
-  }
-
-  private static OnnxMl.TensorProto floatTensor(String name, float[] v, long... dims) {
-    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(v);
-    OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
-        .setDataType(OnnxMl.TensorProto.DataType.FLOAT_VALUE)
-        .setRawData(com.google.protobuf.ByteString.copyFrom(b.array()));
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    return t.build();
   }
 
   /**

@@ -3,7 +3,10 @@ package org.consistency4j.optim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.consistency4j.autodiff.Emitter;
+import java.util.Map;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 
 /**
  * AdamW as graph nodes: {@code torch.optim.AdamW} semantics (decoupled weight decay applied first, bias
@@ -30,8 +33,8 @@ public final class AdamW {
    * @param v second-moment state
    * @param decay whether weight decay applies (usually not for norm weights and biases)
    */
-  public record Param(String value, String grad, String m, String v, boolean decay) {
-    /** Validates the names. */
+  public record Param(Value value, Value grad, Value m, Value v, boolean decay) {
+    /** Validates the values. */
     public Param {
       Objects.requireNonNull(value, "value must not be null");
       Objects.requireNonNull(grad, "grad must not be null");
@@ -48,7 +51,7 @@ public final class AdamW {
    * @param v new second moments
    * @param gradNorm scalar global L2 norm of the scaled gradients before clipping
    */
-  public record Outputs(List<String> values, List<String> m, List<String> v, String gradNorm) {
+  public record Outputs(List<Value> values, List<Value> m, List<Value> v, Value gradNorm) {
     /** Copies the lists. */
     public Outputs {
       values = List.copyOf(values);
@@ -78,68 +81,72 @@ public final class AdamW {
   }
 
   /**
-   * Appends the update of {@code params} to the graph behind {@code e}.
+   * Appends the update of {@code params} to the graph behind {@code g}.
    *
-   * @param scalars name of the 1-D float input described in the class documentation
+   * @param scalars the 1-D float input described in the class documentation
    */
-  public static Outputs append(Emitter e, List<Param> params, String scalars, AdamWConfig c) {
+  public static Outputs append(GraphBuilder g, List<Param> params, Value scalars, AdamWConfig c) {
     Objects.requireNonNull(c, "c must not be null");
     if (params.isEmpty()) {
       throw new IllegalArgumentException("params must not be empty");
     }
-    String lr = pick(e, scalars, 0);
-    String bc1 = pick(e, scalars, 1);
-    String bc2 = pick(e, scalars, 2);
-    String scale = pick(e, scalars, 3);
-    List<String> grads = new ArrayList<>();
-    List<String> squares = new ArrayList<>();
+    Value lr = pick(g, scalars, 0);
+    Value bc1 = pick(g, scalars, 1);
+    Value bc2 = pick(g, scalars, 2);
+    Value scale = pick(g, scalars, 3);
+    List<Value> grads = new ArrayList<>();
+    List<Value> squares = new ArrayList<>();
     for (Param p : params) {
-      String g = e.mul(p.grad(), e.op("CastLike", scale, p.grad()));
-      grads.add(g);
-      squares.add(e.op("CastLike", e.reduceSumAll(e.mul(g, g)), scale));
+      Value grad = g.mul(p.grad(), castLike(g, scale, p.grad()));
+      grads.add(grad);
+      squares.add(castLike(g, g.reduceSum(g.mul(grad, grad), false), scale));
     }
-    String norm = e.op("Sqrt", squares.size() == 1 ? squares.get(0) : e.op("Sum", squares));
-    String coef = null;
+    Value norm = g.sqrt(squares.size() == 1 ? squares.get(0) : g.sum(squares.toArray(new Value[0])));
+    Value coef = null;
     if (Double.isFinite(c.maxGradNorm())) {
-      String raw =
-          e.div(e.scalarLike(c.maxGradNorm(), norm), e.add(norm, e.scalarLike(1e-6, norm)));
-      coef = e.op("Min", raw, e.scalarLike(1.0, norm));
+      Value raw =
+          g.div(g.scalarLike(norm, c.maxGradNorm()), g.add(norm, g.scalarLike(norm, 1e-6)));
+      coef = g.min(raw, g.scalarLike(norm, 1.0));
     }
-    List<String> values = new ArrayList<>();
-    List<String> ms = new ArrayList<>();
-    List<String> vs = new ArrayList<>();
-    String stepSize = e.div(lr, bc1);
-    String bc2Sqrt = e.op("Sqrt", bc2);
+    List<Value> values = new ArrayList<>();
+    List<Value> ms = new ArrayList<>();
+    List<Value> vs = new ArrayList<>();
+    Value stepSize = g.div(lr, bc1);
+    Value bc2Sqrt = g.sqrt(bc2);
     for (int i = 0; i < params.size(); i++) {
       Param p = params.get(i);
-      String g = coef == null ? grads.get(i) : e.mul(grads.get(i), e.op("CastLike", coef, p.grad()));
-      String m =
-          e.add(
-              e.mul(p.m(), e.scalarLike(c.beta1(), p.m())),
-              e.mul(g, e.scalarLike(1 - c.beta1(), p.m())));
-      String v =
-          e.add(
-              e.mul(p.v(), e.scalarLike(c.beta2(), p.v())),
-              e.mul(e.mul(g, g), e.scalarLike(1 - c.beta2(), p.v())));
-      String x = p.value();
+      Value grad = coef == null ? grads.get(i) : g.mul(grads.get(i), castLike(g, coef, p.grad()));
+      Value m =
+          g.add(
+              g.mul(p.m(), g.scalarLike(p.m(), c.beta1())),
+              g.mul(grad, g.scalarLike(p.m(), 1 - c.beta1())));
+      Value v =
+          g.add(
+              g.mul(p.v(), g.scalarLike(p.v(), c.beta2())),
+              g.mul(g.mul(grad, grad), g.scalarLike(p.v(), 1 - c.beta2())));
+      Value x = p.value();
       if (p.decay() && c.weightDecay() > 0) {
-        String keep =
-            e.sub(e.scalarLike(1.0, lr), e.mul(lr, e.scalarLike(c.weightDecay(), lr)));
-        x = e.mul(x, e.op("CastLike", keep, x));
+        Value keep =
+            g.sub(g.scalarLike(lr, 1.0), g.mul(lr, g.scalarLike(lr, c.weightDecay())));
+        x = g.mul(x, castLike(g, keep, x));
       }
-      String denom =
-          e.add(
-              e.div(e.op("Sqrt", v), e.op("CastLike", bc2Sqrt, v)),
-              e.scalarLike(c.epsilon(), v));
-      String update = e.mul(e.div(m, denom), e.op("CastLike", stepSize, x));
-      values.add(e.sub(x, update));
+      Value denom =
+          g.add(
+              g.div(g.sqrt(v), castLike(g, bc2Sqrt, v)),
+              g.scalarLike(v, c.epsilon()));
+      Value update = g.mul(g.div(m, denom), castLike(g, stepSize, x));
+      values.add(g.sub(x, update));
       ms.add(m);
       vs.add(v);
     }
     return new Outputs(values, ms, vs, norm);
   }
 
-  private static String pick(Emitter e, String scalars, long index) {
-    return e.op("Gather", List.of(scalars, e.scalarInt(index)), Emitter.attr("axis", 0L));
+  private static Value castLike(GraphBuilder g, Value x, Value like) {
+    return g.op("CastLike", Map.of(), x, like);
+  }
+
+  private static Value pick(GraphBuilder g, Value scalars, long index) {
+    return g.gather(scalars, g.constant(Tensor.scalar(index)), 0);
   }
 }

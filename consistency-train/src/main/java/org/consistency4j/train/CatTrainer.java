@@ -32,9 +32,7 @@ import org.slf4j.LoggerFactory;
  * SFT, DPO, IPO, SimPO, ORPO or hinge).
  *
  * <p>How a step works depends on the session. A session built with the configured loss ({@link
- * TrainingSession#TrainingSession(org.consistency4j.graph.ExportedModel, String, String, List,
- * java.util.Set, org.consistency4j.optim.AdamWConfig, org.consistency4j.model.RuntimeOptions,
- * TrainingSession.AuxiliaryInputs, org.consistency4j.loss.LossConfig)}, as {@link FineTuning#cat} does)
+ * TrainingSession.Builder#pairwiseLoss}, as {@link FineTuning#cat} does)
  * computes the loss inside its gradient graph ({@link PairwiseLossGraph}): one forward and one backward
  * pass per micro-batch. Any other session is trained through the chain rule: it scores every chosen
  * and rejected sequence first (one forward pass), the pure-Java loss computes its exact gradient with

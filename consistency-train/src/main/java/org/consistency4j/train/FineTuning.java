@@ -173,8 +173,9 @@ public final class FineTuning {
     /** A session; with {@code pairwiseLoss} its gradient graph computes that loss in-graph. */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
         org.consistency4j.loss.LossConfig pairwiseLoss) {
-      return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, names,
-          noDecay, optimizer, runtime, auxiliary, pairwiseLoss);
+      return TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+          .logits(LlamaTrainingGraph.LOGITS).trainable(names).noDecay(noDecay).optimizer(optimizer)
+          .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
     }
   }
 

@@ -1,10 +1,10 @@
 package org.consistency4j.train;
 
-import static org.consistency4j.autodiff.Emitter.attr;
-
-import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 
 /**
  * Causal language-model losses built as ONNX graph nodes (so {@link org.consistency4j.autodiff.Autodiff}
@@ -24,8 +24,8 @@ public final class LmLosses {
    * @param tokenLogProbs {@code [batch, seq-1]}: {@code log p(label_{t+1} | x_<=t)}, 0 where ignored
    * @param mask {@code [batch, seq-1]}: 1 for target positions, 0 elsewhere (logits' element type)
    */
-  public record TokenLogProbs(String tokenLogProbs, String mask) {
-    /** Validates the names. */
+  public record TokenLogProbs(Value tokenLogProbs, Value mask) {
+    /** Validates the values. */
     public TokenLogProbs {
       Objects.requireNonNull(tokenLogProbs, "tokenLogProbs must not be null");
       Objects.requireNonNull(mask, "mask must not be null");
@@ -39,8 +39,8 @@ public final class LmLosses {
    * @param sum scalar: summed negative log-likelihood (for exact accumulation over micro-batches)
    * @param targetCount scalar: number of target tokens, in the logits' element type
    */
-  public record CrossEntropy(String loss, String sum, String targetCount) {
-    /** Validates the names. */
+  public record CrossEntropy(Value loss, Value sum, Value targetCount) {
+    /** Validates the values. */
     public CrossEntropy {
       Objects.requireNonNull(loss, "loss must not be null");
       Objects.requireNonNull(sum, "sum must not be null");
@@ -55,8 +55,8 @@ public final class LmLosses {
    * @param mean {@code [batch]}: the mean over its target tokens (0 for a sequence without targets)
    * @param count {@code [batch]}: number of target tokens per sequence
    */
-  public record SequenceLogProbs(String sum, String mean, String count) {
-    /** Validates the names. */
+  public record SequenceLogProbs(Value sum, Value mean, Value count) {
+    /** Validates the values. */
     public SequenceLogProbs {
       Objects.requireNonNull(sum, "sum must not be null");
       Objects.requireNonNull(mean, "mean must not be null");
@@ -67,42 +67,38 @@ public final class LmLosses {
   /**
    * Appends shifted, masked target-token log-probabilities.
    *
-   * @param e where to append
+   * @param g where to append
    * @param logits {@code [batch, seq, vocab]} floating-point logits
    * @param labels {@code [batch, seq]} int64 labels with {@link #IGNORE_INDEX} for non-targets
    */
-  public static TokenLogProbs tokenLogProbs(Emitter e, String logits, String labels) {
-    Objects.requireNonNull(e, "e must not be null");
-    String shiftedLogits = e.op("Slice", logits, e.ints(0), e.ints(-1), e.ints(1));
-    String shiftedLabels = e.op("Slice", labels, e.ints(1), e.ints(Long.MAX_VALUE), e.ints(1));
-    String isTarget = e.op("Not", e.op("Equal", shiftedLabels, e.scalarInt(IGNORE_INDEX)));
-    String mask = e.op("CastLike", isTarget, logits);
-    String safeLabels = e.op("Where", isTarget, shiftedLabels, e.scalarInt(0));
-    String logp = e.op("LogSoftmax", List.of(shiftedLogits), attr("axis", -1L));
-    String picked =
-        e.op(
-            "GatherElements",
-            List.of(logp, e.op("Unsqueeze", safeLabels, e.ints(-1))),
-            attr("axis", -1L));
-    String perToken = e.op("Squeeze", picked, e.ints(-1));
-    return new TokenLogProbs(e.mul(perToken, mask), mask);
+  public static TokenLogProbs tokenLogProbs(GraphBuilder g, Value logits, Value labels) {
+    Objects.requireNonNull(g, "g must not be null");
+    Value shiftedLogits = g.slice(logits, g.longs(0), g.longs(-1), g.longs(1), null);
+    Value shiftedLabels = g.slice(labels, g.longs(1), g.longs(Long.MAX_VALUE), g.longs(1), null);
+    Value isTarget = g.not(g.equal(shiftedLabels, g.constant(Tensor.scalar(IGNORE_INDEX))));
+    Value mask = g.op("CastLike", Map.of(), isTarget, logits);
+    Value safeLabels = g.where(isTarget, shiftedLabels, g.constant(Tensor.scalar(0L)));
+    Value logp = g.logSoftmax(shiftedLogits, -1);
+    Value picked = g.gatherElements(logp, g.unsqueeze(safeLabels, -1), -1);
+    Value perToken = g.squeeze(picked, -1);
+    return new TokenLogProbs(g.mul(perToken, mask), mask);
   }
 
   /** Appends the mean cross-entropy over target tokens (see {@link CrossEntropy}). */
-  public static CrossEntropy crossEntropy(Emitter e, String logits, String labels) {
-    TokenLogProbs t = tokenLogProbs(e, logits, labels);
-    String sum = e.neg(e.reduceSumAll(t.tokenLogProbs()));
-    String count = e.reduceSumAll(t.mask());
-    String denom = e.op("Max", count, e.scalarLike(1.0, count));
-    return new CrossEntropy(e.div(sum, denom), sum, count);
+  public static CrossEntropy crossEntropy(GraphBuilder g, Value logits, Value labels) {
+    TokenLogProbs t = tokenLogProbs(g, logits, labels);
+    Value sum = g.neg(g.reduceSum(t.tokenLogProbs(), false));
+    Value count = g.reduceSum(t.mask(), false);
+    Value denom = g.max(count, g.scalarLike(count, 1.0));
+    return new CrossEntropy(g.div(sum, denom), sum, count);
   }
 
   /** Appends per-sequence summed and mean target-token log-probabilities. */
-  public static SequenceLogProbs sequenceLogProbs(Emitter e, String logits, String labels) {
-    TokenLogProbs t = tokenLogProbs(e, logits, labels);
-    String sum = e.reduceSum(t.tokenLogProbs(), false, 1);
-    String count = e.reduceSum(t.mask(), false, 1);
-    String denom = e.op("Max", count, e.scalarLike(1.0, count));
-    return new SequenceLogProbs(sum, e.div(sum, denom), count);
+  public static SequenceLogProbs sequenceLogProbs(GraphBuilder g, Value logits, Value labels) {
+    TokenLogProbs t = tokenLogProbs(g, logits, labels);
+    Value sum = g.reduceSum(t.tokenLogProbs(), false, 1);
+    Value count = g.reduceSum(t.mask(), false, 1);
+    Value denom = g.max(count, g.scalarLike(count, 1.0));
+    return new SequenceLogProbs(sum, g.div(sum, denom), count);
   }
 }

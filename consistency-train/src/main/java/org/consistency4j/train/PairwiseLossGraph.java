@@ -1,6 +1,7 @@
 package org.consistency4j.train;
 
-import org.consistency4j.autodiff.Emitter;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.loss.Losses;
@@ -25,7 +26,7 @@ public final class PairwiseLossGraph {
   private PairwiseLossGraph() {}
 
   /**
-   * Names of the values the fragment reads.
+   * The values the fragment reads.
    *
    * @param policyChosen log-probability sums of the chosen responses under the policy, {@code [pairs]}
    * @param policyRejected the same for the rejected responses
@@ -36,12 +37,12 @@ public final class PairwiseLossGraph {
    * @param referenceRejected the same for the rejected responses
    */
   public record Inputs(
-      String policyChosen,
-      String policyRejected,
-      String chosenTokens,
-      String rejectedTokens,
-      String referenceChosen,
-      String referenceRejected) {
+      Value policyChosen,
+      Value policyRejected,
+      Value chosenTokens,
+      Value rejectedTokens,
+      Value referenceChosen,
+      Value referenceRejected) {
     /** Validates that the required names are present. */
     public Inputs {
       Check.notNull(policyChosen, "policyChosen");
@@ -54,14 +55,14 @@ public final class PairwiseLossGraph {
   }
 
   /**
-   * Names of the appended outputs.
+   * The appended outputs.
    *
    * @param loss the mean loss over the pairs (scalar)
    * @param margins the per-pair margins ({@code [pairs]}), as {@link
    *     org.consistency4j.loss.LossValue#pairMargins()} defines them
    * @param perPair the per-pair losses ({@code [pairs]}), whose mean is {@code loss}
    */
-  public record Outputs(String loss, String margins, String perPair) {}
+  public record Outputs(Value loss, Value margins, Value perPair) {}
 
   /**
    * Appends the loss of {@code config} to the graph under construction.
@@ -69,59 +70,58 @@ public final class PairwiseLossGraph {
    * @throws IllegalArgumentException if the loss needs reference log-probabilities and {@code in} has
    *     none
    */
-  public static Outputs append(Emitter e, LossConfig config, Inputs in) {
+  public static Outputs append(GraphBuilder e, LossConfig config, Inputs in) {
     Check.notNull(e, "e");
     Check.notNull(config, "config");
     Check.notNull(in, "in");
     Check.argument(!config.requiresReference() || in.referenceChosen() != null,
         "loss " + config.loss() + " needs reference log-probabilities; the inputs have none");
-    String pc = in.policyChosen();
-    String pr = in.policyRejected();
-    String perPair;
-    String margin;
+    Value pc = in.policyChosen();
+    Value pr = in.policyRejected();
+    Value perPair;
+    Value margin;
     switch (config.loss()) {
       case "rank" -> {
-        String mc = e.div(pc, in.chosenTokens());
-        String mr = e.div(pr, in.rejectedTokens());
+        Value mc = e.div(pc, in.chosenTokens());
+        Value mr = e.div(pr, in.rejectedTokens());
         margin = e.sub(mc, mr);
-        String ranking = e.op("Relu", e.neg(margin));
-        perPair = e.sub(ranking, e.mul(e.scalarLike(config.lambda(), mc), mc));
+        Value ranking = e.relu(e.neg(margin));
+        perPair = e.sub(ranking, e.mul(e.scalarLike(mc, config.lambda()), mc));
       }
       case "dpo" -> {
-        margin = e.mul(e.scalarLike(config.beta(), pc), logRatioDifference(e, in));
-        perPair = e.op("Softplus", e.neg(margin));
+        margin = e.mul(e.scalarLike(pc, config.beta()), logRatioDifference(e, in));
+        perPair = e.softplus(e.neg(margin));
       }
       case "ipo" -> {
         margin = logRatioDifference(e, in);
-        String d = e.sub(margin, e.scalarLike(1 / (2 * config.tau()), pc));
+        Value d = e.sub(margin, e.scalarLike(pc, 1 / (2 * config.tau())));
         perPair = e.mul(d, d);
       }
       case "simpo" -> {
-        String diff = e.sub(e.div(pc, in.chosenTokens()), e.div(pr, in.rejectedTokens()));
-        margin = e.sub(e.mul(e.scalarLike(config.beta(), pc), diff),
-            e.scalarLike(config.gamma(), pc));
-        perPair = e.op("Softplus", e.neg(margin));
+        Value diff = e.sub(e.div(pc, in.chosenTokens()), e.div(pr, in.rejectedTokens()));
+        margin = e.sub(e.mul(e.scalarLike(pc, config.beta()), diff),
+            e.scalarLike(pc, config.gamma()));
+        perPair = e.softplus(e.neg(margin));
       }
       case "orpo" -> {
-        String mc = e.div(pc, in.chosenTokens());
-        String mr = e.div(pr, in.rejectedTokens());
+        Value mc = e.div(pc, in.chosenTokens());
+        Value mr = e.div(pr, in.rejectedTokens());
         margin = e.sub(logOdds(e, mc), logOdds(e, mr));
         perPair = e.add(e.neg(mc),
-            e.mul(e.scalarLike(config.lambda(), mc), e.op("Softplus", e.neg(margin))));
+            e.mul(e.scalarLike(mc, config.lambda()), e.softplus(e.neg(margin))));
       }
       case "hinge" -> {
         margin = config.useReference() ? logRatioDifference(e, in) : e.sub(pc, pr);
-        perPair = e.op("Relu", e.sub(e.scalarLike(config.margin(), pc), margin));
+        perPair = e.relu(e.sub(e.scalarLike(pc, config.margin()), margin));
       }
       default -> throw new IllegalArgumentException("no graph for loss " + config.loss());
     }
-    String loss = e.op("ReduceMean", java.util.List.of(perPair),
-        Emitter.attr("keepdims", 0L));
+    Value loss = e.reduceMean(perPair, false);
     return new Outputs(loss, margin, perPair);
   }
 
   /** {@code (policyChosen - referenceChosen) - (policyRejected - referenceRejected)}. */
-  private static String logRatioDifference(Emitter e, Inputs in) {
+  private static Value logRatioDifference(GraphBuilder e, Inputs in) {
     return e.sub(e.sub(in.policyChosen(), in.referenceChosen()),
         e.sub(in.policyRejected(), in.referenceRejected()));
   }
@@ -131,7 +131,7 @@ public final class PairwiseLossGraph {
    * Less precise than the pure-Java form for {@code m} very close to 0, where {@code 1 - exp(m)}
    * cancels.
    */
-  private static String logOdds(Emitter e, String m) {
-    return e.sub(m, e.op("Log", e.sub(e.scalarLike(1.0, m), e.op("Exp", m))));
+  private static Value logOdds(GraphBuilder e, Value m) {
+    return e.sub(m, e.log(e.sub(e.scalarLike(m, 1.0), e.exp(m))));
   }
 }

@@ -1,6 +1,5 @@
 package org.consistency4j.train;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -19,8 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
-import org.consistency4j.autodiff.Autodiff;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
@@ -32,11 +29,11 @@ import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
 
 /**
- * One causal-LM training setup on ONNX Runtime: a gradient session (forward, masked cross-entropy,
- * backward, gradient accumulation) and an update session (global-norm clipping and AdamW), both plain
- * {@code ai.onnx} graphs. Trainable tensors (float32) live in direct buffers that are fed to the sessions
- * and written by them as pinned outputs, double-buffered, so a step moves no weights across JNI; frozen
- * weights are external initializers owned by the sessions' holder.
+ * Runs the graphs of one causal-LM training setup ({@link TrainingGraphs}: gradient, scoring and
+ * update graphs, built from the forward model) on ONNX Runtime, and owns the training state. Trainable
+ * tensors (float32) live in direct buffers that are fed to the sessions and written by them as pinned
+ * outputs, double-buffered, so a step moves no weights across JNI; frozen weights are external
+ * initializers owned by the sessions' holder. Create one with {@link #builder(ExportedModel)}.
  *
  * <p>A step whose loss or gradient norm is not finite throws {@link TrainingException} naming the step and
  * leaves parameters and optimizer state exactly as before the step. This object owns every ONNX Runtime
@@ -44,31 +41,18 @@ import org.consistency4j.optim.AdamWConfig;
  */
 public final class TrainingSession implements AutoCloseable {
   /** Name of the labels input ({@code [batch, seq]} int64, {@code -100} = ignored). */
-  public static final String LABELS = "labels";
-
-  private static final String ACC_KEEP = "train/acc_keep";
-  private static final String SCALARS = "train/optimizer_scalars";
-  private static final String ROW_WEIGHTS = "train/row_weights";
-  private static final String ROW_REFERENCE = "train/row_reference";
+  public static final String LABELS = TrainingGraphs.LABELS;
 
   private final OrtEnvironment env;
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
   private final OrtSession scoreSession;
-  private final String scoreSum;
-  private final String scoreCount;
+  private final TrainingGraphs graphs;
   private final String inputIds;
   private final List<String> names;
   private final Map<String, long[]> shapes = new LinkedHashMap<>();
   private final AdamWConfig config;
-  private final String lossSumOut;
-  private final String countOut;
-  private final List<String> accOut = new ArrayList<>();
-  private final List<String> updOutP = new ArrayList<>();
-  private final List<String> updOutM = new ArrayList<>();
-  private final List<String> updOutV = new ArrayList<>();
-  private final String gradNormOut;
   // [slot][param]: slot 0/1 double buffers
   private final Buf[][] params;
   private final Buf[][] ms;
@@ -78,7 +62,6 @@ public final class TrainingSession implements AutoCloseable {
   private final OnnxTensor accKeepZero;
   private final AuxiliaryInputs auxiliary;
   private final LossConfig pairwise;
-  private final String rowSumsOut;
   private int current;
   private long step;
   private boolean closed;
@@ -206,239 +189,140 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /**
-   * Builds the training graphs around a forward model and opens the sessions.
+   * A builder for a session training {@code forward} (see {@link TrainingGraphs#build} for what the
+   * forward model must provide).
+   */
+  public static Builder builder(ExportedModel forward) {
+    return new Builder(forward);
+  }
+
+  /**
+   * Settings of a {@link TrainingSession}; {@link #trainable} is required, everything else has a
+   * default. Not thread-safe.
+   */
+  public static final class Builder {
+    private final ExportedModel forward;
+    private String inputIds = LlamaTrainingGraph.INPUT_IDS;
+    private String logits = LlamaTrainingGraph.LOGITS;
+    private List<String> trainable;
+    private Set<String> noDecay = Set.of();
+    private AdamWConfig optimizer = AdamWConfig.defaults();
+    private RuntimeOptions runtime = RuntimeOptions.cpu();
+    private AuxiliaryInputs auxiliary = AuxiliaryInputs.none();
+    private LossConfig pairwiseLoss;
+
+    private Builder(ExportedModel forward) {
+      this.forward = Check.notNull(forward, "forward");
+    }
+
+    /** Name of the token-id input; default {@code input_ids}. */
+    public Builder inputIds(String inputIds) {
+      this.inputIds = Check.notNull(inputIds, "inputIds");
+      return this;
+    }
+
+    /** Name of the logits value; default {@code logits}. */
+    public Builder logits(String logits) {
+      this.logits = Check.notNull(logits, "logits");
+      return this;
+    }
+
+    /** The float32 initializers to train (they become inputs of the training graphs); required. */
+    public Builder trainable(List<String> trainable) {
+      this.trainable = List.copyOf(Check.notNull(trainable, "trainable"));
+      return this;
+    }
+
+    /** Trainable names exempt from weight decay; default none. */
+    public Builder noDecay(Set<String> noDecay) {
+      this.noDecay = Set.copyOf(Check.notNull(noDecay, "noDecay"));
+      return this;
+    }
+
+    /** Optimizer settings; default {@link AdamWConfig#defaults()}. */
+    public Builder optimizer(AdamWConfig optimizer) {
+      this.optimizer = Check.notNull(optimizer, "optimizer");
+      return this;
+    }
+
+    /** Device and threads; default {@link RuntimeOptions#cpu()}. */
+    public Builder runtime(RuntimeOptions runtime) {
+      this.runtime = Check.notNull(runtime, "runtime");
+      return this;
+    }
+
+    /** Extra inputs of the forward graph (see {@link AuxiliaryInputs}); default none. */
+    public Builder auxiliary(AuxiliaryInputs auxiliary) {
+      this.auxiliary = Check.notNull(auxiliary, "auxiliary");
+      return this;
+    }
+
+    /**
+     * Trains a pairwise preference loss computed in the graph ({@link PairwiseLossGraph}) instead of
+     * the row-weighted log-likelihood; {@code null} (the default) for the latter. Each micro-batch then
+     * holds {@code 2P} rows, the chosen responses of its {@code P} pairs followed by the rejected ones
+     * (as {@link PreferenceExample#collate} lays them out), with {@link Batch#rowReference()} when the
+     * loss needs reference log-probabilities. The differentiated objective is the <em>sum</em> of the
+     * per-pair losses; pass {@code 1 / pairs in the step} as the gradient scale to train on their
+     * mean ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the
+     * row-weighted path needs a scoring pass first.
+     */
+    public Builder pairwiseLoss(LossConfig pairwiseLoss) {
+      this.pairwiseLoss = pairwiseLoss;
+      return this;
+    }
+
+    /**
+     * Builds the graphs ({@link TrainingGraphs}) and opens the sessions.
+     *
+     * @throws IllegalArgumentException if a name is unknown or a trainable is not float32
+     * @throws ModelLoadException if ONNX Runtime rejects a graph
+     */
+    public TrainingSession build() {
+      Check.notNull(trainable, "trainable");
+      TrainingGraphs graphs = TrainingGraphs.build(forward, new TrainingGraphs.Spec(inputIds, logits,
+          trainable, noDecay, optimizer, auxiliary.widths().keySet(),
+          java.util.Optional.ofNullable(pairwiseLoss)));
+      return new TrainingSession(graphs, runtime, auxiliary);
+    }
+  }
+
+  /**
+   * Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values.
    *
-   * @param forward forward model: one int64 input {@code inputIds} of shape {@code [batch, seq]}, output
-   *     {@code logits} of shape {@code [batch, seq, vocab]}; opset 18 or later; initializers may be
-   *     external (data in {@link ExportedModel#externalInitializers()})
-   * @param inputIds name of the token-id input
-   * @param logits name of the logits value
-   * @param trainable float32 initializers to train (they become inputs of the training graphs)
-   * @param noDecay trainable names exempt from weight decay
-   * @param config optimizer settings
-   * @param options device and threads
-   * @throws IllegalArgumentException if a name is unknown or a trainable is not float32
+   * @param auxiliary the values of the graphs' auxiliary inputs (their names must match)
    * @throws ModelLoadException if ONNX Runtime rejects a graph
    */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options) {
-    this(forward, inputIds, logits, trainable, noDecay, config, options, AuxiliaryInputs.none());
-  }
-
-  /**
-   * Builds the training graphs around a forward model with extra inputs (see {@link AuxiliaryInputs})
-   * and opens the sessions; otherwise as {@link #TrainingSession(ExportedModel, String, String, List,
-   * Set, AdamWConfig, RuntimeOptions)}.
-   */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options,
-      AuxiliaryInputs auxiliary) {
-    this(forward, inputIds, logits, trainable, noDecay, config, options, auxiliary, null);
-  }
-
-  /**
-   * A session whose gradient graph differentiates a pairwise preference loss computed in the graph
-   * ({@link PairwiseLossGraph}) instead of the row-weighted log-likelihood: each micro-batch holds
-   * {@code 2P} rows, the chosen responses of its {@code P} pairs followed by the rejected ones (as
-   * {@link PreferenceExample#collate} lays them out), with {@link Batch#rowReference()} when the loss
-   * needs reference log-probabilities. The differentiated objective is the <em>sum</em> of the
-   * per-pair losses; pass {@code 1 / pairs in the step} as the gradient scale to train on their mean
-   * ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the row-weighted
-   * path needs a scoring pass first. Otherwise as {@link #TrainingSession(ExportedModel, String,
-   * String, List, Set, AdamWConfig, RuntimeOptions, AuxiliaryInputs)}.
-   *
-   * @param pairwiseLoss the loss, or {@code null} for the row-weighted log-likelihood
-   */
-  public TrainingSession(
-      ExportedModel forward,
-      String inputIds,
-      String logits,
-      List<String> trainable,
-      Set<String> noDecay,
-      AdamWConfig config,
-      RuntimeOptions options,
-      AuxiliaryInputs auxiliary,
-      LossConfig pairwiseLoss) {
+  public TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
+    this.graphs = Check.notNull(graphs, "graphs");
+    Check.notNull(options, "options");
     this.auxiliary = Check.notNull(auxiliary, "auxiliary");
-    this.pairwise = pairwiseLoss;
-    Check.notNull(forward, "forward");
-    Check.notNull(inputIds, "inputIds");
-    Check.notNull(logits, "logits");
-    Check.notEmpty(trainable, "trainable");
-    Check.notNull(noDecay, "noDecay");
-    this.config = Check.notNull(config, "config");
-    this.inputIds = inputIds;
-    this.names = List.copyOf(trainable);
+    Check.argument(auxiliary.widths().keySet().equals(graphs.spec().auxiliaryInputs()),
+        "auxiliary inputs " + auxiliary.widths().keySet() + " != the graphs' auxiliary inputs "
+            + graphs.spec().auxiliaryInputs());
+    this.pairwise = graphs.spec().pairwiseLoss().orElse(null);
+    this.config = graphs.spec().optimizer();
+    this.inputIds = graphs.spec().inputIds();
+    this.names = graphs.spec().trainable();
+    this.shapes.putAll(graphs.shapes());
     this.env = OrtEnvironment.getEnvironment();
-    OnnxMl.ModelProto model = forward.model();
-    long opset =
-        model.getOpsetImportList().stream()
-            .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
-            .mapToLong(OnnxMl.OperatorSetIdProto::getVersion)
-            .findFirst()
-            .orElse(0);
-    Check.argument(opset >= 18, "forward opset must be >= 18, found " + opset);
-
-    // Trainable initializers become graph inputs; their initial values seed the parameter buffers.
-    OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
-    Map<String, float[]> initial = new LinkedHashMap<>();
-    Map<String, Tensor> frozen = new LinkedHashMap<>(forward.externalInitializers());
-    for (String name : names) {
-      int idx = -1;
-      for (int i = 0; i < g.getInitializerCount(); i++) {
-        if (g.getInitializer(i).getName().equals(name)) {
-          idx = i;
-        }
-      }
-      Check.argument(idx >= 0, "trainable must name initializers of the forward graph, found " + name);
-      OnnxMl.TensorProto t = g.getInitializer(idx);
-      Check.argument(
-          t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE,
-          "trainable " + name + " must be FLOAT, found data type " + t.getDataType());
-      long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-      Tensor data = frozen.remove(name);
-      initial.put(name, data != null ? data.toFloatArray() : floats(t));
-      shapes.put(name, shape);
-      g.removeInitializer(idx);
-      g.addInput(valueInfo(name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
-    }
-    Check.argument(
-        g.getInputList().stream().anyMatch(v -> v.getName().equals(inputIds)),
-        "inputIds must name an input of the forward graph, found " + inputIds);
-    for (OnnxMl.ValueInfoProto in : g.getInputList()) {
-      Check.argument(
-          in.getName().equals(inputIds) || shapes.containsKey(in.getName())
-              || auxiliary.widths().containsKey(in.getName()),
-          "the forward graph must have no inputs besides inputIds, trainables and auxiliary inputs,"
-              + " found "
-              + in.getName());
-    }
-
-    // Scoring graph: per-sequence target log-probability sums and counts, no gradient.
-    OnnxMl.GraphProto.Builder sg = g.clone();
-    sg.clearOutput();
-    sg.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
-    LmLosses.SequenceLogProbs seq = LmLosses.sequenceLogProbs(new Emitter(sg, "score/"), logits, LABELS);
-    scoreSum = seq.sum();
-    scoreCount = seq.count();
-    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreSum));
-    sg.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(scoreCount));
-    OnnxMl.ModelProto scoreModel = model.toBuilder().setGraph(sg).build();
-
-    // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
-    // pairwise loss, its gradients, accumulation.
-    g.clearOutput();
-    g.addInput(valueInfo(LABELS, OnnxMl.TensorProto.DataType.INT64_VALUE, "batch", "seq"));
-    g.addInput(valueInfo(ACC_KEEP, OnnxMl.TensorProto.DataType.FLOAT_VALUE));
-    // Every input is declared before the emitter reads the graph's types.
-    if (pairwise == null) {
-      g.addInput(valueInfo(ROW_WEIGHTS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
-    } else if (pairwise.requiresReference()) {
-      g.addInput(valueInfo(ROW_REFERENCE, OnnxMl.TensorProto.DataType.FLOAT_VALUE, "batch"));
-    }
-    Emitter e = new Emitter(g, "train/");
-    String objective;
-    String targetCount;
-    if (pairwise == null) {
-      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(e, logits, LABELS);
-      String weighted = e.mul(tlp.tokenLogProbs(), e.op("Unsqueeze", ROW_WEIGHTS, e.ints(-1)));
-      objective = e.neg(e.reduceSumAll(weighted));
-      targetCount = e.reduceSumAll(tlp.mask());
-      rowSumsOut = null;
-    } else {
-      // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
-      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(e, logits, LABELS);
-      List<String> sums = e.opN("Split", List.of(seqLp.sum()), 2, Emitter.attr("num_outputs", 2L));
-      List<String> counts =
-          e.opN("Split", List.of(seqLp.count()), 2, Emitter.attr("num_outputs", 2L));
-      String refChosen = null;
-      String refRejected = null;
-      if (pairwise.requiresReference()) {
-        List<String> refs = e.opN("Split", List.of(ROW_REFERENCE), 2,
-            Emitter.attr("num_outputs", 2L));
-        refChosen = refs.get(0);
-        refRejected = refs.get(1);
-      }
-      PairwiseLossGraph.Outputs lo = PairwiseLossGraph.append(e, pairwise,
-          new PairwiseLossGraph.Inputs(sums.get(0), sums.get(1), counts.get(0), counts.get(1),
-              refChosen, refRejected));
-      objective = e.reduceSumAll(lo.perPair());
-      targetCount = e.reduceSumAll(seqLp.count());
-      rowSumsOut = seqLp.sum();
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(rowSumsOut));
-    }
-    Map<String, String> grads = Autodiff.appendGradients(e, objective, names, null);
-    lossSumOut = objective;
-    countOut = targetCount;
-    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(lossSumOut));
-    g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(countOut));
-    for (String name : names) {
-      String accIn = "train/acc_in/" + name;
-      g.addInput(valueInfo(accIn, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shapes.get(name)));
-      String out = e.add(grads.get(name), e.mul(accIn, ACC_KEEP));
-      accOut.add(out);
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out));
-    }
-    OnnxMl.ModelProto gradModel = model.toBuilder().setGraph(g).build();
-
-    // Update graph: clipping + AdamW.
-    OnnxMl.GraphProto.Builder u = OnnxMl.GraphProto.newBuilder().setName("update");
-    List<AdamW.Param> ps = new ArrayList<>();
-    for (String name : names) {
-      long[] shape = shapes.get(name);
-      for (String kind : new String[] {"p", "g", "m", "v"}) {
-        u.addInput(valueInfo(kind + "/" + name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, shape));
-      }
-      ps.add(new AdamW.Param("p/" + name, "g/" + name, "m/" + name, "v/" + name,
-          !noDecay.contains(name)));
-    }
-    u.addInput(valueInfo(SCALARS, OnnxMl.TensorProto.DataType.FLOAT_VALUE, AdamW.SCALARS_LENGTH));
-    AdamW.Outputs out = AdamW.append(new Emitter(u, "adamw/"), ps, SCALARS, config);
-    for (int i = 0; i < names.size(); i++) {
-      updOutP.add(out.values().get(i));
-      updOutM.add(out.m().get(i));
-      updOutV.add(out.v().get(i));
-    }
-    gradNormOut = out.gradNorm();
-    for (String o : updOutP) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
-    }
-    for (String o : updOutM) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
-    }
-    for (String o : updOutV) {
-      u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
-    }
-    u.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(gradNormOut));
-    OnnxMl.ModelProto updateModel =
-        OnnxMl.ModelProto.newBuilder()
-            .setIrVersion(9)
-            .setProducerName("consistency4j")
-            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
-            .setGraph(u)
-            .build();
-
+    ExportedModel gradModel = graphs.gradient();
+    ExportedModel scoreModel = graphs.score();
+    ExportedModel updateModel = graphs.update();
+    Map<String, Tensor> frozen = new LinkedHashMap<>(gradModel.externalInitializers());
+    frozen.putAll(scoreModel.externalInitializers());
+    Map<String, float[]> initial = graphs.initialValues();
     this.sessions = new ModelSessions(options);
     try {
       Map<String, OnnxTensor> ext = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
         ext.put(en.getKey(), sessions.own(toOrt(en.getValue())));
       }
-      this.gradSession = sessions.create("grad", gradModel.toByteArray(), ext);
-      this.updateSession = sessions.create("update", updateModel.toByteArray(), Map.of());
-      this.scoreSession = sessions.create("score", scoreModel.toByteArray(), ext);
+      this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
+          only(ext, gradModel));
+      this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
+      this.scoreSession = sessions.create("score", scoreModel.model().toByteArray(),
+          only(ext, scoreModel));
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -506,39 +390,13 @@ public final class TrainingSession implements AutoCloseable {
     };
   }
 
-  private static float[] floats(OnnxMl.TensorProto t) {
-    if (t.getFloatDataCount() > 0) {
-      float[] out = new float[t.getFloatDataCount()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = t.getFloatData(i);
-      }
-      return out;
+  /** The entries of {@code ext} that {@code model} reads as external initializers. */
+  private static Map<String, OnnxTensor> only(Map<String, OnnxTensor> ext, ExportedModel model) {
+    Map<String, OnnxTensor> out = new LinkedHashMap<>();
+    for (String name : model.externalInitializers().keySet()) {
+      out.put(name, ext.get(name));
     }
-    FloatBuffer fb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    float[] out = new float[fb.remaining()];
-    fb.get(out);
     return out;
-  }
-
-  private static OnnxMl.ValueInfoProto valueInfo(String name, int dtype, Object... dims) {
-    OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
-    for (Object d : dims) {
-      if (d instanceof long[] arr) {
-        for (long x : arr) {
-          s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(x));
-        }
-      } else if (d instanceof String p) {
-        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(p));
-      } else {
-        s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(((Number) d).longValue()));
-      }
-    }
-    return OnnxMl.ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype).setShape(s)))
-        .build();
   }
 
   /** Names of the trained tensors, in a fixed order. */
@@ -639,19 +497,19 @@ public final class TrainingSession implements AutoCloseable {
       double gradNorm;
       try (OnnxTensor sc = OnnxTensor.createTensor(env, FloatBuffer.wrap(scalars),
           new long[] {AdamW.SCALARS_LENGTH})) {
-        in.put(SCALARS, sc);
+        in.put(TrainingGraphs.SCALARS, sc);
         for (int i = 0; i < n; i++) {
           String name = names.get(i);
-          in.put("p/" + name, params[current][i].tensor());
-          in.put("g/" + name, accs[accSlot][i].tensor());
-          in.put("m/" + name, ms[current][i].tensor());
-          in.put("v/" + name, vs[current][i].tensor());
-          pinned.put(updOutP.get(i), params[nextSlot][i].tensor());
-          pinned.put(updOutM.get(i), ms[nextSlot][i].tensor());
-          pinned.put(updOutV.get(i), vs[nextSlot][i].tensor());
+          in.put(TrainingGraphs.parameterInput(name), params[current][i].tensor());
+          in.put(TrainingGraphs.gradientInput(name), accs[accSlot][i].tensor());
+          in.put(TrainingGraphs.firstMomentInput(name), ms[current][i].tensor());
+          in.put(TrainingGraphs.secondMomentInput(name), vs[current][i].tensor());
+          pinned.put(graphs.newParameters().get(i), params[nextSlot][i].tensor());
+          pinned.put(graphs.newFirstMoments().get(i), ms[nextSlot][i].tensor());
+          pinned.put(graphs.newSecondMoments().get(i), vs[nextSlot][i].tensor());
         }
-        try (OrtSession.Result r = updateSession.run(in, Set.of(gradNormOut), pinned)) {
-          gradNorm = scalar(r, gradNormOut);
+        try (OrtSession.Result r = updateSession.run(in, Set.of(graphs.gradNorm()), pinned)) {
+          gradNorm = scalar(r, graphs.gradNorm());
         }
       }
       if (!Double.isFinite(gradNorm)) {
@@ -700,11 +558,11 @@ public final class TrainingSession implements AutoCloseable {
               new long[] {b.batchSize(), b.seqLen()})) {
         in.put(inputIds, ids);
         in.put(LABELS, labels);
-        in.put(ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
+        in.put(TrainingGraphs.ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
         for (int i = 0; i < n; i++) {
           in.put(names.get(i), params[current][i].tensor());
-          in.put("train/acc_in/" + names.get(i), accs[accSlot][i].tensor());
-          pinned.put(accOut.get(i), accs[1 - accSlot][i].tensor());
+          in.put(TrainingGraphs.accumulatorInput(names.get(i)), accs[accSlot][i].tensor());
+          pinned.put(graphs.accumulated().get(i), accs[1 - accSlot][i].tensor());
         }
         List<OnnxTensor> extra = new ArrayList<>();
         try {
@@ -714,18 +572,20 @@ public final class TrainingSession implements AutoCloseable {
             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(rowValues),
                 new long[] {b.batchSize()});
             extra.add(t);
-            in.put(pairwise == null ? ROW_WEIGHTS : ROW_REFERENCE, t);
+            in.put(pairwise == null ? TrainingGraphs.ROW_WEIGHTS : TrainingGraphs.ROW_REFERENCE, t);
           }
           for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
             OnnxTensor t = auxTensor(b, a.getValue(), auxiliary.training(a.getKey(), b, step + 1, k));
             extra.add(t);
             in.put(a.getKey(), t);
           }
-          Set<String> wanted = rowSumsOut == null ? Set.of(lossSumOut, countOut)
-              : Set.of(lossSumOut, countOut, rowSumsOut);
+          String rowSumsOut = graphs.rowLogProbs().orElse(null);
+          Set<String> wanted = rowSumsOut == null
+              ? Set.of(graphs.lossSum(), graphs.targetCount())
+              : Set.of(graphs.lossSum(), graphs.targetCount(), rowSumsOut);
           try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
-            lossSum += scalar(r, lossSumOut);
-            count += scalar(r, countOut);
+            lossSum += scalar(r, graphs.lossSum());
+            count += scalar(r, graphs.targetCount());
             if (rowSumsOut != null) {
               FloatBuffer fb = ((OnnxTensor) r.get(rowSumsOut).orElseThrow()).getFloatBuffer();
               double[] rows = new double[b.batchSize()];
@@ -824,9 +684,10 @@ public final class TrainingSession implements AutoCloseable {
         extra.add(t);
         in.put(a.getKey(), t);
       }
-      try (OrtSession.Result r = scoreSession.run(in, Set.of(scoreSum, scoreCount))) {
-        FloatBuffer s = ((OnnxTensor) r.get(scoreSum).orElseThrow()).getFloatBuffer();
-        FloatBuffer c = ((OnnxTensor) r.get(scoreCount).orElseThrow()).getFloatBuffer();
+      try (OrtSession.Result r =
+          scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
+        FloatBuffer s = ((OnnxTensor) r.get(graphs.scoreSum()).orElseThrow()).getFloatBuffer();
+        FloatBuffer c = ((OnnxTensor) r.get(graphs.scoreCount()).orElseThrow()).getFloatBuffer();
         double[][] out = new double[2][batch.batchSize()];
         for (int i = 0; i < batch.batchSize(); i++) {
           out[0][i] = s.get(i);

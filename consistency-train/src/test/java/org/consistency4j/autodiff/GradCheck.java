@@ -3,7 +3,6 @@ package org.consistency4j.autodiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -16,6 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Node;
+import org.consistency4j.graph.Shape;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 
 /**
  * Finite-difference gradient checker: builds a float64 graph, appends {@code loss = sum(y * r)} with a
@@ -23,13 +29,12 @@ import java.util.function.Function;
  * entries with central differences of the forward graph.
  */
 final class GradCheck {
-  static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE_VALUE;
   static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
-  private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("check");
+  private final GraphBuilder graph = GraphBuilder.create("check", 18);
   private final Map<String, double[]> values = new LinkedHashMap<>();
   private final Map<String, long[]> shapes = new HashMap<>();
-  private final List<String> trainable = new ArrayList<>();
+  private final List<Value> trainable = new ArrayList<>();
   private final SplittableRandom rng;
 
   private final boolean dynamic;
@@ -49,59 +54,41 @@ final class GradCheck {
   }
 
   /** A trainable float64 input with uniform values in [lo, hi). */
-  String uniform(String name, double lo, double hi, long... shape) {
-    addInput(name, shape);
-    double[] v = new double[(int) count(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = lo + (hi - lo) * rng.nextDouble();
+  Value uniform(String name, double lo, double hi, long... shape) {
+    Value v = addInput(name, shape);
+    double[] data = new double[(int) count(shape)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = lo + (hi - lo) * rng.nextDouble();
     }
-    values.put(name, v);
-    trainable.add(name);
-    return name;
+    values.put(name, data);
+    trainable.add(v);
+    return v;
   }
 
   /** A trainable float64 input with uniform values in [-1, 1). */
-  String input(String name, long... shape) {
+  Value input(String name, long... shape) {
     return uniform(name, -1, 1, shape);
   }
 
   /** A non-trainable float64 input with the given values. */
-  String fixed(String name, double[] data, long... shape) {
-    addInput(name, shape);
+  Value fixed(String name, double[] data, long... shape) {
+    Value v = addInput(name, shape);
     values.put(name, data);
-    return name;
+    return v;
   }
 
   /** An int64 initializer. */
-  String ints(String name, long[] data, long... shape) {
-    OnnxMl.TensorProto.Builder t =
-        OnnxMl.TensorProto.newBuilder().setName(name).setDataType(TypeTable.INT64);
-    for (long d : shape) {
-      t.addDims(d);
-    }
-    for (long v : data) {
-      t.addInt64Data(v);
-    }
-    graph.addInitializer(t);
-    return name;
+  Value ints(String name, long[] data, long... shape) {
+    return graph.initializer(name, Tensor.ofLongs(data, shape));
   }
 
-  private void addInput(String name, long[] shape) {
-    OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
+  private Value addInput(String name, long[] shape) {
+    Object[] dims = new Object[shape.length];
     for (int i = 0; i < shape.length; i++) {
-      s.addDim(
-          dynamic && !name.startsWith("__")
-              ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(name + "_d" + i)
-              : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
+      dims[i] = dynamic && !name.startsWith("__") ? (Object) (name + "_d" + i) : (Object) shape[i];
     }
-    graph.addInput(
-        OnnxMl.ValueInfoProto.newBuilder()
-            .setName(name)
-            .setType(
-                OnnxMl.TypeProto.newBuilder()
-                    .setTensorType(
-                        OnnxMl.TypeProto.Tensor.newBuilder().setElemType(DOUBLE).setShape(s))));
     shapes.put(name, shape);
+    return graph.input(name, DType.DOUBLE, Shape.symbolic(dims));
   }
 
   static long count(long[] shape) {
@@ -112,28 +99,20 @@ final class GradCheck {
     return n;
   }
 
-  static byte[] model(OnnxMl.GraphProto graph) {
-    return OnnxMl.ModelProto.newBuilder()
-        .setIrVersion(9)
-        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(18))
-        .setGraph(graph)
-        .build()
-        .toByteArray();
-  }
-
-  static OnnxMl.ValueInfoProto output(String name) {
-    return OnnxMl.ValueInfoProto.newBuilder().setName(name).build();
+  static byte[] model(Graph graph) {
+    return graph.toModel().toByteArray();
   }
 
   /**
-   * Builds the forward graph with {@code forward} (given an emitter over the declared inputs), then checks
-   * the gradient of every trainable input at up to {@code samples} entries each.
+   * Builds the forward graph with {@code forward} (given the builder holding the declared inputs), then
+   * checks the gradient of every trainable input at up to {@code samples} entries each.
    */
-  void check(Function<Emitter, String> forward, int samples) throws OrtException {
-    Emitter fe = new Emitter(graph, "f/");
-    String y = forward.apply(fe);
+  void check(Function<GraphBuilder, Value> forward, int samples) throws OrtException {
+    graph.setNamePrefix("f/");
+    Value y = forward.apply(graph);
     // Shape of y from one forward run, to draw the random cotangent r.
-    OnnxMl.GraphProto.Builder probe = graph.clone().addOutput(output(y));
+    GraphBuilder probe = graph.build().toBuilder();
+    probe.output(y);
     long[] yShape;
     try (OrtSession s = ENV.createSession(model(probe.build()), new OrtSession.SessionOptions());
         Inputs in = new Inputs(values, shapes);
@@ -144,38 +123,39 @@ final class GradCheck {
     for (int i = 0; i < rv.length; i++) {
       rv[i] = rng.nextDouble() * 2 - 1;
     }
-    fixed("__r", rv, yShape);
-    Emitter e = new Emitter(graph, "l/");
-    String loss = e.reduceSumAll(e.mul(y, "__r"));
-    Map<String, String> grads = Autodiff.appendGradients(graph, loss, trainable);
-    graph.addOutput(output(loss));
-    for (String g : grads.values()) {
-      graph.addOutput(output(g));
+    Value r = fixed("__r", rv, yShape);
+    graph.setNamePrefix("l/");
+    Value loss = graph.output(graph.reduceSum(graph.mul(y, r), false));
+    Map<String, Value> grads = Autodiff.gradients(graph, loss, trainable);
+    Map<String, String> gradOut = new HashMap<>();
+    for (Map.Entry<String, Value> g : grads.entrySet()) {
+      gradOut.put(g.getKey(), graph.output(g.getValue()).name());
     }
     try (OrtSession s = ENV.createSession(model(graph.build()), new OrtSession.SessionOptions())) {
       Map<String, double[]> analytic = new HashMap<>();
       try (Inputs in = new Inputs(values, shapes);
-          OrtSession.Result r = run(s, in)) {
-        for (String w : trainable) {
-          OnnxTensor t = (OnnxTensor) r.get(grads.get(w)).orElseThrow();
-          assertArrayEquals(shapes.get(w), t.getInfo().getShape(), "gradient shape of " + w);
+          OrtSession.Result res = run(s, in)) {
+        for (Value w : trainable) {
+          OnnxTensor t = (OnnxTensor) res.get(gradOut.get(w.name())).orElseThrow();
+          assertArrayEquals(shapes.get(w.name()), t.getInfo().getShape(), "gradient shape of " + w);
           DoubleBuffer b = t.getDoubleBuffer();
           double[] g = new double[b.remaining()];
           b.get(g);
-          analytic.put(w, g);
+          analytic.put(w.name(), g);
         }
       }
       double h = 1e-5;
-      for (String w : trainable) {
+      for (Value wv : trainable) {
+        String w = wv.name();
         double[] x = values.get(w);
         double[] g = analytic.get(w);
         for (int k = 0; k < Math.min(samples, x.length); k++) {
           int i = samples >= x.length ? k : rng.nextInt(x.length);
           double orig = x[i];
           x[i] = orig + h;
-          double up = lossOf(s, loss);
+          double up = lossOf(s, loss.name());
           x[i] = orig - h;
-          double down = lossOf(s, loss);
+          double down = lossOf(s, loss.name());
           x[i] = orig;
           double fd = (up - down) / (2 * h);
           double tol = 1e-6 * Math.max(1.0, Math.abs(fd));
@@ -192,9 +172,8 @@ final class GradCheck {
       return s.run(in.tensors);
     } catch (OrtException ex) {
       StringBuilder b = new StringBuilder();
-      for (OnnxMl.NodeProto n : graph.getNodeList()) {
-        b.append(n.getName()).append(": ").append(n.getInputList()).append(" -> ")
-            .append(n.getOutputList()).append('\n');
+      for (Node n : graph.nodes()) {
+        b.append(n).append('\n');
       }
       throw new AssertionError("ONNX Runtime failed on the gradient graph:\n" + b, ex);
     }

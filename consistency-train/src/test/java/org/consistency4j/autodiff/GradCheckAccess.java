@@ -1,9 +1,11 @@
 package org.consistency4j.autodiff;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OrtException;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 
 /** Public test access to {@link GradCheck} for tests in other packages. */
 public final class GradCheckAccess {
@@ -17,33 +19,19 @@ public final class GradCheckAccess {
     return check.rng();
   }
 
-  public String uniform(String name, double lo, double hi, long... shape) {
+  public Value uniform(String name, double lo, double hi, long... shape) {
     return check.uniform(name, lo, hi, shape);
   }
 
-  public String ints(String name, long[] data, long... shape) {
+  public Value ints(String name, long[] data, long... shape) {
     return check.ints(name, data, shape);
   }
 
-  public void check(Function<Emitter, String> forward, int samples) throws OrtException {
+  public void check(Function<GraphBuilder, Value> forward, int samples) throws OrtException {
     check.check(forward, samples);
   }
 
-  public static byte[] model(OnnxMl.GraphProto graph) {
+  public static byte[] model(Graph graph) {
     return GradCheck.model(graph);
-  }
-
-  /** A graph input declaration with symbolic dims. */
-  public static OnnxMl.ValueInfoProto input(String name, int dtype, String... dims) {
-    OnnxMl.TensorShapeProto.Builder s = OnnxMl.TensorShapeProto.newBuilder();
-    for (String d : dims) {
-      s.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(d));
-    }
-    return OnnxMl.ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype).setShape(s)))
-        .build();
   }
 }

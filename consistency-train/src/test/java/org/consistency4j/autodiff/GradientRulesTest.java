@@ -1,16 +1,38 @@
 package org.consistency4j.autodiff;
 
-import static org.consistency4j.autodiff.Emitter.attr;
-import static org.consistency4j.autodiff.Emitter.attrInts;
-
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.consistency4j.graph.Attribute;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 
 /** Every gradient rule against central finite differences in float64, on random shapes and values. */
 class GradientRulesTest {
   private static final int SAMPLES = 6;
+
+  /** Attributes from name-value pairs (Long, Float, Value or long[]). */
+  private static Map<String, Attribute> attrs(Object... kv) {
+    Map<String, Attribute> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      Object v = kv[i + 1];
+      m.put((String) kv[i], v instanceof Long l ? Attribute.of(l) : v instanceof Float f
+          ? Attribute.of(f) : v instanceof long[] a ? Attribute.ints(a) : Attribute.of((String) v));
+    }
+    return m;
+  }
+
+  private static Value op(GraphBuilder e, String opType, Value... in) {
+    return e.op(opType, Map.of(), in);
+  }
+
+  private static Value op(GraphBuilder e, String opType, List<Value> in, Map<String, Attribute> a) {
+    return e.op(opType, in, a, 1).get(0);
+  }
 
   @Property(tries = 4)
   void batched_matmul_with_broadcast_weight_matches_finite_differences(
@@ -22,9 +44,9 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", b, m, k);
-    String w = c.input("w", k, n);
-    c.check(e -> e.op("MatMul", a, w), SAMPLES);
+    Value a = c.input("a", b, m, k);
+    Value w = c.input("w", k, n);
+    c.check(e -> op(e, "MatMul", a, w), SAMPLES);
   }
 
   @Property(tries = 4)
@@ -37,9 +59,9 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", b, h, m, k);
-    String w = c.input("w", 1, h, k, m);
-    c.check(e -> e.op("MatMul", a, w), SAMPLES);
+    Value a = c.input("a", b, h, m, k);
+    Value w = c.input("w", 1, h, k, m);
+    c.check(e -> op(e, "MatMul", a, w), SAMPLES);
   }
 
   @Property(tries = 4)
@@ -53,18 +75,15 @@ class GradientRulesTest {
     boolean ta = (trans & 1) != 0;
     boolean tb = (trans & 2) != 0;
     GradCheck c = new GradCheck(seed);
-    String a = ta ? c.input("a", k, m) : c.input("a", m, k);
-    String w = tb ? c.input("w", n, k) : c.input("w", k, n);
-    String bias = c.input("c", 1, n);
+    Value a = ta ? c.input("a", k, m) : c.input("a", m, k);
+    Value w = tb ? c.input("w", n, k) : c.input("w", k, n);
+    Value bias = c.input("c", 1, n);
     c.check(
         e ->
-            e.op(
+            op(e, 
                 "Gemm",
                 List.of(a, w, bias),
-                attr("transA", ta ? 1L : 0L),
-                attr("transB", tb ? 1L : 0L),
-                attr("alpha", 0.7f),
-                attr("beta", 1.3f)),
+                attrs("transA", ta ? 1L : 0L, "transB", tb ? 1L : 0L, "alpha", 0.7f, "beta", 1.3f)),
         SAMPLES);
   }
 
@@ -77,10 +96,10 @@ class GradientRulesTest {
       throws Exception {
     for (String op : List.of("Add", "Sub", "Mul", "Div")) {
       GradCheck c = new GradCheck(seed, dynamic);
-      String a = c.input("a", d0, d1);
-      String b = c.uniform("b", 0.5, 2.0, d1);
-      String s = c.uniform("s", 0.5, 2.0, d0, 1);
-      c.check(e -> e.op(op, e.op(op, a, b), s), SAMPLES);
+      Value a = c.input("a", d0, d1);
+      Value b = c.uniform("b", 0.5, 2.0, d1);
+      Value s = c.uniform("s", 0.5, 2.0, d0, 1);
+      c.check(e -> op(e, op, op(e, op, a, b), s), SAMPLES);
     }
   }
 
@@ -88,8 +107,8 @@ class GradientRulesTest {
   void a_value_used_twice_gets_both_contributions(
       @ForAll @IntRange(min = 1, max = 4) int d, @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed);
-    String a = c.input("a", d, d);
-    c.check(e -> e.add(e.mul(a, a), e.op("MatMul", a, a)), SAMPLES);
+    Value a = c.input("a", d, d);
+    c.check(e -> e.add(e.mul(a, a), op(e, "MatMul", a, a)), SAMPLES);
   }
 
   @Property(tries = 3)
@@ -101,8 +120,8 @@ class GradientRulesTest {
             "Identity", "Softplus")) {
       GradCheck c = new GradCheck(seed);
       boolean positive = op.equals("Sqrt") || op.equals("Log") || op.equals("Reciprocal");
-      String a = positive ? c.uniform("a", 0.5, 2.0, 2, n) : c.uniform("a", -2, 2, 2, n);
-      c.check(e -> e.op(op, a), SAMPLES);
+      Value a = positive ? c.uniform("a", 0.5, 2.0, 2, n) : c.uniform("a", -2, 2, 2, n);
+      c.check(e -> op(e, op, a), SAMPLES);
     }
   }
 
@@ -110,8 +129,8 @@ class GradientRulesTest {
   void pow_with_a_constant_exponent_matches_finite_differences(
       @ForAll @IntRange(min = 1, max = 5) int n, @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed);
-    String a = c.uniform("a", 0.5, 2.0, 3, n);
-    c.check(e -> e.op("Pow", a, e.scalarLike(c.rng().nextDouble() * 3 - 1, a)), SAMPLES);
+    Value a = c.uniform("a", 0.5, 2.0, 3, n);
+    c.check(e -> op(e, "Pow", a, e.scalarLike(a, c.rng().nextDouble() * 3 - 1)), SAMPLES);
   }
 
   @Property(tries = 3)
@@ -124,14 +143,14 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", d0, d1, 3);
+    Value a = c.input("a", d0, d1, 3);
     c.check(
         e -> {
-          String s = e.op("ReduceSum", List.of(a, e.ints(axis)), attr("keepdims", (long) keep));
-          String m = e.op("ReduceMean", List.of(a, e.ints(axis, (axis + 4) % 3)),
-              attr("keepdims", (long) keep));
-          String all = e.op("ReduceMean", List.of(a), attr("keepdims", 0L));
-          return e.add(e.add(e.reduceSumAll(e.mul(s, s)), e.reduceSumAll(e.mul(m, m))), all);
+          Value s = op(e, "ReduceSum", List.of(a, e.longs(axis)), attrs("keepdims", (long) keep));
+          Value m = op(e, "ReduceMean", List.of(a, e.longs(axis, (axis + 4) % 3)),
+              attrs("keepdims", (long) keep));
+          Value all = op(e, "ReduceMean", List.of(a), attrs("keepdims", 0L));
+          return e.add(e.add(e.reduceSum(e.mul(s, s), false), e.reduceSum(e.mul(m, m), false)), all);
         },
         SAMPLES);
   }
@@ -145,12 +164,12 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.uniform("a", -3, 3, d0, d1);
+    Value a = c.uniform("a", -3, 3, d0, d1);
     c.check(
         e ->
             e.add(
-                e.op("Softmax", List.of(a), attr("axis", (long) axis)),
-                e.op("LogSoftmax", List.of(a), attr("axis", (long) axis))),
+                op(e, "Softmax", List.of(a), attrs("axis", (long) axis)),
+                op(e, "LogSoftmax", List.of(a), attrs("axis", (long) axis))),
         SAMPLES);
   }
 
@@ -159,11 +178,11 @@ class GradientRulesTest {
       @ForAll @IntRange(min = 1, max = 5) int n, @ForAll boolean dynamic,
       @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", 2, n);
-    String b = c.input("b", n);
-    String d = c.input("d", 2, 1);
+    Value a = c.input("a", 2, n);
+    Value b = c.input("b", n);
+    Value d = c.input("d", 2, 1);
     c.check(
-        e -> e.add(e.op("Max", a, b, d), e.op("Min", a, e.scalarLike(0.0, a))), SAMPLES);
+        e -> e.add(op(e, "Max", a, b, d), op(e, "Min", a, e.scalarLike(a, 0.0))), SAMPLES);
   }
 
   @Property(tries = 3)
@@ -175,27 +194,27 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String table = axis == 0 ? c.input("table", vocab, dim) : c.input("table", dim, vocab);
+    Value table = axis == 0 ? c.input("table", vocab, dim) : c.input("table", dim, vocab);
     long[] ids = new long[6];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = c.rng().nextInt(vocab);
     }
     ids[1] = ids[0];
-    String idx = c.ints("ids", ids, 2, 3);
-    c.check(e -> e.op("Gather", List.of(table, idx), attr("axis", (long) axis)), 20);
+    Value idx = c.ints("ids", ids, 2, 3);
+    c.check(e -> op(e, "Gather", List.of(table, idx), attrs("axis", (long) axis)), 20);
   }
 
   @Property(tries = 3)
   void gather_elements_matches_finite_differences(
       @ForAll @IntRange(min = 2, max = 5) int vocab, @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed);
-    String logits = c.input("logits", 3, vocab);
+    Value logits = c.input("logits", 3, vocab);
     long[] ids = new long[6];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = c.rng().nextInt(vocab);
     }
-    String idx = c.ints("ids", ids, 3, 2);
-    c.check(e -> e.op("GatherElements", List.of(logits, idx), attr("axis", 1L)), 20);
+    Value idx = c.ints("ids", ids, 3, 2);
+    c.check(e -> op(e, "GatherElements", List.of(logits, idx), attrs("axis", 1L)), 20);
   }
 
   @Property(tries = 3)
@@ -206,16 +225,16 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", d0, d1, 2);
+    Value a = c.input("a", d0, d1, 2);
     c.check(
         e -> {
-          String t = e.op("Transpose", List.of(a), attrInts("perm", 2, 0, 1));
-          String r = e.op("Reshape", t, e.ints(-1, d1));
-          String u = e.op("Unsqueeze", r, e.ints(0));
-          String s = e.op("Squeeze", u, e.ints(0));
-          String x = e.op("Expand", e.op("Unsqueeze", s, e.ints(0)), e.ints(3, 2 * d0, d1));
-          String f = e.op("Flatten", List.of(x), attr("axis", 1L));
-          return e.op("Transpose", f);
+          Value t = op(e, "Transpose", List.of(a), attrs("perm", new long[] {2, 0, 1}));
+          Value r = op(e, "Reshape", t, e.longs(-1, d1));
+          Value u = op(e, "Unsqueeze", r, e.longs(0));
+          Value s = op(e, "Squeeze", u, e.longs(0));
+          Value x = op(e, "Expand", op(e, "Unsqueeze", s, e.longs(0)), e.longs(3, 2 * d0, d1));
+          Value f = op(e, "Flatten", List.of(x), attrs("axis", 1L));
+          return op(e, "Transpose", f);
         },
         SAMPLES);
   }
@@ -228,17 +247,17 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String a = c.input("a", d0, d1);
-    String b = c.input("b", d0, 2);
+    Value a = c.input("a", d0, d1);
+    Value b = c.input("b", d0, 2);
     c.check(
         e -> {
-          String cat = e.op("Concat", List.of(a, b, a), attr("axis", 1L));
-          List<String> parts =
-              e.opN("Split", List.of(cat, e.ints(d1 + 1, d1 + 1)), 2, attr("axis", -1L));
-          String sl = e.op("Slice", parts.get(1), e.ints(1, -100), e.ints(Long.MAX_VALUE, -1),
-              e.ints(1, 0));
-          String sl2 = e.op("Slice", parts.get(0), e.ints(-2), e.ints(100));
-          return e.add(e.reduceSumAll(e.mul(sl, sl)), e.reduceSumAll(sl2));
+          Value cat = op(e, "Concat", List.of(a, b, a), attrs("axis", 1L));
+          List<Value> parts =
+              e.op("Split", List.of(cat, e.longs(d1 + 1, d1 + 1)), attrs("axis", -1L), 2);
+          Value sl = op(e, "Slice", parts.get(1), e.longs(1, -100), e.longs(Long.MAX_VALUE, -1),
+              e.longs(1, 0));
+          Value sl2 = op(e, "Slice", parts.get(0), e.longs(-2), e.longs(100));
+          return e.add(e.reduceSum(e.mul(sl, sl), false), e.reduceSum(sl2, false));
         },
         SAMPLES);
   }
@@ -256,17 +275,17 @@ class GradientRulesTest {
       @ForAll long seed)
       throws Exception {
     GradCheck c = new GradCheck(seed, dynamic);
-    String x = c.input("x", d0, d1, 3, 4);
-    String cos = c.input("cos", d1, 4);
-    String sin = c.input("sin", d1, 4);
+    Value x = c.input("x", d0, d1, 3, 4);
+    Value cos = c.input("cos", d1, 4);
+    Value sin = c.input("sin", d1, 4);
     c.check(
         e -> {
-          String t = e.op("Transpose", List.of(x), attrInts("perm", 0, 2, 1, 3));
-          String x1 = e.op("Slice", t, e.ints(0), e.ints(2), e.ints(-1));
-          String x2 = e.op("Slice", t, e.ints(2), e.ints(4), e.ints(-1));
-          String rotated = e.op("Concat", List.of(e.op("Neg", x2), x1), attr("axis", -1L));
-          String y = e.add(e.mul(t, cos), e.mul(rotated, sin));
-          return e.op("Transpose", List.of(y), attrInts("perm", 0, 2, 1, 3));
+          Value t = op(e, "Transpose", List.of(x), attrs("perm", new long[] {0, 2, 1, 3}));
+          Value x1 = op(e, "Slice", t, e.longs(0), e.longs(2), e.longs(-1));
+          Value x2 = op(e, "Slice", t, e.longs(2), e.longs(4), e.longs(-1));
+          Value rotated = op(e, "Concat", List.of(op(e, "Neg", x2), x1), attrs("axis", -1L));
+          Value y = e.add(e.mul(t, cos), e.mul(rotated, sin));
+          return op(e, "Transpose", List.of(y), attrs("perm", new long[] {0, 2, 1, 3}));
         },
         SAMPLES);
   }
@@ -275,9 +294,9 @@ class GradientRulesTest {
   void split_with_an_unused_output_gets_zeros_there(
       @ForAll @IntRange(min = 1, max = 3) int d0, @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed);
-    String a = c.input("a", d0, 4);
+    Value a = c.input("a", d0, 4);
     c.check(
-        e -> e.opN("Split", List.of(a), 2, attr("axis", 1L), attr("num_outputs", 2L)).get(1),
+        e -> e.op("Split", List.of(a), attrs("axis", 1L, "num_outputs", 2L), 2).get(1),
         SAMPLES);
   }
 
@@ -285,18 +304,17 @@ class GradientRulesTest {
   void where_and_cast_match_finite_differences(
       @ForAll @IntRange(min = 1, max = 5) int n, @ForAll long seed) throws Exception {
     GradCheck c = new GradCheck(seed);
-    String a = c.input("a", 2, n);
-    String b = c.input("b", n);
+    Value a = c.input("a", 2, n);
+    Value b = c.input("b", n);
     c.check(
         e -> {
-          String cond = e.op("Greater", a, e.scalarLike(0.0, a));
-          String w = e.op("Where", cond, e.mul(a, a), b);
-          String f = e.op("Cast", List.of(w), attr("to", (long) ai.onnx.proto.OnnxMl.TensorProto
-              .DataType.DOUBLE_VALUE));
-          String back = e.op("CastLike", f, a);
+          Value cond = op(e, "Greater", a, e.scalarLike(a, 0.0));
+          Value w = op(e, "Where", cond, e.mul(a, a), b);
+          Value f = op(e, "Cast", List.of(w), attrs("to", (long) DType.DOUBLE.onnxCode()));
+          Value back = op(e, "CastLike", f, a);
           // An integer path: no gradient flows through the Cast to int64.
-          String asInt = e.op("Cast", List.of(a), attr("to", (long) TypeTable.INT64));
-          String again = e.op("CastLike", asInt, a);
+          Value asInt = op(e, "Cast", List.of(a), attrs("to", (long) DType.INT64.onnxCode()));
+          Value again = op(e, "CastLike", asInt, a);
           return e.add(back, e.mul(again, b));
         },
         SAMPLES);

@@ -15,6 +15,44 @@ import org.junit.jupiter.api.Test;
 class GraphBuilderTest {
 
   @Test
+  void a_range_up_to_a_symbolic_dimension_has_that_dimension() {
+    GraphBuilder g = GraphBuilder.create("t");
+    Value ids = g.input("ids", DType.INT64, "batch", "seq");
+    Value len = g.squeeze(g.shape(ids, 1, 2), 0);
+    Value range = g.range(g.scalar(DType.INT64, 0), len, g.scalar(DType.INT64, 1));
+    assertEquals(Shape.symbolic("seq"), range.shape().orElseThrow());
+    // A step other than 1 gives an unknown length.
+    Value other = g.range(g.scalar(DType.INT64, 0), len, g.scalar(DType.INT64, 2));
+    assertEquals(new Shape(List.of(Dim.unknown())), other.shape().orElseThrow());
+  }
+
+  @Test
+  void an_initializer_becomes_an_input_and_nodes_copy_into_a_new_graph_with_their_names() {
+    GraphBuilder g = GraphBuilder.create("t");
+    Value x = g.input("x", DType.FLOAT, "n", 2L);
+    Value w = g.initializer("w", Tensor.ofFloats(new float[] {1, 2, 3, 4}, 2, 2));
+    Value y = g.output(g.matMul(x, w));
+    Graph source = g.build();
+    Value in = g.initializerToInput("w");
+    assertEquals(List.of(x, in), g.inputs());
+    assertTrue(g.initializers().isEmpty());
+    assertEquals(List.of(y), g.clearOutputs());
+    assertTrue(g.outputs().isEmpty());
+
+    GraphBuilder copy = GraphBuilder.create("c");
+    Value cx = copy.input("x", DType.FLOAT, "n", 2L);
+    Value cw = copy.input("w2", DType.FLOAT, 2L, 2L);
+    Node mm = source.nodes().get(0);
+    List<Value> outs = copy.copyNode(mm, source, List.of(cx, cw));
+    assertEquals(y.name(), outs.get(0).name());
+    assertEquals(mm.name(), copy.nodes().get(0).name());
+    assertEquals(List.of("x", "w2"), copy.nodes().get(0).inputs());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> copy.copyNode(mm, source, List.of(cx, cw)));
+    assertEquals("node output name '" + y.name() + "' is already used in this graph", e.getMessage());
+  }
+
+  @Test
   void op_helpers_infer_output_dtypes() {
     GraphBuilder b = GraphBuilder.create("g");
     Value x = b.input("x", DType.FLOAT, 2, 3);

@@ -113,8 +113,9 @@ class LoraTest {
     Map<String, float[]> trained = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     TrainingSession.Batch batch = new TrainingSession.Batch(ids, labels, B, T);
-    try (TrainingSession s = new TrainingSession(adapted.model(), "input_ids", "logits",
-        adapted.adapters(), Set.of(), AdamWConfig.defaults(), RuntimeOptions.cpu())) {
+    try (TrainingSession s = TrainingSession.builder(adapted.model()).inputIds("input_ids").logits("logits")
+        .trainable(adapted.adapters()).noDecay(Set.of()).optimizer(AdamWConfig.defaults())
+        .runtime(RuntimeOptions.cpu()).build()) {
       double before = s.evaluate(List.of(batch));
       for (int i = 0; i < 15; i++) {
         s.step(List.of(batch), 1e-2);

@@ -3,7 +3,6 @@ package org.consistency4j.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -17,13 +16,14 @@ import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.autodiff.GradCheckAccess;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 import org.junit.jupiter.api.Test;
 
 class AdamWTest {
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
-  private static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE_VALUE;
 
   /** torch.optim.AdamW after clip_grad_norm_, written out directly. */
   private static void reference(
@@ -62,29 +62,26 @@ class AdamWTest {
     SplittableRandom rng = new SplittableRandom(seed);
     AdamWConfig c = AdamWConfig.defaults().withWeightDecay(0.1).withMaxGradNorm(clipHard ? 0.05 : 1e3);
     int count = 2;
-    OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("adamw");
+    GraphBuilder g = GraphBuilder.create("adamw", 18);
     List<AdamW.Param> params = new ArrayList<>();
     boolean[] decay = {true, false};
     for (int i = 0; i < count; i++) {
-      for (String kind : new String[] {"p", "g", "m", "v"}) {
-        g.addInput(GradCheckAccess.input(kind + i, DOUBLE, "n"));
+      Value[] pgmv = new Value[4];
+      String[] kinds = {"p", "g", "m", "v"};
+      for (int k = 0; k < 4; k++) {
+        pgmv[k] = g.input(kinds[k] + i, DType.DOUBLE, "n");
       }
-      params.add(new AdamW.Param("p" + i, "g" + i, "m" + i, "v" + i, decay[i]));
+      params.add(new AdamW.Param(pgmv[0], pgmv[1], pgmv[2], pgmv[3], decay[i]));
     }
-    g.addInput(
-        GradCheckAccess.input("scalars", OnnxMl.TensorProto.DataType.FLOAT_VALUE, "four"));
-    Emitter e = new Emitter(g, "opt/");
-    AdamW.Outputs out = AdamW.append(e, params, "scalars", c);
-    List<String> outputs = new ArrayList<>();
+    Value scalars = g.input("scalars", DType.FLOAT, "four");
+    g.setNamePrefix("opt/");
+    AdamW.Outputs out = AdamW.append(g, params, scalars, c);
     for (int i = 0; i < count; i++) {
-      outputs.add(out.values().get(i));
-      outputs.add(out.m().get(i));
-      outputs.add(out.v().get(i));
+      g.output(out.values().get(i));
+      g.output(out.m().get(i));
+      g.output(out.v().get(i));
     }
-    outputs.add(out.gradNorm());
-    for (String o : outputs) {
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
-    }
+    g.output(out.gradNorm());
     double[][] p = new double[count][n];
     double[][] m = new double[count][n];
     double[][] v = new double[count][n];

@@ -78,9 +78,10 @@ class CatTrainerTest {
   private static TrainingSession session(List<String> trainable, LossConfig pairwise)
       throws Exception {
     ExportedModel forward = LlamaTrainingGraph.load(fixture());
-    return new TrainingSession(forward, LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS,
-        trainable, Set.of(), AdamWConfig.defaults().withWeightDecay(0), RuntimeOptions.cpu(),
-        TrainingSession.AuxiliaryInputs.none(), pairwise);
+    return TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+        .logits(LlamaTrainingGraph.LOGITS).trainable(trainable).noDecay(Set.of())
+        .optimizer(AdamWConfig.defaults().withWeightDecay(0)).runtime(RuntimeOptions.cpu())
+        .auxiliary(TrainingSession.AuxiliaryInputs.none()).pairwiseLoss(pairwise).build();
   }
 
   private static List<String> allWeights() throws Exception {

@@ -79,9 +79,10 @@ class FamilyGradientTest {
     ModelConfig mc = ModelConfig.parse(dir.resolve("config.json"));
     JsonNode sft = ref.get("sft");
     double worst = 0;
-    try (TrainingSession s = new TrainingSession(LlamaTrainingGraph.load(dir),
-        LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, LlamaTrainingGraph.weightNames(mc),
-        LlamaTrainingGraph.noDecay(mc), AdamWConfig.defaults(), RuntimeOptions.cpu())) {
+    try (TrainingSession s = TrainingSession.builder(LlamaTrainingGraph.load(dir))
+        .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
+        .trainable(LlamaTrainingGraph.weightNames(mc)).noDecay(LlamaTrainingGraph.noDecay(mc))
+        .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.cpu()).build()) {
       assertEquals(sft.get("loss_f64").asDouble(), s.evaluate(List.of(batch)), 1e-5, "loss");
       Map<String, float[]> grads = s.gradients(List.of(batch), Double.NaN);
       JsonNode expected = sft.get("grads_f64");
@@ -138,9 +139,10 @@ class FamilyGradientTest {
     Lora.Adapted adapted = Lora.apply(forward, config);
     JsonNode adapters = lora.get("adapters");
     assertEquals(adapters.size(), adapted.adapters().size());
-    try (TrainingSession s = new TrainingSession(adapted.model(), LlamaTrainingGraph.INPUT_IDS,
-        LlamaTrainingGraph.LOGITS, adapted.adapters(), java.util.Set.of(), AdamWConfig.defaults(),
-        RuntimeOptions.cpu())) {
+    try (TrainingSession s = TrainingSession.builder(adapted.model())
+        .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
+        .trainable(adapted.adapters()).noDecay(java.util.Set.of())
+        .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.cpu()).build()) {
       Map<String, float[]> state = new HashMap<>(s.state());
       for (String a : adapted.adapters()) {
         JsonNode values = adapters.get(a).get("value");

@@ -88,9 +88,10 @@ class FineTuningTest {
     assertTrue(trained < first - 1.0, first + " -> " + trained);
     // The exported directory is a model again: its loss on the data is the trained loss.
     try (Tokenizer tok = Tokenizer.load(model);
-        TrainingSession s = new TrainingSession(LlamaTrainingGraph.load(model),
-            LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS, List.of("model.norm.weight"),
-            Set.of(), AdamWConfig.defaults(), RuntimeOptions.cpu())) {
+        TrainingSession s = TrainingSession.builder(LlamaTrainingGraph.load(model))
+            .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
+            .trainable(List.of("model.norm.weight")).noDecay(Set.of())
+            .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.cpu()).build()) {
       List<SftExample> ex = SftData.read(data, tok, 512, true);
       double reloaded = s.evaluate(List.of(Batching.collate(ex.subList(0, 2), 2),
           Batching.collate(ex.subList(2, 4), 2)));

@@ -3,7 +3,6 @@ package org.consistency4j.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -14,8 +13,10 @@ import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.autodiff.GradCheckAccess;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 
 class LmLossesTest {
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
@@ -37,8 +38,8 @@ class LmLossesTest {
       @ForAll long seed)
       throws Exception {
     GradCheckAccess c = new GradCheckAccess(seed, dynamic);
-    String logits = c.uniform("logits", -2, 2, b, t, vocab);
-    String labels = c.ints("labels", labels(c.rng(), b, t, vocab), b, t);
+    Value logits = c.uniform("logits", -2, 2, b, t, vocab);
+    Value labels = c.ints("labels", labels(c.rng(), b, t, vocab), b, t);
     c.check(
         e -> {
           LmLosses.CrossEntropy ce = LmLosses.crossEntropy(e, logits, labels);
@@ -91,14 +92,14 @@ class LmLossesTest {
     }
     double expectedLoss = count == 0 ? 0 : total / count;
 
-    OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("ce");
-    g.addInput(GradCheckAccess.input("logits", OnnxMl.TensorProto.DataType.DOUBLE_VALUE, "b", "t", "v"));
-    g.addInput(GradCheckAccess.input("labels", OnnxMl.TensorProto.DataType.INT64_VALUE, "b", "t"));
-    Emitter e = new Emitter(g, "loss/");
-    LmLosses.CrossEntropy ce = LmLosses.crossEntropy(e, "logits", "labels");
-    LmLosses.SequenceLogProbs s = LmLosses.sequenceLogProbs(e, "logits", "labels");
-    for (String out : new String[] {ce.loss(), ce.targetCount(), s.sum(), s.mean(), s.count()}) {
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(out));
+    GraphBuilder g = GraphBuilder.create("ce", 18);
+    Value logitsIn = g.input("logits", DType.DOUBLE, "b", "t", "v");
+    Value labelsIn = g.input("labels", DType.INT64, "b", "t");
+    g.setNamePrefix("loss/");
+    LmLosses.CrossEntropy ce = LmLosses.crossEntropy(g, logitsIn, labelsIn);
+    LmLosses.SequenceLogProbs s = LmLosses.sequenceLogProbs(g, logitsIn, labelsIn);
+    for (Value out : new Value[] {ce.loss(), ce.targetCount(), s.sum(), s.mean(), s.count()}) {
+      g.output(out);
     }
     try (OrtSession session =
             ENV.createSession(GradCheckAccess.model(g.build()), new OrtSession.SessionOptions());

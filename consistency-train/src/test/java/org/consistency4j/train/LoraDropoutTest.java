@@ -93,12 +93,13 @@ class LoraDropoutTest {
     assertTrue(plain.dropoutInputs().isEmpty());
     TrainingSession.Batch batch = Batching.collate(List.of(SftExample.of(new int[] {5, 6, 7},
         new int[] {8, 9, 10})), 0);
-    try (TrainingSession s = new TrainingSession(a.model(), LlamaTrainingGraph.INPUT_IDS,
-            LlamaTrainingGraph.LOGITS, a.adapters(), Set.of(), AdamWConfig.defaults(),
-            RuntimeOptions.cpu(), new LoraDropout(a, withDropout));
-        TrainingSession t = new TrainingSession(plain.model(), LlamaTrainingGraph.INPUT_IDS,
-            LlamaTrainingGraph.LOGITS, plain.adapters(), Set.of(), AdamWConfig.defaults(),
-            RuntimeOptions.cpu())) {
+    try (TrainingSession s = TrainingSession.builder(a.model()).inputIds(LlamaTrainingGraph.INPUT_IDS)
+            .logits(LlamaTrainingGraph.LOGITS).trainable(a.adapters()).noDecay(Set.of())
+            .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.cpu())
+            .auxiliary(new LoraDropout(a, withDropout)).build();
+        TrainingSession t = TrainingSession.builder(plain.model()).inputIds(LlamaTrainingGraph.INPUT_IDS)
+            .logits(LlamaTrainingGraph.LOGITS).trainable(plain.adapters()).noDecay(Set.of())
+            .optimizer(AdamWConfig.defaults()).runtime(RuntimeOptions.cpu()).build()) {
       s.step(List.of(batch), 1e-2);
       t.restore(s.state(), s.step());
       assertEquals(t.evaluate(List.of(batch)), s.evaluate(List.of(batch)), 0.0);

@@ -3,7 +3,6 @@ package org.consistency4j.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -20,8 +19,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.consistency4j.autodiff.Autodiff;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.autodiff.GradCheckAccess;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.Value;
 import org.consistency4j.loss.LossConfig;
 import org.consistency4j.loss.LossValue;
 import org.consistency4j.loss.Losses;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.Test;
 /** The graph fragments against the pure-Java losses: value, margins and gradients, in float64. */
 class PairwiseLossGraphTest {
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
-  private static final int DOUBLE = OnnxMl.TensorProto.DataType.DOUBLE_VALUE;
   private static final String[] NAMES = {"pc", "pr", "ct", "rt", "refc", "refr"};
 
   @Provide
@@ -69,16 +69,17 @@ class PairwiseLossGraphTest {
     }
     LossValue expected = Losses.create(config).compute(new PreferenceBatch(list));
 
-    OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("pairwise");
-    for (String n : NAMES) {
-      g.addInput(GradCheckAccess.input(n, DOUBLE, "pairs"));
+    GraphBuilder g = GraphBuilder.create("pairwise", 18);
+    Value[] in = new Value[NAMES.length];
+    for (int k = 0; k < NAMES.length; k++) {
+      in[k] = g.input(NAMES[k], DType.DOUBLE, "pairs");
     }
-    Emitter e = new Emitter(g, "loss/");
-    PairwiseLossGraph.Outputs out = PairwiseLossGraph.append(e, config,
-        new PairwiseLossGraph.Inputs("pc", "pr", "ct", "rt", "refc", "refr"));
-    Map<String, String> grads = Autodiff.appendGradients(e, out.loss(), List.of("pc", "pr"), null);
-    for (String o : List.of(out.loss(), out.margins(), grads.get("pc"), grads.get("pr"))) {
-      g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o));
+    g.setNamePrefix("loss/");
+    PairwiseLossGraph.Outputs out = PairwiseLossGraph.append(g, config,
+        new PairwiseLossGraph.Inputs(in[0], in[1], in[2], in[3], in[4], in[5]));
+    Map<String, Value> grads = Autodiff.gradients(g, out.loss(), List.of(in[0], in[1]));
+    for (Value o : List.of(out.loss(), out.margins(), grads.get("pc"), grads.get("pr"))) {
+      g.output(o);
     }
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     try (OrtSession session =
@@ -106,13 +107,14 @@ class PairwiseLossGraphTest {
 
   @Test
   void a_reference_loss_without_reference_inputs_is_refused_naming_the_loss() {
-    OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder();
-    for (String n : NAMES) {
-      g.addInput(GradCheckAccess.input(n, DOUBLE, "pairs"));
+    GraphBuilder g = GraphBuilder.create("pairwise", 18);
+    Value[] in = new Value[NAMES.length];
+    for (int k = 0; k < NAMES.length; k++) {
+      in[k] = g.input(NAMES[k], DType.DOUBLE, "pairs");
     }
     var ex = assertThrows(IllegalArgumentException.class, () -> PairwiseLossGraph.append(
-        new Emitter(g, "loss/"), LossConfig.defaults("dpo"),
-        new PairwiseLossGraph.Inputs("pc", "pr", "ct", "rt", null, null)));
+        g, LossConfig.defaults("dpo"),
+        new PairwiseLossGraph.Inputs(in[0], in[1], in[2], in[3], null, null)));
     assertEquals("loss dpo needs reference log-probabilities; the inputs have none", ex.getMessage());
   }
 }

@@ -23,8 +23,9 @@ class SftTrainerTest {
   private static final List<String> ALL = List.of("embed", "w1", "b1", "head");
 
   private static TrainingSession session() {
-    return new TrainingSession(TinyLm.model(11, 100), "input_ids", "logits", ALL, Set.of("b1"),
-        AdamWConfig.defaults(), RuntimeOptions.builder().intraOpThreads(1).build());
+    return TrainingSession.builder(TinyLm.model(11, 100)).inputIds("input_ids").logits("logits")
+        .trainable(ALL).noDecay(Set.of("b1")).optimizer(AdamWConfig.defaults())
+        .runtime(RuntimeOptions.builder().intraOpThreads(1).build()).build();
   }
 
   static List<SftExample> data(int n, long seed) {

@@ -17,9 +17,9 @@ class TrainingSessionTest {
   private static final List<String> ALL = List.of("embed", "w1", "b1", "head");
 
   private static TrainingSession session(long seed, List<String> trainable, AdamWConfig c) {
-    return new TrainingSession(
-        TinyLm.model(seed, 100), "input_ids", "logits", trainable, Set.of("b1"), c,
-        RuntimeOptions.cpu());
+    return TrainingSession.builder(TinyLm.model(seed, 100)).inputIds("input_ids").logits("logits")
+        .trainable(trainable).noDecay(Set.of("b1")).optimizer(c).runtime(RuntimeOptions.cpu())
+        .build();
   }
 
   private static TrainingSession.Batch batch() {

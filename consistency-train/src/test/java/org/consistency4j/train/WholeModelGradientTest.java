@@ -3,7 +3,6 @@ package org.consistency4j.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -17,12 +16,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.autodiff.Autodiff;
-import org.consistency4j.autodiff.Emitter;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Value;
 import java.nio.file.Path;
 import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.ModelOptions;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.model.ModelSessions;
 import org.consistency4j.model.RuntimeOptions;
@@ -81,28 +81,26 @@ class WholeModelGradientTest {
         labels[b * seq + t] = sft.get("labels").get(b).get(t).asLong();
       }
     }
-    OnnxMl.ModelProto model = forward.model();
-    OnnxMl.GraphProto.Builder gp = model.getGraph().toBuilder();
-    gp.addInput(OnnxMl.ValueInfoProto.newBuilder().setName("labels").setType(
-        OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-            .setElemType(OnnxMl.TensorProto.DataType.INT64_VALUE)
-            .setShape(OnnxMl.TensorShapeProto.newBuilder()
-                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(batch))
-                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(seq))))));
-    Emitter e = new Emitter(gp, "loss/");
-    LmLosses.CrossEntropy ce = LmLosses.crossEntropy(e, "logits", "labels");
+    GraphBuilder gp = Graph.fromModel(forward.model(), forward.externalInitializers()).toBuilder();
+    gp.clearOutputs();
+    Value labelsV = gp.input("labels", DType.INT64, batch, seq);
+    gp.setNamePrefix("loss/");
+    LmLosses.CrossEntropy ce =
+        LmLosses.crossEntropy(gp, gp.value("logits").orElseThrow(), labelsV);
     List<String> names = new ArrayList<>();
     sft.get("grads_f64").fieldNames().forEachRemaining(names::add);
-    Map<String, String> grads = Autodiff.appendGradients(e, ce.loss(), names, null);
-    gp.clearOutput();
-    gp.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(ce.loss()));
+    Map<String, Value> grads = Autodiff.gradients(gp, ce.loss(),
+        names.stream().map(n -> gp.value(n).orElseThrow()).toList());
+    gp.output(ce.loss());
     for (String n : names) {
-      gp.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(grads.get(n)));
+      gp.output(grads.get(n));
     }
+    ExportedModel model = gp.build().toModel(ModelOptions.defaults()
+        .withExternalInitializersAbove(forward.externalInitializers().isEmpty() ? Long.MAX_VALUE : 1024));
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (ModelSessions holder = new ModelSessions(RuntimeOptions.cpu())) {
       Map<String, OnnxTensor> ext = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> en : forward.externalInitializers().entrySet()) {
+      for (Map.Entry<String, Tensor> en : model.externalInitializers().entrySet()) {
         float[] f = en.getValue().toFloatArray();
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocateDirect(f.length * 4)
             .order(java.nio.ByteOrder.nativeOrder());
@@ -110,13 +108,13 @@ class WholeModelGradientTest {
         ext.put(en.getKey(), holder.own(OnnxTensor.createTensor(env, bb.asFloatBuffer(),
             en.getValue().shape())));
       }
-      OrtSession s = holder.create("sft", model.toBuilder().setGraph(gp).build().toByteArray(), ext);
-      run(s, sft, names, grads, ce, ids, labels, batch, seq, dt);
+      OrtSession s = holder.create("sft", model.model().toByteArray(), ext);
+      run(s, sft, names, ids, labels, batch, seq, dt);
     }
   }
 
-  private static void run(OrtSession s, JsonNode sft, List<String> names, Map<String, String> grads,
-      LmLosses.CrossEntropy ce, long[] ids, long[] labels, int batch, int seq, DType dt)
+  private static void run(OrtSession s, JsonNode sft, List<String> names, long[] ids,
+      long[] labels, int batch, int seq, DType dt)
       throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     boolean f32 = dt == DType.FLOAT;
