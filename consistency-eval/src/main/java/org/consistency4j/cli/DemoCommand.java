@@ -63,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
         base.samplesPerWording(), base.samplingTemperature(), base.catLambda(), base.catEpochs(),
         base.catLearningRate(), base.evalInstancesPerTask(), base.resamples(), threads);
     Demo.Result r;
-    try (Progress progress = new Progress(noProgress)) {
+    try (Progress progress = new Progress(!ProgressBars.shown(noProgress))) {
       r = Demo.run(config, out, progress);
     }
     cli.getOut().print(Demo.table(r));

@@ -261,7 +261,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       EvaluationReport report;
       Path responses = out.resolve("responses.jsonl");
-      ProgressBars bars = noProgress ? null : new ProgressBars(System.err);
+      ProgressBars bars = ProgressBars.shown(noProgress) ? new ProgressBars(System.err) : null;
       try {
         ProgressListener listener = bars == null ? ProgressListener.NONE : bars;
         report = Evaluator.of(config).evaluate(tasks, opened, responses, listener);

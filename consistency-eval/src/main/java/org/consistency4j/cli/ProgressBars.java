@@ -17,6 +17,15 @@ final class ProgressBars implements ProgressListener, AutoCloseable {
     this.out = out;
   }
 
+  /**
+   * Whether a command shows progress bars: not when the user turned them off, and not when the
+   * process has no terminal (output redirected to a file or a pipe, CI logs), where the bars' carriage
+   * returns would only fill the log.
+   */
+  static boolean shown(boolean turnedOff) {
+    return !turnedOff && System.console() != null;
+  }
+
   private ProgressBar open(String key, String name, long total) {
     ProgressBar bar =
         new ProgressBarBuilder()

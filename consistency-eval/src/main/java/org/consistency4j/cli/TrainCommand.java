@@ -466,6 +466,9 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void onStep(StepMetrics m) {
+      if (!ProgressBars.shown(false)) {
+        return;
+      }
       if (bar == null) {
         bar = new ProgressBarBuilder()
             .setTaskName(task)

@@ -74,6 +74,28 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void without_a_terminal_no_progress_bars_are_drawn_even_when_not_turned_off() throws Exception {
+    // Under the test runner the process has no console, as when output goes to a file or a CI log.
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.console() == null, "a terminal is attached");
+    server.answers(EvaluateCommandTest::halfRight);
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.err;
+    Result r;
+    try {
+      System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+          data.toString(), "--similarity", "exact", "--out", dir.resolve("bars").toString(),
+          "--resamples", "50", "--seed", "5");
+    } finally {
+      System.setErr(original);
+    }
+    assertEquals(0, r.code(), r.err());
+    String err = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    // A drawn bar shows its task name and a percentage ("generate fake 100% ...").
+    assertFalse(err.contains("generate fake") || err.contains("score fake") || err.contains("%"), err);
+  }
+
+  @Test
   void evaluate_over_http_writes_responses_and_reports_with_exact_metrics() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path out = dir.resolve("out");
