@@ -15,6 +15,7 @@ import org.consistency4j.InvalidInputException;
 import org.consistency4j.harness.EvaluationConfig;
 import org.consistency4j.harness.Evaluator;
 import org.consistency4j.harness.InstructionTask;
+import org.consistency4j.harness.NamedModel;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.TaskDataset;
 import org.consistency4j.http.HttpLanguageModel;
@@ -70,7 +71,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
-      description = "The model id sent to HTTP servers (required with a URL).")
+      description = "The model id sent to HTTP servers (required with a URL); for a local model"
+          + " directory (the only --model), the name used in responses and reports instead of its path.")
   private String modelName;
 
   @Option(
@@ -353,8 +355,14 @@ final class EvaluateCommand implements Callable<Integer> {
               + HttpModelConfig.redactCredentials(spec) + "\"");
     }
     LocalModels.checkMaxNewTokens(dir, maxNewTokens);
-    return LocalModels.open(dir, adapter, truncatePrompts
+    if (modelName != null && models.size() > 1) {
+      throw new IllegalArgumentException("--model-name names a local model directory only when it is"
+          + " the only --model (found " + models.size() + " --model values); without it each local"
+          + " model is named by its directory");
+    }
+    LanguageModel local = LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
         !noChatTemplate);
+    return modelName == null ? local : new NamedModel(modelName, local);
   }
 }

@@ -294,6 +294,23 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void model_name_labels_a_local_model_in_responses_and_reports() throws Exception {
+    Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
+    Path out = dir.resolve("named");
+    Result r = run("evaluate", "--model", tiny.toString(), "--model-name", "tiny-test", "--data",
+        data.toString(), "--similarity", "exact", "--out", out.toString(), "--no-progress",
+        "--resamples", "50", "--max-new-tokens", "2", "--limit", "1");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("tiny-test", Reports.readJson(out.resolve("report.json")).models().get(0).model());
+    assertTrue(Files.readString(out.resolve("responses.jsonl")).contains("\"tiny-test\""));
+    Result two = run("evaluate", "--model", tiny.toString(), "--model", tiny.toString(), "--model-name",
+        "x", "--data", data.toString(), "--out", dir.resolve("two").toString(), "--no-progress");
+    assertEquals(2, two.code(), two.err());
+    assertTrue(two.err().contains("--model-name names a local model directory only when it is the only"
+        + " --model (found 2 --model values)"), two.err());
+  }
+
+  @Test
   void help_texts_render_their_percent_signs() {
     Result e = run("evaluate", "--help");
     assertEquals(0, e.code());
