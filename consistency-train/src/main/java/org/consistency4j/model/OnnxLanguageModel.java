@@ -507,9 +507,9 @@ public final class OnnxLanguageModel implements LanguageModel {
   /**
    * Logits after each token of {@code ids} computed incrementally with the KV cache (one token per
    * step after the first): {@code result[t]} equals {@link #logits(int[])}{@code [t]} up to float
-   * rounding. For tests and diagnostics.
+   * rounding. Package-private: the parity tests compare it with the full forward pass.
    */
-  public float[][] cachedLogits(int[] ids) {
+  float[][] cachedLogits(int[] ids) {
     ensureOpen();
     checkIds(ids, "input_ids");
     float[][] out = new float[ids.length][];
