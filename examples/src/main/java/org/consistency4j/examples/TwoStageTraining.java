@@ -24,6 +24,7 @@ import org.consistency4j.reward.RewardWeights;
 import org.consistency4j.reward.ScoredGroup;
 import org.consistency4j.reward.SelfRewardScorer;
 import org.consistency4j.train.CatConfig;
+import org.consistency4j.train.CatTrainer;
 import org.consistency4j.train.FineTuning;
 import org.consistency4j.train.ScratchModels;
 import org.consistency4j.train.SftConfig;
@@ -56,8 +57,12 @@ public final class TwoStageTraining {
       System.exit(2);
     }
     Result r = run(Path.of(args[0]), 300, 7);
-    System.out.printf("stage 1: %s%nstage 2: %s (%d pairs, ranked right %.3f -> %.3f)%n", r.stage1(),
-        r.stage2(), r.pairs(), r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
+    System.out.printf(java.util.Locale.ROOT,
+        "stage 1: %s%nstage 2: %s (%d pairs; ranking loss %.3f -> %.3f, mean margin %.3f -> %.3f,"
+            + " ranked right %.3f -> %.3f)%n",
+        r.stage1(), r.stage2(), r.pairs(), r.before().loss(), r.after().loss(),
+        r.before().meanMargin(), r.after().meanMargin(), r.before().rewardAccuracy(),
+        r.after().rewardAccuracy());
   }
 
   /**
@@ -66,11 +71,12 @@ public final class TwoStageTraining {
    * @param stage1 the instruction-augmented SFT model directory
    * @param stage2 the consistency-aligned model directory
    * @param pairs preference pairs stage 2 trained on
-   * @param rewardAccuracyBefore share of pairs the stage-1 model ranks right
-   * @param rewardAccuracyAfter the same for the stage-2 model
+   * @param before the pairs under the stage-1 model: ranking loss, mean margin, share ranked right
+   *     (often already 1 here: the chosen answer is the one the model gives most often)
+   * @param after the same under the stage-2 model; CAT lowers the loss and widens the margin
    */
-  public record Result(Path stage1, Path stage2, int pairs, double rewardAccuracyBefore,
-      double rewardAccuracyAfter) {}
+  public record Result(Path stage1, Path stage2, int pairs, CatTrainer.Evaluation before,
+      CatTrainer.Evaluation after) {}
 
   /** Runs both stages in {@code work} with {@code sftExamples} stage-1 examples. */
   public static Result run(Path work, int sftExamples, long seed) {
@@ -124,15 +130,14 @@ public final class TwoStageTraining {
             scored.stream().map(ScoredGroup::scoredResponses).toList());
       }
       if (pairs.isEmpty()) {
-        return new Result(stage1, stage1, 0, Double.NaN, Double.NaN);
+        throw new IllegalStateException("the stage-1 model answered every wording alike: no pairs");
       }
       CatConfig cat = new CatConfig(LossConfig.builder("rank").lambda(1.0).build(),
           sft.toBuilder().epochs(2).learningRate(1e-3).build());
       FineTuning.CatResult r = FineTuning.cat(new FineTuning.CatOptions(stage1, pairs,
           work.resolve("stage2"), cat, Optional.empty(), RuntimeOptions.cpu(), false),
           TrainingListener.none());
-      return new Result(stage1, r.exported(), pairs.size(), r.before().rewardAccuracy(),
-          r.after().rewardAccuracy());
+      return new Result(stage1, r.exported(), pairs.size(), r.before(), r.after());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
