@@ -207,6 +207,8 @@ FEATURES = [
     # dict.items(), keys() and values() are views: they print with their type name and have a length.
     "{{ d.items() }}|{{ d.keys() }}|{{ d.values() }}|{{ d.items() | length }}{{ d.keys() | length }}{{ d.values() | count }}|{{ d.items() | list }}|{{ d.keys() | first }}{{ d.values() | last }}|{{ 'a' in d.keys() }}{{ 1 in d.values() }}{{ ('a', 1) in d.items() }}{{ 'zz' in d.keys() }}|{{ d.keys() | join(',') }}{{ d.keys() is iterable }}{{ d.keys() is sequence }}{{ d.keys() is mapping }}|{% for k in d.keys() %}{{ k }}{% endfor %}{{ d.keys() | sort }}{{ 'x' ~ d.values() }}{{ [d.keys()] }}{{ d.keys() | list | length }}",
     "{{ {}.items() }}{{ {}.keys() | length }}{{ {}.values() }}{{ {}.items() | list }}{{ 'yes' if d.items() }}{{ 'no' if {}.keys() else 'empty' }}{{ d.items() | reverse | list }}{{ d.keys() | string }}",
+    "{% set g = [1, 2] | select %}[{{ g[0] }}][{{ d.keys()[0] }}][{{ g.x }}][{{ d.items().x }}]{{ g[0] is defined }}{{ d.values()[0] is defined }}|{{ (d.keys() | list)[0] }}{{ d.items() | first | first }}",
+    "{{ d.keys()[0].x }}",
     "{{ d.items() | tojson }}",
     "{{ d.keys() | tojson }}",
     "{{ d.values() | tojson }}",
