@@ -70,16 +70,20 @@ final class JinjaFilters {
       }
       case "items" -> {
         if (v instanceof Undefined) {
-          return new ArrayList<>();
+          return new PyOps.Generator(() -> Collections.emptyIterator(), x -> x);
         }
         if (!(v instanceof Map<?, ?> m)) {
           throw new PyError("Can only get item pairs from a mapping, not a " + typeName(v));
         }
-        List<Object> items = new ArrayList<>();
-        m.forEach((key, val) -> items.add(new Tuple(Arrays.asList(key, val))));
-        return items;
+        return new PyOps.Generator(() -> new PyOps.DictView("items", m).items().iterator(), x -> x);
       }
       case "first", "last" -> {
+        if (v instanceof PyOps.Generator g) {
+          if (name.equals("last")) {
+            throw new PyError("'generator' object is not reversible");
+          }
+          return g.hasNext() ? g.next() : new Undefined("No first item, sequence was empty.");
+        }
         List<Object> items = PyOps.iterate(v);
         if (items.isEmpty()) {
           return new Undefined("No " + name + " item, sequence was empty.");
@@ -110,49 +114,39 @@ final class JinjaFilters {
           throw new PyError(name + " needs an attribute name");
         }
         boolean keep = name.equals("selectattr");
-        List<Object> out = new ArrayList<>();
-        for (Object item : PyOps.iterate(v)) {
+        return new PyOps.Generator(() -> PyOps.iterator(v), item -> {
           Object attr = r.attribute(item, str(a.get(0)));
           boolean pass = a.size() > 1 ? r.test(str(a.get(1)), attr, a.subList(2, a.size()))
               : truthy(attr);
-          if (pass == keep) {
-            out.add(item);
-          }
-        }
-        return out;
+          return pass == keep ? item : PyOps.Generator.skip();
+        });
       }
       case "select", "reject" -> {
         boolean keep = name.equals("select");
-        List<Object> out = new ArrayList<>();
-        for (Object item : PyOps.iterate(v)) {
+        return new PyOps.Generator(() -> PyOps.iterator(v), item -> {
           boolean pass = a.isEmpty() ? truthy(item) : r.test(str(a.get(0)), item, a.subList(1, a.size()));
-          if (pass == keep) {
-            out.add(item);
-          }
-        }
-        return out;
+          return pass == keep ? item : PyOps.Generator.skip();
+        });
       }
       case "map" -> {
-        List<Object> out = new ArrayList<>();
         if (k.containsKey("attribute")) {
           Object fallback = k.get("default");
-          for (Object item : PyOps.iterate(v)) {
-            Object attr = r.attribute(item, str(k.get("attribute")));
-            out.add(attr instanceof Undefined && k.containsKey("default") ? fallback : attr);
-          }
-        } else {
-          if (a.isEmpty()) {
-            throw new PyError("map needs a filter name or attribute=");
-          }
-          String filter = str(a.get(0));
-          if (!JinjaRenderer.FILTERS.contains(filter)) {
-            throw new PyError("no filter named '" + filter + "'");
-          }
-          for (Object item : PyOps.iterate(v)) {
-            out.add(r.callFilter(at, filter, item, a.subList(1, a.size())));
-          }
+          boolean hasDefault = k.containsKey("default");
+          String attribute = str(k.get("attribute"));
+          return new PyOps.Generator(() -> PyOps.iterator(v), item -> {
+            Object attr = r.attribute(item, attribute);
+            return attr instanceof Undefined && hasDefault ? fallback : attr;
+          });
         }
-        return out;
+        if (a.isEmpty()) {
+          throw new PyError("map needs a filter name or attribute=");
+        }
+        String filter = str(a.get(0));
+        if (!JinjaRenderer.FILTERS.contains(filter)) {
+          throw new PyError("no filter named '" + filter + "'");
+        }
+        List<Object> rest = a.subList(1, a.size());
+        return new PyOps.Generator(() -> PyOps.iterator(v), item -> r.callFilter(at, filter, item, rest));
       }
       case "list" -> {
         return PyOps.iterate(v);
@@ -227,7 +221,7 @@ final class JinjaFilters {
               out.add(items.get(i));
             }
           }
-          return out;
+          return new PyOps.Generator(out::iterator, x -> x);
         }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -254,9 +248,11 @@ final class JinjaFilters {
         if (v instanceof String s) {
           return new StringBuilder(s).reverse().toString();
         }
+        // Jinja2 returns reversed(value), an iterator, where Python can reverse the value; else a list.
+        boolean reversible = v instanceof List || v instanceof Map || v instanceof PyOps.DictView;
         List<Object> items = PyOps.iterate(v);
         Collections.reverse(items);
-        return items;
+        return reversible ? new PyOps.Generator("list_reverseiterator", items::iterator, x -> x) : items;
       }
       case "dictsort" -> {
         if (!(v instanceof Map<?, ?> m)) {

@@ -189,15 +189,18 @@ final class JinjaRenderer {
     Object iterable = eval(f.iterable());
     List<Object> all = guard(f.iterable(), () -> PyOps.iterate(iterable));
     List<Object> items = all;
+    List<Integer> fromAll = new ArrayList<>();
     if (f.filter() != null) {
       items = new ArrayList<>();
-      for (Object item : all) {
+      for (int j = 0; j < all.size(); j++) {
+        Object item = all.get(j);
         countIteration(f);
         push();
         try {
           bind(f, f.targets(), item);
           if (truthy(eval(f.filter()))) {
             items.add(item);
+            fromAll.add(j);
           }
         } finally {
           pop();
@@ -213,13 +216,23 @@ final class JinjaRenderer {
       }
       return;
     }
+    // How many items Jinja2 would have taken from a generator: it looks one ahead for loop.last and
+    // loop.nextitem and takes all for loop.length and loop.revindex.
+    int[] taken = {0};
     for (int i = 0; i < items.size(); i++) {
       countIteration(f);
       push();
       try {
         bind(f, f.targets(), items.get(i));
-        scope.put("loop", new Loop(items, i));
+        scope.put("loop", new Loop(items, i, taken));
         if (exec(f.body()) == Flow.BREAK) {
+          if (iterable instanceof PyOps.Generator g) {
+            // a generator left with break keeps the items Jinja2 had not taken yet
+            int used = Math.min(items.size(), Math.max(i + 1, taken[0]));
+            int usedOfAll = f.filter() == null ? used
+                : used == items.size() ? all.size() : fromAll.get(used - 1) + 1;
+            g.unread(all.subList(usedOfAll, all.size()));
+          }
           break;
         }
       } finally {
@@ -233,14 +246,22 @@ final class JinjaRenderer {
     private final List<Object> items;
     private final int index;
 
-    Loop(List<Object> items, int index) {
+    private final int[] taken;
+
+    Loop(List<Object> items, int index, int[] taken) {
       this.items = items;
       this.index = index;
+      this.taken = taken;
     }
 
     Object attribute(String name) {
       int n = items.size();
       int i = index;
+      switch (name) {
+        case "revindex", "revindex0", "length" -> taken[0] = n;
+        case "last", "nextitem" -> taken[0] = Math.max(taken[0], i + 2);
+        default -> { }
+      }
       return switch (name) {
         case "index" -> (long) i + 1;
         case "index0" -> (long) i;
@@ -830,19 +851,9 @@ final class JinjaRenderer {
         return unsafe("dict", name);
       }
       return switch (name) {
-        case "items" -> (Fn) (a, k) -> {
-          noArgs("items", a, k);
-          List<Object> items = new ArrayList<>();
-          m.forEach((key, v) -> items.add(new Tuple(java.util.Arrays.asList(key, v))));
-          return items;
-        };
-        case "keys" -> (Fn) (a, k) -> {
-          noArgs("keys", a, k);
-          return new ArrayList<Object>(m.keySet());
-        };
-        case "values" -> (Fn) (a, k) -> {
-          noArgs("values", a, k);
-          return new ArrayList<Object>(m.values());
+        case "items", "keys", "values" -> (Fn) (a, k) -> {
+          noArgs(name, a, k);
+          return new PyOps.DictView(name, m);
         };
         case "get" -> (Fn) (a, k) -> {
           if (a.isEmpty() || a.size() > 2 || !k.isEmpty()) {
@@ -1053,7 +1064,7 @@ final class JinjaRenderer {
       case "false" -> Boolean.FALSE.equals(v);
       case "mapping" -> v instanceof Map;
       case "iterable" -> v instanceof String || v instanceof List || v instanceof Map
-          || v instanceof Undefined;
+          || v instanceof Undefined || v instanceof PyOps.Generator || v instanceof PyOps.DictView;
       case "sequence" -> v instanceof String || v instanceof List || v instanceof Map
           || v instanceof Undefined;
       case "callable" -> v instanceof Fn;

@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Python value semantics for the chat template engine: the values are {@code null} (None), {@link
  * Boolean}, {@link Long}, {@link Double}, {@link String}, {@link List} (list), {@link Tuple}, {@link
- * Map} (dict), {@link Undefined}, {@link Namespace} and {@link Fn}. Strings are indexed by code point
+ * Map} (dict), {@link DictView} (dict.items(), keys(), values()), {@link Generator} (what select,
+ * reject, selectattr, rejectattr and map return), {@link Undefined}, {@link Namespace} and {@link Fn}. Strings are indexed by code point
  * as Python does. Errors are {@link PyError}s without a template position; the renderer adds it.
  */
 final class PyOps {
@@ -63,6 +64,112 @@ final class PyOps {
     }
   }
 
+  /**
+   * A Python generator, as Jinja2's select, reject, selectattr, rejectattr, map, unique and items
+   * return (or the iterator of reversed(), which reverse returns): computed lazily item by item,
+   * consumed once (a second iteration sees only what is left), without len() and not printable
+   * (Python prints its memory address, which is not reproducible).
+   */
+  static final class Generator {
+    private static final Object SKIP = new Object();
+    private final String type;
+    private final java.util.function.Supplier<Iterator<Object>> source;
+    private final java.util.function.UnaryOperator<Object> step;
+    private Iterator<Object> input;
+    private Object pending;
+    private boolean hasPending;
+    private final java.util.ArrayDeque<Object> unread = new java.util.ArrayDeque<>();
+
+    /** Items of {@code step(item)} over {@code source}; {@code step} returns {@link #skip()} to drop an item. */
+    Generator(String type, java.util.function.Supplier<Iterator<Object>> source,
+        java.util.function.UnaryOperator<Object> step) {
+      this.type = type;
+      this.source = source;
+      this.step = step;
+    }
+
+    Generator(java.util.function.Supplier<Iterator<Object>> source,
+        java.util.function.UnaryOperator<Object> step) {
+      this("generator", source, step);
+    }
+
+    /** Python's type name: generator, or list_reverseiterator for reverse. */
+    String type() {
+      return type;
+    }
+
+    static Object skip() {
+      return SKIP;
+    }
+
+    boolean hasNext() {
+      if (hasPending) {
+        return true;
+      }
+      if (!unread.isEmpty()) {
+        pending = unread.removeFirst();
+        hasPending = true;
+        return true;
+      }
+      if (input == null) {
+        input = source.get();
+      }
+      while (input.hasNext()) {
+        Object x = step.apply(input.next());
+        if (x != SKIP) {
+          pending = x;
+          hasPending = true;
+          return true;
+        }
+      }
+      return false;
+    }
+
+    Object next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      hasPending = false;
+      Object x = pending;
+      pending = null;
+      return x;
+    }
+
+    /** Puts back items taken but not used (a for loop left with break), to come next again. */
+    void unread(List<Object> items) {
+      if (hasPending) {
+        unread.addFirst(pending);
+        hasPending = false;
+        pending = null;
+      }
+      for (int i = items.size() - 1; i >= 0; i--) {
+        unread.addFirst(items.get(i));
+      }
+    }
+
+    /** The items not consumed yet, consuming them. */
+    List<Object> drain() {
+      List<Object> out = new ArrayList<>();
+      while (hasNext()) {
+        out.add(next());
+      }
+      return out;
+    }
+  }
+
+  /** A live view of a dict: dict.items(), dict.keys() or dict.values(). */
+  record DictView(String kind, Map<?, ?> map) {
+    List<Object> items() {
+      List<Object> out = new ArrayList<>();
+      switch (kind) {
+        case "items" -> map.forEach((k, v) -> out.add(new Tuple(java.util.Arrays.asList(k, v))));
+        case "keys" -> out.addAll(map.keySet());
+        default -> out.addAll(map.values());
+      }
+      return out;
+    }
+  }
+
   /** Python's str.isspace for one code point (also what \s matches in Python's re). */
   static boolean isSpace(int cp) {
     return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 || cp == 0xa0
@@ -101,6 +208,12 @@ final class PyOps {
     if (v instanceof Namespace) {
       return "Namespace";
     }
+    if (v instanceof Generator g) {
+      return g.type();
+    }
+    if (v instanceof DictView dv) {
+      return "dict_" + dv.kind();
+    }
     if (v instanceof Fn) {
       return "function";
     }
@@ -128,6 +241,9 @@ final class PyOps {
     }
     if (v instanceof Map<?, ?> m) {
       return !m.isEmpty();
+    }
+    if (v instanceof DictView dv) {
+      return !dv.map().isEmpty();
     }
     return true;
   }
@@ -207,6 +323,16 @@ final class PyOps {
     }
     if (v instanceof Undefined) {
       return "Undefined";
+    }
+    if (v instanceof DictView dv) {
+      StringBuilder sb = new StringBuilder("dict_" + dv.kind() + "([");
+      appendItems(sb, dv.items(), depth);
+      return sb.append("])").toString();
+    }
+    if (v instanceof Generator) {
+      throw new PyError("cannot print a " + typeName(v) + " (the result of select, reject, selectattr,"
+          + " rejectattr, map, unique, items or reverse): Jinja2 prints its memory address; convert it"
+          + " with | list");
     }
     if (v instanceof Namespace n) {
       return "<Namespace {" + mapItems(n.attributes, depth) + "}>";
@@ -332,6 +458,18 @@ final class PyOps {
       }
       return true;
     }
+    if (a instanceof DictView va && b instanceof DictView vb) {
+      // keys and items views compare as sets; values views only equal themselves
+      if (!va.kind().equals(vb.kind()) || va.kind().equals("values")) {
+        return a == b;
+      }
+      List<Object> ia = va.items();
+      List<Object> ib = vb.items();
+      return ia.size() == ib.size() && ia.stream().allMatch(x -> contains(ib, x));
+    }
+    if (a instanceof DictView || b instanceof DictView || a instanceof Generator) {
+      return a == b;
+    }
     return a == b || Objects.equals(a, b);
   }
 
@@ -378,6 +516,9 @@ final class PyOps {
     if (v instanceof Map<?, ?> m) {
       return m.size();
     }
+    if (v instanceof DictView dv) {
+      return dv.map().size();
+    }
     if (v instanceof Undefined) {
       return 0;
     }
@@ -394,6 +535,12 @@ final class PyOps {
     }
     if (v instanceof Map<?, ?> m) {
       return new ArrayList<>(m.keySet());
+    }
+    if (v instanceof Generator g) {
+      return g.drain();
+    }
+    if (v instanceof DictView dv) {
+      return dv.items();
     }
     if (v instanceof String s) {
       List<Object> out = new ArrayList<>();
@@ -424,6 +571,17 @@ final class PyOps {
         }
       }
       return false;
+    }
+    if (haystack instanceof Generator g) {
+      while (g.hasNext()) {
+        if (eq(g.next(), needle)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (haystack instanceof DictView dv) {
+      return contains(dv.kind().equals("keys") ? dv.map() : dv.items(), needle);
     }
     if (haystack instanceof Undefined) {
       return false;
@@ -559,6 +717,19 @@ final class PyOps {
 
   /** Iterates a Java iterable of Python values (used by filters that accept any iterable). */
   static Iterator<Object> iterator(Object v) {
+    if (v instanceof Generator g) {
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return g.hasNext();
+        }
+
+        @Override
+        public Object next() {
+          return g.next();
+        }
+      };
+    }
     return iterate(v).iterator();
   }
 }

@@ -285,4 +285,30 @@ class ChatTemplateSandboxTest {
     assertEquals(dir.resolve("tokenizer_config.json") + ": chat_template is a list without a"
         + " \"default\" entry", e.getMessage());
   }
+
+  @Test
+  void generators_fail_where_jinja2_fails_or_prints_a_memory_address_naming_the_line() {
+    String head = "{% set g = [1, 2, 3] | select('odd') %}\n";
+    assertEquals("chat template line 2, column 8: object of type 'generator' has no len()",
+        renderFails(head + "{{ g | length }}").getMessage());
+    assertEquals("chat template line 2, column 8: 'generator' object is not reversible",
+        renderFails(head + "{{ g | last }}").getMessage());
+    for (String printed : List.of("{{ g }}", "{{ 'a' ~ g }}", "{{ [g] }}", "{{ g | string }}",
+        "{{ [1] | reverse }}")) {
+      String message = renderFails(head + printed).getMessage();
+      assertTrue(message.startsWith("chat template line 2, column ") && message.contains("cannot print a")
+          && !message.contains("0x"), message);
+    }
+    assertEquals("chat template line 2, column 8: Object of type generator is not JSON serializable",
+        renderFails(head + "{{ g | tojson }}").getMessage());
+  }
+
+  @Test
+  void dict_views_print_as_in_python_and_fail_in_tojson_naming_the_line() throws Exception {
+    ChatTemplate t = ChatTemplate.builder("{% set d = {'a': 1} %}{{ d.items() }} {{ d.keys() }} "
+        + "{{ d.values() | length }}").build();
+    assertEquals("dict_items([('a', 1)]) dict_keys(['a']) 1", t.render(CHAT, true));
+    assertEquals("chat template line 2, column 16: Object of type dict_items is not JSON serializable",
+        renderFails("{% set d = {'a': 1} %}\n{{ d.items() | tojson }}").getMessage());
+  }
 }
