@@ -68,6 +68,8 @@ final class EvaluateCommand implements Callable<Integer> {
       })
   private List<String> models;
 
+  @picocli.CommandLine.Mixin private DeviceOption device;
+
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
@@ -362,7 +364,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     LanguageModel local = LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
-        !noChatTemplate);
+        !noChatTemplate, device.runtime());
     return modelName == null ? local : new NamedModel(modelName, local);
   }
 }

@@ -37,13 +37,22 @@ final class LocalModels {
    */
   static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow,
       boolean chatTemplate) {
+    return open(dir, adapter, overflow, chatTemplate, RuntimeOptions.cpu());
+  }
+
+  /**
+   * {@link #open(Path, Path, OnnxLanguageModel.PromptOverflow, boolean)} on the device and threads of
+   * {@code runtime} (the {@code --device} option).
+   */
+  static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow,
+      boolean chatTemplate, RuntimeOptions runtime) {
     OnnxLanguageModel onnx;
     LanguageModel model;
     if (adapter == null) {
-      onnx = OnnxLanguageModel.load(dir, RuntimeOptions.cpu(), overflow);
+      onnx = OnnxLanguageModel.load(dir, runtime, overflow);
       model = onnx;
     } else {
-      onnx = merged(dir, adapter, overflow);
+      onnx = merged(dir, adapter, overflow, runtime);
       model = new NamedModel(dir + "+" + adapter, onnx);
     }
     if (chatTemplate && onnx.tokenizer().chatTemplate().source().isPresent()) {
@@ -53,7 +62,7 @@ final class LocalModels {
   }
 
   private static OnnxLanguageModel merged(
-      Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow) {
+      Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow, RuntimeOptions runtime) {
     if (!Files.isDirectory(adapter)) {
       throw new IllegalArgumentException("--adapter must be an adapter directory, found " + adapter);
     }
@@ -66,7 +75,7 @@ final class LocalModels {
     try {
       FineTuning.mergeAdapter(dir, adapter, tmp);
       // Reports name the model by what the user gave (NamedModel), not by the temporary directory.
-      return OnnxLanguageModel.load(tmp, RuntimeOptions.cpu(), overflow);
+      return OnnxLanguageModel.load(tmp, runtime, overflow);
     } finally {
       deleteTree(tmp);
     }

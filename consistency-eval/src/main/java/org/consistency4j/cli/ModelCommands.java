@@ -77,6 +77,8 @@ final class ModelCommands {
   static final class Generate implements Callable<Integer> {
     @Spec private picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin private DeviceOption device;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
     private Path model;
@@ -113,7 +115,7 @@ final class ModelCommands {
               .build();
       ObjectMapper mapper = JsonlIO.writerMapper();
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
-      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
+      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, device.runtime())) {
         // Lines are decoded in batches; line i still samples from the stream (seed, i).
         List<int[]> pending = new ArrayList<>();
         int[] done = {0};
@@ -218,6 +220,8 @@ final class ModelCommands {
   static final class Logprobs implements Callable<Integer> {
     @Spec private picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin private DeviceOption device;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory.")
     private Path model;
@@ -232,7 +236,7 @@ final class ModelCommands {
     @Override
     public Integer call() throws IOException {
       ObjectMapper mapper = JsonlIO.writerMapper();
-      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model)) {
+      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, device.runtime())) {
         // Lines are scored in batches (one padded forward pass per 16 sequences), in input order.
         List<ScoreLine> pending = new ArrayList<>();
         emit(output, spec.commandLine().getOut(), out -> {

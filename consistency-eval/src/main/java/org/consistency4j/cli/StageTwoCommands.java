@@ -266,6 +266,8 @@ final class StageTwoCommands {
   static final class Reward implements Callable<Integer> {
     @Spec private CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin private DeviceOption device;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (the judge: typically the stage-1 model).")
     private Path model;
@@ -324,7 +326,7 @@ final class StageTwoCommands {
       }
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow())) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), false, device.runtime())) {
         List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
@@ -376,6 +378,8 @@ final class StageTwoCommands {
       })
   static final class Pairs implements Callable<Integer> {
     @Spec private CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin private DeviceOption device;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "The stage-1 Hugging Face model directory.")
@@ -461,7 +465,7 @@ final class StageTwoCommands {
       JudgeAccuracyResult accuracy = null;
       int labeledResponses = 0;
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow())) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), false, device.runtime())) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())

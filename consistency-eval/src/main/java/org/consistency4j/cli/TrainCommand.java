@@ -368,6 +368,8 @@ final class TrainCommand implements Runnable {
             + " differing field. The run's length (--epochs, --steps) may always change.")
     private boolean allowConfigChange;
 
+    @Mixin private DeviceOption device;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")
     private int threads;
@@ -451,7 +453,7 @@ final class TrainCommand implements Runnable {
     }
 
     RuntimeOptions runtime() {
-      return RuntimeOptions.builder().intraOpThreads(threads).build();
+      return device.runtime(threads);
     }
   }
 

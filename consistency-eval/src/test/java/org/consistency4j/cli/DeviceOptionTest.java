@@ -1,0 +1,90 @@
+package org.consistency4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --device} on every command that runs a local model. */
+class DeviceOptionTest {
+  @TempDir Path dir;
+
+  private static String model() throws Exception {
+    return Path.of(DeviceOptionTest.class.getResource("/fixtures/tiny-llama").toURI()).toString();
+  }
+
+  /** Each command with its required arguments, ready for a --device value. */
+  private List<List<String>> commands() throws Exception {
+    Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"user: Hi\"}\n");
+    Path groups = Files.writeString(dir.resolve("groups.jsonl"), "{\"task\": \"t\", \"variants\":"
+        + " [\"Say {input}\", \"Repeat {input}\"], \"instances\": [{\"input\": \"hi\"}]}\n");
+    Path responses = Files.writeString(dir.resolve("responses.jsonl"),
+        "{\"instruction\": \"Say hi\", \"input\": \"\", \"response\": \"hi\"}\n");
+    Path sft = Files.writeString(dir.resolve("sft.jsonl"),
+        "{\"prompt\": \"user: Hi\\nassistant:\", \"completion\": \" Hello\"}\n");
+    String m = model();
+    return List.of(
+        List.of("generate", "--model", m, "--input", prompts.toString(), "--max-new-tokens", "2"),
+        List.of("logprobs", "--model", m, "--input", sft.toString()),
+        List.of("evaluate", "--model", m, "--data", groups.toString(), "--out",
+            dir.resolve("eval").toString(), "--max-new-tokens", "2", "--no-progress"),
+        List.of("pairs", "--model", m, "--groups", groups.toString(), "--out",
+            dir.resolve("pairs.jsonl").toString(), "--m", "2", "--max-new-tokens", "2"),
+        List.of("reward", "--model", m, "--input", responses.toString()),
+        List.of("train", "sft", "--model", m, "--data", sft.toString(), "--out",
+            dir.resolve("sft").toString(), "--lora-rank", "2", "--steps", "1", "--batch-size", "1"));
+  }
+
+  private static CliRun run(List<String> command, String device) {
+    List<String> args = new ArrayList<>(command);
+    args.add("--device");
+    args.add(device);
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void a_device_that_is_not_cpu_or_cuda_is_bad_usage_on_every_command() throws Exception {
+    for (List<String> command : commands()) {
+      for (String bad : List.of("gpu", "cuda:", "cuda:-1", "cuda:x", "cuda:123456")) {
+        CliRun r = run(command, bad);
+        assertEquals(2, r.exitCode(), command.get(0) + " " + bad + ": " + r.err());
+        assertTrue(r.err().contains("--device must be cpu, cuda or cuda:N with N a GPU number in"
+            + " [0, 9999], found \"" + bad + "\""), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+      }
+    }
+  }
+
+  @Test
+  void cpu_runs_every_command() throws Exception {
+    for (List<String> command : commands()) {
+      CliRun r = run(command, "cpu");
+      assertEquals(0, r.exitCode(), command + ": " + r.err());
+    }
+  }
+
+  @Test
+  void cuda_without_the_cuda_build_fails_with_a_message_saying_what_is_missing() throws Exception {
+    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+        "this ONNX Runtime has the CUDA provider");
+    for (List<String> command : commands()) {
+      for (String cuda : List.of("cuda", "cuda:1")) {
+        CliRun r = run(command, cuda);
+        assertNotEquals(0, r.exitCode(), command.get(0) + " " + cuda);
+        assertTrue(r.err().contains("CUDA execution provider is not available")
+            && r.err().contains("cuda Maven profile"), command.get(0) + ": " + r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+      }
+    }
+  }
+}
