@@ -84,8 +84,8 @@ public final class InstructionAugmentation {
       String paraphraser,
       List<TaskSplit> splits,
       List<Example> train,
-      List<InstructionGroup> trainGroups,
-      List<InstructionGroup> heldOutGroups) {
+      List<InstructionTask> trainGroups,
+      List<InstructionTask> heldOutGroups) {
     /** Copies. */
     public Dataset {
       splits = List.copyOf(splits);
@@ -102,8 +102,8 @@ public final class InstructionAugmentation {
     Check.notNull(config, "config");
     List<TaskSplit> splits = new ArrayList<>();
     List<Example> train = new ArrayList<>();
-    List<InstructionGroup> trainGroups = new ArrayList<>();
-    List<InstructionGroup> heldOutGroups = new ArrayList<>();
+    List<InstructionTask> trainGroups = new ArrayList<>();
+    List<InstructionTask> heldOutGroups = new ArrayList<>();
     for (SniTask task : tasks) {
       long taskSeed = config.seed() * 0x9E3779B97F4A7C15L + task.name().hashCode();
       List<Paraphrase> ps = new ArrayList<>(paraphraser.paraphrase(
@@ -145,14 +145,14 @@ public final class InstructionAugmentation {
       trainVariants.add(task.definition());
       trainPs.forEach(p -> trainVariants.add(p.text()));
       if (!trainInst.isEmpty()) {
-        trainGroups.add(InstructionGroups.fromSni(task, trainVariants, config.template(), trainInst));
+        trainGroups.add(InstructionTasks.fromSni(task, trainVariants, config.template(), trainInst));
       }
       List<String> evalVariants = new ArrayList<>();
       evalVariants.add(task.definition());
       heldOutPs.forEach(p -> evalVariants.add(p.text()));
       List<TaskInstance> evalInst = heldOutInst.isEmpty() ? task.instances() : heldOutInst;
       if (!evalInst.isEmpty()) {
-        heldOutGroups.add(InstructionGroups.fromSni(task, evalVariants, config.template(), evalInst));
+        heldOutGroups.add(InstructionTasks.fromSni(task, evalVariants, config.template(), evalInst));
       }
       splits.add(new TaskSplit(
           task.name(), task.definition(), trainPs, heldOutPs, trainInst, heldOutInst));
@@ -164,7 +164,7 @@ public final class InstructionAugmentation {
    * Writes the dataset into {@code dir} (created if needed), each file atomically:
    * {@code train.prompt_completion.jsonl} ({"prompt","completion"}), {@code train.messages.jsonl}
    * ({"messages": [user, assistant]}), {@code train.groups.jsonl} and {@code heldout.groups.jsonl}
-   * (instruction groups), {@code paraphrases.jsonl} (per task: original, training and held-out
+   * ({@link InstructionTask}s in the format of {@link InstructionTasks}), {@code paraphrases.jsonl} (per task: original, training and held-out
    * paraphrases with provenance) and {@code manifest.json} (config, seed, counts).
    */
   public static void write(Dataset dataset, Path dir) {
@@ -185,8 +185,8 @@ public final class InstructionAugmentation {
     }
     JsonLines.write(dir.resolve("train.prompt_completion.jsonl"), pc);
     JsonLines.write(dir.resolve("train.messages.jsonl"), messages);
-    InstructionGroups.write(dir.resolve("train.groups.jsonl"), dataset.trainGroups());
-    InstructionGroups.write(dir.resolve("heldout.groups.jsonl"), dataset.heldOutGroups());
+    InstructionTasks.write(dir.resolve("train.groups.jsonl"), dataset.trainGroups());
+    InstructionTasks.write(dir.resolve("heldout.groups.jsonl"), dataset.heldOutGroups());
     List<ObjectNode> ps = new ArrayList<>();
     for (TaskSplit s : dataset.splits()) {
       ObjectNode o = JsonLines.MAPPER.createObjectNode();

@@ -1,11 +1,32 @@
 package org.consistency4j.data;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.consistency4j.internal.Check;
 
 /**
- * How an instruction and a task input become one prompt. The template holds {@code {instruction}}
- * and {@code {input}} once each; {@link #DEFAULT} is {@code "{instruction}\n\nInput: {input}\nOutput:"}
- * (Super-NaturalInstructions style). Immutable.
+ * How prompts are made, in one place. Two steps:
+ *
+ * <ol>
+ *   <li>An instance of this record, a template holding {@code {instruction}} and {@code {input}}
+ *       once each, turns an instruction into a task <em>variant</em> ({@link #variant(String)}):
+ *       the instruction is put in, {@code {input}} is kept. {@link #DEFAULT} is {@code
+ *       "{instruction}\n\nInput: {input}\nOutput:"} (Super-NaturalInstructions style).
+ *   <li>{@link #fill(String, Instance)} fills a variant with an instance: every {@code {name}}
+ *       placeholder ({@code name} matching {@code [A-Za-z_][A-Za-z0-9_]*}) is replaced by the
+ *       instance's field of that name ({@code {input}} by the input); a variant without placeholders
+ *       gets the input appended after a blank line. Other braces (for example JSON in an
+ *       instruction) are left as they are. This is the rendering of every {@link InstructionTask}
+ *       prompt, whatever command reads the task.
+ * </ol>
+ *
+ * <p>{@link #render(String, String)} does both for a plain input, taking the instruction literally:
+ * it equals {@code fill(variant(instruction), Instance.of(input, ...))} unless the instruction
+ * itself contains a {@code {name}} placeholder, which {@code render} keeps as text (this is how the
+ * stage-1 SFT prompts of {@link InstructionAugmentation} are written). Immutable and thread-safe.
  *
  * @param template the template text
  */
@@ -13,6 +34,9 @@ public record PromptTemplate(String template) {
   /** The default template. */
   public static final PromptTemplate DEFAULT =
       new PromptTemplate("{instruction}\n\nInput: {input}\nOutput:");
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)\\}");
+  private static final Pattern FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   /** Validates: both placeholders present exactly once, instruction first. */
   public PromptTemplate {
@@ -29,8 +53,8 @@ public record PromptTemplate(String template) {
   }
 
   /**
-   * The variant template for one instruction: {@code {instruction}} replaced, {@code {input}} kept
-   * for {@link GroupInstance#render(String)}.
+   * The variant for one instruction: {@code {instruction}} replaced, {@code {input}} kept for
+   * {@link #fill(String, Instance)}.
    */
   public String variant(String instruction) {
     Check.notNull(instruction, "instruction");
@@ -38,11 +62,67 @@ public record PromptTemplate(String template) {
     return template.substring(0, i) + instruction + template.substring(i + "{instruction}".length());
   }
 
-  /** The full prompt for an instruction and an input. */
+  /** The full prompt for an instruction (taken literally) and an input. */
   public String render(String instruction, String input) {
     Check.notNull(input, "input");
     String v = variant(instruction);
     int j = v.lastIndexOf("{input}");
     return v.substring(0, j) + input + v.substring(j + "{input}".length());
+  }
+
+  static boolean isFieldName(String name) {
+    return FIELD.matcher(name).matches();
+  }
+
+  /** The placeholder names of {@code variant}, in order of first appearance. */
+  public static List<String> placeholders(String variant) {
+    List<String> names = new ArrayList<>();
+    Matcher m = PLACEHOLDER.matcher(Check.notNull(variant, "variant"));
+    while (m.find()) {
+      if (!names.contains(m.group(1))) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The prompt for {@code instance} under {@code variant} (see the class comment).
+   *
+   * @throws IllegalArgumentException if a placeholder has no field, or the variant has no
+   *     placeholder and the instance no input
+   */
+  public static String fill(String variant, Instance instance) {
+    Check.notNull(variant, "variant");
+    Check.notNull(instance, "instance");
+    Map<String, String> fields = instance.fields();
+    Matcher m = PLACEHOLDER.matcher(variant);
+    if (!m.find()) {
+      String input = fields.get(Instance.INPUT);
+      Check.argument(
+          input != null,
+          "the variant has no {placeholder}, so the input is appended to it, but the instance has no"
+              + " input (fields: "
+              + fields.keySet()
+              + ")");
+      return variant.stripTrailing() + "\n\n" + input;
+    }
+    m.reset();
+    StringBuilder out = new StringBuilder(variant.length() + 64);
+    while (m.find()) {
+      String value = fields.get(m.group(1));
+      Check.argument(
+          value != null,
+          "the variant uses {"
+              + m.group(1)
+              + "} but the instance has no field "
+              + m.group(1)
+              + " (fields: "
+              + fields.keySet()
+              + ")");
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }

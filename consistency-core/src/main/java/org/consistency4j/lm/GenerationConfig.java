@@ -43,6 +43,25 @@ public record GenerationConfig(
     return temperature == 0;
   }
 
+  /**
+   * Where the earliest stop string begins in {@code text}: the smallest index at which any of
+   * {@link #stopStrings()} occurs, or -1 if none does. Every model cuts its text there, so that a
+   * stop string ends generation the same way in every implementation.
+   *
+   * @param text generated text, not null
+   */
+  public int firstStop(String text) {
+    Check.notNull(text, "text");
+    int best = -1;
+    for (String s : stopStrings) {
+      int at = text.indexOf(s);
+      if (at >= 0 && (best < 0 || at < best)) {
+        best = at;
+      }
+    }
+    return best;
+  }
+
   /** Greedy decoding of at most {@code maxNewTokens} tokens. */
   public static GenerationConfig greedy(int maxNewTokens) {
     return builder().maxNewTokens(maxNewTokens).build();

@@ -87,7 +87,7 @@ public final class ResponseSampler {
    *     responses ordered by verbalization, then sample
    * @throws ConsistencyException if the model returns the wrong number of generations
    */
-  public List<ResponseGroup> sample(List<InstructionGroup> groups) {
+  public List<SampledGroup> sample(List<InstructionGroup> groups) {
     Check.notNull(groups, "groups");
     List<String> prompts = new ArrayList<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -120,7 +120,7 @@ public final class ResponseSampler {
       }
       LOG.debug("sampled {} of {} responses", texts.size(), prompts.size());
     }
-    List<ResponseGroup> result = new ArrayList<>(groups.size());
+    List<SampledGroup> result = new ArrayList<>(groups.size());
     int k = 0;
     for (InstructionGroup group : groups) {
       List<SampledResponse> responses = new ArrayList<>();
@@ -129,7 +129,7 @@ public final class ResponseSampler {
           responses.add(new SampledResponse(v, s, prompts.get(k), texts.get(k)));
         }
       }
-      result.add(new ResponseGroup(group.id(), group.instruction(), group.input(), responses));
+      result.add(new SampledGroup(group.id(), group.instruction(), group.input(), responses));
     }
     return result;
   }

@@ -11,7 +11,7 @@ import org.consistency4j.pairs.ScoredResponse;
  * @param group the responses
  * @param rewards one reward per response, in the same order
  */
-public record ScoredGroup(ResponseGroup group, List<RewardBreakdown> rewards) {
+public record ScoredGroup(SampledGroup group, List<RewardBreakdown> rewards) {
   /** Validates and copies. */
   public ScoredGroup {
     Check.notNull(group, "group");

@@ -126,7 +126,7 @@ public final class SelfRewardScorer {
   }
 
   /** Scores one group. */
-  public ScoredGroup score(ResponseGroup group) {
+  public ScoredGroup score(SampledGroup group) {
     return score(List.of(Check.notNull(group, "group"))).get(0);
   }
 
@@ -137,9 +137,9 @@ public final class SelfRewardScorer {
    *     weight is positive (an empty group gets no rewards)
    * @return one scored group per group, in order
    */
-  public List<ScoredGroup> score(List<ResponseGroup> groups) {
+  public List<ScoredGroup> score(List<SampledGroup> groups) {
     Check.notNull(groups, "groups");
-    for (ResponseGroup g : groups) {
+    for (SampledGroup g : groups) {
       Check.notNull(g, "group");
       if (g.size() == 1 && (weights.agreement() > 0 || weights.frequency() > 0)) {
         throw new IllegalArgumentException(
@@ -164,14 +164,14 @@ public final class SelfRewardScorer {
     return out;
   }
 
-  private long promptCount(ResponseGroup g) {
+  private long promptCount(SampledGroup g) {
     long n = g.size();
     return (weights.quality() > 0 ? n : 0) + (weights.agreement() > 0 ? n * (n - 1) : 0);
   }
 
-  private List<ScoredGroup> scoreChunk(List<ResponseGroup> groups) {
+  private List<ScoredGroup> scoreChunk(List<SampledGroup> groups) {
     List<String> prompts = new ArrayList<>();
-    for (ResponseGroup g : groups) {
+    for (SampledGroup g : groups) {
       List<String> texts = g.texts();
       if (weights.quality() > 0) {
         for (String t : texts) {
@@ -192,7 +192,7 @@ public final class SelfRewardScorer {
     double[] p = judge.probabilities(prompts);
     int k = 0;
     List<ScoredGroup> out = new ArrayList<>(groups.size());
-    for (ResponseGroup g : groups) {
+    for (SampledGroup g : groups) {
       int n = g.size();
       double[] quality = null;
       double[] agreement = null;

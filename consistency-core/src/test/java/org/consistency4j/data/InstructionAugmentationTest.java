@@ -45,9 +45,9 @@ class InstructionAugmentationTest {
             && e.prompt().endsWith("Input: " + held.input() + "\nOutput:")));
       }
     }
-    for (InstructionGroup g : d.heldOutGroups()) {
+    for (InstructionTask g : d.heldOutGroups()) {
       InstructionAugmentation.TaskSplit s = d.splits().stream()
-          .filter(x -> x.task().equals(g.task())).findFirst().orElseThrow();
+          .filter(x -> x.task().equals(g.name())).findFirst().orElseThrow();
       assertEquals(1 + s.heldOutParaphrases().size(), g.variants().size());
       assertEquals(s.heldOutInstances().size(), g.instances().size());
     }
@@ -91,8 +91,8 @@ class InstructionAugmentationTest {
     assertEquals(first.get("prompt").asText(), msg.get("messages").get(0).get("content").asText());
     assertEquals(first.get("completion").asText().strip(),
         msg.get("messages").get(1).get("content").asText());
-    assertEquals(d.heldOutGroups(), InstructionGroups.read(dir.resolve("heldout.groups.jsonl")));
-    assertEquals(d.trainGroups(), InstructionGroups.read(dir.resolve("train.groups.jsonl")));
+    assertEquals(d.heldOutGroups(), InstructionTasks.read(dir.resolve("heldout.groups.jsonl")));
+    assertEquals(d.trainGroups(), InstructionTasks.read(dir.resolve("train.groups.jsonl")));
     JsonNode manifest = JsonLines.read(dir.resolve("manifest.json")).get(0).json();
     assertEquals(1, manifest.get("config").get("seed").asLong());
     assertEquals(2, JsonLines.read(dir.resolve("paraphrases.jsonl")).size());

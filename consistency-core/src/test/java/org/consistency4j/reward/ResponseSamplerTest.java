@@ -31,9 +31,9 @@ class ResponseSamplerTest {
 
   @Test
   void samples_m_responses_per_verbalization_in_group_verbalization_sample_order() {
-    List<ResponseGroup> groups = sampler(100, 7).sample(GROUPS);
+    List<SampledGroup> groups = sampler(100, 7).sample(GROUPS);
     assertEquals(2, groups.size());
-    ResponseGroup g1 = groups.get(0);
+    SampledGroup g1 = groups.get(0);
     assertEquals("g1", g1.id());
     assertEquals("Name the capital.", g1.instruction());
     assertEquals("France", g1.input());
@@ -48,7 +48,7 @@ class ResponseSamplerTest {
     assertEquals(List.of(0, 0, 1, 1), g1.responses().stream().map(SampledResponse::verbalization).toList());
     assertEquals(List.of(0, 1, 0, 1), g1.responses().stream().map(SampledResponse::sample).toList());
     assertEquals("Greet me.", groups.get(1).responses().get(0).prompt());
-    for (ResponseGroup g : groups) {
+    for (SampledGroup g : groups) {
       for (SampledResponse r : g.responses()) {
         assertEquals(r.prompt(), r.text().substring(0, r.text().lastIndexOf('#')));
       }
@@ -69,8 +69,8 @@ class ResponseSamplerTest {
 
   @Test
   void sampling_is_reproducible_and_copies_of_a_prompt_get_different_samples() {
-    List<ResponseGroup> a = sampler(4, 7).sample(GROUPS);
-    List<ResponseGroup> b = sampler(4, 7).sample(GROUPS);
+    List<SampledGroup> a = sampler(4, 7).sample(GROUPS);
+    List<SampledGroup> b = sampler(4, 7).sample(GROUPS);
     assertEquals(a, b);
     List<String> texts = a.get(0).texts();
     assertEquals(4, new HashSet<>(texts).size());
@@ -79,7 +79,7 @@ class ResponseSamplerTest {
 
   @Test
   void a_custom_prompt_format_is_applied_to_every_verbalization() {
-    List<ResponseGroup> groups =
+    List<SampledGroup> groups =
         ResponseSampler.builder(model)
             .format(PromptFormat.template("### {instruction}\n{input}\n### Answer:"))
             .samplesPerVerbalization(1)

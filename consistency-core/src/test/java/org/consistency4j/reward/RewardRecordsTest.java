@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
+import org.consistency4j.data.Instance;
+import org.consistency4j.data.InstructionTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -52,7 +55,7 @@ class RewardRecordsTest {
     fails("id must not be blank", () -> new InstructionGroup(" ", "i", List.of("i"), ""));
     fails("verbalizations must not be empty", () -> new InstructionGroup("g", "i", List.of(), ""));
     isNull("input must not be null", () -> new InstructionGroup("g", "i", List.of("i"), null));
-    fails("id must not be blank", () -> new ResponseGroup("", "i", "", List.of()));
+    fails("id must not be blank", () -> new SampledGroup("", "i", "", List.of()));
     fails("verbalization must be >= 0, found -1", () -> new SampledResponse(-1, 0, "p", "t"));
     fails("sample must be >= 0, found -2", () -> new SampledResponse(0, -2, "p", "t"));
     isNull("text must not be null", () -> new SampledResponse(0, 0, "p", null));
@@ -60,7 +63,21 @@ class RewardRecordsTest {
     isNull("other must not be null", () -> new AgreementQuery("i", "x", "r", null));
     isNull("item must not be null", () -> new LabeledResponse(null, true));
     isNull("query must not be null", () -> new LabeledAgreement(null, true));
-    ResponseGroup g = new ResponseGroup("g", "i", "", List.of(new SampledResponse(0, 0, "p", "t")));
+    SampledGroup g = new SampledGroup("g", "i", "", List.of(new SampledResponse(0, 0, "p", "t")));
     fails("responses size (1) != rewards size (0)", () -> new ScoredGroup(g, List.of()));
+  }
+
+  @Test
+  void the_group_of_a_task_instance_holds_its_filled_prompts_in_variant_order() {
+    InstructionTask task = InstructionTask.of("capital", List.of("Capital of {input}?", "Name the capital:"),
+        List.of(Instance.of("Peru", List.of("Lima")), Instance.of("France", List.of("Paris"))));
+    InstructionGroup g = InstructionGroup.of(task, 1);
+    assertEquals(new InstructionGroup("capital#1", "Capital of {input}?",
+        List.of("Capital of France?", "Name the capital:\n\nFrance"), "France"), g);
+    InstructionTask fields = InstructionTask.of("c", List.of("Capital of {country}?"),
+        List.of(new Instance(Map.of("country", "Peru"), List.of("Lima"))));
+    assertEquals(new InstructionGroup("c#0", "Capital of {country}?", List.of("Capital of Peru?"), ""),
+        InstructionGroup.of(fields, 0));
+    fails("instance must be in [0, 0], found 1", () -> InstructionGroup.of(fields, 1));
   }
 }

@@ -38,12 +38,12 @@ class SelfRewardScorerTest {
 
   private final FakeJudgeModel model = new FakeJudgeModel(P::get);
 
-  private static ResponseGroup group(String id, String... texts) {
+  private static SampledGroup group(String id, String... texts) {
     List<SampledResponse> rs = new java.util.ArrayList<>();
     for (int i = 0; i < texts.length; i++) {
       rs.add(new SampledResponse(i, 0, "prompt" + i, texts[i]));
     }
-    return new ResponseGroup(id, "capital?", "France", rs);
+    return new SampledGroup(id, "capital?", "France", rs);
   }
 
   private SelfRewardScorer.Builder builder(int batchSize) {

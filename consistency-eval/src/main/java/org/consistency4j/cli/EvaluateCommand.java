@@ -14,10 +14,10 @@ import java.util.concurrent.Callable;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.harness.EvaluationConfig;
 import org.consistency4j.harness.Evaluator;
-import org.consistency4j.harness.InstructionTask;
+import org.consistency4j.data.InstructionTask;
 import org.consistency4j.harness.NamedModel;
 import org.consistency4j.harness.ProgressListener;
-import org.consistency4j.harness.TaskDataset;
+import org.consistency4j.data.InstructionTasks;
 import org.consistency4j.http.HttpLanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
@@ -319,7 +319,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (Files.isDirectory(data)) {
       tasks = SniData.load(data, paraphraser, paraphrases, seed);
     } else {
-      tasks = TaskDataset.readJsonl(data);
+      tasks = InstructionTasks.read(data);
     }
     if (limit != null) {
       tasks = tasks.stream().map(t -> t.limit(limit)).toList();

@@ -3,7 +3,7 @@ package org.consistency4j.cli;
 import java.nio.file.Path;
 import java.util.List;
 import org.consistency4j.data.SniTasks;
-import org.consistency4j.harness.InstructionTask;
+import org.consistency4j.data.InstructionTask;
 import org.consistency4j.harness.SniEvaluationTasks;
 import org.consistency4j.paraphrase.Paraphrasers;
 

@@ -11,10 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.consistency4j.InvalidInputException;
-import org.consistency4j.harness.Instance;
-import org.consistency4j.harness.InstructionTask;
-import org.consistency4j.harness.PromptTemplate;
-import org.consistency4j.harness.TaskDataset;
+import org.consistency4j.data.Instance;
+import org.consistency4j.data.InstructionTask;
+import org.consistency4j.data.PromptTemplate;
+import org.consistency4j.data.InstructionTasks;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.judge.JudgeTemplate;
 import org.consistency4j.judge.JudgeTemplates;
@@ -34,7 +34,7 @@ import org.consistency4j.reward.InstructionResponse;
 import org.consistency4j.reward.JudgeAccuracy;
 import org.consistency4j.reward.JudgeAccuracyResult;
 import org.consistency4j.reward.LabeledResponse;
-import org.consistency4j.reward.ResponseGroup;
+import org.consistency4j.reward.SampledGroup;
 import org.consistency4j.reward.ResponseSampler;
 import org.consistency4j.reward.RewardBreakdown;
 import org.consistency4j.reward.RewardWeights;
@@ -305,7 +305,7 @@ final class StageTwoCommands {
       if (lines.isEmpty()) {
         throw new InvalidInputException(input.toString(), 0, "is empty: expected one JSON object per line");
       }
-      List<ResponseGroup> work = new ArrayList<>();
+      List<SampledGroup> work = new ArrayList<>();
       List<List<Integer>> members = new ArrayList<>();
       for (Map.Entry<List<String>, List<Integer>> g : groups.entrySet()) {
         List<Integer> idx = g.getValue();
@@ -320,7 +320,7 @@ final class StageTwoCommands {
           responses.add(new SampledResponse(0, k, g.getKey().get(0),
               lines.get(idx.get(k)).get("response").asText()));
         }
-        work.add(new ResponseGroup("line-" + lineNumbers.get(idx.get(0)), g.getKey().get(0),
+        work.add(new SampledGroup("line-" + lineNumbers.get(idx.get(0)), g.getKey().get(0),
             g.getKey().get(1), responses));
         members.add(idx);
       }
@@ -448,16 +448,10 @@ final class StageTwoCommands {
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
       List<InstructionGroup> work = new ArrayList<>();
       List<List<String>> references = new ArrayList<>();
-      for (InstructionTask task : TaskDataset.readJsonl(groups)) {
+      for (InstructionTask task : InstructionTasks.read(groups)) {
         for (int i = 0; i < task.instances().size(); i++) {
-          Instance inst = task.instances().get(i);
-          List<String> prompts = new ArrayList<>();
-          for (String variant : task.variants()) {
-            prompts.add(PromptTemplate.render(variant, inst));
-          }
-          work.add(new InstructionGroup(task.name() + "#" + i, task.variants().get(0), prompts,
-              inst.fields().getOrDefault(Instance.INPUT, "")));
-          references.add(inst.references());
+          work.add(InstructionGroup.of(task, i));
+          references.add(task.instances().get(i).references());
         }
       }
       List<PreferencePair> pairs;
@@ -474,12 +468,12 @@ final class StageTwoCommands {
             .format((prompt, in) -> prompt)
             .build();
         SelfRewardScorer scorer = rewards.scorer(cli, lm, weights, sim.similarity());
-        List<ResponseGroup> sampled = sampler.sample(work);
+        List<SampledGroup> sampled = sampler.sample(work);
         scored = scorer.score(sampled);
         pairs = pairing.pairsOfGroups(scored.stream().map(ScoredGroup::scoredResponses).toList());
         List<LabeledResponse> labeled = new ArrayList<>();
         for (int g = 0; g < sampled.size(); g++) {
-          ResponseGroup group = sampled.get(g);
+          SampledGroup group = sampled.get(g);
           if (references.get(g).isEmpty()) {
             continue;
           }

@@ -17,11 +17,11 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.consistency4j.harness.EvaluationConfig;
 import org.consistency4j.harness.Evaluator;
-import org.consistency4j.harness.Instance;
+import org.consistency4j.data.Instance;
 import org.consistency4j.harness.NamedModel;
-import org.consistency4j.harness.InstructionTask;
+import org.consistency4j.data.InstructionTask;
 import org.consistency4j.harness.ProgressListener;
-import org.consistency4j.harness.PromptTemplate;
+import org.consistency4j.data.PromptTemplate;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.consistency4j.judge.JudgeTemplate;
@@ -48,7 +48,7 @@ import org.consistency4j.reward.JudgeAccuracy;
 import org.consistency4j.reward.JudgeAccuracyResult;
 import org.consistency4j.reward.LabeledResponse;
 import org.consistency4j.reward.PromptFormat;
-import org.consistency4j.reward.ResponseGroup;
+import org.consistency4j.reward.SampledGroup;
 import org.consistency4j.reward.ResponseSampler;
 import org.consistency4j.reward.RewardWeights;
 import org.consistency4j.reward.ScoredGroup;
@@ -244,7 +244,7 @@ public final class Demo {
             .batchSize(64)
             .format(PromptFormat.template(DemoSuite.PROMPT_TEMPLATE))
             .build();
-        List<ResponseGroup> sampled = sampler.sample(groups);
+        List<SampledGroup> sampled = sampler.sample(groups);
         SelfRewardScorer scorer = SelfRewardScorer.builder(judge).qualityTemplate(quality)
             .weights(weights).similarity(Similarities.exactMatch()).build();
         List<ScoredGroup> scored = scorer.score(sampled);
@@ -381,7 +381,7 @@ public final class Demo {
   }
 
   private static String prompt(String wording, String input) {
-    return PromptTemplate.render(DemoSuite.PROMPT_TEMPLATE.replace("{instruction}", wording),
+    return PromptTemplate.fill(DemoSuite.PROMPT_TEMPLATE.replace("{instruction}", wording),
         Instance.of(input, List.of()));
   }
 

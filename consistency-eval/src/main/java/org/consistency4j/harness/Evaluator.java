@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.consistency4j.data.InstructionTask;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.Check;

@@ -5,9 +5,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.consistency4j.data.GroupInstance;
-import org.consistency4j.data.InstructionGroup;
-import org.consistency4j.data.InstructionGroups;
+import org.consistency4j.data.InstructionTask;
+import org.consistency4j.data.InstructionTasks;
 import org.consistency4j.data.PromptTemplate;
 import org.consistency4j.data.SniTask;
 import org.consistency4j.internal.Check;
@@ -17,7 +16,7 @@ import org.consistency4j.paraphrase.Paraphraser;
 
 /**
  * Evaluation tasks from Super-NaturalInstructions tasks (read by {@link
- * org.consistency4j.data.SniTasks}) and from {@link InstructionGroup}s. An SNI task has one
+ * org.consistency4j.data.SniTasks}). An SNI task has one
  * instruction, its definition; the other variants are paraphrases of it made by a {@link
  * Paraphraser} (label words protected), each put in {@link PromptTemplate#DEFAULT}. Stateless.
  */
@@ -50,21 +49,12 @@ public final class SniEvaluationTasks {
           instructions.add(p.text());
         }
       }
-      InstructionGroup group =
-          InstructionGroups.fromSni(
+      InstructionTask task =
+          InstructionTasks.fromSni(
               t, new ArrayList<>(instructions), PromptTemplate.DEFAULT, t.instances());
-      out.add(fromGroup(group, Optional.of(!t.labelWords().isEmpty())));
+      out.add(new InstructionTask(task.name(), task.variants(), task.instances(),
+          Optional.of(!t.labelWords().isEmpty())));
     }
     return out;
-  }
-
-  /** The evaluation task of an instruction group (variants and instances unchanged). */
-  public static InstructionTask fromGroup(InstructionGroup group, Optional<Boolean> labels) {
-    Check.notNull(group, "group");
-    List<Instance> instances = new ArrayList<>();
-    for (GroupInstance gi : group.instances()) {
-      instances.add(new Instance(gi.fields(), gi.references()));
-    }
-    return new InstructionTask(group.task(), group.variants(), instances, labels);
   }
 }

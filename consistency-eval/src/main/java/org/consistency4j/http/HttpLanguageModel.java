@@ -272,7 +272,7 @@ public final class HttpLanguageModel implements LanguageModel {
     } else {
       reason = Generation.FinishReason.EOS;
     }
-    int cut = firstStop(text, g.stopStrings());
+    int cut = g.firstStop(text);
     if (cut >= 0) {
       text = text.substring(0, cut);
       reason = Generation.FinishReason.STOP_STRING;
@@ -301,17 +301,6 @@ public final class HttpLanguageModel implements LanguageModel {
     return new ConsistencyException(
         "POST " + shown(uri) + " returned no answer text: " + field + " is " + found + " (" + why
             + "); a tool call, refusal or filtered reply is not an answer");
-  }
-
-  private static int firstStop(String text, List<String> stops) {
-    int best = -1;
-    for (String s : stops) {
-      int at = text.indexOf(s);
-      if (at >= 0 && (best < 0 || at < best)) {
-        best = at;
-      }
-    }
-    return best;
   }
 
   private ObjectNode requestBody(String prompt) {

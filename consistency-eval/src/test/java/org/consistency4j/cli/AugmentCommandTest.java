@@ -10,8 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.consistency4j.data.InstructionGroup;
-import org.consistency4j.data.InstructionGroups;
+
+import org.consistency4j.data.InstructionTask;
+import org.consistency4j.data.InstructionTasks;
 import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,9 +51,9 @@ class AugmentCommandTest {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
     String train = Files.readString(out.resolve("train.prompt_completion.jsonl"));
-    List<InstructionGroup> heldOut = InstructionGroups.read(out.resolve("heldout.groups.jsonl"));
+    List<InstructionTask> heldOut = InstructionTasks.read(out.resolve("heldout.groups.jsonl"));
     assertEquals(2, heldOut.size());
-    for (InstructionGroup g : heldOut) {
+    for (InstructionTask g : heldOut) {
       assertEquals(3, g.variants().size());
       for (String v : g.variants().subList(1, 3)) {
         String paraphrase = v.substring(0, v.indexOf("\n\nInput: {input}"));

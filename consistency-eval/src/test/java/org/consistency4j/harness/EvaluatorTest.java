@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.consistency4j.data.Instance;
+import org.consistency4j.data.InstructionTask;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;

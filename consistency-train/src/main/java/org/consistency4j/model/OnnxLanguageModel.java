@@ -416,7 +416,7 @@ public final class OnnxLanguageModel implements LanguageModel {
           out.add(next);
           length[r]++;
           text[r] = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
-          int cut = firstStop(text[r], config.stopStrings());
+          int cut = config.firstStop(text[r]);
           if (cut >= 0) {
             text[r] = text[r].substring(0, cut);
             reason[r] = Generation.FinishReason.STOP_STRING;
@@ -553,17 +553,6 @@ public final class OnnxLanguageModel implements LanguageModel {
     LOG.warn("{}: {} has {} prompt tokens; kept the last {} (context {}, room for {} more)", name(),
         what, ids.length, keep, context, room);
     return Arrays.copyOfRange(ids, ids.length - keep, ids.length);
-  }
-
-  private static int firstStop(String text, List<String> stops) {
-    int best = -1;
-    for (String s : stops) {
-      int i = text.indexOf(s);
-      if (i >= 0 && (best < 0 || i < best)) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   @Override

@@ -6,17 +6,19 @@ import org.consistency4j.internal.Check;
 
 /**
  * The sampled responses of one instruction group, the unit that self-rewards compare and that
- * preference pairs are built from.
+ * preference pairs are built from. Unlike {@link org.consistency4j.metrics.ResponseGroup} (one
+ * response per verbalization, the input of the consistency metrics), it keeps what the judges need:
+ * the instruction, the input, and per response its verbalization, sample index and exact prompt.
  *
  * @param id the group's identifier, not blank
  * @param instruction the original instruction the judges see, not null
  * @param input the task input, not null
  * @param responses the responses, no null element (order is kept)
  */
-public record ResponseGroup(
+public record SampledGroup(
     String id, String instruction, String input, List<SampledResponse> responses) {
   /** Validates and copies. */
-  public ResponseGroup {
+  public SampledGroup {
     Check.notNull(id, "id");
     Check.argument(!id.isBlank(), "id must not be blank");
     Check.notNull(instruction, "instruction");

@@ -1,4 +1,4 @@
-package org.consistency4j.harness;
+package org.consistency4j.data;
 
 import java.util.HashSet;
 import java.util.List;
@@ -8,13 +8,16 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.metrics.AnswerNormalizer;
 
 /**
- * A task of an evaluation: several wordings (variants) of one instruction and the instances they
- * are applied to. Instance {@code i}'s responses across all variants form one instruction group, the
- * unit of the consistency rate.
+ * A task: several semantically equivalent wordings (variants) of one instruction and the instances
+ * they are applied to. Instance {@code i}'s responses across all variants form one instruction group,
+ * the unit of every consistency measurement. The one task model of the library: {@code augment}
+ * writes it, {@code evaluate} and {@code pairs} read it, all through {@link InstructionTasks} (JSONL),
+ * and every prompt is {@link PromptTemplate#fill(String, Instance)} of a variant and an instance.
  *
  * @param name the task's name, not blank, unique within a dataset
- * @param variants prompt templates (see {@link PromptTemplate}), not empty, distinct; every one must
- *     render for every instance
+ * @param variants prompt templates (see {@link PromptTemplate#fill(String, Instance)}), not empty,
+ *     distinct, the first by convention the original wording; every one must render for every
+ *     instance
  * @param instances the inputs, not empty
  * @param labels whether outputs are labels (then accuracy is computed); empty means automatic: a
  *     task is a label task when every instance has references and every reference has between 1 and
@@ -40,7 +43,7 @@ public record InstructionTask(
     for (int v = 0; v < variants.size(); v++) {
       for (int i = 0; i < instances.size(); i++) {
         try {
-          PromptTemplate.render(variants.get(v), instances.get(i));
+          PromptTemplate.fill(variants.get(v), instances.get(i));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
               "variants[" + v + "] with instances[" + i + "]: " + e.getMessage(), e);
@@ -56,7 +59,7 @@ public record InstructionTask(
 
   /** The prompt of instance {@code instance} under variant {@code variant}. */
   public String prompt(int variant, int instance) {
-    return PromptTemplate.render(variants.get(variant), instances.get(instance));
+    return PromptTemplate.fill(variants.get(variant), instances.get(instance));
   }
 
   /** Whether accuracy applies: the explicit {@link #labels()} flag, or the automatic rule. */

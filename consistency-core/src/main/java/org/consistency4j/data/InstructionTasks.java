@@ -1,6 +1,8 @@
-package org.consistency4j.harness;
+package org.consistency4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,11 +13,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.consistency4j.InvalidInputException;
-import org.consistency4j.data.JsonLines;
 import org.consistency4j.internal.Check;
 
 /**
- * Reads evaluation tasks from JSONL, one task per line:
+ * Reads and writes {@link InstructionTask}s as JSON Lines, one task per line, and builds them from
+ * Super-NaturalInstructions tasks. The one parser of the task format: {@code augment} writes it
+ * ({@code train.groups.jsonl}, {@code heldout.groups.jsonl}), {@code evaluate --data} and {@code
+ * pairs --groups} read it.
  *
  * <pre>{@code
  * {"task": "sentiment",
@@ -30,14 +34,14 @@ import org.consistency4j.internal.Check;
  * or an array of strings). {@code "labels"} is optional (see {@link InstructionTask#labels()}).
  * The file is read under the rules of {@link JsonLines} (one JSON object per line, duplicate keys
  * refused, blank lines skipped, a leading byte-order mark skipped, lines longer than {@link
- * JsonLines#DEFAULT_MAX_LINE_BYTES} refused unless another limit is given). Errors are {@link InvalidInputException}s naming the file, the line, the field and the rule.
+ * JsonLines#DEFAULT_MAX_LINE_BYTES} refused unless another limit is given). Errors are {@link InvalidInputException}s naming the file, the line, the field and the rule. Stateless and thread-safe.
  */
-public final class TaskDataset {
-  private TaskDataset() {}
+public final class InstructionTasks {
+  private InstructionTasks() {}
 
   /** Reads every task of a JSONL file with the {@linkplain JsonLines#DEFAULT_MAX_LINE_BYTES default line limit}. */
-  public static List<InstructionTask> readJsonl(Path file) {
-    return readJsonl(file, JsonLines.DEFAULT_MAX_LINE_BYTES);
+  public static List<InstructionTask> read(Path file) {
+    return read(file, JsonLines.DEFAULT_MAX_LINE_BYTES);
   }
 
   /**
@@ -47,13 +51,13 @@ public final class TaskDataset {
    * @throws InvalidInputException naming the file and line of the first bad value, or if the file
    *     holds no task
    */
-  public static List<InstructionTask> readJsonl(Path file, int maxLineBytes) {
+  public static List<InstructionTask> read(Path file, int maxLineBytes) {
     Check.notNull(file, "file");
     String source = file.toString();
     List<InstructionTask> tasks = new ArrayList<>();
     Set<String> names = new HashSet<>();
     JsonLines.forEach(file, maxLineBytes, line -> {
-      InstructionTask task = parseTask(line.json(), source, line.number());
+      InstructionTask task = parse(line.json(), source, line.number());
       if (!names.add(task.name())) {
         throw line.error("field task: \"" + task.name() + "\" appears on an earlier line too");
       }
@@ -65,8 +69,12 @@ public final class TaskDataset {
     return tasks;
   }
 
-  /** Parses one JSONL line into a task; errors name {@code source} and {@code line}. */
-  static InstructionTask parseTask(JsonNode root, String source, long line) {
+  /**
+   * Parses one JSONL line into a task; errors name {@code source} and {@code line}.
+   *
+   * @throws InvalidInputException naming the source, line, field and rule of a bad value
+   */
+  public static InstructionTask parse(JsonNode root, String source, long line) {
     String name = text(root.get("task"), "task", source, line);
     List<String> variants = strings(root.get("variants"), "variants", source, line, false);
     JsonNode instancesNode = root.get("instances");
@@ -157,5 +165,60 @@ public final class TaskDataset {
       out.add(text(node.get(i), field + "[" + i + "]", source, line));
     }
     return out;
+  }
+
+  /** The JSON object of a task (the inverse of {@link #parse}). */
+  public static ObjectNode toJson(InstructionTask task) {
+    Check.notNull(task, "task");
+    ObjectNode n = JsonLines.MAPPER.createObjectNode();
+    n.put("task", task.name());
+    ArrayNode vs = n.putArray("variants");
+    task.variants().forEach(vs::add);
+    ArrayNode is = n.putArray("instances");
+    for (Instance in : task.instances()) {
+      ObjectNode o = is.addObject();
+      if (in.fields().size() == 1 && in.input().isPresent()) {
+        o.put(Instance.INPUT, in.input().get());
+      } else {
+        ObjectNode f = o.putObject("fields");
+        in.fields().forEach(f::put);
+      }
+      ArrayNode refs = o.putArray("references");
+      in.references().forEach(refs::add);
+    }
+    task.labels().ifPresent(l -> n.put("labels", l));
+    return n;
+  }
+
+  /** Writes tasks as JSONL, atomically replacing {@code file}. */
+  public static void write(Path file, List<InstructionTask> tasks) {
+    Check.notNull(tasks, "tasks");
+    JsonLines.write(file, tasks.stream().map(InstructionTasks::toJson).toList());
+  }
+
+  /**
+   * The task of an SNI task: one variant per instruction ({@link PromptTemplate#variant(String)})
+   * and the given instances with all their outputs as references; label status automatic.
+   *
+   * @param task the task
+   * @param instructions the verbalizations, the original first by convention; distinct
+   * @param template how instruction and input form a prompt
+   * @param instances the instances to include (for example a held-out subset of the task's)
+   */
+  public static InstructionTask fromSni(
+      SniTask task, List<String> instructions, PromptTemplate template,
+      List<TaskInstance> instances) {
+    Check.notNull(task, "task");
+    Check.notNull(template, "template");
+    List<String> variants = Check.notNull(instructions, "instructions").stream()
+        .map(template::variant).toList();
+    List<Instance> in = Check.notNull(instances, "instances").stream()
+        .map(i -> Instance.of(i.input(), i.outputs())).toList();
+    return InstructionTask.of(task.name(), variants, in);
+  }
+
+  /** The task of an SNI task with only its original definition and all its instances. */
+  public static InstructionTask fromSni(SniTask task, PromptTemplate template) {
+    return fromSni(task, List.of(task.definition()), template, task.instances());
   }
 }

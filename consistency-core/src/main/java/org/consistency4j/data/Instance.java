@@ -1,4 +1,4 @@
-package org.consistency4j.harness;
+package org.consistency4j.data;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
