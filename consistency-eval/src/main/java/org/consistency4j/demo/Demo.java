@@ -303,6 +303,8 @@ public final class Demo {
         report = Evaluator.of(evalConfig).evaluate(tasks, List.of(b, s, c),
             evalDir.resolve("responses.jsonl"), listener);
       }
+      // The evaluation ran with a seed derived from the demo's; its report carries the user's seed.
+      report = report.withRunSeed(config.seed());
       Reports.writeAll(report, evalDir);
 
       Map<String, Map<String, Estimate>> systems = new LinkedHashMap<>();

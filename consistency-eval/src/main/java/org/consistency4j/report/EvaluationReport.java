@@ -43,4 +43,19 @@ public record EvaluationReport(
   public Optional<ModelResult> model(String model) {
     return models.stream().filter(m -> m.model().equals(model)).findFirst();
   }
+
+  /**
+   * This report as part of a larger run whose seed is {@code runSeed}, the seed the user gave, from
+   * which the evaluation's own seed was derived: the copy's {@link #seed()} is {@code runSeed}, and
+   * the evaluation's seed stays in the config as {@code evaluation_seed} (in place of its {@code
+   * seed} entry, or appended), so that the run can be reproduced from the report.
+   *
+   * @param runSeed the run's seed
+   */
+  public EvaluationReport withRunSeed(long runSeed) {
+    Map<String, String> cfg = new LinkedHashMap<>();
+    config.forEach((k, v) -> cfg.put(k.equals("seed") ? "evaluation_seed" : k, v));
+    cfg.putIfAbsent("evaluation_seed", Long.toString(seed));
+    return new EvaluationReport(title, libraryVersion, runSeed, cfg, models, comparisons);
+  }
 }

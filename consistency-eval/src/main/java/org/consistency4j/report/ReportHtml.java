@@ -40,7 +40,10 @@ final class ReportHtml {
         .append("th,td{border:1px solid #ccc;padding:3px 8px;font-size:13px}\n")
         .append("td.n{text-align:right;font-variant-numeric:tabular-nums}\n")
         .append("th{background:#f0f0f0}\nh2{margin-top:28px}\n")
-        .append("svg{max-width:100%;height:auto}\nsvg text{font-family:sans-serif}\n.legend span{margin-right:14px;font-size:13px}\n")
+        .append("svg{max-width:100%;height:auto}\nsvg text{font-family:sans-serif}\n")
+        // Point labels: dark text with a white halo, legible over grid lines and markers.
+        .append("svg text.pt{fill:#222;stroke:#fff;stroke-width:3px;stroke-linejoin:round;paint-order:stroke}\n")
+        .append(".legend span{margin-right:14px;font-size:13px}\n")
         .append(".sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}\n")
         .append("</style>\n</head>\n<body>\n");
     h.append("<h1>").append(esc(report.title())).append("</h1>\n");
@@ -152,12 +155,16 @@ final class ReportHtml {
     return s.toString();
   }
 
-  /** Scatter: one point per (model, task), x = ROUGE-L, y = consistency rate; overall as a diamond. */
+  /**
+   * Scatter: one point per (model, task), x = ROUGE-L, y = consistency rate; overall as a diamond.
+   * Every point is labeled with its task (and model, when there are several) next to it, placed so
+   * that labels overlap neither each other nor other points ({@link #placeLabels}).
+   */
   private static String scatter(EvaluationReport report) {
     int left = 56;
     int top = 16;
     int plot = 360;
-    int width = left + plot + 24;
+    int width = left + plot + 24 + LABEL_ROOM;
     int height = top + plot + 48;
     StringBuilder s = new StringBuilder();
     s.append("<svg width=\"").append(width).append("\" height=\"").append(height)
@@ -174,6 +181,9 @@ final class ReportHtml {
     }
     s.append("<text x=\"").append(left + plot / 2).append("\" y=\"").append(top + plot + 38)
         .append("\" font-size=\"12\" text-anchor=\"middle\">ROUGE-L</text>\n");
+    boolean severalModels = report.models().size() > 1;
+    List<Mark> overall = new ArrayList<>();
+    List<Mark> tasks = new ArrayList<>();
     for (int m = 0; m < report.models().size(); m++) {
       ModelResult mr = report.models().get(m);
       List<TaskResult> points = new ArrayList<>(mr.tasks());
@@ -197,10 +207,128 @@ final class ReportHtml {
               .append(color(m)).append("\" fill-opacity=\"0.8\">");
           s.append("<title>").append(esc(tip)).append("</title></circle>\n");
         }
+        String label = severalModels
+            ? shorten(mr.model(), 16) + ": " + shorten(t.task(), 20)
+            : shorten(t.task(), 28);
+        (t == mr.overall() ? overall : tasks).add(new Mark(x, y, label));
       }
     }
-    s.append("</svg>\n<p style=\"font-size:12px\">Circles: tasks; diamonds: overall. Hover for values.</p>");
+    // Overall diamonds are labeled first, so that they keep the closest spots.
+    List<Mark> marks = new ArrayList<>(overall);
+    marks.addAll(tasks);
+    List<Placement> placed = placeLabels(marks, left, 0, width - 2, top + plot);
+    for (Placement p : placed) {
+      Mark mk = marks.get(p.mark());
+      if (p.leader()) {
+        s.append("<line x1=\"").append(num(mk.x())).append("\" y1=\"").append(num(mk.y())).append("\" x2=\"")
+            .append(num(p.leaderX())).append("\" y2=\"").append(num(p.leaderY()))
+            .append("\" stroke=\"#999\" stroke-width=\"0.7\"/>\n");
+      }
+      s.append("<text class=\"pt\" x=\"").append(num(p.x())).append("\" y=\"").append(num(p.y()))
+          .append("\" font-size=\"").append(LABEL_FONT).append("\" text-anchor=\"").append(p.anchor())
+          .append("\">").append(esc(mk.label())).append("</text>\n");
+    }
+    int omitted = marks.size() - placed.size();
+    s.append("</svg>\n<p style=\"font-size:12px\">Circles: tasks; diamonds: overall. Hover for values.");
+    if (omitted > 0) {
+      s.append(' ').append(omitted).append(omitted == 1 ? " label was" : " labels were")
+          .append(" left out where no free spot was near the point.");
+    }
+    s.append("</p>");
     return s.toString();
+  }
+
+  /** Extra width right of the scatter plot, so that labels of points near ROUGE-L 1 fit. */
+  static final int LABEL_ROOM = 150;
+
+  /** Font size of the point labels, in px. */
+  static final int LABEL_FONT = 10;
+
+  /** Estimated width of one label character at {@link #LABEL_FONT} (sans-serif average), in px. */
+  static final double LABEL_CHAR_WIDTH = 5.6;
+
+  /** Half the size of the area a point's marker covers, in px (the diamond reaches 7). */
+  static final double MARK_RADIUS = 7;
+
+  /** A point of the scatter chart and the label to put next to it. */
+  record Mark(double x, double y, String label) {}
+
+  /** An axis-aligned rectangle. */
+  record Box(double x0, double y0, double x1, double y1) {
+    boolean overlaps(Box o) {
+      return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1;
+    }
+
+    boolean inside(double minX, double minY, double maxX, double maxY) {
+      return x0 >= minX && y0 >= minY && x1 <= maxX && y1 <= maxY;
+    }
+  }
+
+  /**
+   * A placed label: the text position ({@code x}, {@code y} = baseline) and anchor, the box it
+   * covers, and for a label set off from its point the end of the leader line drawn to it.
+   */
+  record Placement(int mark, double x, double y, String anchor, Box box, boolean leader,
+      double leaderX, double leaderY) {}
+
+  /**
+   * Places each mark's label at the first free spot among eight directions (right, left, above,
+   * below, then the diagonals) at five distances from the point (beyond the first, a leader line
+   * joins label and point); a spot is free when its box stays
+   * within the bounds and overlaps no marker and no label placed before. Marks are served in order;
+   * a mark without a free spot gets no label (its tooltip still has the values). Deterministic.
+   *
+   * @return the placements, in mark order, without the marks left unlabeled
+   */
+  static List<Placement> placeLabels(
+      List<Mark> marks, double minX, double minY, double maxX, double maxY) {
+    List<Box> taken = new ArrayList<>();
+    for (Mark m : marks) {
+      taken.add(new Box(m.x() - MARK_RADIUS, m.y() - MARK_RADIUS, m.x() + MARK_RADIUS, m.y() + MARK_RADIUS));
+    }
+    double h = LABEL_FONT + 1;
+    List<Placement> out = new ArrayList<>();
+    for (int i = 0; i < marks.size(); i++) {
+      Mark m = marks.get(i);
+      double w = m.label().length() * LABEL_CHAR_WIDTH;
+      Placement chosen = null;
+      for (double d : new double[] {MARK_RADIUS + 2, MARK_RADIUS + 14, MARK_RADIUS + 28,
+          MARK_RADIUS + 44, MARK_RADIUS + 64}) {
+        // {dx, dy, anchor: -1 end, 0 middle, 1 start}: the label's anchor point relative to the mark.
+        double[][] spots = {
+          {d, 0, 1}, {-d, 0, -1}, {0, -d, 0}, {0, d, 0},
+          {d * 0.7, -d * 0.7, 1}, {d * 0.7, d * 0.7, 1}, {-d * 0.7, -d * 0.7, -1}, {-d * 0.7, d * 0.7, -1}
+        };
+        for (double[] spot : spots) {
+          double ax = m.x() + spot[0];
+          double ay = m.y() + spot[1];
+          double x0 = spot[2] > 0 ? ax : spot[2] < 0 ? ax - w : ax - w / 2;
+          // Vertically the box is centred on the anchor point, except straight above or below,
+          // where it sits on the far side of it.
+          double y0 = spot[2] == 0 ? (spot[1] < 0 ? ay - h : ay) : ay - h / 2;
+          Box box = new Box(x0, y0, x0 + w, y0 + h);
+          if (!box.inside(minX, minY, maxX, maxY) || taken.stream().anyMatch(box::overlaps)) {
+            continue;
+          }
+          String anchor = spot[2] > 0 ? "start" : spot[2] < 0 ? "end" : "middle";
+          double baseline = y0 + h - 2.5;
+          boolean leader = d > MARK_RADIUS + 2;
+          double lx = Math.max(box.x0(), Math.min(m.x(), box.x1()));
+          double ly = Math.max(box.y0(), Math.min(m.y(), box.y1()));
+          chosen = new Placement(i, spot[2] > 0 ? x0 : spot[2] < 0 ? x0 + w : x0 + w / 2, baseline, anchor,
+              box, leader, lx, ly);
+          break;
+        }
+        if (chosen != null) {
+          break;
+        }
+      }
+      if (chosen != null) {
+        taken.add(chosen.box());
+        out.add(chosen);
+      }
+    }
+    return out;
   }
 
   private static void axisY(StringBuilder s, int left, int top, int plotH, int right, String label) {

@@ -93,6 +93,11 @@ class DemoTest {
     assertTrue(report.has("judge_accuracy") && report.has("reward"));
     assertTrue(Files.isRegularFile(dir.resolve("a/report.md")));
     assertTrue(Files.isRegularFile(dir.resolve("a/evaluation/report.html")));
+    // The harness's report carries the user's seed too; the derived evaluation seed is in its config.
+    JsonNode evaluation = new ObjectMapper().readTree(dir.resolve("a/evaluation/report.json").toFile());
+    assertEquals(7, evaluation.get("seed").asLong());
+    assertFalse(evaluation.get("config").has("seed"));
+    assertTrue(evaluation.get("config").get("evaluation_seed").isTextual());
 
     // No held-out wording ever reaches the training data.
     String sftData = Files.readString(dir.resolve("a/data/sft_ia.sft.jsonl"))

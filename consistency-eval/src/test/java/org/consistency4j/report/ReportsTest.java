@@ -177,6 +177,23 @@ class ReportsTest {
   }
 
   @Test
+  void a_report_within_a_run_carries_the_run_seed_and_keeps_its_own_as_evaluation_seed() {
+    EvaluationReport r = sample();
+    Map<String, String> withSeed = new LinkedHashMap<>(r.config());
+    withSeed.put("seed", "17");
+    withSeed.put("resamples", "200");
+    EvaluationReport e = new EvaluationReport(r.title(), r.libraryVersion(), 17, withSeed, r.models(),
+        r.comparisons()).withRunSeed(7);
+    assertEquals(7, e.seed());
+    assertEquals(List.of("data", "similarity", "evaluation_seed", "resamples"), List.copyOf(e.config().keySet()));
+    assertEquals("17", e.config().get("evaluation_seed"));
+    assertEquals(r.models(), e.models());
+    // Without a seed entry, the evaluation's seed is appended.
+    assertEquals("17", r.withRunSeed(3).config().get("evaluation_seed"));
+    assertEquals(3, r.withRunSeed(3).seed());
+  }
+
+  @Test
   void the_library_version_comes_from_the_build() {
     assertTrue(Reports.libraryVersion().matches("\\d+\\.\\d+\\.\\d+.*"), Reports.libraryVersion());
   }
