@@ -145,19 +145,38 @@ public final class InstructionAugmentation {
       trainVariants.add(task.definition());
       trainPs.forEach(p -> trainVariants.add(p.text()));
       if (!trainInst.isEmpty()) {
-        trainGroups.add(InstructionTasks.fromSni(task, trainVariants, config.template(), trainInst));
+        addGroup(trainGroups, "training", task, trainVariants, config.template(), trainInst);
       }
       List<String> evalVariants = new ArrayList<>();
       evalVariants.add(task.definition());
       heldOutPs.forEach(p -> evalVariants.add(p.text()));
       List<TaskInstance> evalInst = heldOutInst.isEmpty() ? task.instances() : heldOutInst;
       if (!evalInst.isEmpty()) {
-        heldOutGroups.add(InstructionTasks.fromSni(task, evalVariants, config.template(), evalInst));
+        addGroup(heldOutGroups, "held-out", task, evalVariants, config.template(), evalInst);
       }
       splits.add(new TaskSplit(
           task.name(), task.definition(), trainPs, heldOutPs, trainInst, heldOutInst));
     }
     return new Dataset(config, paraphraser.name(), splits, train, trainGroups, heldOutGroups);
+  }
+
+  /**
+   * Adds the task's group, or leaves it out with a warning when a wording holds a {@code {name}}
+   * placeholder other than {@code {input}}: no instance field fills it, so every reader of the groups
+   * would refuse the file for it. The task's SFT examples, which take the wording literally, are kept.
+   */
+  private static void addGroup(List<InstructionTask> groups, String which, SniTask task,
+      List<String> instructions, PromptTemplate template, List<TaskInstance> instances) {
+    for (String instruction : instructions) {
+      for (String name : PromptTemplate.placeholders(template.variant(instruction))) {
+        if (!name.equals(Instance.INPUT)) {
+          LOG.warn("{}: no {} group: the wording \"{}\" holds the placeholder {{}}, which no instance"
+              + " fills", task.name(), which, instruction, name);
+          return;
+        }
+      }
+    }
+    groups.add(InstructionTasks.fromSni(task, instructions, template, instances));
   }
 
   /**

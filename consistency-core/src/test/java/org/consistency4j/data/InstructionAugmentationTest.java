@@ -206,4 +206,18 @@ class InstructionAugmentationTest {
             () -> AugmentationConfig.of(3, 1, 1).withProtection(List.of("POS", " "), true))
             .getMessage());
   }
+
+  @Test
+  void a_wording_with_an_unfilled_placeholder_keeps_its_sft_examples_but_forms_no_group() {
+    SniTask braces = new SniTask("task_braces", "Reply with {answer} only, given the text.", List.of(),
+        List.of(new TaskInstance("a b", List.of("yes")), new TaskInstance("c d", List.of("no")),
+            new TaskInstance("e f", List.of("yes")), new TaskInstance("g h", List.of("no")),
+            new TaskInstance("i j", List.of("yes"))));
+    List<SniTask> tasks = List.of(TASKS.get(0), braces);
+    InstructionAugmentation.Dataset d = InstructionAugmentation.build(tasks, PIPELINE, AugmentationConfig.of(2, 1, 3));
+    assertTrue(d.train().stream().anyMatch(e -> e.task().equals("task_braces")
+        && e.prompt().startsWith("Reply with {answer} only, given the text.\n\nInput: ")));
+    assertEquals(List.of(TASKS.get(0).name()), d.heldOutGroups().stream().map(InstructionTask::name).toList());
+    assertEquals(List.of(TASKS.get(0).name()), d.trainGroups().stream().map(InstructionTask::name).toList());
+  }
 }
