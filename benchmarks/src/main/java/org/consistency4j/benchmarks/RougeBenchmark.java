@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.consistency4j.metrics.Rouge;
 import org.consistency4j.metrics.RougeScore;
 import org.consistency4j.metrics.RougeScorer;
-import org.consistency4j.metrics.RougeStages;
 import org.consistency4j.text.PorterStemmer;
 import org.consistency4j.text.RougeTokenizer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,6 +38,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>Setup checks that the F-measures equal rouge-score's (every pair exactly, and the sums to
  * 1e-9) and fails otherwise, so a fast but wrong implementation cannot produce a number.
  *
+ * <p>Only the library's public API is used (no class in the library's packages, which would split
+ * them): the stages inside {@code Rouge.rougeL} (tokens to ids, the bit-parallel LCS) are not
+ * timed separately; their equality with the textbook dynamic program is checked by the unit tests.
+ *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar RougeBenchmark -f 1 -wi 3 -i 5 -t 1}
  */
 @State(Scope.Benchmark)
@@ -54,9 +57,7 @@ public class RougeBenchmark {
 
   String[] targets;
   String[] predictions;
-  RougeStages.Prepared[] prepared;
   String[] longTokens; // every token longer than 3 characters, in order, for the stemmer alone
-  long[] scratch = new long[4096];
 
   @Setup(Level.Trial)
   public void load() throws IOException {
@@ -92,14 +93,8 @@ public class RougeBenchmark {
     checkSum(sumRougeL(false), EXPECTED_SUM, "without stemmer");
     checkSum(sumRougeL(true), EXPECTED_SUM_STEM, "with stemmer");
 
-    prepared = new RougeStages.Prepared[PAIRS];
     List<String> longOnes = new ArrayList<>();
     for (int i = 0; i < PAIRS; i++) {
-      prepared[i] = RougeStages.prepare(targets[i], predictions[i], false);
-      int lcs = RougeStages.lcsBitParallel(prepared[i], scratch);
-      if (lcs != RougeStages.lcsDp(prepared[i])) {
-        throw new IllegalStateException("pair " + i + ": bit-parallel LCS != dynamic program");
-      }
       for (String text : new String[] {targets[i], predictions[i]}) {
         for (String token : RougeTokenizer.tokenize(text, false)) {
           if (token.length() > 3) {
@@ -181,50 +176,6 @@ public class RougeBenchmark {
       bh.consume(RougeTokenizer.tokenize(targets[i], false));
       bh.consume(RougeTokenizer.tokenize(predictions[i], false));
     }
-  }
-
-  /** Stage: tokenizing both texts into ids (what rougeL does before the LCS), no stemming. */
-  @Benchmark
-  @OperationsPerInvocation(PAIRS)
-  public int stageTokenizeIds() {
-    int tokens = 0;
-    for (int i = 0; i < PAIRS; i++) {
-      tokens += RougeStages.tokenize(targets[i], predictions[i], false);
-    }
-    return tokens;
-  }
-
-  /** Stage: tokenizing into ids with the stemmer (per-thread and shared stem caches warm). */
-  @Benchmark
-  @OperationsPerInvocation(PAIRS)
-  public int stageTokenizeIdsStemmed() {
-    int tokens = 0;
-    for (int i = 0; i < PAIRS; i++) {
-      tokens += RougeStages.tokenize(targets[i], predictions[i], true);
-    }
-    return tokens;
-  }
-
-  /** Stage: the bit-parallel LCS alone on pre-tokenized pairs. */
-  @Benchmark
-  @OperationsPerInvocation(PAIRS)
-  public int stageLcsBitParallel() {
-    int sum = 0;
-    for (int i = 0; i < PAIRS; i++) {
-      sum += RougeStages.lcsBitParallel(prepared[i], scratch);
-    }
-    return sum;
-  }
-
-  /** Stage: the textbook DP LCS on the same pairs, for comparison. */
-  @Benchmark
-  @OperationsPerInvocation(PAIRS)
-  public int stageLcsDynamicProgram() {
-    int sum = 0;
-    for (int i = 0; i < PAIRS; i++) {
-      sum += RougeStages.lcsDp(prepared[i]);
-    }
-    return sum;
   }
 
   /**

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.internal.Check;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.YesNoTokens;
 import org.slf4j.Logger;
@@ -45,6 +46,7 @@ public final class YesNoJudge {
 
   private YesNoJudge(LanguageModel model, YesNoTokens tokens, int batchSize, int maxCacheEntries) {
     this.model = Check.notNull(model, "model");
+    Capability.NEXT_TOKEN_LOGPROBS.require(model, "a yes/no judge");
     this.tokens = Check.notNull(tokens, "tokens");
     this.batchSize = Check.positive(batchSize, "batchSize");
     Check.nonNegative(maxCacheEntries, "maxCacheEntries");
@@ -59,7 +61,11 @@ public final class YesNoJudge {
         };
   }
 
-  /** A judge with the default yes/no variants, batch size 32 and 100,000 cache entries. */
+  /**
+   * A judge with the default yes/no variants, batch size 32 and 100,000 cache entries.
+   *
+   * @throws IllegalArgumentException if the model lacks {@link Capability#NEXT_TOKEN_LOGPROBS}
+   */
   public static YesNoJudge of(LanguageModel model) {
     return of(model, YesNoTokens.defaults(), DEFAULT_BATCH_SIZE, DEFAULT_MAX_CACHE_ENTRIES);
   }
@@ -71,6 +77,7 @@ public final class YesNoJudge {
    * @param tokens the variants that count as yes and no
    * @param batchSize prompts per model call, {@code >= 1}
    * @param maxCacheEntries results kept, {@code >= 0} (0 disables caching across calls)
+   * @throws IllegalArgumentException if the model lacks {@link Capability#NEXT_TOKEN_LOGPROBS}
    */
   public static YesNoJudge of(
       LanguageModel model, YesNoTokens tokens, int batchSize, int maxCacheEntries) {

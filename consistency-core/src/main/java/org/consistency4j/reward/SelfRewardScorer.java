@@ -8,6 +8,7 @@ import org.consistency4j.internal.Check;
 import org.consistency4j.judge.JudgeTemplate;
 import org.consistency4j.judge.JudgeTemplates;
 import org.consistency4j.judge.YesNoJudge;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.metrics.ResponseSimilarity;
 import org.slf4j.Logger;
@@ -48,10 +49,17 @@ public final class SelfRewardScorer {
   private final ResponseSimilarity similarity;
 
   private SelfRewardScorer(Builder b) {
-    this.judge = Check.notNull(b.judge, "judge");
+    this.weights = Check.notNull(b.weights, "weights");
+    if (b.judge != null) {
+      this.judge = b.judge;
+    } else if (weights.needsJudge() || b.model.supports(Capability.NEXT_TOKEN_LOGPROBS)) {
+      this.judge = YesNoJudge.of(b.model);
+    } else {
+      // Agreement frequency alone needs no judge, so a model that only generates is fine.
+      this.judge = null;
+    }
     this.qualityTemplate = Check.notNull(b.qualityTemplate, "qualityTemplate");
     this.agreementTemplate = Check.notNull(b.agreementTemplate, "agreementTemplate");
-    this.weights = Check.notNull(b.weights, "weights");
     this.similarity = b.similarity;
     Check.argument(
         agreementTemplate.uses("other"),
@@ -65,15 +73,17 @@ public final class SelfRewardScorer {
   /**
    * A builder judging with {@code model} through a {@link YesNoJudge#of(LanguageModel) default judge}.
    * Defaults: the standard quality and agreement templates, {@link RewardWeights#judges()}, no
-   * similarity.
+   * similarity. {@link Builder#build()} requires {@link Capability#NEXT_TOKEN_LOGPROBS} when the
+   * weights {@link RewardWeights#needsJudge() need a judge}; with agreement frequency alone a model
+   * without it gives a scorer without a judge.
    */
   public static Builder builder(LanguageModel model) {
-    return new Builder(YesNoJudge.of(Check.notNull(model, "model")));
+    return new Builder(null, Check.notNull(model, "model"));
   }
 
   /** A builder judging through {@code judge} (to share its cache or set its batch size). */
   public static Builder builder(YesNoJudge judge) {
-    return new Builder(Check.notNull(judge, "judge"));
+    return new Builder(Check.notNull(judge, "judge"), null);
   }
 
   /**
@@ -88,7 +98,7 @@ public final class SelfRewardScorer {
     for (InstructionResponse r : items) {
       prompts.add(qualityTemplate.render(r.instruction(), r.input(), r.response(), null));
     }
-    return judge.probabilities(prompts);
+    return judge().probabilities(prompts);
   }
 
   /**
@@ -103,7 +113,7 @@ public final class SelfRewardScorer {
     for (AgreementQuery q : queries) {
       prompts.add(agreementTemplate.render(q.instruction(), q.input(), q.response(), q.other()));
     }
-    return judge.probabilities(prompts);
+    return judge().probabilities(prompts);
   }
 
   /**
@@ -189,7 +199,7 @@ public final class SelfRewardScorer {
         }
       }
     }
-    double[] p = judge.probabilities(prompts);
+    double[] p = prompts.isEmpty() ? new double[0] : judge().probabilities(prompts);
     int k = 0;
     List<ScoredGroup> out = new ArrayList<>(groups.size());
     for (SampledGroup g : groups) {
@@ -246,8 +256,17 @@ public final class SelfRewardScorer {
     return values == null ? OptionalDouble.empty() : OptionalDouble.of(values[i]);
   }
 
-  /** The judge (its counters and cache are useful for logs). */
+  /**
+   * The judge (its counters and cache are useful for logs).
+   *
+   * @throws IllegalStateException if this scorer has none: it was built from a model without {@link
+   *     Capability#NEXT_TOKEN_LOGPROBS} for agreement frequency alone
+   */
   public YesNoJudge judge() {
+    if (judge == null) {
+      throw new IllegalStateException("this scorer has no judge: it was built for agreement"
+          + " frequency alone from a model that cannot expose next-token log-probabilities");
+    }
     return judge;
   }
 
@@ -269,13 +288,15 @@ public final class SelfRewardScorer {
   /** Builder of {@link SelfRewardScorer}; setters are named after the settings. Not thread-safe. */
   public static final class Builder {
     private final YesNoJudge judge;
+    private final LanguageModel model;
     private JudgeTemplate qualityTemplate = JudgeTemplates.quality();
     private JudgeTemplate agreementTemplate = JudgeTemplates.agreement();
     private RewardWeights weights = RewardWeights.judges();
     private ResponseSimilarity similarity;
 
-    private Builder(YesNoJudge judge) {
+    private Builder(YesNoJudge judge, LanguageModel model) {
       this.judge = judge;
+      this.model = model;
     }
 
     /** The quality judge's template. */
@@ -302,7 +323,12 @@ public final class SelfRewardScorer {
       return this;
     }
 
-    /** Validates and builds. */
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException if a setting is invalid, or if the weights need a judge and
+     *     the builder's model lacks {@link Capability#NEXT_TOKEN_LOGPROBS}
+     */
     public SelfRewardScorer build() {
       return new SelfRewardScorer(this);
     }

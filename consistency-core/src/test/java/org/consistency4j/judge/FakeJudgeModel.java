@@ -3,8 +3,10 @@ package org.consistency4j.judge;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
@@ -42,6 +44,12 @@ public class FakeJudgeModel implements LanguageModel {
               prompts.get(i) + "#" + rng.nextInt(1000), List.of(), Generation.FinishReason.EOS));
     }
     return out;
+  }
+
+  /** It answers {@code probabilityOfYes}, so it lists next-token log-probabilities. */
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.NEXT_TOKEN_LOGPROBS);
   }
 
   @Override

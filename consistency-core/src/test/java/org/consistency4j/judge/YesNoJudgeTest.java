@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.ConsistencyException;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.YesNoTokens;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,26 @@ class YesNoJudgeTest {
       Map.of("a", 0.1, "b", 0.2, "c", 0.3, "d", 0.4, "e", 0.5, "f", 0.6, "g", 0.7);
 
   private final FakeJudgeModel model = new FakeJudgeModel(P::get);
+
+  @Test
+  void a_model_without_next_token_log_probabilities_is_refused_when_the_judge_is_built() {
+    LanguageModel generateOnly = new LanguageModel() {
+      @Override
+      public List<Generation> generate(List<String> prompts, GenerationConfig config) {
+        throw new AssertionError("not called");
+      }
+
+      @Override
+      public String name() {
+        return "gen-only";
+      }
+    };
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> YesNoJudge.of(generateOnly));
+    assertEquals("a yes/no judge needs a model that can expose next-token log-probabilities"
+        + " (capability NEXT_TOKEN_LOGPROBS), but model gen-only cannot (its capabilities: [])",
+        e.getMessage());
+  }
 
   @Test
   void missing_prompts_are_deduplicated_and_sent_in_batches_of_the_batch_size() {

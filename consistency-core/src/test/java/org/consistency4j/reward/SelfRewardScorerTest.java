@@ -13,6 +13,9 @@ import org.consistency4j.judge.FakeJudgeModel;
 import org.consistency4j.judge.JudgeTemplate;
 import org.consistency4j.judge.JudgeTemplates;
 import org.consistency4j.judge.YesNoJudge;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.YesNoTokens;
 import org.consistency4j.metrics.ResponseSimilarity;
 import org.consistency4j.metrics.Similarities;
@@ -114,6 +117,41 @@ class SelfRewardScorerTest {
     }
     assertEquals(0, model.judgeCalls.size());
     assertArrayEquals(expected, scorer.frequency(List.of("A", "A", "B", "A")), 1e-15);
+  }
+
+  /** A model that generates but exposes no log-probabilities. */
+  private static final LanguageModel GENERATE_ONLY = new LanguageModel() {
+    @Override
+    public List<Generation> generate(List<String> prompts, GenerationConfig config) {
+      throw new AssertionError("not called");
+    }
+
+    @Override
+    public String name() {
+      return "gen-only";
+    }
+  };
+
+  @Test
+  void judge_weights_with_a_model_without_next_token_log_probabilities_are_refused_at_build() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SelfRewardScorer.builder(GENERATE_ONLY).build());
+    assertEquals("a yes/no judge needs a model that can expose next-token log-probabilities"
+        + " (capability NEXT_TOKEN_LOGPROBS), but model gen-only cannot (its capabilities: [])",
+        e.getMessage());
+  }
+
+  @Test
+  void agreement_frequency_alone_works_with_a_model_that_only_generates() {
+    SelfRewardScorer scorer = SelfRewardScorer.builder(GENERATE_ONLY)
+        .weights(RewardWeights.frequencyOnly()).similarity(Similarities.exactMatch()).build();
+    ScoredGroup scored = scorer.score(group("g", "A", "A", "B"));
+    assertEquals(0.5, scored.rewards().get(0).reward(), 1e-15);
+    assertEquals(0.0, scored.rewards().get(2).reward(), 1e-15);
+    assertEquals("this scorer has no judge: it was built for agreement frequency alone from a model"
+        + " that cannot expose next-token log-probabilities",
+        assertThrows(IllegalStateException.class, scorer::judge).getMessage());
+    assertThrows(IllegalStateException.class, () -> scorer.quality(List.of()));
   }
 
   @Test

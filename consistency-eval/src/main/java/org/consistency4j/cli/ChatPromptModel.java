@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
@@ -36,6 +38,12 @@ final class ChatPromptModel implements LanguageModel {
       out.add(format.apply(p));
     }
     return out;
+  }
+
+  /** The delegate's capabilities. */
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
   }
 
   @Override

@@ -125,7 +125,8 @@ final class ModelCommands {
                 ? inputIds(line)
                 : lm.tokenizer().encode(line.text("prompt"));
             onLine(line, () -> {
-              lm.checkInputIds(ids, line.has("input_ids") ? "input_ids" : "prompt tokens");
+              lm.config().validateInputIds(
+                  ids, line.has("input_ids") ? "input_ids" : "prompt tokens");
               return null;
             });
             pending.add(ids);
@@ -244,7 +245,7 @@ final class ModelCommands {
             if (line.has("input_ids")) {
               int[] ids = inputIds(line);
               onLine(line, () -> {
-                lm.checkInputIds(ids, "input_ids");
+                lm.config().validateInputIds(ids, "input_ids");
                 return null;
               });
               pending.add(new ScoreLine(line, ids, null));

@@ -2,6 +2,8 @@ package org.consistency4j.harness;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
@@ -27,6 +29,12 @@ public final class NamedModel implements LanguageModel {
         "name must not be blank, found " + (name == null ? "null" : "\"" + name + "\""));
     this.name = name;
     this.delegate = org.consistency4j.internal.Check.notNull(delegate, "delegate");
+  }
+
+  /** The delegate's capabilities. */
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
   }
 
   @Override

@@ -1,59 +1,32 @@
 package org.consistency4j.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.internal.Check;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
-import org.consistency4j.lm.Sampling;
 import org.consistency4j.lm.TokenLogProb;
 import org.consistency4j.lm.YesNoTokens;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link LanguageModel} served by an OpenAI-compatible HTTP server (vLLM, llama.cpp server, Ollama,
@@ -95,38 +68,26 @@ import org.slf4j.LoggerFactory;
  * HttpModelConfig#apiKeyEnv()} and sent as {@code Authorization: Bearer}. It never appears in logs,
  * exception messages (server messages are scrubbed of it) or {@link #toString()}.
  *
+ * <p><b>Layout.</b> This class maps the {@link LanguageModel} calls onto requests and runs the
+ * requests of one call in parallel; {@code OpenAiProtocol} writes the request JSON and reads the
+ * replies, and {@code HttpTransport} sends them (client, timeouts, retries, size limit, redaction).
+ *
  * <p>Thread-safe. The model owns a small thread pool; {@link #close()} stops it (idempotent), after
  * which calls throw {@link IllegalStateException}.
  */
 public final class HttpLanguageModel implements LanguageModel {
-  private static final Logger LOG = LoggerFactory.getLogger(HttpLanguageModel.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_RESPONSE_BYTES = 16 << 20;
-  private static final int MAX_SERVER_STOP_STRINGS = 4;
-  private static final int SNIPPET_CHARS = 300;
-  private static final String REDACTED = "[redacted]";
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
-  /** Waits between retries; replaced in tests to observe the delays without waiting. */
-  interface Sleeper {
-    void sleep(Duration d) throws InterruptedException;
-  }
-
   private final HttpModelConfig config;
-  private final String apiKey;
-  private final HttpClient client;
+  private final OpenAiProtocol protocol;
   private final ExecutorService pool;
-  private final Sleeper sleeper;
-  private final Clock clock;
-  private final URI chatUri;
-  private final URI completionsUri;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private HttpLanguageModel(
-      HttpModelConfig config, Function<String, String> environment, Sleeper sleeper, Clock clock) {
+  private HttpLanguageModel(HttpModelConfig config, Function<String, String> environment,
+      HttpTransport.Sleeper sleeper, Clock clock) {
     this.config = Check.notNull(config, "config");
     Check.notNull(environment, "environment");
-    this.apiKey =
+    String apiKey =
         config
             .apiKeyEnv()
             .map(
@@ -142,16 +103,8 @@ public final class HttpLanguageModel implements LanguageModel {
                   return value.strip();
                 })
             .orElse(null);
-    this.sleeper = sleeper;
-    this.clock = clock;
-    this.chatUri = config.resolve("chat/completions");
-    this.completionsUri = config.resolve("completions");
-    this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(config.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    this.protocol =
+        new OpenAiProtocol(config, new HttpTransport(config, apiKey, sleeper, clock), name());
     int poolId = POOL_IDS.incrementAndGet();
     AtomicInteger threadIds = new AtomicInteger();
     ThreadFactory threads =
@@ -186,16 +139,29 @@ public final class HttpLanguageModel implements LanguageModel {
         config, environment, d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000), Clock.systemUTC());
   }
 
-  /** For tests: a model whose retry waits go to {@code sleeper}. */
-  static HttpLanguageModel open(
-      HttpModelConfig config, Function<String, String> environment, Sleeper sleeper) {
+  /** A model whose retry waits go to {@code sleeper} (tests observe the delays without waiting). */
+  static HttpLanguageModel open(HttpModelConfig config, Function<String, String> environment,
+      HttpTransport.Sleeper sleeper) {
     return new HttpLanguageModel(config, environment, sleeper, Clock.systemUTC());
   }
 
-  /** For tests: a model whose retry waits go to {@code sleeper} and whose clock is {@code clock}. */
-  static HttpLanguageModel open(
-      HttpModelConfig config, Function<String, String> environment, Sleeper sleeper, Clock clock) {
+  /** A model whose retry waits go to {@code sleeper} and whose clock is {@code clock}. */
+  static HttpLanguageModel open(HttpModelConfig config, Function<String, String> environment,
+      HttpTransport.Sleeper sleeper, Clock clock) {
     return new HttpLanguageModel(config, environment, sleeper, clock);
+  }
+
+  /**
+   * {@link Capability#NEXT_TOKEN_LOGPROBS} on both endpoints, and {@link Capability#SCORE} on the
+   * completions endpoint. These are what this client can request; a server that returns no
+   * log-probabilities (or does not echo the prompt when scoring) still makes those calls throw
+   * {@link UnsupportedOperationException} naming the URL.
+   */
+  @Override
+  public Set<Capability> capabilities() {
+    return config.endpoint() == HttpModelConfig.Endpoint.COMPLETIONS
+        ? Set.of(Capability.SCORE, Capability.NEXT_TOKEN_LOGPROBS)
+        : Set.of(Capability.NEXT_TOKEN_LOGPROBS);
   }
 
   /** The configuration (which holds the API key's variable name, never the key). */
@@ -213,14 +179,10 @@ public final class HttpLanguageModel implements LanguageModel {
     return "HttpLanguageModel[model="
         + config.model()
         + ", url="
-        + shown(endpointUri())
+        + HttpTransport.shown(protocol.endpointUri())
         + ", apiKeyEnv="
         + config.apiKeyEnv().orElse("none")
         + "]";
-  }
-
-  private URI endpointUri() {
-    return config.endpoint() == HttpModelConfig.Endpoint.CHAT ? chatUri : completionsUri;
   }
 
   // ---------------------------------------------------------------- generation
@@ -237,85 +199,15 @@ public final class HttpLanguageModel implements LanguageModel {
   }
 
   private Generation generateOne(String prompt, int index, GenerationConfig g) {
-    ObjectNode body = requestBody(prompt);
-    body.put("max_tokens", g.maxNewTokens());
-    body.put("temperature", g.temperature());
-    body.put("top_p", g.topP());
-    if (g.topK() > 0) {
-      body.put("top_k", g.topK());
-    }
-    body.put("seed", Sampling.rng(g.seed(), index).nextInt(Integer.MAX_VALUE));
-    if (!g.stopStrings().isEmpty()) {
-      ArrayNode stop = body.putArray("stop");
-      g.stopStrings().stream().limit(MAX_SERVER_STOP_STRINGS).forEach(stop::add);
-    }
-    if (!g.stopAtEos()) {
-      body.put("ignore_eos", true);
-    }
-    URI uri = endpointUri();
-    JsonNode choice = firstChoice(post(uri, body, index), uri);
-    JsonNode textNode =
-        config.endpoint() == HttpModelConfig.Endpoint.CHAT
-            ? choice.path("message").path("content")
-            : choice.path("text");
-    String finish = choice.path("finish_reason").asText("");
-    if (!textNode.isTextual()) {
-      throw noAnswer(uri, choice, textNode, finish);
-    }
-    String text = textNode.asText();
-    Generation.FinishReason reason;
-    if ("length".equals(finish)) {
-      reason = Generation.FinishReason.LENGTH;
-    } else if (choice.path("stop_reason").isTextual()
-        && g.stopStrings().contains(choice.path("stop_reason").asText())) {
-      reason = Generation.FinishReason.STOP_STRING;
-    } else {
-      reason = Generation.FinishReason.EOS;
-    }
+    OpenAiProtocol.Answer answer = protocol.generate(prompt, index, g);
+    String text = answer.text();
+    Generation.FinishReason reason = answer.reason();
     int cut = g.firstStop(text);
     if (cut >= 0) {
       text = text.substring(0, cut);
       reason = Generation.FinishReason.STOP_STRING;
     }
     return new Generation(text, List.of(), reason);
-  }
-
-  /**
-   * The error for a choice without text. OpenAI-compatible servers send {@code content: null} when
-   * the model called a tool ({@code tool_calls}), refused ({@code refusal}) or was stopped by a
-   * content filter: none of these is an answer, and an empty answer in its place would be scored as
-   * if the model had said nothing. Not retried: the same request would get the same reply.
-   */
-  private ConsistencyException noAnswer(URI uri, JsonNode choice, JsonNode textNode, String finish) {
-    String field = config.endpoint() == HttpModelConfig.Endpoint.CHAT ? "choices[0].message.content" : "choices[0].text";
-    StringBuilder why = new StringBuilder();
-    why.append("finish_reason ").append(finish.isEmpty() ? "absent" : "\"" + finish + "\"");
-    JsonNode message = choice.path("message");
-    if (message.path("refusal").isTextual()) {
-      why.append(", refusal: ").append(snippet(message.path("refusal").asText()));
-    }
-    if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
-      why.append(", ").append(message.path("tool_calls").size()).append(" tool call(s)");
-    }
-    String found = textNode.isMissingNode() ? "missing" : textNode.isNull() ? "null" : snippet(textNode.toString());
-    return new ConsistencyException(
-        "POST " + shown(uri) + " returned no answer text: " + field + " is " + found + " (" + why
-            + "); a tool call, refusal or filtered reply is not an answer");
-  }
-
-  private ObjectNode requestBody(String prompt) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("model", config.model());
-    if (config.endpoint() == HttpModelConfig.Endpoint.CHAT) {
-      ArrayNode messages = body.putArray("messages");
-      config
-          .systemPrompt()
-          .ifPresent(s -> messages.addObject().put("role", "system").put("content", s));
-      messages.addObject().put("role", "user").put("content", prompt);
-    } else {
-      body.put("prompt", prompt);
-    }
-    return body;
   }
 
   // ---------------------------------------------------------------- next-token probabilities
@@ -328,7 +220,7 @@ public final class HttpLanguageModel implements LanguageModel {
     return runAll(
         copy.size(),
         i -> {
-          List<TokenLogProb> top = topNextTokens(copy.get(i), i, topK);
+          List<TokenLogProb> top = protocol.topNextTokens(copy.get(i), i, topK);
           return top.size() > topK ? List.copyOf(top.subList(0, topK)) : top;
         });
   }
@@ -344,7 +236,7 @@ public final class HttpLanguageModel implements LanguageModel {
         copy.size(),
         i -> {
           Map<String, Double> byText = new LinkedHashMap<>();
-          for (TokenLogProb t : topNextTokens(copy.get(i), i, config.topLogprobs())) {
+          for (TokenLogProb t : protocol.topNextTokens(copy.get(i), i, config.topLogprobs())) {
             // Two ids can decode to the same text: their probabilities add up.
             byText.merge(t.text(), t.logProb(), HttpLanguageModel::logAddExp);
           }
@@ -398,66 +290,6 @@ public final class HttpLanguageModel implements LanguageModel {
     return result;
   }
 
-  private List<TokenLogProb> topNextTokens(String prompt, int index, int n) {
-    ObjectNode body = requestBody(prompt);
-    body.put("max_tokens", 1);
-    body.put("temperature", 0.0);
-    body.put("seed", 0);
-    URI uri = endpointUri();
-    List<TokenLogProb> top = new ArrayList<>();
-    if (config.endpoint() == HttpModelConfig.Endpoint.CHAT) {
-      body.put("logprobs", true);
-      body.put("top_logprobs", n);
-      JsonNode choice = firstChoice(post(uri, body, index), uri);
-      JsonNode entries = choice.path("logprobs").path("content").path(0).path("top_logprobs");
-      if (!entries.isArray() || entries.isEmpty()) {
-        throw noLogprobs(uri, "logprobs: true, top_logprobs: " + n);
-      }
-      for (JsonNode e : entries) {
-        top.add(tokenLogProb(e.path("token"), e.path("logprob"), uri));
-      }
-    } else {
-      body.put("logprobs", n);
-      JsonNode choice = firstChoice(post(uri, body, index), uri);
-      JsonNode entries = choice.path("logprobs").path("top_logprobs").path(0);
-      if (!entries.isObject() || entries.isEmpty()) {
-        throw noLogprobs(uri, "logprobs: " + n);
-      }
-      Iterator<Map.Entry<String, JsonNode>> it = entries.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
-        top.add(tokenLogProb(JSON.getNodeFactory().textNode(e.getKey()), e.getValue(), uri));
-      }
-    }
-    top.sort((a, b) -> Double.compare(b.logProb(), a.logProb()));
-    return List.copyOf(top);
-  }
-
-  private TokenLogProb tokenLogProb(JsonNode token, JsonNode logProb, URI uri) {
-    if (!token.isTextual() || !logProb.isNumber()) {
-      throw new ConsistencyException(
-          "POST " + shown(uri) + " returned a malformed top_logprobs entry: token " + snippet(token.toString())
-              + ", logprob " + snippet(logProb.toString()));
-    }
-    // Servers print log(1) as a tiny positive number now and then; a probability cannot exceed 1.
-    double lp = Math.min(0.0, logProb.asDouble());
-    if (Double.isNaN(lp)) {
-      throw new ConsistencyException("POST " + shown(uri) + " returned a NaN logprob for token " + snippet(token.asText()));
-    }
-    return new TokenLogProb(-1, token.asText(), lp);
-  }
-
-  private UnsupportedOperationException noLogprobs(URI uri, String requested) {
-    return new UnsupportedOperationException(
-        name()
-            + ": the server at "
-            + shown(uri)
-            + " returned no log-probabilities although the request asked for them ("
-            + requested
-            + "); it does not support logprobs, so next-token probabilities and probabilityOfYes are"
-            + " unavailable with this server");
-  }
-
   private static double logAddExp(double a, double b) {
     double max = Math.max(a, b);
     if (max == Double.NEGATIVE_INFINITY) {
@@ -485,70 +317,10 @@ public final class HttpLanguageModel implements LanguageModel {
               + " Endpoint.COMPLETIONS (CLI: --endpoint completions).");
     }
     List<Continuation> copy = List.copyOf(requests);
-    return runAll(copy.size(), i -> scoreOne(copy.get(i), i));
+    return runAll(copy.size(), i -> protocol.score(copy.get(i), i));
   }
 
-  private ContinuationScore scoreOne(Continuation c, int index) {
-    String full = c.prompt() + c.continuation();
-    ObjectNode body = requestBody(full);
-    body.put("max_tokens", 1);
-    body.put("temperature", 0.0);
-    body.put("echo", true);
-    body.put("logprobs", 1);
-    URI uri = completionsUri;
-    JsonNode logprobs = firstChoice(post(uri, body, index), uri).path("logprobs");
-    JsonNode lps = logprobs.path("token_logprobs");
-    JsonNode offsets = logprobs.path("text_offset");
-    if (!lps.isArray() || !offsets.isArray() || lps.size() != offsets.size() || lps.isEmpty()) {
-      throw new UnsupportedOperationException(
-          name()
-              + ": the server at "
-              + shown(uri)
-              + " returned no echoed token log-probabilities (request: echo: true, logprobs: 1); it"
-              + " cannot score continuations");
-    }
-    // Servers report offsets in code points of the echoed text.
-    int promptEnd = c.prompt().codePointCount(0, c.prompt().length());
-    int textEnd = full.codePointCount(0, full.length());
-    List<Double> scores = new ArrayList<>();
-    for (int j = 0; j < offsets.size(); j++) {
-      int start = offsets.get(j).asInt();
-      if (start >= textEnd) {
-        break; // the generated token after the echo
-      }
-      int end = j + 1 < offsets.size() ? Math.min(offsets.get(j + 1).asInt(), textEnd) : textEnd;
-      if (end <= promptEnd) {
-        continue;
-      }
-      JsonNode lp = lps.get(j);
-      if (!lp.isNumber()) {
-        throw new ConsistencyException(
-            name()
-                + ": the server at "
-                + shown(uri)
-                + " gave no log-probability for continuation token "
-                + j
-                + " (the first token of a text has none; use a non-empty prompt)");
-      }
-      scores.add(Math.min(0.0, lp.asDouble()));
-    }
-    if (scores.isEmpty()) {
-      throw new ConsistencyException(
-          name() + ": the server at " + shown(uri) + " echoed no token after the prompt of request " + index);
-    }
-    return new ContinuationScore(scores);
-  }
-
-  // ---------------------------------------------------------------- transport
-
-  private JsonNode firstChoice(JsonNode response, URI uri) {
-    JsonNode choice = response.path("choices").path(0);
-    if (!choice.isObject()) {
-      throw new ConsistencyException(
-          "POST " + shown(uri) + " returned no choices[0]: " + snippet(response.toString()));
-    }
-    return choice;
-  }
+  // ---------------------------------------------------------------- concurrency
 
   private <T> List<T> runAll(int n, IntFunction<T> task) {
     checkOpen();
@@ -593,232 +365,6 @@ public final class HttpLanguageModel implements LanguageModel {
     if (closed.get()) {
       throw new IllegalStateException(this + " is closed");
     }
-  }
-
-  /** POSTs {@code body} as JSON, retrying as configured, and parses the JSON response. */
-  private JsonNode post(URI uri, ObjectNode body, int index) {
-    String json;
-    try {
-      json = JSON.writeValueAsString(body);
-    } catch (JsonProcessingException e) {
-      throw new ConsistencyException("cannot serialize the request to " + shown(uri), e);
-    }
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri)
-            .timeout(config.requestTimeout())
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-    if (apiKey != null) {
-      request.header("Authorization", "Bearer " + apiKey);
-    }
-    HttpRequest built = request.build();
-    SplittableRandom jitter = Sampling.rng(config.retrySeed(), index);
-    int attempts = config.maxRetries() + 1;
-    for (int attempt = 1; ; attempt++) {
-      String problem;
-      Throwable cause = null;
-      Optional<Duration> retryAfter = Optional.empty();
-      try {
-        HttpResponse<byte[]> response = send(built, uri);
-        int status = response.statusCode();
-        String text = new String(response.body(), StandardCharsets.UTF_8);
-        LOG.debug("POST {} -> HTTP {} (attempt {})", shown(uri), status, attempt);
-        if (status >= 200 && status < 300) {
-          try {
-            return JSON.readTree(text);
-          } catch (JsonProcessingException e) {
-            throw new ConsistencyException(
-                "POST " + shown(uri) + " returned HTTP " + status + " with a body that is not JSON: " + snippet(text));
-          }
-        }
-        problem = "HTTP " + status + ": " + snippet(text);
-        if (!(status == 408 || status == 429 || status >= 500)) {
-          String hint =
-              status == 401 || status == 403
-                  ? config.apiKeyEnv().isPresent()
-                      ? " (check the API key in environment variable " + config.apiKeyEnv().get() + ")"
-                      : " (the server wants an API key: set apiKeyEnv, CLI --api-key-env)"
-                  : "";
-          throw new ConsistencyException("POST " + shown(uri) + " failed with " + problem + hint);
-        }
-        retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
-      } catch (HttpTimeoutException e) {
-        problem = "timed out after " + config.requestTimeout() + " (" + e.getMessage() + ")";
-        cause = e;
-      } catch (IOException e) {
-        problem =
-            "connection error ("
-                + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + redact(e.getMessage()))
-                + ")";
-        cause = e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ConsistencyException("interrupted during POST " + shown(uri), e);
-      }
-      if (attempt >= attempts) {
-        ConsistencyException failure =
-            new ConsistencyException(
-                "POST " + shown(uri) + " failed after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
-                    + ", last with " + problem);
-        if (cause != null) {
-          failure.initCause(cause);
-        }
-        throw failure;
-      }
-      Duration wait = backoff(attempt, jitter, retryAfter);
-      LOG.warn("POST {} attempt {} of {} failed with {}; retrying in {} ms", shown(uri), attempt, attempts, problem, wait.toMillis());
-      try {
-        sleeper.sleep(wait);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ConsistencyException("interrupted while waiting to retry POST " + shown(uri), e);
-      }
-    }
-  }
-
-  /**
-   * The wait before retry number {@code attempt} (1-based): {@code initialBackoff * 2^(attempt-1)},
-   * capped at {@code maxBackoff}, jittered uniformly into its upper half, and at least the server's
-   * {@code Retry-After} (also capped at {@code maxBackoff}).
-   */
-  Duration backoff(int attempt, SplittableRandom jitter, Optional<Duration> retryAfter) {
-    long max = config.maxBackoff().toMillis();
-    long base = config.initialBackoff().toMillis();
-    long exp = base;
-    for (int k = 1; k < attempt && exp < max; k++) {
-      exp *= 2;
-    }
-    exp = Math.min(exp, max);
-    long wait = exp / 2 + jitter.nextLong(exp - exp / 2 + 1);
-    if (retryAfter.isPresent()) {
-      wait = Math.max(wait, Math.min(max, retryAfter.get().toMillis()));
-    }
-    return Duration.ofMillis(Math.max(0, wait));
-  }
-
-  private Optional<Duration> retryAfter(Optional<String> header) {
-    if (header.isEmpty()) {
-      return Optional.empty();
-    }
-    String value = header.get().strip();
-    try {
-      long seconds = Long.parseLong(value);
-      return Optional.of(Duration.ofSeconds(Math.max(0, Math.min(seconds, 86_400))));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-        Duration d = Duration.between(clock.instant(), at.toInstant());
-        return Optional.of(d.isNegative() ? Duration.ZERO : d);
-      } catch (DateTimeParseException notDate) {
-        LOG.debug("ignoring unparseable Retry-After header {}", snippet(value));
-        return Optional.empty();
-      }
-    }
-  }
-
-  /**
-   * Sends {@code request} and reads the whole response within {@link
-   * HttpModelConfig#requestTimeout()}: the JDK client's own timeout stops at the response headers, so
-   * a server that sends headers and then stalls in the body would otherwise block forever. A body
-   * over {@value #MAX_RESPONSE_BYTES} bytes is refused.
-   *
-   * @throws HttpTimeoutException if the headers or the body do not arrive in time (retried)
-   */
-  private HttpResponse<byte[]> send(HttpRequest request, URI uri)
-      throws IOException, InterruptedException {
-    CompletableFuture<HttpResponse<byte[]>> pending =
-        client.sendAsync(request, info -> new LimitedBody(shown(uri)));
-    try {
-      return pending.get(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      pending.cancel(true); // aborts the exchange and closes its connection
-      throw new HttpTimeoutException(
-          "no complete response (headers and body) within the request timeout");
-    } catch (InterruptedException e) {
-      pending.cancel(true);
-      throw e;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(cause);
-    }
-  }
-
-  /** Collects a response body of at most {@value #MAX_RESPONSE_BYTES} bytes. */
-  private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final String shownUri;
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private Flow.Subscription subscription;
-
-    LimitedBody(String shownUri) {
-      this.shownUri = shownUri;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      if (result.isDone()) {
-        return;
-      }
-      for (ByteBuffer b : items) {
-        if (bytes.size() + (long) b.remaining() > MAX_RESPONSE_BYTES) {
-          subscription.cancel();
-          result.completeExceptionally(
-              new ConsistencyException(
-                  "POST " + shownUri + " returned a response larger than " + MAX_RESPONSE_BYTES + " bytes"));
-          return;
-        }
-        byte[] chunk = new byte[b.remaining()];
-        b.get(chunk);
-        bytes.write(chunk, 0, chunk.length);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(bytes.toByteArray());
-    }
-  }
-
-  /** A URL as it may be shown: user information and key-like query parameters redacted. */
-  private static String shown(URI uri) {
-    return HttpModelConfig.redactCredentials(uri.toString());
-  }
-
-  private String snippet(String text) {
-    return oneLineSnippet(redact(text));
-  }
-
-  private static String oneLineSnippet(String text) {
-    String oneLine = text.replaceAll("\\p{Cntrl}+", " ").strip();
-    return oneLine.length() <= SNIPPET_CHARS ? oneLine : oneLine.substring(0, SNIPPET_CHARS) + "...";
-  }
-
-  private String redact(String text) {
-    return apiKey == null || apiKey.isEmpty() ? text : text.replace(apiKey, REDACTED);
   }
 
   /** Stops the thread pool; requests in flight are interrupted. Idempotent. */

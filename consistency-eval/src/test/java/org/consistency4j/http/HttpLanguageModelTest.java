@@ -18,8 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.consistency4j.ConsistencyException;
+import org.consistency4j.judge.YesNoJudge;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
@@ -225,19 +228,18 @@ class HttpLanguageModelTest {
 
   @Test
   void backoff_jitter_is_reproducible_for_a_seed_and_capped() {
-    try (HttpLanguageModel model = open(config().build())) {
-      List<Duration> a = new ArrayList<>();
-      List<Duration> b = new ArrayList<>();
-      SplittableRandom ra = Sampling.rng(7, 0);
-      SplittableRandom rb = Sampling.rng(7, 0);
-      for (int attempt = 1; attempt <= 10; attempt++) {
-        a.add(model.backoff(attempt, ra, Optional.empty()));
-        b.add(model.backoff(attempt, rb, Optional.empty()));
-      }
-      assertEquals(a, b);
-      assertTrue(a.stream().allMatch(d -> d.toMillis() <= 5000), a.toString());
-      assertTrue(a.get(9).toMillis() >= 2500, a.toString());
+    HttpModelConfig cfg = config().build();
+    List<Duration> a = new ArrayList<>();
+    List<Duration> b = new ArrayList<>();
+    SplittableRandom ra = Sampling.rng(7, 0);
+    SplittableRandom rb = Sampling.rng(7, 0);
+    for (int attempt = 1; attempt <= 10; attempt++) {
+      a.add(HttpTransport.backoff(cfg, attempt, ra, Optional.empty()));
+      b.add(HttpTransport.backoff(cfg, attempt, rb, Optional.empty()));
     }
+    assertEquals(a, b);
+    assertTrue(a.stream().allMatch(d -> d.toMillis() <= 5000), a.toString());
+    assertTrue(a.get(9).toMillis() >= 2500, a.toString());
   }
 
   @Test
@@ -537,6 +539,24 @@ class HttpLanguageModelTest {
     JsonNode body = server.requests().get(0).body();
     assertTrue(body.get("echo").asBoolean());
     assertEquals(1, body.get("logprobs").asInt());
+  }
+
+  @Test
+  void capabilities_follow_the_endpoint_and_a_judge_on_the_chat_endpoint_is_accepted() {
+    try (HttpLanguageModel chat = open(config().build());
+        HttpLanguageModel completions =
+            open(config().endpoint(HttpModelConfig.Endpoint.COMPLETIONS).build())) {
+      assertEquals(Set.of(Capability.NEXT_TOKEN_LOGPROBS), chat.capabilities());
+      assertEquals(Set.of(Capability.SCORE, Capability.NEXT_TOKEN_LOGPROBS),
+          completions.capabilities());
+      YesNoJudge.of(chat);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Capability.SCORE.require(chat, "reference log-probabilities"));
+      assertEquals("reference log-probabilities needs a model that can score continuations"
+          + " (capability SCORE), but model fake-model@" + server.baseUrl() + " cannot (its"
+          + " capabilities: [NEXT_TOKEN_LOGPROBS])", e.getMessage());
+    }
+    assertTrue(server.requests().isEmpty());
   }
 
   @Test

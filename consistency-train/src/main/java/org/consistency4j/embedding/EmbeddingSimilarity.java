@@ -188,7 +188,10 @@ public final class EmbeddingSimilarity implements ResponseSimilarity, AutoClosea
   }
 
   private static byte[] resource(String path) {
-    try (InputStream in = EmbeddingSimilarity.class.getResourceAsStream(path)) {
+    // Through the class loader, not Class.getResourceAsStream: in a named module the latter only
+    // searches this module, and the files live in another jar (at its root, so never encapsulated).
+    try (InputStream in = EmbeddingSimilarity.class.getClassLoader()
+        .getResourceAsStream(path.substring(1))) {
       if (in == null) {
         throw new ModelLoadException(
             path + ": not on the classpath (add dev.langchain4j:"

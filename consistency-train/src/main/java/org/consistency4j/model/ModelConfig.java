@@ -251,6 +251,32 @@ public record ModelConfig(
   }
 
   /**
+   * Checks that {@code ids} is valid input for a model of this architecture: not empty, at most
+   * {@link #maxPositionEmbeddings()} ids, each in {@code [0, vocabSize)}. Every method of {@link
+   * OnnxLanguageModel} that takes token ids applies this rule; callers that read ids from a file can
+   * apply it first to name the line.
+   *
+   * @param ids the token ids
+   * @param what how the error message names them (for example {@code "line 3 input_ids"})
+   * @throws IllegalArgumentException naming {@code what}, the rule and the bad value
+   */
+  public void validateInputIds(int[] ids, String what) {
+    Check.notNull(ids, what);
+    Check.argument(ids.length > 0, what + " must not be empty (the model has no BOS token to start"
+        + " from)");
+    Check.argument(
+        ids.length <= maxPositionEmbeddings,
+        what + " length must be <= max_position_embeddings (" + maxPositionEmbeddings
+            + "), found " + ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= vocabSize) {
+        throw new IllegalArgumentException(
+            what + "[" + i + "] must be in [0, " + vocabSize + "), found " + ids[i]);
+      }
+    }
+  }
+
+  /**
    * Reads and validates a Hugging Face {@code config.json}.
    *
    * @param file the {@code config.json}

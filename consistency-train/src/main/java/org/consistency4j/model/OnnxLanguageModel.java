@@ -11,15 +11,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
@@ -168,6 +171,12 @@ public final class OnnxLanguageModel implements LanguageModel {
     }
   }
 
+  /** Every {@link Capability}: scoring and next-token log-probabilities come from the same logits. */
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.copyOf(EnumSet.allOf(Capability.class));
+  }
+
   /** The model's configuration. */
   public ModelConfig config() {
     return config;
@@ -186,7 +195,7 @@ public final class OnnxLanguageModel implements LanguageModel {
    */
   public float[][] logits(int[] ids) {
     ensureOpen();
-    checkIds(ids, "input_ids");
+    this.config.validateInputIds(ids, "input_ids");
     long[] l = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
       l[i] = ids[i];
@@ -223,7 +232,7 @@ public final class OnnxLanguageModel implements LanguageModel {
       List<int[]> chunk = sequences.subList(start, Math.min(sequences.size(), start + FORWARD_BATCH));
       int seq = 0;
       for (int i = 0; i < chunk.size(); i++) {
-        checkIds(chunk.get(i), "sequences[" + (start + i) + "]");
+        this.config.validateInputIds(chunk.get(i), "sequences[" + (start + i) + "]");
         seq = Math.max(seq, chunk.get(i).length);
       }
       long[] l = new long[chunk.size() * seq];
@@ -287,7 +296,7 @@ public final class OnnxLanguageModel implements LanguageModel {
    * @return the new tokens only, with the text (stop string removed) and finish reason
    */
   public Generation generateIds(int[] ids, GenerationConfig config, int index) {
-    checkIds(ids, "input_ids");
+    this.config.validateInputIds(ids, "input_ids");
     return generateIdsBatch(List.of(ids), config, new int[] {index}).get(0);
   }
 
@@ -323,7 +332,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notEmpty(prompts, "prompts");
     Check.argument(firstIndex >= 0, "firstIndex must be >= 0, found " + firstIndex);
     for (int i = 0; i < prompts.size(); i++) {
-      checkIds(prompts.get(i), "prompts[" + i + "]");
+      this.config.validateInputIds(prompts.get(i), "prompts[" + i + "]");
     }
     Integer[] order = new Integer[prompts.size()];
     for (int i = 0; i < order.length; i++) {
@@ -511,7 +520,7 @@ public final class OnnxLanguageModel implements LanguageModel {
    */
   float[][] cachedLogits(int[] ids) {
     ensureOpen();
-    checkIds(ids, "input_ids");
+    this.config.validateInputIds(ids, "input_ids");
     float[][] out = new float[ids.length][];
     OrtSession.Result cache = null;
     try {
@@ -791,34 +800,6 @@ public final class OnnxLanguageModel implements LanguageModel {
       return new int[] {config.bosTokenId().get()};
     }
     return ids;
-  }
-
-  /**
-   * Checks that {@code ids} is valid model input: not empty, at most {@code
-   * max_position_embeddings} ids, each in {@code [0, vocab_size)}.
-   *
-   * @param ids the token ids
-   * @param what how the error message names them (for example {@code "line 3 input_ids"})
-   * @throws IllegalArgumentException naming {@code what}, the rule and the bad value
-   */
-  public void checkInputIds(int[] ids, String what) {
-    checkIds(ids, what);
-  }
-
-  private void checkIds(int[] ids, String what) {
-    Check.notNull(ids, what);
-    Check.argument(ids.length > 0, what + " must not be empty (the model has no BOS token to start"
-        + " from)");
-    Check.argument(
-        ids.length <= config.maxPositionEmbeddings(),
-        what + " length must be <= max_position_embeddings (" + config.maxPositionEmbeddings()
-            + "), found " + ids.length);
-    for (int i = 0; i < ids.length; i++) {
-      if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-        throw new IllegalArgumentException(
-            what + "[" + i + "] must be in [0, " + config.vocabSize() + "), found " + ids[i]);
-      }
-    }
   }
 
   private void ensureOpen() {

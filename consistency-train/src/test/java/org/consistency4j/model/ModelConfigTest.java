@@ -45,6 +45,26 @@ class ModelConfigTest {
   }
 
   @Test
+  void input_ids_are_validated_against_the_vocabulary_and_the_context_naming_the_bad_value() {
+    ModelConfig c =
+        ModelConfig.parse(Path.of("src/test/resources/fixtures/tiny-llama/config.json"));
+    c.validateInputIds(new int[] {0, 383}, "ids");
+    c.validateInputIds(new int[256], "ids");
+    assertEquals("line 3 input_ids must not be empty (the model has no BOS token to start from)",
+        assertThrows(IllegalArgumentException.class,
+            () -> c.validateInputIds(new int[0], "line 3 input_ids")).getMessage());
+    assertEquals("ids length must be <= max_position_embeddings (256), found 257",
+        assertThrows(IllegalArgumentException.class,
+            () -> c.validateInputIds(new int[257], "ids")).getMessage());
+    assertEquals("ids[1] must be in [0, 384), found 384", assertThrows(IllegalArgumentException.class,
+        () -> c.validateInputIds(new int[] {5, 384}, "ids")).getMessage());
+    assertEquals("ids[0] must be in [0, 384), found -1", assertThrows(IllegalArgumentException.class,
+        () -> c.validateInputIds(new int[] {-1}, "ids")).getMessage());
+    assertEquals("ids must not be null", assertThrows(NullPointerException.class,
+        () -> c.validateInputIds(null, "ids")).getMessage());
+  }
+
+  @Test
   void sizes_above_the_library_limits_are_refused_naming_the_field_before_anything_is_built()
       throws IOException {
     String huge = BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1000000000");
