@@ -23,6 +23,18 @@ final class ReportHtml {
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"
   };
 
+  /** Extra width right of the scatter plot, so that labels of points near ROUGE-L 1 fit. */
+  static final int LABEL_ROOM = 150;
+
+  /** Font size of the point labels, in px. */
+  static final int LABEL_FONT = 10;
+
+  /** Estimated width of one label character at {@link #LABEL_FONT} (sans-serif average), in px. */
+  static final double LABEL_CHAR_WIDTH = 5.6;
+
+  /** Half the size of the area a point's marker covers, in px (the diamond reaches 7). */
+  static final double MARK_RADIUS = 7;
+
   private ReportHtml() {}
 
   /**
@@ -237,18 +249,6 @@ final class ReportHtml {
     s.append("</p>");
     return s.toString();
   }
-
-  /** Extra width right of the scatter plot, so that labels of points near ROUGE-L 1 fit. */
-  static final int LABEL_ROOM = 150;
-
-  /** Font size of the point labels, in px. */
-  static final int LABEL_FONT = 10;
-
-  /** Estimated width of one label character at {@link #LABEL_FONT} (sans-serif average), in px. */
-  static final double LABEL_CHAR_WIDTH = 5.6;
-
-  /** Half the size of the area a point's marker covers, in px (the diamond reaches 7). */
-  static final double MARK_RADIUS = 7;
 
   /** A point of the scatter chart and the label to put next to it. */
   record Mark(double x, double y, String label) {}
