@@ -11,9 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.consistency4j.InvalidInputException;
-import org.consistency4j.harness.Instance;
 import org.consistency4j.harness.InstructionTask;
-import org.consistency4j.harness.PromptTemplate;
+import org.consistency4j.harness.PairGroups;
 import org.consistency4j.harness.TaskDataset;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.judge.JudgeTemplate;
@@ -446,20 +445,9 @@ final class StageTwoCommands {
             cli, "--m must be in [1, " + ResponseSampler.MAX_SAMPLES + "], found " + m);
       }
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
-      List<InstructionGroup> work = new ArrayList<>();
-      List<List<String>> references = new ArrayList<>();
-      for (InstructionTask task : TaskDataset.readJsonl(groups)) {
-        for (int i = 0; i < task.instances().size(); i++) {
-          Instance inst = task.instances().get(i);
-          List<String> prompts = new ArrayList<>();
-          for (String variant : task.variants()) {
-            prompts.add(PromptTemplate.render(variant, inst));
-          }
-          work.add(new InstructionGroup(task.name() + "#" + i, task.variants().get(0), prompts,
-              inst.fields().getOrDefault(Instance.INPUT, "")));
-          references.add(inst.references());
-        }
-      }
+      List<InstructionTask> tasks = TaskDataset.readJsonl(groups);
+      List<InstructionGroup> work = PairGroups.of(tasks);
+      List<List<String>> references = PairGroups.references(tasks);
       List<PreferencePair> pairs;
       List<ScoredGroup> scored;
       JudgeAccuracyResult accuracy = null;

@@ -50,6 +50,16 @@ public record LocalModelSource(
     return new LocalModelSource(dir, null, true, false, 0, null);
   }
 
+  /**
+   * This source with prompts sent as given (as {@code consistency pairs} and {@code reward} send them,
+   * and {@code evaluate --no-chat-template}).
+   *
+   * @return the source
+   */
+  public LocalModelSource withoutChatTemplate() {
+    return new LocalModelSource(dir, adapter, false, truncatePrompts, intraOpThreads, displayName);
+  }
+
   @Override
   public String name() {
     if (displayName != null) {

@@ -1,16 +1,21 @@
 package org.consistency4j.spark;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
+import org.consistency4j.lm.Continuation;
+import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
+import org.consistency4j.lm.TokenLogProb;
+import org.consistency4j.lm.YesNoTokens;
 
 /**
- * A test model source: the tiny local model, counting generate calls, optionally failing the
+ * A test model source: the tiny local model, counting its calls (generate and the judges'), optionally failing the
  * {@code failAtCall}-th call of the first attempt of partition {@code failPartition} (a task killed
  * mid-partition). Counters are static: local mode runs the executors in the test's JVM.
  */
@@ -63,8 +68,36 @@ record CountingSource(LocalModelSource delegate, String tag, int failPartition, 
                 + call);
           }
         }
-        CALLS.computeIfAbsent(tag, k -> new AtomicInteger()).incrementAndGet();
+        count();
         return model.generate(prompts, config);
+      }
+
+      @Override
+      public List<List<TokenLogProb>> nextTokenDistribution(List<String> prompts, int topK) {
+        count();
+        return model.nextTokenDistribution(prompts, topK);
+      }
+
+      @Override
+      public List<Map<String, Double>> nextTokenLogProbs(List<String> prompts, Collection<String> tokens) {
+        count();
+        return model.nextTokenLogProbs(prompts, tokens);
+      }
+
+      @Override
+      public double[] probabilityOfYes(List<String> prompts, YesNoTokens tokens) {
+        count();
+        return model.probabilityOfYes(prompts, tokens);
+      }
+
+      @Override
+      public List<ContinuationScore> score(List<Continuation> requests) {
+        count();
+        return model.score(requests);
+      }
+
+      private void count() {
+        CALLS.computeIfAbsent(tag, k -> new AtomicInteger()).incrementAndGet();
       }
 
       @Override
