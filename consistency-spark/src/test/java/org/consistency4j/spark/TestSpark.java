@@ -25,6 +25,14 @@ final class TestSpark {
     return context;
   }
 
+  /** Stops the shared context (a test that starts its own must); {@link #context()} starts a new one. */
+  static synchronized void stop() {
+    if (context != null) {
+      context.stop();
+      context = null;
+    }
+  }
+
   static Path resource(String name) {
     try {
       return Path.of(TestSpark.class.getResource("/" + name).toURI());
