@@ -15,13 +15,20 @@ import org.slf4j.LoggerFactory;
  * The models of one JVM (an executor, or the driver in local mode), opened on first use and kept for
  * the JVM's life under {@link ModelSource#cacheKey()}: a model is loaded once per executor, not once
  * per task or partition. A thread-safe source has one shared instance; any other source has one
- * instance per concurrently running task, each lent to one task at a time.
+ * instance per concurrently running task, each lent to one task at a time. Models are opened one at a
+ * time per JVM.
  *
  * <p>Thread-safe.
  */
 public final class ExecutorModels {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
   private static final Map<String, Pool> POOLS = new ConcurrentHashMap<>();
+  /**
+   * Models are opened one at a time per JVM: two tasks that load the first models concurrently would
+   * also load the native libraries (ONNX Runtime, the tokenizers) concurrently, which crashed the JVM
+   * (SIGSEGV) in local[2] runs.
+   */
+  private static final Object OPENING = new Object();
 
   private ExecutorModels() {}
 
@@ -108,9 +115,12 @@ public final class ExecutorModels {
           return idle.pop();
         }
       }
-      // Opening takes seconds: outside the lock, so that other tasks can take idle instances.
-      LOG.info("opening model {} in this JVM", source.name());
-      LanguageModel model = source.open();
+      // Opening takes seconds: outside the pool's lock, so that other tasks can take idle instances.
+      LanguageModel model;
+      synchronized (OPENING) {
+        LOG.info("opening model {} in this JVM", source.name());
+        model = source.open();
+      }
       synchronized (this) {
         if (source.threadSafe() && !all.isEmpty()) {
           model.close();

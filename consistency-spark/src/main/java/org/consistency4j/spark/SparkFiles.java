@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -147,9 +146,5 @@ final class SparkFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create directory " + uri + ": " + e.getMessage(), e);
     }
-  }
-
-  static URI uri(String uri) {
-    return path(uri).toUri();
   }
 }

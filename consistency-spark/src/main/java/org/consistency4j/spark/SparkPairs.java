@@ -57,11 +57,13 @@ import org.consistency4j.reward.SelfRewardScorer;
  * driver with the {@link PairingStrategy}, in group order. Both stages write partition files under
  * {@code OUT.parts/} with the retry and resume rules of {@link PartitionedBatches}.
  *
- * <p>Sameness: with agreement frequency (the default reward) the rewards are exact functions of the
- * texts, so the pairs file is byte-identical to {@code pairs}. The judges' probabilities come from the
- * same prompts, but the judge batches them differently across executors (padding), which can change a
- * probability in its last bits; pairs then agree except where a reward difference sits at the margin
- * to within such a rounding.
+ * <p>Sameness: the sampled texts are the same by construction. With agreement frequency (the default
+ * reward) the rewards are exact functions of the texts, so the pairs file is byte-identical to {@code
+ * pairs}. The judges' probabilities come from the same prompts, batched differently (chunks of {@code
+ * scoreChunk} groups per executor call instead of the whole list): on the test model the quality-judge
+ * pairs file was byte-identical too, but a model whose numerics depend on batch composition (padding)
+ * could change a probability in its last bits, and with it a pair whose reward difference sits exactly
+ * at the margin.
  *
  * <p>Also writes {@code OUT.stats.json} (counts, seed, settings; the judge-accuracy measurement of the
  * single-machine command is not made here). Immutable and serializable.
