@@ -12,23 +12,21 @@ import org.consistency4j.harness.Evaluator;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.TaskDataset;
 import org.consistency4j.lm.LanguageModel;
-import org.junit.jupiter.api.Test;
 
 /**
- * Not a test (surefire's default includes skip it): the wall-clock measurement behind the README's
- * local-mode scaling table. Run it explicitly:
- * {@code mvn -B -ntp -o -pl consistency-spark -am test -Dtest=SparkScalingMeasurement
- * -Dsurefire.failIfNoSpecifiedTests=false}. It evaluates 160 groups x 3 wordings (480 prompts, 16 new
+ * Not a test: the wall-clock measurement behind the README's local-mode scaling table, a program run
+ * by hand (the command is in the README). It evaluates 160 groups x 3 wordings (480 prompts, 16 new
  * tokens) with the tiny test model, ONNX Runtime on 1 intra-op thread per model instance: once on one
  * machine (the library's Evaluator), then with Spark local[1] and local[2] (fresh output directories,
  * models already loaded), and prints the times.
  */
-class SparkScalingMeasurement {
+final class SparkScaling {
   private static final int GROUPS = 160;
   private static final int REPEATS = 3;
 
-  @Test
-  void measure() throws Exception {
+  private SparkScaling() {}
+
+  public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("spark-scaling");
     Path data = dir.resolve("tasks.jsonl");
     StringBuilder json = new StringBuilder("{\"task\": \"bench\", \"variants\": [\"Sentiment of: {input}\","
