@@ -24,9 +24,9 @@ public final class ExecutorModels {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
   private static final Map<String, Pool> POOLS = new ConcurrentHashMap<>();
   /**
-   * Models are opened one at a time per JVM: two tasks that load the first models concurrently would
-   * also load the native libraries (ONNX Runtime, the tokenizers) concurrently, which crashed the JVM
-   * (SIGSEGV) in local[2] runs.
+   * Models are opened one at a time per JVM: the first open also initialises the native libraries
+   * (ONNX Runtime, the DJL tokenizers), and neither documents concurrent initialisation as safe; opening
+   * is rare (once per task slot), so the lock costs nothing that matters.
    */
   private static final Object OPENING = new Object();
 
