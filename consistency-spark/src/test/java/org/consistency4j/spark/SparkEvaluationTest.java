@@ -1,6 +1,7 @@
 package org.consistency4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,8 +15,12 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.cli.ConsistencyCli;
+import org.consistency4j.harness.Evaluator;
+import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.harness.ResponseRecord;
 import org.consistency4j.harness.ResponseStore;
+import org.consistency4j.harness.TaskDataset;
+import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.report.EvaluationReport;
 import org.consistency4j.report.Reports;
 import org.junit.jupiter.api.AfterAll;
@@ -141,6 +146,23 @@ class SparkEvaluationTest {
     assertTrue(message.contains("part-000000-000000.jsonl") || message.contains("part-000001-000002.jsonl")
         || message.contains("part-000003-000004.jsonl"), message);
     assertTrue(message.contains("other decoding settings or seed"), message);
+  }
+
+  @Test
+  void two_models_give_the_same_report_and_paired_comparisons_as_the_library_evaluator() throws IOException {
+    LocalModelSource chat = new LocalModelSource(TestSpark.tinyLlama(), null, true, false, 0, "chat");
+    LocalModelSource plain = new LocalModelSource(TestSpark.tinyLlama(), null, false, false, 0, "plain");
+    SparkEvaluation eval = sparkSettings(dir.resolve("two"), chat).model(plain).partitions(2).build();
+    EvaluationReport report = eval.run(TestSpark.context());
+
+    EvaluationReport expected;
+    try (LanguageModel a = chat.open(); LanguageModel b = plain.open()) {
+      expected = Evaluator.of(eval.evaluationConfig()).evaluate(
+          TaskDataset.readJsonl(TestSpark.resource("tasks.jsonl")), List.of(a, b),
+          dir.resolve("two-single/responses.jsonl"), ProgressListener.NONE);
+    }
+    assertFalse(expected.comparisons().isEmpty());
+    ReportAssertions.assertSameNumbers(expected, report, TOL);
   }
 
   @Test
