@@ -88,6 +88,27 @@ public final class ResponseSampler {
    * @throws ConsistencyException if the model returns the wrong number of generations
    */
   public List<SampledGroup> sample(List<InstructionGroup> groups) {
+    List<String> prompts = prompts(groups);
+    List<String> texts = new ArrayList<>(prompts.size());
+    int call = 0;
+    for (int start = 0; start < prompts.size(); start += batchSize, call++) {
+      List<String> batch = prompts.subList(start, Math.min(prompts.size(), start + batchSize));
+      texts.addAll(generateCall(call, batch));
+      LOG.debug("sampled {} of {} responses", texts.size(), prompts.size());
+    }
+    return assemble(groups, prompts, texts);
+  }
+
+  /**
+   * The prompts {@link #sample} generates, in order: group by group, verbalization by verbalization,
+   * {@link #samplesPerVerbalization()} copies of each. Call {@code k} of {@link #generateCall}
+   * generates prompts {@code [k * batchSize, (k + 1) * batchSize)} of this list; a distributed run
+   * that makes the same calls gets the same responses as {@link #sample}.
+   *
+   * @param groups the instruction groups, not null
+   * @return the prompts
+   */
+  public List<String> prompts(List<InstructionGroup> groups) {
     Check.notNull(groups, "groups");
     List<String> prompts = new ArrayList<>();
     for (int g = 0; g < groups.size(); g++) {
@@ -99,27 +120,51 @@ public final class ResponseSampler {
         }
       }
     }
-    List<String> texts = new ArrayList<>(prompts.size());
-    int call = 0;
-    for (int start = 0; start < prompts.size(); start += batchSize, call++) {
-      List<String> batch = prompts.subList(start, Math.min(prompts.size(), start + batchSize));
-      GenerationConfig callConfig =
-          config.toBuilder().seed(Sampling.rng(config.seed(), call).nextLong()).build();
-      List<Generation> out = model.generate(List.copyOf(batch), callConfig);
-      if (out == null || out.size() != batch.size()) {
-        throw new ConsistencyException(
-            model.name()
-                + " returned "
-                + (out == null ? "no" : out.size())
-                + " generations for "
-                + batch.size()
-                + " prompts");
-      }
-      for (Generation gen : out) {
-        texts.add(gen.text());
-      }
-      LOG.debug("sampled {} of {} responses", texts.size(), prompts.size());
+    return prompts;
+  }
+
+  /**
+   * Generate call {@code call} of {@link #sample}: the batch's responses, drawn with the configured
+   * settings and the seed {@code Sampling.rng(seed, call).nextLong()}.
+   *
+   * @param call the call's index, {@code >= 0}
+   * @param batch the call's prompts (at most {@link #batchSize()})
+   * @return the texts, one per prompt
+   * @throws ConsistencyException if the model returns the wrong number of generations
+   */
+  public List<String> generateCall(int call, List<String> batch) {
+    Check.nonNegative(call, "call");
+    Check.notNull(batch, "batch");
+    GenerationConfig callConfig =
+        config.toBuilder().seed(Sampling.rng(config.seed(), call).nextLong()).build();
+    List<Generation> out = model.generate(List.copyOf(batch), callConfig);
+    if (out == null || out.size() != batch.size()) {
+      throw new ConsistencyException(
+          model.name()
+              + " returned "
+              + (out == null ? "no" : out.size())
+              + " generations for "
+              + batch.size()
+              + " prompts");
     }
+    List<String> texts = new ArrayList<>(out.size());
+    for (Generation gen : out) {
+      texts.add(gen.text());
+    }
+    return texts;
+  }
+
+  /**
+   * The response groups of {@link #sample} from the texts of every prompt of {@link #prompts}.
+   *
+   * @param groups the instruction groups
+   * @param prompts {@code prompts(groups)}
+   * @param texts one text per prompt, in order
+   * @return one response group per instruction group
+   */
+  public List<SampledGroup> assemble(List<InstructionGroup> groups, List<String> prompts, List<String> texts) {
+    Check.notNull(groups, "groups");
+    Check.sameSize(prompts.size(), "prompts", texts.size(), "texts");
     List<SampledGroup> result = new ArrayList<>(groups.size());
     int k = 0;
     for (InstructionGroup group : groups) {

@@ -53,11 +53,7 @@ public final class ConsistencyCli implements Runnable {
 
   /** The configured picocli command line with every subcommand. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ConsistencyCli());
-    cli.setExitCodeExceptionMapper(ExitCodes::forException);
-    cli.setExecutionExceptionHandler(ExitCodes::handle);
-    cli.setExecutionStrategy(ExitCodes::execute);
-    return cli;
+    return ExitCodes.install(new CommandLine(new ConsistencyCli()));
   }
 
   @Override

@@ -13,7 +13,7 @@ import picocli.CommandLine;
  * options, I/O, model errors) print their message; anything else is reported as an internal error
  * with its type, and running out of memory or stack is reported with what to do about it.
  */
-final class ExitCodes {
+public final class ExitCodes {
   /** Bad usage or bad input. */
   static final int BAD_INPUT = 2;
 
@@ -24,6 +24,20 @@ final class ExitCodes {
   static final String DEBUG_PROPERTY = "consistency.debug";
 
   private ExitCodes() {}
+
+  /**
+   * Gives {@code cli} this class's exit codes, one-line error messages and out-of-memory handling
+   * (for other command-line front ends of the library, such as consistency-spark's).
+   *
+   * @param cli the command line
+   * @return {@code cli}
+   */
+  public static CommandLine install(CommandLine cli) {
+    cli.setExitCodeExceptionMapper(ExitCodes::forException);
+    cli.setExecutionExceptionHandler(ExitCodes::handle);
+    cli.setExecutionStrategy(ExitCodes::execute);
+    return cli;
+  }
 
   static int forException(Throwable t) {
     // A model directory with missing, invalid or unsupported files (or a chat template that fails

@@ -14,8 +14,11 @@ import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.train.FineTuning;
 
-/** Opens local model directories for the CLI. */
-final class LocalModels {
+/**
+ * Opens local model directories the way the CLI does (adapter merge, chat template), so that other
+ * front ends (such as consistency-spark) get the same models and therefore the same responses.
+ */
+public final class LocalModels {
   private LocalModels() {}
 
   /**
@@ -41,10 +44,20 @@ final class LocalModels {
   }
 
   /**
-   * {@link #open(Path, Path, OnnxLanguageModel.PromptOverflow, boolean)} on the device and threads of
-   * {@code runtime} (the {@code --device} option).
+   * Opens the Hugging Face model directory {@code dir} on ONNX Runtime with the device and threads of
+   * {@code runtime} (the {@code --device} option). With an adapter, the adapter is first merged into
+   * the weights in a temporary directory that is deleted once the model is loaded, and the model is
+   * named {@code DIR+ADAPTER}. With {@code chatTemplate} and a model whose tokenizer has a Jinja chat
+   * template, every prompt is rendered as one user turn with the generation prompt.
+   *
+   * @param dir the model directory
+   * @param adapter a PEFT LoRA adapter directory of {@code dir}, or null
+   * @param overflow what generation does with prompts longer than the context
+   * @param chatTemplate whether to apply the model's chat template to prompts
+   * @param runtime device and threads
+   * @return the model (the caller closes it)
    */
-  static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow,
+  public static LanguageModel open(Path dir, Path adapter, OnnxLanguageModel.PromptOverflow overflow,
       boolean chatTemplate, RuntimeOptions runtime) {
     OnnxLanguageModel onnx;
     LanguageModel model;
@@ -86,9 +99,11 @@ final class LocalModels {
    * its {@code config.json} before the model is loaded: no generation can be longer than that, so a
    * larger value is a mistake (such as 2147483647) rather than a request.
    *
+   * @param dir the model directory
+   * @param maxNewTokens the requested most new tokens
    * @throws IllegalArgumentException naming the option, the limit, the file and the value
    */
-  static void checkMaxNewTokens(Path dir, int maxNewTokens) {
+  public static void checkMaxNewTokens(Path dir, int maxNewTokens) {
     Check.positive(maxNewTokens, "--max-new-tokens");
     Path config = dir.resolve("config.json");
     int context = ModelConfig.parse(config).maxPositionEmbeddings();

@@ -11,9 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.consistency4j.InvalidInputException;
-import org.consistency4j.data.Instance;
 import org.consistency4j.data.InstructionTask;
-import org.consistency4j.data.PromptTemplate;
+import org.consistency4j.harness.PairGroups;
 import org.consistency4j.data.InstructionTasks;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.judge.JudgeTemplate;
@@ -446,14 +445,9 @@ final class StageTwoCommands {
             cli, "--m must be in [1, " + ResponseSampler.MAX_SAMPLES + "], found " + m);
       }
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
-      List<InstructionGroup> work = new ArrayList<>();
-      List<List<String>> references = new ArrayList<>();
-      for (InstructionTask task : InstructionTasks.read(groups)) {
-        for (int i = 0; i < task.instances().size(); i++) {
-          work.add(InstructionGroup.of(task, i));
-          references.add(task.instances().get(i).references());
-        }
-      }
+      List<InstructionTask> tasks = InstructionTasks.read(groups);
+      List<InstructionGroup> work = PairGroups.of(tasks);
+      List<List<String>> references = PairGroups.references(tasks);
       List<PreferencePair> pairs;
       List<ScoredGroup> scored;
       JudgeAccuracyResult accuracy = null;

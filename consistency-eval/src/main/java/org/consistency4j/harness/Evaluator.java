@@ -119,50 +119,100 @@ public final class Evaluator {
     }
   }
 
-  private void generate(
-      List<InstructionTask> tasks, LanguageModel model, ResponseStore store, ProgressListener listener) {
-    String name = model.name();
-    String configHash = configHash();
-    record Row(ResponseRecord.Key key, String prompt, String promptHash) {}
-    List<Row> rows = new ArrayList<>();
-    int stored = 0;
+  /**
+   * One prompt of an evaluation: which (model, task, variant, instance) it answers, its text and the
+   * fingerprint stored with its response.
+   *
+   * @param key the response's identity
+   * @param prompt the rendered prompt
+   * @param promptHash the first 16 hex digits of the SHA-256 of {@code prompt}
+   */
+  public record PlannedPrompt(ResponseRecord.Key key, String prompt, String promptHash) {}
+
+  /**
+   * Every prompt {@code model} answers, in the order responses are generated: task by task,
+   * instance by instance, variant by variant. Consecutive runs of {@link EvaluationConfig#batchSize()}
+   * prompts form the batches of {@link #generateBatch}; batch {@code b} is prompts {@code [b *
+   * batchSize, (b + 1) * batchSize)}. A distributed run that generates the same batches gets the same
+   * responses as {@link #evaluate}.
+   *
+   * @param tasks the tasks, not empty, with distinct names
+   * @param model the model's name
+   */
+  public List<PlannedPrompt> plan(List<InstructionTask> tasks, String model) {
+    checkTasks(tasks);
+    Check.notNull(model, "model");
+    List<PlannedPrompt> rows = new ArrayList<>();
     for (InstructionTask t : tasks) {
       for (int i = 0; i < t.instances().size(); i++) {
         for (int v = 0; v < t.variants().size(); v++) {
           String prompt = t.prompt(v, i);
-          Row row = new Row(new ResponseRecord.Key(name, t.name(), v, i), prompt, hash(prompt));
-          rows.add(row);
-          ResponseRecord existing = store.get(row.key()).orElse(null);
-          if (existing != null) {
-            checkStored(store, existing, row.promptHash(), configHash);
-            stored++;
-          }
+          rows.add(new PlannedPrompt(new ResponseRecord.Key(model, t.name(), v, i), prompt, hash(prompt)));
         }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Generates batch {@code batch} of a {@link #plan}: one call of {@code model} with the decoding
+   * settings and the seed {@code Sampling.rng(seed, batch).nextLong()}, so that a response depends on
+   * the seed and its position in the plan only, not on which machine or thread generates it.
+   *
+   * @param model the model; its name should be the plan's
+   * @param batch the batch index, {@code >= 0}
+   * @param prompts the batch's prompts, not empty
+   * @return one record per prompt, in order
+   * @throws ConsistencyException if the model returns the wrong number of generations
+   */
+  public List<ResponseRecord> generateBatch(LanguageModel model, int batch, List<PlannedPrompt> prompts) {
+    Check.notNull(model, "model");
+    Check.nonNegative(batch, "batch");
+    Check.notEmpty(prompts, "prompts");
+    GenerationConfig g = config.generation().toBuilder().seed(batchSeed(batch)).build();
+    List<Generation> out = model.generate(prompts.stream().map(PlannedPrompt::prompt).toList(), g);
+    if (out.size() != prompts.size()) {
+      throw new ConsistencyException(
+          model.name() + " returned " + out.size() + " generations for " + prompts.size() + " prompts");
+    }
+    String configHash = configHash();
+    List<ResponseRecord> records = new ArrayList<>(prompts.size());
+    for (int j = 0; j < prompts.size(); j++) {
+      PlannedPrompt p = prompts.get(j);
+      ResponseRecord.Key k = p.key();
+      records.add(
+          new ResponseRecord(
+              k.model(), k.task(), k.variant(), k.instance(), p.promptHash(), configHash,
+              out.get(j).text(), out.get(j).finishReason().name()));
+    }
+    return records;
+  }
+
+  private void generate(
+      List<InstructionTask> tasks, LanguageModel model, ResponseStore store, ProgressListener listener) {
+    String name = model.name();
+    String configHash = configHash();
+    List<PlannedPrompt> rows = plan(tasks, name);
+    int stored = 0;
+    for (PlannedPrompt row : rows) {
+      ResponseRecord existing = store.get(row.key()).orElse(null);
+      if (existing != null) {
+        checkStored(store, existing, row.promptHash(), configHash);
+        stored++;
       }
     }
     listener.generationStarted(name, rows.size(), stored);
     LOG.info("{}: {} responses to generate ({} already stored)", name, rows.size() - stored, stored);
     int batchSize = config.batchSize();
     for (int b = 0, start = 0; start < rows.size(); b++, start += batchSize) {
-      List<Row> batch = rows.subList(start, Math.min(rows.size(), start + batchSize));
+      List<PlannedPrompt> batch = rows.subList(start, Math.min(rows.size(), start + batchSize));
       if (batch.stream().allMatch(r -> store.get(r.key()).isPresent())) {
         continue;
       }
-      GenerationConfig g = config.generation().toBuilder().seed(batchSeed(b)).build();
-      List<Generation> out = model.generate(batch.stream().map(Row::prompt).toList(), g);
-      if (out.size() != batch.size()) {
-        throw new ConsistencyException(
-            name + " returned " + out.size() + " generations for " + batch.size() + " prompts");
-      }
       List<ResponseRecord> fresh = new ArrayList<>();
-      for (int j = 0; j < batch.size(); j++) {
-        Row r = batch.get(j);
+      for (ResponseRecord r : generateBatch(model, b, batch)) {
         if (store.get(r.key()).isEmpty()) {
-          ResponseRecord.Key k = r.key();
-          fresh.add(
-              new ResponseRecord(
-                  k.model(), k.task(), k.variant(), k.instance(), r.promptHash(), configHash,
-                  out.get(j).text(), out.get(j).finishReason().name()));
+          fresh.add(r);
         }
       }
       store.append(fresh);
@@ -192,8 +242,11 @@ public final class Evaluator {
     }
   }
 
-  /** The fingerprint of what decides a response besides the prompt. */
-  String configHash() {
+  /**
+   * The fingerprint of what decides a response besides the prompt (the decoding settings and seed,
+   * and the batch size when sampling): the first 16 hex digits of a SHA-256.
+   */
+  public String configHash() {
     GenerationConfig g = config.generation().toBuilder().seed(config.seed()).build();
     String described = g.toString() + (g.greedy() ? "" : ",batchSize=" + config.batchSize());
     return hash(described);

@@ -1,5 +1,6 @@
 package org.consistency4j.harness;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -108,16 +109,53 @@ public final class ResponseStore implements AutoCloseable {
     return List.copyOf(rows.values());
   }
 
+  /**
+   * Reads every row of a stored file from {@code in} (read only; a cut-off last line is ignored), for
+   * files that are not on the default file system; errors name {@code source}.
+   */
+  public static List<ResponseRecord> read(InputStream in, String source) {
+    Check.notNull(in, "in");
+    Check.notNull(source, "source");
+    Map<ResponseRecord.Key, ResponseRecord> rows = new LinkedHashMap<>();
+    try {
+      readFrom(in, source, rows, new LinkedHashMap<>(), false);
+    } catch (IOException e) {
+      throw new ConsistencyException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+    return List.copyOf(rows.values());
+  }
+
   private static long readInto(
       Path file,
       Map<ResponseRecord.Key, ResponseRecord> rows,
       Map<ResponseRecord.Key, Long> lines,
       boolean repair)
       throws IOException {
-    String source = file.toString();
+    long[] countAndCut;
+    try (InputStream in = Files.newInputStream(file)) {
+      countAndCut = readFrom(in, file.toString(), rows, lines, repair);
+    }
+    long cutAt = countAndCut[1];
+    if (cutAt >= 0 && repair) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(cutAt);
+        ch.force(true);
+      }
+    }
+    return countAndCut[0];
+  }
+
+  /** Reads rows; returns the last row's line number and the offset of a cut-off last line (or -1). */
+  private static long[] readFrom(
+      InputStream in,
+      String source,
+      Map<ResponseRecord.Key, ResponseRecord> rows,
+      Map<ResponseRecord.Key, Long> lines,
+      boolean repair)
+      throws IOException {
     long count = 0;
     long cutAt = -1;
-    try (InputStream in = Files.newInputStream(file)) {
+    {
       Utf8LineReader reader = new Utf8LineReader(in, source, JsonLines.DEFAULT_MAX_LINE_BYTES);
       while (reader.advance()) {
         long n = reader.lineNumber();
@@ -149,13 +187,7 @@ public final class ResponseStore implements AutoCloseable {
         count = n;
       }
     }
-    if (cutAt >= 0 && repair) {
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        ch.truncate(cutAt);
-        ch.force(true);
-      }
-    }
-    return count;
+    return new long[] {count, cutAt};
   }
 
   private static ResponseRecord parse(JsonNode node, String source, long n) {
@@ -237,16 +269,7 @@ public final class ResponseStore implements AutoCloseable {
         }
       }
       for (ResponseRecord r : batch) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("model", r.model());
-        n.put("task", r.task());
-        n.put("variant", r.variant());
-        n.put("instance", r.instance());
-        n.put("prompt_sha256", r.promptHash());
-        n.put("config_sha256", r.configHash());
-        n.put("response", r.response());
-        n.put("finish", r.finishReason());
-        writer.write(JSON.writeValueAsString(n));
+        writer.write(toJsonLine(r));
         writer.write('\n');
         lineCount++;
         rows.put(r.key(), r);
@@ -255,6 +278,25 @@ public final class ResponseStore implements AutoCloseable {
       writer.flush();
     } catch (IOException e) {
       throw new ConsistencyException("cannot append to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One stored line (without its newline) in the format of the class comment. */
+  public static String toJsonLine(ResponseRecord r) {
+    Check.notNull(r, "r");
+    ObjectNode n = JSON.createObjectNode();
+    n.put("model", r.model());
+    n.put("task", r.task());
+    n.put("variant", r.variant());
+    n.put("instance", r.instance());
+    n.put("prompt_sha256", r.promptHash());
+    n.put("config_sha256", r.configHash());
+    n.put("response", r.response());
+    n.put("finish", r.finishReason());
+    try {
+      return JSON.writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a response record", e);
     }
   }
 
