@@ -3,6 +3,7 @@ package org.consistency4j.spark;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
@@ -10,6 +11,7 @@ import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.TokenLogProb;
 import org.consistency4j.lm.YesNoTokens;
@@ -98,6 +100,11 @@ record CountingSource(LocalModelSource delegate, String tag, int failPartition, 
 
       private void count() {
         CALLS.computeIfAbsent(tag, k -> new AtomicInteger()).incrementAndGet();
+      }
+
+      @Override
+      public Set<Capability> capabilities() {
+        return model.capabilities();
       }
 
       @Override
