@@ -240,156 +240,123 @@ public final class CatTrainer {
     Check.notEmpty(pairs, "pairs");
     Check.notNull(validation, "validation");
     Check.notNull(outDir, "outDir");
-    TrainingLoop.Outcome<Evaluation> r = loop.run(session,
-        new PairTask(session, pairs, validation, padId, outDir), outDir, resume, listener);
-    return new Result(r.steps(), r.lastLoss(), r.checkpoint(), r.validation());
-  }
-
-  /** The pairwise loss inside the {@link TrainingLoop}: batches of pairs, one step, validation. */
-  private final class PairTask implements TrainingLoop.Task<Evaluation> {
-    private final TrainingSession session;
-    private final List<PreferenceExample> pairs;
-    private final List<PreferenceExample> validation;
-    private final int padId;
-    private final Path outDir;
     // The loss is computed inside the gradient graph when the session was built with it
     // (one forward pass per micro-batch); otherwise scored first and fed back as row weights.
-    private final boolean inGraph;
-    private ReferenceLogProbs reference;
-    private ReferenceLogProbs valReference;
+    boolean inGraph = session.pairwiseLoss().filter(config.loss()::equals).isPresent();
+    Evaluation[] lastValidation = new Evaluation[1];
+    TrainingLoop.Task task = new TrainingLoop.Task(
+        pairs.stream().mapToInt(PreferenceExample::length).toArray(), RunFingerprints.pairs(pairs),
+        !validation.isEmpty()) {
+      private ReferenceLogProbs reference;
+      private ReferenceLogProbs valReference;
 
-    PairTask(TrainingSession session, List<PreferenceExample> pairs,
-        List<PreferenceExample> validation, int padId, Path outDir) {
-      this.session = session;
-      this.pairs = pairs;
-      this.validation = validation;
-      this.padId = padId;
-      this.outDir = outDir;
-      this.inGraph = session.pairwiseLoss().filter(config.loss()::equals).isPresent();
-    }
-
-    @Override
-    public int[] lengths() {
-      return pairs.stream().mapToInt(PreferenceExample::length).toArray();
-    }
-
-    @Override
-    public String trainData() {
-      return RunFingerprints.pairs(pairs);
-    }
-
-    @Override
-    public void beforeRestore(boolean resuming) throws IOException {
-      if (loss.requiresReference()) {
-        reference = reference(session, pairs, padId, outDir.resolve(REFERENCE_FILE), resuming);
-        if (!validation.isEmpty()) {
-          valReference = reference(session, validation, padId,
-              outDir.resolve(VALIDATION_REFERENCE_FILE), resuming);
+      @Override
+      void beforeRestore(boolean resuming) throws IOException {
+        if (loss.requiresReference()) {
+          reference = reference(session, pairs, padId, outDir.resolve(REFERENCE_FILE), resuming);
+          if (!validation.isEmpty()) {
+            valReference = reference(session, validation, padId,
+                outDir.resolve(VALIDATION_REFERENCE_FILE), resuming);
+          }
         }
       }
-    }
 
-    @Override
-    public TrainingLoop.Step step(List<int[]> microIdx, double lr) {
-      int stepPairs = 0;
+      @Override
+      TrainingLoop.Step step(List<int[]> microIdx, double lr) {
+        return CatTrainer.this.step(session, pairs, microIdx, padId, lr, inGraph, reference);
+      }
+
+      @Override
+      Map<String, Double> validate() {
+        Evaluation v = evaluate(session, validation, padId, valReference);
+        lastValidation[0] = v;
+        Map<String, Double> fields = new LinkedHashMap<>();
+        fields.put("val_loss", v.loss());
+        fields.put("val_reward_accuracy", v.rewardAccuracy());
+        fields.put("val_margin", v.meanMargin());
+        return fields;
+      }
+    };
+    TrainingLoop.Outcome r = loop.run(session, task, outDir, resume, listener);
+    return new Result(r.steps(), r.lastLoss(), r.checkpoint(), Optional.ofNullable(lastValidation[0]));
+  }
+
+  /**
+   * One optimizer step over pairs: the loss in the session's graph, or scored first and fed back
+   * as row weights; the metrics are those of the pure-Java loss on the log-probabilities the step saw.
+   */
+  private TrainingLoop.Step step(TrainingSession session, List<PreferenceExample> pairs,
+      List<int[]> microIdx, int padId, double lr, boolean inGraph, ReferenceLogProbs reference) {
+    int stepPairs = 0;
+    for (int[] idx : microIdx) {
+      stepPairs += idx.length;
+    }
+    // The loss of every micro-batch on the policy's log-probabilities before the update.
+    List<PreferenceBatch> seen = new ArrayList<>();
+    List<LossValue> values = new ArrayList<>();
+    List<TrainingSession.Batch> micro = new ArrayList<>();
+    TrainingSession.StepResult r;
+    if (inGraph) {
       for (int[] idx : microIdx) {
-        stepPairs += idx.length;
+        TrainingSession.Batch rows = PreferenceExample.collate(
+            Arrays.stream(idx).mapToObj(pairs::get).toList(), padId);
+        float[] ref = reference == null ? null : rowValues(idx.length,
+            k -> reference.chosen()[idx[k]], k -> reference.rejected()[idx[k]]);
+        micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+            rows.seqLen(), null, ref));
       }
-      // The loss of every micro-batch on the policy's log-probabilities before the update.
-      List<PreferenceBatch> seen = new ArrayList<>();
-      List<LossValue> values = new ArrayList<>();
-      List<TrainingSession.Batch> micro = new ArrayList<>();
-      TrainingSession.StepResult r;
-      if (inGraph) {
-        for (int[] idx : microIdx) {
-          TrainingSession.Batch rows = PreferenceExample.collate(examples(idx), padId);
-          float[] ref = reference == null ? null : rowValues(idx.length,
-              k -> reference.chosen()[idx[k]], k -> reference.rejected()[idx[k]]);
-          micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
-              rows.seqLen(), null, ref));
-        }
-        TrainingSession.PairStepResult res = session.stepPairs(micro, lr, 1.0 / stepPairs);
-        r = res.result();
-        for (int m = 0; m < microIdx.size(); m++) {
-          int n = microIdx.get(m).length;
-          double[] rows = res.rowLogProbs().get(m);
-          PreferenceBatch b = batch(pairs, microIdx.get(m), Arrays.copyOfRange(rows, 0, n),
-              Arrays.copyOfRange(rows, n, 2 * n), reference);
-          seen.add(b);
-          values.add(loss.compute(b));
-        }
-      } else {
-        for (int[] idx : microIdx) {
-          TrainingSession.Batch rows = PreferenceExample.collate(examples(idx), padId);
-          double[][] sc = session.sequenceLogProbs(rows);
-          int n = idx.length;
-          PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(sc[0], 0, n),
-              Arrays.copyOfRange(sc[0], n, 2 * n), reference);
-          LossValue v = loss.compute(b);
-          seen.add(b);
-          values.add(v);
-          // Row weights -dL/dlogp, scaled by the micro-batch's share of the step's pairs.
-          double share = (double) n / stepPairs;
-          float[] w = rowValues(n, k -> -share * v.chosenGradients().get(k),
-              k -> -share * v.rejectedGradients().get(k));
-          micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
-              rows.seqLen(), w));
-        }
-        r = session.step(micro, lr, 1.0);
+      TrainingSession.PairStepResult res = session.stepPairs(micro, lr, 1.0 / stepPairs);
+      r = res.result();
+      for (int m = 0; m < microIdx.size(); m++) {
+        int n = microIdx.get(m).length;
+        double[] rows = res.rowLogProbs().get(m);
+        PreferenceBatch b = batch(pairs, microIdx.get(m), Arrays.copyOfRange(rows, 0, n),
+            Arrays.copyOfRange(rows, n, 2 * n), reference);
+        seen.add(b);
+        values.add(loss.compute(b));
       }
-      double lossValue = 0;
-      double margin = 0;
-      int correct = 0;
-      int marginCorrect = 0;
-      Map<String, Double> terms = new LinkedHashMap<>();
-      for (int m = 0; m < values.size(); m++) {
-        LossValue v = values.get(m);
-        int size = v.size();
-        double share = (double) size / stepPairs;
-        lossValue += share * v.value();
-        margin += share * v.meanMargin();
-        correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
-        marginCorrect += (int) Math.round(marginAccuracy(v) * size);
-        for (Map.Entry<String, Double> e : v.terms().entrySet()) {
-          terms.merge(e.getKey(), share * e.getValue(), Double::sum);
-        }
+    } else {
+      for (int[] idx : microIdx) {
+        TrainingSession.Batch rows = PreferenceExample.collate(
+            Arrays.stream(idx).mapToObj(pairs::get).toList(), padId);
+        double[][] sc = session.sequenceLogProbs(rows);
+        int n = idx.length;
+        PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(sc[0], 0, n),
+            Arrays.copyOfRange(sc[0], n, 2 * n), reference);
+        LossValue v = loss.compute(b);
+        seen.add(b);
+        values.add(v);
+        // Row weights -dL/dlogp, scaled by the micro-batch's share of the step's pairs.
+        double share = (double) n / stepPairs;
+        float[] w = rowValues(n, k -> -share * v.chosenGradients().get(k),
+            k -> -share * v.rejectedGradients().get(k));
+        micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+            rows.seqLen(), w));
       }
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("reward_accuracy", (double) correct / stepPairs);
-      metrics.put("margin_accuracy", (double) marginCorrect / stepPairs);
-      metrics.put("margin", margin);
-      return new TrainingLoop.Step(lossValue, r, metrics, terms);
+      r = session.step(micro, lr, 1.0);
     }
-
-    private List<PreferenceExample> examples(int[] idx) {
-      List<PreferenceExample> out = new ArrayList<>(idx.length);
-      for (int i : idx) {
-        out.add(pairs.get(i));
+    double lossValue = 0;
+    double margin = 0;
+    int correct = 0;
+    int marginCorrect = 0;
+    Map<String, Double> terms = new LinkedHashMap<>();
+    for (int m = 0; m < values.size(); m++) {
+      LossValue v = values.get(m);
+      int size = v.size();
+      double share = (double) size / stepPairs;
+      lossValue += share * v.value();
+      margin += share * v.meanMargin();
+      correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
+      marginCorrect += (int) Math.round(marginAccuracy(v) * size);
+      for (Map.Entry<String, Double> e : v.terms().entrySet()) {
+        terms.merge(e.getKey(), share * e.getValue(), Double::sum);
       }
-      return out;
     }
-
-    @Override
-    public boolean validates() {
-      return !validation.isEmpty();
-    }
-
-    @Override
-    public Evaluation validate() {
-      return evaluate(session, validation, padId, valReference);
-    }
-
-    @Override
-    public double loss(Evaluation v) {
-      return v.loss();
-    }
-
-    @Override
-    public void record(Evaluation v, ObjectNode line) {
-      line.put("val_loss", v.loss());
-      line.put("val_reward_accuracy", v.rewardAccuracy());
-      line.put("val_margin", v.meanMargin());
-    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("reward_accuracy", (double) correct / stepPairs);
+    metrics.put("margin_accuracy", (double) marginCorrect / stepPairs);
+    metrics.put("margin", margin);
+    return new TrainingLoop.Step(lossValue, r, metrics, terms);
   }
 
   /**

@@ -42,12 +42,6 @@ final class Checkpoints {
 
   private Checkpoints() {}
 
-  /** Writes the session's state and the run's identity to {@code file}, atomically. */
-  static void save(TrainingSession session, Path file, String format, long seed,
-      Map<String, ?> config) throws IOException {
-    save(session, file, format, seed, config, Map.of());
-  }
-
   /**
    * Writes the session's state, the run's configuration and {@code run} (what identifies the run
    * beyond its configuration) to {@code file}, atomically.

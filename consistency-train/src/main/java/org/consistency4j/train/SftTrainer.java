@@ -1,9 +1,9 @@
 package org.consistency4j.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -115,58 +115,30 @@ public final class SftTrainer {
     Check.notNull(session, "session");
     Check.notEmpty(train, "train");
     Check.notNull(validation, "validation");
-    TrainingLoop.Task<Double> task = new TrainingLoop.Task<>() {
+    TrainingLoop.Task task = new TrainingLoop.Task(
+        train.stream().mapToInt(SftExample::length).toArray(), RunFingerprints.sft(train),
+        !validation.isEmpty()) {
       @Override
-      public int[] lengths() {
-        return train.stream().mapToInt(SftExample::length).toArray();
-      }
-
-      @Override
-      public String trainData() {
-        return RunFingerprints.sft(train);
-      }
-
-      @Override
-      public TrainingLoop.Step step(List<int[]> micro, double lr) {
+      TrainingLoop.Step step(List<int[]> micro, double lr) {
         List<TrainingSession.Batch> batches = new ArrayList<>();
         for (int[] idx : micro) {
-          List<SftExample> ex = new ArrayList<>();
-          for (int i : idx) {
-            ex.add(train.get(i));
-          }
-          batches.add(Batching.collate(ex, padId));
+          batches.add(Batching.collate(Arrays.stream(idx).mapToObj(train::get).toList(), padId));
         }
         return new TrainingLoop.Step(session.step(batches, lr));
       }
 
       @Override
-      public boolean validates() {
-        return !validation.isEmpty();
-      }
-
-      @Override
-      public Double validate() {
+      Map<String, Double> validate() {
         List<TrainingSession.Batch> batches = new ArrayList<>();
         for (int i = 0; i < validation.size(); i += config.batchSize()) {
           batches.add(Batching.collate(
               validation.subList(i, Math.min(validation.size(), i + config.batchSize())), padId));
         }
-        return session.evaluate(batches);
-      }
-
-      @Override
-      public double loss(Double v) {
-        return v;
-      }
-
-      @Override
-      public void record(Double v, ObjectNode line) {
-        line.put("val_loss", v);
+        return Map.of("val_loss", session.evaluate(batches));
       }
     };
-    TrainingLoop.Outcome<Double> r = loop.run(session, task, outDir, resume, listener);
-    return new Result(r.steps(), r.lastLoss(),
-        r.validation().map(OptionalDouble::of).orElse(OptionalDouble.empty()), r.checkpoint());
+    TrainingLoop.Outcome r = loop.run(session, task, outDir, resume, listener);
+    return new Result(r.steps(), r.lastLoss(), r.validationLoss(), r.checkpoint());
   }
 
   /**

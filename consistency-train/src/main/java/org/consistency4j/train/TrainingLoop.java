@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.OptionalDouble;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
 import org.slf4j.Logger;
@@ -70,43 +70,33 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
     return new TrainingLoop(format, training, config, runFields, allow);
   }
 
-  /**
-   * What one kind of training does inside the loop.
-   *
-   * @param <V> the result of a validation pass
-   */
-  interface Task<V> {
-    /** The length of every training example; batch indices refer to this order. */
-    int[] lengths();
-
-    /** The fingerprint of the training data, recorded as the run field {@code train_data}. */
-    String trainData();
+  /** What one kind of training does inside the loop: its data, one step and a validation pass. */
+  abstract static class Task {
+    final int[] lengths;
+    final String trainData;
+    final boolean validates;
 
     /**
-     * Called after a resumed checkpoint was checked and before it is restored, while the session
-     * still holds its initial parameters.
-     */
-    default void beforeRestore(boolean resuming) throws IOException {}
-
-    /**
-     * One optimizer step.
+     * A task over the given data.
      *
-     * @param micro the example indices of each micro-batch
-     * @param lr the learning rate of the step
+     * @param lengths the length of every training example; batch indices refer to this order
+     * @param trainData the fingerprint of the training data, recorded as run field {@code train_data}
+     * @param validates whether there is validation data
      */
-    Step step(List<int[]> micro, double lr);
+    Task(int[] lengths, String trainData, boolean validates) {
+      this.lengths = lengths;
+      this.trainData = trainData;
+      this.validates = validates;
+    }
 
-    /** Whether there is validation data. */
-    boolean validates();
+    /** Called after a resumed checkpoint was checked, before it is restored (initial parameters). */
+    void beforeRestore(boolean resuming) throws IOException {}
 
-    /** A validation pass with the session's current parameters. */
-    V validate();
+    /** One optimizer step over the example indices of each micro-batch. */
+    abstract Step step(List<int[]> micro, double lr);
 
-    /** The loss of a validation pass, reported to the listener. */
-    double loss(V validation);
-
-    /** Adds the {@code val_*} fields of a validation pass to a metrics line. */
-    void record(V validation, ObjectNode line);
+    /** A validation pass: the {@code val_*} fields of the metrics line, {@code val_loss} first. */
+    abstract Map<String, Double> validate();
   }
 
   /**
@@ -130,10 +120,10 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
    *
    * @param steps optimizer steps completed in total (including those before a resume)
    * @param lastLoss loss of the last step (NaN if no step ran)
-   * @param validation the last validation pass, if there is validation data
+   * @param validationLoss the loss of the last validation pass, if there is validation data
    * @param checkpoint the checkpoint written at the end
    */
-  record Outcome<V>(long steps, double lastLoss, Optional<V> validation, Path checkpoint) {}
+  record Outcome(long steps, double lastLoss, OptionalDouble validationLoss, Path checkpoint) {}
 
   /** Number of optimizer steps of a run over {@code examples} examples. */
   static long totalSteps(SftConfig t, int examples) {
@@ -155,7 +145,7 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
    * @throws IllegalArgumentException if a resumed checkpoint does not belong to this run
    * @throws org.consistency4j.TrainingException if a step fails; the message names the step
    */
-  <V> Outcome<V> run(TrainingSession session, Task<V> task, Path outDir, boolean resume,
+  Outcome run(TrainingSession session, Task task, Path outDir, boolean resume,
       TrainingListener listener) {
     Check.notNull(session, "session");
     Check.notNull(task, "task");
@@ -167,7 +157,7 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
       Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
       Path metrics = outDir.resolve(METRICS_FILE);
       Map<String, String> identity = new LinkedHashMap<>(runFields);
-      identity.put("train_data", task.trainData());
+      identity.put("train_data", task.trainData);
       boolean resuming = resume && Files.exists(checkpoint);
       if (resuming) {
         Checkpoints.checkResume(checkpoint, format, training.seed(), config, identity,
@@ -181,14 +171,14 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
       } else {
         Files.deleteIfExists(metrics);
       }
-      int[] lengths = task.lengths();
+      int[] lengths = task.lengths;
       long totalSteps = totalSteps(training, lengths.length);
       var schedule = training.learningRateSchedule(totalSteps);
       int perEpoch = batchesPerEpoch(training, lengths.length);
       int cachedEpoch = -1;
       List<int[]> epochBatches = List.of();
       double lastLoss = Double.NaN;
-      Optional<V> validation = Optional.empty();
+      OptionalDouble validationLoss = OptionalDouble.empty();
       long lastValidated = -1;
       long lastSaved = session.step();
       try (BufferedWriter out = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8,
@@ -221,19 +211,20 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
           line.put("grad_norm", r.result().gradNorm());
           line.put("tokens_per_s", m.tokensPerSecond());
           r.terms().forEach(line::put);
-          boolean validateNow = task.validates() && (step == totalSteps
+          boolean validateNow = task.validates && (step == totalSteps
               || (training.validateEvery() > 0 && step % training.validateEvery() == 0));
           if (validateNow) {
-            validation = Optional.of(task.validate());
+            Map<String, Double> v = task.validate();
+            v.forEach(line::put);
+            validationLoss = OptionalDouble.of(v.get("val_loss"));
             lastValidated = step;
-            task.record(validation.get(), line);
           }
           out.write(JSON.writeValueAsString(line));
           out.newLine();
           out.flush();
           listener.onStep(m);
           if (validateNow) {
-            listener.onValidation(step, task.loss(validation.get()));
+            listener.onValidation(step, validationLoss.getAsDouble());
           }
           if (training.checkpointEvery() > 0 && step % training.checkpointEvery() == 0) {
             Checkpoints.save(session, checkpoint, format, training.seed(), config, identity);
@@ -246,11 +237,11 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
         Checkpoints.save(session, checkpoint, format, training.seed(), config, identity);
         listener.onCheckpoint(session.step(), checkpoint);
       }
-      if (task.validates() && lastValidated != session.step()) {
-        validation = Optional.of(task.validate());
-        listener.onValidation(session.step(), task.loss(validation.get()));
+      if (task.validates && lastValidated != session.step()) {
+        validationLoss = OptionalDouble.of(task.validate().get("val_loss"));
+        listener.onValidation(session.step(), validationLoss.getAsDouble());
       }
-      return new Outcome<>(session.step(), lastLoss, validation, checkpoint);
+      return new Outcome(session.step(), lastLoss, validationLoss, checkpoint);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write into " + outDir, e);
     }
