@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -14,7 +16,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.pairs.PreferencePairsJsonl;
 import org.consistency4j.internal.AtomicFiles;
@@ -185,32 +188,21 @@ final class TrainCommand implements Runnable {
     public Integer call() {
       CommandLine cli = spec.commandLine();
       training.validate(cli, adapter != null);
-      LossConfig.Builder lb;
+      // The loss is parsed once here; a parameter it does not have is bad usage.
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      Double[] given = {lambda, beta, tau, gamma, margin};
+      String[] names = {"lambda", "beta", "tau", "gamma", "margin"};
+      for (int i = 0; i < names.length; i++) {
+        if (given[i] != null) {
+          parameters.put(names[i], given[i]);
+        }
+      }
+      StandardLoss lossConfig;
       try {
-        lb = LossConfig.builder(loss);
+        lossConfig = Losses.byName(loss, parameters);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cli, "--loss: " + e.getMessage());
-      }
-      if (lambda != null) {
-        lb.lambda(lambda);
-      }
-      if (beta != null) {
-        lb.beta(beta);
-      }
-      if (tau != null) {
-        lb.tau(tau);
-      }
-      if (gamma != null) {
-        lb.gamma(gamma);
-      }
-      if (margin != null) {
-        lb.margin(margin);
-      }
-      LossConfig lossConfig;
-      try {
-        lossConfig = lb.build();
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cli, e.getMessage());
+        throw new CommandLine.ParameterException(cli,
+            (Losses.names().contains(loss) ? "" : "--loss: ") + e.getMessage());
       }
       CatConfig config = new CatConfig(lossConfig, training.config(cli).build());
       List<PreferencePair> data = PreferencePairsJsonl.read(pairs);

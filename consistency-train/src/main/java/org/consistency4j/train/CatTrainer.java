@@ -23,6 +23,7 @@ import org.consistency4j.loss.Losses;
 import org.consistency4j.loss.PairLogProbs;
 import org.consistency4j.loss.PairwiseLoss;
 import org.consistency4j.loss.PreferenceBatch;
+import org.consistency4j.loss.StandardLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ public final class CatTrainer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CatConfig config;
-  private final PairwiseLoss loss;
+  private final StandardLoss loss;
   private final TrainingLoop loop;
 
   /** A trainer for {@code config}. */
@@ -81,7 +82,7 @@ public final class CatTrainer {
 
   private CatTrainer(CatConfig config, TrainingLoop loop) {
     this.config = config;
-    this.loss = Losses.create(config.loss());
+    this.loss = config.loss();
     this.loop = loop;
   }
 
@@ -106,7 +107,7 @@ public final class CatTrainer {
   }
 
   /** The pairwise loss trained. */
-  public PairwiseLoss loss() {
+  public StandardLoss loss() {
     return loss;
   }
 

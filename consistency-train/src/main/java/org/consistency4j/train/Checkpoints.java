@@ -66,7 +66,8 @@ final class Checkpoints {
   /**
    * Checks, before anything is restored, that the checkpoint in {@code file} belongs to a run like this
    * one: same format and seed, and the same configuration and run identity except the fields a resumed
-   * run may change (its length and its validation and checkpoint intervals). Differences are refused,
+   * run may change (its length and its validation and checkpoint intervals) and configuration fields
+   * this run does not have. Differences are refused,
    * each named with the checkpoint's value and this run's, unless {@code allowChange}; then they are
    * logged. A checkpoint written before run identities were recorded is compared on its configuration
    * only.
@@ -82,7 +83,11 @@ final class Checkpoints {
     }
     checkFormatAndSeed(file, meta, format, seed);
     List<String> differences = new ArrayList<>();
-    compare(stringMap(file, meta, "config"), config, differences);
+    Map<String, String> stored = stringMap(file, meta, "config");
+    // Settings this run's configuration does not have (such as the unused loss parameters that
+    // checkpoints of earlier versions recorded) cannot change what a step computes.
+    stored.keySet().retainAll(config.keySet());
+    compare(stored, config, differences);
     if (meta.containsKey("run")) {
       compare(stringMap(file, meta, "run"), run, differences);
     } else {
@@ -121,7 +126,7 @@ final class Checkpoints {
   private static Map<String, String> stringMap(Path file, Map<String, String> meta, String key) {
     String text = meta.get(key);
     if (text == null) {
-      return Map.of();
+      return new TreeMap<>();
     }
     try {
       Map<String, String> out = new TreeMap<>();

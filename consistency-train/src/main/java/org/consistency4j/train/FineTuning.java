@@ -172,7 +172,7 @@ public final class FineTuning {
 
     /** A session; with {@code pairwiseLoss} its gradient graph computes that loss in-graph. */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
-        org.consistency4j.loss.LossConfig pairwiseLoss) {
+        org.consistency4j.loss.StandardLoss pairwiseLoss) {
       return TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
           .logits(LlamaTrainingGraph.LOGITS).trainable(names).noDecay(noDecay).optimizer(optimizer)
           .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
