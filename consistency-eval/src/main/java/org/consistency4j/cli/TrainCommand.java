@@ -22,6 +22,7 @@ import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.pairs.PreferencePairsJsonl;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.train.CatConfig;
+import org.consistency4j.train.Adaptation;
 import org.consistency4j.train.CatTrainer;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
@@ -29,6 +30,7 @@ import org.consistency4j.train.FineTuning;
 import org.consistency4j.train.SftConfig;
 import org.consistency4j.train.TrainingListener;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,7 +97,7 @@ final class TrainCommand implements Runnable {
       training.validate(cli);
       SftConfig config = training.config(cli).build();
       FineTuning.Options options = new FineTuning.Options(model, data,
-          Optional.ofNullable(validationData), training.out, config, training.lora(),
+          Optional.ofNullable(validationData), training.out, config, training.adaptation(),
           training.runtime(), Optional.ofNullable(resume), training.allowConfigChange);
       FineTuning.Result r;
       try (ProgressListener progress = new ProgressListener("sft")) {
@@ -219,20 +221,20 @@ final class TrainCommand implements Runnable {
       if (resume != null) {
         resumeInto(cli, resume, training.out);
       }
+      // What trains is resolved once: an adapter with --full is merged into the model first.
       Path base = model;
-      Optional<LoraConfig> lora = training.lora();
-      Optional<Path> continued = Optional.empty();
-      if (adapter != null && training.full) {
+      Adaptation adaptation = training.adaptation();
+      if (adapter != null && training.full()) {
         base = FineTuning.mergeAdapter(model, adapter, training.out.resolve("stage1-merged"));
       } else if (adapter != null) {
-        lora = Optional.of(training.loraContinuing(Lora.readPeftConfig(adapter), cli));
-        continued = Optional.of(adapter);
+        adaptation = new Adaptation.ContinueAdapter(adapter,
+            training.loraContinuing(Lora.readPeftConfig(adapter), cli));
       }
       FineTuning.CatResult r;
       try (ProgressListener progress = new ProgressListener("cat")) {
-        r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
-            lora, training.runtime(), resume != null, continued, validationPairs,
-            training.allowConfigChange), progress);
+        r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config, adaptation,
+            training.runtime(), resume != null, validationPairs, training.allowConfigChange),
+            progress);
       }
       cli.getOut().printf(Locale.ROOT,
           "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f%s;"
@@ -281,15 +283,27 @@ final class TrainCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     private Path out;
 
-    @Option(names = "--lora-rank", paramLabel = "R", description = "Train LoRA adapters of rank R.")
-    private Integer loraRank;
+    /** What trains; picocli refuses both, naming the two options. */
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    private WhatTrains what;
+
+    /** {@code --lora-rank R} or {@code --full}. */
+    static final class WhatTrains {
+      @Option(names = "--lora-rank", paramLabel = "R", required = true,
+          description = "Train LoRA adapters of rank R.")
+      private Integer loraRank;
+
+      @Option(names = "--full", required = true,
+          description = "Train every weight instead of LoRA adapters.")
+      private boolean full;
+    }
 
     @Option(names = "--lora-alpha", paramLabel = "A",
         description = "LoRA alpha (default: 2 * rank).")
     private Double loraAlpha;
 
     @Option(names = "--lora-targets", split = ",", paramLabel = "NAMES",
-        defaultValue = "q_proj,v_proj",
+        defaultValue = LoraConfig.DEFAULT_TARGETS,
         description = "Adapted modules among q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
             + " (default: ${DEFAULT-VALUE}).")
     private List<String> loraTargets;
@@ -298,9 +312,6 @@ final class TrainCommand implements Runnable {
         description = "Dropout on the adapters' inputs during training, in [0, 1) (default:"
             + " ${DEFAULT-VALUE}).")
     private double loraDropout;
-
-    @Option(names = "--full", description = "Train every weight instead of LoRA adapters.")
-    private boolean full;
 
     @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1).")
     private Integer epochs;
@@ -391,10 +402,7 @@ final class TrainCommand implements Runnable {
       checkRange(cli, "--batch-size", batchSize, 1, SftConfig.MAX_BATCH_SIZE);
       checkRange(cli, "--grad-accum", gradAccum, 1, SftConfig.MAX_BATCH_SIZE);
       checkRange(cli, "--threads", threads, 0, RuntimeOptions.MAX_THREADS);
-      if (full && loraRank != null) {
-        throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
-      }
-      if (!full && loraRank == null && !adapterGiven) {
+      if (what == null && !adapterGiven) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
       }
       if (epochs != null && steps != null) {
@@ -427,10 +435,18 @@ final class TrainCommand implements Runnable {
           .chatTemplate(!noChatTemplate);
     }
 
-    Optional<LoraConfig> lora() {
-      return loraRank == null ? Optional.empty()
-          : Optional.of(new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
-              loraTargets, seed, loraDropout));
+    /** Whether {@code --full} was given. */
+    boolean full() {
+      return what != null && what.full;
+    }
+
+    /** New LoRA adapters with {@code --lora-rank}, or full fine-tuning. */
+    Adaptation adaptation() {
+      Integer rank = what == null ? null : what.loraRank;
+      return rank == null ? new Adaptation.Full()
+          : new Adaptation.NewLora(new LoraConfig(rank,
+              loraAlpha == null ? LoraConfig.defaultAlpha(rank) : loraAlpha, loraTargets, seed,
+              loraDropout));
     }
 
     /**
@@ -439,6 +455,7 @@ final class TrainCommand implements Runnable {
      */
     LoraConfig loraContinuing(LoraConfig adapter, CommandLine cli) {
       boolean targetsGiven = cli.getParseResult().hasMatchedOption("--lora-targets");
+      Integer loraRank = what == null ? null : what.loraRank;
       return new LoraConfig(loraRank != null ? loraRank : adapter.rank(),
           loraAlpha != null ? loraAlpha : adapter.alpha(),
           targetsGiven ? loraTargets : adapter.targets(), seed, loraDropout);
