@@ -2,6 +2,7 @@ package org.consistency4j.loss;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.consistency4j.internal.Check;
 
 /**
@@ -34,6 +35,23 @@ public sealed interface StandardLoss extends PairwiseLoss
   @Override
   default LossValue compute(PreferenceBatch batch) {
     return PairFormulas.mean(this, batch);
+  }
+
+  /**
+   * The CLI name with the parameters, for example {@code "dpo(beta=0.1)"}, {@code "simpo(beta=2.0,
+   * gamma=1.0)"} or {@code "hinge(margin=1.0, reference)"} (a reference hinge).
+   */
+  @Override
+  default String name() {
+    StringJoiner parts = new StringJoiner(", ", loss() + "(", ")");
+    parameters().forEach((k, v) -> {
+      if (!k.equals("useReference")) {
+        parts.add(k + "=" + v);
+      } else if (v.equals("true")) {
+        parts.add("reference");
+      }
+    });
+    return parts.toString();
   }
 
   /**
@@ -95,11 +113,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     public <R> R accept(Visitor<R> visitor) {
       return visitor.rank(this);
     }
-
-    @Override
-    public String name() {
-      return "rank(lambda=" + lambda + ")";
-    }
   }
 
   /**
@@ -133,11 +146,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.dpo(this);
-    }
-
-    @Override
-    public String name() {
-      return "dpo(beta=" + beta + ")";
     }
   }
 
@@ -174,11 +182,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     public <R> R accept(Visitor<R> visitor) {
       return visitor.ipo(this);
     }
-
-    @Override
-    public String name() {
-      return "ipo(tau=" + tau + ")";
-    }
   }
 
   /**
@@ -213,11 +216,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.simpo(this);
-    }
-
-    @Override
-    public String name() {
-      return "simpo(beta=" + beta + ", gamma=" + gamma + ")";
     }
   }
 
@@ -255,11 +253,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     public <R> R accept(Visitor<R> visitor) {
       return visitor.orpo(this);
     }
-
-    @Override
-    public String name() {
-      return "orpo(lambda=" + lambda + ")";
-    }
   }
 
   /**
@@ -296,11 +289,6 @@ public sealed interface StandardLoss extends PairwiseLoss
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.hinge(this);
-    }
-
-    @Override
-    public String name() {
-      return "hinge(margin=" + margin + (useReference ? ", reference" : "") + ")";
     }
   }
 

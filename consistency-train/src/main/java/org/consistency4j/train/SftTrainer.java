@@ -146,7 +146,7 @@ public final class SftTrainer {
    * (without a training-data fingerprint, which only {@link #train} knows).
    */
   public void saveCheckpoint(TrainingSession session, Path file) throws IOException {
-    loop.save(session, file);
+    loop.save(session, file, loop.runFields());
   }
 
   /** Restores {@code session} from a checkpoint and returns its step. */

@@ -13,7 +13,7 @@ import org.consistency4j.safetensors.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The resume comparison against checkpoints whose configuration has other fields. */
+/** The resume comparison of {@link TrainingLoop} against checkpoints with other fields. */
 class CheckpointsTest {
   private static final String FORMAT = CatTrainer.FORMAT;
 
@@ -37,12 +37,16 @@ class CheckpointsTest {
     return file;
   }
 
+  private static TrainingLoop loop(CatConfig c, boolean allowChange) {
+    return new TrainingLoop(FORMAT, c.training(), c.toMap()).allowingConfigChange(allowChange);
+  }
+
   @Test
   void unused_loss_parameters_recorded_by_earlier_versions_do_not_block_a_resume(@TempDir Path dir)
       throws Exception {
     Path file = legacyCheckpoint(dir, "0.1");
     CatConfig now = new CatConfig(Losses.dpo(0.1), SftConfig.builder().seed(3).build());
-    assertTrue(Checkpoints.checkResume(file, FORMAT, 3, now.toMap(), Map.of(), false).isEmpty());
+    assertTrue(loop(now, false).checkResume(file, Map.of()).isEmpty());
   }
 
   @Test
@@ -50,8 +54,8 @@ class CheckpointsTest {
     Path file = legacyCheckpoint(dir, "0.2");
     CatConfig now = new CatConfig(Losses.dpo(0.1), SftConfig.builder().seed(3).build());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Checkpoints.checkResume(file, FORMAT, 3, now.toMap(), Map.of(), false));
+        () -> loop(now, false).checkResume(file, Map.of()));
     assertTrue(e.getMessage().contains("beta: checkpoint 0.2, this run 0.1"), e.getMessage());
-    assertEquals(1, Checkpoints.checkResume(file, FORMAT, 3, now.toMap(), Map.of(), true).size());
+    assertEquals(1, loop(now, true).checkResume(file, Map.of()).size());
   }
 }
