@@ -1,7 +1,5 @@
 package org.consistency4j.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,7 +18,6 @@ import org.consistency4j.loss.Losses;
 import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.pairs.PreferencePairsJsonl;
-import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.train.CatConfig;
 import org.consistency4j.train.Adaptation;
 import org.consistency4j.train.CatTrainer;
@@ -250,32 +247,14 @@ final class TrainCommand implements Runnable {
     }
   }
 
-  /**
-   * Makes {@code out} hold the checkpoint of {@code from} (with its metrics and reference
-   * log-probabilities), so that {@link FineTuning#cat} resumes from it; nothing to copy when both are
-   * the same directory.
-   */
+  /** {@link FineTuning#resumeInto}, with a usage error naming the file when there is no checkpoint. */
   static void resumeInto(CommandLine cli, Path from, Path out) {
     Path checkpoint = from.resolve(CatTrainer.CHECKPOINT_FILE);
     if (!Files.isRegularFile(checkpoint)) {
       throw new CommandLine.ParameterException(cli,
           "--resume: the directory has no checkpoint, expected " + checkpoint);
     }
-    if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
-      return;
-    }
-    try {
-      Files.createDirectories(out);
-      for (String name : List.of(CatTrainer.CHECKPOINT_FILE, CatTrainer.METRICS_FILE,
-          CatTrainer.REFERENCE_FILE, CatTrainer.VALIDATION_REFERENCE_FILE)) {
-        Path src = from.resolve(name);
-        if (Files.isRegularFile(src)) {
-          AtomicFiles.copy(src, out.resolve(name));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot copy the checkpoint of " + from + " into " + out, e);
-    }
+    FineTuning.resumeInto(from, out);
   }
 
   /** Options shared by {@code train sft} and {@code train cat}: output, LoRA, optimizer, schedule. */

@@ -117,16 +117,7 @@ public final class FineTuning {
       Trainables setup = trainables(o.modelDir(), mc, o.adaptation());
       Files.createDirectories(o.outDir());
       if (o.resumeFrom().isPresent()) {
-        Path src = o.resumeFrom().get().resolve(SftTrainer.CHECKPOINT_FILE);
-        Check.argument(Files.isRegularFile(src), "resume directory has no checkpoint: " + src);
-        if (!o.resumeFrom().get().toAbsolutePath().normalize()
-            .equals(o.outDir().toAbsolutePath().normalize())) {
-          AtomicFiles.copy(src, o.outDir().resolve(SftTrainer.CHECKPOINT_FILE));
-          Path metrics = o.resumeFrom().get().resolve(SftTrainer.METRICS_FILE);
-          if (Files.isRegularFile(metrics)) {
-            AtomicFiles.copy(metrics, o.outDir().resolve(SftTrainer.METRICS_FILE));
-          }
-        }
+        resumeInto(o.resumeFrom().get(), o.outDir());
       }
       LOG.info("fine-tuning {} ({} trainable tensors, {} train / {} validation examples)",
           o.modelDir(), setup.names().size(), train.size(), val.size());
@@ -140,6 +131,33 @@ public final class FineTuning {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
+    }
+  }
+
+  /**
+   * Makes {@code out} hold the checkpoint of {@code from} with its metrics and (stage 2) reference
+   * log-probabilities, so that a run in {@code out} resumes from it; nothing is copied when both are
+   * the same directory.
+   *
+   * @throws IllegalArgumentException if {@code from} holds no checkpoint, naming the file expected
+   */
+  public static void resumeInto(Path from, Path out) {
+    Path checkpoint = from.resolve(TrainingLoop.CHECKPOINT_FILE);
+    Check.argument(Files.isRegularFile(checkpoint), "resume directory has no checkpoint: "
+        + checkpoint);
+    if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+      return;
+    }
+    try {
+      Files.createDirectories(out);
+      for (String name : List.of(TrainingLoop.CHECKPOINT_FILE, TrainingLoop.METRICS_FILE,
+          CatTrainer.REFERENCE_FILE, CatTrainer.VALIDATION_REFERENCE_FILE)) {
+        if (Files.isRegularFile(from.resolve(name))) {
+          AtomicFiles.copy(from.resolve(name), out.resolve(name));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the checkpoint of " + from + " into " + out, e);
     }
   }
 
