@@ -14,7 +14,8 @@ import org.consistency4j.loss.StandardLoss;
  *     parses CLI names)
  * @param training epochs or steps, pairs per micro-batch ({@code batchSize}), accumulation, learning rate
  *     and schedule, AdamW, seed (shuffling), maximum tokens per sequence, EOS handling and checkpoint
- *     interval; {@code bucketWindow} groups pairs of similar length, {@code validateEvery} is unused
+ *     interval; {@code bucketWindow} groups pairs of similar length, {@code validateEvery} paces the
+ *     validation passes
  */
 public record CatConfig(StandardLoss loss, SftConfig training) {
   /** Validates that both parts are present. */
