@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.consistency4j.loss.LossConfig;
 import org.consistency4j.loss.LossValue;
 import org.consistency4j.loss.Losses;
 import org.consistency4j.loss.PairLogProbs;
 import org.consistency4j.loss.PairwiseLoss;
 import org.consistency4j.loss.PreferenceBatch;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
 import org.consistency4j.model.ModelConfig;
@@ -47,8 +47,8 @@ public class CatStepBenchmark {
   @Param({"in-graph", "row-weighted"})
   public String route;
 
-  private final LossConfig lossConfig = LossConfig.builder("rank").lambda(1).build();
-  private final PairwiseLoss loss = Losses.create(lossConfig);
+  private final StandardLoss lossConfig = Losses.rank(1);
+  private final PairwiseLoss loss = lossConfig;
   private TrainingSession session;
   private TrainingSession.Batch batch;
 

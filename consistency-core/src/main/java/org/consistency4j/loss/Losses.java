@@ -1,11 +1,13 @@
 package org.consistency4j.loss;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.consistency4j.internal.Check;
 
 /**
- * Factories of the standard {@link PairwiseLoss}es and the one mapping from the CLI names {@code
- * rank|dpo|ipo|simpo|orpo|hinge} to objects. Every loss is the mean over pairs of a per-pair loss
+ * Factories of the {@link StandardLoss}es and the one mapping from the CLI names {@code
+ * rank|dpo|ipo|simpo|orpo|hinge} and their parameters to objects, with the defaults. Every loss is the mean over pairs of a per-pair loss
  * (see {@link PairwiseLoss}); log-probabilities are natural-log sums over response tokens, and
  * "length-normalized" means {@code m = sum / tokens}. All returned losses are immutable and
  * thread-safe.
@@ -21,116 +23,120 @@ public final class Losses {
   }
 
   /**
-   * The paper-style ranking loss (RRHF): per pair {@code max(0, m_r - m_c) + lambda * (-m_c)} with
-   * length-normalized log-probabilities {@code m}. The second part is the SFT loss of the chosen
-   * (best) response as its mean token negative log-likelihood; when the pairs of a group share their
-   * best response (the default pairing), its mean over the group's pairs is the SFT loss of the best
-   * response. See {@link #rankingTerm} and {@link #sftTerm} for the parts. Margin: {@code m_c - m_r}.
+   * The paper-style ranking loss (RRHF), {@link StandardLoss.Rank}. When the pairs of a group share
+   * their best response (the default pairing), the mean of the SFT part over the group's pairs is the
+   * SFT loss of the best response. See {@link #rankingTerm} and {@link #sftTerm} for the parts.
    *
    * @param lambda weight of the SFT term, finite, {@code >= 0} (method default 1)
    */
-  public static PairwiseLoss rank(double lambda) {
-    Check.nonNegative(lambda, "lambda");
-    return new RankLoss(lambda);
+  public static StandardLoss.Rank rank(double lambda) {
+    return new StandardLoss.Rank(lambda);
   }
 
   /**
-   * DPO: per pair {@code -log sigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r)))} on log-probability
-   * sums; needs reference log-probabilities. Margin: the DPO logit inside the sigmoid.
+   * DPO, {@link StandardLoss.Dpo}; needs reference log-probabilities.
    *
    * @param beta inverse temperature, finite, {@code > 0} (commonly 0.1)
    */
-  public static PairwiseLoss dpo(double beta) {
-    Check.positive(beta, "beta");
-    return new DpoLoss(beta);
+  public static StandardLoss.Dpo dpo(double beta) {
+    return new StandardLoss.Dpo(beta);
   }
 
   /**
-   * IPO: per pair {@code (h - 1/(2 tau))^2} with {@code h = (pi_c - ref_c) - (pi_r - ref_r)} on
-   * log-probability sums; needs reference log-probabilities. Minimal (0) at {@code h = 1/(2 tau)}.
-   * Margin: {@code h}.
+   * IPO, {@link StandardLoss.Ipo}; needs reference log-probabilities.
    *
    * @param tau regularization, finite, {@code > 0}
    */
-  public static PairwiseLoss ipo(double tau) {
-    Check.positive(tau, "tau");
-    return new IpoLoss(tau);
+  public static StandardLoss.Ipo ipo(double tau) {
+    return new StandardLoss.Ipo(tau);
   }
 
   /**
-   * SimPO: per pair {@code -log sigmoid(beta * (m_c - m_r) - gamma)} with length-normalized
-   * log-probabilities; no reference. Margin: the argument of the sigmoid.
+   * SimPO, {@link StandardLoss.SimPo}; no reference.
    *
    * @param beta scale, finite, {@code > 0} (SimPO paper: 2 to 2.5)
    * @param gamma target reward margin, finite, {@code >= 0}
    */
-  public static PairwiseLoss simpo(double beta, double gamma) {
-    Check.positive(beta, "beta");
-    Check.nonNegative(gamma, "gamma");
-    return new SimPoLoss(beta, gamma);
+  public static StandardLoss.SimPo simpo(double beta, double gamma) {
+    return new StandardLoss.SimPo(beta, gamma);
   }
 
   /**
-   * ORPO: per pair {@code -m_c + lambda * (-log sigmoid(logodds(m_c) - logodds(m_r)))} with {@code
-   * logodds(m) = m - log(1 - exp(m))} of the length-normalized log-probability; no reference. Needs
-   * every policy log-probability {@code < 0}. Margin: the log odds ratio.
+   * ORPO, {@link StandardLoss.Orpo}; no reference. Needs every policy log-probability {@code < 0}.
    *
    * @param lambda weight of the odds-ratio term, finite, {@code >= 0} (ORPO paper: 0.1)
    */
-  public static PairwiseLoss orpo(double lambda) {
-    Check.nonNegative(lambda, "lambda");
-    return new OrpoLoss(lambda);
+  public static StandardLoss.Orpo orpo(double lambda) {
+    return new StandardLoss.Orpo(lambda);
   }
 
   /**
-   * Hinge / SLiC without reference: per pair {@code max(0, margin - (pi_c - pi_r))} on
-   * log-probability sums. Margin (of the result): {@code pi_c - pi_r}.
+   * Hinge / SLiC without reference, {@link StandardLoss.Hinge}, on log-probability sums.
    *
    * @param margin required log-probability margin, finite, {@code >= 0}
    */
-  public static PairwiseLoss hinge(double margin) {
-    Check.nonNegative(margin, "margin");
-    return new HingeLoss(margin, false);
+  public static StandardLoss.Hinge hinge(double margin) {
+    return new StandardLoss.Hinge(margin, false);
   }
 
   /**
-   * Hinge / SLiC measured on policy/reference log-ratios: per pair {@code max(0, margin - ((pi_c -
-   * ref_c) - (pi_r - ref_r)))}; needs reference log-probabilities.
+   * Hinge / SLiC measured on policy/reference log-ratios, {@link StandardLoss.Hinge}; needs reference
+   * log-probabilities.
    *
    * @param margin required margin, finite, {@code >= 0}
    */
-  public static PairwiseLoss hingeWithReference(double margin) {
-    Check.nonNegative(margin, "margin");
-    return new HingeLoss(margin, true);
+  public static StandardLoss.Hinge hingeWithReference(double margin) {
+    return new StandardLoss.Hinge(margin, true);
   }
 
   /**
-   * The named loss with its documented defaults ({@link LossConfig#defaults(String)}).
+   * The named loss with its documented defaults: rank lambda = 1 (method section 3); dpo beta = 0.1;
+   * ipo tau = 0.1; simpo beta = 2.0, gamma = 1.0 (the SimPO paper's range); orpo lambda = 0.1 (the
+   * ORPO paper); hinge margin = 1.0 without reference.
    *
    * @param name one of {@link #names()}
    * @throws IllegalArgumentException for an unknown name
    */
-  public static PairwiseLoss byName(String name) {
-    return create(LossConfig.defaults(name));
+  public static StandardLoss byName(String name) {
+    return byName(name, Map.of());
   }
 
   /**
-   * The loss that {@code config} describes.
+   * The named loss with the given parameters and the {@linkplain #byName(String) defaults} for the
+   * others: the one mapping from CLI names and parameter names ({@link StandardLoss#parameters()}) to
+   * losses.
    *
-   * @param config the loss name and hyperparameters
+   * @param name one of {@link #names()}
+   * @param parameters parameter values by name ({@code lambda}, {@code beta}, {@code tau}, {@code
+   *     gamma}, {@code margin}); each must be one the named loss has
+   * @throws IllegalArgumentException for an unknown name, a parameter the loss does not have (naming
+   *     the loss's parameters) or a value out of range (naming the parameter)
    */
-  public static PairwiseLoss create(LossConfig config) {
-    Check.notNull(config, "config");
-    return switch (config.loss()) {
-      case "rank" -> rank(config.lambda());
-      case "dpo" -> dpo(config.beta());
-      case "ipo" -> ipo(config.tau());
-      case "simpo" -> simpo(config.beta(), config.gamma());
-      case "orpo" -> orpo(config.lambda());
-      case "hinge" ->
-          config.useReference() ? hingeWithReference(config.margin()) : hinge(config.margin());
-      default -> throw new IllegalStateException("unmapped loss " + config.loss());
+  public static StandardLoss byName(String name, Map<String, Double> parameters) {
+    Check.notNull(name, "loss");
+    Check.notNull(parameters, "parameters");
+    Map<String, Double> p = new LinkedHashMap<>(parameters);
+    StandardLoss loss = switch (name) {
+      case "rank" -> rank(take(p, "lambda", 1.0));
+      case "dpo" -> dpo(take(p, "beta", 0.1));
+      case "ipo" -> ipo(take(p, "tau", 0.1));
+      case "simpo" -> simpo(take(p, "beta", 2.0), take(p, "gamma", 1.0));
+      case "orpo" -> orpo(take(p, "lambda", 0.1));
+      case "hinge" -> hinge(take(p, "margin", 1.0));
+      default -> throw new IllegalArgumentException(
+          "loss must be one of " + String.join(", ", NAMES) + ", found " + name);
     };
+    if (!p.isEmpty()) {
+      throw new IllegalArgumentException("loss " + name + " has no parameter "
+          + String.join(", ", p.keySet()) + "; its parameters: "
+          + String.join(", ", loss.parameters().keySet()));
+    }
+    return loss;
+  }
+
+  private static double take(Map<String, Double> parameters, String name, double defaultValue) {
+    Double v = parameters.remove(name);
+    return v == null ? defaultValue : v;
   }
 
   /**
@@ -151,13 +157,5 @@ public final class Losses {
    */
   public static double sftTerm(double meanChosen) {
     return -meanChosen;
-  }
-
-  static void checkName(String name) {
-    Check.notNull(name, "loss");
-    if (!NAMES.contains(name)) {
-      throw new IllegalArgumentException(
-          "loss must be one of " + String.join(", ", NAMES) + ", found " + name);
-    }
   }
 }

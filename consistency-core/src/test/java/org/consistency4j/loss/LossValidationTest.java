@@ -179,7 +179,7 @@ class LossValidationTest {
     assertEquals("hinge(margin=1.0)", Losses.byName("hinge").name());
     assertEquals(
         "hinge(margin=2.0, reference)",
-        Losses.create(LossConfig.builder("hinge").margin(2).useReference(true).build()).name());
+        Losses.hingeWithReference(2).name());
     fails(
         "loss must be one of rank, dpo, ipo, simpo, orpo, hinge, found kto",
         () -> Losses.byName("kto"));
@@ -188,21 +188,27 @@ class LossValidationTest {
   }
 
   @Test
-  void loss_config_validates_each_field_and_round_trips_through_its_builder() {
-    LossConfig c = LossConfig.builder("dpo").beta(0.3).build();
-    assertEquals(c, c.toBuilder().build());
+  void standard_losses_validate_each_parameter_and_round_trip_through_their_names() {
+    StandardLoss c = Losses.byName("dpo", Map.of("beta", 0.3));
+    assertEquals(new StandardLoss.Dpo(0.3), c);
+    assertEquals(c, Losses.byName(c.loss(), Map.of("beta", Double.valueOf(c.parameters().get("beta")))));
     assertTrue(c.requiresReference());
-    assertFalse(LossConfig.defaults("rank").requiresReference());
-    assertTrue(LossConfig.builder("hinge").useReference(true).build().requiresReference());
-    assertEquals("dpo(beta=0.3)", Losses.create(c).name());
-    assertEquals(Losses.create(c).requiresReference(), c.requiresReference());
-    fails("lambda must be >= 0, found -1.0", () -> LossConfig.builder("rank").lambda(-1).build());
-    fails("beta must be > 0, found 0.0", () -> LossConfig.builder("dpo").beta(0).build());
-    fails("tau must be > 0, found -1.0", () -> LossConfig.builder("ipo").tau(-1).build());
-    fails("gamma must be >= 0, found -1.0", () -> LossConfig.builder("simpo").gamma(-1).build());
-    fails("margin must be >= 0, found -1.0", () -> LossConfig.builder("hinge").margin(-1).build());
+    assertFalse(Losses.byName("rank").requiresReference());
+    assertTrue(new StandardLoss.Hinge(1, true).requiresReference());
+    assertEquals("dpo(beta=0.3)", c.name());
+    assertEquals(Map.of("margin", "1.0", "useReference", "false"), Losses.byName("hinge").parameters());
+    assertEquals(List.of("beta", "gamma"), List.copyOf(Losses.byName("simpo").parameters().keySet()));
+    fails("lambda must be >= 0, found -1.0", () -> Losses.byName("rank", Map.of("lambda", -1.0)));
+    fails("beta must be > 0, found 0.0", () -> Losses.byName("dpo", Map.of("beta", 0.0)));
+    fails("tau must be > 0, found -1.0", () -> Losses.byName("ipo", Map.of("tau", -1.0)));
+    fails("gamma must be >= 0, found -1.0", () -> Losses.byName("simpo", Map.of("gamma", -1.0)));
+    fails("margin must be >= 0, found -1.0", () -> Losses.byName("hinge", Map.of("margin", -1.0)));
+    fails("lambda must be >= 0, found -1.0", () -> new StandardLoss.Orpo(-1));
     fails(
         "loss must be one of rank, dpo, ipo, simpo, orpo, hinge, found DPO",
-        () -> LossConfig.builder("dpo").loss("DPO").build());
+        () -> Losses.byName("DPO", Map.of("beta", 0.3)));
+    fails(
+        "loss dpo has no parameter lambda; its parameters: beta",
+        () -> Losses.byName("dpo", Map.of("lambda", 0.5)));
   }
 }

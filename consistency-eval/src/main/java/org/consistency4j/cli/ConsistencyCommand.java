@@ -100,7 +100,7 @@ final class ConsistencyCommand implements Callable<Integer> {
 
   @Option(
       names = "--majority-threshold",
-      defaultValue = "0.5",
+      defaultValue = "" + MajorityAgreement.DEFAULT_THRESHOLD,
       paramLabel = "T",
       description =
           "Two responses agree for majority agreement when their similarity is >= T, in (0, 1]"

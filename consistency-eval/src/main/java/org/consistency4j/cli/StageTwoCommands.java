@@ -423,7 +423,8 @@ final class StageTwoCommands {
             + " (default: ${DEFAULT-VALUE}).")
     private String strategy;
 
-    @Option(names = "--margin", paramLabel = "D", defaultValue = "0.1",
+    @Option(names = "--margin", paramLabel = "D",
+        defaultValue = "" + PairingStrategies.DEFAULT_MARGIN,
         description = "Least reward difference of a pair (default: ${DEFAULT-VALUE}).")
     private double margin;
 

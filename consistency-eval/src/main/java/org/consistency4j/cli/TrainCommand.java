@@ -1,10 +1,10 @@
 package org.consistency4j.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -14,11 +14,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.pairs.PreferencePairsJsonl;
-import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.train.CatConfig;
+import org.consistency4j.train.Adaptation;
 import org.consistency4j.train.CatTrainer;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
@@ -26,6 +27,7 @@ import org.consistency4j.train.FineTuning;
 import org.consistency4j.train.SftConfig;
 import org.consistency4j.train.TrainingListener;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,7 +94,7 @@ final class TrainCommand implements Runnable {
       training.validate(cli);
       SftConfig config = training.config(cli).build();
       FineTuning.Options options = new FineTuning.Options(model, data,
-          Optional.ofNullable(validationData), training.out, config, training.lora(),
+          Optional.ofNullable(validationData), training.out, config, training.adaptation(),
           training.runtime(), Optional.ofNullable(resume), training.allowConfigChange);
       FineTuning.Result r;
       try (ProgressListener progress = new ProgressListener("sft")) {
@@ -185,32 +187,21 @@ final class TrainCommand implements Runnable {
     public Integer call() {
       CommandLine cli = spec.commandLine();
       training.validate(cli, adapter != null);
-      LossConfig.Builder lb;
+      // The loss is parsed once here; a parameter it does not have is bad usage.
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      Double[] given = {lambda, beta, tau, gamma, margin};
+      String[] names = {"lambda", "beta", "tau", "gamma", "margin"};
+      for (int i = 0; i < names.length; i++) {
+        if (given[i] != null) {
+          parameters.put(names[i], given[i]);
+        }
+      }
+      StandardLoss lossConfig;
       try {
-        lb = LossConfig.builder(loss);
+        lossConfig = Losses.byName(loss, parameters);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cli, "--loss: " + e.getMessage());
-      }
-      if (lambda != null) {
-        lb.lambda(lambda);
-      }
-      if (beta != null) {
-        lb.beta(beta);
-      }
-      if (tau != null) {
-        lb.tau(tau);
-      }
-      if (gamma != null) {
-        lb.gamma(gamma);
-      }
-      if (margin != null) {
-        lb.margin(margin);
-      }
-      LossConfig lossConfig;
-      try {
-        lossConfig = lb.build();
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cli, e.getMessage());
+        throw new CommandLine.ParameterException(cli,
+            (Losses.names().contains(loss) ? "" : "--loss: ") + e.getMessage());
       }
       CatConfig config = new CatConfig(lossConfig, training.config(cli).build());
       List<PreferencePair> data = PreferencePairsJsonl.read(pairs);
@@ -227,20 +218,20 @@ final class TrainCommand implements Runnable {
       if (resume != null) {
         resumeInto(cli, resume, training.out);
       }
+      // What trains is resolved once: an adapter with --full is merged into the model first.
       Path base = model;
-      Optional<LoraConfig> lora = training.lora();
-      Optional<Path> continued = Optional.empty();
-      if (adapter != null && training.full) {
+      Adaptation adaptation = training.adaptation();
+      if (adapter != null && training.full()) {
         base = FineTuning.mergeAdapter(model, adapter, training.out.resolve("stage1-merged"));
       } else if (adapter != null) {
-        lora = Optional.of(training.loraContinuing(Lora.readPeftConfig(adapter), cli));
-        continued = Optional.of(adapter);
+        adaptation = new Adaptation.ContinueAdapter(adapter,
+            training.loraContinuing(Lora.readPeftConfig(adapter), cli));
       }
       FineTuning.CatResult r;
       try (ProgressListener progress = new ProgressListener("cat")) {
-        r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config,
-            lora, training.runtime(), resume != null, continued, validationPairs,
-            training.allowConfigChange), progress);
+        r = FineTuning.cat(new FineTuning.CatOptions(base, data, training.out, config, adaptation,
+            training.runtime(), resume != null, validationPairs, training.allowConfigChange),
+            progress);
       }
       cli.getOut().printf(Locale.ROOT,
           "trained %d steps on %d pairs with %s: reward accuracy %.3f -> %.3f, loss %.6f -> %.6f%s;"
@@ -256,32 +247,14 @@ final class TrainCommand implements Runnable {
     }
   }
 
-  /**
-   * Makes {@code out} hold the checkpoint of {@code from} (with its metrics and reference
-   * log-probabilities), so that {@link FineTuning#cat} resumes from it; nothing to copy when both are
-   * the same directory.
-   */
+  /** {@link FineTuning#resumeInto}, with a usage error naming the file when there is no checkpoint. */
   static void resumeInto(CommandLine cli, Path from, Path out) {
     Path checkpoint = from.resolve(CatTrainer.CHECKPOINT_FILE);
     if (!Files.isRegularFile(checkpoint)) {
       throw new CommandLine.ParameterException(cli,
           "--resume: the directory has no checkpoint, expected " + checkpoint);
     }
-    if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
-      return;
-    }
-    try {
-      Files.createDirectories(out);
-      for (String name : List.of(CatTrainer.CHECKPOINT_FILE, CatTrainer.METRICS_FILE,
-          CatTrainer.REFERENCE_FILE, CatTrainer.VALIDATION_REFERENCE_FILE)) {
-        Path src = from.resolve(name);
-        if (Files.isRegularFile(src)) {
-          AtomicFiles.copy(src, out.resolve(name));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot copy the checkpoint of " + from + " into " + out, e);
-    }
+    FineTuning.resumeInto(from, out);
   }
 
   /** Options shared by {@code train sft} and {@code train cat}: output, LoRA, optimizer, schedule. */
@@ -289,15 +262,27 @@ final class TrainCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     private Path out;
 
-    @Option(names = "--lora-rank", paramLabel = "R", description = "Train LoRA adapters of rank R.")
-    private Integer loraRank;
+    /** What trains; picocli refuses both, naming the two options. */
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    private WhatTrains what;
+
+    /** {@code --lora-rank R} or {@code --full}. */
+    static final class WhatTrains {
+      @Option(names = "--lora-rank", paramLabel = "R", required = true,
+          description = "Train LoRA adapters of rank R.")
+      private Integer loraRank;
+
+      @Option(names = "--full", required = true,
+          description = "Train every weight instead of LoRA adapters.")
+      private boolean full;
+    }
 
     @Option(names = "--lora-alpha", paramLabel = "A",
         description = "LoRA alpha (default: 2 * rank).")
     private Double loraAlpha;
 
     @Option(names = "--lora-targets", split = ",", paramLabel = "NAMES",
-        defaultValue = "q_proj,v_proj",
+        defaultValue = LoraConfig.DEFAULT_TARGETS,
         description = "Adapted modules among q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
             + " (default: ${DEFAULT-VALUE}).")
     private List<String> loraTargets;
@@ -306,9 +291,6 @@ final class TrainCommand implements Runnable {
         description = "Dropout on the adapters' inputs during training, in [0, 1) (default:"
             + " ${DEFAULT-VALUE}).")
     private double loraDropout;
-
-    @Option(names = "--full", description = "Train every weight instead of LoRA adapters.")
-    private boolean full;
 
     @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1).")
     private Integer epochs;
@@ -399,10 +381,7 @@ final class TrainCommand implements Runnable {
       checkRange(cli, "--batch-size", batchSize, 1, SftConfig.MAX_BATCH_SIZE);
       checkRange(cli, "--grad-accum", gradAccum, 1, SftConfig.MAX_BATCH_SIZE);
       checkRange(cli, "--threads", threads, 0, RuntimeOptions.MAX_THREADS);
-      if (full && loraRank != null) {
-        throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
-      }
-      if (!full && loraRank == null && !adapterGiven) {
+      if (what == null && !adapterGiven) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
       }
       if (epochs != null && steps != null) {
@@ -435,10 +414,18 @@ final class TrainCommand implements Runnable {
           .chatTemplate(!noChatTemplate);
     }
 
-    Optional<LoraConfig> lora() {
-      return loraRank == null ? Optional.empty()
-          : Optional.of(new LoraConfig(loraRank, loraAlpha == null ? 2.0 * loraRank : loraAlpha,
-              loraTargets, seed, loraDropout));
+    /** Whether {@code --full} was given. */
+    boolean full() {
+      return what != null && what.full;
+    }
+
+    /** New LoRA adapters with {@code --lora-rank}, or full fine-tuning. */
+    Adaptation adaptation() {
+      Integer rank = what == null ? null : what.loraRank;
+      return rank == null ? new Adaptation.Full()
+          : new Adaptation.NewLora(new LoraConfig(rank,
+              loraAlpha == null ? LoraConfig.defaultAlpha(rank) : loraAlpha, loraTargets, seed,
+              loraDropout));
     }
 
     /**
@@ -447,6 +434,7 @@ final class TrainCommand implements Runnable {
      */
     LoraConfig loraContinuing(LoraConfig adapter, CommandLine cli) {
       boolean targetsGiven = cli.getParseResult().hasMatchedOption("--lora-targets");
+      Integer loraRank = what == null ? null : what.loraRank;
       return new LoraConfig(loraRank != null ? loraRank : adapter.rank(),
           loraAlpha != null ? loraAlpha : adapter.alpha(),
           targetsGiven ? loraTargets : adapter.targets(), seed, loraDropout);

@@ -29,7 +29,7 @@ import org.consistency4j.judge.YesNoJudge;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.lm.YesNoTokens;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
 import org.consistency4j.metrics.Similarities;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
@@ -268,8 +268,8 @@ public final class Demo {
             .seed(catSeed)
             .build();
         FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(augmentedModel, pairs,
-            outDir.resolve("cat"), new CatConfig(LossConfig.builder("rank").lambda(config.catLambda())
-                .build(), catTraining), Optional.empty(), runtime, false), listener);
+            outDir.resolve("cat"), new CatConfig(Losses.rank(config.catLambda()),
+                catTraining), Optional.empty(), runtime, false), listener);
         accBefore = cat.before().rewardAccuracy();
         accAfter = cat.after().rewardAccuracy();
         catModel = cat.exported();

@@ -57,7 +57,26 @@ class TrainCommandTest {
     CliRun run = CliRun.of("train", "sft", "--model", model().toString(), "--data", data().toString(),
         "--out", dir.resolve("o").toString(), "--lora-rank", "2", "--full");
     assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("--lora-rank=R, --full are mutually exclusive"), run.err());
+  }
+
+  @Test
+  void choosing_neither_lora_nor_full_is_a_usage_error() throws Exception {
+    CliRun run = CliRun.of("train", "sft", "--model", model().toString(), "--data", data().toString(),
+        "--out", dir.resolve("o").toString());
+    assertEquals(2, run.exitCode());
     assertTrue(run.err().contains("give exactly one of --lora-rank R and --full"), run.err());
+  }
+
+  @Test
+  void a_loss_parameter_the_loss_does_not_have_is_a_usage_error_naming_its_parameters()
+      throws Exception {
+    CliRun run = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--out", dir.resolve("o").toString(), "--full", "--loss", "dpo",
+        "--lambda", "0.5");
+    assertEquals(2, run.exitCode());
+    assertTrue(run.err().contains("loss dpo has no parameter lambda; its parameters: beta"),
+        run.err());
   }
 
   @Test

@@ -23,6 +23,12 @@ public record LoraConfig(int rank, double alpha, List<String> targets, long seed
   public static final Set<String> SUPPORTED_TARGETS =
       Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
+  /**
+   * The default target modules, as a comma-separated list (a constant, so that command-line options
+   * can name it as their default): q_proj and v_proj.
+   */
+  public static final String DEFAULT_TARGETS = "q_proj,v_proj";
+
   /** Settings without dropout. */
   public LoraConfig(int rank, double alpha, List<String> targets, long seed) {
     this(rank, alpha, targets, seed, 0.0);
@@ -44,9 +50,14 @@ public record LoraConfig(int rank, double alpha, List<String> targets, long seed
         + targets);
   }
 
-  /** The common choice: q_proj and v_proj, alpha = 2 * rank, seed 0. */
+  /** The common choice: the {@link #DEFAULT_TARGETS}, the {@link #defaultAlpha}, seed 0. */
   public static LoraConfig of(int rank) {
-    return new LoraConfig(rank, 2.0 * rank, List.of("q_proj", "v_proj"), 0);
+    return new LoraConfig(rank, defaultAlpha(rank), List.of(DEFAULT_TARGETS.split(",")), 0);
+  }
+
+  /** The default alpha of a rank: {@code 2 * rank}. */
+  public static double defaultAlpha(int rank) {
+    return 2.0 * rank;
   }
 
   /** A copy with {@code dropout} replaced. */

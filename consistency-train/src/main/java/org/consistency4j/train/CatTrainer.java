@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntToDoubleFunction;
+import java.util.stream.IntStream;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
@@ -23,6 +23,7 @@ import org.consistency4j.loss.Losses;
 import org.consistency4j.loss.PairLogProbs;
 import org.consistency4j.loss.PairwiseLoss;
 import org.consistency4j.loss.PreferenceBatch;
+import org.consistency4j.loss.StandardLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +57,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class CatTrainer {
   /** File name of the checkpoint inside the output directory. */
-  public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
+  public static final String CHECKPOINT_FILE = TrainingLoop.CHECKPOINT_FILE;
   /** File name of the per-step metrics (JSONL) inside the output directory. */
-  public static final String METRICS_FILE = "metrics.jsonl";
+  public static final String METRICS_FILE = TrainingLoop.METRICS_FILE;
   /** File name of the cached reference log-probabilities inside the output directory. */
   public static final String REFERENCE_FILE = "reference_logps.json";
   /** File name of the cached reference log-probabilities of the validation pairs. */
@@ -70,20 +71,19 @@ public final class CatTrainer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CatConfig config;
-  private final PairwiseLoss loss;
-  private final Map<String, String> run;
-  private final boolean allowConfigChange;
+  private final StandardLoss loss;
+  private final TrainingLoop loop;
 
   /** A trainer for {@code config}. */
   public CatTrainer(CatConfig config) {
-    this(config, Map.of(), false);
+    this(Check.notNull(config, "config"),
+        new TrainingLoop(FORMAT, config.training(), config.toMap()));
   }
 
-  private CatTrainer(CatConfig config, Map<String, String> run, boolean allowConfigChange) {
-    this.config = Check.notNull(config, "config");
-    this.loss = Losses.create(config.loss());
-    this.run = Map.copyOf(Check.notNull(run, "run"));
-    this.allowConfigChange = allowConfigChange;
+  private CatTrainer(CatConfig config, TrainingLoop loop) {
+    this.config = config;
+    this.loss = config.loss();
+    this.loop = loop;
   }
 
   /**
@@ -93,12 +93,12 @@ public final class CatTrainer {
    * the reference log-probability cache.
    */
   public CatTrainer withRunFields(Map<String, String> fields) {
-    return new CatTrainer(config, fields, allowConfigChange);
+    return new CatTrainer(config, loop.withRunFields(fields));
   }
 
   /** As {@link SftTrainer#allowConfigChange}. */
   public CatTrainer allowConfigChange(boolean allow) {
-    return new CatTrainer(config, run, allow);
+    return new CatTrainer(config, loop.allowingConfigChange(allow));
   }
 
   /** The settings. */
@@ -107,7 +107,7 @@ public final class CatTrainer {
   }
 
   /** The pairwise loss trained. */
-  public PairwiseLoss loss() {
+  public StandardLoss loss() {
     return loss;
   }
 
@@ -121,7 +121,7 @@ public final class CatTrainer {
    *     if validation pairs were given
    */
   public record Result(long steps, double lastLoss, Path checkpoint,
-      java.util.Optional<Evaluation> validation) {}
+      Optional<Evaluation> validation) {}
 
   /**
    * The loss over a set of pairs with fixed parameters.
@@ -156,13 +156,7 @@ public final class CatTrainer {
 
   /** Optimizer steps of a run over {@code pairs} pairs. */
   public long totalSteps(int pairs) {
-    SftConfig t = config.training();
-    if (t.maxSteps() > 0) {
-      return t.maxSteps();
-    }
-    long batches = (pairs + t.batchSize() - 1) / t.batchSize();
-    long micro = t.epochs() * batches;
-    return (micro + t.gradientAccumulation() - 1) / t.gradientAccumulation();
+    return TrainingLoop.totalSteps(config.training(), pairs);
   }
 
   /**
@@ -196,10 +190,7 @@ public final class CatTrainer {
   public Evaluation evaluate(
       TrainingSession session, List<PreferenceExample> pairs, int padId, ReferenceLogProbs reference) {
     ReferenceLogProbs policy = logProbs(session, pairs, padId);
-    List<Integer> all = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i++) {
-      all.add(i);
-    }
+    int[] all = IntStream.range(0, pairs.size()).toArray();
     PreferenceBatch b = batch(pairs, all, policy.chosen(), policy.rejected(), reference);
     LossValue v = loss.compute(b);
     return new Evaluation(v.value(), loss.rewardAccuracy(b), marginAccuracy(v), v.meanMargin(),
@@ -250,181 +241,123 @@ public final class CatTrainer {
     Check.notEmpty(pairs, "pairs");
     Check.notNull(validation, "validation");
     Check.notNull(outDir, "outDir");
-    Check.notNull(listener, "listener");
-    SftConfig t = config.training();
-    try {
-      Files.createDirectories(outDir);
-      AtomicFiles.cleanLeftovers(outDir);
-      Path checkpoint = outDir.resolve(CHECKPOINT_FILE);
-      Path metrics = outDir.resolve(METRICS_FILE);
-      Path refFile = outDir.resolve(REFERENCE_FILE);
-      boolean resuming = resume && Files.exists(checkpoint);
-      Map<String, String> identity = new java.util.LinkedHashMap<>(run);
-      identity.put("train_data", RunFingerprints.pairs(pairs));
-      if (resuming) {
-        Checkpoints.checkResume(checkpoint, FORMAT, t.seed(), config.toMap(), identity,
-            allowConfigChange);
-      }
-      ReferenceLogProbs reference = loss.requiresReference()
-          ? reference(session, pairs, padId, refFile, resuming) : null;
-      ReferenceLogProbs valReference = loss.requiresReference() && !validation.isEmpty()
-          ? reference(session, validation, padId, outDir.resolve(VALIDATION_REFERENCE_FILE),
-              resuming)
-          : null;
-      java.util.Optional<Evaluation> valEval = java.util.Optional.empty();
-      long lastValidated = -1;
-      if (resuming) {
-        long step = Checkpoints.load(session, checkpoint, FORMAT, t.seed());
-        Checkpoints.keepMetricsUpTo(metrics, step);
-        LOG.info("resumed from {} at step {}", checkpoint, step);
-      } else {
-        Files.deleteIfExists(metrics);
-      }
-      int[] lengths = pairs.stream().mapToInt(PreferenceExample::length).toArray();
-      long totalSteps = totalSteps(pairs.size());
-      var schedule = t.learningRateSchedule(totalSteps);
-      int perEpoch = (lengths.length + t.batchSize() - 1) / t.batchSize();
-      int cachedEpoch = -1;
-      List<int[]> epochBatches = List.of();
-      double lastLoss = Double.NaN;
-      long lastSaved = session.step();
-      // The loss is computed inside the gradient graph when the session was built with it
-      // (one forward pass per micro-batch); otherwise scored first and fed back as row weights.
-      boolean inGraph = session.pairwiseLoss().filter(config.loss()::equals).isPresent();
-      try (BufferedWriter out = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-        while (session.step() < totalSteps) {
-          long step = session.step() + 1;
-          List<List<Integer>> microIdx = new ArrayList<>();
-          int stepPairs = 0;
-          for (int k = 0; k < t.gradientAccumulation(); k++) {
-            long g = (step - 1) * t.gradientAccumulation() + k;
-            int epoch = (int) (g / perEpoch);
-            if (epoch != cachedEpoch) {
-              epochBatches = Batching.epoch(lengths, t.batchSize(), t.bucketWindow(), t.seed(), epoch);
-              cachedEpoch = epoch;
-            }
-            List<Integer> idx = new ArrayList<>();
-            for (int i : epochBatches.get((int) (g % perEpoch))) {
-              idx.add(i);
-            }
-            microIdx.add(idx);
-            stepPairs += idx.size();
-          }
-          long t0 = System.nanoTime();
-          double lr = schedule.at(step);
-          // The loss of every micro-batch on the policy's log-probabilities before the update.
-          List<PreferenceBatch> seen = new ArrayList<>();
-          List<LossValue> values = new ArrayList<>();
-          TrainingSession.StepResult r;
-          if (inGraph) {
-            List<TrainingSession.Batch> micro = new ArrayList<>();
-            for (List<Integer> idx : microIdx) {
-              TrainingSession.Batch rows =
-                  PreferenceExample.collate(idx.stream().map(pairs::get).toList(), padId);
-              float[] ref = reference == null ? null : rowValues(idx.size(),
-                  k -> reference.chosen()[idx.get(k)], k -> reference.rejected()[idx.get(k)]);
-              micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
-                  rows.seqLen(), null, ref));
-            }
-            TrainingSession.PairStepResult res = session.stepPairs(micro, lr, 1.0 / stepPairs);
-            r = res.result();
-            for (int m = 0; m < microIdx.size(); m++) {
-              List<Integer> idx = microIdx.get(m);
-              double[] rows = res.rowLogProbs().get(m);
-              PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(rows, 0, idx.size()),
-                  Arrays.copyOfRange(rows, idx.size(), 2 * idx.size()), reference);
-              seen.add(b);
-              values.add(loss.compute(b));
-            }
-          } else {
-            List<TrainingSession.Batch> micro = new ArrayList<>();
-            for (List<Integer> idx : microIdx) {
-              List<PreferenceExample> chunk = idx.stream().map(pairs::get).toList();
-              TrainingSession.Batch rows = PreferenceExample.collate(chunk, padId);
-              double[][] sc = session.sequenceLogProbs(rows);
-              PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(sc[0], 0, chunk.size()),
-                  Arrays.copyOfRange(sc[0], chunk.size(), 2 * chunk.size()), reference);
-              LossValue v = loss.compute(b);
-              seen.add(b);
-              values.add(v);
-              // Row weights -dL/dlogp, scaled by the micro-batch's share of the step's pairs.
-              double share = (double) chunk.size() / stepPairs;
-              float[] w = rowValues(chunk.size(), k -> -share * v.chosenGradients().get(k),
-                  k -> -share * v.rejectedGradients().get(k));
-              micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
-                  rows.seqLen(), w));
-            }
-            r = session.step(micro, lr, 1.0);
-          }
-          double lossValue = 0;
-          double margin = 0;
-          int correct = 0;
-          int marginCorrect = 0;
-          Map<String, Double> terms = new java.util.LinkedHashMap<>();
-          for (int m = 0; m < values.size(); m++) {
-            LossValue v = values.get(m);
-            int size = v.size();
-            double share = (double) size / stepPairs;
-            lossValue += share * v.value();
-            margin += share * v.meanMargin();
-            correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
-            marginCorrect += (int) Math.round(marginAccuracy(v) * size);
-            for (Map.Entry<String, Double> e : v.terms().entrySet()) {
-              terms.merge(e.getKey(), share * e.getValue(), Double::sum);
-            }
-          }
-          double seconds = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-          lastLoss = lossValue;
-          double rewardAccuracy = (double) correct / stepPairs;
-          var m = new TrainingListener.StepMetrics(step, totalSteps, lossValue, lr, r.gradNorm(),
-              r.tokens() / seconds);
-          ObjectNode line = JSON.createObjectNode();
-          line.put("step", step);
-          line.put("loss", lossValue);
-          line.put("reward_accuracy", rewardAccuracy);
-          line.put("margin_accuracy", (double) marginCorrect / stepPairs);
-          line.put("margin", margin);
-          line.put("lr", lr);
-          line.put("grad_norm", r.gradNorm());
-          line.put("tokens_per_s", m.tokensPerSecond());
-          terms.forEach(line::put);
-          boolean validateNow = !validation.isEmpty() && (step == totalSteps
-              || (t.validateEvery() > 0 && step % t.validateEvery() == 0));
-          if (validateNow) {
-            Evaluation v = evaluate(session, validation, padId, valReference);
-            valEval = java.util.Optional.of(v);
-            lastValidated = step;
-            line.put("val_loss", v.loss());
-            line.put("val_reward_accuracy", v.rewardAccuracy());
-            line.put("val_margin", v.meanMargin());
-          }
-          out.write(JSON.writeValueAsString(line));
-          out.newLine();
-          out.flush();
-          listener.onStep(m);
-          if (validateNow) {
-            listener.onValidation(step, valEval.get().loss());
-          }
-          if (t.checkpointEvery() > 0 && step % t.checkpointEvery() == 0) {
-            Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap(), identity);
-            lastSaved = step;
-            listener.onCheckpoint(step, checkpoint);
+    // The loss is computed inside the gradient graph when the session was built with it
+    // (one forward pass per micro-batch); otherwise scored first and fed back as row weights.
+    boolean inGraph = session.pairwiseLoss().filter(config.loss()::equals).isPresent();
+    Evaluation[] lastValidation = new Evaluation[1];
+    TrainingLoop.Task task = new TrainingLoop.Task(
+        pairs.stream().mapToInt(PreferenceExample::length).toArray(), RunFingerprints.pairs(pairs),
+        !validation.isEmpty()) {
+      private ReferenceLogProbs reference;
+      private ReferenceLogProbs valReference;
+
+      @Override
+      void beforeRestore(boolean resuming) throws IOException {
+        if (loss.requiresReference()) {
+          reference = reference(session, pairs, padId, outDir.resolve(REFERENCE_FILE), resuming);
+          if (!validation.isEmpty()) {
+            valReference = reference(session, validation, padId,
+                outDir.resolve(VALIDATION_REFERENCE_FILE), resuming);
           }
         }
       }
-      if (lastSaved != session.step() || !Files.exists(checkpoint)) {
-        Checkpoints.save(session, checkpoint, FORMAT, t.seed(), config.toMap(), identity);
-        listener.onCheckpoint(session.step(), checkpoint);
+
+      @Override
+      TrainingLoop.Step step(List<int[]> microIdx, double lr) {
+        return CatTrainer.this.step(session, pairs, microIdx, padId, lr, inGraph, reference);
       }
-      if (!validation.isEmpty() && lastValidated != session.step()) {
-        valEval = java.util.Optional.of(evaluate(session, validation, padId, valReference));
-        listener.onValidation(session.step(), valEval.get().loss());
+
+      @Override
+      Map<String, Double> validate() {
+        Evaluation v = evaluate(session, validation, padId, valReference);
+        lastValidation[0] = v;
+        Map<String, Double> fields = new LinkedHashMap<>();
+        fields.put("val_loss", v.loss());
+        fields.put("val_reward_accuracy", v.rewardAccuracy());
+        fields.put("val_margin", v.meanMargin());
+        return fields;
       }
-      return new Result(session.step(), lastLoss, checkpoint, valEval);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write into " + outDir, e);
+    };
+    TrainingLoop.Outcome r = loop.run(session, task, outDir, resume, listener);
+    return new Result(r.steps(), r.lastLoss(), r.checkpoint(), Optional.ofNullable(lastValidation[0]));
+  }
+
+  /**
+   * One optimizer step over pairs: the loss in the session's graph, or scored first and fed back
+   * as row weights; the metrics are those of the pure-Java loss on the log-probabilities the step saw.
+   */
+  private TrainingLoop.Step step(TrainingSession session, List<PreferenceExample> pairs,
+      List<int[]> microIdx, int padId, double lr, boolean inGraph, ReferenceLogProbs reference) {
+    int stepPairs = 0;
+    for (int[] idx : microIdx) {
+      stepPairs += idx.length;
     }
+    // The loss of every micro-batch on the policy's log-probabilities before the update.
+    List<PreferenceBatch> seen = new ArrayList<>();
+    List<LossValue> values = new ArrayList<>();
+    List<TrainingSession.Batch> micro = new ArrayList<>();
+    TrainingSession.StepResult r;
+    if (inGraph) {
+      for (int[] idx : microIdx) {
+        TrainingSession.Batch rows = PreferenceExample.collate(
+            Arrays.stream(idx).mapToObj(pairs::get).toList(), padId);
+        float[] ref = reference == null ? null : rowValues(idx.length,
+            k -> reference.chosen()[idx[k]], k -> reference.rejected()[idx[k]]);
+        micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+            rows.seqLen(), null, ref));
+      }
+      TrainingSession.PairStepResult res = session.stepPairs(micro, lr, 1.0 / stepPairs);
+      r = res.result();
+      for (int m = 0; m < microIdx.size(); m++) {
+        int n = microIdx.get(m).length;
+        double[] rows = res.rowLogProbs().get(m);
+        PreferenceBatch b = batch(pairs, microIdx.get(m), Arrays.copyOfRange(rows, 0, n),
+            Arrays.copyOfRange(rows, n, 2 * n), reference);
+        seen.add(b);
+        values.add(loss.compute(b));
+      }
+    } else {
+      for (int[] idx : microIdx) {
+        TrainingSession.Batch rows = PreferenceExample.collate(
+            Arrays.stream(idx).mapToObj(pairs::get).toList(), padId);
+        double[][] sc = session.sequenceLogProbs(rows);
+        int n = idx.length;
+        PreferenceBatch b = batch(pairs, idx, Arrays.copyOfRange(sc[0], 0, n),
+            Arrays.copyOfRange(sc[0], n, 2 * n), reference);
+        LossValue v = loss.compute(b);
+        seen.add(b);
+        values.add(v);
+        // Row weights -dL/dlogp, scaled by the micro-batch's share of the step's pairs.
+        double share = (double) n / stepPairs;
+        float[] w = rowValues(n, k -> -share * v.chosenGradients().get(k),
+            k -> -share * v.rejectedGradients().get(k));
+        micro.add(new TrainingSession.Batch(rows.inputIds(), rows.labels(), rows.batchSize(),
+            rows.seqLen(), w));
+      }
+      r = session.step(micro, lr, 1.0);
+    }
+    double lossValue = 0;
+    double margin = 0;
+    int correct = 0;
+    int marginCorrect = 0;
+    Map<String, Double> terms = new LinkedHashMap<>();
+    for (int m = 0; m < values.size(); m++) {
+      LossValue v = values.get(m);
+      int size = v.size();
+      double share = (double) size / stepPairs;
+      lossValue += share * v.value();
+      margin += share * v.meanMargin();
+      correct += (int) Math.round(loss.rewardAccuracy(seen.get(m)) * size);
+      marginCorrect += (int) Math.round(marginAccuracy(v) * size);
+      for (Map.Entry<String, Double> e : v.terms().entrySet()) {
+        terms.merge(e.getKey(), share * e.getValue(), Double::sum);
+      }
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("reward_accuracy", (double) correct / stepPairs);
+    metrics.put("margin_accuracy", (double) marginCorrect / stepPairs);
+    metrics.put("margin", margin);
+    return new TrainingLoop.Step(lossValue, r, metrics, terms);
   }
 
   /**
@@ -436,11 +369,12 @@ public final class CatTrainer {
    */
   private ReferenceLogProbs reference(TrainingSession session, List<PreferenceExample> examples,
       int padId, Path file, boolean resuming) throws IOException {
+    Map<String, String> run = loop.runFields();
     String key = RunFingerprints.sha256(RunFingerprints.pairs(examples),
         "model " + run.getOrDefault("model", "(unnamed)"),
         "adapter " + run.getOrDefault("adapter", "(none)"));
     if (resuming) {
-      java.util.Optional<ReferenceLogProbs> cached = readReference(file, examples.size(), key);
+      Optional<ReferenceLogProbs> cached = readReference(file, examples.size(), key);
       if (cached.isPresent()) {
         return cached.get();
       }
@@ -459,8 +393,8 @@ public final class CatTrainer {
    * Per-row values of a micro-batch in {@link PreferenceExample#collate}'s layout: the {@code n}
    * chosen rows first, then the {@code n} rejected ones.
    */
-  private static float[] rowValues(int n, java.util.function.IntToDoubleFunction chosen,
-      java.util.function.IntToDoubleFunction rejected) {
+  private static float[] rowValues(int n, IntToDoubleFunction chosen,
+      IntToDoubleFunction rejected) {
     float[] out = new float[2 * n];
     for (int k = 0; k < n; k++) {
       out[k] = (float) chosen.applyAsDouble(k);
@@ -480,11 +414,11 @@ public final class CatTrainer {
     return (double) n / v.size();
   }
 
-  private static PreferenceBatch batch(List<PreferenceExample> pairs, List<Integer> idx, double[] pc,
+  private static PreferenceBatch batch(List<PreferenceExample> pairs, int[] idx, double[] pc,
       double[] pr, ReferenceLogProbs reference) {
-    List<PairLogProbs> out = new ArrayList<>(idx.size());
-    for (int k = 0; k < idx.size(); k++) {
-      PreferenceExample p = pairs.get(idx.get(k));
+    List<PairLogProbs> out = new ArrayList<>(idx.length);
+    for (int k = 0; k < idx.length; k++) {
+      PreferenceExample p = pairs.get(idx[k]);
       int ct = p.chosen().targetCount();
       int rt = p.rejected().targetCount();
       // float32 sums of log-softmax values are <= 0; clamp rounding noise of an exactly-zero sum.
@@ -493,7 +427,7 @@ public final class CatTrainer {
       if (reference == null) {
         out.add(PairLogProbs.of(c, r, ct, rt));
       } else {
-        int i = idx.get(k);
+        int i = idx[k];
         out.add(PairLogProbs.withReference(c, r, ct, rt,
             Math.min(0, reference.chosen()[i]), Math.min(0, reference.rejected()[i])));
       }
@@ -516,7 +450,7 @@ public final class CatTrainer {
   }
 
   /** The cached values in {@code file} if its key is {@code key}; empty if it has another key. */
-  private static java.util.Optional<ReferenceLogProbs> readReference(Path file, int pairs, String key)
+  private static Optional<ReferenceLogProbs> readReference(Path file, int pairs, String key)
       throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException(file.toString(), 0,

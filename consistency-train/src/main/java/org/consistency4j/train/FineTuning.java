@@ -48,11 +48,11 @@ public final class FineTuning {
    * @param validationData optional validation JSONL
    * @param outDir output directory (checkpoint, metrics, exported weights)
    * @param config trainer settings
-   * @param lora LoRA settings, or empty for full fine-tuning
+   * @param adaptation what trains: every weight, new LoRA adapters or a continued adapter
    * @param runtime device and threads
    * @param resumeFrom a directory holding a checkpoint to continue from (may equal {@code outDir}); the
-   *     checkpoint must come from a run with the same configuration, training data, model and LoRA
-   *     settings (its length and intervals may differ)
+   *     checkpoint must come from a run with the same configuration, training data, model and
+   *     adaptation (its length and intervals may differ)
    * @param allowConfigChange resume even when those differ, logging each difference ({@link
    *     SftTrainer#allowConfigChange})
    */
@@ -62,15 +62,19 @@ public final class FineTuning {
       Optional<Path> validationData,
       Path outDir,
       SftConfig config,
-      Optional<LoraConfig> lora,
+      Adaptation adaptation,
       RuntimeOptions runtime,
       Optional<Path> resumeFrom,
       boolean allowConfigChange) {
-    /** Options that refuse a resume with changed settings. */
+    /**
+     * Options that refuse a resume with changed settings, training new LoRA adapters with {@code
+     * lora}'s settings or, when it is empty, every weight.
+     */
     public Options(Path modelDir, Path data, Optional<Path> validationData, Path outDir,
         SftConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime,
         Optional<Path> resumeFrom) {
-      this(modelDir, data, validationData, outDir, config, lora, runtime, resumeFrom, false);
+      this(modelDir, data, validationData, outDir, config, Adaptation.of(lora), runtime, resumeFrom,
+          false);
     }
 
     /** Validates that every field is present. */
@@ -80,7 +84,7 @@ public final class FineTuning {
       Check.notNull(validationData, "validationData");
       Check.notNull(outDir, "outDir");
       Check.notNull(config, "config");
-      Check.notNull(lora, "lora");
+      Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
       Check.notNull(resumeFrom, "resumeFrom");
     }
@@ -110,31 +114,20 @@ public final class FineTuning {
           ? SftData.read(o.validationData().get(), tok, maxLength, o.config().appendEos(),
               o.config().chatTemplate())
           : List.of();
-      OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
-          : OptionalInt.empty();
-      int padId = eos.orElse(0);
-      Trainables setup = trainables(o.modelDir(), mc, o.lora());
+      Trainables setup = trainables(o.modelDir(), mc, o.adaptation());
       Files.createDirectories(o.outDir());
       if (o.resumeFrom().isPresent()) {
-        Path src = o.resumeFrom().get().resolve(SftTrainer.CHECKPOINT_FILE);
-        Check.argument(Files.isRegularFile(src), "resume directory has no checkpoint: " + src);
-        if (!o.resumeFrom().get().toAbsolutePath().normalize()
-            .equals(o.outDir().toAbsolutePath().normalize())) {
-          AtomicFiles.copy(src, o.outDir().resolve(SftTrainer.CHECKPOINT_FILE));
-          Path metrics = o.resumeFrom().get().resolve(SftTrainer.METRICS_FILE);
-          if (Files.isRegularFile(metrics)) {
-            AtomicFiles.copy(metrics, o.outDir().resolve(SftTrainer.METRICS_FILE));
-          }
-        }
+        resumeInto(o.resumeFrom().get(), o.outDir());
       }
       LOG.info("fine-tuning {} ({} trainable tensors, {} train / {} validation examples)",
           o.modelDir(), setup.names().size(), train.size(), val.size());
-      try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime())) {
+      try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime(), null)) {
         SftTrainer.Result r = new SftTrainer(o.config())
-            .withRunFields(runFields(o.modelDir(), o.lora(), Optional.empty()))
+            .withRunFields(o.adaptation().runFields(o.modelDir()))
             .allowConfigChange(o.allowConfigChange())
-            .train(session, train, val, padId, o.outDir(), o.resumeFrom().isPresent(), listener);
-        return new Result(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), train.size());
+            .train(session, train, val, padId(tok), o.outDir(), o.resumeFrom().isPresent(),
+                listener);
+        return new Result(r, setup.export(session, o.outDir()), train.size());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
@@ -142,71 +135,96 @@ public final class FineTuning {
   }
 
   /**
-   * What identifies a run beyond its trainer configuration and data: the model (a fingerprint of its
-   * files), the LoRA settings, and a continued adapter.
+   * Makes {@code out} hold the checkpoint of {@code from} with its metrics and (stage 2) reference
+   * log-probabilities, so that a run in {@code out} resumes from it; nothing is copied when both are
+   * the same directory.
+   *
+   * @throws IllegalArgumentException if {@code from} holds no checkpoint, naming the file expected
    */
-  private static Map<String, String> runFields(Path modelDir, Optional<LoraConfig> lora,
-      Optional<Path> adapter) {
-    Map<String, String> run = new LinkedHashMap<>();
-    run.put("model", RunFingerprints.directory(modelDir));
-    if (lora.isPresent()) {
-      LoraConfig l = lora.get();
-      run.put("lora.rank", Integer.toString(l.rank()));
-      run.put("lora.alpha", Double.toString(l.alpha()));
-      run.put("lora.targets", String.join(",", l.targets()));
-      run.put("lora.dropout", Double.toString(l.dropout()));
-      run.put("lora.seed", Long.toString(l.seed()));
-    } else {
-      run.put("lora", "none (full fine-tuning)");
+  public static void resumeInto(Path from, Path out) {
+    Path checkpoint = from.resolve(TrainingLoop.CHECKPOINT_FILE);
+    Check.argument(Files.isRegularFile(checkpoint), "resume directory has no checkpoint: "
+        + checkpoint);
+    if (from.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+      return;
     }
-    adapter.ifPresent(a -> run.put("adapter", RunFingerprints.directory(a)));
-    return run;
+    try {
+      Files.createDirectories(out);
+      for (String name : List.of(TrainingLoop.CHECKPOINT_FILE, TrainingLoop.METRICS_FILE,
+          CatTrainer.REFERENCE_FILE, CatTrainer.VALIDATION_REFERENCE_FILE)) {
+        if (Files.isRegularFile(from.resolve(name))) {
+          AtomicFiles.copy(from.resolve(name), out.resolve(name));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the checkpoint of " + from + " into " + out, e);
+    }
   }
 
-  /** The forward graph (with LoRA adapters if asked) and the tensors a run trains. */
-  private record Trainables(ExportedModel forward, List<String> names, Set<String> noDecay,
-      boolean lora, TrainingSession.AuxiliaryInputs auxiliary) {
-    TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime) {
-      return open(optimizer, runtime, null);
-    }
+  /** The tokenizer's EOS token, which pads batches, or 0 without one. */
+  private static int padId(Tokenizer tok) {
+    return (tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get()) : OptionalInt.empty())
+        .orElse(0);
+  }
 
-    /** A session; with {@code pairwiseLoss} its gradient graph computes that loss in-graph. */
+  /**
+   * The forward graph (with LoRA adapters if asked) and the tensors a run trains, for a model whose
+   * {@code config.json} was parsed once into {@code config}.
+   */
+  private record Trainables(Path modelDir, ModelConfig config, Adaptation adaptation,
+      ExportedModel forward, List<String> names, Set<String> noDecay,
+      TrainingSession.AuxiliaryInputs auxiliary) {
+    /**
+     * A session at the run's starting point (a continued adapter's weights); with {@code
+     * pairwiseLoss} its gradient graph computes that loss in-graph.
+     */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
-        org.consistency4j.loss.LossConfig pairwiseLoss) {
-      return TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+        org.consistency4j.loss.StandardLoss pairwiseLoss) {
+      TrainingSession session = TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
           .logits(LlamaTrainingGraph.LOGITS).trainable(names).noDecay(noDecay).optimizer(optimizer)
           .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
+      if (adaptation instanceof Adaptation.ContinueAdapter c) {
+        try {
+          startFromAdapter(session, c.adapter(), c.settings());
+        } catch (RuntimeException e) {
+          session.close();
+          throw e;
+        }
+      }
+      return session;
     }
-  }
 
-  private static Trainables trainables(Path modelDir, ModelConfig mc, Optional<LoraConfig> lora) {
-    ExportedModel forward = LlamaTrainingGraph.load(modelDir);
-    if (lora.isPresent()) {
-      Lora.Adapted adapted = Lora.apply(forward, lora.get());
-      return new Trainables(adapted.model(), adapted.adapters(), Set.of(), true,
-          new LoraDropout(adapted, lora.get()));
-    }
-    return new Trainables(forward, LlamaTrainingGraph.weightNames(mc), LlamaTrainingGraph.noDecay(mc),
-        false, TrainingSession.AuxiliaryInputs.none());
-  }
-
-  /** Writes {@code adapter/} (PEFT) or {@code model/} (full weights) into {@code outDir}. */
-  private static Path export(TrainingSession session, Trainables setup, Path modelDir, Path outDir,
-      Optional<LoraConfig> lora) throws IOException {
-    Map<String, float[]> values = new LinkedHashMap<>();
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    for (String n : setup.names()) {
-      values.put(n, session.parameter(n));
-      shapes.put(n, session.shape(n));
-    }
-    if (setup.lora()) {
-      Path exported = outDir.resolve("adapter");
-      Lora.writePeft(exported, lora.orElseThrow(), values, shapes, modelDir.toAbsolutePath().toString());
+    /** Writes {@code adapter/} (PEFT) or {@code model/} (full weights) into {@code outDir}. */
+    Path export(TrainingSession session, Path outDir) throws IOException {
+      Map<String, float[]> values = new LinkedHashMap<>();
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      for (String n : names) {
+        values.put(n, session.parameter(n));
+        shapes.put(n, session.shape(n));
+      }
+      if (adaptation.lora().isPresent()) {
+        Path exported = outDir.resolve("adapter");
+        Lora.writePeft(exported, adaptation.lora().get(), values, shapes,
+            modelDir.toAbsolutePath().toString());
+        return exported;
+      }
+      Path exported = outDir.resolve("model");
+      AtomicFiles.replaceDirectory(exported,
+          tmp -> writeFullModel(tmp, modelDir, config, values, shapes));
       return exported;
     }
-    Path exported = outDir.resolve("model");
-    AtomicFiles.replaceDirectory(exported, tmp -> writeFullModel(tmp, modelDir, values, shapes));
-    return exported;
+  }
+
+  private static Trainables trainables(Path modelDir, ModelConfig mc, Adaptation adaptation) {
+    ExportedModel forward = LlamaTrainingGraph.load(modelDir, mc);
+    if (adaptation.lora().isPresent()) {
+      LoraConfig lora = adaptation.lora().get();
+      Lora.Adapted adapted = Lora.apply(forward, lora);
+      return new Trainables(modelDir, mc, adaptation, adapted.model(), adapted.adapters(), Set.of(),
+          new LoraDropout(adapted, lora));
+    }
+    return new Trainables(modelDir, mc, adaptation, forward, LlamaTrainingGraph.weightNames(mc),
+        LlamaTrainingGraph.noDecay(mc), TrainingSession.AuxiliaryInputs.none());
   }
 
   /**
@@ -218,13 +236,11 @@ public final class FineTuning {
    *     org.consistency4j.pairs.PreferencePairsJsonl#read})
    * @param outDir output directory (checkpoint, metrics, reference cache, exported weights)
    * @param config loss and trainer settings
-   * @param lora LoRA settings, or empty for full fine-tuning
+   * @param adaptation what trains: every weight, new LoRA adapters, or a stage-1 PEFT LoRA adapter of
+   *     {@code modelDir} continued ({@link Adaptation.ContinueAdapter}: the policy and the reference
+   *     start as base + stage-1 adapter, and the exported adapter applies to {@code modelDir})
    * @param runtime device and threads
    * @param resume continue from {@code outDir}'s checkpoint if there is one
-   * @param adapter a stage-1 PEFT LoRA adapter of {@code modelDir} to continue: the trained adapters
-   *     start from its weights (so the policy and the reference start as base + stage-1 adapter), and
-   *     the exported adapter applies to {@code modelDir}; {@code lora} must then have the adapter's
-   *     rank, alpha and targets ({@link Lora#readPeftConfig}). Empty to start new adapters.
    * @param validation held-out pairs evaluated every {@link SftConfig#validateEvery()} steps and at
    *     the end (may be empty)
    * @param allowConfigChange resume even when the checkpoint's configuration, pairs, model, adapter
@@ -235,10 +251,9 @@ public final class FineTuning {
       List<org.consistency4j.pairs.PreferencePair> pairs,
       Path outDir,
       CatConfig config,
-      Optional<LoraConfig> lora,
+      Adaptation adaptation,
       RuntimeOptions runtime,
       boolean resume,
-      Optional<Path> adapter,
       List<org.consistency4j.pairs.PreferencePair> validation,
       boolean allowConfigChange) {
     /** Validates that every field is present and copies the pairs. */
@@ -247,26 +262,18 @@ public final class FineTuning {
       pairs = List.copyOf(Check.notEmpty(pairs, "pairs"));
       Check.notNull(outDir, "outDir");
       Check.notNull(config, "config");
-      Check.notNull(lora, "lora");
+      Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
-      Check.notNull(adapter, "adapter");
       validation = List.copyOf(Check.notNull(validation, "validation"));
-      Check.argument(adapter.isEmpty() || lora.isPresent(),
-          "continuing an adapter needs LoRA settings (lora); to fine-tune every weight, merge the"
-              + " adapter first (mergeAdapter)");
     }
 
-    /** Options that refuse a resume with changed settings. */
-    public CatOptions(Path modelDir, List<org.consistency4j.pairs.PreferencePair> pairs, Path outDir,
-        CatConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime, boolean resume,
-        Optional<Path> adapter, List<org.consistency4j.pairs.PreferencePair> validation) {
-      this(modelDir, pairs, outDir, config, lora, runtime, resume, adapter, validation, false);
-    }
-
-    /** Options that start new adapters (or full fine-tuning). */
+    /**
+     * Options without validation pairs that refuse a resume with changed settings, training new LoRA
+     * adapters with {@code lora}'s settings or, when it is empty, every weight.
+     */
     public CatOptions(Path modelDir, List<org.consistency4j.pairs.PreferencePair> pairs, Path outDir,
         CatConfig config, Optional<LoraConfig> lora, RuntimeOptions runtime, boolean resume) {
-      this(modelDir, pairs, outDir, config, lora, runtime, resume, Optional.empty(), List.of());
+      this(modelDir, pairs, outDir, config, Adaptation.of(lora), runtime, resume, List.of(), false);
     }
   }
 
@@ -297,28 +304,22 @@ public final class FineTuning {
       List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
           : PreferenceExample.tokenize(o.validation(), tok, maxLength, t.appendEos(),
               t.chatTemplate());
-      OptionalInt eos = tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get())
-          : OptionalInt.empty();
-      int padId = eos.orElse(0);
-      Trainables setup = trainables(o.modelDir(), mc, o.lora());
+      int padId = padId(tok);
+      Trainables setup = trainables(o.modelDir(), mc, o.adaptation());
       Files.createDirectories(o.outDir());
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
       CatTrainer trainer = new CatTrainer(o.config())
-          .withRunFields(runFields(o.modelDir(), o.lora(), o.adapter()))
+          .withRunFields(o.adaptation().runFields(o.modelDir()))
           .allowConfigChange(o.allowConfigChange());
       try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
-        if (o.adapter().isPresent()) {
-          startFromAdapter(session, o.adapter().get(), o.lora().orElseThrow());
-        }
         CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);
         CatTrainer.ReferenceLogProbs ref = trainer.loss().requiresReference() ? initial : null;
         CatTrainer.Evaluation before = trainer.evaluate(session, pairs, padId, ref);
         CatTrainer.Result r = trainer.train(session, pairs, validation, padId, o.outDir(),
             o.resume(), listener);
         CatTrainer.Evaluation after = trainer.evaluate(session, pairs, padId, ref);
-        return new CatResult(r, export(session, setup, o.modelDir(), o.outDir(), o.lora()), before,
-            after);
+        return new CatResult(r, setup.export(session, o.outDir()), before, after);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("consistency alignment training I/O failed", e);
@@ -403,7 +404,7 @@ public final class FineTuning {
           }
         }
       }
-      writeFullModel(outDir, modelDir, weights, shapes);
+      writeFullModel(outDir, modelDir, mc, weights, shapes);
       return outDir;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot merge adapter " + adapterDir + " into " + modelDir, e);
@@ -418,17 +419,21 @@ public final class FineTuning {
    */
   public static void writeFullModel(Path dir, Path sourceDir, Map<String, float[]> weights,
       Map<String, long[]> shapes) throws IOException {
+    Path config = sourceDir.resolve("config.json");
+    writeFullModel(dir, sourceDir, Files.isRegularFile(config) ? ModelConfig.parse(config) : null,
+        weights, shapes);
+  }
+
+  /** As {@link #writeFullModel(Path, Path, Map, Map)}, with the source's parsed config (or null). */
+  private static void writeFullModel(Path dir, Path sourceDir, ModelConfig mc,
+      Map<String, float[]> weights, Map<String, long[]> shapes) throws IOException {
     Files.createDirectories(dir);
     Map<String, float[]> values = weights;
     Map<String, long[]> fileShapes = shapes;
-    Path config = sourceDir.resolve("config.json");
-    if (Files.isRegularFile(config)) {
-      ModelConfig mc = ModelConfig.parse(config);
-      if (mc.fusedProjections()
-          && weights.keySet().equals(LlamaTrainingGraph.expectedShapes(mc).keySet())) {
-        values = org.consistency4j.model.LlamaGraphs.toFileLayout(mc, weights);
-        fileShapes = org.consistency4j.model.LlamaGraphs.fileShapes(mc);
-      }
+    if (mc != null && mc.fusedProjections()
+        && weights.keySet().equals(LlamaTrainingGraph.expectedShapes(mc).keySet())) {
+      values = org.consistency4j.model.LlamaGraphs.toFileLayout(mc, weights);
+      fileShapes = org.consistency4j.model.LlamaGraphs.fileShapes(mc);
     }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, float[]> e : values.entrySet()) {

@@ -35,7 +35,16 @@ public final class LlamaTrainingGraph {
    */
   public static ExportedModel load(Path modelDir) {
     Check.notNull(modelDir, "modelDir");
-    ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
+    return load(modelDir, ModelConfig.parse(modelDir.resolve("config.json")));
+  }
+
+  /**
+   * As {@link #load(Path)}, with the directory's {@code config.json} already parsed into {@code
+   * config} (so that a run parses it once).
+   */
+  public static ExportedModel load(Path modelDir, ModelConfig config) {
+    Check.notNull(modelDir, "modelDir");
+    Check.notNull(config, "config");
     return build(config, loadWeights(modelDir, config));
   }
 

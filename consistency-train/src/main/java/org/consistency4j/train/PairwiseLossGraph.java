@@ -3,11 +3,10 @@ package org.consistency4j.train;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
-import org.consistency4j.loss.LossConfig;
-import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 
 /**
- * The pairwise preference losses of {@link Losses} (ranking + lambda SFT, DPO, IPO, SimPO, ORPO,
+ * The {@link StandardLoss}es (ranking + lambda SFT, DPO, IPO, SimPO, ORPO,
  * hinge) as graph fragments in standard {@code ai.onnx} operators, for training graphs that compute
  * the loss in ONNX Runtime; {@link org.consistency4j.autodiff.Autodiff} differentiates them. The
  * fragment reads per-pair sequence log-probability sums and token counts (1-D tensors of the same
@@ -65,73 +64,84 @@ public final class PairwiseLossGraph {
   public record Outputs(Value loss, Value margins, Value perPair) {}
 
   /**
-   * Appends the loss of {@code config} to the graph under construction.
+   * Appends {@code loss} to the graph under construction.
    *
    * @throws IllegalArgumentException if the loss needs reference log-probabilities and {@code in} has
    *     none
    */
-  public static Outputs append(GraphBuilder e, LossConfig config, Inputs in) {
+  public static Outputs append(GraphBuilder e, StandardLoss loss, Inputs in) {
     Check.notNull(e, "e");
-    Check.notNull(config, "config");
+    Check.notNull(loss, "loss");
     Check.notNull(in, "in");
-    Check.argument(!config.requiresReference() || in.referenceChosen() != null,
-        "loss " + config.loss() + " needs reference log-probabilities; the inputs have none");
-    Value pc = in.policyChosen();
-    Value pr = in.policyRejected();
-    Value perPair;
-    Value margin;
-    switch (config.loss()) {
-      case "rank" -> {
-        Value mc = e.div(pc, in.chosenTokens());
-        Value mr = e.div(pr, in.rejectedTokens());
-        margin = e.sub(mc, mr);
-        Value ranking = e.relu(e.neg(margin));
-        perPair = e.sub(ranking, e.mul(e.scalarLike(mc, config.lambda()), mc));
-      }
-      case "dpo" -> {
-        margin = e.mul(e.scalarLike(pc, config.beta()), logRatioDifference(e, in));
-        perPair = e.softplus(e.neg(margin));
-      }
-      case "ipo" -> {
-        margin = logRatioDifference(e, in);
-        Value d = e.sub(margin, e.scalarLike(pc, 1 / (2 * config.tau())));
-        perPair = e.mul(d, d);
-      }
-      case "simpo" -> {
-        Value diff = e.sub(e.div(pc, in.chosenTokens()), e.div(pr, in.rejectedTokens()));
-        margin = e.sub(e.mul(e.scalarLike(pc, config.beta()), diff),
-            e.scalarLike(pc, config.gamma()));
-        perPair = e.softplus(e.neg(margin));
-      }
-      case "orpo" -> {
-        Value mc = e.div(pc, in.chosenTokens());
-        Value mr = e.div(pr, in.rejectedTokens());
-        margin = e.sub(logOdds(e, mc), logOdds(e, mr));
-        perPair = e.add(e.neg(mc),
-            e.mul(e.scalarLike(mc, config.lambda()), e.softplus(e.neg(margin))));
-      }
-      case "hinge" -> {
-        margin = config.useReference() ? logRatioDifference(e, in) : e.sub(pc, pr);
-        perPair = e.relu(e.sub(e.scalarLike(pc, config.margin()), margin));
-      }
-      default -> throw new IllegalArgumentException("no graph for loss " + config.loss());
+    Check.argument(!loss.requiresReference() || in.referenceChosen() != null,
+        "loss " + loss.loss() + " needs reference log-probabilities; the inputs have none");
+    Value[] perPairAndMargin = loss.accept(new Fragments(e, in));
+    Value mean = e.reduceMean(perPairAndMargin[0], false);
+    return new Outputs(mean, perPairAndMargin[1], perPairAndMargin[0]);
+  }
+
+  /** Each loss as {@code {perPair, margin}}, with the definitions of {@link StandardLoss}. */
+  private record Fragments(GraphBuilder e, Inputs in) implements StandardLoss.Visitor<Value[]> {
+    @Override
+    public Value[] rank(StandardLoss.Rank loss) {
+      Value mc = e.div(in.policyChosen(), in.chosenTokens());
+      Value mr = e.div(in.policyRejected(), in.rejectedTokens());
+      Value margin = e.sub(mc, mr);
+      Value ranking = e.relu(e.neg(margin));
+      return new Value[] {e.sub(ranking, e.mul(e.scalarLike(mc, loss.lambda()), mc)), margin};
     }
-    Value loss = e.reduceMean(perPair, false);
-    return new Outputs(loss, margin, perPair);
-  }
 
-  /** {@code (policyChosen - referenceChosen) - (policyRejected - referenceRejected)}. */
-  private static Value logRatioDifference(GraphBuilder e, Inputs in) {
-    return e.sub(e.sub(in.policyChosen(), in.referenceChosen()),
-        e.sub(in.policyRejected(), in.referenceRejected()));
-  }
+    @Override
+    public Value[] dpo(StandardLoss.Dpo loss) {
+      Value margin = e.mul(e.scalarLike(in.policyChosen(), loss.beta()), logRatioDifference());
+      return new Value[] {e.softplus(e.neg(margin)), margin};
+    }
 
-  /**
-   * {@code log(p / (1 - p))} for {@code p = exp(m)}, {@code m < 0}: {@code m - log(1 - exp(m))}.
-   * Less precise than the pure-Java form for {@code m} very close to 0, where {@code 1 - exp(m)}
-   * cancels.
-   */
-  private static Value logOdds(GraphBuilder e, Value m) {
-    return e.sub(m, e.log(e.sub(e.scalarLike(m, 1.0), e.exp(m))));
+    @Override
+    public Value[] ipo(StandardLoss.Ipo loss) {
+      Value margin = logRatioDifference();
+      Value d = e.sub(margin, e.scalarLike(in.policyChosen(), 1 / (2 * loss.tau())));
+      return new Value[] {e.mul(d, d), margin};
+    }
+
+    @Override
+    public Value[] simpo(StandardLoss.SimPo loss) {
+      Value pc = in.policyChosen();
+      Value diff = e.sub(e.div(pc, in.chosenTokens()), e.div(in.policyRejected(), in.rejectedTokens()));
+      Value margin = e.sub(e.mul(e.scalarLike(pc, loss.beta()), diff), e.scalarLike(pc, loss.gamma()));
+      return new Value[] {e.softplus(e.neg(margin)), margin};
+    }
+
+    @Override
+    public Value[] orpo(StandardLoss.Orpo loss) {
+      Value mc = e.div(in.policyChosen(), in.chosenTokens());
+      Value mr = e.div(in.policyRejected(), in.rejectedTokens());
+      Value margin = e.sub(logOdds(mc), logOdds(mr));
+      return new Value[] {
+        e.add(e.neg(mc), e.mul(e.scalarLike(mc, loss.lambda()), e.softplus(e.neg(margin)))), margin
+      };
+    }
+
+    @Override
+    public Value[] hinge(StandardLoss.Hinge loss) {
+      Value pc = in.policyChosen();
+      Value margin = loss.useReference() ? logRatioDifference() : e.sub(pc, in.policyRejected());
+      return new Value[] {e.relu(e.sub(e.scalarLike(pc, loss.margin()), margin)), margin};
+    }
+
+    /** {@code (policyChosen - referenceChosen) - (policyRejected - referenceRejected)}. */
+    private Value logRatioDifference() {
+      return e.sub(e.sub(in.policyChosen(), in.referenceChosen()),
+          e.sub(in.policyRejected(), in.referenceRejected()));
+    }
+
+    /**
+     * {@code log(p / (1 - p))} for {@code p = exp(m)}, {@code m < 0}: {@code m - log(1 - exp(m))}.
+     * Less precise than the pure-Java form for {@code m} very close to 0, where {@code 1 - exp(m)}
+     * cancels.
+     */
+    private Value logOdds(Value m) {
+      return e.sub(m, e.log(e.sub(e.scalarLike(m, 1.0), e.exp(m))));
+    }
   }
 }

@@ -17,7 +17,7 @@ import java.util.zip.CRC32C;
 
 /**
  * Fingerprints that identify what a training run trains on, stored in its checkpoints and compared when
- * it resumes ({@link Checkpoints#checkResume}): SHA-256 of the tokenized training data (so a different
+ * it resumes ({@link TrainingLoop#checkResume}): SHA-256 of the tokenized training data (so a different
  * data file, tokenizer or maximum length is noticed, and a renamed copy of the same file is not), and a
  * CRC32C over the files of a model or adapter directory (detects another model, not deliberate
  * tampering; it reads every weight file once). Stateless.

@@ -19,7 +19,7 @@ import org.consistency4j.graph.Shape;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
 
@@ -65,7 +65,7 @@ public final class TrainingGraphs {
    * @param pairwiseLoss the in-graph pairwise loss, or empty for the row-weighted log-likelihood
    */
   public record Spec(String inputIds, String logits, List<String> trainable, Set<String> noDecay,
-      AdamWConfig optimizer, Set<String> auxiliaryInputs, Optional<LossConfig> pairwiseLoss) {
+      AdamWConfig optimizer, Set<String> auxiliaryInputs, Optional<StandardLoss> pairwiseLoss) {
     /** Validates and copies the fields. */
     public Spec {
       Check.notNull(inputIds, "inputIds");
@@ -178,7 +178,7 @@ public final class TrainingGraphs {
       count = g.reduceSum(tlp.mask(), false);
       this.rowLogProbs = Optional.empty();
     } else {
-      LossConfig loss = spec.pairwiseLoss().get();
+      StandardLoss loss = spec.pairwiseLoss().get();
       Value rowReference =
           loss.requiresReference() ? g.input(ROW_REFERENCE, DType.FLOAT, "batch") : null;
       // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.

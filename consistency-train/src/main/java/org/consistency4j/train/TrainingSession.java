@@ -22,7 +22,7 @@ import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.model.ModelSessions;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamW;
@@ -61,7 +61,7 @@ public final class TrainingSession implements AutoCloseable {
   private final OnnxTensor accKeepOne;
   private final OnnxTensor accKeepZero;
   private final AuxiliaryInputs auxiliary;
-  private final LossConfig pairwise;
+  private final StandardLoss pairwise;
   private int current;
   private long step;
   private boolean closed;
@@ -209,7 +209,7 @@ public final class TrainingSession implements AutoCloseable {
     private AdamWConfig optimizer = AdamWConfig.defaults();
     private RuntimeOptions runtime = RuntimeOptions.cpu();
     private AuxiliaryInputs auxiliary = AuxiliaryInputs.none();
-    private LossConfig pairwiseLoss;
+    private StandardLoss pairwiseLoss;
 
     private Builder(ExportedModel forward) {
       this.forward = Check.notNull(forward, "forward");
@@ -267,7 +267,7 @@ public final class TrainingSession implements AutoCloseable {
      * mean ({@link #stepPairs}). One forward and one backward pass per micro-batch, where the
      * row-weighted path needs a scoring pass first.
      */
-    public Builder pairwiseLoss(LossConfig pairwiseLoss) {
+    public Builder pairwiseLoss(StandardLoss pairwiseLoss) {
       this.pairwiseLoss = pairwiseLoss;
       return this;
     }
@@ -465,7 +465,7 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /** The in-graph pairwise loss of this session, if it was built with one. */
-  public java.util.Optional<LossConfig> pairwiseLoss() {
+  public java.util.Optional<StandardLoss> pairwiseLoss() {
     return java.util.Optional.ofNullable(pairwise);
   }
 

@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.consistency4j.graph.ExportedModel;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
@@ -64,7 +65,8 @@ class CatTrainerTest {
   }
 
   private static CatConfig config(String loss, double lambda, long steps, int batch) {
-    LossConfig lc = LossConfig.builder(loss).lambda(lambda).build();
+    // lambda is the ranking loss's; the other losses keep their defaults.
+    StandardLoss lc = loss.equals("rank") ? Losses.rank(lambda) : Losses.byName(loss);
     SftConfig t = SftConfig.builder().maxSteps(steps).batchSize(batch).learningRate(1e-2)
         .schedule(SftConfig.Schedule.CONSTANT).optimizer(AdamWConfig.defaults().withWeightDecay(0)).seed(7).build();
     return new CatConfig(lc, t);
@@ -75,7 +77,7 @@ class CatTrainerTest {
   }
 
   /** A session; with {@code pairwise} the loss is computed inside its gradient graph. */
-  private static TrainingSession session(List<String> trainable, LossConfig pairwise)
+  private static TrainingSession session(List<String> trainable, StandardLoss pairwise)
       throws Exception {
     ExportedModel forward = LlamaTrainingGraph.load(fixture());
     return TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
@@ -105,7 +107,7 @@ class CatTrainerTest {
   void dpo_loss_and_gradient_on_the_fixture_match_pytorch() throws Exception {
     JsonNode dpo = dpoCase();
     List<PreferenceExample> pairs = dpoPairs(dpo);
-    LossConfig lc = LossConfig.builder("dpo").beta(dpo.get("beta").asDouble()).build();
+    StandardLoss lc = Losses.dpo(dpo.get("beta").asDouble());
     CatTrainer trainer = new CatTrainer(new CatConfig(lc, SftConfig.builder().batchSize(2).build()));
     try (TrainingSession s = session(List.of(NORM))) {
       float[] norm = s.parameter(NORM);
@@ -161,7 +163,7 @@ class CatTrainerTest {
   void the_in_graph_dpo_gradient_on_the_fixture_matches_pytorch() throws Exception {
     JsonNode dpo = dpoCase();
     List<PreferenceExample> pairs = dpoPairs(dpo);
-    LossConfig lc = LossConfig.builder("dpo").beta(dpo.get("beta").asDouble()).build();
+    StandardLoss lc = Losses.dpo(dpo.get("beta").asDouble());
     try (TrainingSession s = session(List.of(NORM), lc)) {
       float[] ref = new float[2 * pairs.size()];
       for (int i = 0; i < pairs.size(); i++) {
@@ -195,13 +197,13 @@ class CatTrainerTest {
   void in_graph_and_row_weighted_losses_give_the_same_gradient_for_every_loss(@TempDir Path dir)
       throws Exception {
     List<PreferenceExample> pairs = randomPairs(6, 21);
-    List<LossConfig> losses = List.of(LossConfig.builder("rank").lambda(0.5).build(),
-        LossConfig.defaults("dpo"), LossConfig.builder("ipo").tau(0.5).build(),
-        LossConfig.builder("simpo").beta(2).gamma(0.5).build(), LossConfig.defaults("orpo"),
-        LossConfig.builder("hinge").margin(1).build(),
-        LossConfig.builder("hinge").margin(0.5).useReference(true).build());
+    List<StandardLoss> losses = List.of(Losses.rank(0.5),
+        Losses.byName("dpo"), Losses.ipo(0.5),
+        Losses.simpo(2, 0.5), Losses.byName("orpo"),
+        Losses.hinge(1),
+        Losses.hingeWithReference(0.5));
     SplittableRandom rng = new SplittableRandom(4);
-    for (LossConfig lc : losses) {
+    for (StandardLoss lc : losses) {
       SftConfig t = config("rank", 0, 2, 4).training().toBuilder().gradientAccumulation(2).build();
       CatTrainer trainer = new CatTrainer(new CatConfig(lc, t));
       try (TrainingSession rowWeighted = session(allWeights());
@@ -238,8 +240,8 @@ class CatTrainerTest {
             assertEquals(x[i], y[i], 1e-6 + 1e-3 * Math.abs(x[i]), lc + " " + name + "[" + i + "]");
           }
         }
-        Path a = dir.resolve(lc.loss() + lc.useReference() + "-rows");
-        Path b = dir.resolve(lc.loss() + lc.useReference() + "-graph");
+        Path a = dir.resolve(lc.loss() + lc.requiresReference() + "-rows");
+        Path b = dir.resolve(lc.loss() + lc.requiresReference() + "-graph");
         trainer.train(rowWeighted, pairs, 0, a, false, TrainingListener.none());
         trainer.train(inGraph, pairs, 0, b, false, TrainingListener.none());
         JsonNode x = new ObjectMapper().readTree(Files.readAllLines(a.resolve(CatTrainer.METRICS_FILE)).get(0));
@@ -256,7 +258,7 @@ class CatTrainerTest {
   void dpo_starts_at_log_2_because_policy_and_reference_agree_and_reference_is_cached(
       @TempDir Path dir) throws Exception {
     List<PreferenceExample> pairs = randomPairs(4, 3);
-    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 2, 4).training());
+    CatConfig c = new CatConfig(Losses.byName("dpo"), config("dpo", 0, 2, 4).training());
     try (TrainingSession s = session(allWeights())) {
       new CatTrainer(c).train(s, pairs, 0, dir, false, TrainingListener.none());
     }
@@ -376,7 +378,7 @@ class CatTrainerTest {
       @TempDir Path dir) throws Exception {
     List<PreferenceExample> pairs = randomPairs(6, 9);
     CatConfig base = config("dpo", 0, 4, 2);
-    CatConfig c = new CatConfig(LossConfig.defaults("dpo"),
+    CatConfig c = new CatConfig(Losses.byName("dpo"),
         base.training().toBuilder().checkpointEvery(2).build());
     Map<String, float[]> straight;
     try (TrainingSession s = session(List.of(NORM, "lm_head.weight"))) {
@@ -403,7 +405,7 @@ class CatTrainerTest {
   void a_resumed_run_without_its_reference_cache_is_refused_with_the_file_name(@TempDir Path dir)
       throws Exception {
     List<PreferenceExample> pairs = randomPairs(2, 1);
-    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 1, 2).training());
+    CatConfig c = new CatConfig(Losses.byName("dpo"), config("dpo", 0, 1, 2).training());
     try (TrainingSession s = session(List.of(NORM))) {
       new CatTrainer(c).train(s, pairs, 0, dir, false, TrainingListener.none());
     }
@@ -419,7 +421,7 @@ class CatTrainerTest {
       @TempDir Path dir) throws Exception {
     List<PreferenceExample> first = randomPairs(2, 1);
     List<PreferenceExample> other = randomPairs(2, 2);
-    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 1, 2).training());
+    CatConfig c = new CatConfig(Losses.byName("dpo"), config("dpo", 0, 1, 2).training());
     try (TrainingSession s = session(List.of(NORM))) {
       new CatTrainer(c).train(s, first, 0, dir, false, TrainingListener.none());
     }
@@ -456,7 +458,7 @@ class CatTrainerTest {
   void the_reference_cache_is_keyed_by_the_reference_model_identity(@TempDir Path dir)
       throws Exception {
     List<PreferenceExample> pairs = randomPairs(2, 1);
-    CatConfig c = new CatConfig(LossConfig.defaults("dpo"), config("dpo", 0, 1, 2).training());
+    CatConfig c = new CatConfig(Losses.byName("dpo"), config("dpo", 0, 1, 2).training());
     try (TrainingSession s = session(List.of(NORM))) {
       new CatTrainer(c).withRunFields(Map.of("model", "crc32c:00000001")).train(s, pairs, 0, dir,
           false, TrainingListener.none());

@@ -23,9 +23,9 @@ import org.consistency4j.autodiff.GradCheckAccess;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Value;
-import org.consistency4j.loss.LossConfig;
 import org.consistency4j.loss.LossValue;
 import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.loss.PairLogProbs;
 import org.consistency4j.loss.PreferenceBatch;
 import org.junit.jupiter.api.Test;
@@ -36,21 +36,21 @@ class PairwiseLossGraphTest {
   private static final String[] NAMES = {"pc", "pr", "ct", "rt", "refc", "refr"};
 
   @Provide
-  Arbitrary<LossConfig> configs() {
+  Arbitrary<StandardLoss> configs() {
     return Arbitraries.of(
-        LossConfig.builder("rank").lambda(0.5).build(),
-        LossConfig.builder("rank").lambda(0).build(),
-        LossConfig.builder("dpo").beta(0.3).build(),
-        LossConfig.builder("ipo").tau(0.5).build(),
-        LossConfig.builder("simpo").beta(2).gamma(0.4).build(),
-        LossConfig.builder("orpo").lambda(0.3).build(),
-        LossConfig.builder("hinge").margin(1).build(),
-        LossConfig.builder("hinge").margin(0.5).useReference(true).build());
+        Losses.rank(0.5),
+        Losses.rank(0),
+        Losses.dpo(0.3),
+        Losses.ipo(0.5),
+        Losses.simpo(2, 0.4),
+        Losses.orpo(0.3),
+        Losses.hinge(1),
+        Losses.hingeWithReference(0.5));
   }
 
   @Property(tries = 40)
   void each_fragment_equals_the_java_loss_in_value_margins_and_gradients(
-      @ForAll("configs") LossConfig config,
+      @ForAll("configs") StandardLoss config,
       @ForAll @IntRange(min = 1, max = 7) int pairs,
       @ForAll long seed)
       throws Exception {
@@ -67,7 +67,7 @@ class PairwiseLossGraphTest {
       list.add(PairLogProbs.withReference(v[0][i], v[1][i], (int) v[2][i], (int) v[3][i],
           v[4][i], v[5][i]));
     }
-    LossValue expected = Losses.create(config).compute(new PreferenceBatch(list));
+    LossValue expected = config.compute(new PreferenceBatch(list));
 
     GraphBuilder g = GraphBuilder.create("pairwise", 18);
     Value[] in = new Value[NAMES.length];
@@ -113,7 +113,7 @@ class PairwiseLossGraphTest {
       in[k] = g.input(NAMES[k], DType.DOUBLE, "pairs");
     }
     var ex = assertThrows(IllegalArgumentException.class, () -> PairwiseLossGraph.append(
-        g, LossConfig.defaults("dpo"),
+        g, Losses.byName("dpo"),
         new PairwiseLossGraph.Inputs(in[0], in[1], in[2], in[3], null, null)));
     assertEquals("loss dpo needs reference log-probabilities; the inputs have none", ex.getMessage());
   }

@@ -2,7 +2,7 @@ package org.consistency4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
 import org.junit.jupiter.api.Test;
 
 class SftConfigChatTemplateTest {
@@ -12,7 +12,7 @@ class SftConfigChatTemplateTest {
     SftConfig off = SftConfig.builder().chatTemplate(false).build();
     assertEquals("false", off.toMap().get("chatTemplate"));
     assertEquals(off, off.toBuilder().build());
-    assertEquals("false", new CatConfig(LossConfig.builder("rank").build(), off).toMap()
+    assertEquals("false", new CatConfig(Losses.byName("rank"), off).toMap()
         .get("training.chatTemplate"));
   }
 }

@@ -12,7 +12,8 @@ import java.util.Set;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Graph;
 import org.consistency4j.graph.Value;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class TrainingGraphsTest {
   private static final List<String> ALL = List.of("embed", "w1", "b1", "head");
 
-  private static TrainingGraphs build(List<String> trainable, Optional<LossConfig> loss) {
+  private static TrainingGraphs build(List<String> trainable, Optional<StandardLoss> loss) {
     return TrainingGraphs.build(TinyLm.model(3, 100), new TrainingGraphs.Spec("input_ids", "logits",
         trainable, Set.of("b1"), AdamWConfig.defaults(), Set.of(), loss));
   }
@@ -79,13 +80,13 @@ class TrainingGraphsTest {
 
   @Test
   void a_pairwise_loss_reads_reference_sums_only_when_it_needs_them_and_outputs_row_sums() {
-    TrainingGraphs dpo = build(ALL, Optional.of(LossConfig.defaults("dpo")));
+    TrainingGraphs dpo = build(ALL, Optional.of(Losses.byName("dpo")));
     List<String> dpoInputs = names(graph(dpo.gradient()).inputs());
     assertTrue(dpoInputs.contains(TrainingGraphs.ROW_REFERENCE));
     assertTrue(!dpoInputs.contains(TrainingGraphs.ROW_WEIGHTS));
     assertTrue(dpo.rowLogProbs().isPresent());
     assertTrue(names(graph(dpo.gradient()).outputs()).contains(dpo.rowLogProbs().get()));
-    TrainingGraphs rank = build(ALL, Optional.of(LossConfig.builder("rank").lambda(1).build()));
+    TrainingGraphs rank = build(ALL, Optional.of(Losses.rank(1)));
     List<String> rankInputs = names(graph(rank.gradient()).inputs());
     assertTrue(!rankInputs.contains(TrainingGraphs.ROW_REFERENCE)
         && !rankInputs.contains(TrainingGraphs.ROW_WEIGHTS));

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.consistency4j.lm.GenerationConfig;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
 import org.consistency4j.metrics.Similarities;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.model.RuntimeOptions;
@@ -132,7 +132,7 @@ public final class TwoStageTraining {
       if (pairs.isEmpty()) {
         throw new IllegalStateException("the stage-1 model answered every wording alike: no pairs");
       }
-      CatConfig cat = new CatConfig(LossConfig.builder("rank").lambda(1.0).build(),
+      CatConfig cat = new CatConfig(Losses.rank(1.0),
           sft.toBuilder().epochs(2).learningRate(1e-3).build());
       FineTuning.CatResult r = FineTuning.cat(new FineTuning.CatOptions(stage1, pairs,
           work.resolve("stage2"), cat, Optional.empty(), RuntimeOptions.cpu(), false),
