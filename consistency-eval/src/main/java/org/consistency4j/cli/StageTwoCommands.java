@@ -65,6 +65,17 @@ final class StageTwoCommands {
           : OnnxLanguageModel.PromptOverflow.ERROR;
     }
 
+    @Option(names = "--no-chat-template",
+        description = "Send sampling and judge prompts as raw text instead of rendering each as one"
+            + " user turn with the model's chat template (the default when the model has one, as"
+            + " in evaluate and train).")
+    boolean noChatTemplate;
+
+    /** Whether prompts go through the model's chat template (the same default as evaluate and train). */
+    boolean chatTemplate() {
+      return !noChatTemplate;
+    }
+
     @Option(names = "--reward", paramLabel = "KIND",
         description = "Preset weights (quality, agreement, frequency): quality = (1, 0, 0): the"
             + " model's quality judge; agreement = (0, 1, 0): the agreement judge (mean judged"
@@ -325,7 +336,8 @@ final class StageTwoCommands {
       }
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), false, device.runtime())) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
+              device.runtime())) {
         List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
@@ -454,7 +466,8 @@ final class StageTwoCommands {
       JudgeAccuracyResult accuracy = null;
       int labeledResponses = 0;
       try (SimilarityOption sim = rewards.openSimilarity(cli);
-          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), false, device.runtime())) {
+          LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
+              device.runtime())) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())
@@ -550,6 +563,7 @@ final class StageTwoCommands {
       c.put("top_p", topP);
       c.put("max_new_tokens", maxNewTokens);
       c.put("reward", rewards.kind("frequency"));
+      c.put("chat_template", rewards.chatTemplate());
       c.set("weights", RewardOptions.toJson(weights));
       c.put("similarity", rewards.similarity);
       c.put("quality_template", rewards.template == null ? JudgeTemplates.quality().text()

@@ -319,5 +319,43 @@ class StageTwoCommandsTest {
     assertTrue(missing.err().contains("--adapter must be an adapter directory, found "
         + dir.resolve("nope")), missing.err());
   }
-}
 
+  @Test
+  void reward_and_pairs_use_the_chat_template_by_default_and_raw_prompts_with_the_flag() throws Exception {
+    Path in = dir.resolve("in.jsonl");
+    Files.writeString(in, "{\"instruction\": \"Say hi.\", \"response\": \"Hello\"}\n");
+    // A copy of the model without a chat template sees every prompt raw: the oracle for the flag.
+    Path plain = new ChatTemplatePromptsTest().withTemplate(dir, null);
+    ObjectMapper json = new ObjectMapper();
+    double[] q = new double[3];
+    List<List<String>> runs = List.of(List.of(model().toString()),
+        List.of(model().toString(), "--no-chat-template"), List.of(plain.toString()));
+    for (int i = 0; i < 3; i++) {
+      List<String> args = new java.util.ArrayList<>(List.of("reward", "--input", in.toString(), "--yes", "y",
+          "--no", "n", "--model"));
+      args.addAll(runs.get(i));
+      CliRun run = CliRun.of(args.toArray(String[]::new));
+      assertEquals(0, run.exitCode(), run.err());
+      q[i] = json.readTree(run.out().split("\n")[0]).get("quality").asDouble();
+    }
+    assertEquals(q[2], q[1], 1e-12, "--no-chat-template sends the raw judge prompt");
+    assertTrue(Math.abs(q[0] - q[1]) > 1e-9, "the default renders the judge prompt with the template");
+
+    Path groups = dir.resolve("groups.jsonl");
+    Files.writeString(groups, "{\"task\": \"greet\", \"variants\": [\"Say hi.\", \"Greet me.\"],"
+        + " \"instances\": [{\"input\": \"\", \"references\": [\"Hi!\"]}]}\n");
+    for (boolean off : List.of(false, true)) {
+      Path out = dir.resolve("pairs-" + off + ".jsonl");
+      List<String> args = new java.util.ArrayList<>(List.of("pairs", "--model", model().toString(),
+          "--groups", groups.toString(), "--out", out.toString(), "--m", "2", "--seed", "1",
+          "--max-new-tokens", "2", "--similarity", "exact"));
+      if (off) {
+        args.add("--no-chat-template");
+      }
+      CliRun run = CliRun.of(args.toArray(String[]::new));
+      assertEquals(0, run.exitCode(), run.err());
+      JsonNode stats = json.readTree(StageTwoCommands.Pairs.statsFile(out).toFile());
+      assertEquals(!off, stats.get("config").get("chat_template").asBoolean());
+    }
+  }
+}

@@ -242,6 +242,10 @@ public final class SparkCli implements Runnable {
     @Option(names = "--truncate-prompts", description = "Keep the last tokens of over-long prompts.")
     private boolean truncatePrompts;
 
+    @Option(names = "--no-chat-template", description = "Send sampling and judge prompts as given instead"
+        + " of through the model's chat template (the default, as in `consistency pairs`).")
+    private boolean noChatTemplate;
+
     @Option(names = "--groups", required = true, paramLabel = "URI", description = "Instruction groups JSONL.")
     private String groups;
 
@@ -300,7 +304,7 @@ public final class SparkCli implements Runnable {
             "--reward must be frequency, quality, agreement or judges, found " + reward);
       };
       SparkPairs pairs = SparkPairs.builder(groups, out,
-              new LocalModelSource(model, adapter, false, truncatePrompts, spark.threads, null))
+              new LocalModelSource(model, adapter, !noChatTemplate, truncatePrompts, spark.threads, null))
           .m(m).seed(seed).temperature(temperature).topP(topP).maxNewTokens(maxNewTokens)
           .strategy(strategy, margin).weights(w[0], w[1], w[2]).similarity(similarity)
           .qualityTemplate(template).agreementTemplate(agreementTemplate)

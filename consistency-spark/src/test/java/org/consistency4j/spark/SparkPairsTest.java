@@ -29,7 +29,8 @@ class SparkPairsTest {
     Path out = dir.resolve(name);
     List<String> args = new ArrayList<>(List.of("pairs", "--model", TestSpark.tinyLlama(),
         "--groups", TestSpark.resource("tasks.jsonl").toString(), "--out", out.toString(),
-        "--m", "3", "--seed", "3", "--max-new-tokens", "6", "--similarity", "tokenF1", "--temperature", "0.15"));
+        "--m", "3", "--seed", "3", "--max-new-tokens", "6", "--similarity", "tokenF1", "--temperature", "0.15",
+        "--no-chat-template"));
     args.addAll(List.of(extra));
     assertEquals(0, ConsistencyCli.run(args.toArray(String[]::new)));
     return out;
