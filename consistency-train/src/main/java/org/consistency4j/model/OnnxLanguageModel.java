@@ -1,5 +1,6 @@
 package org.consistency4j.model;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -38,7 +39,9 @@ import org.consistency4j.tokenizer.Tokenizer;
  * <p>Scoring runs the float32 forward graph of {@link LlamaGraphs#forward}; generation runs a
  * KV-cached decoding graph (prefill of the prompts, then one token per step), up to {@link
  * #GENERATION_BATCH} left-padded prompts at a time.
- * Both follow Hugging Face semantics in float32.
+ * Both follow Hugging Face semantics in float32, except that with {@link
+ * RuntimeOptions#quantization()} the linear layers' weights are quantized at load ({@link
+ * Quantization}) and run by ONNX Runtime's {@code MatMulNBits}.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
  * (idempotent). Not thread-safe: use one instance per thread.
@@ -53,6 +56,7 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final OrtSession session;
   private final OrtSession decode;
   private final PromptOverflow overflow;
+  private final Quantization quantization;
 
   /**
    * What {@link #generate}, {@link #score}, {@link #nextTokenDistribution}, {@link
@@ -82,6 +86,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.sessions = sessions;
     this.session = sessions.session("forward");
     this.decode = sessions.session("decode");
+    this.quantization = sessions.options().quantization();
   }
 
   /** {@link #load(Path, RuntimeOptions)} on the CPU. */
@@ -115,9 +120,10 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notNull(overflow, "overflow");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // Names and shapes are checked against the config (messages name the tensor).
-    Map<String, Tensor> weights = LlamaGraphs.loadWeights(modelDir, config);
-    ExportedModel exported = LlamaGraphs.forward(config, weights);
-    ExportedModel decode = LlamaGraphs.decode(config, weights);
+    Map<String, Tensor> weights =
+        LlamaGraphs.loadWeights(modelDir, config, options.quantization());
+    ExportedModel exported = LlamaGraphs.forward(config, weights, options.quantization());
+    ExportedModel decode = LlamaGraphs.decode(config, weights, options.quantization());
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
@@ -147,6 +153,20 @@ public final class OnnxLanguageModel implements LanguageModel {
 
   private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
     ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (t.dtype() == DType.UINT8) {
+      // Quantized codes: a direct buffer is used in place, a heap one copied once.
+      ByteBuffer bytes = src;
+      if (!bytes.isDirect()) {
+        bytes = ByteBuffer.allocateDirect(src.remaining()).put(src).flip();
+      }
+      try {
+        return OnnxTensor.createTensor(sessions.environment(), bytes, t.shape(),
+            OnnxJavaType.UINT8);
+      } catch (OrtException e) {
+        throw new ConsistencyException("cannot create weight tensor of shape "
+            + Arrays.toString(t.shape()), e);
+      }
+    }
     if (t.dtype() == DType.FLOAT && src.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
       // A memory-mapped float32 weight: ONNX Runtime reads the mapped pages in place (no copy); the
       // tensor keeps the buffer reachable for as long as the session uses it.
@@ -166,6 +186,11 @@ public final class OnnxLanguageModel implements LanguageModel {
       throw new ConsistencyException("cannot create weight tensor of shape "
           + Arrays.toString(t.shape()), e);
     }
+  }
+
+  /** The weight quantization this model was loaded with ({@link Quantization#NONE}: float32). */
+  public Quantization quantization() {
+    return quantization;
   }
 
   /** The model's configuration. */

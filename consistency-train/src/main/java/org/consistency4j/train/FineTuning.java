@@ -82,6 +82,7 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(lora, "lora");
       Check.notNull(runtime, "runtime");
+      runtime.requireUnquantized("SFT");
       Check.notNull(resumeFrom, "resumeFrom");
     }
   }
@@ -249,6 +250,7 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(lora, "lora");
       Check.notNull(runtime, "runtime");
+      runtime.requireUnquantized("CAT");
       Check.notNull(adapter, "adapter");
       validation = List.copyOf(Check.notNull(validation, "validation"));
       Check.argument(adapter.isEmpty() || lora.isPresent(),
