@@ -747,9 +747,16 @@ public final class GraphBuilder {
    * @param scales FLOAT {@code [n, ceil(k / blockSize)]}
    * @param bits 2 to 8
    * @param blockSize a power of two, at least 16
+   * @param accuracyLevel the least precision of {@code a} inside the product: 0 (unset, ONNX
+   *     Runtime's default: float), 1 (float32), 2 (float16), 3 (bfloat16) or 4 (ONNX Runtime may
+   *     quantize {@code a} to int8 per block, which its CPU kernels run several times faster)
    */
   public Value matMulNBits(Value a, Value packed, Value scales, long k, long n, int bits,
-      int blockSize) {
+      int blockSize, int accuracyLevel) {
+    if (accuracyLevel < 0 || accuracyLevel > 4) {
+      throw new IllegalArgumentException(
+          "MatMulNBits: accuracyLevel must be in [0, 4], found " + accuracyLevel);
+    }
     if (bits < 2 || bits > 8) {
       throw new IllegalArgumentException("MatMulNBits: bits must be in [2, 8], found " + bits);
     }
@@ -766,6 +773,7 @@ public final class GraphBuilder {
     attrs.put("N", Attribute.of(n));
     attrs.put("bits", Attribute.of((long) bits));
     attrs.put("block_size", Attribute.of((long) blockSize));
+    attrs.put("accuracy_level", Attribute.of((long) accuracyLevel));
     return addNode("com.microsoft", "MatMulNBits", List.of(a, packed, scales), attrs, null, 1, null)
         .get(0);
   }

@@ -493,7 +493,8 @@ public final class LlamaGraphs {
       }
       long[] s = shapes.get(name);
       Value y = g.matMulNBits(x, packed, values.get(name + SCALES), s[1], s[0],
-          quantization.bits(), quantization.blockSize());
+          quantization.bits(), quantization.blockSize(),
+          quantization.int8Activations() ? 4 : 0);
       return bias == null ? y : g.add(y, bias);
     }
   }

@@ -26,17 +26,20 @@ import org.consistency4j.internal.Check;
  * @param bits 0 (no quantization), 4 or 8
  * @param blockSize input features per scale: 0 when {@code bits} is 0, else a power of two in
  *     [16, 4096]
+ * @param int8Activations whether ONNX Runtime may quantize the activations to int8 (per block)
+ *     inside the products ({@code MatMulNBits accuracy_level} 4), which its CPU kernels run several
+ *     times faster; false keeps them float32 (see {@link #withInt8Activations})
  */
-public record Quantization(int bits, int blockSize) {
+public record Quantization(int bits, int blockSize, boolean int8Activations) {
 
   /** No quantization: float32 weights. */
-  public static final Quantization NONE = new Quantization(0, 0);
+  public static final Quantization NONE = new Quantization(0, 0, false);
 
-  /** 8-bit codes, blocks of {@value #DEFAULT_BLOCK_SIZE}. */
-  public static final Quantization INT8 = new Quantization(8, 32);
+  /** 8-bit codes, blocks of {@value #DEFAULT_BLOCK_SIZE}, int8 activations inside the products. */
+  public static final Quantization INT8 = new Quantization(8, 32, true);
 
-  /** 4-bit codes, blocks of {@value #DEFAULT_BLOCK_SIZE}. */
-  public static final Quantization INT4 = new Quantization(4, 32);
+  /** 4-bit codes, blocks of {@value #DEFAULT_BLOCK_SIZE}, int8 activations inside the products. */
+  public static final Quantization INT4 = new Quantization(4, 32, true);
 
   /** The default block size: 32 input features per scale. */
   public static final int DEFAULT_BLOCK_SIZE = 32;
@@ -46,6 +49,7 @@ public record Quantization(int bits, int blockSize) {
     if (bits == 0) {
       Check.argument(blockSize == 0,
           "blockSize must be 0 without quantization (bits 0), found " + blockSize);
+      Check.argument(!int8Activations, "int8Activations must be false without quantization");
     } else {
       Check.argument(bits == 4 || bits == 8, "bits must be 0, 4 or 8, found " + bits);
       Check.argument(blockSize >= 16 && blockSize <= 4096 && Integer.bitCount(blockSize) == 1,
@@ -73,7 +77,19 @@ public record Quantization(int bits, int blockSize) {
   /** A copy with another block size (a power of two in [16, 4096]); refused for {@link #NONE}. */
   public Quantization withBlockSize(int size) {
     Check.argument(bits != 0, "NONE has no block size");
-    return new Quantization(bits, size);
+    return new Quantization(bits, size, int8Activations);
+  }
+
+  /**
+   * A copy that lets ONNX Runtime quantize the activations to int8 inside the products ({@code
+   * accuracy_level} 4, the default of {@link #INT8} and {@link #INT4}) or keeps them float32
+   * ({@code false}: the products are exactly those of the dequantized weights, but ONNX Runtime
+   * 1.29's CPU kernels run 8-bit weights with float activations about 14 times slower than float32
+   * weights); refused for {@link #NONE}.
+   */
+  public Quantization withInt8Activations(boolean on) {
+    Check.argument(bits != 0, "NONE has no activations setting");
+    return new Quantization(bits, blockSize, on);
   }
 
   /** Whether weights are quantized ({@code bits > 0}). */
@@ -83,13 +99,15 @@ public record Quantization(int bits, int blockSize) {
 
   /**
    * The name reports record: {@code none}, {@code int8} or {@code int4}, followed by {@code
-   * /block=N} when the block size is not the default.
+   * /block=N} when the block size is not the default and {@code /float-activations} when the
+   * activations stay float32.
    */
   public String label() {
     if (bits == 0) {
       return "none";
     }
-    return "int" + bits + (blockSize == DEFAULT_BLOCK_SIZE ? "" : "/block=" + blockSize);
+    return "int" + bits + (blockSize == DEFAULT_BLOCK_SIZE ? "" : "/block=" + blockSize)
+        + (int8Activations ? "" : "/float-activations");
   }
 
   @Override

@@ -44,7 +44,7 @@ class QuantizationTest {
     float[] w = floats(ref.get("weights"));
     assertEquals(6, ref.get("cases").size());
     for (JsonNode c : ref.get("cases")) {
-      Quantization q = new Quantization(c.get("bits").asInt(), c.get("block_size").asInt());
+      Quantization q = new Quantization(c.get("bits").asInt(), c.get("block_size").asInt(), false);
       Quantization.Quantized z = q.quantize("w", w, rows, cols);
       byte[] packed = new byte[z.packed().remaining()];
       z.packed().duplicate().get(packed);
@@ -66,11 +66,12 @@ class QuantizationTest {
     assertEquals(Quantization.INT8, Quantization.parse(" INT8 "));
     assertEquals(Quantization.INT4, Quantization.parse("int4"));
     assertEquals("int4/block=64", Quantization.INT4.withBlockSize(64).label());
+    assertEquals("int8/float-activations", Quantization.INT8.withInt8Activations(false).label());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Quantization.parse("int3"));
     assertTrue(e.getMessage().contains("none, int8 or int4") && e.getMessage().contains("\"int3\""),
         e.getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new Quantization(5, 32))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> new Quantization(5, 32, true))
         .getMessage().contains("found 5"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Quantization.INT8.withBlockSize(48))
         .getMessage().contains("found 48"));
@@ -125,7 +126,8 @@ class QuantizationTest {
       "tiny-gemma3:int4"})
   void equalsFloat32OnTheDequantizedWeights(String spec, @TempDir Path tmp) throws IOException {
     String family = spec.split(":")[0];
-    Quantization q = Quantization.parse(spec.split(":")[1]);
+    // Float activations: the products are exactly those of the dequantized weights.
+    Quantization q = Quantization.parse(spec.split(":")[1]).withInt8Activations(false);
     Path dir = FIXTURES.resolve(family);
     ModelConfig c = ModelConfig.parse(dir.resolve("config.json"));
     Map<String, Tensor> original = LlamaGraphs.loadWeights(dir, c);
@@ -171,9 +173,11 @@ class QuantizationTest {
 
   /**
    * The accuracy cost against float32 on every family fixture, with bounds set from the measured
-   * values (printed; README "Quantized inference") with margin: int8 changes log-probabilities by
-   * under 0.05 nats on average and keeps at least 90% of the teacher-forced argmax tokens of each
-   * family, int4 costs more than int8 everywhere and stays under 0.75 nats. The fixtures are tiny
+   * values (printed; README "Quantized inference") with margin, for the default settings (int8
+   * activations inside the products): int8 changes log-probabilities by under 0.08 nats on average
+   * (measured 0.011-0.045) and keeps at least 90% of the teacher-forced argmax tokens of each family
+   * (measured 0.95-1.0), int4 costs more than int8 everywhere and stays under 0.75 nats (measured
+   * 0.12-0.49). The fixtures are tiny
    * random-weight models (hidden size 64, 384 tokens) whose next-token distributions are nearly
    * flat, so argmax ties flip easily; these are not estimates for trained models.
    */
@@ -194,7 +198,7 @@ class QuantizationTest {
       System.out.printf("quantization %s: int8 mean|dlogprob| %.4f (max %.4f), argmax agreement"
           + " %.3f, greedy %.3f; int4 mean|dlogprob| %.4f (max %.4f), argmax agreement %.3f,"
           + " greedy %.3f%n", family, d8[0], d8[1], d8[2], d8[3], d4[0], d4[1], d4[2], d4[3]);
-      assertTrue(d8[0] < 0.05, family + " int8 mean |dlogprob| " + d8[0]);
+      assertTrue(d8[0] < 0.08, family + " int8 mean |dlogprob| " + d8[0]);
       assertTrue(d8[2] >= 0.9, family + " int8 argmax agreement " + d8[2]);
       assertTrue(d4[0] > d8[0] && d4[0] < 0.75, family + " int4 mean |dlogprob| " + d4[0]);
       greedy8 += d8[3] / families.size();
