@@ -116,20 +116,74 @@ public class QuantizedModelBenchmark {
     try {
       switch (what) {
         case "write" -> System.out.println(modelDir().toAbsolutePath());
-        case "memory" -> memory(args[1]);
+        case "memory" -> memory(modelDir(), args[1], 1);
+        case "slice8b" -> memory(slice8bDir(), args[1], Integer.parseInt(args[2]));
         case "accuracy" -> accuracy();
-        default -> throw new IllegalArgumentException("expected write, memory Q or accuracy, found "
-            + what);
+        default -> throw new IllegalArgumentException(
+            "expected write, memory Q, slice8b Q THREADS or accuracy, found " + what);
       }
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }
 
-  private static void memory(String quantization) {
-    modelDir();
+  /**
+   * Writes (once) and returns a slice of Llama-3.1-8B: its exact layer shapes (hidden 4,096, 32
+   * heads, 8 key/value heads, intermediate 14,336, rope_theta 500,000) but 4 layers of the 32 and a
+   * 32,000-token vocabulary (untied), bfloat16 weights as real checkpoints store them: normal with
+   * standard deviation 0.02 (seed 13), norms 1. 1.13B parameters, 1.0B of them in linear layers.
+   */
+  public static Path slice8bDir() {
+    Path dir = Path.of("target", "model-bench-8b-slice");
+    if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+      return dir;
+    }
+    List<String> vocab = new ArrayList<>();
+    for (int i = 0; i < 32000 - 4; i++) {
+      vocab.add("w" + i);
+    }
+    int size = ScratchModels.writeWordLevelTokenizer(dir, vocab, 1024);
+    String config = "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
+        + " \"vocab_size\": " + size + ", \"hidden_size\": 4096, \"intermediate_size\": 14336,"
+        + " \"num_hidden_layers\": 4, \"num_attention_heads\": 32, \"num_key_value_heads\": 8,"
+        + " \"hidden_act\": \"silu\", \"rms_norm_eps\": 1e-05, \"rope_theta\": 500000.0,"
+        + " \"max_position_embeddings\": 1024, \"tie_word_embeddings\": false,"
+        + " \"attention_bias\": false, \"bos_token_id\": 1, \"eos_token_id\": 2,"
+        + " \"torch_dtype\": \"bfloat16\"}";
+    try {
+      org.consistency4j.internal.AtomicFiles.writeString(dir.resolve("config.json"), config);
+      org.consistency4j.model.ModelConfig c =
+          org.consistency4j.model.ModelConfig.parse(dir.resolve("config.json"));
+      SplittableRandom rng = new SplittableRandom(13);
+      java.util.Map<String, org.consistency4j.graph.Tensor> tensors = new java.util.LinkedHashMap<>();
+      for (java.util.Map.Entry<String, long[]> e
+          : org.consistency4j.model.LlamaGraphs.expectedShapes(c).entrySet()) {
+        long n = 1;
+        for (long d : e.getValue()) {
+          n *= d;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.toIntExact(2 * n))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        boolean norm = e.getKey().endsWith("norm.weight");
+        for (long i = 0; i < n; i++) {
+          b.putShort(org.consistency4j.graph.HalfFloats.floatToBfloat16(
+              norm ? 1f : (float) (0.02 * rng.nextGaussian())));
+        }
+        tensors.put(e.getKey(), org.consistency4j.graph.Tensor.of(
+            org.consistency4j.graph.DType.BFLOAT16, b.flip(), e.getValue()));
+      }
+      org.consistency4j.safetensors.SafetensorsWriter.write(dir.resolve("model.safetensors"),
+          tensors, java.util.Map.of("format", "pt"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the model into " + dir, e);
+    }
+    return dir;
+  }
+
+  private static void memory(Path dir, String quantization, int threads) {
     long t0 = System.nanoTime();
-    try (OnnxLanguageModel m = load(quantization)) {
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(dir, RuntimeOptions.builder()
+        .intraOpThreads(threads).quantization(Quantization.parse(quantization)).build())) {
       double load = (System.nanoTime() - t0) / 1e9;
       String afterLoad = Rss.status("VmRSS") + " (anonymous " + Rss.status("RssAnon") + ", file "
           + Rss.status("RssFile") + ")";
@@ -149,10 +203,11 @@ public class QuantizedModelBenchmark {
       double s = (System.nanoTime() - t1) / 1e9;
       // With one intra-op thread ONNX Runtime computes on this thread: CPU time is the work, wall
       // time also counts waiting for a core on a shared machine.
-      System.out.printf("%s: load %.1f s, RSS after load %s, decode %.1f tokens/s wall, %.1f"
-          + " tokens/s of thread CPU time (3 runs of 32 tokens after a 16-token prompt), peak RSS"
-          + " (VmHWM) %s; at the end anonymous %s, file %s%n", quantization, load, afterLoad, n / s,
-          n / cpu, Rss.status("VmHWM"), Rss.status("RssAnon"), Rss.status("RssFile"));
+      System.out.printf("%s %s, %d thread(s): load %.1f s, RSS after load %s, decode %.2f tokens/s"
+          + " wall, %.2f tokens/s of the calling thread's CPU time (3 runs of 32 tokens after a"
+          + " 16-token prompt), peak RSS (VmHWM) %s; at the end anonymous %s, file %s%n",
+          dir.getFileName(), quantization, threads, load, afterLoad, n / s, n / cpu,
+          Rss.status("VmHWM"), Rss.status("RssAnon"), Rss.status("RssFile"));
     }
   }
 
@@ -173,6 +228,19 @@ public class QuantizedModelBenchmark {
         refGreedy.add(m.generateIds(java.util.Arrays.copyOf(s, 16), gen, 0).tokenIds());
       }
     }
+    // How close the float32 model's top two tokens are (random weights give nearly flat
+    // distributions, so a small logit change flips the argmax).
+    List<Double> gaps = new ArrayList<>();
+    for (float[][] seq : ref) {
+      for (float[] row : seq) {
+        float[] sorted = row.clone();
+        java.util.Arrays.sort(sorted);
+        gaps.add((double) sorted[sorted.length - 1] - sorted[sorted.length - 2]);
+      }
+    }
+    java.util.Collections.sort(gaps);
+    System.out.printf("float32: median gap between the top two logits %.4f (of %d positions)%n",
+        gaps.get(gaps.size() / 2), gaps.size());
     for (String q : List.of("int8", "int4")) {
       double sum = 0;
       long count = 0;

@@ -1,5 +1,7 @@
 package org.consistency4j.model;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +12,7 @@ import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.ModelOptions;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
@@ -94,9 +97,11 @@ public final class LlamaGraphs {
    * quantized as they are read (one float32 matrix at a time; no float32 copy of them is kept): each
    * becomes {@code NAME.nbits} (UINT8 codes) and {@code NAME.nbits_scales} (FLOAT) in the layout
    * of {@link Quantization}, in direct buffers, for {@link #forward(ModelConfig, Map,
-   * Quantization)}. With tied embeddings, {@code model.embed_tokens.weight} is kept in float32 for
-   * the token lookup and also quantized for the LM head. {@link Quantization#NONE} is {@link
-   * #loadWeights(Path, ModelConfig)}.
+   * Quantization)}; they are read row by row from the memory-mapped file. {@code
+   * model.embed_tokens.weight} stays at the file's precision (float32, float16 or bfloat16, a
+   * zero-copy view of the file; the graph casts the rows it looks up) and, with tied embeddings, is
+   * also quantized for the LM head; the other weights (norms, biases) become float32 in direct
+   * buffers. {@link Quantization#NONE} is {@link #loadWeights(Path, ModelConfig)}.
    *
    * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
    * @throws IllegalArgumentException if a weight to quantize has a non-finite value (named)
@@ -127,13 +132,19 @@ public final class LlamaGraphs {
           Map<String, Tensor> parts = new LinkedHashMap<>();
           splitRows(Tensor.ofFloats(ckpt.floats(name), s), split, parts,
               fused.toArray(new String[0]));
-          parts.forEach((part, t) -> putQuantized(weights, part, t.toFloatArray(), t.shape(),
-              quantization, config.tieWordEmbeddings()));
+          parts.forEach((part, t) -> putQuantized(weights, part, t, quantization,
+              config.tieWordEmbeddings()));
           continue;
         }
         if (quantized.contains(name)) {
-          putQuantized(weights, name, ckpt.floats(name), s, quantization,
-              config.tieWordEmbeddings());
+          putQuantized(weights, name, ckpt.tensor(name), quantization, config.tieWordEmbeddings());
+          continue;
+        }
+        if (quantization.enabled()) {
+          // The embedding table stays at the file's precision (looked up, then cast); the small
+          // rest is float32 outside the heap.
+          Tensor t = ckpt.tensor(name);
+          weights.put(name, name.equals("model.embed_tokens.weight") ? t : directFloat32(t));
           continue;
         }
         // float32 weights stay zero-copy views of the memory-mapped file; others are upcast.
@@ -180,16 +191,39 @@ public final class LlamaGraphs {
     return List.of();
   }
 
-  /** Puts the codes and scales of weight {@code name} (and, if it is a tied embedding, its values). */
-  private static void putQuantized(Map<String, Tensor> weights, String name, float[] values,
-      long[] s, Quantization q, boolean tied) {
-    Quantization.Quantized z = q.quantize(name, values, s[0], s[1]);
+  /**
+   * Puts the codes and scales of weight {@code name}, read from {@code t} (a zero-copy view of the
+   * file), and, if it is a tied embedding, its float32 values for the token lookup.
+   */
+  private static void putQuantized(Map<String, Tensor> weights, String name, Tensor t,
+      Quantization q, boolean tied) {
+    long[] s = t.shape();
+    Quantization.Quantized z = q.quantize(name, t);
     weights.put(name + PACKED,
         Tensor.of(DType.UINT8, z.packed(), s[0], q.blocksPerRow(s[1]), q.blockBytes()));
     weights.put(name + SCALES, Tensor.of(DType.FLOAT, z.scales(), s[0], q.blocksPerRow(s[1])));
     if (tied && name.equals("model.embed_tokens.weight")) {
-      weights.put(name, Tensor.ofFloats(values, s));
+      weights.put(name, t);
     }
+  }
+
+  /**
+   * {@code t} as float32 outside the Java heap: float32 tensors as they are (zero-copy views of the
+   * file), float16/bfloat16 upcast into a direct buffer (ONNX Runtime then reads it in place).
+   */
+  private static Tensor directFloat32(Tensor t) {
+    if (t.dtype() == DType.FLOAT) {
+      return t;
+    }
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long n = t.numElements();
+    ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(4 * n)).order(ByteOrder.LITTLE_ENDIAN);
+    for (long i = 0; i < n; i++) {
+      short h = src.getShort(Math.toIntExact(2 * i));
+      out.putFloat(t.dtype() == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(h)
+          : HalfFloats.float16ToFloat(h));
+    }
+    return Tensor.of(DType.FLOAT, out.flip(), t.shape());
   }
 
   /**
@@ -451,7 +485,15 @@ public final class LlamaGraphs {
     Map<String, long[]> shapes = expectedShapes(c);
     List<String> quantized = quantization.enabled() ? quantizedWeights(c) : List.of();
     for (String name : shapes.keySet()) {
-      if (!quantized.contains(name) || name.equals("model.embed_tokens.weight")) {
+      if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
+        // Quantized models look the embeddings up at the file's precision and cast the rows.
+        Tensor t = weights.get(name);
+        Check.argument(t != null, "weights must contain " + name);
+        Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
+            || t.dtype() == DType.BFLOAT16, name + " must be FLOAT, FLOAT16 or BFLOAT16, found "
+            + t.dtype());
+        w.put(name, g.initializer(name, t));
+      } else if (!quantized.contains(name)) {
         w.put(name, floatInitializer(g, weights, name));
       }
     }
@@ -555,6 +597,9 @@ public final class LlamaGraphs {
   /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
   private static Value embed(GraphBuilder g, ModelConfig c, Weights w, Value ids) {
     Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
+    if (g.dtypeOf(x) != DType.FLOAT) {
+      x = g.cast(x, DType.FLOAT);
+    }
     return c.gemma().isEmpty() ? x
         : g.mul(x, g.scalar(DType.FLOAT, (float) Math.sqrt(c.hiddenSize())));
   }

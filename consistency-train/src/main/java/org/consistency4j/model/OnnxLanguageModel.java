@@ -153,15 +153,18 @@ public final class OnnxLanguageModel implements LanguageModel {
 
   private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
     ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    if (t.dtype() == DType.UINT8) {
-      // Quantized codes: a direct buffer is used in place, a heap one copied once.
+    if (t.dtype() == DType.UINT8 || t.dtype() == DType.BFLOAT16 || t.dtype() == DType.FLOAT16) {
+      // Quantized codes and a quantized model's 16-bit embeddings: a direct (or memory-mapped)
+      // buffer is used in place, a heap one copied once.
       ByteBuffer bytes = src;
       if (!bytes.isDirect()) {
-        bytes = ByteBuffer.allocateDirect(src.remaining()).put(src).flip();
+        bytes = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.LITTLE_ENDIAN).put(src)
+            .flip();
       }
+      OnnxJavaType type = t.dtype() == DType.UINT8 ? OnnxJavaType.UINT8
+          : t.dtype() == DType.BFLOAT16 ? OnnxJavaType.BFLOAT16 : OnnxJavaType.FLOAT16;
       try {
-        return OnnxTensor.createTensor(sessions.environment(), bytes, t.shape(),
-            OnnxJavaType.UINT8);
+        return OnnxTensor.createTensor(sessions.environment(), bytes, t.shape(), type);
       } catch (OrtException e) {
         throw new ConsistencyException("cannot create weight tensor of shape "
             + Arrays.toString(t.shape()), e);

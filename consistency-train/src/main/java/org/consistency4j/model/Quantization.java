@@ -3,14 +3,18 @@ package org.consistency4j.model;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.HalfFloats;
+import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
 
 /**
  * Weight-only quantization of the linear layers for inference: every projection of the decoder
  * layers and the LM head is stored as {@code bits}-bit codes with one float32 scale per block of
  * {@code blockSize} consecutive input features of each output row, and run by ONNX Runtime's {@code
- * com.microsoft.MatMulNBits}. Embeddings (the token lookup), norms and biases stay float32. With tied
- * embeddings the LM head is a quantized copy of the embedding matrix. Immutable.
+ * com.microsoft.MatMulNBits}. The embedding table (the token lookup) stays at the checkpoint's
+ * precision, norms and biases in float32. With tied embeddings the LM head is a quantized copy of
+ * the embedding matrix. Immutable.
  *
  * <p>The scheme is symmetric and deterministic (round to nearest, ties to even): for the block
  * {@code x[0..B)} of a row, {@code scale = max|x| / (2^(bits-1) - 1)} in float32, {@code code =
@@ -147,10 +151,32 @@ public record Quantization(int bits, int blockSize, boolean int8Activations) {
    *     names the weight, the row and the column)
    */
   public Quantized quantize(String name, float[] w, long rows, long cols) {
-    requireEnabled();
     Check.notNull(w, "w");
     Check.argument(rows > 0 && cols > 0 && rows * cols == w.length, name + ": " + w.length
         + " values do not make a [" + rows + ", " + cols + "] matrix");
+    return quantize(name, Tensor.ofFloats(w, rows, cols));
+  }
+
+  /**
+   * Quantizes a {@code [rows, cols]} FLOAT, FLOAT16 or BFLOAT16 tensor (for example a zero-copy view
+   * of a memory-mapped checkpoint), reading one row at a time: no float32 copy of the matrix is made.
+   *
+   * @param name the weight's name, for error messages
+   * @throws IllegalArgumentException if the tensor is not a floating-point matrix or a value is not
+   *     finite (the message names the weight, the row and the column)
+   */
+  public Quantized quantize(String name, Tensor t) {
+    requireEnabled();
+    Check.notNull(t, "t");
+    Check.argument(t.rank() == 2, name + " must be a matrix, found shape "
+        + java.util.Arrays.toString(t.shape()));
+    DType dtype = t.dtype();
+    Check.argument(dtype == DType.FLOAT || dtype == DType.FLOAT16 || dtype == DType.BFLOAT16,
+        name + " must be FLOAT, FLOAT16 or BFLOAT16 to be quantized, found " + dtype);
+    long rows = t.shape()[0];
+    int cols = Math.toIntExact(t.shape()[1]);
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] w = new float[cols];
     int blocks = blocksPerRow(cols);
     int bb = blockBytes();
     ByteBuffer packed = ByteBuffer.allocateDirect(Math.toIntExact(rows * blocks * bb))
@@ -161,7 +187,8 @@ public record Quantization(int bits, int blockSize, boolean int8Activations) {
     int zero = 1 << (bits - 1);
     int[] codes = new int[blockSize];
     for (long r = 0; r < rows; r++) {
-      int rowStart = Math.toIntExact(r * cols);
+      readRow(src, dtype, r, w);
+      int rowStart = 0;
       for (int b = 0; b < blocks; b++) {
         int from = b * blockSize;
         int len = (int) Math.min(blockSize, cols - from);
@@ -216,6 +243,20 @@ public record Quantization(int bits, int blockSize, boolean int8Activations) {
       }
     }
     return out;
+  }
+
+  /** Row {@code r} of a row-major matrix of {@code out.length} columns, as float32. */
+  private static void readRow(ByteBuffer src, DType dtype, long r, float[] out) {
+    int size = dtype == DType.FLOAT ? 4 : 2;
+    long base = r * out.length * size;
+    for (int i = 0; i < out.length; i++) {
+      int at = Math.toIntExact(base + (long) i * size);
+      out[i] = switch (dtype) {
+        case FLOAT -> src.getFloat(at);
+        case BFLOAT16 -> HalfFloats.bfloat16ToFloat(src.getShort(at));
+        default -> HalfFloats.float16ToFloat(src.getShort(at));
+      };
+    }
   }
 
   private void pack(int[] codes, ByteBuffer out) {

@@ -172,6 +172,58 @@ class QuantizationTest {
   }
 
   /**
+   * A bfloat16 checkpoint quantizes from its 16-bit values (read in place) and looks its embeddings
+   * up in bfloat16: the same outputs as the float32 checkpoint of the same (bfloat16-rounded)
+   * values, forward and with the KV cache.
+   */
+  @Test
+  void bfloat16CheckpointsQuantizeWithoutAFloat32Copy(@TempDir Path tmp) throws IOException {
+    Path dir = FIXTURES.resolve("tiny-qwen3");
+    ModelConfig c = ModelConfig.parse(dir.resolve("config.json"));
+    Map<String, Tensor> bf16 = new LinkedHashMap<>();
+    Map<String, Tensor> f32 = new LinkedHashMap<>();
+    LlamaGraphs.loadWeights(dir, c).forEach((n, t) -> {
+      float[] v = t.toFloatArray();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < v.length; i++) {
+        short h = org.consistency4j.graph.HalfFloats.floatToBfloat16(v[i]);
+        b.putShort(h);
+        v[i] = org.consistency4j.graph.HalfFloats.bfloat16ToFloat(h);
+      }
+      bf16.put(n, Tensor.of(DType.BFLOAT16, b.flip(), t.shape()));
+      f32.put(n, Tensor.ofFloats(v, t.shape()));
+    });
+    Path a = Files.createDirectories(tmp.resolve("bf16"));
+    Path b = Files.createDirectories(tmp.resolve("f32"));
+    SafetensorsWriter.write(a.resolve("model.safetensors"), bf16);
+    SafetensorsWriter.write(b.resolve("model.safetensors"), f32);
+    for (Path d : List.of(a, b)) {
+      for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+        Files.copy(dir.resolve(f), d.resolve(f));
+      }
+    }
+    Map<String, Tensor> loaded = LlamaGraphs.loadWeights(a, c, Quantization.INT4);
+    assertEquals(DType.BFLOAT16, loaded.get("model.embed_tokens.weight").dtype());
+    assertTrue(loaded.get("model.embed_tokens.weight").data().isDirect(), "a view of the file");
+    int[] ids = OnnxLanguageModelTest.ints(JSON.readTree(dir.resolve("reference.json").toFile())
+        .get("sequences").get(0).get("input_ids"));
+    RuntimeOptions q = RuntimeOptions.builder().intraOpThreads(1)
+        .quantization(Quantization.INT4.withInt8Activations(false)).build();
+    try (OnnxLanguageModel ma = OnnxLanguageModel.load(a, q);
+        OnnxLanguageModel mb = OnnxLanguageModel.load(b, q)) {
+      float[][] la = ma.logits(ids);
+      float[][] lb = mb.logits(ids);
+      float[][] cached = ma.cachedLogits(ids);
+      for (int t = 0; t < ids.length; t++) {
+        for (int v = 0; v < la[t].length; v++) {
+          assertEquals(lb[t][v], la[t][v], 1e-4, "forward position " + t + " token " + v);
+          assertEquals(lb[t][v], cached[t][v], 1e-4, "decode position " + t + " token " + v);
+        }
+      }
+    }
+  }
+
+  /**
    * The accuracy cost against float32 on every family fixture, with bounds set from the measured
    * values (printed; README "Quantized inference") with margin, for the default settings (int8
    * activations inside the products): int8 changes log-probabilities by under 0.08 nats on average
