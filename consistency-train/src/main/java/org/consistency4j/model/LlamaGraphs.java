@@ -94,10 +94,11 @@ public final class LlamaGraphs {
 
   /**
    * {@link #loadWeights(Path, ModelConfig)}, with the weights {@link #quantizedWeights} names
-   * quantized as they are read (one float32 matrix at a time; no float32 copy of them is kept): each
+   * quantized as they are read, row by row from the memory-mapped file (no float32 copy of such a
+   * matrix is made, except that Phi-3's fused projections are upcast once to be split): each
    * becomes {@code NAME.nbits} (UINT8 codes) and {@code NAME.nbits_scales} (FLOAT) in the layout
    * of {@link Quantization}, in direct buffers, for {@link #forward(ModelConfig, Map,
-   * Quantization)}; they are read row by row from the memory-mapped file. {@code
+   * Quantization)}. {@code
    * model.embed_tokens.weight} stays at the file's precision (float32, float16 or bfloat16, a
    * zero-copy view of the file; the graph casts the rows it looks up) and, with tied embeddings, is
    * also quantized for the LM head; the other weights (norms, biases) become float32 in direct
@@ -193,7 +194,7 @@ public final class LlamaGraphs {
 
   /**
    * Puts the codes and scales of weight {@code name}, read from {@code t} (a zero-copy view of the
-   * file), and, if it is a tied embedding, its float32 values for the token lookup.
+   * file), and, if it is a tied embedding, the tensor itself for the token lookup.
    */
   private static void putQuantized(Map<String, Tensor> weights, String name, Tensor t,
       Quantization q, boolean tied) {

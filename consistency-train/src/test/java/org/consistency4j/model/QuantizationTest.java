@@ -96,6 +96,14 @@ class QuantizationTest {
     assertTrue(e.getMessage().contains("SFT") && e.getMessage().contains("int4"), e.getMessage());
     RuntimeOptions.cpu().requireUnquantized("SFT");
     assertEquals(Quantization.INT4, q.toBuilder().build().quantization());
+    Path dir = FIXTURES.resolve("tiny-llama");
+    IllegalArgumentException sft = assertThrows(IllegalArgumentException.class,
+        () -> new org.consistency4j.train.FineTuning.Options(dir, dir.resolve("data.jsonl"),
+            java.util.Optional.empty(), dir.resolve("out"),
+            org.consistency4j.train.SftConfig.builder().build(), java.util.Optional.empty(), q,
+            java.util.Optional.empty()));
+    assertTrue(sft.getMessage().contains("SFT") && sft.getMessage().contains("QLoRA"),
+        sft.getMessage());
   }
 
   @Test
