@@ -70,6 +70,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin private DeviceOption device;
 
+  @picocli.CommandLine.Mixin private QuantizeOption quantize;
+
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
@@ -290,6 +292,7 @@ final class EvaluateCommand implements Callable<Integer> {
         cfg.put("truncate_prompts", "true");
       }
       cfg.put("chat_template", Boolean.toString(!noChatTemplate));
+      cfg.put("quantization", quantize.quantization().label());
       if (limit != null) {
         cfg.put("limit", limit.toString());
       }
@@ -364,7 +367,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     LanguageModel local = LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
-        !noChatTemplate, device.runtime());
+        !noChatTemplate, quantize.apply(device.runtime()));
     return modelName == null ? local : new NamedModel(modelName, local);
   }
 }

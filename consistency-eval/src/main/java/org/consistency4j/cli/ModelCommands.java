@@ -79,6 +79,8 @@ final class ModelCommands {
 
     @picocli.CommandLine.Mixin private DeviceOption device;
 
+    @picocli.CommandLine.Mixin private QuantizeOption quantize;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
     private Path model;
@@ -115,7 +117,8 @@ final class ModelCommands {
               .build();
       ObjectMapper mapper = JsonlIO.writerMapper();
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
-      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, device.runtime())) {
+      try (OnnxLanguageModel lm =
+          OnnxLanguageModel.load(model, quantize.apply(device.runtime()))) {
         // Lines are decoded in batches; line i still samples from the stream (seed, i).
         List<int[]> pending = new ArrayList<>();
         int[] done = {0};
@@ -223,6 +226,8 @@ final class ModelCommands {
 
     @picocli.CommandLine.Mixin private DeviceOption device;
 
+    @picocli.CommandLine.Mixin private QuantizeOption quantize;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory.")
     private Path model;
@@ -237,7 +242,8 @@ final class ModelCommands {
     @Override
     public Integer call() throws IOException {
       ObjectMapper mapper = JsonlIO.writerMapper();
-      try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, device.runtime())) {
+      try (OnnxLanguageModel lm =
+          OnnxLanguageModel.load(model, quantize.apply(device.runtime()))) {
         // Lines are scored in batches (one padded forward pass per 16 sequences), in input order.
         List<ScoreLine> pending = new ArrayList<>();
         emit(output, spec.commandLine().getOut(), out -> {

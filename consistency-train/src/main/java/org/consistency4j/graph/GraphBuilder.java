@@ -737,6 +737,47 @@ public final class GraphBuilder {
     return binary("MatMul", a, b);
   }
 
+  /**
+   * ONNX Runtime's {@code com.microsoft.MatMulNBits}: {@code a [..., k]} times the transpose of an
+   * {@code [n, k]} weight quantized block-wise along {@code k}, {@code (code - 2^(bits-1)) * scale}
+   * (no zero-point input: the default zero point {@code 2^(bits-1)}). Output {@code [..., n]}.
+   *
+   * @param packed UINT8 {@code [n, ceil(k / blockSize), blockSize * bits / 8]}, codes packed low
+   *     bits first along {@code k}
+   * @param scales FLOAT {@code [n, ceil(k / blockSize)]}
+   * @param bits 2 to 8
+   * @param blockSize a power of two, at least 16
+   * @param accuracyLevel the least precision of {@code a} inside the product: 0 (unset, ONNX
+   *     Runtime's default: float), 1 (float32), 2 (float16), 3 (bfloat16) or 4 (ONNX Runtime may
+   *     quantize {@code a} to int8 per block, which its CPU kernels run several times faster)
+   */
+  public Value matMulNBits(Value a, Value packed, Value scales, long k, long n, int bits,
+      int blockSize, int accuracyLevel) {
+    if (accuracyLevel < 0 || accuracyLevel > 4) {
+      throw new IllegalArgumentException(
+          "MatMulNBits: accuracyLevel must be in [0, 4], found " + accuracyLevel);
+    }
+    if (bits < 2 || bits > 8) {
+      throw new IllegalArgumentException("MatMulNBits: bits must be in [2, 8], found " + bits);
+    }
+    if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
+      throw new IllegalArgumentException(
+          "MatMulNBits: blockSize must be a power of two >= 16, found " + blockSize);
+    }
+    if (dtypeOf(packed) != DType.UINT8) {
+      throw new IllegalArgumentException(
+          "MatMulNBits: packed weights must be UINT8, found " + dtypeOf(packed));
+    }
+    Map<String, Attribute> attrs = new LinkedHashMap<>();
+    attrs.put("K", Attribute.of(k));
+    attrs.put("N", Attribute.of(n));
+    attrs.put("bits", Attribute.of((long) bits));
+    attrs.put("block_size", Attribute.of((long) blockSize));
+    attrs.put("accuracy_level", Attribute.of((long) accuracyLevel));
+    return addNode("com.microsoft", "MatMulNBits", List.of(a, packed, scales), attrs, null, 1, null)
+        .get(0);
+  }
+
   /** {@code a @ b + c} for 2-D {@code a, b}; {@code c} may be null. */
   public Value gemm(Value a, Value b, Value c) {
     return gemm(a, b, c, 1f, 1f, false, false);

@@ -94,6 +94,12 @@ public enum Op {
   RESIZE("", "Resize", DtypeRule.SAME_AS_FIRST, ShapeRule.OPERATOR, true),
   DET("", "Det", DtypeRule.SAME_AS_FIRST, ShapeRule.OPERATOR, true),
   FUSED_MAT_MUL("com.microsoft", "FusedMatMul", DtypeRule.SAME_AS_FIRST, ShapeRule.OPERATOR, true),
+  /**
+   * ONNX Runtime's weight-only quantized matrix product: {@code A [..., K]} times the transpose of a
+   * block-quantized {@code [N, K]} weight; output {@code [..., N]} (attribute {@code N}). Gradients
+   * flow to {@code A} only, and autodiff has no rule for it (quantized models are for inference).
+   */
+  MAT_MUL_N_BITS("com.microsoft", "MatMulNBits", DtypeRule.SAME_AS_FIRST, ShapeRule.OPERATOR, true),
   EQUAL("", "Equal", DtypeRule.BOOL, ShapeRule.BROADCAST, false),
   LESS("", "Less", DtypeRule.BOOL, ShapeRule.BROADCAST, false),
   GREATER("", "Greater", DtypeRule.BOOL, ShapeRule.BROADCAST, false),

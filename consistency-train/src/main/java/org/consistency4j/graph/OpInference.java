@@ -117,7 +117,8 @@ final class OpInference {
       Context ctx) {
     Function<Value, Optional<Tensor>> constants = ctx::constant;
     List<Optional<Shape>> out = new ArrayList<>(Collections.nCopies(nOutputs, Optional.empty()));
-    if (!domain.isEmpty()) {
+    // Contrib operators get a shape only where the table's rule covers their attributes.
+    if (!domain.isEmpty() && Op.of(domain, opType).orElse(null) != Op.MAT_MUL_N_BITS) {
       return out;
     }
     Optional<Shape> s = shape0(opType, inputs, attrs, nOutputs, constants, ctx, out);
@@ -154,6 +155,22 @@ final class OpInference {
       case MAT_MUL:
       case FUSED_MAT_MUL:
         return matMul(shapeOf(in, 0), shapeOf(in, 1));
+      case MAT_MUL_N_BITS:
+        {
+          Optional<Shape> a = shapeOf(in, 0);
+          if (a.isEmpty() || a.get().rank() == 0) {
+            return Optional.empty();
+          }
+          long k = intAttr(attrs, "K", -1);
+          Dim last = a.get().dim(a.get().rank() - 1);
+          if (last.isKnown() && k >= 0 && last.size() != k) {
+            throw new IllegalArgumentException(
+                "MatMulNBits: last dim of A " + a.get() + " differs from K = " + k);
+          }
+          List<Dim> dims = new ArrayList<>(a.get().dims());
+          dims.set(dims.size() - 1, Dim.of(intAttr(attrs, "N", -1)));
+          return Optional.of(new Shape(dims));
+        }
       case GEMM:
         {
           Optional<Shape> a = shapeOf(in, 0);

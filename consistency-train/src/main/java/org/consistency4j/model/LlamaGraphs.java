@@ -1,6 +1,9 @@
 package org.consistency4j.model;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +12,7 @@ import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.ModelOptions;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
@@ -85,8 +89,31 @@ public final class LlamaGraphs {
    * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
    */
   public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config) {
+    return loadWeights(modelDir, config, Quantization.NONE);
+  }
+
+  /**
+   * {@link #loadWeights(Path, ModelConfig)}, with the weights {@link #quantizedWeights} names
+   * quantized as they are read, row by row from the memory-mapped file (no float32 copy of such a
+   * matrix is made, except that Phi-3's fused projections are upcast once to be split): each
+   * becomes {@code NAME.nbits} (UINT8 codes) and {@code NAME.nbits_scales} (FLOAT) in the layout
+   * of {@link Quantization}, in direct buffers, for {@link #forward(ModelConfig, Map,
+   * Quantization)}. {@code
+   * model.embed_tokens.weight} stays at the file's precision (float32, float16 or bfloat16, a
+   * zero-copy view of the file; the graph casts the rows it looks up) and, with tied embeddings, is
+   * also quantized for the LM head; the other weights (norms, biases) become float32 in direct
+   * buffers. {@link Quantization#NONE} is {@link #loadWeights(Path, ModelConfig)}.
+   *
+   * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
+   * @throws IllegalArgumentException if a weight to quantize has a non-finite value (named)
+   */
+  public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config,
+      Quantization quantization) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(config, "config");
+    Check.notNull(quantization, "quantization");
+    List<String> quantized = quantization.enabled() ? quantizedWeights(config) : List.of();
+    Map<String, long[]> split = expectedShapes(config);
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
       checkWeightsCover(ckpt, config, modelDir);
@@ -101,12 +128,103 @@ public final class LlamaGraphs {
           throw new ModelLoadException(modelDir + ": weight " + name + " has shape " + shape
               + ", config implies " + Arrays.toString(e.getValue()));
         }
+        List<String> fused = fusedParts(name);
+        if (quantization.enabled() && !fused.isEmpty()) {
+          Map<String, Tensor> parts = new LinkedHashMap<>();
+          splitRows(Tensor.ofFloats(ckpt.floats(name), s), split, parts,
+              fused.toArray(new String[0]));
+          parts.forEach((part, t) -> putQuantized(weights, part, t, quantization,
+              config.tieWordEmbeddings()));
+          continue;
+        }
+        if (quantized.contains(name)) {
+          putQuantized(weights, name, ckpt.tensor(name), quantization, config.tieWordEmbeddings());
+          continue;
+        }
+        if (quantization.enabled()) {
+          // The embedding table stays at the file's precision (looked up, then cast); the small
+          // rest is float32 outside the heap.
+          Tensor t = ckpt.tensor(name);
+          weights.put(name, name.equals("model.embed_tokens.weight") ? t : directFloat32(t));
+          continue;
+        }
         // float32 weights stay zero-copy views of the memory-mapped file; others are upcast.
         weights.put(name, ckpt.info(name).orElseThrow().dtype() == DType.FLOAT
             ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
-    return config.fusedProjections() ? unfuse(config, weights) : weights;
+    return config.fusedProjections() && !quantization.enabled() ? unfuse(config, weights) : weights;
+  }
+
+  /** Suffix of a quantized weight's packed codes ({@code NAME.nbits}, UINT8). */
+  public static final String PACKED = ".nbits";
+
+  /** Suffix of a quantized weight's block scales ({@code NAME.nbits_scales}, FLOAT). */
+  public static final String SCALES = ".nbits_scales";
+
+  /**
+   * The weights a quantized model stores as codes and scales: every projection of the decoder
+   * layers (attention q, k, v, o; MLP gate, up, down) and the LM head ({@code lm_head.weight}, or
+   * {@code model.embed_tokens.weight} with tied embeddings), in {@link #expectedShapes} order.
+   */
+  public static List<String> quantizedWeights(ModelConfig c) {
+    Check.notNull(c, "c");
+    List<String> out = new ArrayList<>();
+    for (String n : expectedShapes(c).keySet()) {
+      if (n.endsWith("_proj.weight") || n.equals("lm_head.weight")
+          || (c.tieWordEmbeddings() && n.equals("model.embed_tokens.weight"))) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /** The split names of a fused Phi-3 weight, or an empty list when {@code name} is not fused. */
+  private static List<String> fusedParts(String name) {
+    if (name.endsWith("self_attn.qkv_proj.weight")) {
+      return List.of(name.replace("qkv_proj", "q_proj"), name.replace("qkv_proj", "k_proj"),
+          name.replace("qkv_proj", "v_proj"));
+    }
+    if (name.endsWith("mlp.gate_up_proj.weight")) {
+      return List.of(name.replace("gate_up_proj", "gate_proj"),
+          name.replace("gate_up_proj", "up_proj"));
+    }
+    return List.of();
+  }
+
+  /**
+   * Puts the codes and scales of weight {@code name}, read from {@code t} (a zero-copy view of the
+   * file), and, if it is a tied embedding, the tensor itself for the token lookup.
+   */
+  private static void putQuantized(Map<String, Tensor> weights, String name, Tensor t,
+      Quantization q, boolean tied) {
+    long[] s = t.shape();
+    Quantization.Quantized z = q.quantize(name, t);
+    weights.put(name + PACKED,
+        Tensor.of(DType.UINT8, z.packed(), s[0], q.blocksPerRow(s[1]), q.blockBytes()));
+    weights.put(name + SCALES, Tensor.of(DType.FLOAT, z.scales(), s[0], q.blocksPerRow(s[1])));
+    if (tied && name.equals("model.embed_tokens.weight")) {
+      weights.put(name, t);
+    }
+  }
+
+  /**
+   * {@code t} as float32 outside the Java heap: float32 tensors as they are (zero-copy views of the
+   * file), float16/bfloat16 upcast into a direct buffer (ONNX Runtime then reads it in place).
+   */
+  private static Tensor directFloat32(Tensor t) {
+    if (t.dtype() == DType.FLOAT) {
+      return t;
+    }
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long n = t.numElements();
+    ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(4 * n)).order(ByteOrder.LITTLE_ENDIAN);
+    for (long i = 0; i < n; i++) {
+      short h = src.getShort(Math.toIntExact(2 * i));
+      out.putFloat(t.dtype() == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(h)
+          : HalfFloats.float16ToFloat(h));
+    }
+    return Tensor.of(DType.FLOAT, out.flip(), t.shape());
   }
 
   /**
@@ -299,11 +417,23 @@ public final class LlamaGraphs {
    * @throws IllegalArgumentException if a weight is missing or not float32
    */
   public static ExportedModel forward(ModelConfig c, Map<String, Tensor> weights) {
+    return forward(c, weights, Quantization.NONE);
+  }
+
+  /**
+   * {@link #forward(ModelConfig, Map)} from weights loaded by {@link #loadWeights(Path, ModelConfig,
+   * Quantization)}: the linear layers {@link #quantizedWeights} names run as {@code MatMulNBits}.
+   *
+   * @throws IllegalArgumentException if a weight is missing or has the wrong dtype
+   */
+  public static ExportedModel forward(ModelConfig c, Map<String, Tensor> weights,
+      Quantization quantization) {
     Check.notNull(c, "c");
     Check.notNull(weights, "weights");
+    Check.notNull(quantization, "quantization");
     GraphBuilder g = GraphBuilder.create("llama_train", 18);
     Value ids = g.input(INPUT_IDS, DType.INT64, "batch", "seq");
-    Map<String, Value> w = initializers(g, c, weights);
+    Weights w = initializers(g, c, weights, quantization);
     // Positions 0..T-1, RoPE angles and the causal mask, all from the run-time sequence length.
     Value seqLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pos = g.cast(g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1)), DType.FLOAT);
@@ -316,7 +446,8 @@ public final class LlamaGraphs {
   }
 
   /** The incremental-decoding graph described in the class comment. */
-  static ExportedModel decode(ModelConfig c, Map<String, Tensor> weights) {
+  static ExportedModel decode(ModelConfig c, Map<String, Tensor> weights,
+      Quantization quantization) {
     GraphBuilder g = GraphBuilder.create("llama_decode", 18);
     int hd = c.headDim();
     int nkv = c.numKeyValueHeads();
@@ -329,7 +460,7 @@ public final class LlamaGraphs {
       pastK[l] = g.input(pastKey(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
       pastV[l] = g.input(pastValue(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
     }
-    Map<String, Value> w = initializers(g, c, weights);
+    Weights w = initializers(g, c, weights, quantization);
     Value one = g.scalar(DType.INT64, 1);
     Value newLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pastLen = g.squeeze(g.shape(pastK[0], 2, 3), 0);
@@ -349,16 +480,66 @@ public final class LlamaGraphs {
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
-  private static Map<String, Value> initializers(GraphBuilder g, ModelConfig c,
-      Map<String, Tensor> weights) {
+  private static Weights initializers(GraphBuilder g, ModelConfig c,
+      Map<String, Tensor> weights, Quantization quantization) {
     Map<String, Value> w = new LinkedHashMap<>();
-    for (String name : expectedShapes(c).keySet()) {
-      Tensor t = weights.get(name);
-      Check.argument(t != null, "weights must contain " + name);
-      Check.argument(t.dtype() == DType.FLOAT, name + " must be FLOAT, found " + t.dtype());
-      w.put(name, g.initializer(name, t));
+    Map<String, long[]> shapes = expectedShapes(c);
+    List<String> quantized = quantization.enabled() ? quantizedWeights(c) : List.of();
+    for (String name : shapes.keySet()) {
+      if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
+        // Quantized models look the embeddings up at the file's precision and cast the rows.
+        Tensor t = weights.get(name);
+        Check.argument(t != null, "weights must contain " + name);
+        Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
+            || t.dtype() == DType.BFLOAT16, name + " must be FLOAT, FLOAT16 or BFLOAT16, found "
+            + t.dtype());
+        w.put(name, g.initializer(name, t));
+      } else if (!quantized.contains(name)) {
+        w.put(name, floatInitializer(g, weights, name));
+      }
     }
-    return w;
+    for (String name : quantized) {
+      for (String part : List.of(name + PACKED, name + SCALES)) {
+        Tensor t = weights.get(part);
+        Check.argument(t != null, "weights must contain " + part + " (quantization "
+            + quantization.label() + ")");
+        DType want = part.endsWith(PACKED) ? DType.UINT8 : DType.FLOAT;
+        Check.argument(t.dtype() == want, part + " must be " + want + ", found " + t.dtype());
+        w.put(part, g.initializer(part, t));
+      }
+    }
+    return new Weights(w, shapes, quantization);
+  }
+
+  private static Value floatInitializer(GraphBuilder g, Map<String, Tensor> weights, String name) {
+    Tensor t = weights.get(name);
+    Check.argument(t != null, "weights must contain " + name);
+    Check.argument(t.dtype() == DType.FLOAT, name + " must be FLOAT, found " + t.dtype());
+    return g.initializer(name, t);
+  }
+
+  /**
+   * The graph's weight values by name, with the quantized form of the linear layers that have one
+   * ({@code NAME.nbits} codes, {@code NAME.nbits_scales}).
+   */
+  private record Weights(Map<String, Value> values, Map<String, long[]> shapes,
+      Quantization quantization) {
+    Value get(String name) {
+      return values.get(name);
+    }
+
+    /** {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized. */
+    Value linear(GraphBuilder g, Value x, String name, Value bias) {
+      Value packed = values.get(name + PACKED);
+      if (packed == null) {
+        return LlamaGraphs.linear(g, x, values.get(name), bias);
+      }
+      long[] s = shapes.get(name);
+      Value y = g.matMulNBits(x, packed, values.get(name + SCALES), s[1], s[0],
+          quantization.bits(), quantization.blockSize(),
+          quantization.int8Activations() ? 4 : 0);
+      return bias == null ? y : g.add(y, bias);
+    }
   }
 
   /** cos and sin of the RoPE angles of the global layers and, for Gemma 3, of its local layers. */
@@ -415,8 +596,11 @@ public final class LlamaGraphs {
   }
 
   /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
-  private static Value embed(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value ids) {
+  private static Value embed(GraphBuilder g, ModelConfig c, Weights w, Value ids) {
     Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
+    if (g.dtypeOf(x) != DType.FLOAT) {
+      x = g.cast(x, DType.FLOAT);
+    }
     return c.gemma().isEmpty() ? x
         : g.mul(x, g.scalar(DType.FLOAT, (float) Math.sqrt(c.hiddenSize())));
   }
@@ -428,7 +612,7 @@ public final class LlamaGraphs {
    * sliding-window layers. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
    * values are appended to it and output as {@code present_*}.
    */
-  private static Value decoder(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
+  private static Value decoder(GraphBuilder g, ModelConfig c, Weights w, Value x,
       Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
@@ -443,9 +627,9 @@ public final class LlamaGraphs {
       Value cos = local ? rotary.localCos() : rotary.cos();
       Value sin = local ? rotary.localSin() : rotary.sin();
       Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
-      Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"));
-      Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"));
-      Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"));
+      Value q = w.linear(g, h, p + "self_attn.q_proj.weight", w.get(p + "self_attn.q_proj.bias"));
+      Value k = w.linear(g, h, p + "self_attn.k_proj.weight", w.get(p + "self_attn.k_proj.bias"));
+      Value v = w.linear(g, h, p + "self_attn.v_proj.weight", w.get(p + "self_attn.v_proj.bias"));
       q = heads(g, q, nh, hd);
       k = heads(g, k, nkv, hd);
       if (c.qkNorm()) {
@@ -470,7 +654,7 @@ public final class LlamaGraphs {
       Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
-      Value out = linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
+      Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
           w.get(p + "self_attn.o_proj.bias"));
       Value h2;
       if (gemma) {
@@ -481,10 +665,10 @@ public final class LlamaGraphs {
         x = g.add(x, out);
         h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
       }
-      Value gate = linear(g, h2, w.get(p + "mlp.gate_proj.weight"), null);
-      Value up = linear(g, h2, w.get(p + "mlp.up_proj.weight"), null);
+      Value gate = w.linear(g, h2, p + "mlp.gate_proj.weight", null);
+      Value up = w.linear(g, h2, p + "mlp.up_proj.weight", null);
       Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
-      Value mlp = linear(g, act, w.get(p + "mlp.down_proj.weight"), null);
+      Value mlp = w.linear(g, act, p + "mlp.down_proj.weight", null);
       x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
@@ -515,10 +699,10 @@ public final class LlamaGraphs {
   }
 
   /** Final norm and LM head (tied to the embeddings or separate). */
-  private static Value head(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x) {
+  private static Value head(GraphBuilder g, ModelConfig c, Weights w, Value x) {
     Value hf = norm(g, c, x, w.get("model.norm.weight"));
-    Value head = c.tieWordEmbeddings() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
-    return softcap(g, linear(g, hf, head, null),
+    String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+    return softcap(g, w.linear(g, hf, head, null),
         c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 

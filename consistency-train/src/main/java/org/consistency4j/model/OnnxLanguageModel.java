@@ -1,5 +1,6 @@
 package org.consistency4j.model;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -41,7 +42,9 @@ import org.consistency4j.tokenizer.Tokenizer;
  * <p>Scoring runs the float32 forward graph of {@link LlamaGraphs#forward}; generation runs a
  * KV-cached decoding graph (prefill of the prompts, then one token per step), up to {@link
  * #GENERATION_BATCH} left-padded prompts at a time.
- * Both follow Hugging Face semantics in float32.
+ * Both follow Hugging Face semantics in float32, except that with {@link
+ * RuntimeOptions#quantization()} the linear layers' weights are quantized at load ({@link
+ * Quantization}) and run by ONNX Runtime's {@code MatMulNBits}.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
  * (idempotent). Not thread-safe: use one instance per thread.
@@ -56,6 +59,7 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final OrtSession session;
   private final OrtSession decode;
   private final PromptOverflow overflow;
+  private final Quantization quantization;
 
   /**
    * What {@link #generate}, {@link #score}, {@link #nextTokenDistribution}, {@link
@@ -85,6 +89,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.sessions = sessions;
     this.session = sessions.session("forward");
     this.decode = sessions.session("decode");
+    this.quantization = sessions.options().quantization();
   }
 
   /** {@link #load(Path, RuntimeOptions)} on the CPU. */
@@ -118,9 +123,10 @@ public final class OnnxLanguageModel implements LanguageModel {
     Check.notNull(overflow, "overflow");
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // Names and shapes are checked against the config (messages name the tensor).
-    Map<String, Tensor> weights = LlamaGraphs.loadWeights(modelDir, config);
-    ExportedModel exported = LlamaGraphs.forward(config, weights);
-    ExportedModel decode = LlamaGraphs.decode(config, weights);
+    Map<String, Tensor> weights =
+        LlamaGraphs.loadWeights(modelDir, config, options.quantization());
+    ExportedModel exported = LlamaGraphs.forward(config, weights, options.quantization());
+    ExportedModel decode = LlamaGraphs.decode(config, weights, options.quantization());
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
@@ -150,6 +156,23 @@ public final class OnnxLanguageModel implements LanguageModel {
 
   private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
     ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (t.dtype() == DType.UINT8 || t.dtype() == DType.BFLOAT16 || t.dtype() == DType.FLOAT16) {
+      // Quantized codes and a quantized model's 16-bit embeddings: a direct (or memory-mapped)
+      // buffer is used in place, a heap one copied once.
+      ByteBuffer bytes = src;
+      if (!bytes.isDirect()) {
+        bytes = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.LITTLE_ENDIAN).put(src)
+            .flip();
+      }
+      OnnxJavaType type = t.dtype() == DType.UINT8 ? OnnxJavaType.UINT8
+          : t.dtype() == DType.BFLOAT16 ? OnnxJavaType.BFLOAT16 : OnnxJavaType.FLOAT16;
+      try {
+        return OnnxTensor.createTensor(sessions.environment(), bytes, t.shape(), type);
+      } catch (OrtException e) {
+        throw new ConsistencyException("cannot create weight tensor of shape "
+            + Arrays.toString(t.shape()), e);
+      }
+    }
     if (t.dtype() == DType.FLOAT && src.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
       // A memory-mapped float32 weight: ONNX Runtime reads the mapped pages in place (no copy); the
       // tensor keeps the buffer reachable for as long as the session uses it.
@@ -175,6 +198,11 @@ public final class OnnxLanguageModel implements LanguageModel {
   @Override
   public Set<Capability> capabilities() {
     return Set.copyOf(EnumSet.allOf(Capability.class));
+  }
+
+  /** The weight quantization this model was loaded with ({@link Quantization#NONE}: float32). */
+  public Quantization quantization() {
+    return quantization;
   }
 
   /** The model's configuration. */

@@ -10,7 +10,9 @@ import org.consistency4j.internal.Check;
 
 /**
  * How ONNX Runtime sessions run: on the CPU (default) or on an NVIDIA GPU through the CUDA execution
- * provider, with a number of intra-op threads. Immutable; build with {@link #builder()}.
+ * provider, with a number of intra-op threads, and whether {@link OnnxLanguageModel} quantizes the
+ * weights of its linear layers ({@link Quantization}; default none). Immutable; build with {@link
+ * #builder()}.
  *
  * <p>CUDA needs the {@code onnxruntime_gpu} artifact, which the {@code cuda} Maven profile selects
  * ({@code mvn -Pcuda ...}), plus CUDA 12 and cuDNN 9 on the machine. Requesting CUDA when ONNX
@@ -21,8 +23,11 @@ import org.consistency4j.internal.Check;
  * @param deviceId the CUDA device ordinal, {@code >= 0} (ignored on CPU)
  * @param intraOpThreads threads ONNX Runtime uses inside one operator, in [0, {@value
  *     #MAX_THREADS}]; 0 lets ONNX Runtime choose
+ * @param quantization weight-only quantization of the linear layers when a model is loaded for
+ *     inference ({@link Quantization#NONE}: float32); training refuses anything else
  */
-public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
+public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
+    Quantization quantization) {
 
   /** The most intra-op threads accepted: 1,024 (each is an OS thread with its own stack). */
   public static final int MAX_THREADS = 1024;
@@ -40,6 +45,19 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
     Check.notNull(device, "device");
     Check.nonNegative(deviceId, "deviceId");
     Check.inRange(intraOpThreads, 0, MAX_THREADS, "intraOpThreads");
+    Check.notNull(quantization, "quantization");
+  }
+
+  /**
+   * Refuses quantized options for training.
+   *
+   * @param what the training entry point, named in the message
+   * @throws IllegalArgumentException if {@link #quantization()} is not {@link Quantization#NONE}
+   */
+  public void requireUnquantized(String what) {
+    Check.argument(!quantization.enabled(), what + " trains float32 weights and cannot use a"
+        + " quantized model (quantization " + quantization.label() + "); quantization is for"
+        + " inference only (QLoRA-style training is not implemented); use quantization none");
   }
 
   /** CPU with ONNX Runtime's default thread count. */
@@ -47,14 +65,18 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
     return builder().build();
   }
 
-  /** A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime. */
+  /**
+   * A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime, no
+   * quantization.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
   /** A builder initialised with these options. */
   public Builder toBuilder() {
-    return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads);
+    return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads)
+        .quantization(quantization);
   }
 
   /**
@@ -109,6 +131,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
     private Device device = Device.CPU;
     private int deviceId = 0;
     private int intraOpThreads = 0;
+    private Quantization quantization = Quantization.NONE;
 
     private Builder() {}
 
@@ -130,9 +153,15 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads) {
       return this;
     }
 
+    /** See {@link RuntimeOptions#quantization()}. */
+    public Builder quantization(Quantization value) {
+      this.quantization = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public RuntimeOptions build() {
-      return new RuntimeOptions(device, deviceId, intraOpThreads);
+      return new RuntimeOptions(device, deviceId, intraOpThreads, quantization);
     }
   }
 }

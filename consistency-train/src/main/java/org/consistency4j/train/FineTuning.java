@@ -86,6 +86,7 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
+      runtime.requireUnquantized("SFT");
       Check.notNull(resumeFrom, "resumeFrom");
     }
   }
@@ -264,6 +265,7 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
+      runtime.requireUnquantized("CAT");
       validation = List.copyOf(Check.notNull(validation, "validation"));
     }
 

@@ -292,10 +292,12 @@ public final class TrainingSession implements AutoCloseable {
    *
    * @param auxiliary the values of the graphs' auxiliary inputs (their names must match)
    * @throws ModelLoadException if ONNX Runtime rejects a graph
+   * @throws IllegalArgumentException if {@code options} ask for a quantized model (training is float32)
    */
   public TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
     this.graphs = Check.notNull(graphs, "graphs");
     Check.notNull(options, "options");
+    options.requireUnquantized("a training session");
     this.auxiliary = Check.notNull(auxiliary, "auxiliary");
     Check.argument(auxiliary.widths().keySet().equals(graphs.spec().auxiliaryInputs()),
         "auxiliary inputs " + auxiliary.widths().keySet() + " != the graphs' auxiliary inputs "
