@@ -14,6 +14,7 @@ import org.consistency4j.paraphrase.Paraphraser;
 import org.consistency4j.paraphrase.Paraphrasers;
 import org.consistency4j.paraphrase.ProtectionRules;
 import org.consistency4j.paraphrase.QualityFilter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +38,9 @@ final class ParaphraseSupport implements AutoCloseable {
       paramLabel = "DIR",
       description = "Local Hugging Face model directory for --method lm (run on ONNX Runtime).")
   Path model;
+
+  /** Where the local model of {@code --method lm} runs. */
+  @Mixin DeviceOption device = new DeviceOption();
 
   @Option(
       names = "--endpoint",
@@ -127,7 +131,8 @@ final class ParaphraseSupport implements AutoCloseable {
       return languageModel;
     }
     if (model != null) {
-      languageModel = LocalModels.open(model, null, OnnxLanguageModel.PromptOverflow.ERROR);
+      languageModel = LocalModels.open(model, null, OnnxLanguageModel.PromptOverflow.ERROR, false,
+          device.runtime());
       return languageModel;
     }
     throw new IllegalArgumentException(

@@ -32,6 +32,8 @@ class DeviceOptionTest {
         "{\"instruction\": \"Say hi\", \"input\": \"\", \"response\": \"hi\"}\n");
     Path sft = Files.writeString(dir.resolve("sft.jsonl"),
         "{\"prompt\": \"user: Hi\\nassistant:\", \"completion\": \" Hello\"}\n");
+    Path instructions = Files.writeString(dir.resolve("instructions.jsonl"),
+        "{\"id\": \"a\", \"instruction\": \"Say hi.\"}\n");
     String m = model();
     return List.of(
         List.of("generate", "--model", m, "--input", prompts.toString(), "--max-new-tokens", "2"),
@@ -41,6 +43,8 @@ class DeviceOptionTest {
         List.of("pairs", "--model", m, "--groups", groups.toString(), "--out",
             dir.resolve("pairs.jsonl").toString(), "--m", "2", "--max-new-tokens", "2"),
         List.of("reward", "--model", m, "--input", responses.toString()),
+        List.of("paraphrase", "--method", "lm", "--model", m, "--input", instructions.toString(), "--n",
+            "1"),
         List.of("train", "sft", "--model", m, "--data", sft.toString(), "--out",
             dir.resolve("sft").toString(), "--lora-rank", "2", "--steps", "1", "--batch-size", "1"));
   }
