@@ -33,7 +33,8 @@ class BomTest {
       assertEquals("${project.version}", text(dependency, "version"));
       managed.add(text(dependency, "artifactId"));
     }
-    assertEquals(Set.of("consistency-core", "consistency-train", "consistency-eval"), managed);
+    assertEquals(Set.of("consistency-core", "consistency-train", "consistency-eval", "consistency-spark"),
+        managed);
 
     Document parent = parse(ROOT.resolve("pom.xml"));
     assertEquals(text(parent.getDocumentElement(), "version"), text(project, "version"),
