@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.Attribute;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.GraphBuilder;
@@ -30,16 +31,22 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  *
  * <ul>
  *   <li>{@link #forward}: {@code input_ids [batch, seq]} to {@code logits [batch, seq, vocab]}, causal
- *       attention over right-padded batches, no cache (scoring and training).
- *   <li>the incremental-decoding graph used by {@link OnnxLanguageModel}: {@code input_ids [batch,
- *       new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask [batch,
- *       past+new]} (1 = a real token, 0 = padding that no query attends to) and the key/value cache of
- *       the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch, kv_heads,
- *       past, head_dim]}, past may be 0) to {@code last_logits [batch, vocab]} (after the last new
- *       token) and the extended cache ({@code present_key.L}, {@code present_value.L}). Batches of
- *       prompts are left-padded so that every row's last token is at the same index; attention is
- *       causal by index and masked by {@code attention_mask}, and positions count each row's real
- *       tokens, so a row's logits equal those of the row decoded alone up to float rounding.
+ *       attention over right-padded batches, no cache (training, and the graph LoRA adapts).
+ *   <li>the inference graph used by {@link OnnxLanguageModel} for scoring and for incremental
+ *       decoding (one ONNX Runtime session, so one pre-packed copy of the weights): {@code input_ids
+ *       [batch, new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask
+ *       [batch, past+new]} (1 = a real token, 0 = padding that no query attends to), the key/value
+ *       cache of the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch,
+ *       kv_heads, past, head_dim]}, past may be 0) and {@code logits_from [1]} to {@code logits [batch,
+ *       new - logits_from, vocab]} (the logits of the new positions from {@code logits_from} on: 0 to
+ *       score every position, {@code new - 1} when decoding) and the extended cache ({@code
+ *       present_key.L}, {@code present_value.L}). Batches of prompts are left-padded so that every
+ *       row's last token is at the same index; attention is causal by index and masked by {@code
+ *       attention_mask}, and positions count each row's real tokens, so a row's logits equal those of
+ *       the row decoded alone up to float rounding. Its linear layers are {@code com.microsoft}
+ *       {@code FusedMatMul} with {@code transB = 1}, which reads each weight as stored (with {@code
+ *       MatMul(x, Transpose(W))} ONNX Runtime's constant folding makes a transposed copy of every
+ *       weight); the computation is otherwise the same.
  * </ul>
  *
  * <p>Both graphs share one decoder-layer builder. Stateless.
@@ -52,7 +59,7 @@ public final class LlamaGraphs {
 
   static final String POSITION_IDS = "position_ids";
   static final String ATTENTION_MASK = "attention_mask";
-  static final String LAST_LOGITS = "last_logits";
+  static final String LOGITS_FROM = "logits_from";
 
   private static final long EXTERNAL_ABOVE = 64 * 1024;
 
@@ -78,7 +85,8 @@ public final class LlamaGraphs {
    * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
    * names and shapes: float32 tensors as zero-copy views of the memory-mapped files (valid after the
    * files are closed; the files must not change while they are used), float16/bfloat16 upcast to
-   * float32 copies. Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
+   * float32 copies in native memory (direct buffers, read without mapping: see {@link
+   * SafetensorsCheckpoint#floatTensor}). Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
    * #expectedShapes}: {@code qkv_proj} rows are q, then k, then v; {@code gate_up_proj} rows are gate,
    * then up.
    *
@@ -101,9 +109,10 @@ public final class LlamaGraphs {
           throw new ModelLoadException(modelDir + ": weight " + name + " has shape " + shape
               + ", config implies " + Arrays.toString(e.getValue()));
         }
-        // float32 weights stay zero-copy views of the memory-mapped file; others are upcast.
+        // float32 weights stay zero-copy views of the memory-mapped file; others are upcast into
+        // native memory (read in chunks, no heap copy and no mapping of the 16-bit data).
         weights.put(name, ckpt.info(name).orElseThrow().dtype() == DType.FLOAT
-            ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
+            ? ckpt.tensor(name) : ckpt.floatTensor(name));
       }
     }
     return config.fusedProjections() ? unfuse(config, weights) : weights;
@@ -310,8 +319,8 @@ public final class LlamaGraphs {
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
-        future, slidingMask(g, c, future, idx, idx), null, null);
-    g.output(LOGITS, head(g, c, w, x));
+        future, slidingMask(g, c, future, idx, idx), null, null, false);
+    g.output(LOGITS, head(g, c, w, x, false));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -343,9 +352,12 @@ public final class LlamaGraphs {
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
     Value masked = g.or(future, padding);
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, masked,
-        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV);
-    // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
-    g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
+        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV, true);
+    // The logits of the new positions from logits_from on: [batch, new - from, vocab].
+    Value from = g.input(LOGITS_FROM, DType.INT64, 1L);
+    Value rest = g.op("Slice", java.util.Arrays.asList(x, from, g.constant(Tensor.vector(Long.MAX_VALUE)),
+        g.constant(Tensor.vector(1L))), Map.of(), 1).get(0);
+    g.output(LOGITS, head(g, c, w, rest, true));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -429,7 +441,7 @@ public final class LlamaGraphs {
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
-      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
+      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV, boolean tb) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
@@ -443,9 +455,9 @@ public final class LlamaGraphs {
       Value cos = local ? rotary.localCos() : rotary.cos();
       Value sin = local ? rotary.localSin() : rotary.sin();
       Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
-      Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"));
-      Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"));
-      Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"));
+      Value q = linear(g, h, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias"), tb);
+      Value k = linear(g, h, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias"), tb);
+      Value v = linear(g, h, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias"), tb);
       q = heads(g, q, nh, hd);
       k = heads(g, k, nkv, hd);
       if (c.qkNorm()) {
@@ -471,7 +483,7 @@ public final class LlamaGraphs {
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = linear(g, ctx, w.get(p + "self_attn.o_proj.weight"),
-          w.get(p + "self_attn.o_proj.bias"));
+          w.get(p + "self_attn.o_proj.bias"), tb);
       Value h2;
       if (gemma) {
         // Gemma: norms after attention and around the MLP.
@@ -481,10 +493,10 @@ public final class LlamaGraphs {
         x = g.add(x, out);
         h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
       }
-      Value gate = linear(g, h2, w.get(p + "mlp.gate_proj.weight"), null);
-      Value up = linear(g, h2, w.get(p + "mlp.up_proj.weight"), null);
+      Value gate = linear(g, h2, w.get(p + "mlp.gate_proj.weight"), null, tb);
+      Value up = linear(g, h2, w.get(p + "mlp.up_proj.weight"), null, tb);
       Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
-      Value mlp = linear(g, act, w.get(p + "mlp.down_proj.weight"), null);
+      Value mlp = linear(g, act, w.get(p + "mlp.down_proj.weight"), null, tb);
       x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
@@ -515,15 +527,26 @@ public final class LlamaGraphs {
   }
 
   /** Final norm and LM head (tied to the embeddings or separate). */
-  private static Value head(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x) {
+  private static Value head(GraphBuilder g, ModelConfig c, Map<String, Value> w, Value x,
+      boolean tb) {
     Value hf = norm(g, c, x, w.get("model.norm.weight"));
     Value head = c.tieWordEmbeddings() ? w.get("model.embed_tokens.weight") : w.get("lm_head.weight");
-    return softcap(g, linear(g, hf, head, null),
+    return softcap(g, linear(g, hf, head, null, tb),
         c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 
-  private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {
-    Value y = g.matMul(x, g.transpose(w, 1, 0));
+  /**
+   * {@code x @ W^T (+ bias)} for a weight {@code W [out, in]}: {@code MatMul(x, Transpose(W))} (the
+   * form LoRA and autodiff work on), or with {@code tb} ONNX Runtime's {@code com.microsoft}
+   * {@code FusedMatMul} with {@code transB = 1}, which reads (and pre-packs) {@code W} as it is stored:
+   * with {@code MatMul(x, Transpose(W))} ONNX Runtime's constant folding first materialises {@code W^T}
+   * as a second copy of every weight.
+   */
+  private static Value linear(GraphBuilder g, Value x, Value w, Value bias, boolean tb) {
+    Value y = tb
+        ? g.op("com.microsoft", "FusedMatMul", List.of(x, w),
+            Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0)
+        : g.matMul(x, g.transpose(w, 1, 0));
     return bias == null ? y : g.add(y, bias);
   }
 

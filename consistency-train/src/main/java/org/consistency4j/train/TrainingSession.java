@@ -1,6 +1,5 @@
 package org.consistency4j.train;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
-import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
@@ -316,7 +314,7 @@ public final class TrainingSession implements AutoCloseable {
     try {
       Map<String, OnnxTensor> ext = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
-        ext.put(en.getKey(), sessions.own(toOrt(en.getValue())));
+        ext.put(en.getKey(), sessions.weight(en.getValue()));
       }
       this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
           only(ext, gradModel));
@@ -365,29 +363,6 @@ public final class TrainingSession implements AutoCloseable {
     Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
     FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
-  }
-
-  private OnnxTensor toOrt(Tensor t) throws OrtException {
-    ByteBuffer src = t.data();
-    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
-    direct.put(src.duplicate().order(ByteOrder.LITTLE_ENDIAN));
-    direct.flip();
-    return OnnxTensor.createTensor(env, direct, t.shape(), javaType(t.dtype()));
-  }
-
-  private static OnnxJavaType javaType(DType d) {
-    return switch (d) {
-      case FLOAT -> OnnxJavaType.FLOAT;
-      case DOUBLE -> OnnxJavaType.DOUBLE;
-      case INT64 -> OnnxJavaType.INT64;
-      case INT32 -> OnnxJavaType.INT32;
-      case FLOAT16 -> OnnxJavaType.FLOAT16;
-      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
-      case INT8 -> OnnxJavaType.INT8;
-      case UINT8 -> OnnxJavaType.UINT8;
-      case BOOL -> OnnxJavaType.BOOL;
-      default -> throw new IllegalArgumentException("unsupported initializer type " + d);
-    };
   }
 
   /** The entries of {@code ext} that {@code model} reads as external initializers. */
