@@ -88,9 +88,11 @@ public final class ScaleBenchmark {
       default -> throw new IllegalArgumentException("unknown measurement " + what
           + "; expected load, prefill, decode1, decode16, lora or cat");
     };
-    System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d, %s,"
-        + " \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads, result,
-        statusKib("VmHWM") / 1024.0);
+    String impl = Boolean.getBoolean("consistency4j.ortDisablePrepacking")
+        ? "consistency4j-ort-noprepack" : "consistency4j-ort";
+    System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
+        + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,
+        impl, result, statusKib("VmHWM") / 1024.0);
   }
 
   /**
