@@ -45,7 +45,11 @@ public final class TrainingSession implements AutoCloseable {
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
-  private final OrtSession scoreSession;
+  /** Created on the first {@link #sequenceLogProbs} call: ONNX Runtime holds its own copy of the
+   * frozen weights per session, so a session that only trains never pays for the scoring one. */
+  private OrtSession scoreSession;
+  private final byte[] scoreBytes;
+  private final Map<String, OnnxTensor> scoreExternal;
   private final TrainingGraphs graphs;
   private final String inputIds;
   private final List<String> names;
@@ -319,8 +323,8 @@ public final class TrainingSession implements AutoCloseable {
       this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
           only(ext, gradModel));
       this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
-      this.scoreSession = sessions.create("score", scoreModel.model().toByteArray(),
-          only(ext, scoreModel));
+      this.scoreBytes = scoreModel.model().toByteArray();
+      this.scoreExternal = only(ext, scoreModel);
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -635,10 +639,12 @@ public final class TrainingSession implements AutoCloseable {
 
   /**
    * Per-row target log-probability sums and target counts of {@code batch} under the current
-   * parameters (no update, row weights ignored).
+   * parameters (no update, row weights ignored). The first call opens the scoring session (ONNX
+   * Runtime then holds one more copy of the frozen weights).
    *
    * @return {@code [0]} the sums (natural log), {@code [1]} the counts, each of length {@code
    *     batchSize}
+   * @throws org.consistency4j.ModelLoadException if ONNX Runtime rejects the scoring graph
    */
   public double[][] sequenceLogProbs(Batch batch) {
     ensureOpen();
@@ -658,6 +664,9 @@ public final class TrainingSession implements AutoCloseable {
         OnnxTensor t = auxTensor(batch, a.getValue(), auxiliary.inference(a.getKey(), batch));
         extra.add(t);
         in.put(a.getKey(), t);
+      }
+      if (scoreSession == null) {
+        scoreSession = sessions.create("score", scoreBytes, scoreExternal);
       }
       try (OrtSession.Result r =
           scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
