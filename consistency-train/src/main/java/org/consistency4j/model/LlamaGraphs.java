@@ -111,8 +111,11 @@ public final class LlamaGraphs {
         }
         // float32 weights stay zero-copy views of the memory-mapped file; others are upcast into
         // native memory (read in chunks, no heap copy and no mapping of the 16-bit data).
-        weights.put(name, ckpt.info(name).orElseThrow().dtype() == DType.FLOAT
-            ? ckpt.tensor(name) : ckpt.floatTensor(name));
+        // (F64 and refused integer dtypes take the general path and its messages.)
+        DType stored = ckpt.info(name).orElseThrow().dtype();
+        weights.put(name, stored == DType.FLOAT ? ckpt.tensor(name)
+            : stored == DType.BFLOAT16 || stored == DType.FLOAT16 ? ckpt.floatTensor(name)
+            : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
     return config.fusedProjections() ? unfuse(config, weights) : weights;
