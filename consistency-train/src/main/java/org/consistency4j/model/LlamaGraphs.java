@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.Attribute;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.GraphBuilder;
@@ -34,16 +35,22 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  *
  * <ul>
  *   <li>{@link #forward}: {@code input_ids [batch, seq]} to {@code logits [batch, seq, vocab]}, causal
- *       attention over right-padded batches, no cache (scoring and training).
- *   <li>the incremental-decoding graph used by {@link OnnxLanguageModel}: {@code input_ids [batch,
- *       new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask [batch,
- *       past+new]} (1 = a real token, 0 = padding that no query attends to) and the key/value cache of
- *       the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch, kv_heads,
- *       past, head_dim]}, past may be 0) to {@code last_logits [batch, vocab]} (after the last new
- *       token) and the extended cache ({@code present_key.L}, {@code present_value.L}). Batches of
- *       prompts are left-padded so that every row's last token is at the same index; attention is
- *       causal by index and masked by {@code attention_mask}, and positions count each row's real
- *       tokens, so a row's logits equal those of the row decoded alone up to float rounding.
+ *       attention over right-padded batches, no cache (training, and the graph LoRA adapts).
+ *   <li>the inference graph used by {@link OnnxLanguageModel} for scoring and for incremental
+ *       decoding (one ONNX Runtime session, so one pre-packed copy of the weights): {@code input_ids
+ *       [batch, new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask
+ *       [batch, past+new]} (1 = a real token, 0 = padding that no query attends to), the key/value
+ *       cache of the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch,
+ *       kv_heads, past, head_dim]}, past may be 0) and {@code logits_from [1]} to {@code logits [batch,
+ *       new - logits_from, vocab]} (the logits of the new positions from {@code logits_from} on: 0 to
+ *       score every position, {@code new - 1} when decoding) and the extended cache ({@code
+ *       present_key.L}, {@code present_value.L}). Batches of prompts are left-padded so that every
+ *       row's last token is at the same index; attention is causal by index and masked by {@code
+ *       attention_mask}, and positions count each row's real tokens, so a row's logits equal those of
+ *       the row decoded alone up to float rounding. Its linear layers are {@code com.microsoft}
+ *       {@code FusedMatMul} with {@code transB = 1}, which reads each weight as stored (with {@code
+ *       MatMul(x, Transpose(W))} ONNX Runtime's constant folding makes a transposed copy of every
+ *       weight); the computation is otherwise the same.
  * </ul>
  *
  * <p>Both graphs share one decoder-layer builder. Stateless.
@@ -56,7 +63,7 @@ public final class LlamaGraphs {
 
   static final String POSITION_IDS = "position_ids";
   static final String ATTENTION_MASK = "attention_mask";
-  static final String LAST_LOGITS = "last_logits";
+  static final String LOGITS_FROM = "logits_from";
 
   private static final long EXTERNAL_ABOVE = 64 * 1024;
 
@@ -82,7 +89,8 @@ public final class LlamaGraphs {
    * Reads every weight {@code config} implies from the safetensors files of {@code modelDir}, checking
    * names and shapes: float32 tensors as zero-copy views of the memory-mapped files (valid after the
    * files are closed; the files must not change while they are used), float16/bfloat16 upcast to
-   * float32 copies. Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
+   * float32 copies in native memory (direct buffers, read without mapping: see {@link
+   * SafetensorsCheckpoint#floatTensor}). Fused Phi-3 weights ({@link #fileShapes}) are split into the names of {@link
    * #expectedShapes}: {@code qkv_proj} rows are q, then k, then v; {@code gate_up_proj} rows are gate,
    * then up.
    *
@@ -148,9 +156,13 @@ public final class LlamaGraphs {
           weights.put(name, name.equals("model.embed_tokens.weight") ? t : directFloat32(t));
           continue;
         }
-        // float32 weights stay zero-copy views of the memory-mapped file; others are upcast.
-        weights.put(name, ckpt.info(name).orElseThrow().dtype() == DType.FLOAT
-            ? ckpt.tensor(name) : Tensor.ofFloats(ckpt.floats(name), s));
+        // float32 weights stay zero-copy views of the memory-mapped file; others are upcast into
+        // native memory (read in chunks, no heap copy and no mapping of the 16-bit data).
+        // (F64 and refused integer dtypes take the general path and its messages.)
+        DType stored = ckpt.info(name).orElseThrow().dtype();
+        weights.put(name, stored == DType.FLOAT ? ckpt.tensor(name)
+            : stored == DType.BFLOAT16 || stored == DType.FLOAT16 ? ckpt.floatTensor(name)
+            : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
     return config.fusedProjections() && !quantization.enabled() ? unfuse(config, weights) : weights;
@@ -440,8 +452,8 @@ public final class LlamaGraphs {
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
-        future, slidingMask(g, c, future, idx, idx), null, null);
-    g.output(LOGITS, head(g, c, w, x));
+        future, slidingMask(g, c, future, idx, idx), null, null, false);
+    g.output(LOGITS, head(g, c, w, x, false));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -474,9 +486,12 @@ public final class LlamaGraphs {
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
     Value masked = g.or(future, padding);
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, masked,
-        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV);
-    // Only the last position's logits: [batch, 1, hidden] -> [batch, vocab].
-    g.output(LAST_LOGITS, g.squeeze(head(g, c, w, g.slice(x, 1, -1, Long.MAX_VALUE)), 1));
+        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV, true);
+    // The logits of the new positions from logits_from on: [batch, new - from, vocab].
+    Value from = g.input(LOGITS_FROM, DType.INT64, 1L);
+    Value rest = g.op("Slice", java.util.Arrays.asList(x, from, g.constant(Tensor.vector(Long.MAX_VALUE)),
+        g.constant(Tensor.vector(1L))), Map.of(), 1).get(0);
+    g.output(LOGITS, head(g, c, w, rest, true));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -529,10 +544,10 @@ public final class LlamaGraphs {
     }
 
     /** {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized. */
-    Value linear(GraphBuilder g, Value x, String name, Value bias) {
+    Value linear(GraphBuilder g, Value x, String name, Value bias, boolean tb) {
       Value packed = values.get(name + PACKED);
       if (packed == null) {
-        return LlamaGraphs.linear(g, x, values.get(name), bias);
+        return LlamaGraphs.linear(g, x, values.get(name), bias, tb);
       }
       long[] s = shapes.get(name);
       Value y = g.matMulNBits(x, packed, values.get(name + SCALES), s[1], s[0],
@@ -613,7 +628,7 @@ public final class LlamaGraphs {
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Weights w, Value x,
-      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
+      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV, boolean tb) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
@@ -627,9 +642,9 @@ public final class LlamaGraphs {
       Value cos = local ? rotary.localCos() : rotary.cos();
       Value sin = local ? rotary.localSin() : rotary.sin();
       Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
-      Value q = w.linear(g, h, p + "self_attn.q_proj.weight", w.get(p + "self_attn.q_proj.bias"));
-      Value k = w.linear(g, h, p + "self_attn.k_proj.weight", w.get(p + "self_attn.k_proj.bias"));
-      Value v = w.linear(g, h, p + "self_attn.v_proj.weight", w.get(p + "self_attn.v_proj.bias"));
+      Value q = w.linear(g, h, p + "self_attn.q_proj.weight", w.get(p + "self_attn.q_proj.bias"), tb);
+      Value k = w.linear(g, h, p + "self_attn.k_proj.weight", w.get(p + "self_attn.k_proj.bias"), tb);
+      Value v = w.linear(g, h, p + "self_attn.v_proj.weight", w.get(p + "self_attn.v_proj.bias"), tb);
       q = heads(g, q, nh, hd);
       k = heads(g, k, nkv, hd);
       if (c.qkNorm()) {
@@ -655,7 +670,7 @@ public final class LlamaGraphs {
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
-          w.get(p + "self_attn.o_proj.bias"));
+          w.get(p + "self_attn.o_proj.bias"), tb);
       Value h2;
       if (gemma) {
         // Gemma: norms after attention and around the MLP.
@@ -665,10 +680,10 @@ public final class LlamaGraphs {
         x = g.add(x, out);
         h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
       }
-      Value gate = w.linear(g, h2, p + "mlp.gate_proj.weight", null);
-      Value up = w.linear(g, h2, p + "mlp.up_proj.weight", null);
+      Value gate = w.linear(g, h2, p + "mlp.gate_proj.weight", null, tb);
+      Value up = w.linear(g, h2, p + "mlp.up_proj.weight", null, tb);
       Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
-      Value mlp = w.linear(g, act, p + "mlp.down_proj.weight", null);
+      Value mlp = w.linear(g, act, p + "mlp.down_proj.weight", null, tb);
       x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
@@ -699,15 +714,25 @@ public final class LlamaGraphs {
   }
 
   /** Final norm and LM head (tied to the embeddings or separate). */
-  private static Value head(GraphBuilder g, ModelConfig c, Weights w, Value x) {
+  private static Value head(GraphBuilder g, ModelConfig c, Weights w, Value x, boolean tb) {
     Value hf = norm(g, c, x, w.get("model.norm.weight"));
     String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    return softcap(g, w.linear(g, hf, head, null),
+    return softcap(g, w.linear(g, hf, head, null, tb),
         c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 
-  private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {
-    Value y = g.matMul(x, g.transpose(w, 1, 0));
+  /**
+   * {@code x @ W^T (+ bias)} for a weight {@code W [out, in]}: {@code MatMul(x, Transpose(W))} (the
+   * form LoRA and autodiff work on), or with {@code tb} ONNX Runtime's {@code com.microsoft}
+   * {@code FusedMatMul} with {@code transB = 1}, which reads (and pre-packs) {@code W} as it is stored:
+   * with {@code MatMul(x, Transpose(W))} ONNX Runtime's constant folding first materialises {@code W^T}
+   * as a second copy of every weight.
+   */
+  private static Value linear(GraphBuilder g, Value x, Value w, Value bias, boolean tb) {
+    Value y = tb
+        ? g.op("com.microsoft", "FusedMatMul", List.of(x, w),
+            Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0)
+        : g.matMul(x, g.transpose(w, 1, 0));
     return bias == null ? y : g.add(y, bias);
   }
 

@@ -1,15 +1,22 @@
 package org.consistency4j.model;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
 
 /**
@@ -71,6 +78,58 @@ public final class ModelSessions implements AutoCloseable {
     }
     owned.add(resource);
     return resource;
+  }
+
+  /**
+   * An ONNX Runtime tensor over {@code t}'s data for use as an external initializer, owned by this
+   * holder ({@link #own}). Data already in native memory (a weight memory-mapped from a safetensors
+   * file, or a direct buffer) is used in place on little-endian machines: ONNX Runtime reads those
+   * pages, nothing is copied, and the tensor keeps the buffer reachable. Other data is copied into
+   * native memory once.
+   *
+   * @throws IllegalArgumentException if the dtype has no ONNX Runtime tensor type
+   * @throws ConsistencyException if ONNX Runtime cannot create the tensor
+   * @throws IllegalStateException if this holder is closed
+   */
+  public synchronized OnnxTensor weight(Tensor t) {
+    Check.notNull(t, "t");
+    ensureOpen();
+    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data = src;
+    if (!src.isDirect() || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      data = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+      if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN || t.dtype().byteSize() == 1) {
+        data.put(src).flip();
+      } else {
+        throw new IllegalArgumentException("weights of type " + t.dtype()
+            + " need a little-endian machine, this one is " + ByteOrder.nativeOrder());
+      }
+    }
+    try {
+      OnnxTensor tensor = t.dtype() == DType.FLOAT
+          ? OnnxTensor.createTensor(env, data.order(ByteOrder.nativeOrder()).asFloatBuffer(),
+              t.shape())
+          : OnnxTensor.createTensor(env, data, t.shape(), javaType(t.dtype()));
+      return own(tensor);
+    } catch (OrtException e) {
+      throw new ConsistencyException("cannot create weight tensor of shape "
+          + Arrays.toString(t.shape()), e);
+    }
+  }
+
+  private static OnnxJavaType javaType(DType d) {
+    return switch (d) {
+      case FLOAT -> OnnxJavaType.FLOAT;
+      case DOUBLE -> OnnxJavaType.DOUBLE;
+      case INT64 -> OnnxJavaType.INT64;
+      case INT32 -> OnnxJavaType.INT32;
+      case FLOAT16 -> OnnxJavaType.FLOAT16;
+      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+      case INT8 -> OnnxJavaType.INT8;
+      case UINT8 -> OnnxJavaType.UINT8;
+      case BOOL -> OnnxJavaType.BOOL;
+      default -> throw new IllegalArgumentException("unsupported initializer type " + d);
+    };
   }
 
   /**

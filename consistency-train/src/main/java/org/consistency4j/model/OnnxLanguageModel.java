@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.consistency4j.ConsistencyException;
-import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
@@ -57,7 +55,6 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final Tokenizer tokenizer;
   private final ModelSessions sessions;
   private final OrtSession session;
-  private final OrtSession decode;
   private final PromptOverflow overflow;
   private final Quantization quantization;
 
@@ -87,8 +84,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.config = config;
     this.tokenizer = tokenizer;
     this.sessions = sessions;
-    this.session = sessions.session("forward");
-    this.decode = sessions.session("decode");
+    this.session = sessions.session("model");
     this.quantization = sessions.options().quantization();
   }
 
@@ -125,23 +121,16 @@ public final class OnnxLanguageModel implements LanguageModel {
     // Names and shapes are checked against the config (messages name the tensor).
     Map<String, Tensor> weights =
         LlamaGraphs.loadWeights(modelDir, config, options.quantization());
-    ExportedModel exported = LlamaGraphs.forward(config, weights, options.quantization());
-    ExportedModel decode = LlamaGraphs.decode(config, weights, options.quantization());
+    // One graph (and session) scores and decodes, so ONNX Runtime holds one pre-packed copy.
+    ExportedModel graph = LlamaGraphs.decode(config, weights, options.quantization());
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
       Map<String, OnnxTensor> external = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> e : exported.externalInitializers().entrySet()) {
-        external.put(e.getKey(), sessions.own(toOnnx(sessions, e.getValue())));
+      for (Map.Entry<String, Tensor> e : graph.externalInitializers().entrySet()) {
+        external.put(e.getKey(), sessions.weight(e.getValue()));
       }
-      sessions.create("forward", exported.toByteArray(), external);
-      Map<String, OnnxTensor> decodeExternal = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> e : decode.externalInitializers().entrySet()) {
-        OnnxTensor t = external.get(e.getKey());
-        decodeExternal.put(
-            e.getKey(), t != null ? t : sessions.own(toOnnx(sessions, e.getValue())));
-      }
-      sessions.create("decode", decode.toByteArray(), decodeExternal);
+      sessions.create("model", graph.toByteArray(), external);
       return new OnnxLanguageModel(modelDir, config, tokenizer, sessions, overflow);
     } catch (RuntimeException e) {
       try {
@@ -151,46 +140,6 @@ public final class OnnxLanguageModel implements LanguageModel {
       }
       tokenizer.close();
       throw e;
-    }
-  }
-
-  private static OnnxTensor toOnnx(ModelSessions sessions, Tensor t) {
-    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    if (t.dtype() == DType.UINT8 || t.dtype() == DType.BFLOAT16 || t.dtype() == DType.FLOAT16) {
-      // Quantized codes and a quantized model's 16-bit embeddings: a direct (or memory-mapped)
-      // buffer is used in place, a heap one copied once.
-      ByteBuffer bytes = src;
-      if (!bytes.isDirect()) {
-        bytes = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.LITTLE_ENDIAN).put(src)
-            .flip();
-      }
-      OnnxJavaType type = t.dtype() == DType.UINT8 ? OnnxJavaType.UINT8
-          : t.dtype() == DType.BFLOAT16 ? OnnxJavaType.BFLOAT16 : OnnxJavaType.FLOAT16;
-      try {
-        return OnnxTensor.createTensor(sessions.environment(), bytes, t.shape(), type);
-      } catch (OrtException e) {
-        throw new ConsistencyException("cannot create weight tensor of shape "
-            + Arrays.toString(t.shape()), e);
-      }
-    }
-    if (t.dtype() == DType.FLOAT && src.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-      // A memory-mapped float32 weight: ONNX Runtime reads the mapped pages in place (no copy); the
-      // tensor keeps the buffer reachable for as long as the session uses it.
-      try {
-        return OnnxTensor.createTensor(sessions.environment(), src.asFloatBuffer(), t.shape());
-      } catch (OrtException e) {
-        throw new ConsistencyException("cannot create weight tensor of shape "
-            + Arrays.toString(t.shape()), e);
-      }
-    }
-    FloatBuffer direct =
-        ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    direct.put(src.asFloatBuffer()).rewind();
-    try {
-      return OnnxTensor.createTensor(sessions.environment(), direct, t.shape());
-    } catch (OrtException e) {
-      throw new ConsistencyException("cannot create weight tensor of shape "
-          + Arrays.toString(t.shape()), e);
     }
   }
 
@@ -224,16 +173,31 @@ public final class OnnxLanguageModel implements LanguageModel {
   public float[][] logits(int[] ids) {
     ensureOpen();
     this.config.validateInputIds(ids, "input_ids");
-    long[] l = new long[ids.length];
+    long[][] l = new long[1][ids.length];
     for (int i = 0; i < ids.length; i++) {
-      l[i] = ids[i];
+      l[0][i] = ids[i];
     }
-    try (OnnxTensor in =
-            OnnxTensor.createTensor(
-                sessions.environment(), LongBuffer.wrap(l), new long[] {1, ids.length});
-        OrtSession.Result r = session.run(Map.of(LlamaGraphs.INPUT_IDS, in))) {
-      float[][][] out = (float[][][]) r.get(0).getValue();
-      return out[0];
+    return forwardAll(l)[0];
+  }
+
+  /**
+   * The logits of every position of right-padded rows {@code ids [rows][seq]}: the inference graph
+   * with an empty cache, positions {@code 0 .. seq - 1}, every key visible (causality keeps a real
+   * token from seeing the padding after it) and {@code logits_from} 0.
+   */
+  private float[][][] forwardAll(long[][] ids) {
+    int rows = ids.length;
+    int seq = ids[0].length;
+    long[][] positions = new long[rows][seq];
+    long[][] mask = new long[rows][seq];
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < seq; t++) {
+        positions[r][t] = t;
+        mask[r][t] = 1;
+      }
+    }
+    try (OrtSession.Result r = runDecode(ids, positions, mask, seq, null, 0)) {
+      return (float[][][]) r.get(LlamaGraphs.LOGITS).get().getValue();
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": forward pass failed", e);
     }
@@ -263,22 +227,16 @@ public final class OnnxLanguageModel implements LanguageModel {
         this.config.validateInputIds(chunk.get(i), "sequences[" + (start + i) + "]");
         seq = Math.max(seq, chunk.get(i).length);
       }
-      long[] l = new long[chunk.size() * seq];
+      long[][] l = new long[chunk.size()][seq];
       for (int b = 0; b < chunk.size(); b++) {
         int[] ids = chunk.get(b);
         for (int t = 0; t < ids.length; t++) {
-          l[b * seq + t] = ids[t];
+          l[b][t] = ids[t];
         }
       }
-      try (OnnxTensor in = OnnxTensor.createTensor(sessions.environment(), LongBuffer.wrap(l),
-              new long[] {chunk.size(), seq});
-          OrtSession.Result r = session.run(Map.of(LlamaGraphs.INPUT_IDS, in))) {
-        float[][][] logits = (float[][][]) r.get(0).getValue();
-        for (int b = 0; b < chunk.size(); b++) {
-          out.add(Arrays.copyOf(logits[b], chunk.get(b).length));
-        }
-      } catch (OrtException e) {
-        throw new ConsistencyException(name() + ": forward pass failed", e);
+      float[][][] logits = forwardAll(l);
+      for (int b = 0; b < chunk.size(); b++) {
+        out.add(Arrays.copyOf(logits[b], chunk.get(b).length));
       }
     }
     return out;
@@ -429,12 +387,13 @@ public final class OnnxLanguageModel implements LanguageModel {
     OrtSession.Result cache = null;
     try {
       while (running > 0) {
-        OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache);
+        OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache,
+            stepIds[0].length - 1);
         if (cache != null) {
           cache.close();
         }
         cache = res;
-        float[][] logits = (float[][]) res.get(LlamaGraphs.LAST_LOGITS).get().getValue();
+        float[][] logits = lastLogits(res);
         stepIds = new long[rows][1];
         stepPos = new long[rows][1];
         for (int r = 0; r < rows; r++) {
@@ -485,11 +444,11 @@ public final class OnnxLanguageModel implements LanguageModel {
   /**
    * One KV-cached step: feeds {@code ids [rows, new]} at {@code positions}, with the first {@code
    * total} columns of {@code mask} (past + new), after the cache held by {@code previous} (none =
-   * empty cache) and returns the result holding {@code last_logits} and the extended cache. The
-   * caller closes the result.
+   * empty cache) and returns the result holding the {@code logits} of the new positions from {@code
+   * logitsFrom} on and the extended cache. The caller closes the result.
    */
   private OrtSession.Result runDecode(long[][] ids, long[][] positions, long[][] mask, int total,
-      OrtSession.Result previous) throws OrtException {
+      OrtSession.Result previous, int logitsFrom) throws OrtException {
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     List<OnnxTensor> created = new ArrayList<>();
     try {
@@ -533,12 +492,26 @@ public final class OnnxLanguageModel implements LanguageModel {
               (OnnxTensor) previous.get(LlamaGraphs.presentValue(layer)).get());
         }
       }
-      return decode.run(inputs);
+      OnnxTensor from = OnnxTensor.createTensor(
+          sessions.environment(), LongBuffer.wrap(new long[] {logitsFrom}), new long[] {1});
+      created.add(from);
+      inputs.put(LlamaGraphs.LOGITS_FROM, from);
+      return session.run(inputs);
     } finally {
       for (OnnxTensor t : created) {
         t.close();
       }
     }
+  }
+
+  /** Per row, the logits of the one position a decoding step returns ({@code logits [rows, 1, vocab]}). */
+  private static float[][] lastLogits(OrtSession.Result r) throws OrtException {
+    float[][][] l = (float[][][]) r.get(LlamaGraphs.LOGITS).get().getValue();
+    float[][] out = new float[l.length][];
+    for (int i = 0; i < l.length; i++) {
+      out[i] = l[i][0];
+    }
+    return out;
   }
 
   /**
@@ -556,12 +529,12 @@ public final class OnnxLanguageModel implements LanguageModel {
         long[][] mask = new long[1][t + 1];
         Arrays.fill(mask[0], 1L);
         OrtSession.Result r =
-            runDecode(new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache);
+            runDecode(new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache, 0);
         if (cache != null) {
           cache.close();
         }
         cache = r;
-        out[t] = ((float[][]) r.get(LlamaGraphs.LAST_LOGITS).get().getValue())[0];
+        out[t] = lastLogits(r)[0];
       }
       return out;
     } catch (OrtException e) {

@@ -95,6 +95,11 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
       if (profile != null && !profile.isBlank()) {
         o.enableProfiling(profile);
       }
+      // Diagnostics: -Dconsistency4j.ortDisablePrepacking=true stops ONNX Runtime from keeping a
+      // pre-packed copy of each constant matrix operand (less memory; see benchmarks/README.md).
+      if (Boolean.getBoolean("consistency4j.ortDisablePrepacking")) {
+        o.addConfigEntry("session.disable_prepacking", "1");
+      }
       if (intraOpThreads > 0) {
         o.setIntraOpNumThreads(intraOpThreads);
       }

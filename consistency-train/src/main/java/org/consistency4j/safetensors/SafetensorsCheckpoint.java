@@ -209,6 +209,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     return require(name).floats(name);
   }
 
+  /** Tensor {@code name} as float32 in native memory (see {@link SafetensorsFile#floatTensor(String)}). */
+  public Tensor floatTensor(String name) {
+    return require(name).floatTensor(name);
+  }
+
   private SafetensorsFile require(String name) {
     SafetensorsFile f = owner.get(name);
     if (f == null) {

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.DType;
+import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 
 /**
@@ -436,6 +437,57 @@ public final class SafetensorsFile implements AutoCloseable {
           path + ": tensor '" + name + "' has " + info.numElements() + " elements, too many for a float[]");
     }
     return tensor(name).toFloatArray();
+  }
+
+  /**
+   * The elements of {@code name} as a float32 tensor in native memory (a direct buffer, little-endian),
+   * without copies on the Java heap and without mapping the file: F32 data is read as it is, F16 and
+   * BF16 are read in chunks by positional reads and widened exactly. Meant for weights that are handed
+   * to native code (ONNX Runtime) in float32; the file's page cache is not part of the process's
+   * resident memory, unlike pages of a mapping that have been read.
+   *
+   * @throws ModelLoadException naming the file, tensor and dtype if the tensor is missing, is not F32,
+   *     F16 or BF16, is larger than 2 GiB in float32, or cannot be read
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Tensor floatTensor(String name) {
+    TensorInfo info = requireInfo(name);
+    DType dt = info.dtype();
+    if (dt != DType.FLOAT && dt != DType.FLOAT16 && dt != DType.BFLOAT16) {
+      throw new ModelLoadException(path + ": tensor '" + name + "' has dtype "
+          + SafetensorsDTypes.code(dt) + "; a float32 weight is read from F32, F16 or BF16");
+    }
+    long n = info.numElements();
+    if (n * 4 > Integer.MAX_VALUE) {
+      throw new ModelLoadException(path + ": tensor '" + name + "' has " + n
+          + " elements, above the 2 GiB of one float32 buffer");
+    }
+    ByteBuffer out = ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN);
+    // The file's bytes are read into the tail of the output buffer and, for 16-bit data, widened in
+    // place front to back: element i is read (at 2n + 2i) before it is written (at 4i .. 4i + 3), and
+    // that write ends at or before element i + 1's bytes, so no second buffer is needed.
+    int offset = (int) (n * 4 - info.byteSize());
+    ByteBuffer tail = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    tail.position(offset);
+    long pos = dataStart + info.begin();
+    try {
+      while (tail.hasRemaining()) {
+        if (channel.read(tail, pos + tail.position() - offset) < 0) {
+          throw new ModelLoadException(path + ": tensor '" + name + "' ends past the end of the file");
+        }
+      }
+    } catch (IOException e) {
+      throw new ModelLoadException(path + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
+    }
+    if (dt != DType.FLOAT) {
+      for (int i = 0; i < n; i++) {
+        short h = out.getShort(offset + 2 * i);
+        out.putFloat(4 * i, dt == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(h)
+            : HalfFloats.float16ToFloat(h));
+      }
+    }
+    out.position(0).limit((int) (n * 4));
+    return Tensor.of(DType.FLOAT, out, info.shapeArray());
   }
 
   private TensorInfo requireInfo(String name) {

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.consistency4j.graph.DType;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.AtomicFiles;
 
@@ -63,6 +64,115 @@ public final class SafetensorsWriter {
       writeFully(ch, ByteBuffer.wrap(header));
       for (Map.Entry<String, Tensor> e : order) {
         writeFully(ch, e.getValue().data());
+      }
+    });
+  }
+
+  /**
+   * The name, element type and shape of a tensor that {@link #writeStreaming} writes.
+   *
+   * @param name the tensor name
+   * @param dtype its element type (one with a safetensors code)
+   * @param shape its dimensions
+   */
+  public record Spec(String name, DType dtype, long[] shape) {
+    /** Validates. */
+    public Spec {
+      Objects.requireNonNull(name, "name must not be null");
+      Objects.requireNonNull(dtype, "dtype must not be null");
+      shape = Objects.requireNonNull(shape, "shape must not be null").clone();
+      for (long d : shape) {
+        if (d < 0) {
+          throw new IllegalArgumentException("tensor '" + name + "' shape dims must be >= 0, found "
+              + Arrays.toString(shape));
+        }
+      }
+    }
+
+    @Override
+    public long[] shape() {
+      return shape.clone();
+    }
+
+    /** Bytes of the tensor's data. */
+    public long byteSize() {
+      long n = dtype.byteSize();
+      for (long d : shape) {
+        n = Math.multiplyExact(n, d);
+      }
+      return n;
+    }
+  }
+
+  /** Produces the data of one tensor of {@link #writeStreaming}. */
+  @FunctionalInterface
+  public interface TensorData {
+    /**
+     * Writes exactly {@link Spec#byteSize()} bytes of {@code spec}'s little-endian data to {@code out}.
+     *
+     * @throws IOException if writing fails
+     */
+    void writeTo(Spec spec, WritableByteChannel out) throws IOException;
+  }
+
+  /**
+   * Writes a safetensors file whose tensor data is produced one tensor at a time by {@code data}, so
+   * that files larger than memory (or than the 2 GiB of one buffer) can be written. The layout is that
+   * of {@link #write(Path, Map, Map)} (tensors ordered by element size, largest first, then by name;
+   * the header padded to 8 bytes) and the file is replaced atomically.
+   *
+   * @throws IllegalArgumentException if a name is empty, {@code __metadata__} or repeated, or a dtype
+   *     has no safetensors code
+   * @throws IOException if writing fails or {@code data} writes a wrong number of bytes for a tensor
+   *     (the message names it; the target is then left unchanged)
+   */
+  public static void writeStreaming(Path file, List<Spec> tensors, Map<String, String> metadata,
+      TensorData data) throws IOException {
+    Objects.requireNonNull(file, "file must not be null");
+    Objects.requireNonNull(tensors, "tensors must not be null");
+    Objects.requireNonNull(metadata, "metadata must not be null");
+    Objects.requireNonNull(data, "data must not be null");
+    List<Spec> order = new ArrayList<>(tensors);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (Spec s : order) {
+      Objects.requireNonNull(s, "tensor specs must not be null");
+      if (s.name().isEmpty() || s.name().equals(SafetensorsFile.METADATA_KEY) || !seen.add(s.name())) {
+        throw new IllegalArgumentException("tensor names must be non-empty, unique and not "
+            + SafetensorsFile.METADATA_KEY + ", found '" + s.name() + "'");
+      }
+      SafetensorsDTypes.code(s.dtype());
+    }
+    order.sort(Comparator.<Spec>comparingInt(s -> -s.dtype().byteSize()).thenComparing(Spec::name));
+    byte[] header = specHeader(order, metadata);
+    AtomicFiles.write(file, out -> {
+      WritableByteChannel ch = Channels.newChannel(out);
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      len.putLong(0, header.length);
+      writeFully(ch, len);
+      writeFully(ch, ByteBuffer.wrap(header));
+      for (Spec s : order) {
+        long[] count = {0};
+        WritableByteChannel counting = new WritableByteChannel() {
+          @Override
+          public int write(ByteBuffer src) throws IOException {
+            int n = ch.write(src);
+            count[0] += n;
+            return n;
+          }
+
+          @Override
+          public boolean isOpen() {
+            return ch.isOpen();
+          }
+
+          @Override
+          public void close() {}
+        };
+        data.writeTo(s, counting);
+        if (count[0] != s.byteSize()) {
+          throw new IOException(file + ": tensor '" + s.name() + "' needs " + s.byteSize()
+              + " bytes of data, the producer wrote " + count[0]);
+        }
       }
     });
   }
@@ -164,6 +274,14 @@ public final class SafetensorsWriter {
   }
 
   private static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
+    List<Spec> specs = new ArrayList<>(order.size());
+    for (Map.Entry<String, Tensor> e : order) {
+      specs.add(new Spec(e.getKey(), e.getValue().dtype(), e.getValue().shape()));
+    }
+    return specHeader(specs, metadata);
+  }
+
+  private static byte[] specHeader(List<Spec> order, Map<String, String> metadata) {
     ObjectNode root = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode m = root.putObject(SafetensorsFile.METADATA_KEY);
@@ -172,9 +290,8 @@ public final class SafetensorsWriter {
           .forEach(e -> m.put(e.getKey(), e.getValue()));
     }
     long offset = 0;
-    for (Map.Entry<String, Tensor> e : order) {
-      Tensor t = e.getValue();
-      ObjectNode n = root.putObject(e.getKey());
+    for (Spec t : order) {
+      ObjectNode n = root.putObject(t.name());
       n.put("dtype", SafetensorsDTypes.code(t.dtype()));
       ArrayNode shape = n.putArray("shape");
       Arrays.stream(t.shape()).forEach(shape::add);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
+import org.consistency4j.model.LlamaGraphs;
 import org.consistency4j.model.ModelConfig;
 import org.consistency4j.safetensors.SafetensorsWriter;
 
@@ -187,4 +192,56 @@ public final class ScratchModels {
     }
   }
 
+  /**
+   * Writes {@code model.safetensors} for the {@code config.json} already in {@code dir} (any supported
+   * family, for example a real model's config file): every weight the config implies, named and shaped
+   * as Hugging Face stores them ({@link LlamaGraphs#fileShapes}), as {@code dtype}, with seeded random
+   * values: normal with standard deviation 0.02 (rounded to {@code dtype}) for matrices and biases, 1 for
+   * RMSNorm weights (0 for Gemma, whose norms scale by {@code 1 + w}). Each tensor draws from its own
+   * stream, derived from {@code seed} and its name, and is generated and written in chunks, so the file
+   * may be larger than memory. The same config, dtype and seed give the same bytes.
+   *
+   * @param dtype FLOAT, FLOAT16 or BFLOAT16
+   * @throws IllegalArgumentException if {@code dtype} is another type
+   * @throws org.consistency4j.ModelLoadException if {@code config.json} is missing or invalid
+   */
+  public static void writeRandomWeights(Path dir, DType dtype, long seed) {
+    Check.notNull(dir, "dir");
+    Check.notNull(dtype, "dtype");
+    Check.argument(dtype == DType.FLOAT || dtype == DType.FLOAT16 || dtype == DType.BFLOAT16,
+        "dtype must be FLOAT, FLOAT16 or BFLOAT16, found " + dtype);
+    ModelConfig config = ModelConfig.parse(dir.resolve("config.json"));
+    float normValue = config.gemma().isPresent() ? 0f : 1f;
+    List<SafetensorsWriter.Spec> specs = new java.util.ArrayList<>();
+    LlamaGraphs.fileShapes(config).forEach((n, s) -> specs.add(new SafetensorsWriter.Spec(n, dtype, s)));
+    ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      SafetensorsWriter.writeStreaming(dir.resolve("model.safetensors"), specs,
+          Map.of("format", "pt"), (spec, out) -> {
+            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L
+                + spec.name().hashCode());
+            boolean norm = spec.name().endsWith("norm.weight");
+            long n = spec.byteSize() / dtype.byteSize();
+            for (long i = 0; i < n; i++) {
+              float v = norm ? normValue : (float) (0.02 * rng.nextGaussian());
+              if (dtype == DType.FLOAT) {
+                chunk.putFloat(v);
+              } else if (dtype == DType.BFLOAT16) {
+                chunk.putShort(HalfFloats.floatToBfloat16(v));
+              } else {
+                chunk.putShort(HalfFloats.floatToFloat16(v));
+              }
+              if (!chunk.hasRemaining() || i == n - 1) {
+                chunk.flip();
+                while (chunk.hasRemaining()) {
+                  out.write(chunk);
+                }
+                chunk.clear();
+              }
+            }
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the weights into " + dir, e);
+    }
+  }
 }

@@ -1,6 +1,5 @@
 package org.consistency4j.train;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
-import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
@@ -47,7 +45,11 @@ public final class TrainingSession implements AutoCloseable {
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
-  private final OrtSession scoreSession;
+  /** Created on the first {@link #sequenceLogProbs} call: ONNX Runtime holds its own copy of the
+   * frozen weights per session, so a session that only trains never pays for the scoring one. */
+  private OrtSession scoreSession;
+  private final byte[] scoreBytes;
+  private final Map<String, OnnxTensor> scoreExternal;
   private final TrainingGraphs graphs;
   private final String inputIds;
   private final List<String> names;
@@ -318,13 +320,13 @@ public final class TrainingSession implements AutoCloseable {
     try {
       Map<String, OnnxTensor> ext = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
-        ext.put(en.getKey(), sessions.own(toOrt(en.getValue())));
+        ext.put(en.getKey(), sessions.weight(en.getValue()));
       }
       this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
           only(ext, gradModel));
       this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
-      this.scoreSession = sessions.create("score", scoreModel.model().toByteArray(),
-          only(ext, scoreModel));
+      this.scoreBytes = scoreModel.model().toByteArray();
+      this.scoreExternal = only(ext, scoreModel);
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -367,29 +369,6 @@ public final class TrainingSession implements AutoCloseable {
     Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
     FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
-  }
-
-  private OnnxTensor toOrt(Tensor t) throws OrtException {
-    ByteBuffer src = t.data();
-    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
-    direct.put(src.duplicate().order(ByteOrder.LITTLE_ENDIAN));
-    direct.flip();
-    return OnnxTensor.createTensor(env, direct, t.shape(), javaType(t.dtype()));
-  }
-
-  private static OnnxJavaType javaType(DType d) {
-    return switch (d) {
-      case FLOAT -> OnnxJavaType.FLOAT;
-      case DOUBLE -> OnnxJavaType.DOUBLE;
-      case INT64 -> OnnxJavaType.INT64;
-      case INT32 -> OnnxJavaType.INT32;
-      case FLOAT16 -> OnnxJavaType.FLOAT16;
-      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
-      case INT8 -> OnnxJavaType.INT8;
-      case UINT8 -> OnnxJavaType.UINT8;
-      case BOOL -> OnnxJavaType.BOOL;
-      default -> throw new IllegalArgumentException("unsupported initializer type " + d);
-    };
   }
 
   /** The entries of {@code ext} that {@code model} reads as external initializers. */
@@ -662,10 +641,12 @@ public final class TrainingSession implements AutoCloseable {
 
   /**
    * Per-row target log-probability sums and target counts of {@code batch} under the current
-   * parameters (no update, row weights ignored).
+   * parameters (no update, row weights ignored). The first call opens the scoring session (ONNX
+   * Runtime then holds one more copy of the frozen weights).
    *
    * @return {@code [0]} the sums (natural log), {@code [1]} the counts, each of length {@code
    *     batchSize}
+   * @throws org.consistency4j.ModelLoadException if ONNX Runtime rejects the scoring graph
    */
   public double[][] sequenceLogProbs(Batch batch) {
     ensureOpen();
@@ -685,6 +666,9 @@ public final class TrainingSession implements AutoCloseable {
         OnnxTensor t = auxTensor(batch, a.getValue(), auxiliary.inference(a.getKey(), batch));
         extra.add(t);
         in.put(a.getKey(), t);
+      }
+      if (scoreSession == null) {
+        scoreSession = sessions.create("score", scoreBytes, scoreExternal);
       }
       try (OrtSession.Result r =
           scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {

@@ -332,4 +332,61 @@ class SafetensorsFileTest {
     assertThrows(IllegalStateException.class, () -> f.tensor("model.norm.weight"));
     assertEquals(64, before.toFloatArray().length);
   }
+
+  @Test
+  void float_tensor_reads_f32_f16_and_bf16_into_native_float32_equal_to_floats(@TempDir Path dir)
+      throws IOException {
+    float[] v = {1.5f, -2.25f, 3.0e-3f, 65504f, -0f, 7.1f};
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    m.put("f32", Tensor.ofFloats(v, 2, 3));
+    for (DType dt : List.of(DType.FLOAT16, DType.BFLOAT16)) {
+      ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+      for (float x : v) {
+        b.putShort(dt == DType.FLOAT16 ? HalfFloats.floatToFloat16(x) : HalfFloats.floatToBfloat16(x));
+      }
+      m.put(dt.name(), Tensor.of(dt, b.flip(), 3, 2));
+    }
+    m.put("ints", Tensor.ofLongs(new long[] {1, 2}, 2));
+    Path p = dir.resolve("m.safetensors");
+    SafetensorsWriter.write(p, m);
+    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+      for (String n : List.of("f32", "FLOAT16", "BFLOAT16")) {
+        Tensor t = f.floatTensor(n);
+        assertEquals(DType.FLOAT, t.dtype());
+        assertTrue(t.data().isDirect(), n);
+        assertArrayEquals(f.info(n).orElseThrow().shapeArray(), t.shape());
+        assertArrayEquals(f.floats(n), t.toFloatArray(), n);
+      }
+      ModelLoadException e = assertThrows(ModelLoadException.class, () -> f.floatTensor("ints"));
+      assertEquals(p + ": tensor 'ints' has dtype I64; a float32 weight is read from F32, F16 or BF16",
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void streaming_writer_writes_the_same_file_as_the_in_memory_writer(@TempDir Path dir)
+      throws IOException {
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    m.put("b", Tensor.ofFloats(new float[] {1, 2, 3, 4}, 2, 2));
+    m.put("a", Tensor.ofFloats(new float[] {5, 6}, 2));
+    m.put("c", Tensor.ofLongs(new long[] {7}, 1));
+    SafetensorsWriter.write(dir.resolve("mem.safetensors"), m, Map.of("format", "pt"));
+    List<SafetensorsWriter.Spec> specs = new java.util.ArrayList<>();
+    m.forEach((n, t) -> specs.add(new SafetensorsWriter.Spec(n, t.dtype(), t.shape())));
+    SafetensorsWriter.writeStreaming(dir.resolve("stream.safetensors"), specs,
+        Map.of("format", "pt"), (spec, out) -> out.write(m.get(spec.name()).data()));
+    assertArrayEquals(Files.readAllBytes(dir.resolve("mem.safetensors")),
+        Files.readAllBytes(dir.resolve("stream.safetensors")));
+    IOException e = assertThrows(IOException.class, () -> SafetensorsWriter.writeStreaming(
+        dir.resolve("short.safetensors"), specs, Map.of(),
+        (spec, out) -> out.write(ByteBuffer.allocate(4))));
+    assertTrue(e.getMessage().endsWith("tensor 'c' needs 8 bytes of data, the producer wrote 4"),
+        e.getMessage());
+    assertFalse(Files.exists(dir.resolve("short.safetensors")));
+    IllegalArgumentException dup = assertThrows(IllegalArgumentException.class,
+        () -> SafetensorsWriter.writeStreaming(dir.resolve("d.safetensors"),
+            List.of(specs.get(0), specs.get(0)), Map.of(), (spec, out) -> { }));
+    assertEquals("tensor names must be non-empty, unique and not __metadata__, found 'b'",
+        dup.getMessage());
+  }
 }

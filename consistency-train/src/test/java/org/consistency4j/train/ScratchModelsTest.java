@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.consistency4j.graph.DType;
 import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.model.LlamaGraphs;
+import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.OnnxLanguageModel;
+import org.consistency4j.safetensors.SafetensorsFile;
+import org.consistency4j.safetensors.TensorInfo;
 import org.consistency4j.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,5 +59,48 @@ class ScratchModelsTest {
     var w = assertThrows(IllegalArgumentException.class,
         () -> ScratchModels.writeWordLevelTokenizer(dir, List.of("two words"), 8));
     assertEquals("words must be single tokens without whitespace, found \"two words\"", w.getMessage());
+  }
+
+  @Test
+  void random_weights_for_a_real_config_are_bf16_deterministic_and_load(@TempDir Path a,
+      @TempDir Path b) throws Exception {
+    Path fixture = Path.of("src/test/resources/fixtures/tiny-qwen3");
+    for (Path d : List.of(a, b)) {
+      Files.copy(fixture.resolve("config.json"), d.resolve("config.json"));
+      Files.copy(fixture.resolve("tokenizer.json"), d.resolve("tokenizer.json"));
+      ScratchModels.writeRandomWeights(d, DType.BFLOAT16, 5);
+    }
+    assertArrayEquals(Files.readAllBytes(a.resolve("model.safetensors")),
+        Files.readAllBytes(b.resolve("model.safetensors")));
+    ModelConfig config = ModelConfig.parse(a.resolve("config.json"));
+    try (SafetensorsFile f = SafetensorsFile.open(a.resolve("model.safetensors"))) {
+      var shapes = LlamaGraphs.fileShapes(config);
+      assertEquals(new java.util.TreeSet<>(shapes.keySet()), new java.util.TreeSet<>(f.names()));
+      for (var e : shapes.entrySet()) {
+        TensorInfo info = f.info(e.getKey()).orElseThrow();
+        assertEquals(DType.BFLOAT16, info.dtype(), e.getKey());
+        assertArrayEquals(e.getValue(), info.shapeArray(), e.getKey());
+      }
+      float[] norm = f.floats("model.norm.weight");
+      for (float v : norm) {
+        assertEquals(1f, v);
+      }
+      float[] q = f.floats("model.layers.0.self_attn.q_proj.weight");
+      double sum = 0;
+      double sq = 0;
+      for (float v : q) {
+        sum += v;
+        sq += v * v;
+      }
+      double sd = Math.sqrt(sq / q.length - (sum / q.length) * (sum / q.length));
+      assertEquals(0.02, sd, 0.004, "standard deviation of a random matrix");
+    }
+    try (OnnxLanguageModel lm = OnnxLanguageModel.load(a)) {
+      float[][] logits = lm.logits(new int[] {5, 6, 7});
+      assertEquals(config.vocabSize(), logits[0].length);
+    }
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> ScratchModels.writeRandomWeights(a, DType.INT8, 1));
+    assertEquals("dtype must be FLOAT, FLOAT16 or BFLOAT16, found INT8", e.getMessage());
   }
 }

@@ -1,0 +1,244 @@
+package org.consistency4j.benchmarks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.internal.AtomicFiles;
+import org.consistency4j.loss.LossConfig;
+import org.consistency4j.lm.Generation;
+import org.consistency4j.lm.GenerationConfig;
+import org.consistency4j.lora.Lora;
+import org.consistency4j.lora.LoraConfig;
+import org.consistency4j.model.ModelConfig;
+import org.consistency4j.model.OnnxLanguageModel;
+import org.consistency4j.model.RuntimeOptions;
+import org.consistency4j.optim.AdamWConfig;
+import org.consistency4j.train.LlamaTrainingGraph;
+import org.consistency4j.train.ScratchModels;
+import org.consistency4j.train.TrainingSession;
+
+/**
+ * Real-size models on this library's runtime: random-weight models with the exact {@code config.json}
+ * of Qwen2.5-0.5B, Qwen3-0.6B and Llama-3.2-1B (bfloat16 safetensors like the published files, written
+ * on demand from a seed) and one measurement per JVM, so that the peak resident set ({@code VmHWM} of
+ * {@code /proc/self/status}) belongs to that measurement alone. {@code benchmarks/scale/run.sh} runs
+ * every measurement and the PyTorch and Jlama anchors; see benchmarks/README.md.
+ *
+ * <pre>
+ * ScaleBenchmark write CACHE_DIR [MODEL...]         write the model directories (once)
+ * ScaleBenchmark MEASURE MODEL_DIR THREADS [REPS]   one measurement, one JSON line on stdout
+ * </pre>
+ *
+ * MEASURE is {@code load} (load time), {@code prefill} (one forward pass over 512 tokens, all logits),
+ * {@code decode1} / {@code decode16} (greedy decoding of 32 tokens after 16-token prompts, batch 1 or
+ * 16: tokens/s of the 32 decoding steps, the prompt pass subtracted by timing a 1-token generation),
+ * {@code lora} (one LoRA SFT step, rank 8 on q_proj and v_proj, one 256-token row) and {@code cat}
+ * (one consistency-alignment step, ranking loss + SFT in the graph, LoRA as for {@code lora}, one pair of
+ * 256-token rows with 64-token prompts). Times are wall-clock medians over REPS repetitions (default 3)
+ * after one warm-up.
+ */
+public final class ScaleBenchmark {
+  /** The model names, each a directory of {@code src/main/resources/scale}. */
+  public static final List<String> MODELS = List.of("qwen2.5-0.5b", "qwen3-0.6b", "llama-3.2-1b");
+  /** The seed of the random weights. */
+  public static final long SEED = 20261206L;
+  static final int PREFILL = 512;
+  static final int PROMPT = 16;
+  static final int NEW_TOKENS = 32;
+  static final int TRAIN_SEQ = 256;
+  static final int CAT_PROMPT = 64;
+  /** Token ids drawn for prompts and training rows: ids 4 .. TOKENIZER_WORDS + 3. */
+  static final int TOKENIZER_WORDS = 1000;
+
+  private ScaleBenchmark() {}
+
+  /** See the class comment. */
+  public static void main(String[] args) throws IOException {
+    if (args.length < 2) {
+      System.err.println("usage: ScaleBenchmark write CACHE_DIR [MODEL...]"
+          + " | ScaleBenchmark load|prefill|decode1|decode16|lora|cat MODEL_DIR THREADS [REPS]");
+      System.exit(2);
+    }
+    if (args[0].equals("write")) {
+      List<String> models = args.length > 2
+          ? Arrays.asList(args).subList(2, args.length) : MODELS;
+      for (String m : models) {
+        System.out.println(write(Path.of(args[1]), m));
+      }
+      return;
+    }
+    Path dir = Path.of(args[1]);
+    int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).build();
+    String what = args[0];
+    String result = switch (what) {
+      case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
+      case "lora", "cat" -> training(what, dir, rt, reps);
+      default -> throw new IllegalArgumentException("unknown measurement " + what
+          + "; expected load, prefill, decode1, decode16, lora or cat");
+    };
+    String impl = Boolean.getBoolean("consistency4j.ortDisablePrepacking")
+        ? "consistency4j-ort-noprepack" : "consistency4j-ort";
+    System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
+        + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,
+        impl, result, statusKib("VmHWM") / 1024.0);
+  }
+
+  /**
+   * Writes (each file once) {@code cache/model}: the published {@code config.json}, a word-level
+   * tokenizer with one word per id of the vocabulary and {@code model.safetensors} in bfloat16 from
+   * {@link #SEED}.
+   *
+   * @return the model directory
+   */
+  public static Path write(Path cache, String model) throws IOException {
+    if (!MODELS.contains(model)) {
+      throw new IllegalArgumentException("unknown model " + model + "; expected one of " + MODELS);
+    }
+    Path dir = cache.resolve(model);
+    Files.createDirectories(dir);
+    if (!Files.isRegularFile(dir.resolve("config.json"))) {
+      try (InputStream in =
+          ScaleBenchmark.class.getResourceAsStream("/scale/" + model + "/config.json")) {
+        AtomicFiles.write(dir.resolve("config.json"), in.readAllBytes());
+      }
+    }
+    if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+      // One word per id of the model's vocabulary, so that every generated id decodes.
+      int vocab = ModelConfig.parse(dir.resolve("config.json")).vocabSize();
+      List<String> words = new ArrayList<>(vocab);
+      for (int i = 0; i < vocab - 4; i++) {
+        words.add("w" + i);
+      }
+      ScratchModels.writeWordLevelTokenizer(dir, words, 4096);
+    }
+    if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
+      ScratchModels.writeRandomWeights(dir, DType.BFLOAT16, SEED);
+    }
+    return dir;
+  }
+
+  private static String inference(String what, Path dir, RuntimeOptions rt, int reps) {
+    long t0 = System.nanoTime();
+    try (OnnxLanguageModel model = OnnxLanguageModel.load(dir, rt)) {
+      double loadMs = (System.nanoTime() - t0) / 1e6;
+      String load = String.format(Locale.ROOT, "\"load_ms\": %.0f", loadMs);
+      SplittableRandom rng = new SplittableRandom(7);
+      switch (what) {
+        case "load":
+          return load + String.format(Locale.ROOT, ", \"rss_after_load_mib\": %.0f",
+              statusKib("VmRSS") / 1024.0);
+        case "prefill": {
+          int[] ids = rng.ints(PREFILL, 4, TOKENIZER_WORDS + 4).toArray();
+          double ms = medianMs(reps, () -> (long) model.logits(ids)[PREFILL - 1][0]);
+          return load + String.format(Locale.ROOT, ", \"prefill_ms\": %.0f, \"tokens_per_s\": %.2f",
+              ms, PREFILL / (ms / 1e3));
+        }
+        default: {
+          int batch = what.equals("decode1") ? 1 : 16;
+          List<int[]> prompts = new ArrayList<>();
+          for (int i = 0; i < batch; i++) {
+            prompts.add(rng.ints(PROMPT, 4, TOKENIZER_WORDS + 4).toArray());
+          }
+          double one = medianMs(reps, () -> generate(model, prompts, 1));
+          double full = medianMs(reps, () -> generate(model, prompts, NEW_TOKENS + 1));
+          double decodeMs = full - one;
+          return load + String.format(Locale.ROOT, ", \"batch\": %d, \"prompt_plus_1_ms\": %.0f,"
+              + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f", batch, one, NEW_TOKENS + 1,
+              full, batch * NEW_TOKENS / (decodeMs / 1e3));
+        }
+      }
+    }
+  }
+
+  private static long generate(OnnxLanguageModel model, List<int[]> prompts, int n) {
+    GenerationConfig g = GenerationConfig.builder().maxNewTokens(n).temperature(0).stopAtEos(false)
+        .seed(0).build();
+    long sum = 0;
+    for (Generation out : model.generateIds(prompts, g)) {
+      if (out.tokenIds().size() != n) {
+        throw new IllegalStateException("expected " + n + " tokens, got " + out.tokenIds().size());
+      }
+      sum += out.tokenIds().get(n - 1);
+    }
+    return sum;
+  }
+
+  private static String training(String what, Path dir, RuntimeOptions rt, int reps) {
+    long t0 = System.nanoTime();
+    boolean cat = what.equals("cat");
+    LossConfig loss = LossConfig.builder("rank").lambda(1).build();
+    ExportedModel forward = LlamaTrainingGraph.load(dir);
+    Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
+    forward = null;
+    try (TrainingSession session = TrainingSession.builder(a.model())
+        .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
+        .trainable(a.adapters()).noDecay(java.util.Set.of()).optimizer(AdamWConfig.defaults())
+        .runtime(rt).auxiliary(TrainingSession.AuxiliaryInputs.none())
+        .pairwiseLoss(cat ? loss : null).build()) {
+      double setupMs = (System.nanoTime() - t0) / 1e6;
+      SplittableRandom rng = new SplittableRandom(9);
+      int rows = cat ? 2 : 1;
+      int prompt = cat ? CAT_PROMPT : 0;
+      long[] ids = new long[rows * TRAIN_SEQ];
+      long[] labels = new long[rows * TRAIN_SEQ];
+      long[] shared = rng.longs(prompt, 4, TOKENIZER_WORDS + 4).toArray();
+      for (int r = 0; r < rows; r++) {
+        for (int t = 0; t < TRAIN_SEQ; t++) {
+          long id = t < prompt ? shared[t] : 4 + rng.nextInt(TOKENIZER_WORDS);
+          ids[r * TRAIN_SEQ + t] = id;
+          labels[r * TRAIN_SEQ + t] = t < prompt ? -100 : id;
+        }
+      }
+      TrainingSession.Batch batch = new TrainingSession.Batch(ids, labels, rows, TRAIN_SEQ);
+      double ms = medianMs(reps, () -> {
+        double l = cat ? session.stepPairs(List.of(batch), 1e-4, 1.0).result().loss()
+            : session.step(List.of(batch), 1e-4).loss();
+        if (!Double.isFinite(l)) {
+          throw new IllegalStateException("non-finite loss " + l);
+        }
+        return (long) l;
+      });
+      return String.format(Locale.ROOT, "\"setup_ms\": %.0f, \"rows\": %d, \"seq\": %d,"
+          + " \"step_ms\": %.0f", setupMs, rows, TRAIN_SEQ, ms);
+    }
+  }
+
+  /** One warm-up call, then the median wall time of {@code reps} calls, in milliseconds. */
+  private static double medianMs(int reps, LongSupplier call) {
+    call.getAsLong();
+    double[] ms = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      long t = System.nanoTime();
+      call.getAsLong();
+      ms[i] = (System.nanoTime() - t) / 1e6;
+    }
+    Arrays.sort(ms);
+    return ms[reps / 2];
+  }
+
+  /** A {@code kB} field of {@code /proc/self/status} (Linux), for example {@code VmHWM}. */
+  static long statusKib(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read /proc/self/status", e);
+    }
+    throw new IllegalStateException("/proc/self/status has no " + field + " line");
+  }
+}
