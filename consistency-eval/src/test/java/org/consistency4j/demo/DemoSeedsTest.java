@@ -70,6 +70,49 @@ class DemoSeedsTest {
     assertTrue(md.contains("| cat - sft_ia (paired by seed) | +0.083"), md);
   }
 
+  @Test
+  void parallel_runs_match_a_single_run_and_finished_seeds_are_kept() throws Exception {
+    List<String> stages = new ArrayList<>();
+    DemoSeeds.Listener listener = new DemoSeeds.Listener() {
+      @Override
+      public void stage(String description) {
+        stages.add(description);
+      }
+    };
+    DemoSeeds.Summary s = DemoSeeds.run(DemoConfig.quick(), List.of(7L, 8L), 2, dir.resolve("all"),
+        listener);
+    assertEquals(List.of(7L, 8L), s.seeds());
+    assertTrue(stages.stream().anyMatch(x -> x.startsWith("seed 8: ")), stages.toString());
+
+    // A run of seed 8 on its own writes the same report (threads 1; the wall time aside).
+    Demo.run(DemoConfig.quick().withSeed(8), dir.resolve("alone"), new Demo.Listener() {});
+    ObjectMapper json = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode parallel =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+            dir.resolve("all/seed-8/report.json").toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode alone =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+            dir.resolve("alone/report.json").toFile());
+    parallel.remove("seconds");
+    alone.remove("seconds");
+    assertEquals(alone, parallel);
+
+    // Run again: both seeds are finished runs of this configuration, read back, not rerun.
+    stages.clear();
+    DemoSeeds.Summary again = DemoSeeds.run(DemoConfig.quick(), List.of(7L, 8L), 1,
+        dir.resolve("all"), listener);
+    assertEquals(List.of("seed 7: kept the finished run in seed-7",
+        "seed 8: kept the finished run in seed-8"), stages);
+    assertEquals(s.systems(), again.systems());
+    assertEquals(s.difference(), again.difference());
+    assertEquals(s.runs().get(1).paired(), again.runs().get(1).paired());
+    assertEquals(s.runs().get(1).judgeAccuracyByTask(), again.runs().get(1).judgeAccuracyByTask());
+
+    // Another configuration is not a finished run of this one.
+    assertTrue(DemoSeeds.finished(DemoConfig.quick().withSeed(9), dir.resolve("all/seed-8"))
+        .isEmpty());
+  }
+
   /** A run with the given sft_ia and cat consistency rates (accuracy and ROUGE-L 0.5) and judge. */
   private static Demo.Result result(double sftIa, double cat, double judge) {
     Map<String, Map<String, Estimate>> systems = new LinkedHashMap<>();
