@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
           + "(consistency rate, accuracy, ROUGE-L with 95%% bootstrap intervals, and the paired "
           + "difference cat - sft_ia). Prints the table and writes OUT/report.json, report.md and "
           + "evaluation/report.html. With --seeds, runs several seeds and summarizes across them. "
-          + "CPU only; a few minutes per seed on 2 cores."
+          + "CPU only."
     },
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage."})
 final class DemoCommand implements Callable<Integer> {
