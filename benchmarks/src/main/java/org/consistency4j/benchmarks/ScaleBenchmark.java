@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.internal.AtomicFiles;
-import org.consistency4j.loss.LossConfig;
+import org.consistency4j.loss.Losses;
+import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.lm.Generation;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.lora.Lora;
@@ -178,7 +179,7 @@ public final class ScaleBenchmark {
   private static String training(String what, Path dir, RuntimeOptions rt, int reps) {
     long t0 = System.nanoTime();
     boolean cat = what.equals("cat");
-    LossConfig loss = LossConfig.builder("rank").lambda(1).build();
+    StandardLoss loss = Losses.rank(1);
     ExportedModel forward = LlamaTrainingGraph.load(dir);
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;

@@ -15,6 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.consistency4j.metrics.Bootstrap;
+import org.consistency4j.harness.Comparisons;
+import org.consistency4j.pairs.ScoredResponse;
+import org.consistency4j.report.Comparison;
+import org.consistency4j.report.TaskResult;
+import org.consistency4j.reward.RewardBreakdown;
+import org.consistency4j.reward.SampledResponse;
 import org.consistency4j.harness.EvaluationConfig;
 import org.consistency4j.harness.Evaluator;
 import org.consistency4j.data.Instance;
@@ -43,10 +50,6 @@ import org.consistency4j.report.MetricNames;
 import org.consistency4j.report.ModelResult;
 import org.consistency4j.report.Reports;
 import org.consistency4j.reward.InstructionGroup;
-import org.consistency4j.reward.InstructionResponse;
-import org.consistency4j.reward.JudgeAccuracy;
-import org.consistency4j.reward.JudgeAccuracyResult;
-import org.consistency4j.reward.LabeledResponse;
 import org.consistency4j.reward.PromptFormat;
 import org.consistency4j.reward.SampledGroup;
 import org.consistency4j.reward.ResponseSampler;
@@ -69,25 +72,36 @@ import org.slf4j.LoggerFactory;
  *   <li>A tiny Llama with a word-level tokenizer over the {@link DemoSuite} vocabulary is created
  *       from scratch ({@link ScratchModels}).
  *   <li><b>baseline</b>: SFT on the original wording of every task; <b>sft_ia</b>: SFT on the same
- *       instances, each under one of the training wordings (instruction augmentation). Both data sets
- *       include the same judging examples (is a proposed answer correct? yes/no).
- *   <li>The sft_ia model's judge accuracy is measured on fresh labeled answers. <b>cat</b>: from
- *       sft_ia, responses are sampled for every training wording of fresh training instances, scored
- *       by self-reward (agreement frequency: the share of the group's other samples giving the same
- *       answer, plus the model's own quality judge when its accuracy reaches the configured
- *       threshold), paired best-vs-rest with margin 0.1, and trained with the ranking loss plus lambda
- *       times SFT ({@link FineTuning#cat}).
+ *       instances, each under one of the training wordings (instruction augmentation).
+ *   <li><b>Judge phase</b>: a copy of the sft_ia model is trained further on judging examples ({@link
+ *       DemoSuite#JUDGE_TEMPLATE}: the proposed answer, the original instruction and the input,
+ *       verdict yes/no) built from the sft_ia model's own sampled answers (its mistakes are the first
+ *       wrong proposals; plausible wrong answers and the right answers balance them), optionally mixed
+ *       with a replay of the stage-1 data. This copy is the judge: the sft_ia model taught to judge its
+ *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
+ *       replay kept the skill but the judge then learned far more slowly).
+ *   <li>The judge's accuracy is measured per task on the sft_ia model's own fresh answers (balanced
+ *       right and wrong proposals). <b>cat</b>: from sft_ia, responses are sampled for every training
+ *       wording of fresh training instances and the judge scores them (P(yes)). For a task whose
+ *       judge accuracy reaches the threshold, responses are ranked by judged quality first (judged
+ *       correct or not) and agreement frequency second, and a group forms pairs only when its best
+ *       response is judged correct; for other tasks the reward is agreement frequency. Pairs are
+ *       best-vs-rest with margin 0.1, trained with the ranking loss plus lambda times SFT on the chosen
+ *       response ({@link FineTuning#cat}), one epoch at a time; after every epoch the model answers
+ *       fresh instances under the validation wordings (never trained on), and the epoch with the
+ *       highest validation consistency rate plus accuracy is kept (early stopping).
  *   <li>All three answer fresh instances under the five held-out wordings of every task (greedy);
  *       the harness scores consistency rate (exact match), accuracy and ROUGE-L with bootstrap
- *       intervals.
+ *       intervals, and cat is compared with sft_ia pairwise.
  * </ol>
  *
  * <p>Output directory: {@code report.json} (per system {@code consistency_rate}, {@code accuracy},
- * {@code rougeL} as {@code {value, ci_low, ci_high}}, judge accuracy, reward used, pair count, config,
- * seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and responses),
- * {@code data/} (the SFT data and preference pairs), and the models ({@code base-model/}, {@code
- * baseline/model/}, {@code sft_ia/model/}, {@code cat/model/}). Subdirectories a previous run left
- * there are replaced. Deterministic for a seed.
+ * {@code rougeL} as {@code {value, ci_low, ci_high}}, the paired difference cat - sft_ia, judge
+ * accuracy overall and per task, the reward per task, pair count, validation scores per CAT epoch,
+ * config, seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and
+ * responses), {@code data/} (the SFT, judge-phase and preference data), and the models ({@code
+ * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/}, {@code cat/epoch-N/}). Subdirectories a previous run left there are replaced. Deterministic for a seed
+ * and thread count.
  */
 public final class Demo {
   /** The systems, in report order. */
@@ -98,6 +112,13 @@ public final class Demo {
   private static final YesNoTokens YES_NO = new YesNoTokens(List.of("yes"), List.of("no"));
   private static final int MAX_NEW_TOKENS = 4;
   private static final int MAX_LENGTH = 96;
+  private static final int JUDGE_MEASURE_PER_TASK = 24;
+  private static final String FORMAT = "consistency4j-demo/2";
+  private static final double QUALITY_FIRST = 0.6;
+  private static final String REWARD_JUDGE = "quality judge first, agreement frequency second";
+  private static final String REWARD_FREQUENCY = "agreement frequency";
+  private static final List<String> METRICS = List.of(MetricNames.CONSISTENCY_RATE,
+      MetricNames.ACCURACY, MetricNames.ROUGE_L);
 
   private Demo() {}
 
@@ -108,17 +129,32 @@ public final class Demo {
   }
 
   /**
+   * Consistency rate and accuracy on the validation wordings (fresh instances, greedy).
+   *
+   * @param consistencyRate mean share of agreeing answer pairs per instance
+   * @param accuracy share of right answers
+   */
+  public record Validation(double consistencyRate, double accuracy) {}
+
+  /**
    * What the demo measured.
    *
    * @param systems per system, metric ({@code consistency_rate}, {@code accuracy}, {@code rougeL}) to
    *     estimate with interval
-   * @param judgeAccuracy accuracy of the sft_ia model's own quality judge on fresh labeled answers
-   * @param reward the self-reward the CAT pairs were built with
+   * @param judgeAccuracy accuracy of the judge on the sft_ia model's own fresh answers (balanced
+   *     right and wrong proposals)
+   * @param reward the self-reward the CAT pairs were built with, in words
    * @param pairs number of preference pairs
    * @param rewardAccuracyBefore share of pairs the sft_ia model ranks right (length-normalized)
    * @param rewardAccuracyAfter the same for the cat model
    * @param report the summary report ({@code report.json})
    * @param seconds wall time
+   * @param judgeAccuracyByTask the judge accuracy per task
+   * @param rewardByTask the reward used per task (chosen from its judge accuracy)
+   * @param catEpoch the CAT epoch kept (best validation consistency rate plus accuracy; 0 when
+   *     there were no pairs and cat is sft_ia unchanged)
+   * @param validation validation scores of sft_ia (first) and after every CAT epoch
+   * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
    */
   public record Result(
       Map<String, Map<String, Estimate>> systems,
@@ -128,7 +164,12 @@ public final class Demo {
       double rewardAccuracyBefore,
       double rewardAccuracyAfter,
       Path report,
-      double seconds) {}
+      double seconds,
+      Map<String, Double> judgeAccuracyByTask,
+      Map<String, String> rewardByTask,
+      int catEpoch,
+      List<Validation> validation,
+      Map<String, Comparison> paired) {}
 
   /** Runs the demo into {@code outDir}. */
   public static Result run(DemoConfig config, Path outDir, Listener listener) {
@@ -147,10 +188,14 @@ public final class Demo {
     long sampleSeed = root.nextLong();
     long catSeed = root.nextLong();
     long evalSeed = root.nextLong();
+    SplittableRandom judgeDataRng = root.split();
+    SplittableRandom validationRng = root.split();
+    long judgeSeed = root.nextLong();
     RuntimeOptions runtime = RuntimeOptions.builder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
-      for (String sub : List.of("base-model", "baseline", "sft_ia", "cat", "evaluation", "data")) {
+      for (String sub : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation",
+          "data")) {
         deleteTree(outDir.resolve(sub));
       }
       Path data = Files.createDirectories(outDir.resolve("data"));
@@ -162,23 +207,20 @@ public final class Demo {
           config.layers(), config.heads(), config.intermediate(), 128), modelSeed);
 
       // Stage 1 data: the same instances for both runs; only the wording differs.
-      List<String> baselineLines = new ArrayList<>();
-      List<String> augmentedLines = new ArrayList<>();
+      Map<String, List<String>> baselineByTask = new LinkedHashMap<>();
+      Map<String, List<String>> augmentedByTask = new LinkedHashMap<>();
       for (DemoSuite.Task task : suite.tasks()) {
+        List<String> b = new ArrayList<>();
+        List<String> a = new ArrayList<>();
         for (int i = 0; i < config.trainExamplesPerTask(); i++) {
           DemoSuite.Example ex = suite.generate(task.name(), trainRng);
           String wording = task.training().get(trainRng.nextInt(task.training().size()));
-          baselineLines.add(sftLine(prompt(task.original(), ex.input()), ex.answer()));
-          augmentedLines.add(sftLine(prompt(wording, ex.input()), ex.answer()));
+          b.add(sftLine(prompt(task.original(), ex.input()), ex.answer()));
+          a.add(sftLine(prompt(wording, ex.input()), ex.answer()));
         }
-        for (int i = 0; i < config.judgeExamplesPerTask(); i++) {
-          String line = judgeLine(suite, task, trainRng);
-          baselineLines.add(line);
-          augmentedLines.add(line);
-        }
+        baselineByTask.put(task.name(), b);
+        augmentedByTask.put(task.name(), a);
       }
-      Path baselineData = writeLines(data.resolve("baseline.sft.jsonl"), baselineLines);
-      Path augmentedData = writeLines(data.resolve("sft_ia.sft.jsonl"), augmentedLines);
       SftConfig sft = SftConfig.builder()
           .epochs(config.sftEpochs())
           .batchSize(config.batchSize())
@@ -189,52 +231,77 @@ public final class Demo {
           .seed(sftSeed)
           .maxLength(MAX_LENGTH)
           .build();
-      listener.stage("stage 1: baseline SFT on the original wordings (" + baselineLines.size()
-          + " examples)");
-      Path baselineModel = FineTuning.sft(new FineTuning.Options(base, baselineData, Optional.empty(),
-          outDir.resolve("baseline"), sft, Optional.empty(), runtime, Optional.empty()), listener)
-          .exported();
-      listener.stage("stage 1: SFT (IA) on " + suite.tasks().get(0).training().size()
-          + " training wordings per task (" + augmentedLines.size() + " examples)");
-      Path augmentedModel = FineTuning.sft(new FineTuning.Options(base, augmentedData,
-          Optional.empty(), outDir.resolve("sft_ia"), sft, Optional.empty(), runtime,
-          Optional.empty()), listener).exported();
+      SftConfig judgePhase = sft.toBuilder()
+          .epochs(Math.max(1, config.judgeEpochs()))
+          .learningRate(config.judgeLearningRate())
+          .seed(judgeSeed)
+          .build();
+      Path baselineModel = stageOne("baseline", "the original wordings", baselineByTask, base,
+          sft, runtime, outDir, listener);
+      Path augmentedModel = stageOne("sft_ia", suite.tasks().get(0).training().size()
+          + " training wordings per task", augmentedByTask, base, sft, runtime, outDir, listener);
+      // The judge: sft_ia itself, or a copy of it trained to judge its own answers.
+      Path judgeModel = judgePhase(suite, augmentedByTask, augmentedModel, judgePhase, config,
+          judgeDataRng, sampleSeed ^ 0x2L, runtime, outDir, listener);
 
-      // Stage 2: self-rewarded pairs from the SFT (IA) model, then CAT.
-      double judgeAccuracy;
-      String reward;
-      List<PreferencePair> pairs;
-      try (OnnxLanguageModel lm = OnnxLanguageModel.load(augmentedModel, runtime)) {
-        listener.stage("stage 2: measuring the SFT (IA) model's own judge");
-        JudgeTemplate quality = new JudgeTemplate("demo-quality", DemoSuite.JUDGE_TEMPLATE);
-        YesNoJudge judge = YesNoJudge.of(lm, YES_NO, 64, 100_000);
-        List<LabeledResponse> labeled = new ArrayList<>();
-        for (DemoSuite.Task task : suite.tasks()) {
-          for (int i = 0; i < 16; i++) {
-            DemoSuite.Example ex = suite.generate(task.name(), judgeRng);
-            boolean correct = judgeRng.nextBoolean();
-            String answer = correct ? ex.answer() : suite.wrongAnswer(task.name(), ex, judgeRng);
-            labeled.add(new LabeledResponse(
-                new InstructionResponse(task.original(), ex.input(), answer), correct));
+      // Validation set for early stopping: fresh instances under the validation wordings.
+      List<ValidationItem> validation = new ArrayList<>();
+      for (DemoSuite.Task task : suite.tasks()) {
+        for (int i = 0; i < config.validationInstancesPerTask(); i++) {
+          DemoSuite.Example ex = suite.generate(task.name(), validationRng);
+          List<String> prompts = new ArrayList<>();
+          for (String w : task.validation().isEmpty() ? task.training() : task.validation()) {
+            prompts.add(prompt(w, ex.input()));
           }
+          validation.add(new ValidationItem(prompts, ex.answer()));
         }
-        SelfRewardScorer probe = SelfRewardScorer.builder(judge).qualityTemplate(quality)
-            .weights(new RewardWeights(1, 0, 0)).similarity(Similarities.exactMatch()).build();
-        JudgeAccuracyResult measured = JudgeAccuracy.measure(probe, labeled);
-        judgeAccuracy = measured.accuracy();
-        boolean useJudge = judgeAccuracy >= config.judgeAccuracyThreshold();
-        RewardWeights weights = useJudge ? new RewardWeights(1, 0, 1) : RewardWeights.frequencyOnly();
-        reward = useJudge ? "quality judge + agreement frequency" : "agreement frequency";
-        LOG.info("judge accuracy {} -> reward: {}", judgeAccuracy, reward);
+      }
+
+      // Stage 2: the SFT (IA) model judges its own responses; self-rewarded pairs; CAT.
+      Map<String, Double> judgeByTask = new LinkedHashMap<>();
+      Map<String, String> rewardByTask = new LinkedHashMap<>();
+      double judgeAccuracy;
+      List<PreferencePair> pairs = new ArrayList<>();
+      double[] startValidation;
+      try (OnnxLanguageModel lm = OnnxLanguageModel.load(augmentedModel, runtime);
+          OnnxLanguageModel judgeLm = judgeModel.equals(augmentedModel) ? null
+              : OnnxLanguageModel.load(judgeModel, runtime)) {
+        listener.stage("stage 2: measuring the judge on the SFT (IA) model's own fresh answers");
+        YesNoJudge judge = YesNoJudge.of(judgeLm == null ? lm : judgeLm, YES_NO, 64, 100_000);
+        List<Labeled> labeled = labeledAnswers(lm, suite, DemoSuite.Task::training,
+            JUDGE_MEASURE_PER_TASK, judgeRng, sampleSeed ^ 0x3L);
+        double[] p = judge.probabilities(labeled.stream().map(Labeled::judgePrompt).toList());
+        int right = 0;
+        for (DemoSuite.Task task : suite.tasks()) {
+          int n = 0;
+          int ok = 0;
+          for (int i = 0; i < labeled.size(); i++) {
+            if (labeled.get(i).task().equals(task.name())) {
+              n++;
+              ok += (p[i] >= 0.5) == labeled.get(i).correct() ? 1 : 0;
+            }
+          }
+          right += ok;
+          double acc = (double) ok / n;
+          judgeByTask.put(task.name(), acc);
+          rewardByTask.put(task.name(), acc >= config.judgeAccuracyThreshold() ? REWARD_JUDGE
+              : REWARD_FREQUENCY);
+        }
+        judgeAccuracy = (double) right / labeled.size();
+        LOG.info("judge accuracy {} per task {} -> rewards {}", judgeAccuracy, judgeByTask,
+            rewardByTask);
 
         listener.stage("stage 2: sampling " + config.samplesPerWording()
-            + " responses per training wording (" + reward + ")");
+            + " responses per training wording and scoring them (" + rewardSummary(rewardByTask)
+            + ")");
         List<InstructionGroup> groups = new ArrayList<>();
+        List<String> groupTasks = new ArrayList<>();
         for (DemoSuite.Task task : suite.tasks()) {
           for (int i = 0; i < config.catGroupsPerTask(); i++) {
             DemoSuite.Example ex = suite.generate(task.name(), catRng);
             groups.add(new InstructionGroup(task.name() + "-" + i, task.original(), task.training(),
                 ex.input()));
+            groupTasks.add(task.name());
           }
         }
         ResponseSampler sampler = ResponseSampler.builder(lm)
@@ -245,34 +312,61 @@ public final class Demo {
             .format(PromptFormat.template(DemoSuite.PROMPT_TEMPLATE))
             .build();
         List<SampledGroup> sampled = sampler.sample(groups);
+        JudgeTemplate quality = new JudgeTemplate("demo-quality", DemoSuite.JUDGE_TEMPLATE);
         SelfRewardScorer scorer = SelfRewardScorer.builder(judge).qualityTemplate(quality)
-            .weights(weights).similarity(Similarities.exactMatch()).build();
+            .weights(new RewardWeights(1, 0, 1)).similarity(Similarities.exactMatch()).build();
         List<ScoredGroup> scored = scorer.score(sampled);
-        pairs = PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN)
-            .pairsOfGroups(scored.stream().map(ScoredGroup::scoredResponses).toList());
+        for (int g = 0; g < scored.size(); g++) {
+          pairs.addAll(pairsOf(scored.get(g), rewardByTask.get(groupTasks.get(g)).equals(
+              REWARD_JUDGE)));
+        }
+        startValidation = validate(lm, validation);
       }
       PreferencePairsJsonl.write(data.resolve("cat.pairs.jsonl"), pairs);
+
       double accBefore = Double.NaN;
       double accAfter = Double.NaN;
-      Path catModel;
+      Path catModel = augmentedModel;
+      int chosenEpoch = 0;
+      List<Validation> history = new ArrayList<>();
+      history.add(new Validation(startValidation[0], startValidation[1]));
       if (pairs.isEmpty()) {
-        // Every group already agreed everywhere: no signal, CAT leaves the model unchanged.
+        // No group gave a signal: CAT leaves the model unchanged.
         LOG.warn("no preference pairs: the cat system is the sft_ia model unchanged");
-        catModel = augmentedModel;
       } else {
-        listener.stage("stage 2: consistency alignment training on " + pairs.size() + " pairs");
-        SftConfig catTraining = sft.toBuilder()
-            .epochs(config.catEpochs())
-            .learningRate(config.catLearningRate())
-            .warmupSteps(0)
-            .seed(catSeed)
-            .build();
-        FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(augmentedModel, pairs,
-            outDir.resolve("cat"), new CatConfig(Losses.rank(config.catLambda()),
-                catTraining), Optional.empty(), runtime, false), listener);
-        accBefore = cat.before().rewardAccuracy();
-        accAfter = cat.after().rewardAccuracy();
-        catModel = cat.exported();
+        double best = Double.NEGATIVE_INFINITY;
+        Path from = augmentedModel;
+        for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
+          listener.stage("stage 2: consistency alignment training on " + pairs.size()
+              + " pairs, epoch " + epoch + " of at most " + config.catEpochs());
+          SftConfig catTraining = sft.toBuilder()
+              .epochs(1)
+              .learningRate(config.catLearningRate())
+              .schedule(SftConfig.Schedule.CONSTANT)
+              .warmupSteps(0)
+              .seed(catSeed + epoch)
+              .build();
+          FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
+              outDir.resolve("cat").resolve("epoch-" + epoch), new CatConfig(LossConfig.builder("rank")
+                  .lambda(config.catLambda()).build(), catTraining), Optional.empty(), runtime,
+              false), listener);
+          if (epoch == 1) {
+            accBefore = cat.before().rewardAccuracy();
+          }
+          double[] v;
+          try (OnnxLanguageModel lm = OnnxLanguageModel.load(cat.exported(), runtime)) {
+            v = validate(lm, validation);
+          }
+          history.add(new Validation(v[0], v[1]));
+          LOG.info("CAT epoch {}: validation consistency {} accuracy {}", epoch, v[0], v[1]);
+          if (v[0] + v[1] > best) {
+            best = v[0] + v[1];
+            catModel = cat.exported();
+            chosenEpoch = epoch;
+            accAfter = cat.after().rewardAccuracy();
+          }
+          from = cat.exported();
+        }
       }
 
       // Evaluation on held-out wordings and fresh instances.
@@ -310,20 +404,244 @@ public final class Demo {
       Map<String, Map<String, Estimate>> systems = new LinkedHashMap<>();
       for (ModelResult m : report.models()) {
         Map<String, Estimate> metrics = new LinkedHashMap<>();
-        for (String metric : List.of(MetricNames.CONSISTENCY_RATE, MetricNames.ACCURACY,
-            MetricNames.ROUGE_L)) {
+        for (String metric : METRICS) {
           metrics.put(metric, m.overall().metric(metric).orElseThrow());
         }
         systems.put(m.model(), metrics);
       }
+      Map<String, Comparison> paired = new LinkedHashMap<>();
+      for (Comparison c : Comparisons.paired(report.model("sft_ia").orElseThrow(),
+          report.model("cat").orElseThrow(), Bootstrap.of(config.resamples(), 0.95, evalSeed))) {
+        if (c.task().equals(TaskResult.OVERALL) && METRICS.contains(c.metric())) {
+          paired.put(c.metric(), c);
+        }
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
-      Result result = new Result(systems, judgeAccuracy, reward, pairs.size(), accBefore, accAfter,
-          outDir.resolve("report.json"), seconds);
+      Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
+          accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
+          chosenEpoch, history, paired);
       writeSummary(result, config, outDir);
       return result;
     } catch (IOException e) {
       throw new UncheckedIOException("demo I/O failed in " + outDir, e);
     }
+  }
+
+  /** Stage 1 of one system: SFT on its data. Returns the system's model. */
+  private static Path stageOne(String name, String what, Map<String, List<String>> linesByTask,
+      Path base, SftConfig sft, RuntimeOptions runtime, Path outDir, Listener listener)
+      throws IOException {
+    List<String> lines = linesByTask.values().stream().flatMap(List::stream).toList();
+    Path dataFile = writeLines(outDir.resolve("data").resolve(name + ".sft.jsonl"), lines);
+    listener.stage("stage 1: " + name + " SFT on " + what + " (" + lines.size() + " examples)");
+    return FineTuning.sft(new FineTuning.Options(base, dataFile, Optional.empty(),
+        outDir.resolve(name), sft, Optional.empty(), runtime, Optional.empty()), listener)
+        .exported();
+  }
+
+  /**
+   * The judge phase (when configured): a copy of the sft_ia model trained further on judging
+   * examples built from its own answers ({@link #labeledAnswers}), optionally mixed with a replay of
+   * its stage-1 data. Returns the judge model (the sft_ia model itself without a judge phase).
+   */
+  private static Path judgePhase(DemoSuite suite, Map<String, List<String>> linesByTask,
+      Path model, SftConfig judgePhase, DemoConfig config, SplittableRandom rng, long sampleSeed,
+      RuntimeOptions runtime, Path outDir, Listener listener) throws IOException {
+    if (config.judgeEpochs() == 0) {
+      return model;
+    }
+    List<String> judgeLines = new ArrayList<>();
+    try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, runtime)) {
+      for (Labeled l : labeledAnswers(lm, suite, DemoSuite.Task::training,
+          config.judgeExamplesPerTask() / 2, rng, sampleSeed)) {
+        judgeLines.add(sftLine(l.judgePrompt(), l.correct() ? "yes" : "no"));
+      }
+    }
+    for (List<String> taskLines : linesByTask.values()) {
+      for (int i = 0; i < config.judgeReplayPerTask(); i++) {
+        judgeLines.add(taskLines.get(rng.nextInt(taskLines.size())));
+      }
+    }
+    Path judgeFile = writeLines(outDir.resolve("data").resolve("judge.jsonl"), judgeLines);
+    listener.stage("stage 1: judge phase, a copy of sft_ia learns to judge its own answers ("
+        + judgeLines.size() + " examples)");
+    return FineTuning.sft(new FineTuning.Options(model, judgeFile, Optional.empty(),
+        outDir.resolve("judge"), judgePhase, Optional.empty(), runtime, Optional.empty()),
+        listener).exported();
+  }
+
+  /**
+   * Balanced labeled answers of {@code lm} to fresh instances: for each of {@code perTask}
+   * instances per task, one answer sampled at temperature 1 under a random wording, and a second
+   * proposal of the other label (the right answer when the sample was wrong, a plausible wrong answer
+   * when it was right). The model's own mistakes are thus the first wrong proposals.
+   */
+  private static List<Labeled> labeledAnswers(LanguageModel lm, DemoSuite suite,
+      java.util.function.Function<DemoSuite.Task, List<String>> wordings, int perTask,
+      SplittableRandom rng, long sampleSeed) {
+    List<String> prompts = new ArrayList<>();
+    List<DemoSuite.Example> examples = new ArrayList<>();
+    List<DemoSuite.Task> owners = new ArrayList<>();
+    for (DemoSuite.Task task : suite.tasks()) {
+      List<String> ws = wordings.apply(task);
+      for (int i = 0; i < perTask; i++) {
+        DemoSuite.Example ex = suite.generate(task.name(), rng);
+        prompts.add(prompt(ws.get(rng.nextInt(ws.size())), ex.input()));
+        examples.add(ex);
+        owners.add(task);
+      }
+    }
+    List<org.consistency4j.lm.Generation> answers = lm.generate(prompts, GenerationConfig.builder()
+        .maxNewTokens(MAX_NEW_TOKENS).temperature(1.0).seed(sampleSeed).build());
+    JudgeTemplate quality = new JudgeTemplate("demo-quality", DemoSuite.JUDGE_TEMPLATE);
+    List<Labeled> out = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      DemoSuite.Task task = owners.get(i);
+      DemoSuite.Example ex = examples.get(i);
+      String own = answers.get(i).text().strip();
+      boolean ownCorrect = own.equals(ex.answer());
+      String other = ownCorrect ? suite.wrongAnswer(task.name(), ex, rng) : ex.answer();
+      for (String proposal : List.of(own, other)) {
+        if (proposal.isEmpty()) {
+          continue;
+        }
+        out.add(new Labeled(task.name(), quality.render(task.original(), ex.input(), proposal, null),
+            proposal.equals(ex.answer())));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The pairs of one scored group. With the judge, ranking is quality first (judged correct or
+   * not), agreement frequency second, and the chosen response must be judged correct; without it,
+   * agreement frequency alone.
+   */
+  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean useJudge) {
+    List<ScoredResponse> responses = new ArrayList<>();
+    boolean anyJudgedCorrect = false;
+    for (int i = 0; i < group.rewards().size(); i++) {
+      RewardBreakdown r = group.rewards().get(i);
+      double f = r.frequency().orElseThrow();
+      double reward = f;
+      if (useJudge) {
+        boolean judgedCorrect = r.quality().orElseThrow() >= 0.5;
+        anyJudgedCorrect |= judgedCorrect;
+        reward = (judgedCorrect ? QUALITY_FIRST : 0) + (1 - QUALITY_FIRST) * f;
+      }
+      SampledResponse s = group.group().responses().get(i);
+      responses.add(new ScoredResponse(s.prompt(), s.text(), reward));
+    }
+    if (useJudge && !anyJudgedCorrect) {
+      return List.of();
+    }
+    return PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN).pairs(responses);
+  }
+
+  /** Greedy answers under the validation wordings: consistency rate (all wordings agree pairwise, mean) and accuracy. */
+  private static double[] validate(LanguageModel lm, List<ValidationItem> items) {
+    List<String> prompts = items.stream().flatMap(v -> v.prompts().stream()).toList();
+    List<org.consistency4j.lm.Generation> answers = lm.generate(prompts,
+        GenerationConfig.greedy(MAX_NEW_TOKENS));
+    double cr = 0;
+    double acc = 0;
+    int k = 0;
+    for (ValidationItem v : items) {
+      List<String> texts = new ArrayList<>();
+      for (int i = 0; i < v.prompts().size(); i++) {
+        texts.add(answers.get(k++).text().strip());
+      }
+      int agree = 0;
+      int pairCount = 0;
+      for (int i = 0; i < texts.size(); i++) {
+        acc += texts.get(i).equals(v.answer()) ? 1.0 / texts.size() : 0;
+        for (int j = i + 1; j < texts.size(); j++) {
+          pairCount++;
+          agree += texts.get(i).equals(texts.get(j)) ? 1 : 0;
+        }
+      }
+      cr += pairCount == 0 ? 1 : (double) agree / pairCount;
+    }
+    return new double[] {cr / items.size(), acc / items.size()};
+  }
+
+  private static String rewardSummary(Map<String, String> rewardByTask) {
+    long judged = rewardByTask.values().stream().filter(REWARD_JUDGE::equals).count();
+    if (judged == rewardByTask.size()) {
+      return REWARD_JUDGE;
+    }
+    if (judged == 0) {
+      return REWARD_FREQUENCY;
+    }
+    return REWARD_JUDGE + " on " + judged + " of " + rewardByTask.size() + " tasks, "
+        + REWARD_FREQUENCY + " on the others";
+  }
+
+  private record Labeled(String task, String judgePrompt, boolean correct) {}
+
+  private record ValidationItem(List<String> prompts, String answer) {}
+
+  /**
+   * Reads back the result a finished run wrote ({@code report.json}), for summaries across seeds.
+   *
+   * @throws org.consistency4j.ConsistencyException naming the file and the missing field when it is
+   *     not a report of this format
+   */
+  public static Result readResult(Path report) {
+    Check.notNull(report, "report");
+    try {
+      com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(report.toFile());
+      if (!FORMAT.equals(root.path("format").asText())) {
+        throw new org.consistency4j.ConsistencyException(report + ": field format must be \""
+            + FORMAT + "\", found \"" + root.path("format").asText() + "\"");
+      }
+      Map<String, Map<String, Estimate>> systems = new LinkedHashMap<>();
+      root.path("systems").fields().forEachRemaining(sys -> {
+        Map<String, Estimate> metrics = new LinkedHashMap<>();
+        sys.getValue().fields().forEachRemaining(m -> metrics.put(m.getKey(), new Estimate(
+            number(report, m.getValue(), "value"), number(report, m.getValue(), "ci_low"),
+            number(report, m.getValue(), "ci_high"))));
+        systems.put(sys.getKey(), metrics);
+      });
+      Map<String, Comparison> paired = new LinkedHashMap<>();
+      root.path("paired_cat_minus_sft_ia").fields().forEachRemaining(m -> {
+        var v = m.getValue();
+        paired.put(m.getKey(), new Comparison(TaskResult.OVERALL, m.getKey(), "sft_ia", "cat",
+            v.path("groups").asInt(), systems.get("sft_ia").get(m.getKey()).value(),
+            systems.get("cat").get(m.getKey()).value(), new Estimate(number(report, v, "value"),
+                number(report, v, "ci_low"), number(report, v, "ci_high")),
+            number(report, v, "p_value")));
+      });
+      Map<String, Double> judgeByTask = new LinkedHashMap<>();
+      root.path("judge_accuracy_by_task").fields().forEachRemaining(e -> judgeByTask.put(
+          e.getKey(), e.getValue().asDouble()));
+      Map<String, String> rewardByTask = new LinkedHashMap<>();
+      root.path("reward_by_task").fields().forEachRemaining(e -> rewardByTask.put(e.getKey(),
+          e.getValue().asText()));
+      List<Validation> validation = new ArrayList<>();
+      for (var v : root.path("validation")) {
+        validation.add(new Validation(number(report, v, "consistency_rate"),
+            number(report, v, "accuracy")));
+      }
+      return new Result(systems, number(report, root, "judge_accuracy"),
+          root.path("reward").asText(), root.path("preference_pairs").asInt(),
+          root.path("cat_reward_accuracy_before").asDouble(Double.NaN),
+          root.path("cat_reward_accuracy_after").asDouble(Double.NaN), report,
+          root.path("seconds").asDouble(), judgeByTask, rewardByTask, root.path("cat_epoch").asInt(),
+          validation, paired);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + report, e);
+    }
+  }
+
+  private static double number(Path file, com.fasterxml.jackson.databind.JsonNode node,
+      String field) {
+    com.fasterxml.jackson.databind.JsonNode v = node.get(field);
+    if (v == null || !v.isNumber()) {
+      throw new org.consistency4j.ConsistencyException(file + ": field " + field
+          + " must be a number, found " + v);
+    }
+    return v.asDouble();
   }
 
   /** The summary as a Markdown table (what the CLI prints). */
@@ -333,22 +651,47 @@ public final class Demo {
     sb.append("|---|---|---|---|\n");
     for (Map.Entry<String, Map<String, Estimate>> e : r.systems().entrySet()) {
       sb.append("| ").append(e.getKey());
-      for (String metric : List.of(MetricNames.CONSISTENCY_RATE, MetricNames.ACCURACY,
-          MetricNames.ROUGE_L)) {
+      for (String metric : METRICS) {
         Estimate est = e.getValue().get(metric);
         sb.append(String.format(Locale.ROOT, " | %.3f [%.3f, %.3f]", est.value(), est.ciLow(),
             est.ciHigh()));
       }
       sb.append(" |\n");
     }
+    if (!r.paired().isEmpty()) {
+      sb.append("| cat - sft_ia (paired)");
+      for (String metric : METRICS) {
+        Comparison c = r.paired().get(metric);
+        sb.append(c == null ? " | -" : String.format(Locale.ROOT, " | %+.3f [%+.3f, %+.3f] p=%.3f",
+            c.difference().value(), c.difference().ciLow(), c.difference().ciHigh(), c.pValue()));
+      }
+      sb.append(" |\n");
+    }
     return sb.toString();
+  }
+
+  /** One line on the judge, the reward and the pairs (what the CLI prints under the table). */
+  public static String judgeLine(Result r) {
+    StringBuilder per = new StringBuilder();
+    for (Map.Entry<String, Double> e : r.judgeAccuracyByTask().entrySet()) {
+      per.append(per.length() == 0 ? "" : ", ").append(e.getKey())
+          .append(String.format(Locale.ROOT, " %.2f", e.getValue()));
+    }
+    String cat = r.pairs() == 0 ? "No preference pairs, so cat is the sft_ia model unchanged"
+        : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept (validation); pairs"
+            + " ranked right before/after CAT %.3f / %.3f", r.pairs(), r.catEpoch(),
+            r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
+    return String.format(Locale.ROOT, "Judge (the SFT (IA) model after the judge phase) on the SFT (IA)"
+        + " model's own answers: accuracy %.3f (%s)."
+        + " CAT reward: %s. %s.", r.judgeAccuracy(), per, r.reward(), cat);
   }
 
   private static void writeSummary(Result r, DemoConfig config, Path outDir) throws IOException {
     ObjectNode root = JSON.createObjectNode();
-    root.put("format", "consistency4j-demo/1");
+    root.put("format", FORMAT);
     root.put("library_version", Reports.libraryVersion());
     root.put("seed", config.seed());
+    root.put("smoke_test", isSmokeTest(config));
     ObjectNode systems = root.putObject("systems");
     for (Map.Entry<String, Map<String, Estimate>> e : r.systems().entrySet()) {
       ObjectNode s = systems.putObject(e.getKey());
@@ -359,10 +702,29 @@ public final class Demo {
         v.put("ci_high", m.getValue().ciHigh());
       }
     }
+    ObjectNode paired = root.putObject("paired_cat_minus_sft_ia");
+    for (Map.Entry<String, Comparison> e : r.paired().entrySet()) {
+      ObjectNode v = paired.putObject(e.getKey());
+      v.put("value", e.getValue().difference().value());
+      v.put("ci_low", e.getValue().difference().ciLow());
+      v.put("ci_high", e.getValue().difference().ciHigh());
+      v.put("p_value", e.getValue().pValue());
+      v.put("groups", e.getValue().groups());
+    }
     root.put("held_out_wordings_per_task", DemoSuite.load().tasks().get(0).heldOut().size());
+    root.put("judge", config.judgeEpochs() == 0 ? "the sft_ia model itself"
+        : "a copy of the sft_ia model after the judge phase (judge/)");
     root.put("judge_accuracy", r.judgeAccuracy());
+    root.set("judge_accuracy_by_task", JSON.valueToTree(r.judgeAccuracyByTask()));
     root.put("reward", r.reward());
+    root.set("reward_by_task", JSON.valueToTree(r.rewardByTask()));
     root.put("preference_pairs", r.pairs());
+    root.put("cat_epoch", r.catEpoch());
+    var validation = root.putArray("validation");
+    for (Validation v : r.validation()) {
+      validation.addObject().put("consistency_rate", v.consistencyRate())
+          .put("accuracy", v.accuracy());
+    }
     root.put("cat_reward_accuracy_before", r.rewardAccuracyBefore());
     root.put("cat_reward_accuracy_after", r.rewardAccuracyAfter());
     root.put("seconds", Math.round(r.seconds() * 10) / 10.0);
@@ -370,16 +732,22 @@ public final class Demo {
     root.put("evaluation_report", "evaluation/report.html");
     AtomicFiles.writeString(outDir.resolve("report.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    boolean smoke = isSmokeTest(config);
     String md = "# consistency4j demo\n\n"
+        + (smoke ? "**Smoke test** (`--quick`): a tiny model on a few examples checks that every"
+            + " stage runs; the numbers mean nothing about the method.\n\n" : "")
         + "Held-out wordings (never seen in training), fresh instances, greedy decoding; 95% bootstrap"
-        + " intervals over instance groups.\n\n"
+        + " intervals over instance groups (paired for cat - sft_ia).\n\n"
         + table(r)
-        + String.format(Locale.ROOT, "%nJudge accuracy of the SFT (IA) model: %.3f; CAT reward: %s;"
-            + " %d preference pairs; pairs ranked right before/after CAT: %.3f / %.3f.%n%n"
-            + "Seed %d; wall time %.1f s. Full per-task report: evaluation/report.html.%n",
-            r.judgeAccuracy(), r.reward(), r.pairs(), r.rewardAccuracyBefore(), r.rewardAccuracyAfter(),
-            config.seed(), r.seconds());
+        + "\n" + judgeLine(r) + "\n\n"
+        + String.format(Locale.ROOT, "Seed %d; wall time %.1f s. Full per-task report:"
+            + " evaluation/report.html.%n", config.seed(), r.seconds());
     AtomicFiles.writeString(outDir.resolve("report.md"), md);
+  }
+
+  /** Whether {@code config} is the {@link DemoConfig#quick()} smoke test (any seed and threads). */
+  private static boolean isSmokeTest(DemoConfig config) {
+    return config.withSeed(0).withThreads(0).equals(DemoConfig.quick().withSeed(0).withThreads(0));
   }
 
   private static String prompt(String wording, String input) {
@@ -392,16 +760,6 @@ public final class Demo {
     n.put("prompt", prompt);
     n.put("completion", " " + answer);
     return JSON.writeValueAsString(n);
-  }
-
-  private static String judgeLine(DemoSuite suite, DemoSuite.Task task, SplittableRandom rng)
-      throws IOException {
-    DemoSuite.Example ex = suite.generate(task.name(), rng);
-    boolean correct = rng.nextBoolean();
-    String answer = correct ? ex.answer() : suite.wrongAnswer(task.name(), ex, rng);
-    String prompt = new JudgeTemplate("demo-quality", DemoSuite.JUDGE_TEMPLATE)
-        .render(task.original(), ex.input(), answer, null);
-    return sftLine(prompt, correct ? "yes" : "no");
   }
 
   private static Path writeLines(Path file, List<String> lines) throws IOException {

@@ -6,8 +6,8 @@ import org.consistency4j.internal.Check;
 
 /**
  * Settings of the end-to-end demo ({@link Demo}). {@link #defaults()} is the documented full run
- * (the {@code consistency demo} command); {@link #quick()} is a minutes-to-seconds version for tests.
- * Every source of randomness derives from {@code seed}.
+ * (the {@code consistency demo} command); {@link #quick()} is a seconds-long smoke test whose numbers
+ * mean nothing. Every source of randomness derives from {@code seed}.
  *
  * @param seed the one seed of the run (data, initialization, shuffling, sampling, bootstrap)
  * @param hidden model hidden size
@@ -15,18 +15,24 @@ import org.consistency4j.internal.Check;
  * @param heads attention heads
  * @param intermediate MLP size
  * @param trainExamplesPerTask supervised examples per task (the same instances for both SFT runs)
- * @param judgeExamplesPerTask judging examples per task added to both SFT runs' data
+ * @param judgeExamplesPerTask judging examples per task in the judge phase (half correct, half wrong
+ *     proposals; the sft_ia model's own sampled answers first)
+ * @param judgeReplayPerTask sft_ia training examples per task mixed into the judge phase
+ * @param judgeEpochs passes over the judge-phase data (0: no judge phase, sft_ia judges as it is)
+ * @param judgeLearningRate peak learning rate of the judge phase
  * @param sftEpochs passes over the SFT data
  * @param sftLearningRate peak SFT learning rate (AdamW, linear decay after a warm-up)
  * @param batchSize examples (SFT) or pairs (CAT) per step
- * @param judgeAccuracyThreshold measured judge accuracy from which the judge's quality reward is used
- *     (below it the reward is agreement frequency alone)
+ * @param judgeAccuracyThreshold measured per-task judge accuracy from which the judge's quality
+ *     reward is used for that task (below it the task's reward is agreement frequency alone)
  * @param catGroupsPerTask training instances per task whose responses are sampled for CAT
  * @param samplesPerWording responses sampled per training wording and instance
  * @param samplingTemperature sampling temperature for CAT responses
  * @param catLambda weight of the SFT term of the ranking loss
- * @param catEpochs passes over the preference pairs
+ * @param catEpochs most passes over the preference pairs (the best by validation is kept)
  * @param catLearningRate CAT learning rate
+ * @param validationInstancesPerTask instances per task answered under the validation wordings after
+ *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
  * @param resamples bootstrap resamples of the confidence intervals
  * @param threads ONNX Runtime intra-op threads (0 = its default)
@@ -39,6 +45,9 @@ public record DemoConfig(
     int intermediate,
     int trainExamplesPerTask,
     int judgeExamplesPerTask,
+    int judgeReplayPerTask,
+    int judgeEpochs,
+    double judgeLearningRate,
     int sftEpochs,
     double sftLearningRate,
     int batchSize,
@@ -49,6 +58,7 @@ public record DemoConfig(
     double catLambda,
     int catEpochs,
     double catLearningRate,
+    int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
     int threads) {
@@ -61,6 +71,11 @@ public record DemoConfig(
     Check.positive(intermediate, "intermediate");
     Check.positive(trainExamplesPerTask, "trainExamplesPerTask");
     Check.nonNegative(judgeExamplesPerTask, "judgeExamplesPerTask");
+    Check.nonNegative(judgeReplayPerTask, "judgeReplayPerTask");
+    Check.nonNegative(judgeEpochs, "judgeEpochs");
+    Check.positive(judgeLearningRate, "judgeLearningRate");
+    Check.argument(judgeEpochs == 0 || judgeExamplesPerTask + judgeReplayPerTask > 0,
+        "judgeEpochs > 0 needs judgeExamplesPerTask or judgeReplayPerTask > 0");
     Check.positive(sftEpochs, "sftEpochs");
     Check.positive(sftLearningRate, "sftLearningRate");
     Check.positive(batchSize, "batchSize");
@@ -71,6 +86,7 @@ public record DemoConfig(
     Check.nonNegative(catLambda, "catLambda");
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
+    Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
     Check.nonNegative(threads, "threads");
@@ -78,22 +94,32 @@ public record DemoConfig(
 
   /** The full demo. */
   public static DemoConfig defaults() {
-    return new DemoConfig(7, 128, 2, 4, 384, 1000, 200, 3, 2e-3, 32, 0.75, 64, 4, 1.0, 1.0, 2, 5e-4,
-        25, 1000, 0);
+    return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
+        1.0, 3, 5e-4, 24, 25, 1000, 0);
   }
 
-  /** A small, fast configuration for tests (seconds; the numbers mean little). */
+  /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
-    return new DemoConfig(7, 32, 1, 2, 64, 12, 4, 1, 3e-3, 16, 0.75, 2, 2, 1.0, 1.0, 1, 3e-4, 3, 50,
-        1);
+    return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
+        3e-4, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */
   public DemoConfig withSeed(long value) {
     return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
-        judgeExamplesPerTask, sftEpochs, sftLearningRate, batchSize, judgeAccuracyThreshold,
-        catGroupsPerTask, samplesPerWording, samplingTemperature, catLambda, catEpochs, catLearningRate,
+        judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
+        sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
+        samplingTemperature, catLambda, catEpochs, catLearningRate, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
+  }
+
+  /** A copy with another number of threads. */
+  public DemoConfig withThreads(int value) {
+    return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
+        judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
+        sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
+        samplingTemperature, catLambda, catEpochs, catLearningRate, validationInstancesPerTask,
+        evalInstancesPerTask, resamples, value);
   }
 
   /** Every field by name, for reports. */
@@ -106,6 +132,9 @@ public record DemoConfig(
     m.put("intermediate", intermediate);
     m.put("train_examples_per_task", trainExamplesPerTask);
     m.put("judge_examples_per_task", judgeExamplesPerTask);
+    m.put("judge_replay_per_task", judgeReplayPerTask);
+    m.put("judge_epochs", judgeEpochs);
+    m.put("judge_learning_rate", judgeLearningRate);
     m.put("sft_epochs", sftEpochs);
     m.put("sft_learning_rate", sftLearningRate);
     m.put("batch_size", batchSize);
@@ -116,6 +145,7 @@ public record DemoConfig(
     m.put("cat_lambda", catLambda);
     m.put("cat_epochs", catEpochs);
     m.put("cat_learning_rate", catLearningRate);
+    m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);
     m.put("threads", threads);

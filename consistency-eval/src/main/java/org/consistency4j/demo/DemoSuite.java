@@ -19,7 +19,8 @@ import org.consistency4j.internal.Check;
  * (sentiment of a templated review, maximum of a list, counting words, a capital lookup, first and
  * last word of a list, addition of two digits, parity), each with fourteen instruction wordings
  * written for this project ({@code suite.json} next to this class): the first is the original, the
- * first nine are training wordings and the last five are held out for evaluation. Instances are drawn
+ * first seven are training wordings, the next two validation wordings (never trained on) and the last
+ * five are held out for evaluation. Instances are drawn
  * from seeded generators. Immutable and thread-safe.
  */
 public final class DemoSuite {
@@ -28,11 +29,15 @@ public final class DemoSuite {
 
   /**
    * The quality-judge prompt (placeholders of {@link org.consistency4j.judge.JudgeTemplate}): the
-   * model sees the original instruction, the input and a proposed answer, and answers yes or no.
+   * proposed answer first, then the original instruction and the input laid out as a task prompt, so
+   * the yes/no verdict is asked at the same "answer:" cue where the model computes its own answer.
+   * Measured on the demo's stage-1 model (judge-only training, 600 steps, balanced labels): with the
+   * proposed answer after the input and a separate verdict cue, the judging loss stayed at ln 2 / 2
+   * per completion token (chance) throughout, also from a random model and at learning rate 5e-3;
+   * with this layout it left chance after about 350 steps.
    */
   public static final String JUDGE_TEMPLATE =
-      "{instruction}\ninput: {input}\nproposed answer: {response}\n"
-          + "is the proposed answer correct? yes or no.\nverdict:";
+      "proposed answer: {response}\n{instruction}\ninput: {input}\nanswer:";
 
   static final List<String> SUBJECTS = List.of("movie", "food", "service", "hotel", "book", "concert",
       "game", "show", "staff", "room", "music", "trip");
@@ -58,15 +63,27 @@ public final class DemoSuite {
    *
    * @param name the task's name
    * @param wordings every wording, the original first
-   * @param trainingWordings how many leading wordings are used for training
+   * @param trainingWordings how many leading wordings are not held out for the final evaluation
+   *     (training plus validation wordings)
+   * @param validationWordings how many of those (the last ones) are validation wordings: never
+   *     trained on, used to early-stop consistency alignment training
    */
-  public record Task(String name, List<String> wordings, int trainingWordings) {
+  public record Task(String name, List<String> wordings, int trainingWordings,
+      int validationWordings) {
     /** Validates and copies. */
     public Task {
       Check.notNull(name, "name");
       wordings = List.copyOf(wordings);
       Check.argument(trainingWordings >= 1 && trainingWordings < wordings.size(),
           "trainingWordings must be in [1, " + wordings.size() + "), found " + trainingWordings);
+      Check.argument(validationWordings >= 0 && validationWordings < trainingWordings,
+          "validationWordings must be in [0, " + trainingWordings + "), found "
+              + validationWordings);
+    }
+
+    /** A task without validation wordings. */
+    public Task(String name, List<String> wordings, int trainingWordings) {
+      this(name, wordings, trainingWordings, 0);
     }
 
     /** The original wording (the baseline trains on it alone). */
@@ -74,12 +91,17 @@ public final class DemoSuite {
       return wordings.get(0);
     }
 
-    /** The training wordings (the original included). */
+    /** The wordings the models train on (the original first). */
     public List<String> training() {
-      return wordings.subList(0, trainingWordings);
+      return wordings.subList(0, trainingWordings - validationWordings);
     }
 
-    /** The held-out wordings, never seen in training. */
+    /** The validation wordings: never trained on, used to early-stop CAT. */
+    public List<String> validation() {
+      return wordings.subList(trainingWordings - validationWordings, trainingWordings);
+    }
+
+    /** The held-out wordings, never seen in training or validation. */
     public List<String> heldOut() {
       return wordings.subList(trainingWordings, wordings.size());
     }
@@ -107,11 +129,12 @@ public final class DemoSuite {
       }
       JsonNode root = new ObjectMapper().readTree(in);
       int training = root.path("training_wordings").asInt();
+      int validation = root.path("validation_wordings").asInt(0);
       List<Task> tasks = new ArrayList<>();
       for (JsonNode t : root.path("tasks")) {
         List<String> wordings = new ArrayList<>();
         t.path("wordings").forEach(w -> wordings.add(w.asText()));
-        tasks.add(new Task(t.path("name").asText(), wordings, training));
+        tasks.add(new Task(t.path("name").asText(), wordings, training, validation));
       }
       return new DemoSuite(tasks);
     } catch (IOException e) {

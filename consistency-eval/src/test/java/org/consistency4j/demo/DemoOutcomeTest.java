@@ -10,28 +10,44 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The full default demo (the README's table; about 70-80 s on 2 cores) shows the method's effect on
- * wordings the models never saw: instruction-augmented SFT is far more consistent and accurate than
- * SFT on the original wording alone, and consistency alignment training raises the consistency rate
- * further. Margins are well inside the measured differences (0.307 -> 0.778 -> 0.864), so float
- * rounding on another CPU cannot flip them.
+ * The full default demo (seed 7; the README's numbers) shows the method's effect on wordings the
+ * models never saw: instruction-augmented SFT is far more consistent and accurate than SFT on the
+ * original wording alone, and consistency alignment training raises the consistency rate over SFT
+ * (IA) (the goal of issue 14, which the README's 10-seed summary measures across seeds) without
+ * losing more than noise in accuracy. The reward of every task follows its measured judge accuracy,
+ * and the CAT epoch kept is the best on the validation wordings.
  */
 class DemoOutcomeTest {
   @Test
   void the_default_demo_raises_consistency_with_augmentation_and_again_with_cat(@TempDir Path dir) {
-    Demo.Result r = Demo.run(DemoConfig.defaults(), dir, new Demo.Listener() {});
+    DemoConfig config = DemoConfig.defaults();
+    Demo.Result r = Demo.run(config, dir, new Demo.Listener() {});
     Map<String, Estimate> baseline = r.systems().get("baseline");
     Map<String, Estimate> sftIa = r.systems().get("sft_ia");
     Map<String, Estimate> cat = r.systems().get("cat");
-    String all = r.systems().toString();
+    String all = r.systems() + " " + r.paired();
     assertTrue(sftIa.get("consistency_rate").value() > baseline.get("consistency_rate").value() + 0.3,
         all);
     assertTrue(sftIa.get("accuracy").value() > baseline.get("accuracy").value() + 0.3, all);
-    assertTrue(cat.get("consistency_rate").value() > sftIa.get("consistency_rate").value() + 0.03,
-        all);
-    // CAT trades little accuracy for its consistency (the README discusses why).
+    assertTrue(cat.get("consistency_rate").value() > sftIa.get("consistency_rate").value(), all);
+    assertTrue(r.paired().get("consistency_rate").difference().value() > 0, all);
     assertTrue(cat.get("accuracy").value() > sftIa.get("accuracy").value() - 0.1, all);
-    assertEquals("agreement frequency", r.reward(), "the tiny model's own judge is near chance");
+
+    for (Map.Entry<String, Double> e : r.judgeAccuracyByTask().entrySet()) {
+      String expected = e.getValue() >= config.judgeAccuracyThreshold()
+          ? "quality judge first, agreement frequency second" : "agreement frequency";
+      assertEquals(expected, r.rewardByTask().get(e.getKey()), e.getKey() + " " + e.getValue());
+    }
     assertTrue(r.pairs() > 1000, "pairs: " + r.pairs());
+    int best = 1;
+    for (int epoch = 1; epoch < r.validation().size(); epoch++) {
+      Demo.Validation v = r.validation().get(epoch);
+      Demo.Validation b = r.validation().get(best);
+      if (v.consistencyRate() + v.accuracy() > b.consistencyRate() + b.accuracy()) {
+        best = epoch;
+      }
+    }
+    assertEquals(config.catEpochs() + 1, r.validation().size());
+    assertEquals(best, r.catEpoch());
   }
 }

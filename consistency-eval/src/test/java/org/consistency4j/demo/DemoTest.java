@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -31,6 +32,11 @@ class DemoTest {
       assertTrue(t.heldOut().size() >= 3, t.name());
       for (String h : t.heldOut()) {
         assertFalse(t.training().contains(h), h);
+        assertFalse(t.validation().contains(h), h);
+      }
+      assertEquals(2, t.validation().size(), t.name());
+      for (String v : t.validation()) {
+        assertFalse(t.training().contains(v), v);
       }
       assertEquals(t.original(), t.training().get(0));
     }
@@ -79,9 +85,13 @@ class DemoTest {
   void a_quick_run_writes_the_report_for_three_systems_and_is_reproducible() throws Exception {
     Demo.Result r = Demo.run(DemoConfig.quick(), dir.resolve("a"), new Demo.Listener() {});
     assertEquals(Demo.SYSTEMS, List.copyOf(r.systems().keySet()));
-    JsonNode report = new ObjectMapper().readTree(dir.resolve("a/report.json").toFile());
+    ObjectMapper json = new ObjectMapper();
+    JsonNode report = json.readTree(dir.resolve("a/report.json").toFile());
     assertEquals(7, report.get("seed").asLong());
     assertEquals(7, report.get("config").get("seed").asLong());
+    assertEquals(1, report.get("config").get("threads").asInt());
+    assertTrue(report.get("smoke_test").asBoolean(), "the quick run says it is a smoke test");
+    assertTrue(Files.readString(dir.resolve("a/report.md")).contains("**Smoke test**"));
     for (String system : Demo.SYSTEMS) {
       for (String metric : List.of("consistency_rate", "accuracy", "rougeL")) {
         JsonNode m = report.get("systems").get(system).get(metric);
@@ -91,6 +101,11 @@ class DemoTest {
       }
     }
     assertTrue(report.has("judge_accuracy") && report.has("reward"));
+    assertEquals(DemoSuite.load().tasks().size(), report.get("judge_accuracy_by_task").size());
+    assertEquals(DemoSuite.load().tasks().size(), report.get("reward_by_task").size());
+    // Validation scores of sft_ia, then one per CAT epoch (none without pairs).
+    assertEquals(r.pairs() == 0 ? 1 : DemoConfig.quick().catEpochs() + 1,
+        report.get("validation").size());
     assertTrue(Files.isRegularFile(dir.resolve("a/report.md")));
     assertTrue(Files.isRegularFile(dir.resolve("a/evaluation/report.html")));
     // The harness's report carries the user's seed too; the derived evaluation seed is in its config.
@@ -99,21 +114,37 @@ class DemoTest {
     assertFalse(evaluation.get("config").has("seed"));
     assertTrue(evaluation.get("config").get("evaluation_seed").isTextual());
 
-    // No held-out wording ever reaches the training data.
-    String sftData = Files.readString(dir.resolve("a/data/sft_ia.sft.jsonl"))
-        + Files.readString(dir.resolve("a/data/baseline.sft.jsonl"))
-        + Files.readString(dir.resolve("a/data/cat.pairs.jsonl"));
+    // No held-out or validation wording ever reaches the training data (SFT, judge phase, pairs).
+    StringBuilder training = new StringBuilder();
+    for (String file : List.of("sft_ia.sft.jsonl", "baseline.sft.jsonl", "judge.jsonl",
+        "cat.pairs.jsonl")) {
+      training.append(Files.readString(dir.resolve("a/data").resolve(file)));
+    }
     for (DemoSuite.Task t : DemoSuite.load().tasks()) {
       for (String h : t.heldOut()) {
-        assertFalse(sftData.contains(h), h);
+        assertFalse(training.toString().contains(h), h);
+      }
+      for (String v : t.validation()) {
+        assertFalse(training.toString().contains(v), v);
       }
     }
+    // The judge phase trains on verdicts right after the proposed answer.
+    assertTrue(Files.readString(dir.resolve("a/data/judge.jsonl"))
+        .contains("proposed answer: "));
 
+    // --threads 1 (the quick config's setting): a second run writes the same report.json, bit for
+    // bit, apart from the wall time.
     Demo.run(DemoConfig.quick(), dir.resolve("b"), new Demo.Listener() {});
-    JsonNode again = new ObjectMapper().readTree(dir.resolve("b/report.json").toFile());
-    assertEquals(report.get("systems"), again.get("systems"));
-    assertEquals(report.get("judge_accuracy"), again.get("judge_accuracy"));
-    assertEquals(Files.readString(dir.resolve("a/data/sft_ia.sft.jsonl")),
-        Files.readString(dir.resolve("b/data/sft_ia.sft.jsonl")));
+    ObjectNode first = (ObjectNode) report;
+    ObjectNode second = (ObjectNode) json.readTree(dir.resolve("b/report.json").toFile());
+    first.remove("seconds");
+    second.remove("seconds");
+    assertEquals(first, second);
+    for (String file : List.of("sft_ia.sft.jsonl", "judge.jsonl", "cat.pairs.jsonl")) {
+      assertEquals(Files.readString(dir.resolve("a/data").resolve(file)),
+          Files.readString(dir.resolve("b/data").resolve(file)), file);
+    }
+    assertEquals(Files.readString(dir.resolve("a/evaluation/responses.jsonl")),
+        Files.readString(dir.resolve("b/evaluation/responses.jsonl")));
   }
 }
