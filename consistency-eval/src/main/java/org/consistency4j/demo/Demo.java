@@ -347,8 +347,8 @@ public final class Demo {
               .seed(catSeed + epoch)
               .build();
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
-              outDir.resolve("cat").resolve("epoch-" + epoch), new CatConfig(LossConfig.builder("rank")
-                  .lambda(config.catLambda()).build(), catTraining), Optional.empty(), runtime,
+              outDir.resolve("cat").resolve("epoch-" + epoch), new CatConfig(Losses.rank(config.catLambda()),
+                  catTraining), Optional.empty(), runtime,
               false), listener);
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
