@@ -57,8 +57,8 @@ public final class InstructionAugmentation {
       String original,
       List<Paraphrase> trainParaphrases,
       List<Paraphrase> heldOutParaphrases,
-      List<TaskInstance> trainInstances,
-      List<TaskInstance> heldOutInstances) {
+      List<Instance> trainInstances,
+      List<Instance> heldOutInstances) {
     /** Copies. */
     public TaskSplit {
       trainParaphrases = List.copyOf(trainParaphrases);
@@ -122,11 +122,11 @@ public final class InstructionAugmentation {
               h -> p.text().contains(h.text()) || h.text().contains(p.text())))
           .toList();
 
-      List<TaskInstance> instances = new ArrayList<>(task.instances());
+      List<Instance> instances = new ArrayList<>(task.instances());
       Collections.shuffle(instances, rng);
       int heldOutCount = (int) Math.floor(instances.size() * config.heldOutInstanceFraction());
-      List<TaskInstance> heldOutInst = instances.subList(0, heldOutCount);
-      List<TaskInstance> trainInst = instances.subList(heldOutCount, instances.size());
+      List<Instance> heldOutInst = instances.subList(0, heldOutCount);
+      List<Instance> trainInst = instances.subList(heldOutCount, instances.size());
 
       List<String> trainInstructions = new ArrayList<>();
       if (config.includeOriginal()) {
@@ -134,11 +134,11 @@ public final class InstructionAugmentation {
       }
       trainPs.forEach(p -> trainInstructions.add(p.text()));
       for (String instruction : trainInstructions) {
-        for (TaskInstance inst : trainInst) {
+        for (Instance inst : trainInst) {
           train.add(new Example(
               task.name(), instruction,
-              config.template().render(instruction, inst.input()),
-              config.completionPrefix() + inst.outputs().get(0)));
+              config.template().render(instruction, inst.input().orElseThrow()),
+              config.completionPrefix() + inst.references().get(0)));
         }
       }
       List<String> trainVariants = new ArrayList<>();
@@ -150,7 +150,7 @@ public final class InstructionAugmentation {
       List<String> evalVariants = new ArrayList<>();
       evalVariants.add(task.definition());
       heldOutPs.forEach(p -> evalVariants.add(p.text()));
-      List<TaskInstance> evalInst = heldOutInst.isEmpty() ? task.instances() : heldOutInst;
+      List<Instance> evalInst = heldOutInst.isEmpty() ? task.instances() : heldOutInst;
       if (!evalInst.isEmpty()) {
         addGroup(heldOutGroups, "held-out", task, evalVariants, config.template(), evalInst);
       }
@@ -166,7 +166,7 @@ public final class InstructionAugmentation {
    * would refuse the file for it. The task's SFT examples, which take the wording literally, are kept.
    */
   private static void addGroup(List<InstructionTask> groups, String which, SniTask task,
-      List<String> instructions, PromptTemplate template, List<TaskInstance> instances) {
+      List<String> instructions, PromptTemplate template, List<Instance> instances) {
     for (String instruction : instructions) {
       for (String name : PromptTemplate.placeholders(template.variant(instruction))) {
         if (!name.equals(Instance.INPUT)) {

@@ -198,7 +198,7 @@ public final class InstructionTasks {
 
   /**
    * The task of an SNI task: one variant per instruction ({@link PromptTemplate#variant(String)})
-   * and the given instances with all their outputs as references; label status automatic.
+   * and the given instances (an SNI instance's outputs are its references); label status automatic.
    *
    * @param task the task
    * @param instructions the verbalizations, the original first by convention; distinct
@@ -207,14 +207,12 @@ public final class InstructionTasks {
    */
   public static InstructionTask fromSni(
       SniTask task, List<String> instructions, PromptTemplate template,
-      List<TaskInstance> instances) {
+      List<Instance> instances) {
     Check.notNull(task, "task");
     Check.notNull(template, "template");
     List<String> variants = Check.notNull(instructions, "instructions").stream()
         .map(template::variant).toList();
-    List<Instance> in = Check.notNull(instances, "instances").stream()
-        .map(i -> Instance.of(i.input(), i.outputs())).toList();
-    return InstructionTask.of(task.name(), variants, in);
+    return InstructionTask.of(task.name(), variants, Check.notNull(instances, "instances"));
   }
 
   /** The task of an SNI task with only its original definition and all its instances. */

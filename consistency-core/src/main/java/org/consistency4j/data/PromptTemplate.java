@@ -26,7 +26,10 @@ import org.consistency4j.internal.Check;
  * <p>{@link #render(String, String)} does both for a plain input, taking the instruction literally:
  * it equals {@code fill(variant(instruction), Instance.of(input, ...))} unless the instruction
  * itself contains a {@code {name}} placeholder, which {@code render} keeps as text (this is how the
- * stage-1 SFT prompts of {@link InstructionAugmentation} are written). Immutable and thread-safe.
+ * stage-1 SFT prompts of {@link InstructionAugmentation} are written). {@link #substitute} does the
+ * same for any template text and {@link #plain} joins an instruction and an input without one; this
+ * class is the one place prompts are built ({@code reward.PromptFormat}, the response sampler's
+ * seam, delegates here). Immutable and thread-safe.
  *
  * @param template the template text
  */
@@ -62,12 +65,46 @@ public record PromptTemplate(String template) {
     return template.substring(0, i) + instruction + template.substring(i + "{instruction}".length());
   }
 
-  /** The full prompt for an instruction (taken literally) and an input. */
+  /** The full prompt for an instruction (taken literally) and an input: {@link #substitute}. */
   public String render(String instruction, String input) {
+    return substitute(template, instruction, input);
+  }
+
+  /**
+   * Any template text filled literally in one pass: every {@code {instruction}} and {@code {input}}
+   * of {@code template} replaced by the values (a value that holds a placeholder is not substituted
+   * again); other text is kept. {@link #render} is this on the record's template; a {@code
+   * reward.PromptFormat#template} is this on a template that need not hold {@code {input}}, or may
+   * hold a placeholder more than once.
+   */
+  public static String substitute(String template, String instruction, String input) {
+    Check.notNull(template, "template");
+    Check.notNull(instruction, "instruction");
     Check.notNull(input, "input");
-    String v = variant(instruction);
-    int j = v.lastIndexOf("{input}");
-    return v.substring(0, j) + input + v.substring(j + "{input}".length());
+    StringBuilder out = new StringBuilder(template.length() + instruction.length() + input.length());
+    int i = 0;
+    while (i < template.length()) {
+      if (template.startsWith("{instruction}", i)) {
+        out.append(instruction);
+        i += "{instruction}".length();
+      } else if (template.startsWith("{input}", i)) {
+        out.append(input);
+        i += "{input}".length();
+      } else {
+        out.append(template.charAt(i++));
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The prompt without a template: the instruction, a blank line, then the input; the instruction
+   * alone when the input is empty. Both are taken literally.
+   */
+  public static String plain(String instruction, String input) {
+    Check.notNull(instruction, "instruction");
+    Check.notNull(input, "input");
+    return input.isEmpty() ? instruction : instruction + "\n\n" + input;
   }
 
   static boolean isFieldName(String name) {

@@ -12,11 +12,15 @@ import org.consistency4j.internal.Check;
  *
  * @param name the task name, for example {@code task363_sst2_polarity_classification}
  * @param definition the instruction, not blank
- * @param positiveExamples worked examples ({@link TaskInstance} with one output each)
+ * <p>Its examples and instances are {@link Instance}s of the one task model with a plain input
+ * ({@link Instance#of(String, List)}); unlike a task's instances in general, every one must have at
+ * least one reference (the SNI output), since stage-1 SFT trains on the first.
+ *
+ * @param positiveExamples worked examples (one reference each)
  * @param instances the task's instances
  */
 public record SniTask(
-    String name, String definition, List<TaskInstance> positiveExamples, List<TaskInstance> instances) {
+    String name, String definition, List<Instance> positiveExamples, List<Instance> instances) {
 
   /** The most distinct outputs a task may have for them to count as label words. */
   public static final int MAX_LABELS = 10;
@@ -27,8 +31,20 @@ public record SniTask(
     Check.argument(!name.isBlank(), "name must not be blank");
     Check.notNull(definition, "definition");
     Check.argument(!definition.isBlank(), "definition must not be blank");
-    positiveExamples = List.copyOf(Check.notNull(positiveExamples, "positiveExamples"));
-    instances = List.copyOf(Check.notNull(instances, "instances"));
+    positiveExamples = checked(positiveExamples, "positiveExamples");
+    instances = checked(instances, "instances");
+  }
+
+  private static List<Instance> checked(List<Instance> instances, String name) {
+    List<Instance> copy = List.copyOf(Check.notNull(instances, name));
+    for (int i = 0; i < copy.size(); i++) {
+      Check.argument(copy.get(i).input().isPresent(),
+          name + "[" + i + "] must have a plain input (field " + Instance.INPUT + "), found fields "
+              + copy.get(i).fields().keySet());
+      Check.argument(!copy.get(i).references().isEmpty(),
+          name + "[" + i + "] must have at least one reference (output)");
+    }
+    return copy;
   }
 
   /**
@@ -40,10 +56,10 @@ public record SniTask(
   public List<String> labelWords() {
     Set<String> distinct = new LinkedHashSet<>();
     int total = 0;
-    List<TaskInstance> all = new ArrayList<>(instances);
+    List<Instance> all = new ArrayList<>(instances);
     all.addAll(positiveExamples);
-    for (TaskInstance i : all) {
-      for (String o : i.outputs()) {
+    for (Instance i : all) {
+      for (String o : i.references()) {
         String s = o.strip();
         total++;
         if (s.isEmpty() || s.length() > 30 || s.split("\\s+").length > 3) {

@@ -87,8 +87,8 @@ public final class SniTasks {
     String name = defaultName;
     String definition = null;
     long definitionLine = 0;
-    List<TaskInstance> examples = new ArrayList<>();
-    List<TaskInstance> instances = new ArrayList<>();
+    List<Instance> examples = new ArrayList<>();
+    List<Instance> instances = new ArrayList<>();
     boolean sawInstances = false;
     try (JsonParser p = new JsonFactory(MAPPER).createParser(in)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -149,7 +149,7 @@ public final class SniTasks {
   }
 
   private static void readInstances(
-      JsonParser p, JsonToken value, String source, String field, List<TaskInstance> out)
+      JsonParser p, JsonToken value, String source, String field, List<Instance> out)
       throws IOException {
     if (value != JsonToken.START_ARRAY) {
       throw new InvalidInputException(
@@ -187,7 +187,7 @@ public final class SniTasks {
             where + ".output must be a string or a non-empty array of strings, found "
                 + abbreviate(output));
       }
-      out.add(new TaskInstance(input.asText(), outputs));
+      out.add(Instance.of(input.asText(), outputs));
       index++;
     }
   }

@@ -1,11 +1,15 @@
 package org.consistency4j.reward;
 
+import org.consistency4j.data.PromptTemplate;
 import org.consistency4j.internal.Check;
 
 /**
- * Turns a verbalization of an instruction and a task input into the prompt the model answers. Use the
- * same format as the stage-1 SFT data, so that the sampled responses and the trained pairs see the
- * prompts the model was fine-tuned on. Implementations must be deterministic and thread-safe.
+ * How {@link ResponseSampler} turns a verbalization of an instruction and a task input into the prompt
+ * the model answers. Use the same format as the stage-1 SFT data, so that the sampled responses and
+ * the trained pairs see the prompts the model was fine-tuned on; for groups whose verbalizations are
+ * already full prompts ({@link InstructionGroup#of}) use {@code (prompt, input) -> prompt}. The
+ * prompts themselves are built by {@link PromptTemplate}; the factories here only adapt it.
+ * Implementations must be deterministic and thread-safe.
  */
 @FunctionalInterface
 public interface PromptFormat {
@@ -18,14 +22,14 @@ public interface PromptFormat {
    */
   String format(String instruction, String input);
 
-  /** The instruction, a blank line, then the input; the instruction alone when the input is empty. */
+  /** {@link PromptTemplate#plain}: the instruction, a blank line, then the input (if not empty). */
   static PromptFormat plain() {
-    return (instruction, input) -> input.isEmpty() ? instruction : instruction + "\n\n" + input;
+    return PromptTemplate::plain;
   }
 
   /**
-   * A template with {@code {instruction}} and {@code {input}} placeholders, replaced in one pass (a
-   * value that contains a placeholder is not substituted again).
+   * {@link PromptTemplate#substitute} on {@code template}: its {@code {instruction}} and {@code
+   * {input}} placeholders replaced literally in one pass.
    *
    * @param template the template, which must contain {@code {instruction}}
    * @throws IllegalArgumentException if it does not
@@ -34,21 +38,6 @@ public interface PromptFormat {
     Check.notNull(template, "template");
     Check.argument(
         template.contains("{instruction}"), "template must contain the placeholder {instruction}");
-    return (instruction, input) -> {
-      StringBuilder out = new StringBuilder(template.length() + instruction.length() + input.length());
-      int i = 0;
-      while (i < template.length()) {
-        if (template.startsWith("{instruction}", i)) {
-          out.append(instruction);
-          i += "{instruction}".length();
-        } else if (template.startsWith("{input}", i)) {
-          out.append(input);
-          i += "{input}".length();
-        } else {
-          out.append(template.charAt(i++));
-        }
-      }
-      return out.toString();
-    };
+    return (instruction, input) -> PromptTemplate.substitute(template, instruction, input);
   }
 }

@@ -30,7 +30,7 @@ class InstructionAugmentationTest {
       assertEquals(3, s.heldOutParaphrases().size(), s.task());
       assertTrue(s.trainParaphrases().size() >= 5, s.task());
       Set<String> trainInputs = new HashSet<>();
-      s.trainInstances().forEach(i -> trainInputs.add(i.input()));
+      s.trainInstances().forEach(i -> trainInputs.add(i.input().orElseThrow()));
       for (InstructionAugmentation.Example e : d.train()) {
         if (!e.task().equals(s.task())) {
           continue;
@@ -39,10 +39,10 @@ class InstructionAugmentationTest {
           assertFalse(e.prompt().contains(h.text()), "held-out paraphrase leaked: " + h.text());
         }
       }
-      for (TaskInstance held : s.heldOutInstances()) {
-        assertFalse(trainInputs.contains(held.input()), "held-out instance leaked");
+      for (Instance held : s.heldOutInstances()) {
+        assertFalse(trainInputs.contains(held.input().orElseThrow()), "held-out instance leaked");
         assertTrue(d.train().stream().noneMatch(e -> e.task().equals(s.task())
-            && e.prompt().endsWith("Input: " + held.input() + "\nOutput:")));
+            && e.prompt().endsWith("Input: " + held.input().orElseThrow() + "\nOutput:")));
       }
     }
     for (InstructionTask g : d.heldOutGroups()) {
@@ -60,10 +60,10 @@ class InstructionAugmentationTest {
     for (InstructionAugmentation.TaskSplit s : d.splits()) {
       long examples = d.train().stream().filter(e -> e.task().equals(s.task())).count();
       assertEquals((1L + s.trainParaphrases().size()) * s.trainInstances().size(), examples);
-      TaskInstance first = s.trainInstances().get(0);
+      Instance first = s.trainInstances().get(0);
       assertTrue(d.train().contains(new InstructionAugmentation.Example(
-          s.task(), s.original(), PromptTemplate.DEFAULT.render(s.original(), first.input()),
-          " " + first.outputs().get(0))));
+          s.task(), s.original(), PromptTemplate.DEFAULT.render(s.original(), first.input().orElseThrow()),
+          " " + first.references().get(0))));
     }
   }
 
@@ -210,9 +210,9 @@ class InstructionAugmentationTest {
   @Test
   void a_wording_with_an_unfilled_placeholder_keeps_its_sft_examples_but_forms_no_group() {
     SniTask braces = new SniTask("task_braces", "Reply with {answer} only, given the text.", List.of(),
-        List.of(new TaskInstance("a b", List.of("yes")), new TaskInstance("c d", List.of("no")),
-            new TaskInstance("e f", List.of("yes")), new TaskInstance("g h", List.of("no")),
-            new TaskInstance("i j", List.of("yes"))));
+        List.of(Instance.of("a b", List.of("yes")), Instance.of("c d", List.of("no")),
+            Instance.of("e f", List.of("yes")), Instance.of("g h", List.of("no")),
+            Instance.of("i j", List.of("yes"))));
     List<SniTask> tasks = List.of(TASKS.get(0), braces);
     InstructionAugmentation.Dataset d = InstructionAugmentation.build(tasks, PIPELINE, AugmentationConfig.of(2, 1, 3));
     assertTrue(d.train().stream().anyMatch(e -> e.task().equals("task_braces")

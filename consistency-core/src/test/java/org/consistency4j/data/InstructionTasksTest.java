@@ -130,8 +130,8 @@ class InstructionTasksTest {
     assertEquals(sni.instances().size(), t.instances().size());
     assertEquals(Optional.empty(), t.labels());
     assertEquals(
-        PromptTemplate.DEFAULT.render(sni.definition(), sni.instances().get(0).input()), t.prompt(0, 0));
-    assertEquals(sni.instances().get(0).outputs(), t.instances().get(0).references());
+        PromptTemplate.DEFAULT.render(sni.definition(), sni.instances().get(0).input().orElseThrow()), t.prompt(0, 0));
+    assertEquals(sni.instances().get(0).references(), t.instances().get(0).references());
   }
 
   @Test

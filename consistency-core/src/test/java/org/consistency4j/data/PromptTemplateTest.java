@@ -85,4 +85,20 @@ class PromptTemplateTest {
     assertEquals("Answer {name}.\n\nInput: x\nOutput:",
         PromptTemplate.DEFAULT.render("Answer {name}.", "x"));
   }
+
+  @Property(tries = 100)
+  void render_is_substitute_on_the_template(@ForAll String instruction, @ForAll String input) {
+    PromptTemplate t = new PromptTemplate("<{instruction}|{input}>");
+    assertEquals("<" + instruction + "|" + input + ">", t.render(instruction, input));
+    assertEquals(t.render(instruction, input), PromptTemplate.substitute(t.template(), instruction, input));
+  }
+
+  @Test
+  void substitute_fills_every_placeholder_once_and_plain_joins_with_a_blank_line() {
+    assertEquals("a{input} / a{input} / b",
+        PromptTemplate.substitute("{instruction} / {instruction} / {input}", "a{input}", "b"));
+    assertEquals("{input}: do", PromptTemplate.substitute("{input}: {instruction}", "do", "{input}"));
+    assertEquals("do {x}\n\ny", PromptTemplate.plain("do {x}", "y"));
+    assertEquals("do ", PromptTemplate.plain("do ", ""));
+  }
 }

@@ -33,7 +33,7 @@ class SniTasksTest {
     SniTask sst2 = tasks.stream()
         .filter(t -> t.name().equals("task363_sst2_polarity_classification")).findFirst().get();
     assertEquals(54, sst2.instances().size());
-    assertEquals(List.of("POS"), sst2.instances().get(0).outputs());
+    assertEquals(List.of("POS"), sst2.instances().get(0).references());
   }
 
   @Test
@@ -108,7 +108,7 @@ class SniTasksTest {
     SniTask t = read("{\"definition\": [\"Do it.\"], \"instances\": [{\"input\": \"a\", \"output\": \"b\"}]}");
     assertEquals("fallback", t.name());
     assertEquals("Do it.", t.definition());
-    assertEquals(List.of("b"), t.instances().get(0).outputs());
+    assertEquals(List.of("b"), t.instances().get(0).references());
   }
 
   @Test
@@ -130,5 +130,17 @@ class SniTasksTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new SniTask("t", " ", List.of(), List.of()));
     assertEquals("definition must not be blank", e.getMessage());
+  }
+
+  @Test
+  void an_sni_task_needs_plain_inputs_with_outputs() {
+    Instance noOutput = Instance.of("a", List.of());
+    Instance noInput = new Instance(java.util.Map.of("text", "a"), List.of("b"));
+    assertEquals("instances[0] must have at least one reference (output)",
+        assertThrows(IllegalArgumentException.class,
+            () -> new SniTask("t", "Do it.", List.of(), List.of(noOutput))).getMessage());
+    assertEquals("positiveExamples[0] must have a plain input (field input), found fields [text]",
+        assertThrows(IllegalArgumentException.class,
+            () -> new SniTask("t", "Do it.", List.of(noInput), List.of())).getMessage());
   }
 }
