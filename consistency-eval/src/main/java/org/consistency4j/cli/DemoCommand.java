@@ -68,10 +68,13 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bars on standard error.")
   private boolean noProgress;
 
+  @picocli.CommandLine.Mixin private DeviceOption device;
+
   @Override
   public Integer call() {
     Check.inRange(threads, 0, RuntimeOptions.MAX_THREADS, "--threads");
     CommandLine cli = spec.commandLine();
+    RuntimeOptions runtime = device.runtime(threads);
     DemoConfig base = quick ? DemoConfig.quick() : DemoConfig.defaults();
     DemoConfig config = base.withSeed(seed).withThreads(threads);
     if (seeds != null) {
@@ -83,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       DemoSeeds.Summary summary;
       try (Progress progress = new Progress(!ProgressBars.shown(noProgress))) {
-        summary = DemoSeeds.run(config, list, parallel, out, progress);
+        summary = DemoSeeds.run(config, runtime, list, parallel, out, progress);
       }
       smokeNote(cli);
       cli.getOut().print(DemoSeeds.table(summary));
@@ -94,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     Demo.Result r;
     try (Progress progress = new Progress(!ProgressBars.shown(noProgress))) {
-      r = Demo.run(config, out, progress);
+      r = Demo.run(config, runtime, out, progress);
     }
     smokeNote(cli);
     cli.getOut().print(Demo.table(r));

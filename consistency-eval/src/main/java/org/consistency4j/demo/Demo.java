@@ -173,6 +173,19 @@ public final class Demo {
 
   /** Runs the demo into {@code outDir}. */
   public static Result run(DemoConfig config, Path outDir, Listener listener) {
+    return run(config, RuntimeOptions.cpu(), outDir, listener);
+  }
+
+  /**
+   * {@link #run(DemoConfig, Path, Listener)} with every model on {@code device}'s execution provider
+   * ({@link RuntimeOptions#device()} and {@link RuntimeOptions#deviceId()}; the intra-op threads are
+   * {@code config.threads()}). The device is recorded in {@code report.json}.
+   *
+   * @param device where ONNX Runtime runs the models
+   */
+  public static Result run(DemoConfig config, RuntimeOptions device, Path outDir,
+      Listener listener) {
+    Check.notNull(device, "device");
     Check.notNull(config, "config");
     Check.notNull(outDir, "outDir");
     Check.notNull(listener, "listener");
@@ -191,7 +204,7 @@ public final class Demo {
     SplittableRandom judgeDataRng = root.split();
     SplittableRandom validationRng = root.split();
     long judgeSeed = root.nextLong();
-    RuntimeOptions runtime = RuntimeOptions.builder().intraOpThreads(config.threads()).build();
+    RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
       for (String sub : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation",
@@ -420,7 +433,7 @@ public final class Demo {
       Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
           accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
           chosenEpoch, history, paired);
-      writeSummary(result, config, outDir);
+      writeSummary(result, config, runtime, outDir);
       return result;
     } catch (IOException e) {
       throw new UncheckedIOException("demo I/O failed in " + outDir, e);
@@ -686,11 +699,14 @@ public final class Demo {
         + " CAT reward: %s. %s.", r.judgeAccuracy(), per, r.reward(), cat);
   }
 
-  private static void writeSummary(Result r, DemoConfig config, Path outDir) throws IOException {
+  private static void writeSummary(Result r, DemoConfig config, RuntimeOptions runtime,
+      Path outDir) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("library_version", Reports.libraryVersion());
     root.put("seed", config.seed());
+    root.put("device", runtime.device() == RuntimeOptions.Device.CPU ? "cpu"
+        : "cuda:" + runtime.deviceId());
     root.put("smoke_test", isSmokeTest(config));
     ObjectNode systems = root.putObject("systems");
     for (Map.Entry<String, Map<String, Estimate>> e : r.systems().entrySet()) {

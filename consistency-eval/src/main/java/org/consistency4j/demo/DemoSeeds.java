@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
+import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.report.Estimate;
 import org.consistency4j.report.Reports;
 
@@ -128,6 +129,16 @@ public final class DemoSeeds {
    */
   public static Summary run(DemoConfig base, List<Long> seeds, int parallel, Path outDir,
       Listener listener) {
+    return run(base, RuntimeOptions.cpu(), seeds, parallel, outDir, listener);
+  }
+
+  /**
+   * {@link #run(DemoConfig, List, int, Path, Listener)} with every model on {@code device}'s
+   * execution provider ({@link Demo#run(DemoConfig, RuntimeOptions, Path, Demo.Listener)}).
+   */
+  public static Summary run(DemoConfig base, RuntimeOptions device, List<Long> seeds, int parallel,
+      Path outDir, Listener listener) {
+    Check.notNull(device, "device");
     Check.notNull(base, "base");
     Check.notNull(seeds, "seeds");
     Check.argument(seeds.size() >= 2, "a summary across seeds needs at least 2 seeds, found "
@@ -155,7 +166,7 @@ public final class DemoSeeds {
             }
             return done.get();
           }
-          Demo.Result r = Demo.run(base.withSeed(seed), outDir.resolve("seed-" + seed),
+          Demo.Result r = Demo.run(base.withSeed(seed), device, outDir.resolve("seed-" + seed),
               new Demo.Listener() {
                 @Override
                 public void stage(String description) {

@@ -45,6 +45,7 @@ class DeviceOptionTest {
         List.of("reward", "--model", m, "--input", responses.toString()),
         List.of("paraphrase", "--method", "lm", "--model", m, "--input", instructions.toString(), "--n",
             "1"),
+        List.of("demo", "--quick", "--no-progress", "--out", dir.resolve("demo").toString()),
         List.of("train", "sft", "--model", m, "--data", sft.toString(), "--out",
             dir.resolve("sft").toString(), "--lora-rank", "2", "--steps", "1", "--batch-size", "1"));
   }
