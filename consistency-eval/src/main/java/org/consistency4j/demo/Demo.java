@@ -699,14 +699,18 @@ public final class Demo {
         + " CAT reward: %s. %s.", r.judgeAccuracy(), per, r.reward(), cat);
   }
 
+  /** How {@code report.json} names the device of {@code runtime}: {@code cpu} or {@code cuda:N}. */
+  static String deviceLabel(RuntimeOptions runtime) {
+    return runtime.device() == RuntimeOptions.Device.CPU ? "cpu" : "cuda:" + runtime.deviceId();
+  }
+
   private static void writeSummary(Result r, DemoConfig config, RuntimeOptions runtime,
       Path outDir) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("library_version", Reports.libraryVersion());
     root.put("seed", config.seed());
-    root.put("device", runtime.device() == RuntimeOptions.Device.CPU ? "cpu"
-        : "cuda:" + runtime.deviceId());
+    root.put("device", deviceLabel(runtime));
     root.put("smoke_test", isSmokeTest(config));
     ObjectNode systems = root.putObject("systems");
     for (Map.Entry<String, Map<String, Estimate>> e : r.systems().entrySet()) {

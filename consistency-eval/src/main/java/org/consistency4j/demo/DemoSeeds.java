@@ -158,7 +158,8 @@ public final class DemoSeeds {
           synchronized (lock) {
             listener.seedStarted(seed, total);
           }
-          Optional<Demo.Result> done = finished(base.withSeed(seed), outDir.resolve("seed-" + seed));
+          Optional<Demo.Result> done = finished(base.withSeed(seed), device,
+              outDir.resolve("seed-" + seed));
           if (done.isPresent()) {
             synchronized (lock) {
               listener.stage("seed " + seed + ": kept the finished run in seed-" + seed);
@@ -199,16 +200,22 @@ public final class DemoSeeds {
   }
 
   /**
-   * The result of a finished run of {@code config} in {@code dir}: its {@code report.json} exists
-   * and records exactly this configuration (seed included; the thread count aside, which does not
-   * change the method).
+   * The result of a finished run of {@code config} on {@code device} in {@code dir}: its {@code
+   * report.json} exists and records exactly this configuration (seed included; the thread count
+   * aside, which does not change the method) and this device (another execution provider rounds
+   * differently).
    */
-  static Optional<Demo.Result> finished(DemoConfig config, Path dir) throws IOException {
+  static Optional<Demo.Result> finished(DemoConfig config, RuntimeOptions device, Path dir)
+      throws IOException {
     Path report = dir.resolve("report.json");
     if (!Files.isRegularFile(report)) {
       return Optional.empty();
     }
-    JsonNode recorded = JSON.readTree(report.toFile()).path("config");
+    JsonNode root = JSON.readTree(report.toFile());
+    if (!root.path("device").asText("").equals(Demo.deviceLabel(device))) {
+      return Optional.empty();
+    }
+    JsonNode recorded = root.path("config");
     // Through text, so that number node types compare as a reader sees them.
     JsonNode wanted = JSON.readTree(JSON.writeValueAsString(config.toMap()));
     if (recorded instanceof ObjectNode r) {

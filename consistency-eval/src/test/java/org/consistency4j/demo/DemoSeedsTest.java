@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.report.Estimate;
+import org.consistency4j.model.RuntimeOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,9 +109,19 @@ class DemoSeedsTest {
     assertEquals(s.runs().get(1).paired(), again.runs().get(1).paired());
     assertEquals(s.runs().get(1).judgeAccuracyByTask(), again.runs().get(1).judgeAccuracyByTask());
 
-    // Another configuration is not a finished run of this one.
-    assertTrue(DemoSeeds.finished(DemoConfig.quick().withSeed(9), dir.resolve("all/seed-8"))
-        .isEmpty());
+    // Another configuration is not a finished run of this one, nor is a run on another device.
+    assertTrue(DemoSeeds.finished(DemoConfig.quick().withSeed(9), RuntimeOptions.cpu(),
+        dir.resolve("all/seed-8")).isEmpty());
+    assertTrue(DemoSeeds.finished(DemoConfig.quick().withSeed(8), RuntimeOptions.cpu(),
+        dir.resolve("all/seed-8")).isPresent());
+    Path report = dir.resolve("all/seed-8/report.json");
+    com.fasterxml.jackson.databind.node.ObjectNode onGpu =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(report.toFile());
+    assertEquals("cpu", onGpu.get("device").asText());
+    onGpu.put("device", "cuda:0");
+    json.writeValue(report.toFile(), onGpu);
+    assertTrue(DemoSeeds.finished(DemoConfig.quick().withSeed(8), RuntimeOptions.cpu(),
+        dir.resolve("all/seed-8")).isEmpty());
   }
 
   /** A run with the given sft_ia and cat consistency rates (accuracy and ROUGE-L 0.5) and judge. */
