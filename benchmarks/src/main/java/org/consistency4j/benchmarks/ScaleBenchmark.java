@@ -22,6 +22,7 @@ import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
 import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.OnnxLanguageModel;
+import org.consistency4j.model.Quantization;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
 import org.consistency4j.train.LlamaTrainingGraph;
@@ -46,11 +47,18 @@ import org.consistency4j.train.TrainingSession;
  * {@code lora} (one LoRA SFT step, rank 8 on q_proj and v_proj, one 256-token row) and {@code cat}
  * (one consistency-alignment step, ranking loss + SFT in the graph, LoRA as for {@code lora}, one pair of
  * 256-token rows with 64-token prompts). Times are wall-clock medians over REPS repetitions (default 3)
- * after one warm-up.
+ * after one warm-up. The inference measurements load the model with the quantization named by the
+ * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
+ * {@code int4}).
  */
 public final class ScaleBenchmark {
   /** The model names, each a directory of {@code src/main/resources/scale}. */
   public static final List<String> MODELS = List.of("qwen2.5-0.5b", "qwen3-0.6b", "llama-3.2-1b");
+  /**
+   * Models written only when named: the Llama-3.1-8B shape (about 16 GB of bfloat16 weights), run
+   * quantized ({@code -Dconsistency4j.scaleQuantization=int4}).
+   */
+  public static final List<String> LARGE_MODELS = List.of("llama-3.1-8b");
   /** The seed of the random weights. */
   public static final long SEED = 20261206L;
   static final int PREFILL = 512;
@@ -81,7 +89,10 @@ public final class ScaleBenchmark {
     Path dir = Path.of(args[1]);
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-    RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).build();
+    Quantization quantization =
+        Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
+    RuntimeOptions rt =
+        RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization).build();
     String what = args[0];
     String result = switch (what) {
       case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
@@ -91,6 +102,9 @@ public final class ScaleBenchmark {
     };
     String impl = Boolean.getBoolean("consistency4j.ortDisablePrepacking")
         ? "consistency4j-ort-noprepack" : "consistency4j-ort";
+    if (quantization != Quantization.NONE) {
+      impl += "-" + quantization.label();
+    }
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
         + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,
         impl, result, statusKib("VmHWM") / 1024.0);
@@ -104,8 +118,9 @@ public final class ScaleBenchmark {
    * @return the model directory
    */
   public static Path write(Path cache, String model) throws IOException {
-    if (!MODELS.contains(model)) {
-      throw new IllegalArgumentException("unknown model " + model + "; expected one of " + MODELS);
+    if (!MODELS.contains(model) && !LARGE_MODELS.contains(model)) {
+      throw new IllegalArgumentException("unknown model " + model + "; expected one of " + MODELS
+          + " or " + LARGE_MODELS);
     }
     Path dir = cache.resolve(model);
     Files.createDirectories(dir);
