@@ -31,8 +31,8 @@ import org.consistency4j.train.TrainingSession;
 
 /**
  * Real-size models on this library's runtime: random-weight models with the exact {@code config.json}
- * of Qwen2.5-0.5B, Qwen3-0.6B and Llama-3.2-1B (bfloat16 safetensors like the published files, written
- * on demand from a seed) and one measurement per JVM, so that the peak resident set ({@code VmHWM} of
+ * of Qwen2.5-0.5B, Qwen3-0.6B and Llama-3.2-1B, and on request Llama-3.1-8B (bfloat16 safetensors
+ * like the published files, written on demand from a seed) and one measurement per JVM, so that the peak resident set ({@code VmHWM} of
  * {@code /proc/self/status}) belongs to that measurement alone. {@code benchmarks/scale/run.sh} runs
  * every measurement and the PyTorch and Jlama anchors; see benchmarks/README.md.
  *
