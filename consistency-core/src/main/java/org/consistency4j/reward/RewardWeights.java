@@ -32,6 +32,29 @@ public record RewardWeights(double quality, double agreement, double frequency) 
     return new RewardWeights(0, 0, 1);
   }
 
+  /** The names {@link #preset} accepts, in the order the CLI lists them. */
+  public static final java.util.List<String> PRESETS =
+      java.util.List.of("frequency", "quality", "agreement", "judges");
+
+  /**
+   * A named preset, as {@code --reward} takes it: {@code frequency} (0, 0, 1), {@code quality} (1, 0,
+   * 0), {@code agreement} (0, 1, 0) or {@code judges} (1, 1, 0).
+   *
+   * @param name the preset's name
+   * @throws IllegalArgumentException naming the bad value and the accepted ones
+   */
+  public static RewardWeights preset(String name) {
+    Check.notNull(name, "name");
+    return switch (name) {
+      case "frequency" -> frequencyOnly();
+      case "quality" -> new RewardWeights(1, 0, 0);
+      case "agreement" -> new RewardWeights(0, 1, 0);
+      case "judges" -> judges();
+      default -> throw new IllegalArgumentException(
+          "--reward must be frequency, quality, agreement or judges, found " + name);
+    };
+  }
+
   /** The sum of the weights, {@code > 0}. */
   public double total() {
     return quality + agreement + frequency;

@@ -80,4 +80,20 @@ class RewardRecordsTest {
         InstructionGroup.of(fields, 0));
     fails("instance must be in [0, 0], found 1", () -> InstructionGroup.of(fields, 1));
   }
+
+  @Test
+  void reward_presets_are_named_once_and_a_bad_name_is_refused_naming_it() {
+    assertEquals(new RewardWeights(0, 0, 1), RewardWeights.preset("frequency"));
+    assertEquals(new RewardWeights(1, 0, 0), RewardWeights.preset("quality"));
+    assertEquals(new RewardWeights(0, 1, 0), RewardWeights.preset("agreement"));
+    assertEquals(RewardWeights.judges(), RewardWeights.preset("judges"));
+    for (String name : RewardWeights.PRESETS) {
+      assertEquals(name.equals("frequency") ? 0 : 1, RewardWeights.preset(name).needsJudge() ? 1 : 0);
+    }
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class,
+            () -> RewardWeights.preset("Judges"));
+    assertEquals("--reward must be frequency, quality, agreement or judges, found Judges",
+        e.getMessage());
+  }
 }

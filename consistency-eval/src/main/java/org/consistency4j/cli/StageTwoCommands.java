@@ -134,14 +134,13 @@ final class StageTwoCommands {
     /** The weights: the {@code --reward} preset with the explicit weights applied over it. */
     RewardWeights weights(CommandLine cli, String defaultKind) {
       String kind = kind(defaultKind);
-      double[] w = switch (kind) {
-        case "frequency" -> new double[] {0, 0, 1};
-        case "quality" -> new double[] {1, 0, 0};
-        case "agreement" -> new double[] {0, 1, 0};
-        case "judges" -> new double[] {1, 1, 0};
-        default -> throw new CommandLine.ParameterException(cli,
-            "--reward must be frequency, quality, agreement or judges, found " + kind);
-      };
+      RewardWeights preset;
+      try {
+        preset = RewardWeights.preset(kind);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cli, e.getMessage());
+      }
+      double[] w = {preset.quality(), preset.agreement(), preset.frequency()};
       w[0] = weight(cli, "--quality-weight", qualityWeight, w[0]);
       w[1] = weight(cli, "--agreement-weight", agreementWeight, w[1]);
       w[2] = weight(cli, "--frequency-weight", frequencyWeight, w[2]);

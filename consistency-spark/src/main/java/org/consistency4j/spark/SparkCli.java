@@ -12,6 +12,7 @@ import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.report.EvaluationReport;
 import org.consistency4j.report.MetricNames;
 import org.consistency4j.report.ModelResult;
+import org.consistency4j.reward.RewardWeights;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -295,18 +296,16 @@ public final class SparkCli implements Runnable {
 
     @Override
     public Integer call() {
-      double[] w = switch (reward) {
-        case "frequency" -> new double[] {0, 0, 1};
-        case "quality" -> new double[] {1, 0, 0};
-        case "agreement" -> new double[] {0, 1, 0};
-        case "judges" -> new double[] {1, 1, 0};
-        default -> throw new CommandLine.ParameterException(spec.commandLine(),
-            "--reward must be frequency, quality, agreement or judges, found " + reward);
-      };
+      RewardWeights w;
+      try {
+        w = RewardWeights.preset(reward);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
       SparkPairs pairs = SparkPairs.builder(groups, out,
               new LocalModelSource(model, adapter, !noChatTemplate, truncatePrompts, spark.threads, null))
           .m(m).seed(seed).temperature(temperature).topP(topP).maxNewTokens(maxNewTokens)
-          .strategy(strategy, margin).weights(w[0], w[1], w[2]).similarity(similarity)
+          .strategy(strategy, margin).weights(w.quality(), w.agreement(), w.frequency()).similarity(similarity)
           .qualityTemplate(template).agreementTemplate(agreementTemplate)
           .partitions(spark.partitions).build();
       JavaSparkContext sc = spark.open("consistency-spark pairs");
