@@ -1,6 +1,7 @@
 package org.consistency4j.spark;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.consistency4j.cli.ExitCodes;
+import org.consistency4j.cli.LocalModels;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.report.EvaluationReport;
 import org.consistency4j.report.MetricNames;
@@ -219,6 +221,7 @@ public final class SparkCli implements Runnable {
         return new HttpModelSource(m, modelName, HttpModelConfig.Endpoint.parse(endpoint), apiKeyEnv,
             concurrency, timeoutSeconds, maxRetries, seed);
       }
+      LocalModels.checkMaxNewTokens(Path.of(m), maxNewTokens);
       return new LocalModelSource(m, adapter, !noChatTemplate, truncatePrompts, spark.threads,
           models.size() == 1 ? modelName : null);
     }
@@ -302,6 +305,7 @@ public final class SparkCli implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      LocalModels.checkMaxNewTokens(Path.of(model), maxNewTokens);
       SparkPairs pairs = SparkPairs.builder(groups, out,
               new LocalModelSource(model, adapter, !noChatTemplate, truncatePrompts, spark.threads, null))
           .m(m).seed(seed).temperature(temperature).topP(topP).maxNewTokens(maxNewTokens)

@@ -57,6 +57,20 @@ class SparkCliTest {
   }
 
   @Test
+  void max_new_tokens_beyond_the_local_model_context_is_bad_usage_before_spark_starts() {
+    for (String command : new String[] {"evaluate", "pairs"}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      String input = command.equals("pairs") ? "--groups" : "--data";
+      assertEquals(2, run(err, command, "--model", TestSpark.tinyLlama(), input, "x.jsonl", "--out",
+          dir.resolve(command + ".out").toString(), "--max-new-tokens", "2147483647"), command);
+      String text = err.toString(StandardCharsets.UTF_8);
+      assertTrue(text.contains("--max-new-tokens must be <= the model's context length")
+          && text.contains("found 2147483647"), text);
+      assertFalse(text.contains("\tat "), text);
+    }
+  }
+
+  @Test
   void evaluate_runs_in_local_mode_with_one_command() throws Exception {
     // the shared test context must be stopped first: one Spark context per JVM
     TestSpark.stop();
