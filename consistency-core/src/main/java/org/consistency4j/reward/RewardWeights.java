@@ -51,7 +51,7 @@ public record RewardWeights(double quality, double agreement, double frequency) 
       case "agreement" -> new RewardWeights(0, 1, 0);
       case "judges" -> judges();
       default -> throw new IllegalArgumentException(
-          "--reward must be frequency, quality, agreement or judges, found " + name);
+          "a reward preset must be frequency, quality, agreement or judges, found \"" + name + "\"");
     };
   }
 

@@ -93,7 +93,7 @@ class RewardRecordsTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class,
             () -> RewardWeights.preset("Judges"));
-    assertEquals("--reward must be frequency, quality, agreement or judges, found Judges",
+    assertEquals("a reward preset must be frequency, quality, agreement or judges, found \"Judges\"",
         e.getMessage());
   }
 }

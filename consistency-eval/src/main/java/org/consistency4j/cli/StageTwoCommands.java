@@ -138,7 +138,7 @@ final class StageTwoCommands {
       try {
         preset = RewardWeights.preset(kind);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cli, e.getMessage());
+        throw new CommandLine.ParameterException(cli, "--reward: " + e.getMessage());
       }
       double[] w = {preset.quality(), preset.agreement(), preset.frequency()};
       w[0] = weight(cli, "--quality-weight", qualityWeight, w[0]);

@@ -89,7 +89,7 @@ class StageTwoCommandsTest {
     CliRun run = CliRun.of("pairs", "--model", model().toString(), "--groups", "x.jsonl", "--out",
         dir.resolve("o.jsonl").toString(), "--reward", "vibes");
     assertEquals(2, run.exitCode());
-    assertTrue(run.err().contains("--reward must be frequency, quality, agreement or judges, found vibes"),
+    assertTrue(run.err().contains("--reward: a reward preset must be frequency, quality, agreement or judges, found \"vibes\""),
         run.err());
   }
 

@@ -303,7 +303,7 @@ public final class SparkCli implements Runnable {
       try {
         w = RewardWeights.preset(reward);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        throw new CommandLine.ParameterException(spec.commandLine(), "--reward: " + e.getMessage());
       }
       LocalModels.checkMaxNewTokens(Path.of(model), maxNewTokens);
       SparkPairs pairs = SparkPairs.builder(groups, out,
