@@ -48,7 +48,7 @@ class SparkCliTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     assertEquals(2, run(err, "pairs", "--model", TestSpark.tinyLlama(), "--groups", "g.jsonl", "--out",
         dir.resolve("p.jsonl").toString(), "--reward", "loudness"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("found loudness"), err.toString(StandardCharsets.UTF_8));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--reward: a reward preset must be frequency, quality, agreement or judges, found \"loudness\""), err.toString(StandardCharsets.UTF_8));
     ByteArrayOutputStream err2 = new ByteArrayOutputStream();
     assertEquals(2, run(err2, "pairs", "--model", TestSpark.tinyLlama(), "--groups", "g.jsonl", "--out",
         dir.resolve("p.jsonl").toString(), "--m", "0"));
