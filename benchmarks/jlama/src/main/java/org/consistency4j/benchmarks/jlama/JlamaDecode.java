@@ -21,6 +21,10 @@ import java.util.SplittableRandom;
  * forward, timed separately and subtracted as on the Java and PyTorch sides). Batch 1 only: Jlama
  * 0.8.4 has no API that decodes several sequences in one step.
  *
+ * <p>With {@code -Djlama.quantization=Q4} (or {@code I8}) Jlama quantizes the weights when it loads
+ * them and quantizes activations to int8 for the matrix products ({@code workingQuantizationType I8}),
+ * its own quantized-inference setting: the anchor for this library's {@code --quantize int4|int8}.
+ *
  * <pre>JlamaDecode MODEL_DIR THREADS [REPS]</pre>
  */
 public final class JlamaDecode {
@@ -36,15 +40,20 @@ public final class JlamaDecode {
     int reps = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     PhysicalCoreExecutor.overrideThreadCount(threads);
     long t0 = System.nanoTime();
-    AbstractModel model = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
+    String quant = System.getProperty("jlama.quantization", "");
+    AbstractModel model = quant.isEmpty()
+        ? ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32)
+        : ModelSupport.loadModel(dir.toFile(), Files.createTempDirectory("jlama").toFile(), DType.F32,
+            DType.I8, Optional.of(DType.valueOf(quant)), Optional.empty());
     double loadMs = (System.nanoTime() - t0) / 1e6;
     int[] prompt = new SplittableRandom(7).ints(PROMPT, 4, WORDS + 4).toArray();
     double one = medianMs(reps, () -> generate(model, prompt, 1));
     double full = medianMs(reps, () -> generate(model, prompt, NEW_TOKENS + 1));
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"decode1\", \"threads\": %d,"
-        + " \"impl\": \"jlama-0.8.4\", \"load_ms\": %.0f, \"batch\": 1, \"prompt_plus_1_ms\": %.0f,"
+        + " \"impl\": \"jlama-0.8.4%s\", \"load_ms\": %.0f, \"batch\": 1, \"prompt_plus_1_ms\": %.0f,"
         + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f, \"peak_rss_mib\": %.0f}%n",
-        dir.getFileName(), threads, loadMs, one, NEW_TOKENS + 1, full,
+        dir.getFileName(), threads,
+        quant.isEmpty() ? "" : "-" + quant.toLowerCase(Locale.ROOT), loadMs, one, NEW_TOKENS + 1, full,
         NEW_TOKENS / ((full - one) / 1e3), statusKib("VmHWM") / 1024.0);
     System.exit(0);
   }
