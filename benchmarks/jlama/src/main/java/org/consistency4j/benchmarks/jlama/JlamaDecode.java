@@ -21,9 +21,11 @@ import java.util.SplittableRandom;
  * forward, timed separately and subtracted as on the Java and PyTorch sides). Batch 1 only: Jlama
  * 0.8.4 has no API that decodes several sequences in one step.
  *
- * <p>With {@code -Djlama.quantization=Q4} (or {@code I8}) Jlama quantizes the weights when it loads
- * them and quantizes activations to int8 for the matrix products ({@code workingQuantizationType I8}),
- * its own quantized-inference setting: the anchor for this library's {@code --quantize int4|int8}.
+ * <p>With {@code -Djlama.quantization=Q4} Jlama quantizes the weights to its 4-bit blocks when it
+ * loads them: the anchor for this library's {@code --quantize int4}. Activations stay float32
+ * ({@code -Djlama.workingQuantization=F32}, the default): Jlama 0.8.4's int8-activation path
+ * ({@code I8}) fails on these files ("UnsupportedOperationException: BF16", the bf16 tensors it leaves
+ * unquantized), and {@code -Djlama.quantization=I8} fails with float32 activations ("I8").
  *
  * <pre>JlamaDecode MODEL_DIR THREADS [REPS]</pre>
  */
@@ -44,7 +46,8 @@ public final class JlamaDecode {
     AbstractModel model = quant.isEmpty()
         ? ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32)
         : ModelSupport.loadModel(dir.toFile(), Files.createTempDirectory("jlama").toFile(), DType.F32,
-            DType.I8, Optional.of(DType.valueOf(quant)), Optional.empty());
+            DType.valueOf(System.getProperty("jlama.workingQuantization", "F32")),
+            Optional.of(DType.valueOf(quant)), Optional.empty());
     double loadMs = (System.nanoTime() - t0) / 1e6;
     int[] prompt = new SplittableRandom(7).ints(PROMPT, 4, WORDS + 4).toArray();
     double one = medianMs(reps, () -> generate(model, prompt, 1));
