@@ -269,10 +269,8 @@ public record ModelConfig(
         what + " length must be <= max_position_embeddings (" + maxPositionEmbeddings
             + "), found " + ids.length);
     for (int i = 0; i < ids.length; i++) {
-      if (ids[i] < 0 || ids[i] >= vocabSize) {
-        throw new IllegalArgumentException(
-            what + "[" + i + "] must be in [0, " + vocabSize + "), found " + ids[i]);
-      }
+      Check.argument(ids[i] >= 0 && ids[i] < vocabSize,
+          what + "[" + i + "] must be in [0, " + vocabSize + "), found " + ids[i]);
     }
   }
 
