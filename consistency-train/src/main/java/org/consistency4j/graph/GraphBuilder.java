@@ -638,11 +638,6 @@ public final class GraphBuilder {
     return unary("Floor", x);
   }
 
-  /** Round toward positive infinity. */
-  public Value ceil(Value x) {
-    return unary("Ceil", x);
-  }
-
   /** Identity (a copy under a new name). */
   public Value identity(Value x) {
     return unary("Identity", x);
@@ -682,19 +677,9 @@ public final class GraphBuilder {
     return binary("Less", a, b);
   }
 
-  /** {@code a <= b} (BOOL). */
-  public Value lessOrEqual(Value a, Value b) {
-    return binary("LessOrEqual", a, b);
-  }
-
   /** {@code a > b} (BOOL). */
   public Value greater(Value a, Value b) {
     return binary("Greater", a, b);
-  }
-
-  /** {@code a >= b} (BOOL). */
-  public Value greaterOrEqual(Value a, Value b) {
-    return binary("GreaterOrEqual", a, b);
   }
 
   /** Logical not of a BOOL value. */
@@ -847,14 +832,6 @@ public final class GraphBuilder {
         x);
   }
 
-  /** Index of the minimum along {@code axis} (INT64). */
-  public Value argMin(Value x, long axis, boolean keepDims) {
-    return op(
-        "ArgMin",
-        Map.of("axis", Attribute.of(axis), "keepdims", Attribute.of(keepDims ? 1L : 0L)),
-        x);
-  }
-
   /** The {@code k} largest (or smallest) entries along {@code axis}: [values, INT64 indices]. */
   public List<Value> topK(Value x, long k, long axis, boolean largest, boolean sorted) {
     Check.argument(k >= 0, "k must be >= 0, found " + k);
@@ -885,12 +862,6 @@ public final class GraphBuilder {
   public Value gatherElements(Value data, Value indices, long axis) {
     requireIndex("GatherElements", indices);
     return op("GatherElements", Map.of("axis", Attribute.of(axis)), data, indices);
-  }
-
-  /** Gathers slices of {@code data} at the index tuples in the last dim of {@code indices}. */
-  public Value gatherND(Value data, Value indices) {
-    requireIndex("GatherND", indices);
-    return op("GatherND", Map.of(), data, indices);
   }
 
   /** Copy of {@code data} with {@code updates} scattered along {@code axis} (torch.scatter / scatter_add). */
@@ -1075,12 +1046,6 @@ public final class GraphBuilder {
   /** Broadcasts {@code x} to a constant shape. */
   public Value expand(Value x, long... shape) {
     return expand(x, longs(shape));
-  }
-
-  /** Repeats {@code x} along each dim by {@code repeats} (1-D INT64). */
-  public Value tile(Value x, Value repeats) {
-    requireDtype("Tile", repeats, DType.INT64);
-    return op("Tile", Map.of(), x, repeats);
   }
 
   /** A tensor of run-time shape filled with {@code value} (a one-element 1-D tensor). */

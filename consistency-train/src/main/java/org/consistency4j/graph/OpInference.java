@@ -251,15 +251,7 @@ final class OpInference {
           for (long x : axes) {
             reduced[normAxis(opType, x, r)] = true;
           }
-          List<Dim> d = new ArrayList<>();
-          for (int i = 0; i < r; i++) {
-            if (!reduced[i]) {
-              d.add(a.get().dim(i));
-            } else if (keep) {
-              d.add(Dim.of(1));
-            }
-          }
-          return Optional.of(new Shape(d));
+          return reduced(a.get(), reduced, keep);
         }
       case ARG_MAX:
       case ARG_MIN:
@@ -268,16 +260,9 @@ final class OpInference {
           if (a.isEmpty()) {
             return Optional.empty();
           }
-          int r = a.get().rank();
-          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
-          boolean keep = intAttr(attrs, "keepdims", 1) != 0;
-          List<Dim> d = new ArrayList<>(a.get().dims());
-          if (keep) {
-            d.set(axis, Dim.of(1));
-          } else {
-            d.remove(axis);
-          }
-          return Optional.of(new Shape(d));
+          boolean[] reduced = new boolean[a.get().rank()];
+          reduced[normAxis(opType, intAttr(attrs, "axis", 0), reduced.length)] = true;
+          return reduced(a.get(), reduced, intAttr(attrs, "keepdims", 1) != 0);
         }
       case SQUEEZE:
         {
@@ -286,23 +271,20 @@ final class OpInference {
             return Optional.empty();
           }
           int r = a.get().rank();
-          List<Dim> d = new ArrayList<>();
+          boolean[] drop = new boolean[r];
           if (in.size() < 2 || in.get(1) == null) {
-            for (Dim x : a.get().dims()) {
-              if (!x.isKnown()) {
+            for (int i = 0; i < r; i++) {
+              if (!a.get().dim(i).isKnown()) {
                 return Optional.empty();
               }
-              if (x.size() != 1) {
-                d.add(x);
-              }
+              drop[i] = a.get().dim(i).size() == 1;
             }
-            return Optional.of(new Shape(d));
+            return reduced(a.get(), drop, false);
           }
           Optional<Tensor> c = constants.apply(in.get(1));
           if (c.isEmpty()) {
             return Optional.empty();
           }
-          boolean[] drop = new boolean[r];
           for (long x : c.get().toLongArray()) {
             int ax = normAxis(opType, x, r);
             Dim dim = a.get().dim(ax);
@@ -312,12 +294,7 @@ final class OpInference {
             }
             drop[ax] = true;
           }
-          for (int i = 0; i < r; i++) {
-            if (!drop[i]) {
-              d.add(a.get().dim(i));
-            }
-          }
-          return Optional.of(new Shape(d));
+          return reduced(a.get(), drop, false);
         }
       case UNSQUEEZE:
         {
@@ -792,6 +769,19 @@ final class OpInference {
         d.add(y);
       } else {
         d.add(Dim.unknown());
+      }
+    }
+    return Optional.of(new Shape(d));
+  }
+
+  /** {@code a} without the axes marked in {@code reduced}, or with them as 1 when {@code keep}. */
+  private static Optional<Shape> reduced(Shape a, boolean[] reduced, boolean keep) {
+    List<Dim> d = new ArrayList<>();
+    for (int i = 0; i < a.rank(); i++) {
+      if (!reduced[i]) {
+        d.add(a.dim(i));
+      } else if (keep) {
+        d.add(Dim.of(1));
       }
     }
     return Optional.of(new Shape(d));

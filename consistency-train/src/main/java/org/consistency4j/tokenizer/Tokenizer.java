@@ -90,9 +90,7 @@ public final class Tokenizer implements AutoCloseable {
   public static Tokenizer load(Path modelDir) {
     Check.notNull(modelDir, "modelDir");
     Path file = modelDir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(file)) {
-      throw new ModelLoadException(file + ": file not found");
-    }
+    Check.modelFile(Files.isRegularFile(file), file + ": file not found");
     Map<String, Integer> vocab = readVocabulary(file);
     Path configFile = modelDir.resolve("tokenizer_config.json");
     JsonNode config = Files.isRegularFile(configFile) ? readJson(configFile) : null;
@@ -274,9 +272,7 @@ public final class Tokenizer implements AutoCloseable {
       vocab.put(
           added.path("content").asText(), tokenId(file, "added_tokens.id", added.path("id")));
     }
-    if (vocab.isEmpty()) {
-      throw new ModelLoadException(file + ": model.vocab must not be empty");
-    }
+    Check.modelFile(!vocab.isEmpty(), file + ": model.vocab must not be empty");
     return vocab;
   }
 
@@ -323,9 +319,8 @@ public final class Tokenizer implements AutoCloseable {
           source = named.get("template").asText();
         }
       }
-      if (source == null) {
-        throw new ModelLoadException(file + ": chat_template is a list without a \"default\" entry");
-      }
+      Check.modelFile(source != null,
+          file + ": chat_template is a list without a \"default\" entry");
     } else if (t != null && !t.isNull()) {
       throw new ModelLoadException(
           file + ": chat_template must be a string or a list with a \"default\" entry, found "

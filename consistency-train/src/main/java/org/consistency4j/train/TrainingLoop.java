@@ -295,7 +295,7 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
       return differences;
     }
     Check.argument(allowConfigChange,
-        file + ": the checkpoint belongs to a run with other" + " settings: "
+        file + ": the checkpoint belongs to a run with other settings: "
             + String.join("; ", differences) + ". Resume with the checkpoint's"
             + " settings, or allow the change explicitly (--allow-config-change)");
     LOG.warn("resuming {} with changed settings (allowed): {}", file, String.join("; ", differences));

@@ -37,9 +37,6 @@ import org.consistency4j.optim.AdamWConfig;
  * resource it creates; {@link #close()} releases them (idempotent). Not thread-safe.
  */
 public final class TrainingSession implements AutoCloseable {
-  /** Name of the labels input ({@code [batch, seq]} int64, {@code -100} = ignored). */
-  public static final String LABELS = TrainingGraphs.LABELS;
-
   private final OrtEnvironment env;
   private final ModelSessions sessions;
   private final OrtSession gradSession;
@@ -296,11 +293,11 @@ public final class TrainingSession implements AutoCloseable {
     try {
       this.gradSession = create("grad", graphs.gradient());
       this.updateSession = create("update", graphs.update());
-      params = buffers();
-      ms = buffers();
-      vs = buffers();
-      accs = buffers();
       Map<String, float[]> initial = graphs.initialValues();
+      params = buffers(initial);
+      ms = buffers(initial);
+      vs = buffers(initial);
+      accs = buffers(initial);
       for (int i = 0; i < names.size(); i++) {
         params[0][i].data().put(0, initial.get(names.get(i)));
       }
@@ -329,21 +326,21 @@ public final class TrainingSession implements AutoCloseable {
     return sessions.create(name, model.model().toByteArray(), external);
   }
 
-  /** Two slots (double buffering) of one direct float32 buffer per trainable. */
-  private Buf[][] buffers() throws OrtException {
+  /**
+   * Two slots (double buffering) of one direct float32 buffer per trainable, sized as its initial
+   * value.
+   */
+  private Buf[][] buffers(Map<String, float[]> initial) throws OrtException {
     Buf[][] out = new Buf[2][names.size()];
     for (Buf[] slot : out) {
       for (int i = 0; i < slot.length; i++) {
-        long[] shape = shapes.get(names.get(i));
-        long n = 1;
-        for (long d : shape) {
-          n *= d;
-        }
+        String name = names.get(i);
+        int n = initial.get(name).length;
         Check.argument(n <= Integer.MAX_VALUE / 4,
             "tensor too large for one buffer: " + n + " elements");
         FloatBuffer fb =
-            ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        slot[i] = new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
+            ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        slot[i] = new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shapes.get(name))));
       }
     }
     return out;
@@ -544,7 +541,7 @@ public final class TrainingSession implements AutoCloseable {
     long[] shape = {b.batchSize(), b.seqLen()};
     in.put(graphs.spec().inputIds(),
         created(created, OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()), shape)));
-    in.put(LABELS,
+    in.put(TrainingGraphs.LABELS,
         created(created, OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()), shape)));
     for (int i = 0; i < names.size(); i++) {
       in.put(names.get(i), params[current][i].tensor());
