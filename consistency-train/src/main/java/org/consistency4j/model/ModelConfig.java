@@ -316,9 +316,7 @@ public record ModelConfig(
 
     ModelConfig read() {
       JsonNode typeNode = root.get("model_type");
-      if (typeNode == null || typeNode.isNull()) {
-        throw fail("model_type is required");
-      }
+      require(typeNode != null && !typeNode.isNull(), "model_type is required");
       String type = typeNode.asText();
       require(typeNode.isTextual() && SUPPORTED_MODEL_TYPES.contains(type),
           "model_type must be one of " + SUPPORTED_MODEL_TYPES + ", found " + typeNode);
@@ -543,23 +541,19 @@ public record ModelConfig(
 
     private void requireValue(String field, String expected) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull() && !(n.isTextual() && n.asText().equals(expected))) {
-        throw fail(field + " must be \"" + expected + "\" (the only one implemented), found " + n);
-      }
+      require(n == null || n.isNull() || n.isTextual() && n.asText().equals(expected),
+          field + " must be \"" + expected + "\" (the only one implemented), found " + n);
     }
 
     private void requireAbsentOrEqual(String field, double expected) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull() && !(n.isNumber() && n.doubleValue() == expected)) {
-        throw fail(field + " must be " + expected + " (the only one implemented), found " + n);
-      }
+      require(n == null || n.isNull() || n.isNumber() && n.doubleValue() == expected,
+          field + " must be " + expected + " (the only one implemented), found " + n);
     }
 
     private void rejectPresent(String field) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull()) {
-        throw fail(field + " is not supported by this runtime, found " + n);
-      }
+      require(n == null || n.isNull(), field + " is not supported by this runtime, found " + n);
     }
 
     /**
@@ -573,9 +567,8 @@ public record ModelConfig(
       }
       require(n.isObject(), "rope_scaling must be null or an object, found " + n);
       JsonNode kind = n.has("rope_type") ? n.get("rope_type") : n.get("type");
-      if (kind == null || !kind.isTextual()) {
-        throw fail("rope_scaling must name its kind in rope_type (or type), found " + n);
-      }
+      require(kind != null && kind.isTextual(),
+          "rope_scaling must name its kind in rope_type (or type), found " + n);
       return switch (kind.asText()) {
         case "default" -> RopeScaling.none();
         case "linear" -> RopeScaling.linear(ropeNumber(n, "factor"));
@@ -624,10 +617,9 @@ public record ModelConfig(
 
     private List<Double> ropeFactors(JsonNode n, String field, int rotaryDim) {
       JsonNode a = n.get(field);
-      if (a == null || !a.isArray() || a.size() != rotaryDim / 2) {
-        throw fail("rope_scaling." + field + " must be a list of rotary_dim / 2 = " + rotaryDim / 2
-            + " positive numbers, found " + a);
-      }
+      require(a != null && a.isArray() && a.size() == rotaryDim / 2,
+          "rope_scaling." + field + " must be a list of rotary_dim / 2 = " + rotaryDim / 2
+              + " positive numbers, found " + a);
       List<Double> out = new ArrayList<>();
       for (JsonNode e : a) {
         require(e.isNumber() && e.doubleValue() > 0 && Double.isFinite(e.doubleValue()),
@@ -639,10 +631,9 @@ public record ModelConfig(
 
     private double ropeNumber(JsonNode n, String field) {
       JsonNode v = n.get(field);
-      if (v == null || v.isNull()) {
-        throw fail("rope_scaling." + field + " is required for rope_scaling type "
-            + (n.has("rope_type") ? n.get("rope_type") : n.get("type")) + ", found " + n);
-      }
+      require(v != null && !v.isNull(),
+          "rope_scaling." + field + " is required for rope_scaling type "
+              + (n.has("rope_type") ? n.get("rope_type") : n.get("type")) + ", found " + n);
       require(v.isNumber() && v.doubleValue() > 0 && Double.isFinite(v.doubleValue()),
           "rope_scaling." + field + " must be a positive number, found " + v);
       return v.doubleValue();
@@ -673,10 +664,8 @@ public record ModelConfig(
     }
 
     private int tokenId(String field, JsonNode n, int vocab) {
-      if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0
-          || n.intValue() >= vocab) {
-        throw fail(field + " must be a token id in [0, " + vocab + "), found " + n);
-      }
+      require(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 0
+          && n.intValue() < vocab, field + " must be a token id in [0, " + vocab + "), found " + n);
       return n.intValue();
     }
   }

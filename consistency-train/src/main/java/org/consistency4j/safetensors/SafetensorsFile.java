@@ -214,9 +214,8 @@ public final class SafetensorsFile implements AutoCloseable {
     Check.modelFile(!name.isEmpty(), file + ": tensor names must not be empty");
     Check.modelFile(node.isObject(), where + " must be an object, found " + node.getNodeType());
     JsonNode dt = node.get("dtype");
-    if (dt == null || !dt.isTextual()) {
-      throw new ModelLoadException(where + ": dtype must be a string, found " + describe(dt));
-    }
+    Check.modelFile(dt != null && dt.isTextual(),
+        where + ": dtype must be a string, found " + describe(dt));
     DType dtype =
         SafetensorsDTypes.fromCode(dt.textValue())
             .orElseThrow(
@@ -224,9 +223,8 @@ public final class SafetensorsFile implements AutoCloseable {
                     new ModelLoadException(
                         where + ": unsupported dtype '" + truncate(dt.textValue()) + "'"));
     JsonNode sh = node.get("shape");
-    if (sh == null || !sh.isArray()) {
-      throw new ModelLoadException(where + ": shape must be an array, found " + describe(sh));
-    }
+    Check.modelFile(sh != null && sh.isArray(),
+        where + ": shape must be an array, found " + describe(sh));
     List<Long> shape = new ArrayList<>(sh.size());
     long elements = 1;
     for (JsonNode d : sh) {
@@ -245,10 +243,8 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new ModelLoadException(where + ": shape " + sh + " needs more than 2^63 bytes", ex);
     }
     JsonNode off = node.get("data_offsets");
-    if (off == null || !off.isArray() || off.size() != 2) {
-      throw new ModelLoadException(
-          where + ": data_offsets must be an array of 2 integers, found " + describe(off));
-    }
+    Check.modelFile(off != null && off.isArray() && off.size() == 2,
+        where + ": data_offsets must be an array of 2 integers, found " + describe(off));
     long begin = nonNegativeLong(where, "data_offsets", off.get(0));
     long end = nonNegativeLong(where, "data_offsets", off.get(1));
     Check.modelFile(end >= begin,

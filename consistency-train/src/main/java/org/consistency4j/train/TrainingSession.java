@@ -291,8 +291,8 @@ public final class TrainingSession implements AutoCloseable {
     this.env = OrtEnvironment.getEnvironment();
     this.sessions = new ModelSessions(options);
     try {
-      this.gradSession = create("grad", graphs.gradient());
-      this.updateSession = create("update", graphs.update());
+      this.gradSession = create("grad", graphs.gradient().model());
+      this.updateSession = create("update", graphs.update().model());
       Map<String, float[]> initial = graphs.initialValues();
       params = buffers(initial);
       ms = buffers(initial);
@@ -444,12 +444,13 @@ public final class TrainingSession implements AutoCloseable {
           in.put(TrainingGraphs.gradientInput(name), accs[acc.slot()][i].tensor());
           in.put(TrainingGraphs.firstMomentInput(name), ms[current][i].tensor());
           in.put(TrainingGraphs.secondMomentInput(name), vs[current][i].tensor());
-          pinned.put(graphs.newParameters().get(i), params[nextSlot][i].tensor());
-          pinned.put(graphs.newFirstMoments().get(i), ms[nextSlot][i].tensor());
-          pinned.put(graphs.newSecondMoments().get(i), vs[nextSlot][i].tensor());
+          pinned.put(graphs.update().newParameters().get(i), params[nextSlot][i].tensor());
+          pinned.put(graphs.update().newFirstMoments().get(i), ms[nextSlot][i].tensor());
+          pinned.put(graphs.update().newSecondMoments().get(i), vs[nextSlot][i].tensor());
         }
-        try (OrtSession.Result r = updateSession.run(in, Set.of(graphs.gradNorm()), pinned)) {
-          gradNorm = rows(r, graphs.gradNorm(), 1)[0];
+        String norm = graphs.update().gradNorm();
+        try (OrtSession.Result r = updateSession.run(in, Set.of(norm), pinned)) {
+          gradNorm = rows(r, norm, 1)[0];
         }
       }
       if (!Double.isFinite(gradNorm)) {
@@ -482,10 +483,10 @@ public final class TrainingSession implements AutoCloseable {
     long tokens = 0;
     int accSlot = 0;
     List<double[]> rowLogProbs = new ArrayList<>();
-    String rowSumsOut = graphs.rowLogProbs().orElse(null);
+    String rowSumsOut = graphs.gradient().rowLogProbs().orElse(null);
     Set<String> wanted = rowSumsOut == null
-        ? Set.of(graphs.lossSum(), graphs.targetCount())
-        : Set.of(graphs.lossSum(), graphs.targetCount(), rowSumsOut);
+        ? Set.of(graphs.gradient().lossSum(), graphs.gradient().targetCount())
+        : Set.of(graphs.gradient().lossSum(), graphs.gradient().targetCount(), rowSumsOut);
     for (int k = 0; k < microBatches.size(); k++) {
       Batch b = microBatches.get(k);
       tokens += b.inputIds().length;
@@ -505,7 +506,7 @@ public final class TrainingSession implements AutoCloseable {
         in.put(TrainingGraphs.ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
         for (int i = 0; i < names.size(); i++) {
           in.put(TrainingGraphs.accumulatorInput(names.get(i)), accs[accSlot][i].tensor());
-          pinned.put(graphs.accumulated().get(i), accs[1 - accSlot][i].tensor());
+          pinned.put(graphs.gradient().accumulated().get(i), accs[1 - accSlot][i].tensor());
         }
         // Per-row values: loss weights, or the pairwise loss's reference log-probabilities.
         float[] rowValues = pairwise == null ? b.weightsOrOnes() : b.rowReference();
@@ -515,8 +516,8 @@ public final class TrainingSession implements AutoCloseable {
                   new long[] {b.batchSize()})));
         }
         try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
-          lossSum += rows(r, graphs.lossSum(), 1)[0];
-          count += rows(r, graphs.targetCount(), 1)[0];
+          lossSum += rows(r, graphs.gradient().lossSum(), 1)[0];
+          count += rows(r, graphs.gradient().targetCount(), 1)[0];
           if (rowSumsOut != null) {
             rowLogProbs.add(rows(r, rowSumsOut, b.batchSize()));
           }
@@ -638,12 +639,12 @@ public final class TrainingSession implements AutoCloseable {
     try {
       Map<String, OnnxTensor> in = feed(batch, -1, created);
       if (scoreSession == null) {
-        scoreSession = create("score", graphs.score());
+        scoreSession = create("score", graphs.score().model());
       }
       try (OrtSession.Result r =
-          scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
-        return new double[][] {rows(r, graphs.scoreSum(), batch.batchSize()),
-            rows(r, graphs.scoreCount(), batch.batchSize())};
+          scoreSession.run(in, Set.of(graphs.score().sum(), graphs.score().count()))) {
+        return new double[][] {rows(r, graphs.score().sum(), batch.batchSize()),
+            rows(r, graphs.score().count(), batch.batchSize())};
       }
     } catch (OrtException ex) {
       throw new TrainingException("scoring failed: " + ex.getMessage(), ex);
