@@ -2,6 +2,7 @@ package org.consistency4j.internal;
 
 import java.util.Collection;
 import java.util.Objects;
+import org.consistency4j.InvalidInputException;
 import org.consistency4j.ModelLoadException;
 
 /**
@@ -103,6 +104,16 @@ public final class Check {
   public static void argument(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  /**
+   * Requires a condition of an input file, throwing {@link InvalidInputException} that locates
+   * {@code problem} at {@code source:line} (line 0 for the file as a whole).
+   */
+  public static void input(boolean condition, String source, long line, String problem) {
+    if (!condition) {
+      throw new InvalidInputException(source, line, problem);
     }
   }
 

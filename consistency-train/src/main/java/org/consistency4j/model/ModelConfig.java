@@ -298,9 +298,7 @@ public record ModelConfig(
     } catch (IOException e) {
       throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) {
-      throw new ModelLoadException(file + ": must hold a JSON object");
-    }
+    Check.modelFile(root != null && root.isObject(), file + ": must hold a JSON object");
     return new Reader(file, root).read();
   }
 

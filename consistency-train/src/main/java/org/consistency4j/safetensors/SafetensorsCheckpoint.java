@@ -98,13 +98,10 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     } catch (IOException e) {
       throw new ModelLoadException(index + ": cannot read index JSON: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) {
-      throw new ModelLoadException(index + ": index must be a JSON object");
-    }
+    Check.modelFile(root != null && root.isObject(), index + ": index must be a JSON object");
     JsonNode wm = root.get("weight_map");
-    if (wm == null || !wm.isObject() || wm.isEmpty()) {
-      throw new ModelLoadException(index + ": weight_map must be a non-empty object");
-    }
+    Check.modelFile(wm != null && wm.isObject() && !wm.isEmpty(),
+        index + ": weight_map must be a non-empty object");
     Map<String, String> metadata = new LinkedHashMap<>();
     JsonNode md = root.get("metadata");
     if (md != null && md.isObject()) {
@@ -128,10 +125,9 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
                 + e.getValue());
         String shard = e.getValue().textValue();
         Path shardPath = dir.resolve(shard).normalize();
-        if (shard.isEmpty() || !shardPath.getParent().equals(dir.normalize()) || shard.contains("/") || shard.contains("\\")) {
-          throw new ModelLoadException(
-              index + ": weight_map entry '" + tensor + "' names shard '" + shard + "', which is not a file name in " + dir);
-        }
+        Check.modelFile(!shard.isEmpty() && shardPath.getParent().equals(dir.normalize())
+            && !shard.contains("/") && !shard.contains("\\"), index + ": weight_map entry '" + tensor
+            + "' names shard '" + shard + "', which is not a file name in " + dir);
         SafetensorsFile f = byShard.get(shard);
         if (f == null) {
           Check.modelFile(Files.isRegularFile(shardPath),

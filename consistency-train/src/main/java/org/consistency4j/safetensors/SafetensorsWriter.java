@@ -135,10 +135,9 @@ public final class SafetensorsWriter {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (Spec s : order) {
       Objects.requireNonNull(s, "tensor specs must not be null");
-      if (s.name().isEmpty() || s.name().equals(SafetensorsFile.METADATA_KEY) || !seen.add(s.name())) {
-        throw new IllegalArgumentException("tensor names must be non-empty, unique and not "
-            + SafetensorsFile.METADATA_KEY + ", found '" + s.name() + "'");
-      }
+      Check.argument(!s.name().isEmpty() && !s.name().equals(SafetensorsFile.METADATA_KEY)
+          && seen.add(s.name()), "tensor names must be non-empty, unique and not "
+          + SafetensorsFile.METADATA_KEY + ", found '" + s.name() + "'");
       SafetensorsDTypes.code(s.dtype());
     }
     order.sort(Comparator.<Spec>comparingInt(s -> -s.dtype().byteSize()).thenComparing(Spec::name));

@@ -189,6 +189,11 @@ public final class Tokenizer implements AutoCloseable {
     return eosToken;
   }
 
+  /** The id of {@link #eosToken()}, if there is one and the vocabulary has it. */
+  public OptionalInt eosTokenId() {
+    return eosToken.isPresent() ? tokenToId(eosToken.get()) : OptionalInt.empty();
+  }
+
   /** The model's chat template, or the plain fallback when it has none. */
   public ChatTemplate chatTemplate() {
     return chatTemplate;
@@ -237,9 +242,7 @@ public final class Tokenizer implements AutoCloseable {
   private static JsonNode readJson(Path file) {
     try {
       JsonNode n = JSON.readTree(Files.readAllBytes(file));
-      if (n == null || !n.isObject()) {
-        throw new ModelLoadException(file + ": must hold a JSON object");
-      }
+      Check.modelFile(n != null && n.isObject(), file + ": must hold a JSON object");
       return n;
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": file not found", e);
