@@ -272,7 +272,6 @@ public final class TrainingSession implements AutoCloseable {
      * @throws ModelLoadException if ONNX Runtime rejects a graph
      */
     public TrainingSession build() {
-      Check.notNull(trainable, "trainable");
       TrainingGraphs graphs = TrainingGraphs.build(forward, new TrainingGraphs.Spec(inputIds, logits,
           trainable, noDecay, optimizer, auxiliary.widths().keySet(),
           java.util.Optional.ofNullable(pairwiseLoss)));
@@ -294,10 +293,18 @@ public final class TrainingSession implements AutoCloseable {
       this.gradSession = create("grad", graphs.gradient().model());
       this.updateSession = create("update", graphs.update().model());
       Map<String, float[]> initial = graphs.initialValues();
-      params = buffers(initial);
-      ms = buffers(initial);
-      vs = buffers(initial);
-      accs = buffers(initial);
+      params = new Buf[2][names.size()];
+      ms = new Buf[2][names.size()];
+      vs = new Buf[2][names.size()];
+      accs = new Buf[2][names.size()];
+      // Per slot and trainable, its parameter, moment and gradient buffers are allocated together.
+      for (int slot = 0; slot < 2; slot++) {
+        for (int i = 0; i < names.size(); i++) {
+          for (Buf[][] b : List.of(params, ms, vs, accs)) {
+            b[slot][i] = buffer(initial.get(names.get(i)).length, shapes.get(names.get(i)));
+          }
+        }
+      }
       for (int i = 0; i < names.size(); i++) {
         params[0][i].data().put(0, initial.get(names.get(i)));
       }
@@ -326,24 +333,11 @@ public final class TrainingSession implements AutoCloseable {
     return sessions.create(name, model.model().toByteArray(), external);
   }
 
-  /**
-   * Two slots (double buffering) of one direct float32 buffer per trainable, sized as its initial
-   * value.
-   */
-  private Buf[][] buffers(Map<String, float[]> initial) throws OrtException {
-    Buf[][] out = new Buf[2][names.size()];
-    for (Buf[] slot : out) {
-      for (int i = 0; i < slot.length; i++) {
-        String name = names.get(i);
-        int n = initial.get(name).length;
-        Check.argument(n <= Integer.MAX_VALUE / 4,
-            "tensor too large for one buffer: " + n + " elements");
-        FloatBuffer fb =
-            ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        slot[i] = new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shapes.get(name))));
-      }
-    }
-    return out;
+  /** A direct float32 buffer of {@code n} elements viewed as a tensor of {@code shape}. */
+  private Buf buffer(int n, long[] shape) throws OrtException {
+    Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
+    FloatBuffer fb = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
   }
 
   /** Names of the trained tensors, in a fixed order. */
