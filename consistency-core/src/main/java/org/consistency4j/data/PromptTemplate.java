@@ -100,6 +100,15 @@ public record PromptTemplate(String template) {
   /**
    * The prompt without a template: the instruction, a blank line, then the input; the instruction
    * alone when the input is empty. Both are taken literally.
+   *
+   * <p>This is deliberately not the no-placeholder branch of {@link #fill(String, Instance)}, although
+   * both append an input after a blank line: they agree when the input is not empty and the
+   * instruction does not end in white space, and differ otherwise ({@code fill} strips trailing white
+   * space and keeps the blank line before an empty input). Sharing one path would change either the
+   * prompts {@code evaluate}, {@code augment} and {@code pairs} build from tasks or the self-reward
+   * sampler's prompts, and with them every recorded response and score; {@code
+   * PromptTemplateTest.fill_without_placeholders_and_plain_agree_except_for_empty_inputs_and_trailing_space}
+   * pins both.
    */
   public static String plain(String instruction, String input) {
     Check.notNull(instruction, "instruction");
@@ -124,7 +133,10 @@ public record PromptTemplate(String template) {
   }
 
   /**
-   * The prompt for {@code instance} under {@code variant} (see the class comment).
+   * The prompt for {@code instance} under {@code variant} (see the class comment). A variant without
+   * placeholders becomes {@code variant.stripTrailing() + "\n\n" + input}, also for an empty input,
+   * so that every prompt of a task keeps the same layout; {@link #plain} differs there (see its
+   * comment).
    *
    * @throws IllegalArgumentException if a placeholder has no field, or the variant has no
    *     placeholder and the instance no input

@@ -2,6 +2,8 @@ package org.consistency4j.internal;
 
 import java.util.Collection;
 import java.util.Objects;
+import org.consistency4j.InvalidInputException;
+import org.consistency4j.ModelLoadException;
 
 /**
  * Argument checks whose messages name the parameter, the rule and the bad value, for example
@@ -98,10 +100,30 @@ public final class Check {
     }
   }
 
-  /** Requires a condition, with a message built only on failure. */
+  /** Requires a condition, throwing {@link IllegalArgumentException} with {@code message}. */
   public static void argument(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  /**
+   * Requires a condition of an input file, throwing {@link InvalidInputException} that locates
+   * {@code problem} at {@code source:line} (line 0 for the file as a whole).
+   */
+  public static void input(boolean condition, String source, long line, String problem) {
+    if (!condition) {
+      throw new InvalidInputException(source, line, problem);
+    }
+  }
+
+  /**
+   * Requires a condition of a model's files (weights, configuration, tokenizer, adapter), throwing
+   * {@link ModelLoadException} with {@code message}, which names the file and the field.
+   */
+  public static void modelFile(boolean condition, String message) {
+    if (!condition) {
+      throw new ModelLoadException(message);
     }
   }
 }

@@ -101,4 +101,22 @@ class PromptTemplateTest {
     assertEquals("do {x}\n\ny", PromptTemplate.plain("do {x}", "y"));
     assertEquals("do ", PromptTemplate.plain("do ", ""));
   }
+
+  @Property(tries = 100)
+  void fill_without_placeholders_and_plain_agree_except_for_empty_inputs_and_trailing_space(
+      @ForAll @AlphaChars String instruction, @ForAll @AlphaChars String input) {
+    Instance in = Instance.of(input, List.of());
+    if (input.isEmpty() || instruction.isEmpty()) {
+      // fill keeps the blank line before an empty input; plain returns the instruction alone.
+      assertEquals(instruction + "\n\n" + input, PromptTemplate.fill(instruction, in));
+      assertEquals(input.isEmpty() ? instruction : instruction + "\n\n" + input,
+          PromptTemplate.plain(instruction, input));
+    } else {
+      assertEquals(PromptTemplate.plain(instruction, input), PromptTemplate.fill(instruction, in));
+    }
+    // fill strips the variant's trailing white space; plain takes the instruction literally.
+    assertEquals(instruction + "\n\n" + input, PromptTemplate.fill(instruction + " \n", in));
+    assertEquals(instruction + " \n" + (input.isEmpty() ? "" : "\n\n" + input),
+        PromptTemplate.plain(instruction + " \n", input));
+  }
 }

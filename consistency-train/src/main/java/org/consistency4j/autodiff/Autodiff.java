@@ -14,6 +14,7 @@ import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Node;
 import org.consistency4j.graph.Op;
 import org.consistency4j.graph.Value;
+import org.consistency4j.internal.Check;
 
 /**
  * Reverse-mode automatic differentiation over {@link GraphBuilder} graphs: appends the nodes that compute
@@ -60,13 +61,11 @@ public final class Autodiff {
     Objects.requireNonNull(g, "g must not be null");
     Objects.requireNonNull(loss, "loss must not be null");
     Objects.requireNonNull(wrt, "wrt must not be null");
-    if (g.value(loss.name()).isEmpty()) {
-      throw new IllegalArgumentException("loss must be a value of the graph, found " + loss.name());
-    }
+    Check.argument(!g.value(loss.name()).isEmpty(),
+        "loss must be a value of the graph, found " + loss.name());
     for (Value w : wrt) {
-      if (g.value(w.name()).isEmpty()) {
-        throw new IllegalArgumentException("wrt must name values of the graph, found " + w.name());
-      }
+      Check.argument(!g.value(w.name()).isEmpty(),
+          "wrt must name values of the graph, found " + w.name());
     }
     List<Node> nodes = g.nodes();
 

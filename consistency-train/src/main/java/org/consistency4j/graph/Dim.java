@@ -2,6 +2,7 @@ package org.consistency4j.graph;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.consistency4j.internal.Check;
 
 /**
  * One dimension of a {@link Shape}: a known size ({@code >= 0}), a named symbolic size (for example
@@ -20,18 +21,14 @@ public final class Dim {
 
   /** A dimension of known size {@code size >= 0}. */
   public static Dim of(long size) {
-    if (size < 0) {
-      throw new IllegalArgumentException("size must be >= 0, found " + size);
-    }
+    Check.argument(size >= 0, "size must be >= 0, found " + size);
     return new Dim(size, null);
   }
 
   /** A symbolic dimension named {@code symbol} (non-empty); equal symbols denote equal sizes. */
   public static Dim symbolic(String symbol) {
     Objects.requireNonNull(symbol, "symbol must not be null");
-    if (symbol.isEmpty()) {
-      throw new IllegalArgumentException("symbol must not be empty");
-    }
+    Check.argument(!symbol.isEmpty(), "symbol must not be empty");
     return new Dim(-1, symbol);
   }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.consistency4j.internal.Check;
 
 /**
  * An immutable ONNX graph: inputs, outputs, initializers and nodes in topological order (the builder only
@@ -129,9 +130,7 @@ public final class Graph {
    */
   public DType dtype(String name) {
     Value v = values.get(name);
-    if (v == null) {
-      throw new IllegalArgumentException("value '" + name + "' is not defined in graph '" + this.name + "'");
-    }
+    Check.argument(v != null, "value '" + name + "' is not defined in graph '" + this.name + "'");
     return v.dtype();
   }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.consistency4j.internal.Check;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,10 +96,8 @@ public final class GraphBuilder {
 
   private GraphBuilder(String name, int opset, GraphBuilder parent, Names names) {
     this.name = Objects.requireNonNull(name, "name must not be null");
-    if (opset < MIN_OPSET || opset > MAX_OPSET) {
-      throw new IllegalArgumentException(
-          "opset must be in [" + MIN_OPSET + ", " + MAX_OPSET + "], found " + opset);
-    }
+    Check.argument(opset >= MIN_OPSET && opset <= MAX_OPSET,
+        "opset must be in [" + MIN_OPSET + ", " + MAX_OPSET + "], found " + opset);
     this.opset = opset;
     this.parent = parent;
     this.names = names;
@@ -237,9 +236,8 @@ public final class GraphBuilder {
    */
   public Value setShape(Value v, Shape shape) {
     Value r = resolve(v, "setShape");
-    if (!values.containsKey(r.name())) {
-      throw new IllegalArgumentException("value '" + r.name() + "' is not local to graph '" + name + "'");
-    }
+    Check.argument(values.containsKey(r.name()),
+        "value '" + r.name() + "' is not local to graph '" + name + "'");
     if (r.shape().isPresent() && r.shape().get().rank() != shape.rank()) {
       throw new IllegalArgumentException(
           "shape rank (" + shape.rank() + ") != known rank (" + r.shape().get().rank() + ") of " + r);
@@ -266,10 +264,8 @@ public final class GraphBuilder {
    * @throws IllegalArgumentException if {@code name} is not an initializer of this graph
    */
   public Value initializerToInput(String name) {
-    if (initializers.remove(name) == null) {
-      throw new IllegalArgumentException(
-          "name must be an initializer of graph '" + this.name + "', found " + name);
-    }
+    Check.argument(initializers.remove(name) != null,
+        "name must be an initializer of graph '" + this.name + "', found " + name);
     Value v = values.get(name);
     inputs.add(v);
     return v;
@@ -295,10 +291,8 @@ public final class GraphBuilder {
   public List<Value> copyNode(Node node, Graph source, List<Value> inputs) {
     Objects.requireNonNull(node, "node must not be null");
     Objects.requireNonNull(source, "source must not be null");
-    if (inputs.size() != node.inputs().size()) {
-      throw new IllegalArgumentException(
-          "inputs size (" + inputs.size() + ") != node inputs size (" + node.inputs().size() + ")");
-    }
+    Check.argument(inputs.size() == node.inputs().size(),
+        "inputs size (" + inputs.size() + ") != node inputs size (" + node.inputs().size() + ")");
     List<DType> outTypes = null;
     if (!OpInference.knows(node.domain(), node.opType())) {
       outTypes = new ArrayList<>();
@@ -465,9 +459,7 @@ public final class GraphBuilder {
    * @throws IllegalArgumentException if the dtypes cannot be inferred or an input is not defined
    */
   public List<Value> op(String opType, List<Value> inputs, Map<String, Attribute> attributes, int nOutputs) {
-    if (nOutputs < 1) {
-      throw new IllegalArgumentException("nOutputs must be >= 1, found " + nOutputs);
-    }
+    Check.argument(nOutputs >= 1, "nOutputs must be >= 1, found " + nOutputs);
     return addNode("", opType, inputs, attributes, null, nOutputs, null);
   }
 
@@ -483,9 +475,7 @@ public final class GraphBuilder {
       Map<String, Attribute> attributes,
       List<DType> outputTypes) {
     Objects.requireNonNull(outputTypes, "outputTypes must not be null");
-    if (outputTypes.isEmpty()) {
-      throw new IllegalArgumentException("outputTypes must not be empty");
-    }
+    Check.argument(!outputTypes.isEmpty(), "outputTypes must not be empty");
     return addNode(domain, opType, inputs, attributes, outputTypes, outputTypes.size(), null);
   }
 
@@ -648,11 +638,6 @@ public final class GraphBuilder {
     return unary("Floor", x);
   }
 
-  /** Round toward positive infinity. */
-  public Value ceil(Value x) {
-    return unary("Ceil", x);
-  }
-
   /** Identity (a copy under a new name). */
   public Value identity(Value x) {
     return unary("Identity", x);
@@ -692,19 +677,9 @@ public final class GraphBuilder {
     return binary("Less", a, b);
   }
 
-  /** {@code a <= b} (BOOL). */
-  public Value lessOrEqual(Value a, Value b) {
-    return binary("LessOrEqual", a, b);
-  }
-
   /** {@code a > b} (BOOL). */
   public Value greater(Value a, Value b) {
     return binary("Greater", a, b);
-  }
-
-  /** {@code a >= b} (BOOL). */
-  public Value greaterOrEqual(Value a, Value b) {
-    return binary("GreaterOrEqual", a, b);
   }
 
   /** Logical not of a BOOL value. */
@@ -753,21 +728,13 @@ public final class GraphBuilder {
    */
   public Value matMulNBits(Value a, Value packed, Value scales, long k, long n, int bits,
       int blockSize, int accuracyLevel) {
-    if (accuracyLevel < 0 || accuracyLevel > 4) {
-      throw new IllegalArgumentException(
-          "MatMulNBits: accuracyLevel must be in [0, 4], found " + accuracyLevel);
-    }
-    if (bits < 2 || bits > 8) {
-      throw new IllegalArgumentException("MatMulNBits: bits must be in [2, 8], found " + bits);
-    }
-    if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
-      throw new IllegalArgumentException(
-          "MatMulNBits: blockSize must be a power of two >= 16, found " + blockSize);
-    }
-    if (dtypeOf(packed) != DType.UINT8) {
-      throw new IllegalArgumentException(
-          "MatMulNBits: packed weights must be UINT8, found " + dtypeOf(packed));
-    }
+    Check.argument(accuracyLevel >= 0 && accuracyLevel <= 4,
+        "MatMulNBits: accuracyLevel must be in [0, 4], found " + accuracyLevel);
+    Check.argument(bits >= 2 && bits <= 8, "MatMulNBits: bits must be in [2, 8], found " + bits);
+    Check.argument(blockSize >= 16 && Integer.bitCount(blockSize) == 1,
+        "MatMulNBits: blockSize must be a power of two >= 16, found " + blockSize);
+    Check.argument(dtypeOf(packed) == DType.UINT8,
+        "MatMulNBits: packed weights must be UINT8, found " + dtypeOf(packed));
     Map<String, Attribute> attrs = new LinkedHashMap<>();
     attrs.put("K", Attribute.of(k));
     attrs.put("N", Attribute.of(n));
@@ -865,19 +832,9 @@ public final class GraphBuilder {
         x);
   }
 
-  /** Index of the minimum along {@code axis} (INT64). */
-  public Value argMin(Value x, long axis, boolean keepDims) {
-    return op(
-        "ArgMin",
-        Map.of("axis", Attribute.of(axis), "keepdims", Attribute.of(keepDims ? 1L : 0L)),
-        x);
-  }
-
   /** The {@code k} largest (or smallest) entries along {@code axis}: [values, INT64 indices]. */
   public List<Value> topK(Value x, long k, long axis, boolean largest, boolean sorted) {
-    if (k < 0) {
-      throw new IllegalArgumentException("k must be >= 0, found " + k);
-    }
+    Check.argument(k >= 0, "k must be >= 0, found " + k);
     Map<String, Attribute> attrs = new LinkedHashMap<>();
     attrs.put("axis", Attribute.of(axis));
     attrs.put("largest", Attribute.of(largest ? 1L : 0L));
@@ -905,12 +862,6 @@ public final class GraphBuilder {
   public Value gatherElements(Value data, Value indices, long axis) {
     requireIndex("GatherElements", indices);
     return op("GatherElements", Map.of("axis", Attribute.of(axis)), data, indices);
-  }
-
-  /** Gathers slices of {@code data} at the index tuples in the last dim of {@code indices}. */
-  public Value gatherND(Value data, Value indices) {
-    requireIndex("GatherND", indices);
-    return op("GatherND", Map.of(), data, indices);
   }
 
   /** Copy of {@code data} with {@code updates} scattered along {@code axis} (torch.scatter / scatter_add). */
@@ -997,9 +948,7 @@ public final class GraphBuilder {
 
   /** Concatenation along {@code axis}. */
   public Value concat(long axis, Value... xs) {
-    if (xs.length == 0) {
-      throw new IllegalArgumentException("xs must not be empty");
-    }
+    Check.argument(xs.length != 0, "xs must not be empty");
     for (Value v : xs) {
       sameDtype("Concat", xs[0], v);
     }
@@ -1013,10 +962,8 @@ public final class GraphBuilder {
 
   /** Slice with constant bounds; {@code axes} and {@code steps} may be null. */
   public Value slice(Value x, long[] starts, long[] ends, long[] axes, long[] steps) {
-    if (starts.length != ends.length) {
-      throw new IllegalArgumentException(
-          "starts size (" + starts.length + ") != ends size (" + ends.length + ")");
-    }
+    Check.argument(starts.length == ends.length,
+        "starts size (" + starts.length + ") != ends size (" + ends.length + ")");
     if (axes != null && axes.length != starts.length) {
       throw new IllegalArgumentException(
           "axes size (" + axes.length + ") != starts size (" + starts.length + ")");
@@ -1049,9 +996,7 @@ public final class GraphBuilder {
 
   /** Splits along {@code axis} into pieces of the given sizes. */
   public List<Value> split(Value x, long axis, long... sizes) {
-    if (sizes.length == 0) {
-      throw new IllegalArgumentException("sizes must not be empty");
-    }
+    Check.argument(sizes.length != 0, "sizes must not be empty");
     return op("Split", List.of(x, longs(sizes)), Map.of("axis", Attribute.of(axis)), sizes.length);
   }
 
@@ -1060,9 +1005,7 @@ public final class GraphBuilder {
    * the dim must be statically known.
    */
   public List<Value> splitEqually(Value x, long axis, int numOutputs) {
-    if (numOutputs < 1) {
-      throw new IllegalArgumentException("numOutputs must be >= 1, found " + numOutputs);
-    }
+    Check.argument(numOutputs >= 1, "numOutputs must be >= 1, found " + numOutputs);
     if (opset >= 18) {
       Map<String, Attribute> attrs = new LinkedHashMap<>();
       attrs.put("axis", Attribute.of(axis));
@@ -1073,10 +1016,8 @@ public final class GraphBuilder {
         shapeOf(x).orElseThrow(
             () -> new IllegalArgumentException("splitEqually at opset 17 needs a known shape of " + x));
     Dim d = s.dim(OpInference.normAxis("Split", axis, s.rank()));
-    if (!d.isKnown() || d.size() % numOutputs != 0) {
-      throw new IllegalArgumentException(
-          "splitEqually at opset 17 needs a known dim divisible by " + numOutputs + ", found " + d);
-    }
+    Check.argument(d.isKnown() && d.size() % numOutputs == 0,
+        "splitEqually at opset 17 needs a known dim divisible by " + numOutputs + ", found " + d);
     long[] sizes = new long[numOutputs];
     Arrays.fill(sizes, d.size() / numOutputs);
     return split(x, axis, sizes);
@@ -1092,9 +1033,7 @@ public final class GraphBuilder {
 
   /** Inserts size-1 axes at the given positions of the output. */
   public Value unsqueeze(Value x, long... axes) {
-    if (axes.length == 0) {
-      throw new IllegalArgumentException("axes must not be empty");
-    }
+    Check.argument(axes.length != 0, "axes must not be empty");
     return op("Unsqueeze", Map.of(), x, longs(axes));
   }
 
@@ -1109,19 +1048,11 @@ public final class GraphBuilder {
     return expand(x, longs(shape));
   }
 
-  /** Repeats {@code x} along each dim by {@code repeats} (1-D INT64). */
-  public Value tile(Value x, Value repeats) {
-    requireDtype("Tile", repeats, DType.INT64);
-    return op("Tile", Map.of(), x, repeats);
-  }
-
   /** A tensor of run-time shape filled with {@code value} (a one-element 1-D tensor). */
   public Value constantOfShape(Value shape, Tensor value) {
     requireDtype("ConstantOfShape", shape, DType.INT64);
-    if (value.numElements() != 1 || value.rank() != 1) {
-      throw new IllegalArgumentException(
-          "value must be a one-element 1-D tensor, found " + value);
-    }
+    Check.argument(value.numElements() == 1 && value.rank() == 1,
+        "value must be a one-element 1-D tensor, found " + value);
     return op("ConstantOfShape", Map.of("value", Attribute.of(value)), shape);
   }
 
@@ -1139,15 +1070,12 @@ public final class GraphBuilder {
    */
   public List<Value> ifThenElse(Value cond, Graph thenBranch, Graph elseBranch) {
     requireDtype("If", cond, DType.BOOL);
-    if (!thenBranch.inputs().isEmpty() || !elseBranch.inputs().isEmpty()) {
-      throw new IllegalArgumentException("If branches must not have inputs");
-    }
+    Check.argument(thenBranch.inputs().isEmpty() && elseBranch.inputs().isEmpty(),
+        "If branches must not have inputs");
     List<DType> t = thenBranch.outputs().stream().map(Value::dtype).toList();
     List<DType> e = elseBranch.outputs().stream().map(Value::dtype).toList();
-    if (t.isEmpty() || !t.equals(e)) {
-      throw new IllegalArgumentException(
-          "If branches must have the same non-empty output dtypes, found " + t + " and " + e);
-    }
+    Check.argument(!t.isEmpty() && t.equals(e),
+        "If branches must have the same non-empty output dtypes, found " + t + " and " + e);
     Map<String, Attribute> attrs = new LinkedHashMap<>();
     attrs.put("then_branch", Attribute.of(thenBranch));
     attrs.put("else_branch", Attribute.of(elseBranch));
@@ -1160,18 +1088,12 @@ public final class GraphBuilder {
    * outputs. {@code maxTripCount} (INT64 scalar) and {@code cond} (BOOL scalar) may be null.
    */
   public List<Value> loop(Value maxTripCount, Value cond, List<Value> carried, Graph body) {
-    if (body.inputs().size() != carried.size() + 2) {
-      throw new IllegalArgumentException(
-          "Loop body inputs size ("
-              + body.inputs().size()
-              + ") != carried size + 2 ("
-              + (carried.size() + 2)
-              + ")");
-    }
-    if (body.outputs().size() < carried.size() + 1) {
-      throw new IllegalArgumentException(
-          "Loop body outputs size (" + body.outputs().size() + ") < carried size + 1 (" + (carried.size() + 1) + ")");
-    }
+    Check.argument(body.inputs().size() == carried.size() + 2,
+        "Loop body inputs size (" + body.inputs().size() + ") != carried size + 2 ("
+            + (carried.size() + 2) + ")");
+    Check.argument(body.outputs().size() >= carried.size() + 1,
+        "Loop body outputs size (" + body.outputs().size() + ") < carried size + 1 ("
+            + (carried.size() + 1) + ")");
     List<Value> in = new ArrayList<>();
     in.add(maxTripCount);
     in.add(cond);
@@ -1235,9 +1157,7 @@ public final class GraphBuilder {
   }
 
   private Value variadic(String opType, Value... xs) {
-    if (xs.length == 0) {
-      throw new IllegalArgumentException(opType + ": needs at least one input");
-    }
+    Check.argument(xs.length != 0, opType + ": needs at least one input");
     for (Value v : xs) {
       sameDtype(opType, xs[0], v);
     }
@@ -1259,27 +1179,22 @@ public final class GraphBuilder {
   }
 
   private Value reduceDynamic(String opType, Value x, Value axes, boolean keepDims) {
-    if (!opType.equals("ReduceSum") && opset < 18) {
-      throw new IllegalArgumentException(
-          opType + " with run-time axes needs opset >= 18, found " + opset);
-    }
+    Check.argument(opType.equals("ReduceSum") || opset >= 18,
+        opType + " with run-time axes needs opset >= 18, found " + opset);
     requireDtype(opType, axes, DType.INT64);
     return op(opType, List.of(x, axes), Map.of("keepdims", Attribute.of(keepDims ? 1L : 0L)), 1).get(0);
   }
 
   private void requireReduction(ScatterReduction r) {
     Objects.requireNonNull(r, "reduction must not be null");
-    if ((r == ScatterReduction.MAX || r == ScatterReduction.MIN) && opset < 18) {
-      throw new IllegalArgumentException("reduction " + r + " needs opset >= 18, found " + opset);
-    }
+    Check.argument(r != ScatterReduction.MAX && r != ScatterReduction.MIN || opset >= 18,
+        "reduction " + r + " needs opset >= 18, found " + opset);
   }
 
   private void requireIndex(String opType, Value indices) {
     DType t = dtypeOf(indices);
-    if (t != DType.INT64 && t != DType.INT32) {
-      throw new IllegalArgumentException(
-          opType + ": indices must be INT64 or INT32, found " + t + " (" + indices.name() + ")");
-    }
+    Check.argument(t == DType.INT64 || t == DType.INT32,
+        opType + ": indices must be INT64 or INT32, found " + t + " (" + indices.name() + ")");
   }
 
   private void requireDtype(String opType, Value v, DType want) {

@@ -1,6 +1,7 @@
 package org.consistency4j.graph;
 
 import java.util.Objects;
+import org.consistency4j.internal.Check;
 
 /**
  * How {@link Graph#toModel(ModelOptions)} serializes a graph. Immutable and thread-safe; change fields
@@ -26,15 +27,12 @@ public record ModelOptions(
 
   /** Validates the fields. */
   public ModelOptions {
-    if (irVersion != 0 && (irVersion < MIN_IR_VERSION || irVersion > MAX_IR_VERSION)) {
-      throw new IllegalArgumentException(
-          "irVersion must be 0 or in [" + MIN_IR_VERSION + ", " + MAX_IR_VERSION + "], found " + irVersion);
-    }
+    Check.argument(irVersion == 0 || irVersion >= MIN_IR_VERSION && irVersion <= MAX_IR_VERSION,
+        "irVersion must be 0 or in [" + MIN_IR_VERSION + ", " + MAX_IR_VERSION + "], found "
+            + irVersion);
     Objects.requireNonNull(producerName, "producerName must not be null");
-    if (externalThresholdBytes < 0) {
-      throw new IllegalArgumentException(
-          "externalThresholdBytes must be >= 0, found " + externalThresholdBytes);
-    }
+    Check.argument(externalThresholdBytes >= 0,
+        "externalThresholdBytes must be >= 0, found " + externalThresholdBytes);
   }
 
   /** IR version chosen by default, automatic per opset; every initializer embedded; no value_info. */

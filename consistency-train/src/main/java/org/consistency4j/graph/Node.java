@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.consistency4j.internal.Check;
 
 /**
  * One operator application in a graph. Inputs and outputs are value names; an empty string stands for an
@@ -31,9 +32,7 @@ public record Node(
     Objects.requireNonNull(name, "name must not be null");
     Objects.requireNonNull(domain, "domain must not be null");
     Objects.requireNonNull(opType, "opType must not be null");
-    if (opType.isEmpty()) {
-      throw new IllegalArgumentException("opType must not be empty");
-    }
+    Check.argument(!opType.isEmpty(), "opType must not be empty");
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
     attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));

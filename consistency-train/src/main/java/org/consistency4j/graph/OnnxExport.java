@@ -5,19 +5,17 @@ import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.consistency4j.internal.Check;
 
 /** Converts {@link Graph}s to ONNX protobuf messages. */
 final class OnnxExport {
   private OnnxExport() {}
 
   static ExportedModel toModel(Graph g, ModelOptions options) {
-    if (!g.outerScopeNames().isEmpty()) {
-      throw new IllegalArgumentException(
-          "graph '" + g.name() + "' reads outer-scope values " + g.outerScopeNames() + "; only a top-level graph can be a model");
-    }
-    if (g.outputs().isEmpty()) {
-      throw new IllegalArgumentException("graph '" + g.name() + "' has no outputs");
-    }
+    Check.argument(g.outerScopeNames().isEmpty(),
+        "graph '" + g.name() + "' reads outer-scope values " + g.outerScopeNames()
+            + "; only a top-level graph can be a model");
+    Check.argument(!g.outputs().isEmpty(), "graph '" + g.name() + "' has no outputs");
     int ir = options.irVersion() == 0 ? ModelOptions.defaultIrVersion(g.opset()) : options.irVersion();
     Map<String, Tensor> external = new LinkedHashMap<>();
     OnnxMl.GraphProto graph = graphProto(g, options, external, true);

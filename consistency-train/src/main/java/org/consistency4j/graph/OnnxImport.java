@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.consistency4j.internal.Check;
 
 /** Converts ONNX protobuf models back into {@link Graph}s. */
 final class OnnxImport {
@@ -28,12 +29,8 @@ final class OnnxImport {
         domains.put(o.getDomain(), (int) o.getVersion());
       }
     }
-    if (opset < 0) {
-      throw new IllegalArgumentException("model has no ai.onnx opset import");
-    }
-    if (m.getFunctionsCount() > 0) {
-      throw new IllegalArgumentException("model-local functions are not supported");
-    }
+    Check.argument(opset >= 0, "model has no ai.onnx opset import");
+    Check.argument(m.getFunctionsCount() <= 0, "model-local functions are not supported");
     GraphBuilder b = GraphBuilder.create(m.getGraph().getName(), opset);
     domains.forEach(b::importDomain);
     fill(b, m.getGraph(), external);
@@ -91,10 +88,8 @@ final class OnnxImport {
         }
       }
       boolean inferable = OpInference.knows(n.getDomain(), n.getOpType());
-      if (!allDeclared && !inferable) {
-        throw new IllegalArgumentException(
-            nodeWhere + ": output dtypes are neither declared in value_info nor inferable");
-      }
+      Check.argument(allDeclared || inferable,
+          nodeWhere + ": output dtypes are neither declared in value_info nor inferable");
       List<DType> outTypes = inferable ? null : types;
       b.importNode(n.getName(), n.getDomain(), n.getOpType(), in, attrs, outTypes, n.getOutputList());
       for (String o : n.getOutputList()) {
@@ -105,10 +100,9 @@ final class OnnxImport {
         Value v = b.value(o).orElseThrow();
         if (vi.getType().hasTensorType() && vi.getType().getTensorType().getElemType() != 0) {
           DType d = dtype(vi, nodeWhere);
-          if (d != v.dtype()) {
-            throw new IllegalArgumentException(
-                nodeWhere + ": output '" + o + "' is declared " + d + " but the operator gives " + v.dtype());
-          }
+          Check.argument(d == v.dtype(),
+              nodeWhere + ": output '" + o + "' is declared " + d + " but the operator gives "
+                  + v.dtype());
         }
         Optional<Shape> s = shape(vi);
         if (s.isPresent() && (v.shape().isEmpty() || v.shape().get().rank() == s.get().rank())) {
@@ -127,9 +121,8 @@ final class OnnxImport {
 
   private static Attribute attribute(
       GraphBuilder b, OnnxMl.AttributeProto a, Map<String, Tensor> external, String where) {
-    if (!a.getRefAttrName().isEmpty()) {
-      throw new IllegalArgumentException(where + ": attribute references (" + a.getName() + ") are not supported");
-    }
+    Check.argument(a.getRefAttrName().isEmpty(),
+        where + ": attribute references (" + a.getName() + ") are not supported");
     switch (a.getType()) {
       case INT:
         return Attribute.of(a.getI());
@@ -168,14 +161,12 @@ final class OnnxImport {
     long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
     if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
       Tensor ext = external.get(t.getName());
-      if (ext == null) {
-        throw new IllegalArgumentException(
-            where + ": initializer '" + t.getName() + "' has external data; pass it in externalInitializers");
-      }
-      if (ext.dtype() != dt || !Arrays.equals(ext.shape(), shape)) {
-        throw new IllegalArgumentException(
-            where + ": external data for '" + t.getName() + "' is " + ext + ", declared " + dt + Arrays.toString(shape));
-      }
+      Check.argument(ext != null,
+          where + ": initializer '" + t.getName()
+              + "' has external data; pass it in externalInitializers");
+      Check.argument(ext.dtype() == dt && Arrays.equals(ext.shape(), shape),
+          where + ": external data for '" + t.getName() + "' is " + ext + ", declared " + dt
+              + Arrays.toString(shape));
       return ext;
     }
     long n = Tensor.elementCount(shape);
@@ -220,18 +211,16 @@ final class OnnxImport {
         }
       }
     }
-    if (count != n) {
-      throw new IllegalArgumentException(
-          where + ": tensor '" + t.getName() + "' has " + count + " values for shape " + Arrays.toString(shape));
-    }
+    Check.argument(count == n,
+        where + ": tensor '" + t.getName() + "' has " + count + " values for shape "
+            + Arrays.toString(shape));
     b.flip();
     return Tensor.of(dt, b, shape);
   }
 
   private static DType dtype(OnnxMl.ValueInfoProto vi, String where) {
-    if (!vi.getType().hasTensorType()) {
-      throw new IllegalArgumentException(where + ": value '" + vi.getName() + "' is not a tensor");
-    }
+    Check.argument(vi.getType().hasTensorType(),
+        where + ": value '" + vi.getName() + "' is not a tensor");
     try {
       return DType.fromOnnx(vi.getType().getTensorType().getElemType());
     } catch (IllegalArgumentException e) {

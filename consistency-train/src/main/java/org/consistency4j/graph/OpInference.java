@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.consistency4j.internal.Check;
 
 /**
  * Output dtype and best-effort shape inference for the operators of the table {@link Op}: the table says
@@ -30,13 +31,9 @@ final class OpInference {
    */
   static List<DType> dtypes(
       String domain, String opType, List<Value> inputs, Map<String, Attribute> attrs, int nOutputs) {
-    if (!knows(domain, opType)) {
-      throw new IllegalArgumentException(
-          "cannot infer output dtypes of "
-              + (domain.isEmpty() ? "" : domain + ".")
-              + opType
-              + "; pass the output dtypes explicitly");
-    }
+    Check.argument(knows(domain, opType),
+        "cannot infer output dtypes of " + (domain.isEmpty() ? "" : domain + ".") + opType
+            + "; pass the output dtypes explicitly");
     Op op = Op.of(domain, opType).orElseThrow();
     switch (op.dtypeRule()) {
       case SAME_AS_FIRST:
@@ -207,10 +204,8 @@ final class OpInference {
               perm[i] = r - 1 - i;
             }
           }
-          if (perm.length != r) {
-            throw new IllegalArgumentException(
-                "Transpose: perm " + Arrays.toString(perm) + " does not match rank " + r);
-          }
+          Check.argument(perm.length == r,
+              "Transpose: perm " + Arrays.toString(perm) + " does not match rank " + r);
           List<Dim> d = new ArrayList<>();
           for (long q : perm) {
             d.add(a.get().dim((int) q));
@@ -256,15 +251,7 @@ final class OpInference {
           for (long x : axes) {
             reduced[normAxis(opType, x, r)] = true;
           }
-          List<Dim> d = new ArrayList<>();
-          for (int i = 0; i < r; i++) {
-            if (!reduced[i]) {
-              d.add(a.get().dim(i));
-            } else if (keep) {
-              d.add(Dim.of(1));
-            }
-          }
-          return Optional.of(new Shape(d));
+          return reduced(a.get(), reduced, keep);
         }
       case ARG_MAX:
       case ARG_MIN:
@@ -273,16 +260,9 @@ final class OpInference {
           if (a.isEmpty()) {
             return Optional.empty();
           }
-          int r = a.get().rank();
-          int axis = normAxis(opType, intAttr(attrs, "axis", 0), r);
-          boolean keep = intAttr(attrs, "keepdims", 1) != 0;
-          List<Dim> d = new ArrayList<>(a.get().dims());
-          if (keep) {
-            d.set(axis, Dim.of(1));
-          } else {
-            d.remove(axis);
-          }
-          return Optional.of(new Shape(d));
+          boolean[] reduced = new boolean[a.get().rank()];
+          reduced[normAxis(opType, intAttr(attrs, "axis", 0), reduced.length)] = true;
+          return reduced(a.get(), reduced, intAttr(attrs, "keepdims", 1) != 0);
         }
       case SQUEEZE:
         {
@@ -291,23 +271,20 @@ final class OpInference {
             return Optional.empty();
           }
           int r = a.get().rank();
-          List<Dim> d = new ArrayList<>();
+          boolean[] drop = new boolean[r];
           if (in.size() < 2 || in.get(1) == null) {
-            for (Dim x : a.get().dims()) {
-              if (!x.isKnown()) {
+            for (int i = 0; i < r; i++) {
+              if (!a.get().dim(i).isKnown()) {
                 return Optional.empty();
               }
-              if (x.size() != 1) {
-                d.add(x);
-              }
+              drop[i] = a.get().dim(i).size() == 1;
             }
-            return Optional.of(new Shape(d));
+            return reduced(a.get(), drop, false);
           }
           Optional<Tensor> c = constants.apply(in.get(1));
           if (c.isEmpty()) {
             return Optional.empty();
           }
-          boolean[] drop = new boolean[r];
           for (long x : c.get().toLongArray()) {
             int ax = normAxis(opType, x, r);
             Dim dim = a.get().dim(ax);
@@ -317,12 +294,7 @@ final class OpInference {
             }
             drop[ax] = true;
           }
-          for (int i = 0; i < r; i++) {
-            if (!drop[i]) {
-              d.add(a.get().dim(i));
-            }
-          }
-          return Optional.of(new Shape(d));
+          return reduced(a.get(), drop, false);
         }
       case UNSQUEEZE:
         {
@@ -339,9 +311,7 @@ final class OpInference {
           boolean[] ins = new boolean[r];
           for (long x : axes) {
             int ax = normAxis(opType, x, r);
-            if (ins[ax]) {
-              throw new IllegalArgumentException("Unsqueeze: duplicate axis " + x);
-            }
+            Check.argument(!ins[ax], "Unsqueeze: duplicate axis " + x);
             ins[ax] = true;
           }
           List<Dim> d = new ArrayList<>();
@@ -377,9 +347,7 @@ final class OpInference {
           List<Dim> d = new ArrayList<>(shapes.get(0).dims());
           long total = 0;
           for (Shape s : shapes) {
-            if (s.rank() != r) {
-              throw new IllegalArgumentException("Concat: ranks differ: " + shapes);
-            }
+            Check.argument(s.rank() == r, "Concat: ranks differ: " + shapes);
             Dim x = s.dim(axis);
             total = (total < 0 || !x.isKnown()) ? -1 : total + x.size();
             for (int i = 0; i < r; i++) {
@@ -652,10 +620,9 @@ final class OpInference {
       return Optional.empty();
     }
     String[] terms = eq.substring(0, arrow).split(",", -1);
-    if (terms.length != in.size()) {
-      throw new IllegalArgumentException(
-          "Einsum: equation '" + equation + "' has " + terms.length + " terms for " + in.size() + " inputs");
-    }
+    Check.argument(terms.length == in.size(),
+        "Einsum: equation '" + equation + "' has " + terms.length + " terms for " + in.size()
+            + " inputs");
     Map<Character, Dim> dims = new java.util.HashMap<>();
     for (int i = 0; i < terms.length; i++) {
       Optional<Shape> s = shapeOf(in, i);
@@ -698,9 +665,7 @@ final class OpInference {
           d.add(input.get().dim(i));
         }
       } else if (t == -1) {
-        if (minusOne >= 0) {
-          throw new IllegalArgumentException("Reshape: more than one -1 in " + target);
-        }
+        Check.argument(minusOne < 0, "Reshape: more than one -1 in " + target);
         minusOne = i;
         d.add(Dim.unknown());
       } else if (t < -1) {
@@ -744,9 +709,8 @@ final class OpInference {
     }
     Shape a = a0.get();
     Shape b = b0.get();
-    if (a.rank() == 0 || b.rank() == 0) {
-      throw new IllegalArgumentException("MatMul: inputs must have rank >= 1, found " + a + " and " + b);
-    }
+    Check.argument(a.rank() != 0 && b.rank() != 0,
+        "MatMul: inputs must have rank >= 1, found " + a + " and " + b);
     boolean aVec = a.rank() == 1;
     boolean bVec = b.rank() == 1;
     List<Dim> ad = new ArrayList<>(a.dims());
@@ -759,9 +723,8 @@ final class OpInference {
     }
     Dim k1 = ad.get(ad.size() - 1);
     Dim k2 = bd.get(bd.size() - 2);
-    if (k1.isKnown() && k2.isKnown() && k1.size() != k2.size()) {
-      throw new IllegalArgumentException("MatMul: inner dims differ: " + a + " and " + b);
-    }
+    Check.argument(!k1.isKnown() || !k2.isKnown() || k1.size() == k2.size(),
+        "MatMul: inner dims differ: " + a + " and " + b);
     Optional<Shape> batch =
         broadcast(
             "MatMul",
@@ -811,6 +774,19 @@ final class OpInference {
     return Optional.of(new Shape(d));
   }
 
+  /** {@code a} without the axes marked in {@code reduced}, or with them as 1 when {@code keep}. */
+  private static Optional<Shape> reduced(Shape a, boolean[] reduced, boolean keep) {
+    List<Dim> d = new ArrayList<>();
+    for (int i = 0; i < a.rank(); i++) {
+      if (!reduced[i]) {
+        d.add(a.dim(i));
+      } else if (keep) {
+        d.add(Dim.of(1));
+      }
+    }
+    return Optional.of(new Shape(d));
+  }
+
   private static Dim mergeEqual(String opType, Dim a, Dim b, Object context) {
     if (a.equals(b)) {
       return a;
@@ -852,9 +828,7 @@ final class OpInference {
 
   private static Attribute required(String opType, Map<String, Attribute> attrs, String name) {
     Attribute a = attrs.get(name);
-    if (a == null) {
-      throw new IllegalArgumentException(opType + ": attribute '" + name + "' is required");
-    }
+    Check.argument(a != null, opType + ": attribute '" + name + "' is required");
     return a;
   }
 

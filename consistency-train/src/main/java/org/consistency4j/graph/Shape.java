@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
+import org.consistency4j.internal.Check;
 
 /**
  * The shape of a tensor value: a list of {@link Dim}s, each known, symbolic or unknown. A rank-0 shape is
@@ -28,9 +29,7 @@ public record Shape(List<Dim> dims) {
   public static Shape of(long... sizes) {
     List<Dim> dims = new ArrayList<>(sizes.length);
     for (long s : sizes) {
-      if (s < -1) {
-        throw new IllegalArgumentException("sizes must be >= -1, found " + s);
-      }
+      Check.argument(s >= -1, "sizes must be >= -1, found " + s);
       dims.add(s == -1 ? Dim.unknown() : Dim.of(s));
     }
     return new Shape(dims);
@@ -49,9 +48,7 @@ public record Shape(List<Dim> dims) {
         out.add(Dim.symbolic(s));
       } else if (d instanceof Number n) {
         long v = n.longValue();
-        if (v < -1) {
-          throw new IllegalArgumentException("dims must be >= -1, found " + v);
-        }
+        Check.argument(v >= -1, "dims must be >= -1, found " + v);
         out.add(v == -1 ? Dim.unknown() : Dim.of(v));
       } else {
         throw new IllegalArgumentException(
@@ -69,10 +66,8 @@ public record Shape(List<Dim> dims) {
   /** Dimension {@code i}; negative {@code i} counts from the end. */
   public Dim dim(int i) {
     int j = i < 0 ? i + dims.size() : i;
-    if (j < 0 || j >= dims.size()) {
-      throw new IllegalArgumentException(
-          "i must be in [" + -dims.size() + ", " + (dims.size() - 1) + "], found " + i);
-    }
+    Check.argument(j >= 0 && j < dims.size(),
+        "i must be in [" + -dims.size() + ", " + (dims.size() - 1) + "], found " + i);
     return dims.get(j);
   }
 

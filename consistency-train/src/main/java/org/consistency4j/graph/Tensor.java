@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
+import org.consistency4j.internal.Check;
 
 /**
  * Constant tensor data for initializers and {@code Constant} nodes: an element type, a static shape and
@@ -32,18 +33,9 @@ public final class Tensor {
     Objects.requireNonNull(data, "data must not be null");
     long n = elementCount(shape);
     long bytes = Math.multiplyExact(n, (long) dtype.byteSize());
-    if (bytes != data.remaining()) {
-      throw new IllegalArgumentException(
-          "data size ("
-              + data.remaining()
-              + " bytes) != "
-              + dtype
-              + " size x elements of shape "
-              + Arrays.toString(shape)
-              + " ("
-              + bytes
-              + " bytes)");
-    }
+    Check.argument(bytes == data.remaining(),
+        "data size (" + data.remaining() + " bytes) != " + dtype + " size x elements of shape "
+            + Arrays.toString(shape) + " (" + bytes + " bytes)");
     ByteBuffer view = data.slice().order(ByteOrder.LITTLE_ENDIAN);
     return new Tensor(dtype, shape.clone(), view);
   }
@@ -117,9 +109,7 @@ public final class Tensor {
   /** A one-element tensor of shape {@code shape} (all sizes 1, or rank 0) holding {@code value}. */
   private static Tensor filled(DType dtype, double value, long... shape) {
     long n = elementCount(shape);
-    if (n != 1) {
-      throw new IllegalArgumentException("shape must hold one element, found " + n);
-    }
+    Check.argument(n == 1, "shape must hold one element, found " + n);
     ByteBuffer b = allocate(dtype.byteSize());
     switch (dtype) {
       case FLOAT -> b.putFloat(0, (float) value);
@@ -260,20 +250,17 @@ public final class Tensor {
 
   private static void checkCount(int length, long[] shape) {
     long n = elementCount(shape);
-    if (n != length) {
-      throw new IllegalArgumentException(
-          "values length (" + length + ") != elements of shape " + Arrays.toString(shape) + " (" + n + ")");
-    }
+    Check.argument(n == length,
+        "values length (" + length + ") != elements of shape " + Arrays.toString(shape) + " (" + n
+            + ")");
   }
 
   static long elementCount(long[] shape) {
     Objects.requireNonNull(shape, "shape must not be null");
     long n = 1;
     for (long d : shape) {
-      if (d < 0) {
-        throw new IllegalArgumentException(
-            "shape dims must be >= 0, found " + d + " in " + Arrays.toString(shape));
-      }
+      Check.argument(d >= 0,
+          "shape dims must be >= 0, found " + d + " in " + Arrays.toString(shape));
       n = Math.multiplyExact(n, d);
     }
     return n;

@@ -2,6 +2,7 @@ package org.consistency4j.graph;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.consistency4j.internal.Check;
 
 /**
  * A named tensor value in a graph (a graph input, an initializer or a node output) with its element type
@@ -16,9 +17,7 @@ public record Value(String name, DType dtype, Optional<Shape> shape) {
   /** Validates the fields. */
   public Value {
     Objects.requireNonNull(name, "name must not be null");
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("name must not be empty");
-    }
+    Check.argument(!name.isEmpty(), "name must not be empty");
     Objects.requireNonNull(dtype, "dtype must not be null");
     Objects.requireNonNull(shape, "shape must not be null");
   }

@@ -118,30 +118,23 @@ public final class Lora {
     Check.notNull(config, "config");
     String file = adapter.path().toString();
     for (String name : adapter.names()) {
-      if (!expected.containsKey(name)) {
-        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " is not the"
-            + " lora_A or lora_B of a weight of this model that the adapter targets (target_modules "
-            + config.targets() + ")");
-      }
+      Check.input(expected.containsKey(name), file, 0,
+          "tensor " + name + " is not the lora_A or lora_B of a weight of this model that the"
+              + " adapter targets (target_modules " + config.targets() + ")");
     }
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       String name = e.getKey();
       java.util.Optional<org.consistency4j.safetensors.TensorInfo> info = adapter.info(name);
-      if (info.isEmpty()) {
-        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " is missing:"
-            + " every targeted module needs both lora_A and lora_B (target_modules "
-            + config.targets() + ")");
-      }
-      if (!info.get().dtype().isFloatingPoint()) {
-        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " has dtype "
-            + info.get().dtype() + ", an adapter weight must be floating-point");
-      }
+      Check.input(!info.isEmpty(), file, 0,
+          "tensor " + name + " is missing: every targeted module needs both lora_A and lora_B"
+              + " (target_modules " + config.targets() + ")");
+      Check.input(info.get().dtype().isFloatingPoint(), file, 0, "tensor " + name + " has dtype "
+          + info.get().dtype() + ", an adapter weight must be floating-point");
       long[] shape = info.get().shapeArray();
-      if (!java.util.Arrays.equals(shape, e.getValue())) {
-        throw new org.consistency4j.InvalidInputException(file, 0, "tensor " + name + " has shape "
-            + java.util.Arrays.toString(shape) + ", expected " + java.util.Arrays.toString(e.getValue())
-            + " (PEFT layout: lora_A is [r, in], lora_B is [out, r], r = " + config.rank() + ")");
-      }
+      Check.input(java.util.Arrays.equals(shape, e.getValue()), file, 0,
+          "tensor " + name + " has shape " + java.util.Arrays.toString(shape)
+              + ", expected " + java.util.Arrays.toString(e.getValue())
+              + " (PEFT layout: lora_A is [r, in], lora_B is [out, r], r = " + config.rank() + ")");
     }
   }
 
@@ -325,43 +318,31 @@ public final class Lora {
     Path cfgFile = adapterDir.resolve("adapter_config.json");
     String src = cfgFile.toString();
     try {
-      if (!Files.isRegularFile(cfgFile) || Files.size(cfgFile) > 1 << 20) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "must be a regular file of at most 1 MiB (a PEFT adapter directory)");
-      }
+      Check.input(Files.isRegularFile(cfgFile) && Files.size(cfgFile) <= 1 << 20, src, 0,
+          "must be a regular file of at most 1 MiB (a PEFT adapter directory)");
       com.fasterxml.jackson.databind.JsonNode c = new ObjectMapper().readTree(cfgFile.toFile());
-      if (!"LORA".equals(c.path("peft_type").asText())) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "field \"peft_type\" must be LORA, found " + c.path("peft_type"));
-      }
+      Check.input("LORA".equals(c.path("peft_type").asText()), src, 0,
+          "field \"peft_type\" must be LORA, found " + c.path("peft_type"));
       for (String flag : List.of("use_rslora", "use_dora", "fan_in_fan_out")) {
-        if (c.path(flag).asBoolean(false)) {
-          throw new org.consistency4j.InvalidInputException(src, 0,
-              "field \"" + flag + "\" must be false (not supported), found true");
-        }
+        Check.input(!c.path(flag).asBoolean(false), src, 0,
+            "field \"" + flag + "\" must be false (not supported), found true");
       }
       int rank = c.path("r").asInt(-1);
       double alpha = c.path("lora_alpha").asDouble(Double.NaN);
-      if (rank <= 0 || !(alpha > 0)) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "fields \"r\" and \"lora_alpha\" must be positive, found r=" + c.path("r")
-                + ", lora_alpha=" + c.path("lora_alpha"));
-      }
+      Check.input(rank > 0 && alpha > 0, src, 0,
+          "fields \"r\" and \"lora_alpha\" must be positive, found r=" + c.path("r")
+              + ", lora_alpha=" + c.path("lora_alpha"));
       com.fasterxml.jackson.databind.JsonNode t = c.path("target_modules");
       List<String> targets = new ArrayList<>();
       if (t.isArray()) {
         t.forEach(n -> targets.add(n.asText()));
       }
-      if (targets.isEmpty() || !LoraConfig.SUPPORTED_TARGETS.containsAll(targets)) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "field \"target_modules\" must be a list of modules among "
-                + new java.util.TreeSet<>(LoraConfig.SUPPORTED_TARGETS) + ", found " + t);
-      }
+      Check.input(!targets.isEmpty() && LoraConfig.SUPPORTED_TARGETS.containsAll(targets), src, 0,
+          "field \"target_modules\" must be a list of modules among "
+              + new java.util.TreeSet<>(LoraConfig.SUPPORTED_TARGETS) + ", found " + t);
       double dropout = c.path("lora_dropout").asDouble(0);
-      if (!(dropout >= 0 && dropout < 1)) {
-        throw new org.consistency4j.InvalidInputException(src, 0,
-            "field \"lora_dropout\" must be in [0, 1), found " + c.path("lora_dropout"));
-      }
+      Check.input(dropout >= 0 && dropout < 1, src, 0,
+          "field \"lora_dropout\" must be in [0, 1), found " + c.path("lora_dropout"));
       return new LoraConfig(rank, alpha, targets, 0, dropout);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot read " + cfgFile, e);

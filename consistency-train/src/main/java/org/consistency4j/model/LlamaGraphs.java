@@ -1,7 +1,5 @@
 package org.consistency4j.model;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +11,6 @@ import org.consistency4j.graph.Attribute;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.GraphBuilder;
-import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.ModelOptions;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
@@ -127,37 +124,43 @@ public final class LlamaGraphs {
       checkWeightsCover(ckpt, config, modelDir);
       for (Map.Entry<String, long[]> e : fileShapes(config).entrySet()) {
         String name = e.getKey();
-        if (!ckpt.contains(name)) {
-          throw new ModelLoadException(modelDir + ": weight " + name + " is missing");
-        }
+        Check.modelFile(ckpt.contains(name), modelDir + ": weight " + name + " is missing");
         List<Long> shape = ckpt.info(name).orElseThrow().shape();
         long[] s = shape.stream().mapToLong(Long::longValue).toArray();
-        if (!Arrays.equals(s, e.getValue())) {
-          throw new ModelLoadException(modelDir + ": weight " + name + " has shape " + shape
-              + ", config implies " + Arrays.toString(e.getValue()));
-        }
+        Check.modelFile(Arrays.equals(s, e.getValue()),
+            modelDir + ": weight " + name + " has shape " + shape + ", config implies "
+                + Arrays.toString(e.getValue()));
         List<String> fused = fusedParts(name);
-        if (quantization.enabled() && !fused.isEmpty()) {
-          Map<String, Tensor> parts = new LinkedHashMap<>();
-          splitRows(Tensor.ofFloats(ckpt.floats(name), s), split, parts,
-              fused.toArray(new String[0]));
-          parts.forEach((part, t) -> putQuantized(weights, part, t, quantization,
-              config.tieWordEmbeddings()));
+        if (!fused.isEmpty()) {
+          // Phi-3: the fused projection is cut into the separate weights the graphs use (in
+          // expectedShapes order, which keeps a fused weight's parts together).
+          float[] all = ckpt.floats(name);
+          int from = 0;
+          for (String part : fused) {
+            long[] ps = split.get(part);
+            int size = (int) (ps[0] * ps[1]);
+            Tensor t = Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), ps);
+            from += size;
+            if (quantization.enabled()) {
+              putQuantized(weights, part, t, quantization, config.tieWordEmbeddings());
+            } else {
+              weights.put(part, t);
+            }
+          }
           continue;
         }
         if (quantized.contains(name)) {
           putQuantized(weights, name, ckpt.tensor(name), quantization, config.tieWordEmbeddings());
           continue;
         }
-        if (quantization.enabled()) {
-          // The embedding table stays at the file's precision (looked up, then cast); the small
-          // rest is float32 outside the heap.
-          Tensor t = ckpt.tensor(name);
-          weights.put(name, name.equals("model.embed_tokens.weight") ? t : directFloat32(t));
+        if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
+          // The embedding table stays at the file's precision (looked up, then cast).
+          weights.put(name, ckpt.tensor(name));
           continue;
         }
         // float32 weights stay zero-copy views of the memory-mapped file; others are upcast into
-        // native memory (read in chunks, no heap copy and no mapping of the 16-bit data).
+        // native memory (read in chunks, no heap copy and no mapping of the 16-bit data). With
+        // quantization this is the small rest (norms, biases).
         // (F64 and refused integer dtypes take the general path and its messages.)
         DType stored = ckpt.info(name).orElseThrow().dtype();
         weights.put(name, stored == DType.FLOAT ? ckpt.tensor(name)
@@ -165,7 +168,7 @@ public final class LlamaGraphs {
             : Tensor.ofFloats(ckpt.floats(name), s));
       }
     }
-    return config.fusedProjections() && !quantization.enabled() ? unfuse(config, weights) : weights;
+    return weights;
   }
 
   /** Suffix of a quantized weight's packed codes ({@code NAME.nbits}, UINT8). */
@@ -218,25 +221,6 @@ public final class LlamaGraphs {
     if (tied && name.equals("model.embed_tokens.weight")) {
       weights.put(name, t);
     }
-  }
-
-  /**
-   * {@code t} as float32 outside the Java heap: float32 tensors as they are (zero-copy views of the
-   * file), float16/bfloat16 upcast into a direct buffer (ONNX Runtime then reads it in place).
-   */
-  private static Tensor directFloat32(Tensor t) {
-    if (t.dtype() == DType.FLOAT) {
-      return t;
-    }
-    ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    long n = t.numElements();
-    ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(4 * n)).order(ByteOrder.LITTLE_ENDIAN);
-    for (long i = 0; i < n; i++) {
-      short h = src.getShort(Math.toIntExact(2 * i));
-      out.putFloat(t.dtype() == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(h)
-          : HalfFloats.float16ToFloat(h));
-    }
-    return Tensor.of(DType.FLOAT, out.flip(), t.shape());
   }
 
   /**
@@ -318,37 +302,6 @@ public final class LlamaGraphs {
     return out;
   }
 
-  /** Splits fused Phi-3 projections (rows in the order of {@link #fileShapes}) into their parts. */
-  private static Map<String, Tensor> unfuse(ModelConfig c, Map<String, Tensor> fused) {
-    Map<String, long[]> split = expectedShapes(c);
-    Map<String, Tensor> parts = new LinkedHashMap<>();
-    for (int l = 0; l < c.numHiddenLayers(); l++) {
-      String p = "model.layers." + l + ".";
-      splitRows(fused.get(p + "self_attn.qkv_proj.weight"), split, parts,
-          p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight");
-      splitRows(fused.get(p + "mlp.gate_up_proj.weight"), split, parts,
-          p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight");
-    }
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (String n : split.keySet()) {
-      out.put(n, parts.containsKey(n) ? parts.get(n) : fused.get(n));
-    }
-    return out;
-  }
-
-  /** Cuts a row-major matrix into consecutive row blocks shaped as {@code shapes} gives the names. */
-  private static void splitRows(Tensor whole, Map<String, long[]> shapes, Map<String, Tensor> out,
-      String... names) {
-    float[] all = whole.toFloatArray();
-    int from = 0;
-    for (String n : names) {
-      long[] s = shapes.get(n);
-      int size = (int) (s[0] * s[1]);
-      out.put(n, Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), s));
-      from += size;
-    }
-  }
-
   /**
    * Checks, before anything is built or allocated from the config, that the checkpoint has weights for
    * every layer the config claims: {@code num_hidden_layers} must not exceed the layers present (the
@@ -372,11 +325,10 @@ public final class LlamaGraphs {
         }
       }
     }
-    if (config.numHiddenLayers() > layers) {
-      throw new ModelLoadException(source.resolve("config.json") + ": num_hidden_layers is "
-          + config.numHiddenLayers() + ", but the checkpoint has weights for " + layers + " layers"
-          + (layers == 0 ? "" : " (model.layers.0 to model.layers." + (layers - 1) + ")"));
-    }
+    Check.modelFile(config.numHiddenLayers() <= layers,
+        source.resolve("config.json") + ": num_hidden_layers is " + config.numHiddenLayers()
+            + ", but the checkpoint has weights for " + layers + " layers"
+            + (layers == 0 ? "" : " (model.layers.0 to model.layers." + (layers - 1) + ")"));
   }
 
   /** The weight names and shapes a config needs, in Hugging Face naming. */

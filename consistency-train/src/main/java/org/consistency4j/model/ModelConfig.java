@@ -269,10 +269,8 @@ public record ModelConfig(
         what + " length must be <= max_position_embeddings (" + maxPositionEmbeddings
             + "), found " + ids.length);
     for (int i = 0; i < ids.length; i++) {
-      if (ids[i] < 0 || ids[i] >= vocabSize) {
-        throw new IllegalArgumentException(
-            what + "[" + i + "] must be in [0, " + vocabSize + "), found " + ids[i]);
-      }
+      Check.argument(ids[i] >= 0 && ids[i] < vocabSize,
+          what + "[" + i + "] must be in [0, " + vocabSize + "), found " + ids[i]);
     }
   }
 
@@ -289,10 +287,9 @@ public record ModelConfig(
     JsonNode root;
     try {
       long size = Files.size(file);
-      if (size > MAX_CONFIG_BYTES) {
-        throw new ModelLoadException(file + ": file is " + size + " bytes, above the limit of "
-            + MAX_CONFIG_BYTES + " (ModelConfig.MAX_CONFIG_BYTES)");
-      }
+      Check.modelFile(size <= MAX_CONFIG_BYTES,
+          file + ": file is " + size + " bytes, above the limit of " + MAX_CONFIG_BYTES
+              + " (ModelConfig.MAX_CONFIG_BYTES)");
       root = JSON.readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": file not found", e);
@@ -301,9 +298,7 @@ public record ModelConfig(
     } catch (IOException e) {
       throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) {
-      throw new ModelLoadException(file + ": must hold a JSON object");
-    }
+    Check.modelFile(root != null && root.isObject(), file + ": must hold a JSON object");
     return new Reader(file, root).read();
   }
 
@@ -319,39 +314,28 @@ public record ModelConfig(
 
     ModelConfig read() {
       JsonNode typeNode = root.get("model_type");
-      if (typeNode == null || typeNode.isNull()) {
-        throw fail("model_type is required");
-      }
+      require(typeNode != null && !typeNode.isNull(), "model_type is required");
       String type = typeNode.asText();
-      if (!typeNode.isTextual() || !SUPPORTED_MODEL_TYPES.contains(type)) {
-        throw fail("model_type must be one of " + SUPPORTED_MODEL_TYPES + ", found " + typeNode);
-      }
+      require(typeNode.isTextual() && SUPPORTED_MODEL_TYPES.contains(type),
+          "model_type must be one of " + SUPPORTED_MODEL_TYPES + ", found " + typeNode);
       int vocab = atMost("vocab_size", requiredPositiveInt("vocab_size"), MAX_VOCAB);
       int hidden = atMost("hidden_size", requiredPositiveInt("hidden_size"), MAX_WIDTH);
       int layers = atMost("num_hidden_layers", requiredPositiveInt("num_hidden_layers"), MAX_LAYERS);
       int heads = atMost("num_attention_heads", requiredPositiveInt("num_attention_heads"), MAX_HEADS);
       int kvHeads = atMost("num_key_value_heads",
           optionalPositiveInt("num_key_value_heads").orElse(heads), MAX_HEADS);
-      if (heads % kvHeads != 0) {
-        throw fail(
-            "num_attention_heads ("
-                + heads
-                + ") must be a multiple of num_key_value_heads ("
-                + kvHeads
-                + ")");
-      }
+      require(heads % kvHeads == 0,
+          "num_attention_heads (" + heads + ") must be a multiple of num_key_value_heads ("
+              + kvHeads + ")");
       Optional<Integer> explicitHeadDim = optionalPositiveInt("head_dim");
-      if (explicitHeadDim.isEmpty() && hidden % heads != 0 && !type.startsWith("gemma")) {
-        throw fail(
-            "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads
-                + ") when head_dim is not given");
-      }
+      require(!explicitHeadDim.isEmpty() || hidden % heads == 0 || type.startsWith("gemma"),
+          "hidden_size (" + hidden + ") must be a multiple of num_attention_heads (" + heads
+              + ") when head_dim is not given");
       boolean isGemma = type.startsWith("gemma");
       // Gemma2Config and Gemma3TextConfig default head_dim to 256, not hidden / heads.
       int headDim = atMost("head_dim", explicitHeadDim.orElse(isGemma ? 256 : hidden / heads), MAX_WIDTH);
-      if (headDim % 2 != 0) {
-        throw fail("head_dim must be even (rotary embeddings rotate pairs), found " + headDim);
-      }
+      require(headDim % 2 == 0,
+          "head_dim must be even (rotary embeddings rotate pairs), found " + headDim);
       int intermediate = atMost("intermediate_size", requiredPositiveInt("intermediate_size"),
           MAX_WIDTH);
       double eps = optionalPositiveDouble("rms_norm_eps", 1e-6);
@@ -457,16 +441,13 @@ public record ModelConfig(
       List<Integer> out = new ArrayList<>();
       JsonNode types = root.get("layer_types");
       if (type.equals("gemma3_text") && types != null && !types.isNull()) {
-        if (!types.isArray() || types.size() != layers) {
-          throw fail("layer_types must list num_hidden_layers (" + layers + ") entries, found "
-              + types);
-        }
+        require(types.isArray() && types.size() == layers,
+            "layer_types must list num_hidden_layers (" + layers + ") entries, found " + types);
         for (int i = 0; i < layers; i++) {
           String t = types.get(i).asText();
-          if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
-            throw fail("layer_types entries must be \"sliding_attention\" or \"full_attention\","
-                + " found " + types.get(i));
-          }
+          require(t.equals("sliding_attention") || t.equals("full_attention"),
+              "layer_types entries must be \"sliding_attention\" or \"full_attention\","
+                  + " found " + types.get(i));
           if (t.equals("sliding_attention")) {
             out.add(i);
           }
@@ -495,14 +476,12 @@ public record ModelConfig(
         return headDim;
       }
       double f = n.doubleValue();
-      if (!n.isNumber() || !(f > 0) || f > 1) {
-        throw fail("partial_rotary_factor must be a number in (0, 1], found " + n);
-      }
+      require(n.isNumber() && f > 0 && f <= 1,
+          "partial_rotary_factor must be a number in (0, 1], found " + n);
       int dim = (int) (headDim * f);
-      if (dim <= 0 || dim % 2 != 0) {
-        throw fail("partial_rotary_factor " + n + " gives an odd or empty rotary width "
-            + "int(head_dim " + headDim + " * factor) = " + dim + "; it must be even and > 0");
-      }
+      require(dim > 0 && dim % 2 == 0,
+          "partial_rotary_factor " + n + " gives an odd or empty rotary width int(head_dim "
+              + headDim + " * factor) = " + dim + "; it must be even and > 0");
       return dim;
     }
 
@@ -510,10 +489,13 @@ public record ModelConfig(
       return new ModelLoadException(file + ": " + problem);
     }
 
+    private void require(boolean condition, String problem) {
+      Check.modelFile(condition, file + ": " + problem);
+    }
+
     private int atMost(String field, int value, int max) {
-      if (value > max) {
-        throw fail(field + " must be <= " + max + " (the library's limit), found " + value);
-      }
+      require(value <= max,
+          field + " must be <= " + max + " (the library's limit), found " + value);
       return value;
     }
 
@@ -526,9 +508,8 @@ public record ModelConfig(
       if (n == null || n.isNull()) {
         return Optional.empty();
       }
-      if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() <= 0) {
-        throw fail(field + " must be a positive integer, found " + n);
-      }
+      require(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() > 0,
+          field + " must be a positive integer, found " + n);
       return Optional.of(n.intValue());
     }
 
@@ -537,9 +518,8 @@ public record ModelConfig(
       if (n == null || n.isNull()) {
         return dflt;
       }
-      if (!n.isNumber() || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-        throw fail(field + " must be a positive number, found " + n);
-      }
+      require(n.isNumber() && n.doubleValue() > 0 && Double.isFinite(n.doubleValue()),
+          field + " must be a positive number, found " + n);
       return n.doubleValue();
     }
 
@@ -548,37 +528,30 @@ public record ModelConfig(
       if (n == null || n.isNull()) {
         return dflt;
       }
-      if (!n.isBoolean()) {
-        throw fail(field + " must be true or false, found " + n);
-      }
+      require(n.isBoolean(), field + " must be true or false, found " + n);
       return n.booleanValue();
     }
 
     private void requireFalse(String field) {
-      if (optionalBoolean(field, false)) {
-        throw fail(field + " must be false (not implemented by this runtime), found true");
-      }
+      require(!optionalBoolean(field, false),
+          field + " must be false (not implemented by this runtime), found true");
     }
 
     private void requireValue(String field, String expected) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull() && !(n.isTextual() && n.asText().equals(expected))) {
-        throw fail(field + " must be \"" + expected + "\" (the only one implemented), found " + n);
-      }
+      require(n == null || n.isNull() || n.isTextual() && n.asText().equals(expected),
+          field + " must be \"" + expected + "\" (the only one implemented), found " + n);
     }
 
     private void requireAbsentOrEqual(String field, double expected) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull() && !(n.isNumber() && n.doubleValue() == expected)) {
-        throw fail(field + " must be " + expected + " (the only one implemented), found " + n);
-      }
+      require(n == null || n.isNull() || n.isNumber() && n.doubleValue() == expected,
+          field + " must be " + expected + " (the only one implemented), found " + n);
     }
 
     private void rejectPresent(String field) {
       JsonNode n = root.get(field);
-      if (n != null && !n.isNull()) {
-        throw fail(field + " is not supported by this runtime, found " + n);
-      }
+      require(n == null || n.isNull(), field + " is not supported by this runtime, found " + n);
     }
 
     /**
@@ -590,13 +563,10 @@ public record ModelConfig(
       if (n == null || n.isNull()) {
         return RopeScaling.none();
       }
-      if (!n.isObject()) {
-        throw fail("rope_scaling must be null or an object, found " + n);
-      }
+      require(n.isObject(), "rope_scaling must be null or an object, found " + n);
       JsonNode kind = n.has("rope_type") ? n.get("rope_type") : n.get("type");
-      if (kind == null || !kind.isTextual()) {
-        throw fail("rope_scaling must name its kind in rope_type (or type), found " + n);
-      }
+      require(kind != null && kind.isTextual(),
+          "rope_scaling must name its kind in rope_type (or type), found " + n);
       return switch (kind.asText()) {
         case "default" -> RopeScaling.none();
         case "linear" -> RopeScaling.linear(ropeNumber(n, "factor"));
@@ -608,14 +578,12 @@ public record ModelConfig(
           double low = ropeNumber(n, "low_freq_factor");
           double high = ropeNumber(n, "high_freq_factor");
           double original = ropeNumber(n, "original_max_position_embeddings");
-          if (!(high > low)) {
-            throw fail("rope_scaling.high_freq_factor must be > low_freq_factor (" + n.get(
-                "low_freq_factor") + "), found " + n.get("high_freq_factor"));
-          }
-          if (original != Math.rint(original) || original > Integer.MAX_VALUE) {
-            throw fail("rope_scaling.original_max_position_embeddings must be a positive integer,"
-                + " found " + n.get("original_max_position_embeddings"));
-          }
+          require(high > low,
+              "rope_scaling.high_freq_factor must be > low_freq_factor ("
+                  + n.get("low_freq_factor") + "), found " + n.get("high_freq_factor"));
+          require(original == Math.rint(original) && original <= Integer.MAX_VALUE,
+              "rope_scaling.original_max_position_embeddings must be a positive integer,"
+                  + " found " + n.get("original_max_position_embeddings"));
           yield RopeScaling.llama3(factor, low, high, (int) original);
         }
         case "longrope" -> longrope(n, rotaryDim, maxPos);
@@ -647,15 +615,13 @@ public record ModelConfig(
 
     private List<Double> ropeFactors(JsonNode n, String field, int rotaryDim) {
       JsonNode a = n.get(field);
-      if (a == null || !a.isArray() || a.size() != rotaryDim / 2) {
-        throw fail("rope_scaling." + field + " must be a list of rotary_dim / 2 = " + rotaryDim / 2
-            + " positive numbers, found " + a);
-      }
+      require(a != null && a.isArray() && a.size() == rotaryDim / 2,
+          "rope_scaling." + field + " must be a list of rotary_dim / 2 = " + rotaryDim / 2
+              + " positive numbers, found " + a);
       List<Double> out = new ArrayList<>();
       for (JsonNode e : a) {
-        if (!e.isNumber() || !(e.doubleValue() > 0) || !Double.isFinite(e.doubleValue())) {
-          throw fail("rope_scaling." + field + " must hold positive numbers, found " + e);
-        }
+        require(e.isNumber() && e.doubleValue() > 0 && Double.isFinite(e.doubleValue()),
+            "rope_scaling." + field + " must hold positive numbers, found " + e);
         out.add(e.doubleValue());
       }
       return out;
@@ -663,13 +629,11 @@ public record ModelConfig(
 
     private double ropeNumber(JsonNode n, String field) {
       JsonNode v = n.get(field);
-      if (v == null || v.isNull()) {
-        throw fail("rope_scaling." + field + " is required for rope_scaling type "
-            + (n.has("rope_type") ? n.get("rope_type") : n.get("type")) + ", found " + n);
-      }
-      if (!v.isNumber() || !(v.doubleValue() > 0) || !Double.isFinite(v.doubleValue())) {
-        throw fail("rope_scaling." + field + " must be a positive number, found " + v);
-      }
+      require(v != null && !v.isNull(),
+          "rope_scaling." + field + " is required for rope_scaling type "
+              + (n.has("rope_type") ? n.get("rope_type") : n.get("type")) + ", found " + n);
+      require(v.isNumber() && v.doubleValue() > 0 && Double.isFinite(v.doubleValue()),
+          "rope_scaling." + field + " must be a positive number, found " + v);
       return v.doubleValue();
     }
 
@@ -698,10 +662,8 @@ public record ModelConfig(
     }
 
     private int tokenId(String field, JsonNode n, int vocab) {
-      if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0
-          || n.intValue() >= vocab) {
-        throw fail(field + " must be a token id in [0, " + vocab + "), found " + n);
-      }
+      require(n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 0
+          && n.intValue() < vocab, field + " must be a token id in [0, " + vocab + "), found " + n);
       return n.intValue();
     }
   }

@@ -122,12 +122,10 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
   public void requireProviderAvailable() {
     if (device == Device.CUDA) {
       EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-      if (!available.contains(OrtProvider.CUDA)) {
-        throw new ModelLoadException(
-            "device CUDA was requested but ONNX Runtime's CUDA execution provider is not available"
-                + " (available: " + available + "); build with the cuda Maven profile"
-                + " (mvn -Pcuda, artifact onnxruntime_gpu) on a machine with CUDA 12 and cuDNN 9");
-      }
+      Check.modelFile(available.contains(OrtProvider.CUDA),
+          "device CUDA was requested but ONNX Runtime's CUDA execution provider is not available"
+              + " (available: " + available + "); build with the cuda Maven profile"
+              + " (mvn -Pcuda, artifact onnxruntime_gpu) on a machine with CUDA 12 and cuDNN 9");
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
+import org.consistency4j.internal.Check;
 
 /**
  * AdamW as graph nodes: {@code torch.optim.AdamW} semantics (decoupled weight decay applied first, bias
@@ -69,9 +70,7 @@ public final class AdamW {
    * @param gradScale factor applied to the gradients before clipping
    */
   public static float[] scalars(AdamWConfig c, double lr, long step, double gradScale) {
-    if (step < 1) {
-      throw new IllegalArgumentException("step must be >= 1, found " + step);
-    }
+    Check.argument(step >= 1, "step must be >= 1, found " + step);
     return new float[] {
       (float) lr,
       (float) (1 - Math.pow(c.beta1(), step)),
@@ -87,9 +86,7 @@ public final class AdamW {
    */
   public static Outputs append(GraphBuilder g, List<Param> params, Value scalars, AdamWConfig c) {
     Objects.requireNonNull(c, "c must not be null");
-    if (params.isEmpty()) {
-      throw new IllegalArgumentException("params must not be empty");
-    }
+    Check.argument(!params.isEmpty(), "params must not be empty");
     Value lr = pick(g, scalars, 0);
     Value bc1 = pick(g, scalars, 1);
     Value bc2 = pick(g, scalars, 2);

@@ -16,17 +16,11 @@ public record AdamWConfig(
     double beta1, double beta2, double epsilon, double weightDecay, double maxGradNorm) {
   /** Validates every field; messages name the field, the rule and the value. */
   public AdamWConfig {
-    if (!(beta1 >= 0 && beta1 < 1)) {
-      throw new IllegalArgumentException("beta1 must be in [0, 1), found " + beta1);
-    }
-    if (!(beta2 >= 0 && beta2 < 1)) {
-      throw new IllegalArgumentException("beta2 must be in [0, 1), found " + beta2);
-    }
+    Check.argument(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), found " + beta1);
+    Check.argument(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), found " + beta2);
     Check.positive(epsilon, "epsilon");
     Check.nonNegative(weightDecay, "weightDecay");
-    if (!(maxGradNorm > 0)) {
-      throw new IllegalArgumentException("maxGradNorm must be > 0, found " + maxGradNorm);
-    }
+    Check.argument(maxGradNorm > 0, "maxGradNorm must be > 0, found " + maxGradNorm);
   }
 
   /** PyTorch's defaults with Hugging Face Trainer's clipping: betas (0.9, 0.999), eps 1e-8, decay 0, clip 1. */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
 
 /**
  * The weights of a Hugging Face model directory: either one {@code model.safetensors} or shards listed in
@@ -89,23 +90,18 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     JsonNode root;
     try {
       long size = Files.size(index);
-      if (size > MAX_INDEX_BYTES) {
-        throw new ModelLoadException(
-            index + ": index is " + size + " bytes, above the limit of " + MAX_INDEX_BYTES);
-      }
+      Check.modelFile(size <= MAX_INDEX_BYTES,
+          index + ": index is " + size + " bytes, above the limit of " + MAX_INDEX_BYTES);
       root = JSON.readTree(Files.readAllBytes(index));
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(index + ": index file not found", e);
     } catch (IOException e) {
       throw new ModelLoadException(index + ": cannot read index JSON: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) {
-      throw new ModelLoadException(index + ": index must be a JSON object");
-    }
+    Check.modelFile(root != null && root.isObject(), index + ": index must be a JSON object");
     JsonNode wm = root.get("weight_map");
-    if (wm == null || !wm.isObject() || wm.isEmpty()) {
-      throw new ModelLoadException(index + ": weight_map must be a non-empty object");
-    }
+    Check.modelFile(wm != null && wm.isObject() && !wm.isEmpty(),
+        index + ": weight_map must be a non-empty object");
     Map<String, String> metadata = new LinkedHashMap<>();
     JsonNode md = root.get("metadata");
     if (md != null && md.isObject()) {
@@ -124,30 +120,25 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
         String tensor = e.getKey();
-        if (!e.getValue().isTextual()) {
-          throw new ModelLoadException(
-              index + ": weight_map entry '" + tensor + "' must name a shard file, found " + e.getValue());
-        }
+        Check.modelFile(e.getValue().isTextual(),
+            index + ": weight_map entry '" + tensor + "' must name a shard file, found "
+                + e.getValue());
         String shard = e.getValue().textValue();
         Path shardPath = dir.resolve(shard).normalize();
-        if (shard.isEmpty() || !shardPath.getParent().equals(dir.normalize()) || shard.contains("/") || shard.contains("\\")) {
-          throw new ModelLoadException(
-              index + ": weight_map entry '" + tensor + "' names shard '" + shard + "', which is not a file name in " + dir);
-        }
+        Check.modelFile(!shard.isEmpty() && shardPath.getParent().equals(dir.normalize())
+            && !shard.contains("/") && !shard.contains("\\"), index + ": weight_map entry '" + tensor
+            + "' names shard '" + shard + "', which is not a file name in " + dir);
         SafetensorsFile f = byShard.get(shard);
         if (f == null) {
-          if (!Files.isRegularFile(shardPath)) {
-            throw new ModelLoadException(
-                index + ": shard '" + shard + "' (for tensor '" + tensor + "') does not exist");
-          }
+          Check.modelFile(Files.isRegularFile(shardPath),
+              index + ": shard '" + shard + "' (for tensor '" + tensor + "') does not exist");
           f = SafetensorsFile.open(shardPath);
           opened.add(f);
           byShard.put(shard, f);
         }
-        if (!f.contains(tensor)) {
-          throw new ModelLoadException(
-              index + ": tensor '" + tensor + "' is mapped to shard '" + shard + "', which does not contain it");
-        }
+        Check.modelFile(f.contains(tensor),
+            index + ": tensor '" + tensor + "' is mapped to shard '" + shard
+                + "', which does not contain it");
         owner.put(tensor, f);
       }
     } catch (RuntimeException e) {
@@ -216,9 +207,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
   private SafetensorsFile require(String name) {
     SafetensorsFile f = owner.get(name);
-    if (f == null) {
-      throw new ModelLoadException(source + ": no tensor named '" + name + "'");
-    }
+    Check.modelFile(f != null, source + ": no tensor named '" + name + "'");
     return f;
   }
 

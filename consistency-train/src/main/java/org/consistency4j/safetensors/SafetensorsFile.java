@@ -27,6 +27,7 @@ import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.internal.Check;
 
 /**
  * One memory-mapped safetensors file: an 8-byte little-endian header length N, N bytes of JSON header
@@ -127,30 +128,17 @@ public final class SafetensorsFile implements AutoCloseable {
     } catch (IOException e) {
       throw new ModelLoadException(file + ": cannot read file size: " + e.getMessage(), e);
     }
-    if (size < 8) {
-      throw new ModelLoadException(
-          file + ": file is " + size + " bytes, too short for the 8-byte header length");
-    }
+    Check.modelFile(size >= 8,
+        file + ": file is " + size + " bytes, too short for the 8-byte header length");
     ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     readFully(file, ch, lenBuf, 0);
     long headerLen = lenBuf.getLong(0);
-    if (headerLen < 0 || headerLen > maxHeaderBytes) {
-      throw new ModelLoadException(
-          file
-              + ": header length must be in [0, "
-              + maxHeaderBytes
-              + "] bytes, found "
-              + Long.toUnsignedString(headerLen));
-    }
-    if (headerLen > size - 8) {
-      throw new ModelLoadException(
-          file
-              + ": header length "
-              + headerLen
-              + " exceeds the "
-              + (size - 8)
-              + " bytes after the length field");
-    }
+    Check.modelFile(headerLen >= 0 && headerLen <= maxHeaderBytes,
+        file + ": header length must be in [0, " + maxHeaderBytes + "] bytes, found "
+            + Long.toUnsignedString(headerLen));
+    Check.modelFile(headerLen <= size - 8,
+        file + ": header length " + headerLen + " exceeds the " + (size - 8)
+            + " bytes after the length field");
     ByteBuffer header = ByteBuffer.allocate((int) headerLen);
     readFully(file, ch, header, 8);
     long dataLen = size - 8 - headerLen;
@@ -179,15 +167,13 @@ public final class SafetensorsFile implements AutoCloseable {
           metadata = parseMetadata(file, value);
           continue;
         }
-        if (tensors.size() == maxTensors) {
-          throw new ModelLoadException(file + ": header lists more than " + maxTensors
-              + " tensors, the limit (SafetensorsFile.MAX_TENSORS)");
-        }
+        Check.modelFile(tensors.size() != maxTensors,
+            file + ": header lists more than " + maxTensors
+                + " tensors, the limit (SafetensorsFile.MAX_TENSORS)");
         tensors.put(name, parseTensor(file, name, value, dataLen));
       }
-      if (p.nextToken() != null) {
-        throw new ModelLoadException(file + ": header is not valid JSON: text after the object");
-      }
+      Check.modelFile(p.nextToken() == null,
+          file + ": header is not valid JSON: text after the object");
     } catch (IOException | RuntimeException e) {
       if (e instanceof ModelLoadException m) {
         throw m;
@@ -200,46 +186,24 @@ public final class SafetensorsFile implements AutoCloseable {
     for (int i = 1; i < byOffset.size(); i++) {
       TensorInfo prev = byOffset.get(i - 1);
       TensorInfo cur = byOffset.get(i);
-      if (cur.begin() < prev.end()) {
-        throw new ModelLoadException(
-            file
-                + ": tensor '"
-                + cur.name()
-                + "' data_offsets ["
-                + cur.begin()
-                + ", "
-                + cur.end()
-                + "] overlap tensor '"
-                + prev.name()
-                + "' ["
-                + prev.begin()
-                + ", "
-                + prev.end()
-                + "]");
-      }
+      Check.modelFile(cur.begin() >= prev.end(),
+          file + ": tensor '" + cur.name() + "' data_offsets [" + cur.begin() + ", " + cur.end()
+              + "] overlap tensor '" + prev.name() + "' [" + prev.begin() + ", " + prev.end()
+              + "]");
     }
     return new Header(Collections.unmodifiableMap(tensors), metadata);
   }
 
   private static Map<String, String> parseMetadata(Path file, JsonNode node) {
-    if (!node.isObject()) {
-      throw new ModelLoadException(
-          file + ": " + METADATA_KEY + " must be an object of strings, found " + node.getNodeType());
-    }
+    Check.modelFile(node.isObject(),
+        file + ": " + METADATA_KEY + " must be an object of strings, found " + node.getNodeType());
     Map<String, String> m = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isTextual()) {
-        throw new ModelLoadException(
-            file
-                + ": "
-                + METADATA_KEY
-                + " value of '"
-                + e.getKey()
-                + "' must be a string, found "
-                + e.getValue().getNodeType());
-      }
+      Check.modelFile(e.getValue().isTextual(),
+          file + ": " + METADATA_KEY + " value of '" + e.getKey() + "' must be a string, found "
+              + e.getValue().getNodeType());
       m.put(e.getKey(), e.getValue().textValue());
     }
     return Collections.unmodifiableMap(m);
@@ -247,16 +211,11 @@ public final class SafetensorsFile implements AutoCloseable {
 
   private static TensorInfo parseTensor(Path file, String name, JsonNode node, long dataLen) {
     String where = file + ": tensor '" + name + "'";
-    if (name.isEmpty()) {
-      throw new ModelLoadException(file + ": tensor names must not be empty");
-    }
-    if (!node.isObject()) {
-      throw new ModelLoadException(where + " must be an object, found " + node.getNodeType());
-    }
+    Check.modelFile(!name.isEmpty(), file + ": tensor names must not be empty");
+    Check.modelFile(node.isObject(), where + " must be an object, found " + node.getNodeType());
     JsonNode dt = node.get("dtype");
-    if (dt == null || !dt.isTextual()) {
-      throw new ModelLoadException(where + ": dtype must be a string, found " + describe(dt));
-    }
+    Check.modelFile(dt != null && dt.isTextual(),
+        where + ": dtype must be a string, found " + describe(dt));
     DType dtype =
         SafetensorsDTypes.fromCode(dt.textValue())
             .orElseThrow(
@@ -264,9 +223,8 @@ public final class SafetensorsFile implements AutoCloseable {
                     new ModelLoadException(
                         where + ": unsupported dtype '" + truncate(dt.textValue()) + "'"));
     JsonNode sh = node.get("shape");
-    if (sh == null || !sh.isArray()) {
-      throw new ModelLoadException(where + ": shape must be an array, found " + describe(sh));
-    }
+    Check.modelFile(sh != null && sh.isArray(),
+        where + ": shape must be an array, found " + describe(sh));
     List<Long> shape = new ArrayList<>(sh.size());
     long elements = 1;
     for (JsonNode d : sh) {
@@ -285,43 +243,18 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new ModelLoadException(where + ": shape " + sh + " needs more than 2^63 bytes", ex);
     }
     JsonNode off = node.get("data_offsets");
-    if (off == null || !off.isArray() || off.size() != 2) {
-      throw new ModelLoadException(
-          where + ": data_offsets must be an array of 2 integers, found " + describe(off));
-    }
+    Check.modelFile(off != null && off.isArray() && off.size() == 2,
+        where + ": data_offsets must be an array of 2 integers, found " + describe(off));
     long begin = nonNegativeLong(where, "data_offsets", off.get(0));
     long end = nonNegativeLong(where, "data_offsets", off.get(1));
-    if (end < begin) {
-      throw new ModelLoadException(
-          where + ": data_offsets [" + begin + ", " + end + "] end before begin");
-    }
-    if (end > dataLen) {
-      throw new ModelLoadException(
-          where
-              + ": data_offsets ["
-              + begin
-              + ", "
-              + end
-              + "] exceed the data section ("
-              + dataLen
-              + " bytes)");
-    }
-    if (end - begin != bytes) {
-      throw new ModelLoadException(
-          where
-              + ": data_offsets ["
-              + begin
-              + ", "
-              + end
-              + "] span "
-              + (end - begin)
-              + " bytes, but "
-              + dt.textValue()
-              + " "
-              + sh
-              + " needs "
-              + bytes);
-    }
+    Check.modelFile(end >= begin,
+        where + ": data_offsets [" + begin + ", " + end + "] end before begin");
+    Check.modelFile(end <= dataLen,
+        where + ": data_offsets [" + begin + ", " + end + "] exceed the data section (" + dataLen
+            + " bytes)");
+    Check.modelFile(end - begin == bytes,
+        where + ": data_offsets [" + begin + ", " + end + "] span " + (end - begin)
+            + " bytes, but " + dt.textValue() + " " + sh + " needs " + bytes);
     return new TensorInfo(name, dtype, shape, begin, end);
   }
 
@@ -357,9 +290,7 @@ public final class SafetensorsFile implements AutoCloseable {
       long pos = position;
       while (buf.hasRemaining()) {
         int n = ch.read(buf, pos);
-        if (n < 0) {
-          throw new ModelLoadException(file + ": unexpected end of file at byte " + pos);
-        }
+        Check.modelFile(n >= 0, file + ": unexpected end of file at byte " + pos);
         pos += n;
       }
     } catch (IOException e) {
@@ -427,15 +358,13 @@ public final class SafetensorsFile implements AutoCloseable {
    */
   public float[] floats(String name) {
     TensorInfo info = requireInfo(name);
-    if (!info.dtype().isFloatingPoint()) {
-      throw new ModelLoadException(path + ": tensor '" + name + "' has dtype "
-          + SafetensorsDTypes.code(info.dtype()) + "; a float parameter needs F32, F16, BF16 or F64"
-          + " (integer and boolean tensors are not converted to weights)");
-    }
-    if (info.numElements() > Integer.MAX_VALUE - 8) {
-      throw new ModelLoadException(
-          path + ": tensor '" + name + "' has " + info.numElements() + " elements, too many for a float[]");
-    }
+    Check.modelFile(info.dtype().isFloatingPoint(),
+        path + ": tensor '" + name + "' has dtype " + SafetensorsDTypes.code(info.dtype())
+            + "; a float parameter needs F32, F16, BF16 or F64"
+            + " (integer and boolean tensors are not converted to weights)");
+    Check.modelFile(info.numElements() <= Integer.MAX_VALUE - 8,
+        path + ": tensor '" + name + "' has " + info.numElements()
+            + " elements, too many for a float[]");
     return tensor(name).toFloatArray();
   }
 
@@ -453,15 +382,13 @@ public final class SafetensorsFile implements AutoCloseable {
   public Tensor floatTensor(String name) {
     TensorInfo info = requireInfo(name);
     DType dt = info.dtype();
-    if (dt != DType.FLOAT && dt != DType.FLOAT16 && dt != DType.BFLOAT16) {
-      throw new ModelLoadException(path + ": tensor '" + name + "' has dtype "
-          + SafetensorsDTypes.code(dt) + "; a float32 weight is read from F32, F16 or BF16");
-    }
+    Check.modelFile(dt == DType.FLOAT || dt == DType.FLOAT16 || dt == DType.BFLOAT16,
+        path + ": tensor '" + name + "' has dtype " + SafetensorsDTypes.code(dt)
+            + "; a float32 weight is read from F32, F16 or BF16");
     long n = info.numElements();
-    if (n * 4 > Integer.MAX_VALUE) {
-      throw new ModelLoadException(path + ": tensor '" + name + "' has " + n
-          + " elements, above the 2 GiB of one float32 buffer");
-    }
+    Check.modelFile(n * 4 <= Integer.MAX_VALUE,
+        path + ": tensor '" + name + "' has " + n
+            + " elements, above the 2 GiB of one float32 buffer");
     ByteBuffer out = ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN);
     // The file's bytes are read into the tail of the output buffer and, for 16-bit data, widened in
     // place front to back: element i is read (at 2n + 2i) before it is written (at 4i .. 4i + 3), and
@@ -472,9 +399,8 @@ public final class SafetensorsFile implements AutoCloseable {
     long pos = dataStart + info.begin();
     try {
       while (tail.hasRemaining()) {
-        if (channel.read(tail, pos + tail.position() - offset) < 0) {
-          throw new ModelLoadException(path + ": tensor '" + name + "' ends past the end of the file");
-        }
+        Check.modelFile(channel.read(tail, pos + tail.position() - offset) >= 0,
+            path + ": tensor '" + name + "' ends past the end of the file");
       }
     } catch (IOException e) {
       throw new ModelLoadException(path + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
@@ -495,17 +421,14 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new IllegalStateException(path + " is closed");
     }
     TensorInfo info = tensors.get(name);
-    if (info == null) {
-      throw new ModelLoadException(path + ": no tensor named '" + name + "'");
-    }
+    Check.modelFile(info != null, path + ": no tensor named '" + name + "'");
     return info;
   }
 
   private ByteBuffer map(TensorInfo info) {
-    if (info.byteSize() > Integer.MAX_VALUE) {
-      throw new ModelLoadException(
-          path + ": tensor '" + info.name() + "' is " + info.byteSize() + " bytes, above the 2 GiB mapping limit");
-    }
+    Check.modelFile(info.byteSize() <= Integer.MAX_VALUE,
+        path + ": tensor '" + info.name() + "' is " + info.byteSize()
+            + " bytes, above the 2 GiB mapping limit");
     try {
       MappedByteBuffer m =
           channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());

@@ -21,6 +21,7 @@ import java.util.Objects;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.AtomicFiles;
+import org.consistency4j.internal.Check;
 
 /**
  * Writes safetensors files. The layout is deterministic: tensors are ordered by element size (largest
@@ -82,10 +83,8 @@ public final class SafetensorsWriter {
       Objects.requireNonNull(dtype, "dtype must not be null");
       shape = Objects.requireNonNull(shape, "shape must not be null").clone();
       for (long d : shape) {
-        if (d < 0) {
-          throw new IllegalArgumentException("tensor '" + name + "' shape dims must be >= 0, found "
-              + Arrays.toString(shape));
-        }
+        Check.argument(d >= 0,
+            "tensor '" + name + "' shape dims must be >= 0, found " + Arrays.toString(shape));
       }
     }
 
@@ -136,10 +135,9 @@ public final class SafetensorsWriter {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (Spec s : order) {
       Objects.requireNonNull(s, "tensor specs must not be null");
-      if (s.name().isEmpty() || s.name().equals(SafetensorsFile.METADATA_KEY) || !seen.add(s.name())) {
-        throw new IllegalArgumentException("tensor names must be non-empty, unique and not "
-            + SafetensorsFile.METADATA_KEY + ", found '" + s.name() + "'");
-      }
+      Check.argument(!s.name().isEmpty() && !s.name().equals(SafetensorsFile.METADATA_KEY)
+          && seen.add(s.name()), "tensor names must be non-empty, unique and not "
+          + SafetensorsFile.METADATA_KEY + ", found '" + s.name() + "'");
       SafetensorsDTypes.code(s.dtype());
     }
     order.sort(Comparator.<Spec>comparingInt(s -> -s.dtype().byteSize()).thenComparing(Spec::name));
@@ -193,12 +191,8 @@ public final class SafetensorsWriter {
       Path dir, Map<String, Tensor> tensors, Map<String, String> metadata, long maxShardBytes)
       throws IOException {
     Objects.requireNonNull(dir, "dir must not be null");
-    if (maxShardBytes <= 0) {
-      throw new IllegalArgumentException("maxShardBytes must be > 0, found " + maxShardBytes);
-    }
-    if (tensors.isEmpty()) {
-      throw new IllegalArgumentException("tensors must not be empty");
-    }
+    Check.argument(maxShardBytes > 0, "maxShardBytes must be > 0, found " + maxShardBytes);
+    Check.argument(!tensors.isEmpty(), "tensors must not be empty");
     order(tensors); // validates names and dtypes before anything is written
     List<Map<String, Tensor>> shards = new ArrayList<>();
     Map<String, Tensor> current = new java.util.TreeMap<>();
@@ -245,9 +239,8 @@ public final class SafetensorsWriter {
     for (Map.Entry<String, Tensor> e : order) {
       total += e.getValue().byteSize();
     }
-    if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("total size must be < 2 GiB for toBytes, found " + total);
-    }
+    Check.argument(total <= Integer.MAX_VALUE - 8,
+        "total size must be < 2 GiB for toBytes, found " + total);
     ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
     out.putLong(header.length).put(header);
     for (Map.Entry<String, Tensor> e : order) {
@@ -261,10 +254,9 @@ public final class SafetensorsWriter {
     for (Map.Entry<String, Tensor> e : order) {
       Objects.requireNonNull(e.getKey(), "tensor names must not be null");
       Objects.requireNonNull(e.getValue(), "tensor '" + e.getKey() + "' must not be null");
-      if (e.getKey().isEmpty() || e.getKey().equals(SafetensorsFile.METADATA_KEY)) {
-        throw new IllegalArgumentException(
-            "tensor names must be non-empty and not " + SafetensorsFile.METADATA_KEY + ", found '" + e.getKey() + "'");
-      }
+      Check.argument(!e.getKey().isEmpty() && !e.getKey().equals(SafetensorsFile.METADATA_KEY),
+          "tensor names must be non-empty and not " + SafetensorsFile.METADATA_KEY + ", found '"
+              + e.getKey() + "'");
       SafetensorsDTypes.code(e.getValue().dtype());
     }
     order.sort(

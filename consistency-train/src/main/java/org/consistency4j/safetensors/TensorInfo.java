@@ -3,6 +3,7 @@ package org.consistency4j.safetensors;
 import java.util.List;
 import java.util.Objects;
 import org.consistency4j.graph.DType;
+import org.consistency4j.internal.Check;
 
 /**
  * One tensor entry of a safetensors header. Offsets are relative to the start of the data section
@@ -21,14 +22,10 @@ public record TensorInfo(String name, DType dtype, List<Long> shape, long begin,
     Objects.requireNonNull(dtype, "dtype must not be null");
     shape = List.copyOf(shape);
     for (Long d : shape) {
-      if (d < 0) {
-        throw new IllegalArgumentException("shape dims must be >= 0, found " + d);
-      }
+      Check.argument(d >= 0, "shape dims must be >= 0, found " + d);
     }
-    if (begin < 0 || end < begin) {
-      throw new IllegalArgumentException(
-          "offsets must satisfy 0 <= begin <= end, found [" + begin + ", " + end + "]");
-    }
+    Check.argument(begin >= 0 && end >= begin,
+        "offsets must satisfy 0 <= begin <= end, found [" + begin + ", " + end + "]");
   }
 
   /** The shape as an array. */

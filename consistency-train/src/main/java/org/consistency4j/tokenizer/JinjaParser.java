@@ -127,9 +127,8 @@ final class JinjaParser {
         }
         case BLOCK_BEGIN -> {
           Token name = tokens.get(pos + 1);
-          if (name.type() != Type.NAME) {
-            throw at(name, "expected a tag name after {%, found '" + name.text() + "'");
-          }
+          check(name.type() == Type.NAME, name,
+              "expected a tag name after {%, found '" + name.text() + "'");
           if (ends.contains(name.text())) {
             return out;
           }
@@ -203,18 +202,15 @@ final class JinjaParser {
       targets.add(expectName("a loop variable name"));
     } while (accept(","));
     Token in = next();
-    if (!in.isName("in")) {
-      throw at(in, "expected 'in' in {% for %}, found '" + in.text() + "'");
-    }
+    check(in.isName("in"), in, "expected 'in' in {% for %}, found '" + in.text() + "'");
     Expr iterable = tuple(false, true);
     Expr filter = null;
     if (peek().isName("if")) {
       pos++;
       filter = expression(true);
     }
-    if (peek().isName("recursive")) {
-      throw at(peek(), "recursive for loops are not supported by the chat template engine");
-    }
+    check(!peek().isName("recursive"), peek(),
+        "recursive for loops are not supported by the chat template engine");
     expect(Type.BLOCK_END, "%}");
     List<Stmt> body = body(Set.of("else", "endfor"));
     List<Stmt> orElse = List.of();
@@ -280,18 +276,16 @@ final class JinjaParser {
 
   /** Consumes "{% name" of the tag that ends a body, failing if the template ended instead. */
   private Token closing(Token start, String end) {
-    if (pos >= tokens.size()) {
-      throw at(start, "{% " + start.text() + " %} is never closed with {% " + end + " %}");
-    }
+    check(pos < tokens.size(), start,
+        "{% " + start.text() + " %} is never closed with {% " + end + " %}");
     pos++;
     return next();
   }
 
   private void closeTag(Token start, String end) {
     Token tag = closing(start, end);
-    if (!tag.text().equals(end)) {
-      throw at(tag, "expected {% " + end + " %}, found {% " + tag.text() + " %}");
-    }
+    check(tag.text().equals(end), tag,
+        "expected {% " + end + " %}, found {% " + tag.text() + " %}");
     expect(Type.BLOCK_END, "%}");
   }
 
@@ -584,21 +578,16 @@ final class JinjaParser {
         pos++;
         slice = true;
         part++;
-        if (part > 2) {
-          throw at(peek(), "a slice has at most three parts");
-        }
+        check(part <= 2, peek(), "a slice has at most three parts");
         continue;
       }
       parts[part] = expression(true);
-      if (!slice && peek().isOp(",")) {
-        throw at(peek(), "tuple subscripts are not supported by the chat template engine");
-      }
+      check(slice || !peek().isOp(","), peek(),
+          "tuple subscripts are not supported by the chat template engine");
     }
     expect(Type.OP, "]");
     if (!slice) {
-      if (parts[0] == null) {
-        throw at(open, "empty subscript []");
-      }
+      check(parts[0] != null, open, "empty subscript []");
       return new GetItem(target, parts[0], open.line(), open.column());
     }
     return new Slice(target, parts[0], parts[1], parts[2], open.line(), open.column());
@@ -612,17 +601,14 @@ final class JinjaParser {
       List<Expr> named = new ArrayList<>();
       while (!peek().isOp(")")) {
         Token t = peek();
-        if (t.isOp("*") || t.isOp("**")) {
-          throw at(t, "*args and **kwargs in calls are not supported by the chat template engine");
-        }
+        check(!t.isOp("*") && !t.isOp("**"), t,
+            "*args and **kwargs in calls are not supported by the chat template engine");
         if (t.type() == Type.NAME && peekAt(1).isOp("=")) {
           pos += 2;
           names.add(t.text());
           named.add(expression(true));
         } else {
-          if (!names.isEmpty()) {
-            throw at(t, "a positional argument follows a keyword argument");
-          }
+          check(names.isEmpty(), t, "a positional argument follows a keyword argument");
           positional.add(expression(true));
         }
         if (!accept(",")) {
@@ -642,9 +628,8 @@ final class JinjaParser {
       if (t.isOp("|")) {
         pos++;
         Token name = next();
-        if (name.type() != Type.NAME) {
-          throw at(name, "expected a filter name after '|', found '" + name.text() + "'");
-        }
+        check(name.type() == Type.NAME, name,
+            "expected a filter name after '|', found '" + name.text() + "'");
         String n = name.text();
         while (accept(".")) {
           n += "." + expectName("a filter name");
@@ -663,9 +648,8 @@ final class JinjaParser {
           negated = true;
         }
         Token name = next();
-        if (name.type() != Type.NAME) {
-          throw at(name, "expected a test name after 'is', found '" + name.text() + "'");
-        }
+        check(name.type() == Type.NAME, name,
+            "expected a test name after 'is', found '" + name.text() + "'");
         String n = name.text();
         Args args = new Args(List.of(), List.of(), List.of());
         Token a = peek();
@@ -691,9 +675,9 @@ final class JinjaParser {
   // ---- token helpers ----
 
   private void enter(Token t) {
-    if (++depth > maxDepth) {
-      throw at(t, "nesting deeper than " + maxDepth + " levels (blocks, brackets and operators)");
-    }
+    depth++;
+    check(depth <= maxDepth, t,
+        "nesting deeper than " + maxDepth + " levels (blocks, brackets and operators)");
   }
 
   private Token peek() {
@@ -726,20 +710,23 @@ final class JinjaParser {
 
   private void expect(Type type, String text) {
     Token t = next();
-    if (t.type() != type || !t.text().equals(text)) {
-      throw at(t, "expected '" + text + "', found '" + t.text() + "'");
-    }
+    check(t.type() == type && t.text().equals(text), t,
+        "expected '" + text + "', found '" + t.text() + "'");
   }
 
   private String expectName(String what) {
     Token t = next();
-    if (t.type() != Type.NAME) {
-      throw at(t, "expected " + what + ", found '" + t.text() + "'");
-    }
+    check(t.type() == Type.NAME, t, "expected " + what + ", found '" + t.text() + "'");
     return t.text();
   }
 
   private static ChatTemplateException at(Token t, String message) {
     return new ChatTemplateException(t.line(), t.column(), message);
+  }
+
+  private static void check(boolean condition, Token t, String message) {
+    if (!condition) {
+      throw at(t, message);
+    }
   }
 }

@@ -90,9 +90,7 @@ public final class Tokenizer implements AutoCloseable {
   public static Tokenizer load(Path modelDir) {
     Check.notNull(modelDir, "modelDir");
     Path file = modelDir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(file)) {
-      throw new ModelLoadException(file + ": file not found");
-    }
+    Check.modelFile(Files.isRegularFile(file), file + ": file not found");
     Map<String, Integer> vocab = readVocabulary(file);
     Path configFile = modelDir.resolve("tokenizer_config.json");
     JsonNode config = Files.isRegularFile(configFile) ? readJson(configFile) : null;
@@ -191,6 +189,11 @@ public final class Tokenizer implements AutoCloseable {
     return eosToken;
   }
 
+  /** The id of {@link #eosToken()}, if there is one and the vocabulary has it. */
+  public OptionalInt eosTokenId() {
+    return eosToken.isPresent() ? tokenToId(eosToken.get()) : OptionalInt.empty();
+  }
+
   /** The model's chat template, or the plain fallback when it has none. */
   public ChatTemplate chatTemplate() {
     return chatTemplate;
@@ -239,9 +242,7 @@ public final class Tokenizer implements AutoCloseable {
   private static JsonNode readJson(Path file) {
     try {
       JsonNode n = JSON.readTree(Files.readAllBytes(file));
-      if (n == null || !n.isObject()) {
-        throw new ModelLoadException(file + ": must hold a JSON object");
-      }
+      Check.modelFile(n != null && n.isObject(), file + ": must hold a JSON object");
       return n;
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": file not found", e);
@@ -274,9 +275,7 @@ public final class Tokenizer implements AutoCloseable {
       vocab.put(
           added.path("content").asText(), tokenId(file, "added_tokens.id", added.path("id")));
     }
-    if (vocab.isEmpty()) {
-      throw new ModelLoadException(file + ": model.vocab must not be empty");
-    }
+    Check.modelFile(!vocab.isEmpty(), file + ": model.vocab must not be empty");
     return vocab;
   }
 
@@ -323,9 +322,8 @@ public final class Tokenizer implements AutoCloseable {
           source = named.get("template").asText();
         }
       }
-      if (source == null) {
-        throw new ModelLoadException(file + ": chat_template is a list without a \"default\" entry");
-      }
+      Check.modelFile(source != null,
+          file + ": chat_template is a list without a \"default\" entry");
     } else if (t != null && !t.isNull()) {
       throw new ModelLoadException(
           file + ": chat_template must be a string or a list with a \"default\" entry, found "

@@ -452,10 +452,8 @@ public final class CatTrainer {
   /** The cached values in {@code file} if its key is {@code key}; empty if it has another key. */
   private static Optional<ReferenceLogProbs> readReference(Path file, int pairs, String key)
       throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException(file.toString(), 0,
-          "missing: a resumed run needs the reference log-probabilities of its first run");
-    }
+    Check.input(Files.isRegularFile(file), file.toString(), 0,
+        "missing: a resumed run needs the reference log-probabilities of its first run");
     Check.argument(Files.size(file) <= 64L * 1024 * 1024, file + ": larger than 64 MiB");
     JsonNode root = JSON.readTree(file.toFile());
     if (!key.equals(root.path("key").asText())) {

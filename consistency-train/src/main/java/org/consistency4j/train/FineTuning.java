@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Tensor;
@@ -164,8 +163,7 @@ public final class FineTuning {
 
   /** The tokenizer's EOS token, which pads batches, or 0 without one. */
   private static int padId(Tokenizer tok) {
-    return (tok.eosToken().isPresent() ? tok.tokenToId(tok.eosToken().get()) : OptionalInt.empty())
-        .orElse(0);
+    return tok.eosTokenId().orElse(0);
   }
 
   /**
@@ -390,11 +388,8 @@ public final class FineTuning {
           org.consistency4j.safetensors.SafetensorsFile.open(adapterFile)) {
         // The whole adapter is checked before anything is merged: never a partial merge.
         Map<String, long[]> expected = Lora.peftShapes(shapes, adapter);
-        if (expected.isEmpty()) {
-          throw new org.consistency4j.InvalidInputException(adapterDir.resolve("adapter_config.json")
-              .toString(), 0, "target_modules " + adapter.targets() + " match no weight of "
-              + modelDir);
-        }
+        Check.input(!expected.isEmpty(), adapterDir.resolve("adapter_config.json").toString(), 0,
+            "target_modules " + adapter.targets() + " match no weight of " + modelDir);
         Lora.checkPeftTensors(ad, expected, adapter);
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
           String base = e.getKey();

@@ -1,7 +1,6 @@
 package org.consistency4j.train;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import org.consistency4j.internal.Check;
@@ -52,32 +51,22 @@ public record PreferenceExample(SftExample chosen, SftExample rejected) {
     Check.notNull(pairs, "pairs");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
-    OptionalInt eos = OptionalInt.empty();
-    if (appendEos && tokenizer.eosToken().isPresent()) {
-      eos = tokenizer.tokenToId(tokenizer.eosToken().get());
-    }
+    OptionalInt eos = appendEos ? tokenizer.eosTokenId() : OptionalInt.empty();
     List<PreferenceExample> out = new ArrayList<>(pairs.size());
     for (int i = 0; i < pairs.size(); i++) {
       PreferencePair p = pairs.get(i);
       int[] prompt = tokenizer.encode(
           chatTemplate ? tokenizer.instructionPrompt(p.prompt()) : p.prompt(), false);
-      SftExample c = SftExample.of(prompt, response(tokenizer, p.chosen(), eos)).truncate(maxLength);
-      SftExample r = SftExample.of(prompt, response(tokenizer, p.rejected(), eos)).truncate(maxLength);
+      SftExample c = SftExample.of(prompt,
+          SftExample.withEos(tokenizer.encode(p.chosen(), false), eos)).truncate(maxLength);
+      SftExample r = SftExample.of(prompt,
+          SftExample.withEos(tokenizer.encode(p.rejected(), false), eos)).truncate(maxLength);
       Check.argument(c.targetCount() > 0 && r.targetCount() > 0,
           "pairs[" + i + "]: the prompt leaves no response token within maxLength " + maxLength
               + " (prompt has " + prompt.length + " tokens)");
       out.add(new PreferenceExample(c, r));
     }
     return out;
-  }
-
-  private static int[] response(Tokenizer tokenizer, String text, OptionalInt eos) {
-    int[] ids = tokenizer.encode(text, false);
-    if (eos.isPresent()) {
-      ids = Arrays.copyOf(ids, ids.length + 1);
-      ids[ids.length - 1] = eos.getAsInt();
-    }
-    return ids;
   }
 
   /**

@@ -90,11 +90,7 @@ public final class SftData {
     Check.notNull(file, "file");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
-    OptionalInt eos = OptionalInt.empty();
-    if (appendEos && tokenizer.eosToken().isPresent()) {
-      eos = tokenizer.tokenToId(tokenizer.eosToken().get());
-    }
-    OptionalInt eosId = eos;
+    OptionalInt eosId = appendEos ? tokenizer.eosTokenId() : OptionalInt.empty();
     List<SftExample> out = new ArrayList<>();
     JsonLines.forEach(file, maxLineBytes, line -> {
       SftExample ex =
@@ -117,9 +113,8 @@ public final class SftData {
     String completion;
     if (node.has("messages")) {
       JsonNode msgs = node.get("messages");
-      if (!msgs.isArray() || msgs.isEmpty()) {
-        throw new InvalidInputException(source, line, "messages must be a non-empty array");
-      }
+      Check.input(msgs.isArray() && !msgs.isEmpty(), source, line,
+          "messages must be a non-empty array");
       List<ChatMessage> messages = new ArrayList<>();
       for (int i = 0; i < msgs.size(); i++) {
         JsonNode m = msgs.get(i);
@@ -127,18 +122,15 @@ public final class SftData {
         String content = text(m, "content", source, line, "messages[" + i + "].content");
         messages.add(new ChatMessage(role, content));
       }
-      if (!messages.get(messages.size() - 1).role().equals("assistant")) {
-        throw new InvalidInputException(source, line,
-            "the last message must have role assistant, found " + messages.get(messages.size() - 1).role());
-      }
+      Check.input(messages.get(messages.size() - 1).role().equals("assistant"), source, line,
+          "the last message must have role assistant, found "
+              + messages.get(messages.size() - 1).role());
       ChatTemplate template = chatTemplate ? tok.chatTemplate() : ChatTemplate.plain();
       List<ChatMessage> context = messages.subList(0, messages.size() - 1);
       prompt = rendered(() -> template.render(context, true), source, line);
       String full = rendered(() -> template.render(messages, false), source, line);
-      if (!full.startsWith(prompt)) {
-        throw new InvalidInputException(source, line,
-            "the chat template renders the conversation without the generation prompt as a prefix");
-      }
+      Check.input(full.startsWith(prompt), source, line,
+          "the chat template renders the conversation without the generation prompt as a prefix");
       completion = full.substring(prompt.length());
     } else if (node.has("prompt") || node.has("completion")) {
       prompt = text(node, "prompt", source, line, "prompt");
@@ -151,18 +143,10 @@ public final class SftData {
       throw new InvalidInputException(source, line,
           "expected fields prompt and completion, or messages");
     }
-    if (completion.isEmpty()) {
-      throw new InvalidInputException(source, line, "completion must not be empty");
-    }
+    Check.input(!completion.isEmpty(), source, line, "completion must not be empty");
     int[] p = tok.encode(prompt, false);
-    int[] c = tok.encode(completion, false);
-    if (eos.isPresent()) {
-      c = java.util.Arrays.copyOf(c, c.length + 1);
-      c[c.length - 1] = eos.getAsInt();
-    }
-    if (c.length == 0) {
-      throw new InvalidInputException(source, line, "completion encodes to no tokens");
-    }
+    int[] c = SftExample.withEos(tok.encode(completion, false), eos);
+    Check.input(c.length != 0, source, line, "completion encodes to no tokens");
     return SftExample.of(p, c);
   }
 
@@ -181,10 +165,8 @@ public final class SftData {
     if (v == null || v.isNull()) {
       throw new InvalidInputException(source, line, name + " is missing");
     }
-    if (!v.isTextual()) {
-      throw new InvalidInputException(source, line,
-          name + " must be a string, found " + v.getNodeType().toString().toLowerCase());
-    }
+    Check.input(v.isTextual(), source, line,
+        name + " must be a string, found " + v.getNodeType().toString().toLowerCase());
     return v.asText();
   }
 }

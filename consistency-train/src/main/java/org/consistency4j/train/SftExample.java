@@ -1,6 +1,7 @@
 package org.consistency4j.train;
 
 import java.util.Arrays;
+import java.util.OptionalInt;
 import org.consistency4j.internal.Check;
 
 /**
@@ -37,6 +38,16 @@ public record SftExample(int[] inputIds, int[] labels) {
     Arrays.fill(labels, 0, prompt.length, (int) LmLosses.IGNORE_INDEX);
     System.arraycopy(completion, 0, labels, prompt.length, completion.length);
     return new SftExample(ids, labels);
+  }
+
+  /** {@code ids} followed by the EOS id when there is one. */
+  static int[] withEos(int[] ids, OptionalInt eos) {
+    if (eos.isEmpty()) {
+      return ids;
+    }
+    int[] out = Arrays.copyOf(ids, ids.length + 1);
+    out[ids.length] = eos.getAsInt();
+    return out;
   }
 
   /** Number of tokens. */

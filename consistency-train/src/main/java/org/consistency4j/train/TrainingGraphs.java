@@ -80,22 +80,50 @@ public final class TrainingGraphs {
     }
   }
 
+  /**
+   * The gradient graph. Inputs: the token ids, {@link #LABELS}, {@link #ACC_KEEP}, {@link
+   * #ROW_WEIGHTS} (row-weighted) or {@link #ROW_REFERENCE} (pairwise losses with a reference), the
+   * trained tensors under their own names, {@link #accumulatorInput} per trainable, the auxiliary
+   * inputs.
+   *
+   * @param model the graph
+   * @param lossSum output: the summed objective of the micro-batch (scalar)
+   * @param targetCount output: the number of target tokens of the micro-batch (scalar)
+   * @param rowLogProbs output with a pairwise loss: each row's target log-probability sum
+   * @param accumulated outputs: the accumulated gradient of each trainable, in order
+   */
+  public record Gradient(ExportedModel model, String lossSum, String targetCount,
+      Optional<String> rowLogProbs, List<String> accumulated) {}
+
+  /**
+   * The scoring graph. Inputs: the token ids, {@link #LABELS}, the trained tensors, the auxiliary
+   * inputs.
+   *
+   * @param model the graph
+   * @param sum output: per-row target log-probability sums
+   * @param count output: per-row target counts
+   */
+  public record Score(ExportedModel model, String sum, String count) {}
+
+  /**
+   * The update graph. Inputs: per trainable its {@link #parameterInput}, {@link #gradientInput},
+   * {@link #firstMomentInput}, {@link #secondMomentInput}; {@link #SCALARS}.
+   *
+   * @param model the graph
+   * @param newParameters outputs: the new value of each trainable, in order
+   * @param newFirstMoments outputs: the new first moment of each trainable, in order
+   * @param newSecondMoments outputs: the new second moment of each trainable, in order
+   * @param gradNorm output: the global L2 norm of the scaled gradients before clipping (scalar)
+   */
+  public record Update(ExportedModel model, List<String> newParameters,
+      List<String> newFirstMoments, List<String> newSecondMoments, String gradNorm) {}
+
   private final Spec spec;
-  private final ExportedModel gradient;
-  private final ExportedModel score;
-  private final ExportedModel update;
+  private final Gradient gradient;
+  private final Score score;
+  private final Update update;
   private final Map<String, long[]> shapes;
   private final Map<String, float[]> initial;
-  private final String lossSum;
-  private final String targetCount;
-  private final Optional<String> rowLogProbs;
-  private final List<String> accumulated;
-  private final String scoreSum;
-  private final String scoreCount;
-  private final List<String> newParams;
-  private final List<String> newM;
-  private final List<String> newV;
-  private final String gradNorm;
 
   /**
    * Builds the graphs around {@code forward}.
@@ -158,9 +186,9 @@ public final class TrainingGraphs {
     sg.setNamePrefix("score/");
     LmLosses.SequenceLogProbs seq =
         LmLosses.sequenceLogProbs(sg, logits, sg.input(LABELS, DType.INT64, "batch", "seq"));
-    this.scoreSum = sg.output(seq.sum()).name();
-    this.scoreCount = sg.output(seq.count()).name();
-    this.score = sg.build().toModel(export);
+    String scoreSum = sg.output(seq.sum()).name();
+    String scoreCount = sg.output(seq.count()).name();
+    this.score = new Score(sg.build().toModel(export), scoreSum, scoreCount);
 
     // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
     // pairwise loss, its gradients, accumulation.
@@ -170,13 +198,14 @@ public final class TrainingGraphs {
     Value accKeep = g.input(ACC_KEEP, DType.FLOAT, Shape.scalar());
     Value objective;
     Value count;
+    Optional<String> rowLogProbs;
     if (spec.pairwiseLoss().isEmpty()) {
       Value rowWeights = g.input(ROW_WEIGHTS, DType.FLOAT, "batch");
       LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(g, logits, labels);
       Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
       objective = g.neg(g.reduceSum(weighted, false));
       count = g.reduceSum(tlp.mask(), false);
-      this.rowLogProbs = Optional.empty();
+      rowLogProbs = Optional.empty();
     } else {
       StandardLoss loss = spec.pairwiseLoss().get();
       Value rowReference =
@@ -192,18 +221,18 @@ public final class TrainingGraphs {
               refs.get(0), refs.get(1)));
       objective = g.reduceSum(lo.perPair(), false);
       count = g.reduceSum(seqLp.count(), false);
-      this.rowLogProbs = Optional.of(g.output(seqLp.sum()).name());
+      rowLogProbs = Optional.of(g.output(seqLp.sum()).name());
     }
     Map<String, Value> grads = Autodiff.gradients(g, objective, trained);
-    this.lossSum = g.output(objective).name();
-    this.targetCount = g.output(count).name();
+    String lossSum = g.output(objective).name();
+    String targetCount = g.output(count).name();
     List<String> acc = new ArrayList<>();
     for (String name : spec.trainable()) {
       Value accIn = g.input(accumulatorInput(name), DType.FLOAT, Shape.of(shapeMap.get(name)));
       acc.add(g.output(g.add(grads.get(name), g.mul(accIn, accKeep))).name());
     }
-    this.accumulated = List.copyOf(acc);
-    this.gradient = g.build().toModel(export);
+    this.gradient = new Gradient(g.build().toModel(export), lossSum, targetCount, rowLogProbs,
+        List.copyOf(acc));
 
     // Update graph: clipping + AdamW.
     GraphBuilder u = GraphBuilder.create("update", 18);
@@ -219,11 +248,12 @@ public final class TrainingGraphs {
     }
     Value scalars = u.input(SCALARS, DType.FLOAT, Shape.of(AdamW.SCALARS_LENGTH));
     AdamW.Outputs out = AdamW.append(u, ps, scalars, spec.optimizer());
-    this.newParams = out.values().stream().map(v -> u.output(v).name()).toList();
-    this.newM = out.m().stream().map(v -> u.output(v).name()).toList();
-    this.newV = out.v().stream().map(v -> u.output(v).name()).toList();
-    this.gradNorm = u.output(out.gradNorm()).name();
-    this.update = u.build().toModel(ModelOptions.defaults());
+    List<String> newParams = out.values().stream().map(v -> u.output(v).name()).toList();
+    List<String> newM = out.m().stream().map(v -> u.output(v).name()).toList();
+    List<String> newV = out.v().stream().map(v -> u.output(v).name()).toList();
+    String gradNorm = u.output(out.gradNorm()).name();
+    this.update = new Update(u.build().toModel(ModelOptions.defaults()), newParams, newM, newV,
+        gradNorm);
   }
 
   /** Gradient graph: the accumulated gradient of trainable {@code name} read from the last step. */
@@ -256,30 +286,18 @@ public final class TrainingGraphs {
     return spec;
   }
 
-  /**
-   * The gradient graph. Inputs: the token ids, {@link #LABELS}, {@link #ACC_KEEP}, {@link #ROW_WEIGHTS}
-   * (row-weighted) or {@link #ROW_REFERENCE} (pairwise losses with a reference), the trained tensors
-   * under their own names, {@link #accumulatorInput} per trainable, the auxiliary inputs. Outputs:
-   * {@link #lossSum()}, {@link #targetCount()}, {@link #accumulated()}, {@link #rowLogProbs()}.
-   */
-  public ExportedModel gradient() {
+  /** The gradient graph and its outputs. */
+  public Gradient gradient() {
     return gradient;
   }
 
-  /**
-   * The scoring graph. Inputs: the token ids, {@link #LABELS}, the trained tensors, the auxiliary
-   * inputs. Outputs: {@link #scoreSum()} and {@link #scoreCount()}.
-   */
-  public ExportedModel score() {
+  /** The scoring graph and its outputs. */
+  public Score score() {
     return score;
   }
 
-  /**
-   * The update graph. Inputs: per trainable its {@link #parameterInput}, {@link #gradientInput}, {@link
-   * #firstMomentInput}, {@link #secondMomentInput}; {@link #SCALARS}. Outputs: {@link #newParameters()},
-   * {@link #newFirstMoments()}, {@link #newSecondMoments()}, {@link #gradNorm()}.
-   */
-  public ExportedModel update() {
+  /** The update graph and its outputs. */
+  public Update update() {
     return update;
   }
 
@@ -295,55 +313,5 @@ public final class TrainingGraphs {
     Map<String, float[]> out = new LinkedHashMap<>();
     initial.forEach((k, v) -> out.put(k, v.clone()));
     return out;
-  }
-
-  /** Gradient graph output: the summed objective of the micro-batch (scalar). */
-  public String lossSum() {
-    return lossSum;
-  }
-
-  /** Gradient graph output: the number of target tokens of the micro-batch (scalar). */
-  public String targetCount() {
-    return targetCount;
-  }
-
-  /** Gradient graph output with a pairwise loss: each row's target log-probability sum. */
-  public Optional<String> rowLogProbs() {
-    return rowLogProbs;
-  }
-
-  /** Gradient graph outputs: the accumulated gradient of each trainable, in order. */
-  public List<String> accumulated() {
-    return accumulated;
-  }
-
-  /** Scoring graph output: per-row target log-probability sums. */
-  public String scoreSum() {
-    return scoreSum;
-  }
-
-  /** Scoring graph output: per-row target counts. */
-  public String scoreCount() {
-    return scoreCount;
-  }
-
-  /** Update graph outputs: the new value of each trainable, in order. */
-  public List<String> newParameters() {
-    return newParams;
-  }
-
-  /** Update graph outputs: the new first moment of each trainable, in order. */
-  public List<String> newFirstMoments() {
-    return newM;
-  }
-
-  /** Update graph outputs: the new second moment of each trainable, in order. */
-  public List<String> newSecondMoments() {
-    return newV;
-  }
-
-  /** Update graph output: the global L2 norm of the scaled gradients before clipping (scalar). */
-  public String gradNorm() {
-    return gradNorm;
   }
 }

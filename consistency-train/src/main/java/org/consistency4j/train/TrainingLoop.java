@@ -294,11 +294,10 @@ record TrainingLoop(String format, SftConfig training, Map<String, String> confi
     if (differences.isEmpty()) {
       return differences;
     }
-    if (!allowConfigChange) {
-      throw new IllegalArgumentException(file + ": the checkpoint belongs to a run with other"
-          + " settings: " + String.join("; ", differences) + ". Resume with the checkpoint's"
-          + " settings, or allow the change explicitly (--allow-config-change)");
-    }
+    Check.argument(allowConfigChange,
+        file + ": the checkpoint belongs to a run with other settings: "
+            + String.join("; ", differences) + ". Resume with the checkpoint's"
+            + " settings, or allow the change explicitly (--allow-config-change)");
     LOG.warn("resuming {} with changed settings (allowed): {}", file, String.join("; ", differences));
     return differences;
   }

@@ -18,7 +18,6 @@ import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
 import org.consistency4j.graph.ExportedModel;
-import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.model.ModelSessions;
@@ -38,9 +37,6 @@ import org.consistency4j.optim.AdamWConfig;
  * resource it creates; {@link #close()} releases them (idempotent). Not thread-safe.
  */
 public final class TrainingSession implements AutoCloseable {
-  /** Name of the labels input ({@code [batch, seq]} int64, {@code -100} = ignored). */
-  public static final String LABELS = TrainingGraphs.LABELS;
-
   private final OrtEnvironment env;
   private final ModelSessions sessions;
   private final OrtSession gradSession;
@@ -48,13 +44,11 @@ public final class TrainingSession implements AutoCloseable {
   /** Created on the first {@link #sequenceLogProbs} call: ONNX Runtime holds its own copy of the
    * frozen weights per session, so a session that only trains never pays for the scoring one. */
   private OrtSession scoreSession;
-  private final byte[] scoreBytes;
-  private final Map<String, OnnxTensor> scoreExternal;
+  /** One tensor per frozen weight, shared by the gradient and the scoring session. */
+  private final Map<String, OnnxTensor> frozen = new HashMap<>();
   private final TrainingGraphs graphs;
-  private final String inputIds;
   private final List<String> names;
-  private final Map<String, long[]> shapes = new LinkedHashMap<>();
-  private final AdamWConfig config;
+  private final Map<String, long[]> shapes;
   // [slot][param]: slot 0/1 double buffers
   private final Buf[][] params;
   private final Buf[][] ms;
@@ -161,20 +155,17 @@ public final class TrainingSession implements AutoCloseable {
       Check.argument(
           labels.length == inputIds.length,
           "labels length (" + labels.length + ") != inputIds length (" + inputIds.length + ")");
-      if (rowWeights != null) {
-        Check.argument(rowWeights.length == batchSize,
-            "rowWeights length (" + rowWeights.length + ") != batchSize (" + batchSize + ")");
-        for (int i = 0; i < rowWeights.length; i++) {
-          Check.argument(Float.isFinite(rowWeights[i]),
-              "rowWeights[" + i + "] must be finite, found " + rowWeights[i]);
-        }
-      }
-      if (rowReference != null) {
-        Check.argument(rowReference.length == batchSize,
-            "rowReference length (" + rowReference.length + ") != batchSize (" + batchSize + ")");
-        for (int i = 0; i < rowReference.length; i++) {
-          Check.argument(Float.isFinite(rowReference[i]),
-              "rowReference[" + i + "] must be finite, found " + rowReference[i]);
+      checkRows(rowWeights, batchSize, "rowWeights");
+      checkRows(rowReference, batchSize, "rowReference");
+    }
+
+    private static void checkRows(float[] values, int batchSize, String name) {
+      if (values != null) {
+        Check.argument(values.length == batchSize,
+            name + " length (" + values.length + ") != batchSize (" + batchSize + ")");
+        for (int i = 0; i < values.length; i++) {
+          Check.argument(Float.isFinite(values[i]),
+              name + "[" + i + "] must be finite, found " + values[i]);
         }
       }
     }
@@ -281,7 +272,6 @@ public final class TrainingSession implements AutoCloseable {
      * @throws ModelLoadException if ONNX Runtime rejects a graph
      */
     public TrainingSession build() {
-      Check.notNull(trainable, "trainable");
       TrainingGraphs graphs = TrainingGraphs.build(forward, new TrainingGraphs.Spec(inputIds, logits,
           trainable, noDecay, optimizer, auxiliary.widths().keySet(),
           java.util.Optional.ofNullable(pairwiseLoss)));
@@ -289,59 +279,33 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
-  /**
-   * Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values.
-   *
-   * @param auxiliary the values of the graphs' auxiliary inputs (their names must match)
-   * @throws ModelLoadException if ONNX Runtime rejects a graph
-   * @throws IllegalArgumentException if {@code options} ask for a quantized model (training is float32)
-   */
-  public TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
-    this.graphs = Check.notNull(graphs, "graphs");
-    Check.notNull(options, "options");
+  /** Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values. */
+  private TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
     options.requireUnquantized("a training session");
-    this.auxiliary = Check.notNull(auxiliary, "auxiliary");
-    Check.argument(auxiliary.widths().keySet().equals(graphs.spec().auxiliaryInputs()),
-        "auxiliary inputs " + auxiliary.widths().keySet() + " != the graphs' auxiliary inputs "
-            + graphs.spec().auxiliaryInputs());
+    this.graphs = graphs;
+    this.auxiliary = auxiliary;
     this.pairwise = graphs.spec().pairwiseLoss().orElse(null);
-    this.config = graphs.spec().optimizer();
-    this.inputIds = graphs.spec().inputIds();
     this.names = graphs.spec().trainable();
-    this.shapes.putAll(graphs.shapes());
+    this.shapes = graphs.shapes();
     this.env = OrtEnvironment.getEnvironment();
-    ExportedModel gradModel = graphs.gradient();
-    ExportedModel scoreModel = graphs.score();
-    ExportedModel updateModel = graphs.update();
-    Map<String, Tensor> frozen = new LinkedHashMap<>(gradModel.externalInitializers());
-    frozen.putAll(scoreModel.externalInitializers());
-    Map<String, float[]> initial = graphs.initialValues();
     this.sessions = new ModelSessions(options);
     try {
-      Map<String, OnnxTensor> ext = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
-        ext.put(en.getKey(), sessions.weight(en.getValue()));
-      }
-      this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
-          only(ext, gradModel));
-      this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
-      this.scoreBytes = scoreModel.model().toByteArray();
-      this.scoreExternal = only(ext, scoreModel);
-      int n = names.size();
-      params = new Buf[2][n];
-      ms = new Buf[2][n];
-      vs = new Buf[2][n];
-      accs = new Buf[2][n];
+      this.gradSession = create("grad", graphs.gradient().model());
+      this.updateSession = create("update", graphs.update().model());
+      Map<String, float[]> initial = graphs.initialValues();
+      params = new Buf[2][names.size()];
+      ms = new Buf[2][names.size()];
+      vs = new Buf[2][names.size()];
+      accs = new Buf[2][names.size()];
+      // Per slot and trainable, its parameter, moment and gradient buffers are allocated together.
       for (int slot = 0; slot < 2; slot++) {
-        for (int i = 0; i < n; i++) {
-          long[] shape = shapes.get(names.get(i));
-          params[slot][i] = buffer(shape);
-          ms[slot][i] = buffer(shape);
-          vs[slot][i] = buffer(shape);
-          accs[slot][i] = buffer(shape);
+        for (int i = 0; i < names.size(); i++) {
+          for (Buf[][] b : List.of(params, ms, vs, accs)) {
+            b[slot][i] = buffer(initial.get(names.get(i)).length, shapes.get(names.get(i)));
+          }
         }
       }
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < names.size(); i++) {
         params[0][i].data().put(0, initial.get(names.get(i)));
       }
       accKeepOne = sessions.own(OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {1f}),
@@ -361,23 +325,19 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
-  private Buf buffer(long[] shape) throws OrtException {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
-    FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
+  /** A session of {@code model}, its external initializers fed from (and added to) {@link #frozen}. */
+  private OrtSession create(String name, ExportedModel model) {
+    Map<String, OnnxTensor> external = new LinkedHashMap<>();
+    model.externalInitializers().forEach(
+        (weight, t) -> external.put(weight, frozen.computeIfAbsent(weight, k -> sessions.weight(t))));
+    return sessions.create(name, model.model().toByteArray(), external);
   }
 
-  /** The entries of {@code ext} that {@code model} reads as external initializers. */
-  private static Map<String, OnnxTensor> only(Map<String, OnnxTensor> ext, ExportedModel model) {
-    Map<String, OnnxTensor> out = new LinkedHashMap<>();
-    for (String name : model.externalInitializers().keySet()) {
-      out.put(name, ext.get(name));
-    }
-    return out;
+  /** A direct float32 buffer of {@code n} elements viewed as a tensor of {@code shape}. */
+  private Buf buffer(int n, long[] shape) throws OrtException {
+    Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
+    FloatBuffer fb = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
   }
 
   /** Names of the trained tensors, in a fixed order. */
@@ -415,7 +375,7 @@ public final class TrainingSession implements AutoCloseable {
    * @throws TrainingException if the loss or the gradient norm is not finite (state unchanged)
    */
   public StepResult step(List<Batch> microBatches, double lr, double gradientScale) {
-    return stepWithRows(microBatches, lr, gradientScale).result();
+    return update(microBatches, lr, gradientScale).result();
   }
 
   /**
@@ -441,8 +401,7 @@ public final class TrainingSession implements AutoCloseable {
       throw new IllegalStateException("this session has no pairwise loss; use step(...)");
     }
     Check.finite(gradientScale, "gradientScale");
-    Stepped s = stepWithRows(microBatches, lr, gradientScale);
-    return new PairStepResult(s.result(), s.rowLogProbs());
+    return update(microBatches, lr, gradientScale);
   }
 
   /** The in-graph pairwise loss of this session, if it was built with one. */
@@ -450,9 +409,7 @@ public final class TrainingSession implements AutoCloseable {
     return java.util.Optional.ofNullable(pairwise);
   }
 
-  private record Stepped(StepResult result, List<double[]> rowLogProbs) {}
-
-  private Stepped stepWithRows(List<Batch> microBatches, double lr, double gradientScale) {
+  private PairStepResult update(List<Batch> microBatches, double lr, double gradientScale) {
     ensureOpen();
     Check.notEmpty(microBatches, "microBatches");
     Check.finite(lr, "lr");
@@ -462,16 +419,12 @@ public final class TrainingSession implements AutoCloseable {
     int n = names.size();
     try {
       Accumulated acc = accumulate(microBatches);
-      double lossSum = acc.lossSum();
-      double count = acc.count();
-      long tokens = acc.tokens();
-      int accSlot = acc.slot();
-      double scale = Double.isNaN(gradientScale) ? (count > 0 ? 1.0 / count : 0.0) : gradientScale;
-      double loss = lossSum * scale;
+      double scale = acc.scale(gradientScale);
+      double loss = acc.lossSum() * scale;
       if (!Double.isFinite(loss)) {
         throw new TrainingException("step " + next + ": loss is not finite (" + loss + ")");
       }
-      float[] scalars = AdamW.scalars(config, lr, next, scale);
+      float[] scalars = AdamW.scalars(graphs.spec().optimizer(), lr, next, scale);
       int nextSlot = 1 - current;
       Map<String, OnnxTensor> in = new HashMap<>();
       Map<String, OnnxTensor> pinned = new HashMap<>();
@@ -482,15 +435,16 @@ public final class TrainingSession implements AutoCloseable {
         for (int i = 0; i < n; i++) {
           String name = names.get(i);
           in.put(TrainingGraphs.parameterInput(name), params[current][i].tensor());
-          in.put(TrainingGraphs.gradientInput(name), accs[accSlot][i].tensor());
+          in.put(TrainingGraphs.gradientInput(name), accs[acc.slot()][i].tensor());
           in.put(TrainingGraphs.firstMomentInput(name), ms[current][i].tensor());
           in.put(TrainingGraphs.secondMomentInput(name), vs[current][i].tensor());
-          pinned.put(graphs.newParameters().get(i), params[nextSlot][i].tensor());
-          pinned.put(graphs.newFirstMoments().get(i), ms[nextSlot][i].tensor());
-          pinned.put(graphs.newSecondMoments().get(i), vs[nextSlot][i].tensor());
+          pinned.put(graphs.update().newParameters().get(i), params[nextSlot][i].tensor());
+          pinned.put(graphs.update().newFirstMoments().get(i), ms[nextSlot][i].tensor());
+          pinned.put(graphs.update().newSecondMoments().get(i), vs[nextSlot][i].tensor());
         }
-        try (OrtSession.Result r = updateSession.run(in, Set.of(graphs.gradNorm()), pinned)) {
-          gradNorm = scalar(r, graphs.gradNorm());
+        String norm = graphs.update().gradNorm();
+        try (OrtSession.Result r = updateSession.run(in, Set.of(norm), pinned)) {
+          gradNorm = rows(r, norm, 1)[0];
         }
       }
       if (!Double.isFinite(gradNorm)) {
@@ -498,8 +452,8 @@ public final class TrainingSession implements AutoCloseable {
       }
       current = nextSlot;
       step = next;
-      return new Stepped(new StepResult(next, loss, gradNorm, (long) count, tokens),
-          acc.rowLogProbs());
+      return new PairStepResult(
+          new StepResult(next, loss, gradNorm, (long) acc.count(), acc.tokens()), acc.rowLogProbs());
     } catch (OrtException ex) {
       throw new TrainingException("step " + next + ": ONNX Runtime failed: " + ex.getMessage(), ex);
     }
@@ -510,15 +464,23 @@ public final class TrainingSession implements AutoCloseable {
    * pairwise mode) each micro-batch's per-row log-probability sums.
    */
   private record Accumulated(double lossSum, double count, long tokens, int slot,
-      List<double[]> rowLogProbs) {}
+      List<double[]> rowLogProbs) {
+    /** {@code gradientScale}, or {@code 1 / target tokens} (0 without targets) when it is NaN. */
+    double scale(double gradientScale) {
+      return Double.isNaN(gradientScale) ? (count > 0 ? 1.0 / count : 0.0) : gradientScale;
+    }
+  }
 
   private Accumulated accumulate(List<Batch> microBatches) throws OrtException {
     double lossSum = 0;
     double count = 0;
     long tokens = 0;
-    int n = names.size();
     int accSlot = 0;
     List<double[]> rowLogProbs = new ArrayList<>();
+    String rowSumsOut = graphs.gradient().rowLogProbs().orElse(null);
+    Set<String> wanted = rowSumsOut == null
+        ? Set.of(graphs.gradient().lossSum(), graphs.gradient().targetCount())
+        : Set.of(graphs.gradient().lossSum(), graphs.gradient().targetCount(), rowSumsOut);
     for (int k = 0; k < microBatches.size(); k++) {
       Batch b = microBatches.get(k);
       tokens += b.inputIds().length;
@@ -531,58 +493,80 @@ public final class TrainingSession implements AutoCloseable {
                 ? " needs rowReference: loss " + pairwise.loss() + " uses reference log-probabilities"
                 : " has rowReference, but loss " + pairwise.loss() + " uses none"));
       }
-      Map<String, OnnxTensor> in = new HashMap<>();
-      Map<String, OnnxTensor> pinned = new HashMap<>();
-      try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()),
-              new long[] {b.batchSize(), b.seqLen()});
-          OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()),
-              new long[] {b.batchSize(), b.seqLen()})) {
-        in.put(inputIds, ids);
-        in.put(LABELS, labels);
+      List<OnnxTensor> created = new ArrayList<>();
+      try {
+        Map<String, OnnxTensor> in = feed(b, k, created);
+        Map<String, OnnxTensor> pinned = new HashMap<>();
         in.put(TrainingGraphs.ACC_KEEP, k == 0 ? accKeepZero : accKeepOne);
-        for (int i = 0; i < n; i++) {
-          in.put(names.get(i), params[current][i].tensor());
+        for (int i = 0; i < names.size(); i++) {
           in.put(TrainingGraphs.accumulatorInput(names.get(i)), accs[accSlot][i].tensor());
-          pinned.put(graphs.accumulated().get(i), accs[1 - accSlot][i].tensor());
+          pinned.put(graphs.gradient().accumulated().get(i), accs[1 - accSlot][i].tensor());
         }
-        List<OnnxTensor> extra = new ArrayList<>();
-        try {
-          // Per-row values: loss weights, or the pairwise loss's reference log-probabilities.
-          float[] rowValues = pairwise == null ? b.weightsOrOnes() : b.rowReference();
-          if (rowValues != null) {
-            OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(rowValues),
-                new long[] {b.batchSize()});
-            extra.add(t);
-            in.put(pairwise == null ? TrainingGraphs.ROW_WEIGHTS : TrainingGraphs.ROW_REFERENCE, t);
-          }
-          for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
-            OnnxTensor t = auxTensor(b, a.getValue(), auxiliary.training(a.getKey(), b, step + 1, k));
-            extra.add(t);
-            in.put(a.getKey(), t);
-          }
-          String rowSumsOut = graphs.rowLogProbs().orElse(null);
-          Set<String> wanted = rowSumsOut == null
-              ? Set.of(graphs.lossSum(), graphs.targetCount())
-              : Set.of(graphs.lossSum(), graphs.targetCount(), rowSumsOut);
-          try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
-            lossSum += scalar(r, graphs.lossSum());
-            count += scalar(r, graphs.targetCount());
-            if (rowSumsOut != null) {
-              FloatBuffer fb = ((OnnxTensor) r.get(rowSumsOut).orElseThrow()).getFloatBuffer();
-              double[] rows = new double[b.batchSize()];
-              for (int i = 0; i < rows.length; i++) {
-                rows[i] = fb.get(i);
-              }
-              rowLogProbs.add(rows);
-            }
-          }
-        } finally {
-          extra.forEach(OnnxTensor::close);
+        // Per-row values: loss weights, or the pairwise loss's reference log-probabilities.
+        float[] rowValues = pairwise == null ? b.weightsOrOnes() : b.rowReference();
+        if (rowValues != null) {
+          in.put(pairwise == null ? TrainingGraphs.ROW_WEIGHTS : TrainingGraphs.ROW_REFERENCE,
+              created(created, OnnxTensor.createTensor(env, FloatBuffer.wrap(rowValues),
+                  new long[] {b.batchSize()})));
         }
+        try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
+          lossSum += rows(r, graphs.gradient().lossSum(), 1)[0];
+          count += rows(r, graphs.gradient().targetCount(), 1)[0];
+          if (rowSumsOut != null) {
+            rowLogProbs.add(rows(r, rowSumsOut, b.batchSize()));
+          }
+        }
+      } finally {
+        created.forEach(OnnxTensor::close);
       }
       accSlot = 1 - accSlot;
     }
     return new Accumulated(lossSum, count, tokens, accSlot, rowLogProbs);
+  }
+
+  /**
+   * The inputs shared by the gradient and the scoring graph: {@code b}'s token ids and labels, the
+   * current parameters, and the auxiliary inputs' values for micro-batch {@code micro} of the next step
+   * (their inference values when {@code micro} is negative). Adds the tensors it creates to {@code
+   * created}.
+   */
+  private Map<String, OnnxTensor> feed(Batch b, int micro, List<OnnxTensor> created)
+      throws OrtException {
+    Map<String, OnnxTensor> in = new HashMap<>();
+    long[] shape = {b.batchSize(), b.seqLen()};
+    in.put(graphs.spec().inputIds(),
+        created(created, OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()), shape)));
+    in.put(TrainingGraphs.LABELS,
+        created(created, OnnxTensor.createTensor(env, LongBuffer.wrap(b.labels()), shape)));
+    for (int i = 0; i < names.size(); i++) {
+      in.put(names.get(i), params[current][i].tensor());
+    }
+    for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
+      float[] values = micro < 0
+          ? auxiliary.inference(a.getKey(), b) : auxiliary.training(a.getKey(), b, step + 1, micro);
+      long size = (long) b.batchSize() * b.seqLen() * a.getValue();
+      Check.argument(values != null && values.length == size,
+          "auxiliary input values must have batch * seq * width = " + size + " elements, found "
+              + (values == null ? "null" : values.length));
+      in.put(a.getKey(), created(created, OnnxTensor.createTensor(env, FloatBuffer.wrap(values),
+          new long[] {b.batchSize(), b.seqLen(), a.getValue()})));
+    }
+    return in;
+  }
+
+  private static OnnxTensor created(List<OnnxTensor> created, OnnxTensor t) {
+    created.add(t);
+    return t;
+  }
+
+  /** The first {@code n} values of float32 output {@code name}. */
+  private static double[] rows(OrtSession.Result r, String name, int n) throws OrtException {
+    FloatBuffer fb = ((OnnxTensor) r.get(name).orElseThrow()).getFloatBuffer();
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = fb.get(i);
+    }
+    return out;
   }
 
   /**
@@ -597,8 +581,7 @@ public final class TrainingSession implements AutoCloseable {
     Check.notEmpty(microBatches, "microBatches");
     try {
       Accumulated acc = accumulate(microBatches);
-      double scale = Double.isNaN(gradientScale)
-          ? (acc.count() > 0 ? 1.0 / acc.count() : 0.0) : gradientScale;
+      double scale = acc.scale(gradientScale);
       Map<String, float[]> out = new LinkedHashMap<>();
       for (int i = 0; i < names.size(); i++) {
         FloatBuffer fb = accs[acc.slot()][i].data();
@@ -613,11 +596,6 @@ public final class TrainingSession implements AutoCloseable {
     } catch (OrtException ex) {
       throw new TrainingException("gradient computation failed: " + ex.getMessage(), ex);
     }
-  }
-
-  private static double scalar(OrtSession.Result r, String name) throws OrtException {
-    OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow();
-    return t.getFloatBuffer().get(0);
   }
 
   /**
@@ -651,50 +629,22 @@ public final class TrainingSession implements AutoCloseable {
   public double[][] sequenceLogProbs(Batch batch) {
     ensureOpen();
     Check.notNull(batch, "batch");
-    Map<String, OnnxTensor> in = new HashMap<>();
-    try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()),
-            new long[] {batch.batchSize(), batch.seqLen()});
-        OnnxTensor labels = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.labels()),
-            new long[] {batch.batchSize(), batch.seqLen()})) {
-      in.put(inputIds, ids);
-      in.put(LABELS, labels);
-      for (int i = 0; i < names.size(); i++) {
-        in.put(names.get(i), params[current][i].tensor());
-      }
-      List<OnnxTensor> extra = new ArrayList<>();
-      for (Map.Entry<String, Long> a : auxiliary.widths().entrySet()) {
-        OnnxTensor t = auxTensor(batch, a.getValue(), auxiliary.inference(a.getKey(), batch));
-        extra.add(t);
-        in.put(a.getKey(), t);
-      }
+    List<OnnxTensor> created = new ArrayList<>();
+    try {
+      Map<String, OnnxTensor> in = feed(batch, -1, created);
       if (scoreSession == null) {
-        scoreSession = sessions.create("score", scoreBytes, scoreExternal);
+        scoreSession = create("score", graphs.score().model());
       }
       try (OrtSession.Result r =
-          scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
-        FloatBuffer s = ((OnnxTensor) r.get(graphs.scoreSum()).orElseThrow()).getFloatBuffer();
-        FloatBuffer c = ((OnnxTensor) r.get(graphs.scoreCount()).orElseThrow()).getFloatBuffer();
-        double[][] out = new double[2][batch.batchSize()];
-        for (int i = 0; i < batch.batchSize(); i++) {
-          out[0][i] = s.get(i);
-          out[1][i] = c.get(i);
-        }
-        return out;
-      } finally {
-        extra.forEach(OnnxTensor::close);
+          scoreSession.run(in, Set.of(graphs.score().sum(), graphs.score().count()))) {
+        return new double[][] {rows(r, graphs.score().sum(), batch.batchSize()),
+            rows(r, graphs.score().count(), batch.batchSize())};
       }
     } catch (OrtException ex) {
       throw new TrainingException("scoring failed: " + ex.getMessage(), ex);
+    } finally {
+      created.forEach(OnnxTensor::close);
     }
-  }
-
-  private OnnxTensor auxTensor(Batch b, long width, float[] values) throws OrtException {
-    long size = (long) b.batchSize() * b.seqLen() * width;
-    Check.argument(values != null && values.length == size,
-        "auxiliary input values must have batch * seq * width = " + size + " elements, found "
-            + (values == null ? "null" : values.length));
-    return OnnxTensor.createTensor(env, FloatBuffer.wrap(values),
-        new long[] {b.batchSize(), b.seqLen(), width});
   }
 
   /** A copy of the current value of trainable {@code name}. */

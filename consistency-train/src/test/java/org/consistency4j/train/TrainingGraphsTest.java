@@ -39,29 +39,30 @@ class TrainingGraphsTest {
   void trained_initializers_become_inputs_of_the_gradient_graph_and_seed_the_initial_values() {
     ExportedModel forward = TinyLm.model(3, 100);
     TrainingGraphs t = build(List.of("w1", "head"), Optional.empty());
-    Graph grad = graph(t.gradient());
+    Graph grad = graph(t.gradient().model());
     assertEquals(List.of("input_ids", "w1", "head", TrainingGraphs.LABELS, TrainingGraphs.ACC_KEEP,
         TrainingGraphs.ROW_WEIGHTS, TrainingGraphs.accumulatorInput("w1"),
         TrainingGraphs.accumulatorInput("head")), names(grad.inputs()));
     assertTrue(grad.isInitializer("embed") && !grad.isInitializer("w1"));
-    List<String> outputs = new ArrayList<>(List.of(t.lossSum(), t.targetCount()));
-    outputs.addAll(t.accumulated());
+    List<String> outputs =
+        new ArrayList<>(List.of(t.gradient().lossSum(), t.gradient().targetCount()));
+    outputs.addAll(t.gradient().accumulated());
     assertEquals(outputs, names(grad.outputs()));
     Graph source = graph(forward);
     assertArrayEquals(source.initializers().get("head").toFloatArray(),
         t.initialValues().get("head"));
     assertArrayEquals(new long[] {8, 11}, t.shapes().get("head"));
-    assertEquals(Optional.empty(), t.rowLogProbs());
+    assertEquals(Optional.empty(), t.gradient().rowLogProbs());
 
-    Graph score = graph(t.score());
+    Graph score = graph(t.score().model());
     assertEquals(List.of("input_ids", "w1", "head", TrainingGraphs.LABELS), names(score.inputs()));
-    assertEquals(List.of(t.scoreSum(), t.scoreCount()), names(score.outputs()));
+    assertEquals(List.of(t.score().sum(), t.score().count()), names(score.outputs()));
   }
 
   @Test
   void the_update_graph_reads_parameter_gradient_and_moments_per_trainable_and_the_scalars() {
     TrainingGraphs t = build(ALL, Optional.empty());
-    Graph update = graph(t.update());
+    Graph update = graph(t.update().model());
     List<String> inputs = new ArrayList<>();
     for (String n : ALL) {
       inputs.addAll(List.of(TrainingGraphs.parameterInput(n), TrainingGraphs.gradientInput(n),
@@ -71,23 +72,24 @@ class TrainingGraphsTest {
     assertEquals(inputs, names(update.inputs()));
     assertEquals(List.of((long) AdamW.SCALARS_LENGTH),
         List.of(update.inputs().get(inputs.size() - 1).shape().orElseThrow().sizes()[0]));
-    List<String> outputs = new ArrayList<>(t.newParameters());
-    outputs.addAll(t.newFirstMoments());
-    outputs.addAll(t.newSecondMoments());
-    outputs.add(t.gradNorm());
+    List<String> outputs = new ArrayList<>(t.update().newParameters());
+    outputs.addAll(t.update().newFirstMoments());
+    outputs.addAll(t.update().newSecondMoments());
+    outputs.add(t.update().gradNorm());
     assertEquals(outputs, names(update.outputs()));
   }
 
   @Test
   void a_pairwise_loss_reads_reference_sums_only_when_it_needs_them_and_outputs_row_sums() {
     TrainingGraphs dpo = build(ALL, Optional.of(Losses.byName("dpo")));
-    List<String> dpoInputs = names(graph(dpo.gradient()).inputs());
+    List<String> dpoInputs = names(graph(dpo.gradient().model()).inputs());
     assertTrue(dpoInputs.contains(TrainingGraphs.ROW_REFERENCE));
     assertTrue(!dpoInputs.contains(TrainingGraphs.ROW_WEIGHTS));
-    assertTrue(dpo.rowLogProbs().isPresent());
-    assertTrue(names(graph(dpo.gradient()).outputs()).contains(dpo.rowLogProbs().get()));
+    assertTrue(dpo.gradient().rowLogProbs().isPresent());
+    assertTrue(names(graph(dpo.gradient().model()).outputs())
+        .contains(dpo.gradient().rowLogProbs().get()));
     TrainingGraphs rank = build(ALL, Optional.of(Losses.rank(1)));
-    List<String> rankInputs = names(graph(rank.gradient()).inputs());
+    List<String> rankInputs = names(graph(rank.gradient().model()).inputs());
     assertTrue(!rankInputs.contains(TrainingGraphs.ROW_REFERENCE)
         && !rankInputs.contains(TrainingGraphs.ROW_WEIGHTS));
   }
