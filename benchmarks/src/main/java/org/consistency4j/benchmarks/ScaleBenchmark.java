@@ -49,7 +49,9 @@ import org.consistency4j.train.TrainingSession;
  * 256-token rows with 64-token prompts). Times are wall-clock medians over REPS repetitions (default 3)
  * after one warm-up. The inference measurements load the model with the quantization named by the
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
- * {@code int4}).
+ * {@code int4}), and every measurement gives ONNX Runtime the weights as the system property {@code
+ * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
+ * {@link RuntimeOptions.WeightPlacement}).
  */
 public final class ScaleBenchmark {
   /** The model names, each a directory of {@code src/main/resources/scale}. */
@@ -91,8 +93,10 @@ public final class ScaleBenchmark {
     int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Quantization quantization =
         Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
-    RuntimeOptions rt =
-        RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization).build();
+    RuntimeOptions.WeightPlacement weights = RuntimeOptions.WeightPlacement.valueOf(
+        System.getProperty("consistency4j.scaleWeights", "auto").toUpperCase(Locale.ROOT));
+    RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization)
+        .weights(weights).build();
     String what = args[0];
     String result = switch (what) {
       case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
@@ -104,6 +108,9 @@ public final class ScaleBenchmark {
         ? "consistency4j-ort-noprepack" : "consistency4j-ort";
     if (quantization != Quantization.NONE) {
       impl += "-" + quantization.label();
+    }
+    if (rt.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
+      impl += "-session-weights";
     }
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
         + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,

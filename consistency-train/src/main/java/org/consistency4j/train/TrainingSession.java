@@ -18,7 +18,6 @@ import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.TrainingException;
 import org.consistency4j.graph.ExportedModel;
-import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.model.ModelSessions;
@@ -30,8 +29,10 @@ import org.consistency4j.optim.AdamWConfig;
  * Runs the graphs of one causal-LM training setup ({@link TrainingGraphs}: gradient, scoring and
  * update graphs, built from the forward model) on ONNX Runtime, and owns the training state. Trainable
  * tensors (float32) live in direct buffers that are fed to the sessions and written by them as pinned
- * outputs, double-buffered, so a step moves no weights across JNI; frozen weights are external
- * initializers owned by the sessions' holder. Create one with {@link #builder(ExportedModel)}.
+ * outputs, double-buffered, so a step moves no weights across JNI; frozen weights are given to ONNX
+ * Runtime as {@link RuntimeOptions#resolvedWeights()} says (by default on the CPU read in place, one
+ * copy shared by the gradient and scoring sessions; see {@link ModelSessions#create(String,
+ * ExportedModel)}). Create one with {@link #builder(ExportedModel)}.
  *
  * <p>A step whose loss or gradient norm is not finite throws {@link TrainingException} naming the step and
  * leaves parameters and optimizer state exactly as before the step. This object owns every ONNX Runtime
@@ -45,11 +46,14 @@ public final class TrainingSession implements AutoCloseable {
   private final ModelSessions sessions;
   private final OrtSession gradSession;
   private final OrtSession updateSession;
-  /** Created on the first {@link #sequenceLogProbs} call: ONNX Runtime holds its own copy of the
-   * frozen weights per session, so a session that only trains never pays for the scoring one. */
+  /** The frozen weights each gradient run is given (empty when the session holds them). */
+  private final Map<String, OnnxTensor> gradWeights;
+  /** Created on the first {@link #sequenceLogProbs} call: with weights held by the sessions ONNX
+   * Runtime copies the frozen weights into each session, so a session that only trains never pays
+   * for the scoring one. */
   private OrtSession scoreSession;
-  private final byte[] scoreBytes;
-  private final Map<String, OnnxTensor> scoreExternal;
+  private Map<String, OnnxTensor> scoreWeights;
+  private final ExportedModel scoreModel;
   private final TrainingGraphs graphs;
   private final String inputIds;
   private final List<String> names;
@@ -313,20 +317,13 @@ public final class TrainingSession implements AutoCloseable {
     ExportedModel gradModel = graphs.gradient();
     ExportedModel scoreModel = graphs.score();
     ExportedModel updateModel = graphs.update();
-    Map<String, Tensor> frozen = new LinkedHashMap<>(gradModel.externalInitializers());
-    frozen.putAll(scoreModel.externalInitializers());
     Map<String, float[]> initial = graphs.initialValues();
     this.sessions = new ModelSessions(options);
     try {
-      Map<String, OnnxTensor> ext = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> en : frozen.entrySet()) {
-        ext.put(en.getKey(), sessions.weight(en.getValue()));
-      }
-      this.gradSession = sessions.create("grad", gradModel.model().toByteArray(),
-          only(ext, gradModel));
+      this.gradSession = sessions.create("grad", gradModel);
+      this.gradWeights = sessions.weightInputs("grad");
       this.updateSession = sessions.create("update", updateModel.model().toByteArray(), Map.of());
-      this.scoreBytes = scoreModel.model().toByteArray();
-      this.scoreExternal = only(ext, scoreModel);
+      this.scoreModel = scoreModel;
       int n = names.size();
       params = new Buf[2][n];
       ms = new Buf[2][n];
@@ -369,15 +366,6 @@ public final class TrainingSession implements AutoCloseable {
     Check.argument(n <= Integer.MAX_VALUE / 4, "tensor too large for one buffer: " + n + " elements");
     FloatBuffer fb = ByteBuffer.allocateDirect((int) n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     return new Buf(fb, sessions.own(OnnxTensor.createTensor(env, fb, shape)));
-  }
-
-  /** The entries of {@code ext} that {@code model} reads as external initializers. */
-  private static Map<String, OnnxTensor> only(Map<String, OnnxTensor> ext, ExportedModel model) {
-    Map<String, OnnxTensor> out = new LinkedHashMap<>();
-    for (String name : model.externalInitializers().keySet()) {
-      out.put(name, ext.get(name));
-    }
-    return out;
   }
 
   /** Names of the trained tensors, in a fixed order. */
@@ -564,6 +552,7 @@ public final class TrainingSession implements AutoCloseable {
           Set<String> wanted = rowSumsOut == null
               ? Set.of(graphs.lossSum(), graphs.targetCount())
               : Set.of(graphs.lossSum(), graphs.targetCount(), rowSumsOut);
+          in.putAll(gradWeights);
           try (OrtSession.Result r = gradSession.run(in, wanted, pinned)) {
             lossSum += scalar(r, graphs.lossSum());
             count += scalar(r, graphs.targetCount());
@@ -668,8 +657,10 @@ public final class TrainingSession implements AutoCloseable {
         in.put(a.getKey(), t);
       }
       if (scoreSession == null) {
-        scoreSession = sessions.create("score", scoreBytes, scoreExternal);
+        scoreSession = sessions.create("score", scoreModel);
+        scoreWeights = sessions.weightInputs("score");
       }
+      in.putAll(scoreWeights);
       try (OrtSession.Result r =
           scoreSession.run(in, Set.of(graphs.scoreSum(), graphs.scoreCount()))) {
         FloatBuffer s = ((OnnxTensor) r.get(graphs.scoreSum()).orElseThrow()).getFloatBuffer();
