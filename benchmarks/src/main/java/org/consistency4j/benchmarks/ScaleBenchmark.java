@@ -203,14 +203,18 @@ public final class ScaleBenchmark {
     boolean cat = what.equals("cat");
     StandardLoss loss = Losses.rank(1);
     ExportedModel forward = LlamaTrainingGraph.load(dir);
+    phase("forward graph loaded");
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
+    phase("adapters added");
     try (TrainingSession session = TrainingSession.builder(a.model())
         .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
         .trainable(a.adapters()).noDecay(java.util.Set.of()).optimizer(AdamWConfig.defaults())
         .runtime(rt).auxiliary(TrainingSession.AuxiliaryInputs.none())
         .pairwiseLoss(cat ? loss : null).build()) {
       double setupMs = (System.nanoTime() - t0) / 1e6;
+      phase("training session open");
+      long setupRss = statusKib("VmRSS");
       SplittableRandom rng = new SplittableRandom(9);
       int rows = cat ? 2 : 1;
       int prompt = cat ? CAT_PROMPT : 0;
@@ -233,9 +237,18 @@ public final class ScaleBenchmark {
         }
         return (long) l;
       });
-      return String.format(Locale.ROOT, "\"setup_ms\": %.0f, \"rows\": %d, \"seq\": %d,"
-          + " \"step_ms\": %.0f", setupMs, rows, TRAIN_SEQ, ms);
+      return String.format(Locale.ROOT, "\"setup_ms\": %.0f, \"rss_after_setup_mib\": %.0f,"
+          + " \"rows\": %d, \"seq\": %d, \"step_ms\": %.0f", setupMs, setupRss / 1024.0, rows,
+          TRAIN_SEQ, ms);
     }
+  }
+
+  /** Logs the resident set after a phase of a measurement (stderr). */
+  private static void phase(String what) {
+    Runtime rt = Runtime.getRuntime();
+    System.err.printf(Locale.ROOT, "%s: VmRSS %.0f MiB, VmHWM %.0f MiB, Java heap %.0f MiB used of"
+        + " %.0f MiB committed%n", what, statusKib("VmRSS") / 1024.0, statusKib("VmHWM") / 1024.0,
+        (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0);
   }
 
   /** One warm-up call, then the median wall time of {@code reps} calls, in milliseconds. */
