@@ -51,7 +51,9 @@ import org.consistency4j.train.TrainingSession;
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
  * {@code int4}), and every measurement gives ONNX Runtime the weights as the system property {@code
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
- * {@link RuntimeOptions.WeightPlacement}).
+ * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
+ * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
+ * setup phase on stderr.
  */
 public final class ScaleBenchmark {
   /** The model names, each a directory of {@code src/main/resources/scale}. */
@@ -66,7 +68,7 @@ public final class ScaleBenchmark {
   static final int PREFILL = 512;
   static final int PROMPT = 16;
   static final int NEW_TOKENS = 32;
-  static final int TRAIN_SEQ = 256;
+  static final int TRAIN_SEQ = Integer.getInteger("consistency4j.scaleTrainSeq", 256);
   static final int CAT_PROMPT = 64;
   /** Token ids drawn for prompts and training rows: ids 4 .. TOKENIZER_WORDS + 3. */
   static final int TOKENIZER_WORDS = 1000;
