@@ -49,7 +49,11 @@ import org.consistency4j.train.TrainingSession;
  * 256-token rows with 64-token prompts). Times are wall-clock medians over REPS repetitions (default 3)
  * after one warm-up. The inference measurements load the model with the quantization named by the
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
- * {@code int4}).
+ * {@code int4}), and every measurement gives ONNX Runtime the weights as the system property {@code
+ * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
+ * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
+ * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
+ * setup phase on stderr.
  */
 public final class ScaleBenchmark {
   /** The model names, each a directory of {@code src/main/resources/scale}. */
@@ -64,7 +68,7 @@ public final class ScaleBenchmark {
   static final int PREFILL = 512;
   static final int PROMPT = 16;
   static final int NEW_TOKENS = 32;
-  static final int TRAIN_SEQ = 256;
+  static final int TRAIN_SEQ = Integer.getInteger("consistency4j.scaleTrainSeq", 256);
   static final int CAT_PROMPT = 64;
   /** Token ids drawn for prompts and training rows: ids 4 .. TOKENIZER_WORDS + 3. */
   static final int TOKENIZER_WORDS = 1000;
@@ -91,8 +95,10 @@ public final class ScaleBenchmark {
     int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Quantization quantization =
         Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
-    RuntimeOptions rt =
-        RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization).build();
+    RuntimeOptions.WeightPlacement weights = RuntimeOptions.WeightPlacement.valueOf(
+        System.getProperty("consistency4j.scaleWeights", "auto").toUpperCase(Locale.ROOT));
+    RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization)
+        .weights(weights).build();
     String what = args[0];
     String result = switch (what) {
       case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
@@ -104,6 +110,9 @@ public final class ScaleBenchmark {
         ? "consistency4j-ort-noprepack" : "consistency4j-ort";
     if (quantization != Quantization.NONE) {
       impl += "-" + quantization.label();
+    }
+    if (rt.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
+      impl += "-session-weights";
     }
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
         + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,
@@ -196,14 +205,18 @@ public final class ScaleBenchmark {
     boolean cat = what.equals("cat");
     StandardLoss loss = Losses.rank(1);
     ExportedModel forward = LlamaTrainingGraph.load(dir);
+    phase("forward graph loaded");
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
+    phase("adapters added");
     try (TrainingSession session = TrainingSession.builder(a.model())
         .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
         .trainable(a.adapters()).noDecay(java.util.Set.of()).optimizer(AdamWConfig.defaults())
         .runtime(rt).auxiliary(TrainingSession.AuxiliaryInputs.none())
         .pairwiseLoss(cat ? loss : null).build()) {
       double setupMs = (System.nanoTime() - t0) / 1e6;
+      phase("training session open");
+      long setupRss = statusKib("VmRSS");
       SplittableRandom rng = new SplittableRandom(9);
       int rows = cat ? 2 : 1;
       int prompt = cat ? CAT_PROMPT : 0;
@@ -226,9 +239,18 @@ public final class ScaleBenchmark {
         }
         return (long) l;
       });
-      return String.format(Locale.ROOT, "\"setup_ms\": %.0f, \"rows\": %d, \"seq\": %d,"
-          + " \"step_ms\": %.0f", setupMs, rows, TRAIN_SEQ, ms);
+      return String.format(Locale.ROOT, "\"setup_ms\": %.0f, \"rss_after_setup_mib\": %.0f,"
+          + " \"rows\": %d, \"seq\": %d, \"step_ms\": %.0f", setupMs, setupRss / 1024.0, rows,
+          TRAIN_SEQ, ms);
     }
+  }
+
+  /** Logs the resident set after a phase of a measurement (stderr). */
+  private static void phase(String what) {
+    Runtime rt = Runtime.getRuntime();
+    System.err.printf(Locale.ROOT, "%s: VmRSS %.0f MiB, VmHWM %.0f MiB, Java heap %.0f MiB used of"
+        + " %.0f MiB committed%n", what, statusKib("VmRSS") / 1024.0, statusKib("VmHWM") / 1024.0,
+        (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0);
   }
 
   /** One warm-up call, then the median wall time of {@code reps} calls, in milliseconds. */

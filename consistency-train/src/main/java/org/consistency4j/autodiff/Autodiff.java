@@ -24,7 +24,8 @@ import org.consistency4j.internal.Check;
  *
  * <p>Which operators are differentiable and how is looked up in the operator table {@link Op}; the rules
  * themselves live in {@link GradientRules}. Supported operators: MatMul (rank &gt;= 2, batched with
- * broadcasting), Gemm, Add, Sub, Mul, Div, Sum, Neg, Pow (constant exponent), Sqrt, Reciprocal, Exp,
+ * broadcasting), Gemm, {@code com.microsoft} FusedMatMul (whose gradients use FusedMatMul or MatMul
+ * again, so a graph using it needs ONNX Runtime's contrib operators), Add, Sub, Mul, Div, Sum, Neg, Pow (constant exponent), Sqrt, Reciprocal, Exp,
  * Log, Sin, Cos, ReduceSum, ReduceMean, Softmax, LogSoftmax, Sigmoid, Tanh, Relu, Max, Min, Softplus,
  * Gather, GatherElements, Transpose, Reshape, Flatten, Concat, Slice (step 1), Split, Squeeze, Unsqueeze,
  * Expand, Where, Cast, CastLike, Identity. Integer and boolean values, and the outputs of

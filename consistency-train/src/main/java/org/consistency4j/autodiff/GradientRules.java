@@ -131,6 +131,7 @@ final class GradientRules {
     });
     RULES.put(Op.MAT_MUL, GradientRules::matMul);
     RULES.put(Op.GEMM, GradientRules::gemm);
+    RULES.put(Op.FUSED_MAT_MUL, GradientRules::fusedMatMul);
     RULES.put(Op.GATHER, GradientRules::gather);
     RULES.put(Op.GATHER_ELEMENTS, c -> {
       Value idx = int64(c.g, c.in(1));
@@ -487,6 +488,64 @@ final class GradientRules {
         c.give(1, sumTo(g, g.matMul(transposeLast(g, a), c.gy()), b));
       }
     }
+  }
+
+  /**
+   * {@code com.microsoft} {@code FusedMatMul}: {@code Y = alpha op(A) op(B)}, {@code op} transposing
+   * the last two axes when {@code transA} / {@code transB} is set ({@code transBatchA/B} are not
+   * supported). The gradient of {@code A} reads {@code B} as stored (for {@code x W^T}: {@code gy W}, a
+   * plain MatMul), so a frozen weight is never transposed.
+   */
+  private static void fusedMatMul(Ctx c) {
+    GraphBuilder g = c.g;
+    if (c.n.intAttribute("transBatchA", 0) != 0 || c.n.intAttribute("transBatchB", 0) != 0) {
+      throw c.unsupported("transBatchA or transBatchB");
+    }
+    Value a = c.in(0);
+    Value b = c.in(1);
+    Value gy = c.gy();
+    int ra = a.rank();
+    int rb = b.rank();
+    if ((ra >= 0 && ra < 2) || (rb >= 0 && rb < 2)) {
+      throw c.unsupported("operands of rank 1 (rank " + ra + " and " + rb + "); reshape to rank 2");
+    }
+    float alpha = c.n.floatAttribute("alpha", 1f);
+    boolean ta = c.n.intAttribute("transA", 0) != 0;
+    boolean tb = c.n.intAttribute("transB", 0) != 0;
+    if (c.needs(0)) {
+      // d op(A) = alpha gy op(B)^T; with transA, dA = alpha op(B) gy^T.
+      Value ga = !ta ? fused(g, gy, b, false, !tb, alpha) : fused(g, b, gy, tb, true, alpha);
+      c.give(0, rb == 2 && ra >= 2 ? ga : sumTo(g, ga, a));
+    }
+    if (c.needs(1)) {
+      long[] bs = staticShape(b);
+      if (rb == 2 && ra > 2 && !ta && bs != null) {
+        // A weight matrix shared over a batch: one GEMM over the flattened rows.
+        long k = tb ? bs[1] : bs[0];
+        long n = tb ? bs[0] : bs[1];
+        Value a2 = g.reshape(a, g.longs(-1, k));
+        Value g2 = g.reshape(gy, g.longs(-1, n));
+        c.give(1, tb ? gemm2(g, g2, a2, true, false, alpha) : gemm2(g, a2, g2, true, false, alpha));
+      } else if (rb == 2 && ra == 2) {
+        c.give(1, tb ? gemm2(g, gy, a, true, ta, alpha) : gemm2(g, a, gy, !ta, false, alpha));
+      } else {
+        Value gb = tb ? fused(g, gy, a, true, ta, alpha) : fused(g, a, gy, !ta, false, alpha);
+        c.give(1, sumTo(g, gb, b));
+      }
+    }
+  }
+
+  /** {@code alpha op(x) op(y)}: a plain MatMul when nothing is transposed or scaled. */
+  private static Value fused(GraphBuilder g, Value x, Value y, boolean tx, boolean ty, float alpha) {
+    if (!tx && !ty && alpha == 1f) {
+      return g.matMul(x, y);
+    }
+    Map<String, Attribute> attrs = new LinkedHashMap<>();
+    attrs.put("transA", Attribute.of(tx ? 1L : 0L));
+    attrs.put("transB", Attribute.of(ty ? 1L : 0L));
+    attrs.put("alpha", Attribute.of(alpha));
+    return g.op("com.microsoft", "FusedMatMul", List.of(x, y), attrs, List.of(g.dtypeOf(x)))
+        .get(0);
   }
 
   private static void gemm(Ctx c) {

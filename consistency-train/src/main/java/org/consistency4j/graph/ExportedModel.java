@@ -35,6 +35,34 @@ public record ExportedModel(OnnxMl.ModelProto model, Map<String, Tensor> externa
   }
 
   /**
+   * The model with every externalized initializer turned into a graph input of the same name, dtype
+   * and shape (the placeholder initializers are removed), so that a runtime can feed the weights on
+   * every run instead of taking them into the session. Nothing else changes.
+   */
+  public OnnxMl.ModelProto externalInitializersAsInputs() {
+    OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
+    java.util.Set<String> inputs = new java.util.HashSet<>();
+    graph.getInputList().forEach(i -> inputs.add(i.getName()));
+    graph.clearInitializer();
+    for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
+      if (!externalInitializers.containsKey(t.getName())) {
+        graph.addInitializer(t);
+        continue;
+      }
+      if (inputs.contains(t.getName())) {
+        continue;
+      }
+      OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+      t.getDimsList().forEach(d -> shape.addDim(
+          OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d)));
+      graph.addInput(OnnxMl.ValueInfoProto.newBuilder().setName(t.getName())
+          .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+              .setElemType(t.getDataType()).setShape(shape))));
+    }
+    return model.toBuilder().setGraph(graph).build();
+  }
+
+  /**
    * Writes the model bytes to {@code file} atomically (temporary file in the same directory, then
    * rename). Externalized initializers are not written.
    *

@@ -30,8 +30,9 @@ import org.consistency4j.safetensors.SafetensorsWriter;
 
 /**
  * Adds LoRA adapters to a forward graph and exports them. A target is an initializer named {@code
- * PREFIX.TARGET.weight} of shape {@code [out, in]} used as a linear layer, either {@code MatMul(x,
- * Transpose(W))} or {@code Gemm(x, W, transB=1)}; the adapter output {@code scale * (x A^T) B^T} is added
+ * PREFIX.TARGET.weight} of shape {@code [out, in]} used as a linear layer: {@code com.microsoft}
+ * {@code FusedMatMul(x, W, transB=1)} (as {@link org.consistency4j.model.LlamaGraphs} builds them),
+ * {@code MatMul(x, Transpose(W))} or {@code Gemm(x, W, transB=1)}; the adapter output {@code scale * (x A^T) B^T} is added
  * to that layer's output. Adapter initializers carry PEFT's names ({@code
  * base_model.model.PREFIX.TARGET.lora_A.weight}), so training them and writing them out needs no renaming.
  * Stateless.
@@ -245,6 +246,13 @@ public final class Lora {
           && n.intAttribute("transB", 0) == 1) {
         return i;
       }
+      if (n.opType().equals("FusedMatMul") && n.domain().equals("com.microsoft")
+          && n.inputs().size() == 2 && n.inputs().get(1).equals(weight)
+          && n.intAttribute("transB", 0) == 1 && n.intAttribute("transA", 0) == 0
+          && n.floatAttribute("alpha", 1f) == 1f && n.intAttribute("transBatchA", 0) == 0
+          && n.intAttribute("transBatchB", 0) == 0) {
+        return i;
+      }
       if (n.opType().equals("Transpose") && n.inputs().get(0).equals(weight)) {
         String t = n.outputs().get(0);
         for (int j = i + 1; j < nodes.size(); j++) {
@@ -255,8 +263,8 @@ public final class Lora {
         }
       }
     }
-    throw new IllegalArgumentException(
-        weight + " is not used as MatMul(x, Transpose(W)) or Gemm(x, W, transB=1)");
+    throw new IllegalArgumentException(weight + " is not used as FusedMatMul(x, W, transB=1),"
+        + " MatMul(x, Transpose(W)) or Gemm(x, W, transB=1)");
   }
 
   /**

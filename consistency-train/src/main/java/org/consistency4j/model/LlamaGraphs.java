@@ -26,15 +26,17 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  * per-head query/key RMSNorm before RoPE, grouped-query attention (repeat_kv), SwiGLU MLP, optional
  * q/k/v and output biases, tied or separate LM head. Phi-3's fused {@code qkv_proj} and {@code
  * gate_up_proj} are split at load time, so every family has the same graph and the same LoRA
- * targets. Each linear layer is {@code MatMul(x, Transpose(W))} so that LoRA can
- * adapt it and autodiff differentiate it. Weights are initializers with their Hugging Face names; those
- * above 64 KiB are external (see {@link ExportedModel}).
+ * targets. Each linear layer is {@code com.microsoft} {@code FusedMatMul(x, W, transB = 1)}, which
+ * reads each weight as stored (with {@code MatMul(x, Transpose(W))} ONNX Runtime would hold a
+ * transposed copy of every weight, or transpose it on every run); LoRA adapts it and autodiff
+ * differentiates it. Weights are initializers with their Hugging Face names; those above 64 KiB are
+ * external (see {@link ExportedModel}).
  *
  * <ul>
  *   <li>{@link #forward}: {@code input_ids [batch, seq]} to {@code logits [batch, seq, vocab]}, causal
  *       attention over right-padded batches, no cache (training, and the graph LoRA adapts).
  *   <li>the inference graph used by {@link OnnxLanguageModel} for scoring and for incremental
- *       decoding (one ONNX Runtime session, so one pre-packed copy of the weights): {@code input_ids
+ *       decoding (one ONNX Runtime session for both): {@code input_ids
  *       [batch, new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask
  *       [batch, past+new]} (1 = a real token, 0 = padding that no query attends to), the key/value
  *       cache of the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch,
@@ -44,10 +46,7 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  *       present_key.L}, {@code present_value.L}). Batches of prompts are left-padded so that every
  *       row's last token is at the same index; attention is causal by index and masked by {@code
  *       attention_mask}, and positions count each row's real tokens, so a row's logits equal those of
- *       the row decoded alone up to float rounding. Its linear layers are {@code com.microsoft}
- *       {@code FusedMatMul} with {@code transB = 1}, which reads each weight as stored (with {@code
- *       MatMul(x, Transpose(W))} ONNX Runtime's constant folding makes a transposed copy of every
- *       weight); the computation is otherwise the same.
+ *       the row decoded alone up to float rounding.
  * </ul>
  *
  * <p>Both graphs share one decoder-layer builder. Stateless.
@@ -404,8 +403,8 @@ public final class LlamaGraphs {
     Value idx = g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1));
     Value future = g.greater(g.unsqueeze(idx, 0), g.unsqueeze(idx, 1));
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary(g, c, g.unsqueeze(pos, 1), false),
-        future, slidingMask(g, c, future, idx, idx), null, null, false);
-    g.output(LOGITS, head(g, c, w, x, false));
+        future, slidingMask(g, c, future, idx, idx), null, null);
+    g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -438,12 +437,12 @@ public final class LlamaGraphs {
     Value padding = g.unsqueeze(g.equal(mask, g.scalar(DType.INT64, 0)), 1, 2);
     Value masked = g.or(future, padding);
     Value x = decoder(g, c, w, embed(g, c, w, ids), rotary, masked,
-        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV, true);
+        slidingMask(g, c, masked, qIdx, kIdx), pastK, pastV);
     // The logits of the new positions from logits_from on: [batch, new - from, vocab].
     Value from = g.input(LOGITS_FROM, DType.INT64, 1L);
     Value rest = g.op("Slice", java.util.Arrays.asList(x, from, g.constant(Tensor.vector(Long.MAX_VALUE)),
         g.constant(Tensor.vector(1L))), Map.of(), 1).get(0);
-    g.output(LOGITS, head(g, c, w, rest, true));
+    g.output(LOGITS, head(g, c, w, rest));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
   }
 
@@ -496,10 +495,10 @@ public final class LlamaGraphs {
     }
 
     /** {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized. */
-    Value linear(GraphBuilder g, Value x, String name, Value bias, boolean tb) {
+    Value linear(GraphBuilder g, Value x, String name, Value bias) {
       Value packed = values.get(name + PACKED);
       if (packed == null) {
-        return LlamaGraphs.linear(g, x, values.get(name), bias, tb);
+        return LlamaGraphs.linear(g, x, values.get(name), bias);
       }
       long[] s = shapes.get(name);
       Value y = g.matMulNBits(x, packed, values.get(name + SCALES), s[1], s[0],
@@ -580,7 +579,7 @@ public final class LlamaGraphs {
    * values are appended to it and output as {@code present_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Weights w, Value x,
-      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV, boolean tb) {
+      Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
     int hd = c.headDim();
     int nh = c.numAttentionHeads();
     int nkv = c.numKeyValueHeads();
@@ -594,9 +593,9 @@ public final class LlamaGraphs {
       Value cos = local ? rotary.localCos() : rotary.cos();
       Value sin = local ? rotary.localSin() : rotary.sin();
       Value h = norm(g, c, x, w.get(p + "input_layernorm.weight"));
-      Value q = w.linear(g, h, p + "self_attn.q_proj.weight", w.get(p + "self_attn.q_proj.bias"), tb);
-      Value k = w.linear(g, h, p + "self_attn.k_proj.weight", w.get(p + "self_attn.k_proj.bias"), tb);
-      Value v = w.linear(g, h, p + "self_attn.v_proj.weight", w.get(p + "self_attn.v_proj.bias"), tb);
+      Value q = w.linear(g, h, p + "self_attn.q_proj.weight", w.get(p + "self_attn.q_proj.bias"));
+      Value k = w.linear(g, h, p + "self_attn.k_proj.weight", w.get(p + "self_attn.k_proj.bias"));
+      Value v = w.linear(g, h, p + "self_attn.v_proj.weight", w.get(p + "self_attn.v_proj.bias"));
       q = heads(g, q, nh, hd);
       k = heads(g, k, nkv, hd);
       if (c.qkNorm()) {
@@ -622,7 +621,7 @@ public final class LlamaGraphs {
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
       Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
-          w.get(p + "self_attn.o_proj.bias"), tb);
+          w.get(p + "self_attn.o_proj.bias"));
       Value h2;
       if (gemma) {
         // Gemma: norms after attention and around the MLP.
@@ -632,10 +631,10 @@ public final class LlamaGraphs {
         x = g.add(x, out);
         h2 = norm(g, c, x, w.get(p + "post_attention_layernorm.weight"));
       }
-      Value gate = w.linear(g, h2, p + "mlp.gate_proj.weight", null, tb);
-      Value up = w.linear(g, h2, p + "mlp.up_proj.weight", null, tb);
+      Value gate = w.linear(g, h2, p + "mlp.gate_proj.weight", null);
+      Value up = w.linear(g, h2, p + "mlp.up_proj.weight", null);
       Value act = g.mul(gemma ? geluTanh(g, gate) : g.mul(gate, g.sigmoid(gate)), up);
-      Value mlp = w.linear(g, act, p + "mlp.down_proj.weight", null, tb);
+      Value mlp = w.linear(g, act, p + "mlp.down_proj.weight", null);
       x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
@@ -666,25 +665,24 @@ public final class LlamaGraphs {
   }
 
   /** Final norm and LM head (tied to the embeddings or separate). */
-  private static Value head(GraphBuilder g, ModelConfig c, Weights w, Value x, boolean tb) {
+  private static Value head(GraphBuilder g, ModelConfig c, Weights w, Value x) {
     Value hf = norm(g, c, x, w.get("model.norm.weight"));
     String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    return softcap(g, w.linear(g, hf, head, null, tb),
+    return softcap(g, w.linear(g, hf, head, null),
         c.gemma().map(ModelConfig.Gemma::finalLogitSoftcapping).orElse(0.0));
   }
 
   /**
-   * {@code x @ W^T (+ bias)} for a weight {@code W [out, in]}: {@code MatMul(x, Transpose(W))} (the
-   * form LoRA and autodiff work on), or with {@code tb} ONNX Runtime's {@code com.microsoft}
-   * {@code FusedMatMul} with {@code transB = 1}, which reads (and pre-packs) {@code W} as it is stored:
-   * with {@code MatMul(x, Transpose(W))} ONNX Runtime's constant folding first materialises {@code W^T}
-   * as a second copy of every weight.
+   * {@code x @ W^T (+ bias)} for a weight {@code W [out, in]}: ONNX Runtime's {@code com.microsoft}
+   * {@code FusedMatMul} with {@code transB = 1}, which reads {@code W} as it is stored. (With {@code
+   * MatMul(x, Transpose(W))} ONNX Runtime's constant folding materialises {@code W^T} as a second copy
+   * of every weight held by a session, and with weights fed as inputs the transpose would be computed
+   * on every run.) LoRA adapts this pattern and autodiff differentiates it; the input gradient is
+   * {@code gy W}, again reading {@code W} as stored.
    */
-  private static Value linear(GraphBuilder g, Value x, Value w, Value bias, boolean tb) {
-    Value y = tb
-        ? g.op("com.microsoft", "FusedMatMul", List.of(x, w),
-            Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0)
-        : g.matMul(x, g.transpose(w, 1, 0));
+  private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {
+    Value y = g.op("com.microsoft", "FusedMatMul", List.of(x, w),
+        Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
     return bias == null ? y : g.add(y, bias);
   }
 

@@ -55,6 +55,8 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final Tokenizer tokenizer;
   private final ModelSessions sessions;
   private final OrtSession session;
+  /** The weights each run is given (empty when the session holds them). */
+  private final Map<String, OnnxTensor> weightInputs;
   private final PromptOverflow overflow;
   private final Quantization quantization;
 
@@ -85,6 +87,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.tokenizer = tokenizer;
     this.sessions = sessions;
     this.session = sessions.session("model");
+    this.weightInputs = sessions.weightInputs("model");
     this.quantization = sessions.options().quantization();
   }
 
@@ -126,11 +129,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {
-      Map<String, OnnxTensor> external = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> e : graph.externalInitializers().entrySet()) {
-        external.put(e.getKey(), sessions.weight(e.getValue()));
-      }
-      sessions.create("model", graph.toByteArray(), external);
+      sessions.create("model", graph);
       return new OnnxLanguageModel(modelDir, config, tokenizer, sessions, overflow);
     } catch (RuntimeException e) {
       try {
@@ -496,6 +495,7 @@ public final class OnnxLanguageModel implements LanguageModel {
           sessions.environment(), LongBuffer.wrap(new long[] {logitsFrom}), new long[] {1});
       created.add(from);
       inputs.put(LlamaGraphs.LOGITS_FROM, from);
+      inputs.putAll(weightInputs);
       return session.run(inputs);
     } finally {
       for (OnnxTensor t : created) {

@@ -10,9 +10,10 @@ import org.consistency4j.internal.Check;
 
 /**
  * How ONNX Runtime sessions run: on the CPU (default) or on an NVIDIA GPU through the CUDA execution
- * provider, with a number of intra-op threads, and whether {@link OnnxLanguageModel} quantizes the
- * weights of its linear layers ({@link Quantization}; default none). Immutable; build with {@link
- * #builder()}.
+ * provider, with a number of intra-op threads, whether {@link OnnxLanguageModel} quantizes the
+ * weights of its linear layers ({@link Quantization}; default none), and how ONNX Runtime gets the
+ * weights ({@link WeightPlacement}; by default in place on the CPU, see there for the trade-off).
+ * Immutable; build with {@link #builder()}.
  *
  * <p>CUDA needs the {@code onnxruntime_gpu} artifact, which the {@code cuda} Maven profile selects
  * ({@code mvn -Pcuda ...}), plus CUDA 12 and cuDNN 9 on the machine. Requesting CUDA when ONNX
@@ -25,9 +26,11 @@ import org.consistency4j.internal.Check;
  *     #MAX_THREADS}]; 0 lets ONNX Runtime choose
  * @param quantization weight-only quantization of the linear layers when a model is loaded for
  *     inference ({@link Quantization#NONE}: float32); training refuses anything else
+ * @param weights how sessions get the model's large weights ({@link WeightPlacement#AUTO} by
+ *     default; {@link #resolvedWeights()} says what it means for these options)
  */
 public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
-    Quantization quantization) {
+    Quantization quantization, WeightPlacement weights) {
 
   /** The most intra-op threads accepted: 1,024 (each is an OS thread with its own stack). */
   public static final int MAX_THREADS = 1024;
@@ -40,12 +43,54 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     CUDA
   }
 
+  /**
+   * How ONNX Runtime gets a model's large weights (the initializers a graph keeps out of its bytes,
+   * {@link org.consistency4j.graph.ExportedModel#externalInitializers()}): measured on a
+   * Qwen2.5-0.5B-shaped model in benchmarks/README.md ("Memory").
+   */
+  public enum WeightPlacement {
+    /**
+     * {@link #IN_PLACE} for float32 weights on the CPU, {@link #SESSION} on CUDA or with a
+     * {@link Quantization} (whose {@code MatMulNBits} kernels need their pre-packed weights).
+     */
+    AUTO,
+    /**
+     * Graph inputs fed to every run from the library's own buffers (the memory-mapped float32 file, or
+     * the one float32 copy of a 16-bit file), which ONNX Runtime reads in place: the weights exist
+     * once in memory, shared by every session of a model (scoring, decoding, and a training
+     * session's gradient and scoring graphs). ONNX Runtime cannot pre-pack them, which costs some
+     * speed on the CPU. On CUDA every run would copy every weight to the device: use {@link
+     * #SESSION} there.
+     */
+    IN_PLACE,
+    /**
+     * Session initializers ({@code addExternalInitializers}): ONNX Runtime 1.29 copies them into
+     * each session on the CPU and pre-packs the matrix operands, so each session holds about 1.3 to
+     * 1.5 times the weights on top of the library's copy; the pre-packed kernels are faster for
+     * batched work. The only sensible choice on CUDA (the weights then live on the device).
+     */
+    SESSION
+  }
+
   /** Validates. */
   public RuntimeOptions {
     Check.notNull(device, "device");
     Check.nonNegative(deviceId, "deviceId");
     Check.inRange(intraOpThreads, 0, MAX_THREADS, "intraOpThreads");
     Check.notNull(quantization, "quantization");
+    Check.notNull(weights, "weights");
+  }
+
+  /**
+   * {@link #weights()} with {@link WeightPlacement#AUTO} resolved: {@link WeightPlacement#IN_PLACE}
+   * on the CPU without quantization, {@link WeightPlacement#SESSION} otherwise.
+   */
+  public WeightPlacement resolvedWeights() {
+    if (weights != WeightPlacement.AUTO) {
+      return weights;
+    }
+    return device == Device.CPU && !quantization.enabled()
+        ? WeightPlacement.IN_PLACE : WeightPlacement.SESSION;
   }
 
   /**
@@ -67,7 +112,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
 
   /**
    * A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime, no
-   * quantization.
+   * quantization, {@link WeightPlacement#AUTO}.
    */
   public static Builder builder() {
     return new Builder();
@@ -76,7 +121,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
   /** A builder initialised with these options. */
   public Builder toBuilder() {
     return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads)
-        .quantization(quantization);
+        .quantization(quantization).weights(weights);
   }
 
   /**
@@ -135,6 +180,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     private int deviceId = 0;
     private int intraOpThreads = 0;
     private Quantization quantization = Quantization.NONE;
+    private WeightPlacement weights = WeightPlacement.AUTO;
 
     private Builder() {}
 
@@ -162,9 +208,15 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
       return this;
     }
 
+    /** See {@link RuntimeOptions#weights()}. */
+    public Builder weights(WeightPlacement value) {
+      this.weights = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public RuntimeOptions build() {
-      return new RuntimeOptions(device, deviceId, intraOpThreads, quantization);
+      return new RuntimeOptions(device, deviceId, intraOpThreads, quantization, weights);
     }
   }
 }

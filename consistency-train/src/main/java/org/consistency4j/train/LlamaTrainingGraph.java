@@ -14,7 +14,7 @@ import org.consistency4j.model.ModelConfig;
  * The float32 forward graph of a Llama-family model for training ({@code input_ids [batch, seq]} to
  * {@code logits [batch, seq, vocab]}, causal attention over right-padded batches, no KV cache; built
  * by {@link LlamaGraphs#forward}, whose operators {@link org.consistency4j.autodiff.Autodiff}
- * differentiates and whose {@code MatMul(x, Transpose(W))} linear layers {@link
+ * differentiates and whose {@code FusedMatMul(x, W, transB = 1)} linear layers {@link
  * org.consistency4j.lora.Lora} adapts), plus what training needs to know about the weights: which
  * ones exist ({@link #weightNames}) and which are exempt from weight decay ({@link #noDecay}).
  * Stateless.

@@ -1,5 +1,6 @@
 package org.consistency4j.train;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.consistency4j.graph.GraphBuilder;
@@ -73,14 +74,19 @@ public final class LmLosses {
    */
   public static TokenLogProbs tokenLogProbs(GraphBuilder g, Value logits, Value labels) {
     Objects.requireNonNull(g, "g must not be null");
-    Value shiftedLogits = g.slice(logits, g.longs(0), g.longs(-1), g.longs(1), null);
-    Value shiftedLabels = g.slice(labels, g.longs(1), g.longs(Long.MAX_VALUE), g.longs(1), null);
-    Value isTarget = g.not(g.equal(shiftedLabels, g.constant(Tensor.scalar(IGNORE_INDEX))));
-    Value mask = g.op("CastLike", Map.of(), isTarget, logits);
-    Value safeLabels = g.where(isTarget, shiftedLabels, g.constant(Tensor.scalar(0L)));
-    Value logp = g.logSoftmax(shiftedLogits, -1);
-    Value picked = g.gatherElements(logp, g.unsqueeze(safeLabels, -1), -1);
-    Value perToken = g.squeeze(picked, -1);
+    // The labels are shifted, not the logits: each position gets the next label (IGNORE_INDEX after
+    // the last), the log-softmax runs over the logits as they are, and only the per-token result
+    // is cut to seq - 1. Slicing the [batch, seq, vocab] logits would copy them, and their gradient
+    // would be padded back into another copy (the same values, two fewer vocabulary-wide tensors).
+    Value padded = g.op("Pad", List.of(labels, g.constant(Tensor.vector(0L, 0L, 0L, 1L)),
+        g.constant(Tensor.scalar(IGNORE_INDEX))), Map.of(), 1).get(0);
+    Value next = g.slice(padded, 1, 1, Long.MAX_VALUE);
+    Value isNextTarget = g.not(g.equal(next, g.constant(Tensor.scalar(IGNORE_INDEX))));
+    Value safeLabels = g.where(isNextTarget, next, g.constant(Tensor.scalar(0L)));
+    Value logp = g.logSoftmax(logits, -1);
+    Value picked = g.squeeze(g.gatherElements(logp, g.unsqueeze(safeLabels, -1), -1), -1);
+    Value perToken = g.slice(picked, 1, 0, -1);
+    Value mask = g.op("CastLike", Map.of(), g.slice(isNextTarget, 1, 0, -1), logits);
     return new TokenLogProbs(g.mul(perToken, mask), mask);
   }
 

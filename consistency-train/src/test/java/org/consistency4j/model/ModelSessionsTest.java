@@ -19,6 +19,12 @@ import java.util.List;
 import java.util.Map;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.ModelLoadException;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.ModelOptions;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +96,89 @@ class ModelSessionsTest {
         assertArrayEquals(new float[] {11, 22}, (float[]) r.get(0).getValue());
       }
     }
+  }
+
+  /** Y = X + W, W a [2] float32 weight in {@code data} (a direct buffer), kept out of the proto. */
+  static ExportedModel addGraph(ByteBuffer data) {
+    GraphBuilder g = GraphBuilder.create("add", 18);
+    Value x = g.input("X", DType.FLOAT, 2L);
+    Value w = g.initializer("W", Tensor.of(DType.FLOAT, data, 2));
+    g.output(g.add(x, w));
+    return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(0));
+  }
+
+  static float[] runAdd(ModelSessions s, String name, float... x) throws Exception {
+    try (OnnxTensor in = direct(s.environment(), x)) {
+      Map<String, OnnxTensor> inputs = new java.util.HashMap<>(s.weightInputs(name));
+      inputs.put("X", in);
+      try (OrtSession.Result r = s.session(name).run(inputs)) {
+        return (float[]) r.get(0).getValue();
+      }
+    }
+  }
+
+  static ByteBuffer directFloats(float... values) {
+    ByteBuffer b = ByteBuffer.allocateDirect(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return b;
+  }
+
+  /**
+   * The reason in-place weights exist, and a guard for it: ONNX Runtime (1.29) computes from its own
+   * copy of an external initializer, so a session holding its weights costs a copy of them. If this
+   * fails, ONNX Runtime has started to use the caller's memory, and benchmarks/README.md ("Memory")
+   * and the default of {@link RuntimeOptions.WeightPlacement} need another look.
+   */
+  @Test
+  void session_weights_are_copied_by_onnx_runtime() throws Exception {
+    ByteBuffer data = directFloats(10, 20);
+    RuntimeOptions session = RuntimeOptions.builder().intraOpThreads(1)
+        .weights(RuntimeOptions.WeightPlacement.SESSION).build();
+    try (ModelSessions s = new ModelSessions(session)) {
+      s.create("add", addGraph(data));
+      assertEquals(Map.of(), s.weightInputs("add"));
+      assertArrayEquals(new float[] {11, 22}, runAdd(s, "add", 1, 2));
+      data.putFloat(0, 1000f);
+      assertArrayEquals(new float[] {11, 22}, runAdd(s, "add", 1, 2),
+          "ONNX Runtime read the caller's buffer instead of its copy");
+    }
+  }
+
+  /**
+   * In place, the weights are inputs read from the caller's memory on every run (no copy: a change
+   * of the buffer shows in the next run), one tensor shared by the sessions of the holder.
+   */
+  @Test
+  void in_place_weights_are_read_from_the_callers_memory_on_every_run_and_shared() throws Exception {
+    ByteBuffer data = directFloats(10, 20);
+    ExportedModel graph = addGraph(data);
+    try (ModelSessions s = new ModelSessions(RuntimeOptions.builder().intraOpThreads(1).build())) {
+      assertEquals(RuntimeOptions.WeightPlacement.IN_PLACE, s.options().resolvedWeights());
+      s.create("a", graph);
+      s.create("b", graph);
+      assertTrue(s.session("a").getInputNames().contains("W"));
+      assertSame(s.weightInputs("a").get("W"), s.weightInputs("b").get("W"));
+      assertArrayEquals(new float[] {11, 22}, runAdd(s, "a", 1, 2));
+      data.putFloat(0, 1000f);
+      assertArrayEquals(new float[] {1001, 22}, runAdd(s, "a", 1, 2));
+      assertArrayEquals(new float[] {1001, 22}, runAdd(s, "b", 1, 2));
+    }
+  }
+
+  @Test
+  void automatic_weight_placement_is_in_place_only_for_float32_on_the_cpu() {
+    assertEquals(RuntimeOptions.WeightPlacement.AUTO, RuntimeOptions.cpu().weights());
+    assertEquals(RuntimeOptions.WeightPlacement.IN_PLACE, RuntimeOptions.cpu().resolvedWeights());
+    assertEquals(RuntimeOptions.WeightPlacement.SESSION, RuntimeOptions.builder()
+        .device(RuntimeOptions.Device.CUDA).build().resolvedWeights());
+    assertEquals(RuntimeOptions.WeightPlacement.SESSION, RuntimeOptions.builder()
+        .quantization(Quantization.parse("int8")).build().resolvedWeights());
+    assertEquals(RuntimeOptions.WeightPlacement.IN_PLACE, RuntimeOptions.builder()
+        .device(RuntimeOptions.Device.CUDA).weights(RuntimeOptions.WeightPlacement.IN_PLACE).build()
+        .resolvedWeights());
+    var e = assertThrows(NullPointerException.class,
+        () -> RuntimeOptions.builder().weights(null).build());
+    assertEquals("weights must not be null", e.getMessage());
   }
 
   @Test

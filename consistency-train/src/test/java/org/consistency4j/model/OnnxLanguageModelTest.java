@@ -182,6 +182,35 @@ class OnnxLanguageModelTest {
     }
   }
 
+  /**
+   * The default model reads its weights in place (graph inputs); one whose session holds them
+   * (ONNX Runtime's copy, pre-packed) computes the same logits and the same greedy tokens.
+   */
+  @Test
+  void weights_held_by_the_session_give_the_logits_and_tokens_of_weights_read_in_place() {
+    assertEquals(RuntimeOptions.WeightPlacement.IN_PLACE,
+        RuntimeOptions.builder().intraOpThreads(1).build().resolvedWeights());
+    RuntimeOptions held = RuntimeOptions.builder().intraOpThreads(1)
+        .weights(RuntimeOptions.WeightPlacement.SESSION).build();
+    GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(12).temperature(0)
+        .stopAtEos(false).seed(0).build();
+    try (OnnxLanguageModel other = OnnxLanguageModel.load(FIXTURE, held)) {
+      for (JsonNode s : reference.get("sequences")) {
+        int[] ids = ints(s.get("input_ids"));
+        float[][] a = model.logits(ids);
+        float[][] b = other.logits(ids);
+        for (int t = 0; t < a.length; t++) {
+          for (int v = 0; v < a[t].length; v++) {
+            assertEquals(a[t][v], b[t][v], 1e-5f * Math.max(1f, Math.abs(a[t][v])),
+                "seq " + s.get("index") + " position " + t + " token " + v);
+          }
+        }
+        assertEquals(model.generateIds(ids, greedy, 0).tokenIds(),
+            other.generateIds(ids, greedy, 0).tokenIds(), "seq " + s.get("index"));
+      }
+    }
+  }
+
   @Test
   void float32_weights_are_loaded_as_views_of_the_memory_mapped_file() {
     ModelConfig c = ModelConfig.parse(FIXTURE.resolve("config.json"));
