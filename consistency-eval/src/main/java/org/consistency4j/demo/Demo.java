@@ -204,6 +204,7 @@ public final class Demo {
     SplittableRandom judgeDataRng = root.split();
     SplittableRandom validationRng = root.split();
     long judgeSeed = root.nextLong();
+    SplittableRandom replayRng = root.split();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
@@ -347,8 +348,9 @@ public final class Demo {
         // No group gave a signal: CAT leaves the model unchanged.
         LOG.warn("no preference pairs: the cat system is the sft_ia model unchanged");
       } else {
-        double best = Double.NEGATIVE_INFINITY;
         Path from = augmentedModel;
+        List<Path> epochModels = new ArrayList<>();
+        List<Double> epochRewardAccuracy = new ArrayList<>();
         for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
           listener.stage("stage 2: consistency alignment training on " + pairs.size()
               + " pairs, epoch " + epoch + " of at most " + config.catEpochs());
@@ -359,27 +361,34 @@ public final class Demo {
               .warmupSteps(0)
               .seed(catSeed + epoch)
               .build();
+          Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
-              outDir.resolve("cat").resolve("epoch-" + epoch), new CatConfig(Losses.rank(config.catLambda()),
-                  catTraining), Optional.empty(), runtime,
-              false), listener);
+              config.catReplayPerTask() > 0 ? epochDir.resolve("cat") : epochDir,
+              new CatConfig(Losses.rank(config.catLambda()), catTraining), Optional.empty(),
+              runtime, false), listener);
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
           }
+          Path epochModel = cat.exported();
+          if (config.catReplayPerTask() > 0) {
+            epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
+                catTraining.toBuilder().seed(catSeed + 1000 + epoch).build(), runtime,
+                epochDir.resolve("replay"), outDir.resolve("data").resolve(
+                    "cat-replay-" + epoch + ".sft.jsonl"), listener);
+          }
           double[] v;
-          try (OnnxLanguageModel lm = OnnxLanguageModel.load(cat.exported(), runtime)) {
+          try (OnnxLanguageModel lm = OnnxLanguageModel.load(epochModel, runtime)) {
             v = validate(lm, validation);
           }
           history.add(new Validation(v[0], v[1]));
           LOG.info("CAT epoch {}: validation consistency {} accuracy {}", epoch, v[0], v[1]);
-          if (v[0] + v[1] > best) {
-            best = v[0] + v[1];
-            catModel = cat.exported();
-            chosenEpoch = epoch;
-            accAfter = cat.after().rewardAccuracy();
-          }
-          from = cat.exported();
+          epochModels.add(epochModel);
+          epochRewardAccuracy.add(cat.after().rewardAccuracy());
+          from = epochModel;
         }
+        chosenEpoch = keptEpoch(history, config.catKeepAccuracy());
+        catModel = epochModels.get(chosenEpoch - 1);
+        accAfter = epochRewardAccuracy.get(chosenEpoch - 1);
       }
 
       // Evaluation on held-out wordings and fresh instances.
@@ -450,6 +459,57 @@ public final class Demo {
     return FineTuning.sft(new FineTuning.Options(base, dataFile, Optional.empty(),
         outDir.resolve(name), sft, Optional.empty(), runtime, Optional.empty()), listener)
         .exported();
+  }
+
+  /**
+   * The CAT epoch to keep, from the validation scores of sft_ia ({@code history.get(0)}) and of
+   * every CAT epoch after it. With {@code keepAccuracy}: the highest consistency rate among the
+   * epochs whose accuracy is at least sft_ia's, or, when no epoch is, the one with the highest
+   * accuracy; otherwise the highest consistency rate plus accuracy. Ties keep the earlier epoch.
+   */
+  static int keptEpoch(List<Validation> history, boolean keepAccuracy) {
+    Check.argument(history.size() >= 2, "history needs sft_ia and at least one CAT epoch");
+    double startAccuracy = history.get(0).accuracy();
+    int best = -1;
+    for (int epoch = 1; epoch < history.size(); epoch++) {
+      Validation v = history.get(epoch);
+      if (keepAccuracy && v.accuracy() < startAccuracy) {
+        continue;
+      }
+      double score = keepAccuracy ? v.consistencyRate() : v.consistencyRate() + v.accuracy();
+      if (best < 0 || score > (keepAccuracy ? history.get(best).consistencyRate()
+          : history.get(best).consistencyRate() + history.get(best).accuracy())) {
+        best = epoch;
+      }
+    }
+    if (best < 0) {
+      best = 1;
+      for (int epoch = 2; epoch < history.size(); epoch++) {
+        if (history.get(epoch).accuracy() > history.get(best).accuracy()) {
+          best = epoch;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Replay after a CAT epoch: an SFT pass over {@code perTask} stage-1 examples per task (the
+   * sft_ia training data, drawn with {@code rng}) from {@code model}. Returns the new model.
+   */
+  private static Path replay(Map<String, List<String>> linesByTask, int perTask,
+      SplittableRandom rng, Path model, SftConfig training, RuntimeOptions runtime, Path outDir,
+      Path dataFile, Listener listener) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (List<String> taskLines : linesByTask.values()) {
+      for (int i = 0; i < perTask; i++) {
+        lines.add(taskLines.get(rng.nextInt(taskLines.size())));
+      }
+    }
+    writeLines(dataFile, lines);
+    listener.stage("stage 2: replay of " + lines.size() + " stage-1 examples after the CAT epoch");
+    return FineTuning.sft(new FineTuning.Options(model, dataFile, Optional.empty(), outDir,
+        training, Optional.empty(), runtime, Optional.empty()), listener).exported();
   }
 
   /**
