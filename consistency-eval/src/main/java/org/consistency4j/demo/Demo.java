@@ -468,7 +468,8 @@ public final class Demo {
    * accuracy; otherwise the highest consistency rate plus accuracy. Ties keep the earlier epoch.
    */
   static int keptEpoch(List<Validation> history, boolean keepAccuracy) {
-    Check.argument(history.size() >= 2, "history needs sft_ia and at least one CAT epoch");
+    Check.argument(history.size() >= 2, "history needs sft_ia and at least one CAT epoch, found "
+        + history.size() + " entries");
     double startAccuracy = history.get(0).accuracy();
     int best = -1;
     for (int epoch = 1; epoch < history.size(); epoch++) {
