@@ -87,9 +87,10 @@ import org.slf4j.LoggerFactory;
  *       correct or not) and agreement frequency second, and a group forms pairs only when its best
  *       response is judged correct; for other tasks the reward is agreement frequency. Pairs are
  *       best-vs-rest with margin 0.1, trained with the ranking loss plus lambda times SFT on the chosen
- *       response ({@link FineTuning#cat}), one epoch at a time; after every epoch the model answers
- *       fresh instances under the validation wordings (never trained on), and the epoch with the
- *       highest validation consistency rate plus accuracy is kept (early stopping).
+ *       response ({@link FineTuning#cat}), one epoch at a time, each optionally followed by a replay
+ *       of stage-1 examples ({@link DemoConfig#catReplayPerTask()}); after every epoch the model
+ *       answers fresh instances under the validation wordings (never trained on), and the epoch
+ *       kept is chosen from those scores by {@link #keptEpoch} (early stopping).
  *   <li>All three answer fresh instances under the five held-out wordings of every task (greedy);
  *       the harness scores consistency rate (exact match), accuracy and ROUGE-L with bootstrap
  *       intervals, and cat is compared with sft_ia pairwise.
@@ -151,7 +152,7 @@ public final class Demo {
    * @param seconds wall time
    * @param judgeAccuracyByTask the judge accuracy per task
    * @param rewardByTask the reward used per task (chosen from its judge accuracy)
-   * @param catEpoch the CAT epoch kept (best validation consistency rate plus accuracy; 0 when
+   * @param catEpoch the CAT epoch kept ({@link Demo#keptEpoch} on the validation scores; 0 when
    *     there were no pairs and cat is sft_ia unchanged)
    * @param validation validation scores of sft_ia (first) and after every CAT epoch
    * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
@@ -466,8 +467,13 @@ public final class Demo {
    * every CAT epoch after it. With {@code keepAccuracy}: the highest consistency rate among the
    * epochs whose accuracy is at least sft_ia's, or, when no epoch is, the one with the highest
    * accuracy; otherwise the highest consistency rate plus accuracy. Ties keep the earlier epoch.
+   *
+   * @param history validation scores: sft_ia first, then one per CAT epoch
+   * @param keepAccuracy {@link DemoConfig#catKeepAccuracy()}
+   * @return the kept epoch, from 1
+   * @throws IllegalArgumentException when {@code history} has no CAT epoch
    */
-  static int keptEpoch(List<Validation> history, boolean keepAccuracy) {
+  public static int keptEpoch(List<Validation> history, boolean keepAccuracy) {
     Check.argument(history.size() >= 2, "history needs sft_ia and at least one CAT epoch, found "
         + history.size() + " entries");
     double startAccuracy = history.get(0).accuracy();
