@@ -87,9 +87,10 @@ import org.slf4j.LoggerFactory;
  *       correct or not) and agreement frequency second, and a group forms pairs only when its best
  *       response is judged correct; for other tasks the reward is agreement frequency. Pairs are
  *       best-vs-rest with margin 0.1, trained with the ranking loss plus lambda times SFT on the chosen
- *       response ({@link FineTuning#cat}), one epoch at a time; after every epoch the model answers
- *       fresh instances under the validation wordings (never trained on), and the epoch with the
- *       highest validation consistency rate plus accuracy is kept (early stopping).
+ *       response ({@link FineTuning#cat}), one epoch at a time, each optionally followed by a replay
+ *       of stage-1 examples ({@link DemoConfig#catReplayPerTask()}); after every epoch the model
+ *       answers fresh instances under the validation wordings (never trained on), and the epoch
+ *       kept is chosen from those scores by {@link #keptEpoch} (early stopping).
  *   <li>All three answer fresh instances under the five held-out wordings of every task (greedy);
  *       the harness scores consistency rate (exact match), accuracy and ROUGE-L with bootstrap
  *       intervals, and cat is compared with sft_ia pairwise.
@@ -151,7 +152,7 @@ public final class Demo {
    * @param seconds wall time
    * @param judgeAccuracyByTask the judge accuracy per task
    * @param rewardByTask the reward used per task (chosen from its judge accuracy)
-   * @param catEpoch the CAT epoch kept (best validation consistency rate plus accuracy; 0 when
+   * @param catEpoch the CAT epoch kept ({@link Demo#keptEpoch} on the validation scores; 0 when
    *     there were no pairs and cat is sft_ia unchanged)
    * @param validation validation scores of sft_ia (first) and after every CAT epoch
    * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
@@ -204,6 +205,7 @@ public final class Demo {
     SplittableRandom judgeDataRng = root.split();
     SplittableRandom validationRng = root.split();
     long judgeSeed = root.nextLong();
+    SplittableRandom replayRng = root.split();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
@@ -347,8 +349,9 @@ public final class Demo {
         // No group gave a signal: CAT leaves the model unchanged.
         LOG.warn("no preference pairs: the cat system is the sft_ia model unchanged");
       } else {
-        double best = Double.NEGATIVE_INFINITY;
         Path from = augmentedModel;
+        List<Path> epochModels = new ArrayList<>();
+        List<Double> epochRewardAccuracy = new ArrayList<>();
         for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
           listener.stage("stage 2: consistency alignment training on " + pairs.size()
               + " pairs, epoch " + epoch + " of at most " + config.catEpochs());
@@ -359,27 +362,34 @@ public final class Demo {
               .warmupSteps(0)
               .seed(catSeed + epoch)
               .build();
+          Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
-              outDir.resolve("cat").resolve("epoch-" + epoch), new CatConfig(Losses.rank(config.catLambda()),
-                  catTraining), Optional.empty(), runtime,
-              false), listener);
+              config.catReplayPerTask() > 0 ? epochDir.resolve("cat") : epochDir,
+              new CatConfig(Losses.rank(config.catLambda()), catTraining), Optional.empty(),
+              runtime, false), listener);
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
           }
+          Path epochModel = cat.exported();
+          if (config.catReplayPerTask() > 0) {
+            epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
+                catTraining.toBuilder().seed(catSeed + 1000 + epoch).build(), runtime,
+                epochDir.resolve("replay"), outDir.resolve("data").resolve(
+                    "cat-replay-" + epoch + ".sft.jsonl"), listener);
+          }
           double[] v;
-          try (OnnxLanguageModel lm = OnnxLanguageModel.load(cat.exported(), runtime)) {
+          try (OnnxLanguageModel lm = OnnxLanguageModel.load(epochModel, runtime)) {
             v = validate(lm, validation);
           }
           history.add(new Validation(v[0], v[1]));
           LOG.info("CAT epoch {}: validation consistency {} accuracy {}", epoch, v[0], v[1]);
-          if (v[0] + v[1] > best) {
-            best = v[0] + v[1];
-            catModel = cat.exported();
-            chosenEpoch = epoch;
-            accAfter = cat.after().rewardAccuracy();
-          }
-          from = cat.exported();
+          epochModels.add(epochModel);
+          epochRewardAccuracy.add(cat.after().rewardAccuracy());
+          from = epochModel;
         }
+        chosenEpoch = keptEpoch(history, config.catKeepAccuracy());
+        catModel = epochModels.get(chosenEpoch - 1);
+        accAfter = epochRewardAccuracy.get(chosenEpoch - 1);
       }
 
       // Evaluation on held-out wordings and fresh instances.
@@ -450,6 +460,63 @@ public final class Demo {
     return FineTuning.sft(new FineTuning.Options(base, dataFile, Optional.empty(),
         outDir.resolve(name), sft, Optional.empty(), runtime, Optional.empty()), listener)
         .exported();
+  }
+
+  /**
+   * The CAT epoch to keep, from the validation scores of sft_ia ({@code history.get(0)}) and of
+   * every CAT epoch after it. With {@code keepAccuracy}: the highest consistency rate among the
+   * epochs whose accuracy is at least sft_ia's, or, when no epoch is, the one with the highest
+   * accuracy; otherwise the highest consistency rate plus accuracy. Ties keep the earlier epoch.
+   *
+   * @param history validation scores: sft_ia first, then one per CAT epoch
+   * @param keepAccuracy {@link DemoConfig#catKeepAccuracy()}
+   * @return the kept epoch, from 1
+   * @throws IllegalArgumentException when {@code history} has no CAT epoch
+   */
+  public static int keptEpoch(List<Validation> history, boolean keepAccuracy) {
+    Check.argument(history.size() >= 2, "history needs sft_ia and at least one CAT epoch, found "
+        + history.size() + " entries");
+    double startAccuracy = history.get(0).accuracy();
+    int best = -1;
+    for (int epoch = 1; epoch < history.size(); epoch++) {
+      Validation v = history.get(epoch);
+      if (keepAccuracy && v.accuracy() < startAccuracy) {
+        continue;
+      }
+      double score = keepAccuracy ? v.consistencyRate() : v.consistencyRate() + v.accuracy();
+      if (best < 0 || score > (keepAccuracy ? history.get(best).consistencyRate()
+          : history.get(best).consistencyRate() + history.get(best).accuracy())) {
+        best = epoch;
+      }
+    }
+    if (best < 0) {
+      best = 1;
+      for (int epoch = 2; epoch < history.size(); epoch++) {
+        if (history.get(epoch).accuracy() > history.get(best).accuracy()) {
+          best = epoch;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Replay after a CAT epoch: an SFT pass over {@code perTask} stage-1 examples per task (the
+   * sft_ia training data, drawn with {@code rng}) from {@code model}. Returns the new model.
+   */
+  private static Path replay(Map<String, List<String>> linesByTask, int perTask,
+      SplittableRandom rng, Path model, SftConfig training, RuntimeOptions runtime, Path outDir,
+      Path dataFile, Listener listener) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (List<String> taskLines : linesByTask.values()) {
+      for (int i = 0; i < perTask; i++) {
+        lines.add(taskLines.get(rng.nextInt(taskLines.size())));
+      }
+    }
+    writeLines(dataFile, lines);
+    listener.stage("stage 2: replay of " + lines.size() + " stage-1 examples after the CAT epoch");
+    return FineTuning.sft(new FineTuning.Options(model, dataFile, Optional.empty(), outDir,
+        training, Optional.empty(), runtime, Optional.empty()), listener).exported();
   }
 
   /**

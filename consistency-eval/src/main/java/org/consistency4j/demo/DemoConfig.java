@@ -31,6 +31,13 @@ import org.consistency4j.internal.Check;
  * @param catLambda weight of the SFT term of the ranking loss
  * @param catEpochs most passes over the preference pairs (the best by validation is kept)
  * @param catLearningRate CAT learning rate
+ * @param catReplayPerTask stage-1 SFT examples per task (the sft_ia training data: training
+ *     wordings, gold answers) replayed by an SFT pass at the CAT learning rate after every CAT epoch,
+ *     to keep the task skill (0: no replay)
+ * @param catKeepAccuracy how the CAT epoch is chosen: when true, the highest validation consistency
+ *     rate among the epochs whose validation accuracy is at least sft_ia's (if none is, the epoch
+ *     with the highest validation accuracy); when false, the highest validation consistency rate
+ *     plus accuracy
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -58,6 +65,8 @@ public record DemoConfig(
     double catLambda,
     int catEpochs,
     double catLearningRate,
+    int catReplayPerTask,
+    boolean catKeepAccuracy,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
@@ -86,6 +95,7 @@ public record DemoConfig(
     Check.nonNegative(catLambda, "catLambda");
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
+    Check.nonNegative(catReplayPerTask, "catReplayPerTask");
     Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
@@ -94,14 +104,14 @@ public record DemoConfig(
 
   /** The full demo. */
   public static DemoConfig defaults() {
-    return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 24, 25, 1000, 0);
+    return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 6, 2e-3, 32, 0.8, 64, 4, 1.0,
+        1.0, 3, 5e-4, 100, true, 24, 25, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
-        3e-4, 2, 3, 50, 1);
+        3e-4, 0, false, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */
@@ -109,7 +119,8 @@ public record DemoConfig(
     return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, validationInstancesPerTask,
+        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        catKeepAccuracy, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
   }
 
@@ -118,7 +129,8 @@ public record DemoConfig(
     return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, validationInstancesPerTask,
+        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        catKeepAccuracy, validationInstancesPerTask,
         evalInstancesPerTask, resamples, value);
   }
 
@@ -145,6 +157,8 @@ public record DemoConfig(
     m.put("cat_lambda", catLambda);
     m.put("cat_epochs", catEpochs);
     m.put("cat_learning_rate", catLearningRate);
+    m.put("cat_replay_per_task", catReplayPerTask);
+    m.put("cat_keep_accuracy", catKeepAccuracy);
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);
