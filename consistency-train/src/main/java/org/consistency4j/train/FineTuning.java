@@ -85,7 +85,9 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
-      runtime.requireUnquantized("SFT");
+      if (adaptation.lora().isEmpty()) {
+        runtime.requireUnquantized("SFT");
+      }
       Check.notNull(resumeFrom, "resumeFrom");
     }
   }
@@ -263,7 +265,9 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
-      runtime.requireUnquantized("CAT");
+      if (adaptation.lora().isEmpty()) {
+        runtime.requireUnquantized("CAT");
+      }
       validation = List.copyOf(Check.notNull(validation, "validation"));
     }
 
