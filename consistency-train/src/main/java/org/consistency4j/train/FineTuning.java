@@ -125,7 +125,7 @@ public final class FineTuning {
           o.modelDir(), setup.names().size(), train.size(), val.size());
       try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime(), null)) {
         SftTrainer.Result r = new SftTrainer(o.config())
-            .withRunFields(o.adaptation().runFields(o.modelDir()))
+            .withRunFields(runFields(o.adaptation(), o.modelDir(), o.runtime()))
             .allowConfigChange(o.allowConfigChange())
             .train(session, train, val, padId(tok), o.outDir(), o.resumeFrom().isPresent(),
                 listener);
@@ -134,6 +134,19 @@ public final class FineTuning {
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
     }
+  }
+
+  /**
+   * The adaptation's run fields plus, on a quantized base (QLoRA-style), {@code quantization}: a
+   * resume with another quantization is a changed configuration.
+   */
+  private static Map<String, String> runFields(Adaptation adaptation, Path modelDir,
+      RuntimeOptions runtime) {
+    Map<String, String> run = new LinkedHashMap<>(adaptation.runFields(modelDir));
+    if (runtime.quantization().enabled()) {
+      run.put("quantization", runtime.quantization().label());
+    }
+    return run;
   }
 
   /**
@@ -314,7 +327,7 @@ public final class FineTuning {
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
       CatTrainer trainer = new CatTrainer(o.config())
-          .withRunFields(o.adaptation().runFields(o.modelDir()))
+          .withRunFields(runFields(o.adaptation(), o.modelDir(), o.runtime()))
           .allowConfigChange(o.allowConfigChange());
       try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
         CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);
