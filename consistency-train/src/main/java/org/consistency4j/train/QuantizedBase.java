@@ -48,14 +48,28 @@ public final class QuantizedBase {
    *
    * @param model the forward graph with dequantized frozen linear weights
    * @param quantized the quantized weight names, in graph order
+   * @param quantization the quantization used
+   * @param dequantized per quantized weight, its dequantized float32 value
    */
-  public record Result(ExportedModel model, List<String> quantized) {
-    /** Copies the list. */
+  public record Result(ExportedModel model, List<String> quantized, Quantization quantization,
+      Map<String, Dequantized> dequantized) {
+    /** Copies the list and the map. */
     public Result {
       Check.notNull(model, "model");
       quantized = List.copyOf(quantized);
+      Check.notNull(quantization, "quantization");
+      dequantized = Map.copyOf(dequantized);
     }
   }
+
+  /**
+   * A quantized weight's dequantized value in the rewritten graph.
+   *
+   * @param value the value's name
+   * @param rows the weight's rows (output features)
+   * @param cols the weight's columns (input features)
+   */
+  public record Dequantized(String value, long rows, long cols) {}
 
   /**
    * Quantizes the frozen linear weights of {@code forward} with {@code q}.
@@ -133,7 +147,8 @@ public final class QuantizedBase {
           ins.add(null);
         } else if (i == 1 && w != null && parts.containsKey(w)) {
           ins.add(dequantized.computeIfAbsent(w,
-              k -> dequantize(g, q, parts.get(k)[0], parts.get(k)[1], inits.get(k).shape())));
+              k -> dequantize(g, q, parts.get(k)[0], parts.get(k)[1], inits.get(k).shape(),
+                  false)));
         } else {
           ins.add(g.value(name).orElseThrow());
         }
@@ -148,7 +163,10 @@ public final class QuantizedBase {
         .externalThresholdBytes();
     ExportedModel model = g.build().toModel(
         ModelOptions.defaults().withExternalInitializersAbove(Math.min(external, 1024)));
-    return new Result(model, quantized);
+    Map<String, Dequantized> names = new LinkedHashMap<>();
+    dequantized.forEach((w, v) -> names.put(w,
+        new Dequantized(v.name(), inits.get(w).shape()[0], inits.get(w).shape()[1])));
+    return new Result(model, quantized, q, names);
   }
 
   /**
@@ -166,13 +184,72 @@ public final class QuantizedBase {
     return t != null && t.rank() == 2 && t.dtype() == DType.FLOAT ? n.inputs().get(1) : null;
   }
 
-  /** {@code (code - 2^(bits-1)) * scale} as a float32 {@code [rows, cols]} value. */
+  /**
+   * Makes the backward pass of a gradient graph built from {@link #apply}'s model dequantize each
+   * weight again instead of reading the forward pass's value: every node after the first (forward)
+   * reader of a dequantized weight reads a recomputed copy, added just before the first such node.
+   * ONNX Runtime then frees each layer's float32 weight after its forward product, and holds it again
+   * only around its backward product. The recomputation starts from a reshaped view of the codes, so
+   * common-subexpression elimination cannot merge it with the forward one; its values are the same.
+   *
+   * @param gradient the gradient graph ({@link TrainingGraphs.Gradient#model()})
+   * @param base what {@link #apply} returned for the graph's forward model
+   */
+  public static ExportedModel recomputeInBackward(ExportedModel gradient, Result base) {
+    Check.notNull(gradient, "gradient");
+    Check.notNull(base, "base");
+    Graph source = Graph.fromModel(gradient.model(), gradient.externalInitializers());
+    Map<String, String> weightOf = new HashMap<>();
+    base.dequantized().forEach((w, v) -> weightOf.put(v.value(), w));
+    GraphBuilder g = GraphBuilder.create(source.name(), source.opset());
+    for (Value in : source.inputs()) {
+      g.input(in.name(), in.dtype(), in.shape().orElseThrow(
+          () -> new IllegalArgumentException("input " + in.name() + " has no shape")));
+    }
+    source.initializers().forEach(g::initializer);
+    g.setNamePrefix("qbase_recompute/");
+    Set<String> readByForward = new java.util.HashSet<>();
+    Map<String, Value> recomputed = new HashMap<>();
+    Quantization q = base.quantization();
+    for (Node n : source.nodes()) {
+      List<Value> ins = new ArrayList<>();
+      for (String name : n.inputs()) {
+        String w = name.isEmpty() ? null : weightOf.get(name);
+        if (name.isEmpty()) {
+          ins.add(null);
+        } else if (w == null || readByForward.add(name)) {
+          ins.add(g.value(name).orElseThrow());
+        } else {
+          ins.add(recomputed.computeIfAbsent(w, k -> dequantize(g, q,
+              g.value(k + CODES).orElseThrow(), g.value(k + SCALES).orElseThrow(),
+              new long[] {base.dequantized().get(k).rows(), base.dequantized().get(k).cols()},
+              true)));
+        }
+      }
+      g.copyNode(n, source, ins);
+    }
+    for (Value o : source.outputs()) {
+      g.output(g.value(o.name()).orElseThrow());
+    }
+    return g.build().toModel(ModelOptions.defaults().withExternalInitializersLike(gradient));
+  }
+
+  /**
+   * {@code (code - 2^(bits-1)) * scale} as a float32 {@code [rows, cols]} value; with {@code
+   * recompute} the same values from a reshaped view of the codes (a node sequence of its own).
+   */
   private static Value dequantize(GraphBuilder g, Quantization q, Value codes, Value scales,
-      long[] shape) {
+      long[] shape, boolean recompute) {
     long rows = shape[0];
     long cols = shape[1];
     int blocks = q.blocksPerRow(cols);
-    Value c = g.cast(codes, DType.FLOAT);
+    Value c;
+    if (recompute) {
+      long bb = q.blockBytes();
+      c = g.reshape(g.cast(g.reshape(codes, rows, blocks * bb), DType.FLOAT), rows, blocks, bb);
+    } else {
+      c = g.cast(codes, DType.FLOAT);
+    }
     if (q.bits() == 4) {
       // Two codes per byte, the earlier in the low nibble: hi = floor(c / 16), lo = c - 16 hi.
       Value hi = g.floor(g.mul(c, g.scalar(DType.FLOAT, 1.0 / 16)));

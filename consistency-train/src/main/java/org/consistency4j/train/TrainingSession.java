@@ -284,9 +284,11 @@ public final class TrainingSession implements AutoCloseable {
     public TrainingSession build() {
       ExportedModel base = forward;
       RuntimeOptions sessionOptions = runtime;
+      QuantizedBase.Result quantized = null;
       if (runtime.quantization().enabled()) {
-        base = QuantizedBase.apply(forward, runtime.quantization(),
-            Set.copyOf(Check.notNull(trainable, "trainable"))).model();
+        quantized = QuantizedBase.apply(forward, runtime.quantization(),
+            Set.copyOf(Check.notNull(trainable, "trainable")));
+        base = quantized.model();
         // The graphs now dequantize the codes themselves: the sessions see plain operators, and the
         // codes are read in place (AUTO) rather than folded into float32 session initializers.
         sessionOptions = runtime.toBuilder().quantization(Quantization.NONE).build();
@@ -294,12 +296,13 @@ public final class TrainingSession implements AutoCloseable {
       TrainingGraphs graphs = TrainingGraphs.build(base, new TrainingGraphs.Spec(inputIds, logits,
           trainable, noDecay, optimizer, auxiliary.widths().keySet(),
           java.util.Optional.ofNullable(pairwiseLoss)));
-      return new TrainingSession(graphs, sessionOptions, auxiliary);
+      return new TrainingSession(graphs, sessionOptions, auxiliary, quantized);
     }
   }
 
   /** Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values. */
-  private TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
+  private TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary,
+      QuantizedBase.Result quantized) {
     this.graphs = graphs;
     this.auxiliary = auxiliary;
     this.pairwise = graphs.spec().pairwiseLoss().orElse(null);
@@ -309,7 +312,10 @@ public final class TrainingSession implements AutoCloseable {
     // No memory patterns: they cost the LoRA step of a 0.5B model 1.9 GiB of peak memory.
     this.sessions = new ModelSessions(options, false);
     try {
-      this.gradSession = sessions.create("grad", graphs.gradient().model());
+      // On a quantized base the backward pass dequantizes each weight again (one layer's float32
+      // weight alive at a time instead of all of them from the forward to the backward pass).
+      this.gradSession = sessions.create("grad", quantized == null ? graphs.gradient().model()
+          : QuantizedBase.recomputeInBackward(graphs.gradient().model(), quantized));
       this.gradWeights = sessions.weightInputs("grad");
       this.updateSession = sessions.create("update", graphs.update().model().model().toByteArray(),
           Map.of());
