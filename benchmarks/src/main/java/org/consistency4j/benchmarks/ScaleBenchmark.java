@@ -213,11 +213,17 @@ public final class ScaleBenchmark {
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
     phase("adapters added");
-    try (TrainingSession session = TrainingSession.builder(a.model())
+    TrainingSession opened = TrainingSession.builder(a.model())
         .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
         .trainable(a.adapters()).noDecay(java.util.Set.of()).optimizer(AdamWConfig.defaults())
         .runtime(rt).auxiliary(TrainingSession.AuxiliaryInputs.none())
-        .pairwiseLoss(cat ? loss : null).build()) {
+        .pairwiseLoss(cat ? loss : null).build();
+    a = null;
+    if (rt.quantization().enabled()) {
+      // As FineTuning does: free the float32 weights the quantized base replaced.
+      System.gc();
+    }
+    try (TrainingSession session = opened) {
       double setupMs = (System.nanoTime() - t0) / 1e6;
       phase("training session open");
       long setupRss = statusKib("VmRSS");

@@ -186,17 +186,29 @@ public final class FineTuning {
    * {@code config.json} was parsed once into {@code config}.
    */
   private record Trainables(Path modelDir, ModelConfig config, Adaptation adaptation,
-      ExportedModel forward, List<String> names, Set<String> noDecay,
-      TrainingSession.AuxiliaryInputs auxiliary) {
+      java.util.concurrent.atomic.AtomicReference<ExportedModel> forward, List<String> names,
+      Set<String> noDecay, TrainingSession.AuxiliaryInputs auxiliary) {
     /**
      * A session at the run's starting point (a continued adapter's weights); with {@code
      * pairwiseLoss} its gradient graph computes that loss in-graph.
      */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
         org.consistency4j.loss.StandardLoss pairwiseLoss) {
-      TrainingSession session = TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+      // Opened once; the forward model is let go so that, on a quantized base, its float32 weights
+      // can be freed (the sessions keep what they read).
+      ExportedModel model = forward.getAndSet(null);
+      if (model == null) {
+        throw new IllegalStateException("the training session of this run was already opened");
+      }
+      TrainingSession session = TrainingSession.builder(model).inputIds(LlamaTrainingGraph.INPUT_IDS)
           .logits(LlamaTrainingGraph.LOGITS).trainable(names).noDecay(noDecay).optimizer(optimizer)
           .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
+      model = null;
+      if (runtime.quantization().enabled()) {
+        // The float32 weights the quantized base replaced are unreachable now; they live in direct
+        // buffers, which only a collection frees.
+        System.gc();
+      }
       if (adaptation instanceof Adaptation.ContinueAdapter c) {
         try {
           startFromAdapter(session, c.adapter(), c.settings());
@@ -234,10 +246,13 @@ public final class FineTuning {
     if (adaptation.lora().isPresent()) {
       LoraConfig lora = adaptation.lora().get();
       Lora.Adapted adapted = Lora.apply(forward, lora);
-      return new Trainables(modelDir, mc, adaptation, adapted.model(), adapted.adapters(), Set.of(),
+      return new Trainables(modelDir, mc, adaptation,
+          new java.util.concurrent.atomic.AtomicReference<>(adapted.model()), adapted.adapters(),
+          Set.of(),
           new LoraDropout(adapted, lora));
     }
-    return new Trainables(modelDir, mc, adaptation, forward, LlamaTrainingGraph.weightNames(mc),
+    return new Trainables(modelDir, mc, adaptation,
+        new java.util.concurrent.atomic.AtomicReference<>(forward), LlamaTrainingGraph.weightNames(mc),
         LlamaTrainingGraph.noDecay(mc), TrainingSession.AuxiliaryInputs.none());
   }
 
