@@ -24,8 +24,9 @@ import org.consistency4j.model.Quantization;
  * blocks, blockBytes]}) and block scales ({@code W.qscales}, FLOAT {@code [rows, blocks]}), and the
  * graph dequantizes it before the product: {@code (code - 2^(bits-1)) * scale}, exactly the values of
  * {@link Quantization#dequantize} (4-bit codes are unpacked with exact float arithmetic, the low
- * nibble first). The float32 weight is dropped unless another node reads it (a tied embedding's
- * token lookup keeps it, as quantized inference does).
+ * nibble first), and the float32 weight is dropped. A weight another node also reads stays float32
+ * (a tied embedding: its token lookup needs the table anyway, so the LM head uses it as is, unlike
+ * quantized inference, which quantizes a tied head).
  *
  * <p>Autodiff then treats the dequantized weight like any frozen value: no gradient reaches the
  * codes, and the input gradient {@code gy W} uses the dequantized {@code W}; adapters added by {@link
@@ -108,7 +109,9 @@ public final class QuantizedBase {
           + " quantized, but trainable " + w + " is one; fully fine-tune with quantization none,"
           + " or train LoRA adapters");
     }
-    List<String> quantized = linear.stream().filter(w -> !trainable.contains(w)).toList();
+    // A weight another node also reads (a tied embedding, looked up as a table) stays float32 for
+    // both uses: quantizing its product would only add the codes and a dequantized copy.
+    List<String> quantized = linear.stream().filter(w -> !otherUse.contains(w)).toList();
     Check.argument(!quantized.isEmpty(),
         "no frozen linear weight FusedMatMul(x, W, transB=1) to quantize in " + source.name());
 
@@ -132,9 +135,6 @@ public final class QuantizedBase {
       Value scales = g.initializer(name + SCALES,
           Tensor.of(DType.FLOAT, z.scales(), s[0], q.blocksPerRow(s[1])));
       parts.put(name, new Value[] {codes, scales});
-      if (otherUse.contains(name)) {
-        g.initializer(name, t);
-      }
     }
     g.setNamePrefix("qbase/");
     Map<String, Value> dequantized = new HashMap<>();
