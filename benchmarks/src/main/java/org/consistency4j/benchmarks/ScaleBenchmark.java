@@ -49,7 +49,8 @@ import org.consistency4j.train.TrainingSession;
  * 256-token rows with 64-token prompts). Times are wall-clock medians over REPS repetitions (default 3)
  * after one warm-up. The inference measurements load the model with the quantization named by the
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
- * {@code int4}), and every measurement gives ONNX Runtime the weights as the system property {@code
+ * {@code int4}; {@code lora} and {@code cat} then train the adapters on a quantized frozen base,
+ * {@link org.consistency4j.train.QuantizedBase}), and every measurement gives ONNX Runtime the weights as the system property {@code
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
  * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
@@ -111,7 +112,10 @@ public final class ScaleBenchmark {
     if (quantization != Quantization.NONE) {
       impl += "-" + quantization.label();
     }
-    if (rt.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
+    // Training on a quantized base dequantizes in its graphs and reads the codes in place (AUTO).
+    RuntimeOptions placed = what.equals("lora") || what.equals("cat")
+        ? rt.toBuilder().quantization(Quantization.NONE).build() : rt;
+    if (placed.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
       impl += "-session-weights";
     }
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
@@ -209,11 +213,17 @@ public final class ScaleBenchmark {
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
     phase("adapters added");
-    try (TrainingSession session = TrainingSession.builder(a.model())
+    TrainingSession opened = TrainingSession.builder(a.model())
         .inputIds(LlamaTrainingGraph.INPUT_IDS).logits(LlamaTrainingGraph.LOGITS)
         .trainable(a.adapters()).noDecay(java.util.Set.of()).optimizer(AdamWConfig.defaults())
         .runtime(rt).auxiliary(TrainingSession.AuxiliaryInputs.none())
-        .pairwiseLoss(cat ? loss : null).build()) {
+        .pairwiseLoss(cat ? loss : null).build();
+    a = null;
+    if (rt.quantization().enabled()) {
+      // As FineTuning does: free the float32 weights the quantized base replaced.
+      System.gc();
+    }
+    try (TrainingSession session = opened) {
       double setupMs = (System.nanoTime() - t0) / 1e6;
       phase("training session open");
       long setupRss = statusKib("VmRSS");

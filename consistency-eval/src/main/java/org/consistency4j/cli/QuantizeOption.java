@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 /**
  * The {@code --quantize} option of every command that runs a local model for inference: {@code
  * none} (the default, float32), {@code int8} or {@code int4} weight-only quantization of the linear
- * layers ({@link Quantization}, blocks of 32). Training commands do not offer it: they train float32
- * weights.
+ * layers ({@link Quantization}, blocks of 32). Training commands have their own {@code --quantize}
+ * (a frozen quantized base for LoRA), parsed by {@link #parse}.
  */
 final class QuantizeOption {
   @Option(names = "--quantize", paramLabel = "none|int8|int4", defaultValue = "none",
@@ -23,11 +23,20 @@ final class QuantizeOption {
    * @throws IllegalArgumentException naming the option, the accepted values and the bad value
    */
   Quantization quantization() {
+    return parse(quantize);
+  }
+
+  /**
+   * The quantization {@code --quantize value} selects.
+   *
+   * @throws IllegalArgumentException naming the option, the accepted values and the bad value
+   */
+  static Quantization parse(String value) {
     try {
-      return Quantization.parse(quantize);
+      return Quantization.parse(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "--quantize must be none, int8 or int4, found \"" + quantize + "\"", e);
+          "--quantize must be none, int8 or int4, found \"" + value + "\"", e);
     }
   }
 

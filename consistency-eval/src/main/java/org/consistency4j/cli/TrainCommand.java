@@ -352,6 +352,13 @@ final class TrainCommand implements Runnable {
 
     @Mixin private DeviceOption device;
 
+    @Option(names = "--quantize", paramLabel = "none|int8|int4", defaultValue = "none",
+        description = "LoRA on a frozen quantized base (QLoRA-style): the model's linear weights are"
+            + " stored as int8 or int4 codes (blocks of 32 weights per scale) and dequantized in the"
+            + " graph; the adapter trains in float32 and applies to the float model. Needs"
+            + " --lora-rank or --adapter; --full trains float32 weights (default: ${DEFAULT-VALUE}).")
+    private String quantize;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")
     private int threads;
@@ -383,6 +390,11 @@ final class TrainCommand implements Runnable {
       checkRange(cli, "--threads", threads, 0, RuntimeOptions.MAX_THREADS);
       if (what == null && !adapterGiven) {
         throw new CommandLine.ParameterException(cli, "give exactly one of --lora-rank R and --full");
+      }
+      if (QuantizeOption.parse(quantize).enabled() && full()) {
+        throw new CommandLine.ParameterException(cli, "--quantize " + quantize + " trains LoRA"
+            + " adapters on a frozen quantized base; --full fine-tunes every weight in float32:"
+            + " use --lora-rank R, or --quantize none with --full");
       }
       if (epochs != null && steps != null) {
         throw new CommandLine.ParameterException(cli, "give at most one of --epochs and --steps");
@@ -441,7 +453,8 @@ final class TrainCommand implements Runnable {
     }
 
     RuntimeOptions runtime() {
-      return device.runtime(threads);
+      return device.runtime(threads).toBuilder().quantization(QuantizeOption.parse(quantize))
+          .build();
     }
   }
 

@@ -53,6 +53,49 @@ class TrainCommandTest {
   }
 
   @Test
+  void lora_sft_on_an_int8_base_records_the_quantization_and_refuses_full_fine_tuning()
+      throws Exception {
+    Path out = dir.resolve("out");
+    List<String> common = List.of("train", "sft", "--model", model().toString(), "--data",
+        data().toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-3",
+        "--batch-size", "2", "--seed", "5", "--threads", "1");
+    List<String> first = new java.util.ArrayList<>(common);
+    first.addAll(List.of("--quantize", "int8", "--steps", "2"));
+    CliRun run = CliRun.of(first.toArray(String[]::new));
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().startsWith("trained 2 steps on 2 examples"), run.out());
+    assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
+    JsonNode cfg = new ObjectMapper().readTree(out.resolve("adapter/adapter_config.json").toFile());
+    assertEquals(model().toAbsolutePath().toString(), cfg.get("base_model_name_or_path").asText(),
+        "the adapter applies to the float model");
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      double loss = new ObjectMapper().readTree(line).get("loss").asDouble();
+      assertTrue(Double.isFinite(loss) && loss > 0, line);
+    }
+    // The quantization is part of the run's configuration: resuming without it is a change.
+    List<String> resumed = new java.util.ArrayList<>(common);
+    resumed.addAll(List.of("--steps", "3", "--resume", out.toString()));
+    CliRun refused = CliRun.of(resumed.toArray(String[]::new));
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("quantization: checkpoint int8"), refused.err());
+    resumed.addAll(List.of("--quantize", "int8"));
+    CliRun continued = CliRun.of(resumed.toArray(String[]::new));
+    assertEquals(0, continued.exitCode(), continued.err());
+
+    CliRun full = CliRun.of("train", "sft", "--model", model().toString(), "--data",
+        data().toString(), "--out", dir.resolve("full").toString(), "--full", "--quantize", "int8");
+    assertEquals(2, full.exitCode());
+    assertTrue(full.err().contains("--quantize int8 trains LoRA adapters on a frozen quantized"
+        + " base; --full fine-tunes every weight"), full.err());
+    CliRun bad = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        data().toString(), "--out", dir.resolve("bad").toString(), "--lora-rank", "2",
+        "--quantize", "int3");
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("--quantize must be none, int8 or int4, found \"int3\""),
+        bad.err());
+  }
+
+  @Test
   void choosing_both_lora_and_full_is_a_usage_error() throws Exception {
     CliRun run = CliRun.of("train", "sft", "--model", model().toString(), "--data", data().toString(),
         "--out", dir.resolve("o").toString(), "--lora-rank", "2", "--full");

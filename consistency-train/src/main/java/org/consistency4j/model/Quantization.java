@@ -25,7 +25,9 @@ import org.consistency4j.internal.Check;
  * is MatMulNBits' {@code B [rows, ceil(cols / blockSize), blockSize * bits / 8]} with {@code scales
  * [rows, ceil(cols / blockSize)]} and no zero-point input (its default is {@code 2^(bits-1)}).
  *
- * <p>Quantized models are for inference (generation, scoring, evaluation); training refuses them.
+ * <p>Quantized models are for inference (generation, scoring, evaluation) and for LoRA training on a
+ * frozen quantized base, where the training graphs dequantize the same codes
+ * ({@code org.consistency4j.train.QuantizedBase}); full fine-tuning refuses them.
  *
  * @param bits 0 (no quantization), 4 or 8
  * @param blockSize input features per scale: 0 when {@code bits} is 0, else a power of two in

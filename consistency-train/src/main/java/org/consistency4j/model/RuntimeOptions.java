@@ -25,7 +25,9 @@ import org.consistency4j.internal.Check;
  * @param intraOpThreads threads ONNX Runtime uses inside one operator, in [0, {@value
  *     #MAX_THREADS}]; 0 lets ONNX Runtime choose
  * @param quantization weight-only quantization of the linear layers when a model is loaded for
- *     inference ({@link Quantization#NONE}: float32); training refuses anything else
+ *     inference ({@link Quantization#NONE}: float32); training accepts one for LoRA adapters on a
+ *     quantized frozen base ({@code org.consistency4j.train.QuantizedBase}) and refuses it for full
+ *     fine-tuning
  * @param weights how sessions get the model's large weights ({@link WeightPlacement#AUTO} by
  *     default; {@link #resolvedWeights()} says what it means for these options)
  */
@@ -95,15 +97,16 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
   }
 
   /**
-   * Refuses quantized options for training.
+   * Refuses quantized options for full fine-tuning (training every weight): on a quantized base only
+   * adapters train (QLoRA-style, {@code org.consistency4j.train.QuantizedBase}).
    *
    * @param what the training entry point, named in the message
    * @throws IllegalArgumentException if {@link #quantization()} is not {@link Quantization#NONE}
    */
   public void requireUnquantized(String what) {
-    Check.argument(!quantization.enabled(), what + " trains float32 weights and cannot use a"
-        + " quantized model (quantization " + quantization.label() + "); quantization is for"
-        + " inference only (QLoRA-style training is not implemented); use quantization none");
+    Check.argument(!quantization.enabled(), what + " fine-tunes every weight and cannot use a"
+        + " quantized base (quantization " + quantization.label() + "): on a quantized base only"
+        + " LoRA adapters train (QLoRA-style); add LoRA adapters or use quantization none");
   }
 
   /** CPU with ONNX Runtime's default thread count. */

@@ -85,7 +85,9 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
-      runtime.requireUnquantized("SFT");
+      if (adaptation.lora().isEmpty()) {
+        runtime.requireUnquantized("SFT");
+      }
       Check.notNull(resumeFrom, "resumeFrom");
     }
   }
@@ -123,7 +125,7 @@ public final class FineTuning {
           o.modelDir(), setup.names().size(), train.size(), val.size());
       try (TrainingSession session = setup.open(o.config().optimizer(), o.runtime(), null)) {
         SftTrainer.Result r = new SftTrainer(o.config())
-            .withRunFields(o.adaptation().runFields(o.modelDir()))
+            .withRunFields(runFields(o.adaptation(), o.modelDir(), o.runtime()))
             .allowConfigChange(o.allowConfigChange())
             .train(session, train, val, padId(tok), o.outDir(), o.resumeFrom().isPresent(),
                 listener);
@@ -132,6 +134,19 @@ public final class FineTuning {
     } catch (IOException e) {
       throw new UncheckedIOException("fine-tuning I/O failed", e);
     }
+  }
+
+  /**
+   * The adaptation's run fields plus, on a quantized base (QLoRA-style), {@code quantization}: a
+   * resume with another quantization is a changed configuration.
+   */
+  private static Map<String, String> runFields(Adaptation adaptation, Path modelDir,
+      RuntimeOptions runtime) {
+    Map<String, String> run = new LinkedHashMap<>(adaptation.runFields(modelDir));
+    if (runtime.quantization().enabled()) {
+      run.put("quantization", runtime.quantization().label());
+    }
+    return run;
   }
 
   /**
@@ -171,17 +186,29 @@ public final class FineTuning {
    * {@code config.json} was parsed once into {@code config}.
    */
   private record Trainables(Path modelDir, ModelConfig config, Adaptation adaptation,
-      ExportedModel forward, List<String> names, Set<String> noDecay,
-      TrainingSession.AuxiliaryInputs auxiliary) {
+      java.util.concurrent.atomic.AtomicReference<ExportedModel> forward, List<String> names,
+      Set<String> noDecay, TrainingSession.AuxiliaryInputs auxiliary) {
     /**
      * A session at the run's starting point (a continued adapter's weights); with {@code
      * pairwiseLoss} its gradient graph computes that loss in-graph.
      */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
         org.consistency4j.loss.StandardLoss pairwiseLoss) {
-      TrainingSession session = TrainingSession.builder(forward).inputIds(LlamaTrainingGraph.INPUT_IDS)
+      // Opened once; the forward model is let go so that, on a quantized base, its float32 weights
+      // can be freed (the sessions keep what they read).
+      ExportedModel model = forward.getAndSet(null);
+      if (model == null) {
+        throw new IllegalStateException("the training session of this run was already opened");
+      }
+      TrainingSession session = TrainingSession.builder(model).inputIds(LlamaTrainingGraph.INPUT_IDS)
           .logits(LlamaTrainingGraph.LOGITS).trainable(names).noDecay(noDecay).optimizer(optimizer)
           .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
+      model = null;
+      if (runtime.quantization().enabled()) {
+        // The float32 weights the quantized base replaced are unreachable now; they live in direct
+        // buffers, which only a collection frees.
+        System.gc();
+      }
       if (adaptation instanceof Adaptation.ContinueAdapter c) {
         try {
           startFromAdapter(session, c.adapter(), c.settings());
@@ -219,10 +246,13 @@ public final class FineTuning {
     if (adaptation.lora().isPresent()) {
       LoraConfig lora = adaptation.lora().get();
       Lora.Adapted adapted = Lora.apply(forward, lora);
-      return new Trainables(modelDir, mc, adaptation, adapted.model(), adapted.adapters(), Set.of(),
+      return new Trainables(modelDir, mc, adaptation,
+          new java.util.concurrent.atomic.AtomicReference<>(adapted.model()), adapted.adapters(),
+          Set.of(),
           new LoraDropout(adapted, lora));
     }
-    return new Trainables(modelDir, mc, adaptation, forward, LlamaTrainingGraph.weightNames(mc),
+    return new Trainables(modelDir, mc, adaptation,
+        new java.util.concurrent.atomic.AtomicReference<>(forward), LlamaTrainingGraph.weightNames(mc),
         LlamaTrainingGraph.noDecay(mc), TrainingSession.AuxiliaryInputs.none());
   }
 
@@ -263,7 +293,9 @@ public final class FineTuning {
       Check.notNull(config, "config");
       Check.notNull(adaptation, "adaptation");
       Check.notNull(runtime, "runtime");
-      runtime.requireUnquantized("CAT");
+      if (adaptation.lora().isEmpty()) {
+        runtime.requireUnquantized("CAT");
+      }
       validation = List.copyOf(Check.notNull(validation, "validation"));
     }
 
@@ -310,7 +342,7 @@ public final class FineTuning {
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());
       CatTrainer trainer = new CatTrainer(o.config())
-          .withRunFields(o.adaptation().runFields(o.modelDir()))
+          .withRunFields(runFields(o.adaptation(), o.modelDir(), o.runtime()))
           .allowConfigChange(o.allowConfigChange());
       try (TrainingSession session = setup.open(t.optimizer(), o.runtime(), o.config().loss())) {
         CatTrainer.ReferenceLogProbs initial = trainer.logProbs(session, pairs, padId);

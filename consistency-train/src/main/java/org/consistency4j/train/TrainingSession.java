@@ -21,6 +21,7 @@ import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.model.ModelSessions;
+import org.consistency4j.model.Quantization;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
@@ -242,7 +243,12 @@ public final class TrainingSession implements AutoCloseable {
       return this;
     }
 
-    /** Device and threads; default {@link RuntimeOptions#cpu()}. */
+    /**
+     * Device and threads; default {@link RuntimeOptions#cpu()}. With a {@link
+     * RuntimeOptions#quantization()} the frozen linear weights are quantized and dequantized in the
+     * graphs ({@link QuantizedBase}, QLoRA-style): the trainables must then be adapters, never a
+     * linear weight.
+     */
     public Builder runtime(RuntimeOptions runtime) {
       this.runtime = Check.notNull(runtime, "runtime");
       return this;
@@ -276,16 +282,27 @@ public final class TrainingSession implements AutoCloseable {
      * @throws ModelLoadException if ONNX Runtime rejects a graph
      */
     public TrainingSession build() {
-      TrainingGraphs graphs = TrainingGraphs.build(forward, new TrainingGraphs.Spec(inputIds, logits,
+      ExportedModel base = forward;
+      RuntimeOptions sessionOptions = runtime;
+      QuantizedBase.Result quantized = null;
+      if (runtime.quantization().enabled()) {
+        quantized = QuantizedBase.apply(forward, runtime.quantization(),
+            Set.copyOf(Check.notNull(trainable, "trainable")));
+        base = quantized.model();
+        // The graphs now dequantize the codes themselves: the sessions see plain operators, and the
+        // codes are read in place (AUTO) rather than folded into float32 session initializers.
+        sessionOptions = runtime.toBuilder().quantization(Quantization.NONE).build();
+      }
+      TrainingGraphs graphs = TrainingGraphs.build(base, new TrainingGraphs.Spec(inputIds, logits,
           trainable, noDecay, optimizer, auxiliary.widths().keySet(),
           java.util.Optional.ofNullable(pairwiseLoss)));
-      return new TrainingSession(graphs, runtime, auxiliary);
+      return new TrainingSession(graphs, sessionOptions, auxiliary, quantized);
     }
   }
 
   /** Opens the sessions of {@code graphs} and fills the parameter buffers with their initial values. */
-  private TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary) {
-    options.requireUnquantized("a training session");
+  private TrainingSession(TrainingGraphs graphs, RuntimeOptions options, AuxiliaryInputs auxiliary,
+      QuantizedBase.Result quantized) {
     this.graphs = graphs;
     this.auxiliary = auxiliary;
     this.pairwise = graphs.spec().pairwiseLoss().orElse(null);
@@ -295,7 +312,10 @@ public final class TrainingSession implements AutoCloseable {
     // No memory patterns: they cost the LoRA step of a 0.5B model 1.9 GiB of peak memory.
     this.sessions = new ModelSessions(options, false);
     try {
-      this.gradSession = sessions.create("grad", graphs.gradient().model());
+      // On a quantized base the backward pass dequantizes each weight again (one layer's float32
+      // weight alive at a time instead of all of them from the forward to the backward pass).
+      this.gradSession = sessions.create("grad", quantized == null ? graphs.gradient().model()
+          : QuantizedBase.recomputeInBackward(graphs.gradient().model(), quantized));
       this.gradWeights = sessions.weightInputs("grad");
       this.updateSession = sessions.create("update", graphs.update().model().model().toByteArray(),
           Map.of());
