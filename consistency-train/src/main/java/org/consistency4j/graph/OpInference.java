@@ -115,7 +115,8 @@ final class OpInference {
     Function<Value, Optional<Tensor>> constants = ctx::constant;
     List<Optional<Shape>> out = new ArrayList<>(Collections.nCopies(nOutputs, Optional.empty()));
     // Contrib operators get a shape only where the table's rule covers their attributes.
-    if (!domain.isEmpty() && Op.of(domain, opType).orElse(null) != Op.MAT_MUL_N_BITS) {
+    Op contrib = domain.isEmpty() ? null : Op.of(domain, opType).orElse(null);
+    if (!domain.isEmpty() && contrib != Op.MAT_MUL_N_BITS && contrib != Op.FUSED_MAT_MUL) {
       return out;
     }
     Optional<Shape> s = shape0(opType, inputs, attrs, nOutputs, constants, ctx, out);
@@ -150,8 +151,13 @@ final class OpInference {
     }
     switch (op) {
       case MAT_MUL:
-      case FUSED_MAT_MUL:
         return matMul(shapeOf(in, 0), shapeOf(in, 1));
+      case FUSED_MAT_MUL:
+        if (intAttr(attrs, "transBatchA", 0) != 0 || intAttr(attrs, "transBatchB", 0) != 0) {
+          return Optional.empty();
+        }
+        return matMul(transposedLastTwo(shapeOf(in, 0), intAttr(attrs, "transA", 0) != 0),
+            transposedLastTwo(shapeOf(in, 1), intAttr(attrs, "transB", 0) != 0));
       case MAT_MUL_N_BITS:
         {
           Optional<Shape> a = shapeOf(in, 0);
@@ -737,6 +743,19 @@ final class OpInference {
     if (!bVec) {
       d.add(bd.get(bd.size() - 1));
     }
+    return Optional.of(new Shape(d));
+  }
+
+  /**
+   * {@code s} with its last two axes swapped when {@code transpose} is set (FusedMatMul's {@code
+   * transA}/{@code transB}; ONNX Runtime ignores them for rank-1 operands).
+   */
+  private static Optional<Shape> transposedLastTwo(Optional<Shape> s, boolean transpose) {
+    if (!transpose || s.isEmpty() || s.get().rank() < 2) {
+      return s;
+    }
+    List<Dim> d = new ArrayList<>(s.get().dims());
+    Collections.swap(d, d.size() - 2, d.size() - 1);
     return Optional.of(new Shape(d));
   }
 

@@ -85,6 +85,29 @@ class GraphBuilderTest {
   }
 
   @Test
+  void fused_matmul_shapes_follow_its_transpose_attributes() {
+    // Without an output shape, every gradient rule downstream falls back to run-time shape logic
+    // (If nodes per broadcast reduction), which made training steps about 30% slower.
+    GraphBuilder b = GraphBuilder.create("g");
+    Value x = b.input("x", DType.FLOAT, "batch", "seq", 64);
+    Value w = b.input("w", DType.FLOAT, 16, 64);
+    Value y = b.op("com.microsoft", "FusedMatMul", List.of(x, w),
+        Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
+    assertEquals(Shape.symbolic("batch", "seq", 16), y.shape().orElseThrow());
+    Value xt = b.input("xt", DType.FLOAT, 3, 64, 5);
+    Value both = b.op("com.microsoft", "FusedMatMul", List.of(xt, w),
+        Map.of("transA", Attribute.of(1L), "transB", Attribute.of(1L), "alpha", Attribute.of(0.5f)),
+        List.of(DType.FLOAT)).get(0);
+    assertEquals(new Shape(List.of(Dim.of(3), Dim.of(5), Dim.of(16))), both.shape().orElseThrow());
+    Value batchT = b.op("com.microsoft", "FusedMatMul", List.of(xt, w),
+        Map.of("transBatchA", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
+    assertTrue(batchT.shape().isEmpty(), "transBatchA is not modelled: " + batchT.shape());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> b.op("com.microsoft", "FusedMatMul", List.of(x, w), Map.of(), List.of(DType.FLOAT)));
+    assertTrue(e.getMessage().contains("inner dims differ"), e.getMessage());
+  }
+
+  @Test
   void binary_ops_reject_mixed_dtypes_naming_both_values() {
     GraphBuilder b = GraphBuilder.create("g");
     Value x = b.input("x", DType.FLOAT, 2);

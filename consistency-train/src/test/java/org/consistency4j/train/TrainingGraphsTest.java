@@ -2,17 +2,21 @@ package org.consistency4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Graph;
+import org.consistency4j.graph.Node;
 import org.consistency4j.graph.Value;
 import org.consistency4j.loss.Losses;
+import org.consistency4j.model.ModelConfig;
 import org.consistency4j.loss.StandardLoss;
 import org.consistency4j.optim.AdamW;
 import org.consistency4j.optim.AdamWConfig;
@@ -57,6 +61,26 @@ class TrainingGraphsTest {
     Graph score = graph(t.score().model());
     assertEquals(List.of("input_ids", "w1", "head", TrainingGraphs.LABELS), names(score.inputs()));
     assertEquals(List.of(t.score().sum(), t.score().count()), names(score.outputs()));
+  }
+
+  @Test
+  void a_llama_gradient_graph_decides_its_reductions_while_building() {
+    // Shapes flow through the FusedMatMul linear layers and the grouped-query key/value repeat, so
+    // their gradients need no run-time broadcast-reduction fallback (an If node each). With the
+    // FusedMatMul output shapes unknown, a training step of the demo's model was about 30% slower
+    // (benchmarks/README.md, "Training step"). The fallbacks left are the loss's three on the
+    // [batch, seq - 1] per-token values (a Slice to seq - 1 leaves that length unknown).
+    Path dir = Path.of("src/test/resources/fixtures/tiny-llama");
+    ModelConfig c = ModelConfig.parse(dir.resolve("config.json"));
+    assertTrue(c.numKeyValueHeads() < c.numAttentionHeads(), "the fixture uses grouped-query attention");
+    ExportedModel forward = LlamaTrainingGraph.build(c, LlamaTrainingGraph.loadWeights(dir, c));
+    TrainingGraphs t = TrainingGraphs.build(forward, new TrainingGraphs.Spec(
+        LlamaTrainingGraph.INPUT_IDS, LlamaTrainingGraph.LOGITS,
+        List.copyOf(LlamaTrainingGraph.weightNames(c)), LlamaTrainingGraph.noDecay(c),
+        AdamWConfig.defaults(), Set.of(), Optional.empty()));
+    List<String> ops = graph(t.gradient().model()).nodes().stream().map(Node::opType).toList();
+    assertTrue(ops.contains("FusedMatMul"), "linear layers: " + ops);
+    assertEquals(3, ops.stream().filter("If"::equals).count(), "run-time shape fallbacks in " + ops);
   }
 
   @Test
