@@ -2,6 +2,8 @@ package org.consistency4j.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Runs the CLI in-process with captured standard output and error. */
@@ -15,5 +17,13 @@ record CliRun(int exitCode, String out, String err) {
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
     return new CliRun(code, out.toString(), err.toString());
+  }
+
+  /** Runs {@code command} with {@code option value} appended. */
+  static CliRun withOption(List<String> command, String option, String value) {
+    List<String> args = new ArrayList<>(command);
+    args.add(option);
+    args.add(value);
+    return of(args.toArray(String[]::new));
   }
 }
