@@ -1,5 +1,8 @@
 package org.consistency4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -8,6 +11,7 @@ import picocli.CommandLine;
 
 /** Runs the CLI in-process with captured standard output and error. */
 record CliRun(int exitCode, String out, String err) {
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static CliRun of(String... args) {
     StringWriter out = new StringWriter();
@@ -25,5 +29,16 @@ record CliRun(int exitCode, String out, String err) {
     args.add(option);
     args.add(value);
     return of(args.toArray(String[]::new));
+  }
+
+  /** The JSON values of the non-blank lines of {@code text} (a JSONL output), in order. */
+  static List<JsonNode> jsonLines(String text) throws IOException {
+    List<JsonNode> values = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (!line.isBlank()) {
+        values.add(JSON.readTree(line));
+      }
+    }
+    return values;
   }
 }
