@@ -53,14 +53,22 @@ public class QuantizedModelBenchmark {
     if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
       return dir;
     }
+    int size = writeTokenizer(dir);
+    ScratchModels.writeRandomLlama(dir, size, new ScratchModels.LlamaShape(768, 12, 12, 2048, 1024),
+        11);
+    return dir;
+  }
+
+  /**
+   * Writes a word-level tokenizer of 32,000 tokens (4 special; max positions 1,024) into {@code
+   * dir} and returns its vocabulary size.
+   */
+  private static int writeTokenizer(Path dir) {
     List<String> vocab = new ArrayList<>();
     for (int i = 0; i < 32000 - 4; i++) {
       vocab.add("w" + i);
     }
-    int size = ScratchModels.writeWordLevelTokenizer(dir, vocab, 1024);
-    ScratchModels.writeRandomLlama(dir, size, new ScratchModels.LlamaShape(768, 12, 12, 2048, 1024),
-        11);
-    return dir;
+    return ScratchModels.writeWordLevelTokenizer(dir, vocab, 1024);
   }
 
   static OnnxLanguageModel load(String quantization) {
@@ -138,11 +146,7 @@ public class QuantizedModelBenchmark {
     if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
       return dir;
     }
-    List<String> vocab = new ArrayList<>();
-    for (int i = 0; i < 32000 - 4; i++) {
-      vocab.add("w" + i);
-    }
-    int size = ScratchModels.writeWordLevelTokenizer(dir, vocab, 1024);
+    int size = writeTokenizer(dir);
     String config = "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
         + " \"vocab_size\": " + size + ", \"hidden_size\": 4096, \"intermediate_size\": 14336,"
         + " \"num_hidden_layers\": 4, \"num_attention_heads\": 32, \"num_key_value_heads\": 8,"

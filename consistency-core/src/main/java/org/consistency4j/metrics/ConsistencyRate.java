@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.consistency4j.ConsistencyException;
 import org.consistency4j.internal.Check;
 
@@ -49,21 +50,34 @@ public final class ConsistencyRate {
    * @throws ConsistencyException if the similarity returns a value outside [0, 1]
    */
   public ConsistencyResult compute(List<ResponseGroup> groups) {
-    checkGroups(groups);
-    List<GroupConsistency> scored = new ArrayList<>();
     List<String> excluded = new ArrayList<>();
+    List<GroupConsistency> scored = scoreGroups(groups, this::score, excluded);
+    return new ConsistencyResult(similarity.name(), scored, excluded);
+  }
+
+  /**
+   * Checks {@code groups} and scores every group with at least two responses; the ids of the others
+   * are added to {@code excluded}.
+   *
+   * @throws IllegalArgumentException if {@code groups} is empty, has duplicate ids or no group has
+   *     two responses
+   */
+  static <T> List<T> scoreGroups(
+      List<ResponseGroup> groups, Function<ResponseGroup, T> score, List<String> excluded) {
+    checkGroups(groups);
+    List<T> scored = new ArrayList<>();
     for (ResponseGroup g : groups) {
       if (g.responses().size() < 2) {
         excluded.add(g.id());
       } else {
-        scored.add(score(g));
+        scored.add(score.apply(g));
       }
     }
     if (scored.isEmpty()) {
       throw new IllegalArgumentException(
           "no group has at least 2 responses (" + excluded.size() + " groups excluded)");
     }
-    return new ConsistencyResult(similarity.name(), scored, excluded);
+    return scored;
   }
 
   /**
@@ -72,16 +86,12 @@ public final class ConsistencyRate {
    * @throws IllegalArgumentException if the group has fewer than two responses
    */
   public GroupConsistency score(ResponseGroup group) {
-    Check.notNull(group, "group");
-    int n = group.responses().size();
-    Check.argument(
-        n >= 2, "group \"" + group.id() + "\" must have >= 2 responses, found " + n);
-    double[] sims = pairwise(similarity, group);
+    double[] sims = checkedPairwise(similarity, group);
     double sum = 0;
     for (double s : sims) {
       sum += s;
     }
-    return new GroupConsistency(group.id(), n, sum);
+    return new GroupConsistency(group.id(), group.responses().size(), sum);
   }
 
   /**
@@ -93,8 +103,21 @@ public final class ConsistencyRate {
     return of(similarity).score(ResponseGroup.of("responses", responses)).rate();
   }
 
+  /**
+   * Pair similarities of a group of at least two responses, checked to be in [0, 1].
+   *
+   * @throws IllegalArgumentException if the group is null or has fewer than two responses
+   */
+  static double[] checkedPairwise(ResponseSimilarity similarity, ResponseGroup group) {
+    Check.notNull(group, "group");
+    int n = group.responses().size();
+    Check.argument(
+        n >= 2, "group \"" + group.id() + "\" must have >= 2 responses, found " + n);
+    return pairwise(similarity, group);
+  }
+
   /** Pair similarities of a group, checked to be in [0, 1]. */
-  static double[] pairwise(ResponseSimilarity similarity, ResponseGroup group) {
+  private static double[] pairwise(ResponseSimilarity similarity, ResponseGroup group) {
     List<String> responses = group.responses();
     double[] sims = similarity.pairwise(responses);
     int n = responses.size();
@@ -132,7 +155,7 @@ public final class ConsistencyRate {
     return sims;
   }
 
-  static void checkGroups(List<ResponseGroup> groups) {
+  private static void checkGroups(List<ResponseGroup> groups) {
     Check.notEmpty(groups, "groups");
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < groups.size(); i++) {

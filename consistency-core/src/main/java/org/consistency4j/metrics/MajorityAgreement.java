@@ -57,20 +57,8 @@ public final class MajorityAgreement {
    *     two responses
    */
   public AgreementResult compute(List<ResponseGroup> groups) {
-    ConsistencyRate.checkGroups(groups);
-    List<GroupAgreement> scored = new ArrayList<>();
     List<String> excluded = new ArrayList<>();
-    for (ResponseGroup g : groups) {
-      if (g.responses().size() < 2) {
-        excluded.add(g.id());
-      } else {
-        scored.add(score(g));
-      }
-    }
-    if (scored.isEmpty()) {
-      throw new IllegalArgumentException(
-          "no group has at least 2 responses (" + excluded.size() + " groups excluded)");
-    }
+    List<GroupAgreement> scored = ConsistencyRate.scoreGroups(groups, this::score, excluded);
     return new AgreementResult(similarity.name(), threshold, scored, excluded);
   }
 
@@ -80,11 +68,8 @@ public final class MajorityAgreement {
    * @throws IllegalArgumentException if the group has fewer than two responses
    */
   public GroupAgreement score(ResponseGroup group) {
-    Check.notNull(group, "group");
+    double[] sims = ConsistencyRate.checkedPairwise(similarity, group);
     int n = group.responses().size();
-    Check.argument(
-        n >= 2, "group \"" + group.id() + "\" must have >= 2 responses, found " + n);
-    double[] sims = ConsistencyRate.pairwise(similarity, group);
     int[] agreeing = new int[n];
     java.util.Arrays.fill(agreeing, 1);
     int k = 0;

@@ -125,7 +125,7 @@ public final class Similarities {
     }
     boolean stem = name.startsWith(ROUGE_L_STEM + ">=");
     if (stem || name.startsWith(ROUGE_L + ">=")) {
-      String t = name.substring((stem ? ROUGE_L_STEM : ROUGE_L).length() + 2);
+      String t = name.substring(rougeLName(stem).length() + 2);
       if (!THRESHOLD.matcher(t).matches()) {
         throw unknown(name, "threshold \"" + t + "\" is not a decimal number");
       }
@@ -158,6 +158,11 @@ public final class Similarities {
             + "; valid names: "
             + String.join(", ", names())
             + " (T a threshold in (0, 1], for example rougeL>=0.5)");
+  }
+
+  /** {@code "rougeL+stem"} with the stemmer, else {@code "rougeL"}. */
+  private static String rougeLName(boolean useStemmer) {
+    return useStemmer ? ROUGE_L_STEM : ROUGE_L;
   }
 
   /** Formats a threshold without trailing zeros (0.5 -> "0.5", 1.0 -> "1"). */
@@ -322,7 +327,7 @@ public final class Similarities {
 
     @Override
     public String name() {
-      return useStemmer ? ROUGE_L_STEM : ROUGE_L;
+      return rougeLName(useStemmer);
     }
 
     @Override
@@ -349,7 +354,7 @@ public final class Similarities {
 
     @Override
     public String name() {
-      return (useStemmer ? ROUGE_L_STEM : ROUGE_L) + ">=" + formatThreshold(threshold);
+      return rougeLName(useStemmer) + ">=" + formatThreshold(threshold);
     }
 
     @Override

@@ -2,6 +2,9 @@ package org.consistency4j.reward;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.consistency4j.internal.Check;
 
 /**
@@ -31,17 +34,8 @@ public final class JudgeAccuracy {
    */
   public static JudgeAccuracyResult measure(
       SelfRewardScorer scorer, List<LabeledResponse> examples, double threshold) {
-    Check.notNull(scorer, "scorer");
-    Check.notEmpty(examples, "examples");
-    Check.inRange(threshold, 0, 1, "threshold");
-    List<InstructionResponse> items = new ArrayList<>(examples.size());
-    boolean[] labels = new boolean[examples.size()];
-    for (int i = 0; i < labels.length; i++) {
-      LabeledResponse e = Check.notNull(examples.get(i), "examples[" + i + "]");
-      items.add(e.item());
-      labels[i] = e.correct();
-    }
-    return tally(scorer.quality(items), labels, threshold);
+    return measure(scorer, examples, threshold, LabeledResponse::item, LabeledResponse::correct,
+        SelfRewardScorer::quality);
   }
 
   /** {@link #measureAgreement(SelfRewardScorer, List, double)} with threshold 0.5. */
@@ -59,17 +53,32 @@ public final class JudgeAccuracy {
    */
   public static JudgeAccuracyResult measureAgreement(
       SelfRewardScorer scorer, List<LabeledAgreement> examples, double threshold) {
+    return measure(scorer, examples, threshold, LabeledAgreement::query, LabeledAgreement::same,
+        SelfRewardScorer::sameAnswer);
+  }
+
+  /**
+   * Checks the arguments, splits every example into what the judge sees ({@code query}) and its
+   * label, asks {@code judge} once for all of them and tallies the answers.
+   */
+  private static <E, Q> JudgeAccuracyResult measure(
+      SelfRewardScorer scorer,
+      List<E> examples,
+      double threshold,
+      Function<E, Q> query,
+      Predicate<E> label,
+      BiFunction<SelfRewardScorer, List<Q>, double[]> judge) {
     Check.notNull(scorer, "scorer");
     Check.notEmpty(examples, "examples");
     Check.inRange(threshold, 0, 1, "threshold");
-    List<AgreementQuery> queries = new ArrayList<>(examples.size());
+    List<Q> queries = new ArrayList<>(examples.size());
     boolean[] labels = new boolean[examples.size()];
     for (int i = 0; i < labels.length; i++) {
-      LabeledAgreement e = Check.notNull(examples.get(i), "examples[" + i + "]");
-      queries.add(e.query());
-      labels[i] = e.same();
+      E e = Check.notNull(examples.get(i), "examples[" + i + "]");
+      queries.add(query.apply(e));
+      labels[i] = label.test(e);
     }
-    return tally(scorer.sameAnswer(queries), labels, threshold);
+    return tally(judge.apply(scorer, queries), labels, threshold);
   }
 
   static JudgeAccuracyResult tally(double[] p, boolean[] labels, double threshold) {

@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.consistency4j.demo.Demo;
 import org.consistency4j.demo.DemoConfig;
 import org.consistency4j.demo.DemoSeeds;
@@ -129,9 +127,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public void seedStarted(long seed, int total) {
       if (!quiet && seedsBar == null) {
-        seedsBar = new ProgressBarBuilder().setTaskName("seeds").setInitialMax(total)
-            .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500)
-            .build();
+        seedsBar = ProgressBars.bar("seeds", total, System.err);
       }
     }
 
@@ -161,9 +157,7 @@ final class DemoCommand implements Callable<Integer> {
         return;
       }
       if (bar == null) {
-        bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(m.totalSteps())
-            .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500)
-            .build();
+        bar = ProgressBars.bar("train", m.totalSteps(), System.err);
       }
       bar.stepTo(m.step());
       bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", m.loss()));

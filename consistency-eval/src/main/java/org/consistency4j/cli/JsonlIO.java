@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -110,6 +111,22 @@ public final class JsonlIO {
           target.toString(), 0, "cannot write: directory " + dir + " does not exist");
     }
     AtomicFiles.writeText(absolute, body::write);
+  }
+
+  /**
+   * Writes an output to {@code output} atomically ({@link #writeAtomically}) or, when {@code output}
+   * is null, to {@code stdout}, which is flushed even when {@code body} fails.
+   */
+  static void emit(Path output, PrintWriter stdout, WriterBody body) throws IOException {
+    if (output == null) {
+      try {
+        body.write(stdout);
+      } finally {
+        stdout.flush();
+      }
+    } else {
+      writeAtomically(output, body);
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,18 +46,6 @@ final class ModelCommands {
       return call.get();
     } catch (IllegalArgumentException e) {
       throw line.error(e.getMessage());
-    }
-  }
-
-  static void emit(Path output, PrintWriter stdout, JsonlIO.WriterBody body) throws IOException {
-    if (output == null) {
-      try {
-        body.write(stdout);
-      } finally {
-        stdout.flush();
-      }
-    } else {
-      JsonlIO.writeAtomically(output, body);
     }
   }
 
@@ -122,7 +109,7 @@ final class ModelCommands {
         // Lines are decoded in batches; line i still samples from the stream (seed, i).
         List<int[]> pending = new ArrayList<>();
         int[] done = {0};
-        emit(output, spec.commandLine().getOut(), out -> {
+        JsonlIO.emit(output, spec.commandLine().getOut(), out -> {
           JsonlIO.forEachObject(input, line -> {
             int[] ids = line.has("input_ids")
                 ? inputIds(line)
@@ -246,7 +233,7 @@ final class ModelCommands {
           OnnxLanguageModel.load(model, quantize.apply(device.runtime()))) {
         // Lines are scored in batches (one padded forward pass per 16 sequences), in input order.
         List<ScoreLine> pending = new ArrayList<>();
-        emit(output, spec.commandLine().getOut(), out -> {
+        JsonlIO.emit(output, spec.commandLine().getOut(), out -> {
           JsonlIO.forEachObject(input, line -> {
             if (line.has("input_ids")) {
               int[] ids = inputIds(line);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -92,16 +91,7 @@ final class ParaphraseCommand implements Callable<Integer> {
         out.write(mapper.writeValueAsString(o));
         out.write('\n');
       });
-      if (output == null) {
-        PrintWriter out = spec.commandLine().getOut();
-        try {
-          body.write(out);
-        } finally {
-          out.flush();
-        }
-      } else {
-        JsonlIO.writeAtomically(output, body);
-      }
+      JsonlIO.emit(output, spec.commandLine().getOut(), body);
     }
     return 0;
   }

@@ -26,14 +26,18 @@ final class ProgressBars implements ProgressListener, AutoCloseable {
     return !turnedOff && System.console() != null;
   }
 
+  /** A console progress bar on {@code out} named {@code name}, redrawn at most every 500 ms. */
+  static ProgressBar bar(String name, long total, PrintStream out) {
+    return new ProgressBarBuilder()
+        .setTaskName(name)
+        .setInitialMax(total)
+        .setConsumer(new ConsoleProgressBarConsumer(out))
+        .setUpdateIntervalMillis(500)
+        .build();
+  }
+
   private ProgressBar open(String key, String name, long total) {
-    ProgressBar bar =
-        new ProgressBarBuilder()
-            .setTaskName(name)
-            .setInitialMax(total)
-            .setConsumer(new ConsoleProgressBarConsumer(out))
-            .setUpdateIntervalMillis(500)
-            .build();
+    ProgressBar bar = bar(name, total, out);
     ProgressBar old = bars.put(key, bar);
     if (old != null) {
       old.close();

@@ -3,7 +3,6 @@ package org.consistency4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,16 +101,7 @@ final class RougeCommand implements Callable<Integer> {
                   }
                   write(out, mapper, scores);
                 });
-    if (output == null) {
-      PrintWriter out = spec.commandLine().getOut();
-      try {
-        body.write(out);
-      } finally {
-        out.flush();
-      }
-    } else {
-      JsonlIO.writeAtomically(output, body);
-    }
+    JsonlIO.emit(output, spec.commandLine().getOut(), body);
     return 0;
   }
 

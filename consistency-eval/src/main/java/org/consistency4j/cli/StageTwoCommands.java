@@ -352,7 +352,7 @@ final class StageTwoCommands {
           }
         }
       }
-      ModelCommands.emit(output, cli.getOut(), out -> {
+      JsonlIO.emit(output, cli.getOut(), out -> {
         for (ObjectNode line : lines) {
           out.write(mapper.writeValueAsString(line));
           out.write('\n');

@@ -8,9 +8,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import org.consistency4j.InvalidInputException;
 import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
@@ -473,12 +471,7 @@ final class TrainCommand implements Runnable {
         return;
       }
       if (bar == null) {
-        bar = new ProgressBarBuilder()
-            .setTaskName(task)
-            .setInitialMax(m.totalSteps())
-            .setConsumer(new ConsoleProgressBarConsumer(System.err))
-            .setUpdateIntervalMillis(500)
-            .build();
+        bar = ProgressBars.bar(task, m.totalSteps(), System.err);
         bar.stepTo(m.step() - 1);
       }
       bar.stepTo(m.step());

@@ -91,16 +91,16 @@ class ChatTemplatePromptsTest {
     Path model = withTemplate(dir, "{% if messages[0].role != 'system' %}"
         + "{{ raise_exception('a system message is required') }}{% endif %}");
     Path data = tasks(dir);
-    EvaluateCommandTest.Result r = EvaluateCommandTest.run("evaluate", "--model", model.toString(),
+    CliRun r = EvaluateCommandTest.run("evaluate", "--model", model.toString(),
         "--data", data.toString(), "--similarity", "exact", "--out", dir.resolve("out").toString(),
         "--no-progress", "--resamples", "10", "--max-new-tokens", "2");
-    assertEquals(2, r.code(), r.err());
+    assertEquals(2, r.exitCode(), r.err());
     assertEquals("consistency evaluate: chat template line 1, column 56: raise_exception: a system"
         + " message is required", r.err().strip());
     r = EvaluateCommandTest.run("evaluate", "--model", model.toString(), "--data", data.toString(),
         "--similarity", "exact", "--out", dir.resolve("out2").toString(), "--no-progress",
         "--resamples", "10", "--max-new-tokens", "2", "--no-chat-template");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
   }
 
   @Test
@@ -114,8 +114,8 @@ class ChatTemplatePromptsTest {
       if (off) {
         args.add("--no-chat-template");
       }
-      EvaluateCommandTest.Result r = EvaluateCommandTest.run(args.toArray(String[]::new));
-      assertEquals(0, r.code(), r.err());
+      CliRun r = EvaluateCommandTest.run(args.toArray(String[]::new));
+      assertEquals(0, r.exitCode(), r.err());
       EvaluationReport report = Reports.readJson(out.resolve("report.json"));
       assertEquals(Boolean.toString(!off), report.config().get("chat_template"));
     }

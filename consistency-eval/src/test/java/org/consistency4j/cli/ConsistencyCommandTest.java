@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.consistency4j.embedding.EmbeddingSimilarity;
 import org.junit.jupiter.api.Test;
@@ -33,8 +34,7 @@ class ConsistencyCommandTest {
   @Test
   void the_summary_reports_rates_agreement_accuracy_and_per_group_values() throws IOException {
     Path input = write("groups.jsonl", GROUPS);
-    CliRun run =
-        CliRun.of("consistency", "--input", input.toString(), "--similarity", "exact", "--bootstrap", "0");
+    CliRun run = exact(input, "--bootstrap", "0");
     assertEquals(0, run.exitCode(), run.err());
     JsonNode s = JSON.readTree(run.out());
     // q1: 1 of 3 pairs agree; q2: 3 of 6; group 3 has one response and is excluded.
@@ -171,86 +171,60 @@ class ConsistencyCommandTest {
             "dup.jsonl",
             "{\"group\": \"q1\", \"responses\": [\"a\", \"b\"]}\n\n{\"group\": \"q1\", \"responses\": [\"c\", \"d\"]}\n");
     Path output = dir.resolve("summary.json");
-    CliRun run =
-        CliRun.of(
-            "consistency", "--input", input.toString(), "--similarity", "exact",
-            "--output", output.toString());
-    assertEquals(2, run.exitCode());
-    assertEquals(
-        "consistency consistency: " + input + ":3: group \"q1\" already appeared on line 1\n",
-        run.err());
+    assertBadInput(input + ":3: group \"q1\" already appeared on line 1",
+        exact(input, "--output", output.toString()));
     assertFalse(Files.exists(output));
   }
 
   @Test
   void field_types_are_checked_with_file_and_line() throws IOException {
     Path input = write("bad.jsonl", "{\"group\": \"q1\", \"responses\": \"Paris\"}\n");
-    CliRun run = CliRun.of("consistency", "--input", input.toString(), "--similarity", "exact");
-    assertEquals(2, run.exitCode());
-    assertEquals(
-        "consistency consistency: "
-            + input
-            + ":1: field \"responses\" must be an array of strings, found string\n",
-        run.err());
+    assertBadInput(input + ":1: field \"responses\" must be an array of strings, found string",
+        exact(input));
     Path element = write("element.jsonl", "{\"group\": \"q1\", \"responses\": [\"a\", null]}\n");
-    CliRun run2 = CliRun.of("consistency", "--input", element.toString(), "--similarity", "exact");
-    assertEquals(
-        "consistency consistency: "
-            + element
-            + ":1: field \"responses\"[1] must be a string, found null\n",
-        run2.err());
+    assertBadInput(element + ":1: field \"responses\"[1] must be a string, found null",
+        exact(element));
     Path id = write("id.jsonl", "{\"group\": [1], \"responses\": [\"a\", \"b\"]}\n");
-    CliRun run3 = CliRun.of("consistency", "--input", id.toString(), "--similarity", "exact");
-    assertEquals(
-        "consistency consistency: "
-            + id
-            + ":1: field \"group\" must be a string or an integer, found array\n",
-        run3.err());
+    assertBadInput(id + ":1: field \"group\" must be a string or an integer, found array", exact(id));
   }
 
   @Test
   void an_input_without_pairs_is_bad_input() throws IOException {
     Path input = write("single.jsonl", "{\"group\": \"q1\", \"responses\": [\"a\"]}\n");
-    CliRun run = CliRun.of("consistency", "--input", input.toString(), "--similarity", "exact");
-    assertEquals(2, run.exitCode());
-    assertEquals(
-        "consistency consistency: "
-            + input
+    assertBadInput(
+        input
             + ": no group has at least 2 responses (1 groups); the consistency rate compares pairs"
-            + " of responses\n",
-        run.err());
+            + " of responses",
+        exact(input));
   }
 
   @Test
   void an_empty_input_says_so() throws IOException {
     Path input = write("empty.jsonl", "");
-    CliRun run = CliRun.of("consistency", "--input", input.toString(), "--similarity", "exact");
-    assertEquals(2, run.exitCode());
-    assertEquals(
-        "consistency consistency: "
-            + input
-            + ": is empty: expected one JSON object per line, found none\n",
-        run.err());
+    assertBadInput(input + ": is empty: expected one JSON object per line, found none", exact(input));
   }
 
   @Test
   void option_ranges_are_checked() throws IOException {
     Path input = write("groups.jsonl", GROUPS);
-    CliRun level =
-        CliRun.of("consistency", "--input", input.toString(), "--similarity", "exact", "--level", "1");
-    assertEquals(2, level.exitCode());
-    assertEquals("consistency consistency: --level must be in (0, 1), found 1.0\n", level.err());
-    CliRun boot =
-        CliRun.of(
-            "consistency", "--input", input.toString(), "--similarity", "exact", "--bootstrap", "-1");
-    assertEquals("consistency consistency: --bootstrap must be in [0, 1000000], found -1\n", boot.err());
-    CliRun threshold =
-        CliRun.of(
-            "consistency", "--input", input.toString(), "--similarity", "exact",
-            "--majority-threshold", "0");
-    assertEquals(
-        "consistency consistency: --majority-threshold must be in (0, 1], found 0.0\n",
-        threshold.err());
+    assertBadInput("--level must be in (0, 1), found 1.0", exact(input, "--level", "1"));
+    assertBadInput("--bootstrap must be in [0, 1000000], found -1", exact(input, "--bootstrap", "-1"));
+    assertBadInput("--majority-threshold must be in (0, 1], found 0.0",
+        exact(input, "--majority-threshold", "0"));
+  }
+
+  /** {@code consistency --input INPUT --similarity exact} followed by {@code more}. */
+  private static CliRun exact(Path input, String... more) {
+    List<String> args = new ArrayList<>(
+        List.of("consistency", "--input", input.toString(), "--similarity", "exact"));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  /** Exit code 2 and exactly {@code message} on standard error, after the command's name. */
+  private static void assertBadInput(String message, CliRun run) {
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals("consistency consistency: " + message + "\n", run.err());
   }
 
   @Test

@@ -19,49 +19,26 @@ import org.junit.jupiter.api.io.TempDir;
 class DeviceOptionTest {
   @TempDir Path dir;
 
-  private static String model() throws Exception {
-    return Path.of(DeviceOptionTest.class.getResource("/fixtures/tiny-llama").toURI()).toString();
-  }
-
-  /** Each command with its required arguments, ready for a --device value. */
+  /** Each command that runs a local model with its required arguments, ready for --device. */
   private List<List<String>> commands() throws Exception {
-    Path prompts = Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"user: Hi\"}\n");
-    Path groups = Files.writeString(dir.resolve("groups.jsonl"), "{\"task\": \"t\", \"variants\":"
-        + " [\"Say {input}\", \"Repeat {input}\"], \"instances\": [{\"input\": \"hi\"}]}\n");
-    Path responses = Files.writeString(dir.resolve("responses.jsonl"),
-        "{\"instruction\": \"Say hi\", \"input\": \"\", \"response\": \"hi\"}\n");
-    Path sft = Files.writeString(dir.resolve("sft.jsonl"),
-        "{\"prompt\": \"user: Hi\\nassistant:\", \"completion\": \" Hello\"}\n");
     Path instructions = Files.writeString(dir.resolve("instructions.jsonl"),
         "{\"id\": \"a\", \"instruction\": \"Say hi.\"}\n");
-    String m = model();
-    return List.of(
-        List.of("generate", "--model", m, "--input", prompts.toString(), "--max-new-tokens", "2"),
-        List.of("logprobs", "--model", m, "--input", sft.toString()),
-        List.of("evaluate", "--model", m, "--data", groups.toString(), "--out",
-            dir.resolve("eval").toString(), "--max-new-tokens", "2", "--no-progress"),
-        List.of("pairs", "--model", m, "--groups", groups.toString(), "--out",
-            dir.resolve("pairs.jsonl").toString(), "--m", "2", "--max-new-tokens", "2"),
-        List.of("reward", "--model", m, "--input", responses.toString()),
-        List.of("paraphrase", "--method", "lm", "--model", m, "--input", instructions.toString(), "--n",
-            "1"),
-        List.of("demo", "--quick", "--no-progress", "--out", dir.resolve("demo").toString()),
-        List.of("train", "sft", "--model", m, "--data", sft.toString(), "--out",
-            dir.resolve("sft").toString(), "--lora-rank", "2", "--steps", "1", "--batch-size", "1"));
-  }
-
-  private static CliRun run(List<String> command, String device) {
-    List<String> args = new ArrayList<>(command);
-    args.add("--device");
-    args.add(device);
-    return CliRun.of(args.toArray(String[]::new));
+    String m = InferenceCommands.tinyLlama();
+    List<List<String>> commands = new ArrayList<>(InferenceCommands.of(dir));
+    commands.add(List.of("paraphrase", "--method", "lm", "--model", m, "--input",
+        instructions.toString(), "--n", "1"));
+    commands.add(List.of("demo", "--quick", "--no-progress", "--out", dir.resolve("demo").toString()));
+    commands.add(List.of("train", "sft", "--model", m, "--data",
+        InferenceCommands.sft(dir).toString(), "--out", dir.resolve("sft").toString(), "--lora-rank",
+        "2", "--steps", "1", "--batch-size", "1"));
+    return commands;
   }
 
   @Test
   void a_device_that_is_not_cpu_or_cuda_is_bad_usage_on_every_command() throws Exception {
     for (List<String> command : commands()) {
       for (String bad : List.of("gpu", "cuda:", "cuda:-1", "cuda:x", "cuda:123456")) {
-        CliRun r = run(command, bad);
+        CliRun r = CliRun.withOption(command, "--device", bad);
         assertEquals(2, r.exitCode(), command.get(0) + " " + bad + ": " + r.err());
         assertTrue(r.err().contains("--device must be cpu, cuda or cuda:N with N a GPU number in"
             + " [0, 9999], found \"" + bad + "\""), r.err());
@@ -73,7 +50,7 @@ class DeviceOptionTest {
   @Test
   void cpu_runs_every_command() throws Exception {
     for (List<String> command : commands()) {
-      CliRun r = run(command, "cpu");
+      CliRun r = CliRun.withOption(command, "--device", "cpu");
       assertEquals(0, r.exitCode(), command + ": " + r.err());
     }
   }
@@ -84,7 +61,7 @@ class DeviceOptionTest {
         "this ONNX Runtime has the CUDA provider");
     for (List<String> command : commands()) {
       for (String cuda : List.of("cuda", "cuda:1")) {
-        CliRun r = run(command, cuda);
+        CliRun r = CliRun.withOption(command, "--device", cuda);
         assertNotEquals(0, r.exitCode(), command.get(0) + " " + cuda);
         assertTrue(r.err().contains("CUDA execution provider is not available")
             && r.err().contains("cuda Maven profile"), command.get(0) + ": " + r.err());

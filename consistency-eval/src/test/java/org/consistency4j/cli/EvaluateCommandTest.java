@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,23 +17,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvaluateCommandTest {
   @TempDir Path dir;
   private FakeOpenAiServer server;
   private Path data;
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = ConsistencyCli.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** Right under the first two wordings; "positive" under the third. */
@@ -65,7 +54,7 @@ class EvaluateCommandTest {
     server.close();
   }
 
-  private Result evaluate(Path out, String... extra) {
+  private CliRun evaluate(Path out, String... extra) {
     List<String> args = new java.util.ArrayList<>(List.of("evaluate", "--model", server.baseUrl(),
         "--model-name", "fake", "--data", data.toString(), "--similarity", "exact", "--out", out.toString(),
         "--no-progress", "--resamples", "200", "--seed", "5"));
@@ -80,7 +69,7 @@ class EvaluateCommandTest {
     server.answers(EvaluateCommandTest::halfRight);
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     java.io.PrintStream original = System.err;
-    Result r;
+    CliRun r;
     try {
       System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
       r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
@@ -89,7 +78,7 @@ class EvaluateCommandTest {
     } finally {
       System.setErr(original);
     }
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     String err = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     // A drawn bar shows its task name and a percentage ("generate fake 100% ...").
     assertFalse(err.contains("generate fake") || err.contains("score fake") || err.contains("%"), err);
@@ -99,8 +88,8 @@ class EvaluateCommandTest {
   void evaluate_over_http_writes_responses_and_reports_with_exact_metrics() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path out = dir.resolve("out");
-    Result r = evaluate(out);
-    assertEquals(0, r.code(), r.err());
+    CliRun r = evaluate(out);
+    assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("CR (macro)"), r.out());
     assertTrue(r.out().contains("fake@" + server.baseUrl() + "  0.667 ["), r.out());
     assertEquals(12, server.requests().size());
@@ -115,15 +104,15 @@ class EvaluateCommandTest {
     assertTrue(Files.exists(out.resolve("report.html")));
 
     // A second run finds every response stored and asks the server nothing.
-    Result again = evaluate(out);
-    assertEquals(0, again.code(), again.err());
+    CliRun again = evaluate(out);
+    assertEquals(0, again.exitCode(), again.err());
     assertEquals(12, server.requests().size());
 
     // Metrics under another similarity are recomputed from the stored responses, without generating.
-    Result rescored = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+    CliRun rescored = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
         data.toString(), "--similarity", "rougeL", "--out", out.toString(), "--no-progress", "--resamples", "200",
         "--seed", "5");
-    assertEquals(0, rescored.code(), rescored.err());
+    assertEquals(0, rescored.exitCode(), rescored.err());
     assertEquals(12, server.requests().size());
     assertEquals("rougeL", Reports.readJson(out.resolve("report.json")).config().get("similarity"));
   }
@@ -134,10 +123,10 @@ class EvaluateCommandTest {
     String key = "sk-live-0123456789abcdef";
     String url = server.baseUrl().replace("http://", "http://user:" + key + "@");
     Path out = dir.resolve("out-key");
-    Result r = run("evaluate", "--model", url, "--model-name", "fake", "--data", data.toString(),
+    CliRun r = run("evaluate", "--model", url, "--model-name", "fake", "--data", data.toString(),
         "--similarity", "exact", "--out", out.toString(), "--no-progress", "--resamples", "50",
         "--seed", "5");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     assertEquals(12, server.requests().size());
     for (String file : List.of("responses.jsonl", "report.json", "report.md", "report.html")) {
       String text = Files.readString(out.resolve(file));
@@ -146,9 +135,9 @@ class EvaluateCommandTest {
     }
     assertFalse(r.out().contains(key), r.out());
     assertFalse(r.err().contains(key), r.err());
-    Result bad = run("evaluate", "--model", url, "--model-name", "fake", "--adapter", dir.toString(),
+    CliRun bad = run("evaluate", "--model", url, "--model-name", "fake", "--adapter", dir.toString(),
         "--data", data.toString(), "--similarity", "exact", "--out", out.toString(), "--no-progress");
-    assertEquals(2, bad.code(), bad.err());
+    assertEquals(2, bad.exitCode(), bad.err());
     assertFalse(bad.err().contains(key), bad.err());
   }
 
@@ -156,10 +145,10 @@ class EvaluateCommandTest {
   void evaluate_with_the_embedding_similarity_scores_groups_by_minilm_cosine() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path out = dir.resolve("out-embedding");
-    Result r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
+    CliRun r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data",
         data.toString(), "--similarity", "embedding", "--out", out.toString(), "--no-progress",
         "--resamples", "200", "--seed", "5");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     double positive;
     double negative;
     try (org.consistency4j.embedding.EmbeddingSimilarity miniLm =
@@ -182,14 +171,14 @@ class EvaluateCommandTest {
   void compare_gives_the_paired_difference_of_two_stored_evaluations() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path a = dir.resolve("a");
-    assertEquals(0, evaluate(a).code());
+    assertEquals(0, evaluate(a).exitCode());
     server.answers(EvaluateCommandTest::alwaysRight);
     Path b = dir.resolve("b");
-    assertEquals(0, evaluate(b).code());
+    assertEquals(0, evaluate(b).exitCode());
     Path out = dir.resolve("cmp");
-    Result r = run("compare", a.toString(), b.resolve("report.json").toString(), "--out", out.toString(),
+    CliRun r = run("compare", a.toString(), b.resolve("report.json").toString(), "--out", out.toString(),
         "--resamples", "200");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("sentiment     CR (macro)          4       0.667    1.000    +0.333 ["), r.out());
     EvaluationReport report = Reports.readJson(out.resolve("report.json"));
     assertEquals("fake@" + server.baseUrl() + " (A)", report.comparisons().get(0).modelA());
@@ -200,49 +189,49 @@ class EvaluateCommandTest {
   void compare_of_reports_without_common_groups_is_bad_input() throws Exception {
     server.answers(EvaluateCommandTest::halfRight);
     Path a = dir.resolve("a");
-    assertEquals(0, evaluate(a).code());
+    assertEquals(0, evaluate(a).exitCode());
     Files.writeString(data, Files.readString(data).replace("\"sentiment\"", "\"other\""));
     Path b = dir.resolve("b");
-    assertEquals(0, evaluate(b).code());
-    Result r = run("compare", a.toString(), b.toString());
-    assertEquals(2, r.code());
+    assertEquals(0, evaluate(b).exitCode());
+    CliRun r = run("compare", a.toString(), b.toString());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("shares no group with " + a), r.err());
   }
 
   @Test
   void usage_errors_exit_with_2_and_a_clear_message() throws Exception {
     Path out = dir.resolve("out");
-    Result r = run("evaluate", "--model", server.baseUrl(), "--data", data.toString(), "--out", out.toString());
-    assertEquals(2, r.code());
+    CliRun r = run("evaluate", "--model", server.baseUrl(), "--data", data.toString(), "--out", out.toString());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--model-name is required with an HTTP model URL"), r.err());
 
     Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
     r = run("evaluate", "--model", tiny.toString(), "--adapter", dir.toString(), "--data", data.toString(),
         "--out", out.toString());
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains(dir.resolve("adapter_config.json") + ": must be a regular file"), r.err());
 
     r = run("evaluate", "--model", "ftp://x", "--data", data.toString(), "--out", out.toString());
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--model must be an http(s) URL or an existing model directory, found \"ftp://x\""),
         r.err());
 
     r = evaluate(out, "--adapter", dir.toString());
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--adapter applies to local model directories only"), r.err());
 
     r = run("evaluate", "--model", server.baseUrl(), "--model-name", "m", "--data", dir.toString(),
         "--out", out.toString());
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains(dir + ": no task*.json file in the directory"), r.err());
 
     r = evaluate(out, "--limit", "0");
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--limit must be > 0, found 0"), r.err());
 
     r = run("evaluate", "--model", server.baseUrl(), "--model-name", "m", "--data", data.toString(),
         "--out", out.toString(), "--similarity", "cosine");
-    assertEquals(2, r.code());
+    assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("cosine"), r.err());
     assertTrue(server.requests().isEmpty());
   }
@@ -250,8 +239,8 @@ class EvaluateCommandTest {
   @Test
   void a_failing_server_exits_with_1_naming_the_url_and_status() {
     server.failNext(10, 503, null);
-    Result r = evaluate(dir.resolve("out"), "--max-retries", "0");
-    assertEquals(1, r.code());
+    CliRun r = evaluate(dir.resolve("out"), "--max-retries", "0");
+    assertEquals(1, r.exitCode());
     assertTrue(r.err().contains("POST " + server.baseUrl() + "/v1/chat/completions failed after 1 attempt, last"
         + " with HTTP 503"), r.err());
   }
@@ -261,10 +250,10 @@ class EvaluateCommandTest {
     Path sni = Path.of(getClass().getResource("/sni").toURI());
     server.answers(p -> "POS");
     Path out = dir.resolve("sni-out");
-    Result r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data", sni.toString(),
+    CliRun r = run("evaluate", "--model", server.baseUrl(), "--model-name", "fake", "--data", sni.toString(),
         "--limit", "3", "--paraphrases", "2", "--paraphraser", "structural", "--similarity", "exact",
         "--out", out.toString(), "--no-progress", "--resamples", "100");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     EvaluationReport report = Reports.readJson(out.resolve("report.json"));
     TaskResult sst2 = report.models().get(0).task("task363_sst2_polarity_classification").orElseThrow();
     TaskResult giga = report.models().get(0).task("task288_gigaword_summarization").orElseThrow();
@@ -283,9 +272,9 @@ class EvaluateCommandTest {
   void a_local_model_directory_is_evaluated_on_onnx_runtime() throws Exception {
     Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
     Path out = dir.resolve("local");
-    Result r = run("evaluate", "--model", tiny.toString(), "--data", data.toString(), "--similarity", "exact",
+    CliRun r = run("evaluate", "--model", tiny.toString(), "--data", data.toString(), "--similarity", "exact",
         "--out", out.toString(), "--no-progress", "--resamples", "100", "--max-new-tokens", "4", "--limit", "2");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     assertEquals(6, Files.readAllLines(out.resolve("responses.jsonl")).size());
     EvaluationReport report = Reports.readJson(out.resolve("report.json"));
     assertTrue(report.models().get(0).task("sentiment").orElseThrow().metric(MetricNames.CONSISTENCY_RATE)
@@ -297,39 +286,39 @@ class EvaluateCommandTest {
   void model_name_labels_a_local_model_in_responses_and_reports() throws Exception {
     Path tiny = Path.of(getClass().getResource("/fixtures/tiny-llama").toURI());
     Path out = dir.resolve("named");
-    Result r = run("evaluate", "--model", tiny.toString(), "--model-name", "tiny-test", "--data",
+    CliRun r = run("evaluate", "--model", tiny.toString(), "--model-name", "tiny-test", "--data",
         data.toString(), "--similarity", "exact", "--out", out.toString(), "--no-progress",
         "--resamples", "50", "--max-new-tokens", "2", "--limit", "1");
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exitCode(), r.err());
     assertEquals("tiny-test", Reports.readJson(out.resolve("report.json")).models().get(0).model());
     assertTrue(Files.readString(out.resolve("responses.jsonl")).contains("\"tiny-test\""));
-    Result two = run("evaluate", "--model", tiny.toString(), "--model", tiny.toString(), "--model-name",
+    CliRun two = run("evaluate", "--model", tiny.toString(), "--model", tiny.toString(), "--model-name",
         "x", "--data", data.toString(), "--out", dir.resolve("two").toString(), "--no-progress");
-    assertEquals(2, two.code(), two.err());
+    assertEquals(2, two.exitCode(), two.err());
     assertTrue(two.err().contains("--model-name names a local model directory only when it is the only"
         + " --model (found 2 --model values)"), two.err());
   }
 
   @Test
   void help_texts_render_their_percent_signs() {
-    Result e = run("evaluate", "--help");
-    assertEquals(0, e.code());
+    CliRun e = run("evaluate", "--help");
+    assertEquals(0, e.exitCode());
     assertTrue(e.out().contains("95% bootstrap"), e.out());
-    Result c = run("compare", "--help");
-    assertEquals(0, c.code());
+    CliRun c = run("compare", "--help");
+    assertEquals(0, c.exitCode());
     assertTrue(c.out().contains("bootstrap 95% interval"), c.out());
   }
 
   @Test
   void limit_evaluates_only_the_first_instances() throws Exception {
     Path out = dir.resolve("out");
-    Result r = evaluate(out, "--limit", "2", "--endpoint", "completions", "--stop", "###");
-    assertEquals(0, r.code(), r.err());
+    CliRun r = evaluate(out, "--limit", "2", "--endpoint", "completions", "--stop", "###");
+    assertEquals(0, r.exitCode(), r.err());
     assertEquals(6, server.requests().size());
     assertEquals("/v1/completions", server.requests().get(0).path());
     assertEquals("###", server.requests().get(0).body().get("stop").get(0).asText());
-    Result bad = evaluate(dir.resolve("out2"), "--endpoint", "embeddings");
-    assertEquals(2, bad.code());
+    CliRun bad = evaluate(dir.resolve("out2"), "--endpoint", "embeddings");
+    assertEquals(2, bad.exitCode());
     assertTrue(bad.err().contains("endpoint must be one of [chat, completions], found \"embeddings\""), bad.err());
   }
 
@@ -339,24 +328,24 @@ class EvaluateCommandTest {
     Path sftData = dir.resolve("sft.jsonl");
     Files.writeString(sftData, "{\"prompt\": \"Review: great\\nOutput:\", \"completion\": \" positive\"}\n");
     Path sft = dir.resolve("sft");
-    Result t = run("train", "sft", "--model", tiny.toString(), "--data", sftData.toString(), "--out",
+    CliRun t = run("train", "sft", "--model", tiny.toString(), "--data", sftData.toString(), "--out",
         sft.toString(), "--lora-rank", "2", "--steps", "3", "--lr", "5e-2", "--seed", "1");
-    assertEquals(0, t.code(), t.err());
+    assertEquals(0, t.exitCode(), t.err());
     Path merged = org.consistency4j.train.FineTuning.mergeAdapter(tiny, sft.resolve("adapter"),
         dir.resolve("merged"));
     Path a = dir.resolve("with-adapter");
     Path b = dir.resolve("merged-model");
     String[] common = {"--data", data.toString(), "--similarity", "exact", "--no-progress", "--resamples",
         "50", "--max-new-tokens", "4", "--limit", "2"};
-    Result ra = run(concat(new String[] {"evaluate", "--model", tiny.toString(), "--adapter",
+    CliRun ra = run(concat(new String[] {"evaluate", "--model", tiny.toString(), "--adapter",
         sft.resolve("adapter").toString(), "--out", a.toString()}, common));
-    assertEquals(0, ra.code(), ra.err());
-    Result rb = run(concat(new String[] {"evaluate", "--model", merged.toString(), "--out", b.toString()},
+    assertEquals(0, ra.exitCode(), ra.err());
+    CliRun rb = run(concat(new String[] {"evaluate", "--model", merged.toString(), "--out", b.toString()},
         common));
-    assertEquals(0, rb.code(), rb.err());
+    assertEquals(0, rb.exitCode(), rb.err());
     Path plain = dir.resolve("plain");
     assertEquals(0, run(concat(new String[] {"evaluate", "--model", tiny.toString(), "--out",
-        plain.toString()}, common)).code());
+        plain.toString()}, common)).exitCode());
     List<String> withAdapter = responses(a);
     assertEquals(responses(b), withAdapter);
     assertNotEquals(responses(plain), withAdapter, "the adapter changes the model's answers");
@@ -387,13 +376,13 @@ class EvaluateCommandTest {
     String[] common = {"evaluate", "--model", tiny.toString(), "--data", sni.toString(), "--limit", "1",
         "--paraphrases", "1", "--paraphraser", "structural", "--max-new-tokens", "3", "--no-progress",
         "--resamples", "20"};
-    Result refused = run(concat(common, new String[] {"--out", dir.resolve("a").toString()}));
-    assertEquals(2, refused.code());
+    CliRun refused = run(concat(common, new String[] {"--out", dir.resolve("a").toString()}));
+    assertEquals(2, refused.exitCode());
     assertTrue(refused.err().contains("the model's context (max_position_embeddings) is 256"),
         refused.err());
     Path out = dir.resolve("b");
-    Result r = run(concat(common, new String[] {"--out", out.toString(), "--truncate-prompts"}));
-    assertEquals(0, r.code(), r.err());
+    CliRun r = run(concat(common, new String[] {"--out", out.toString(), "--truncate-prompts"}));
+    assertEquals(0, r.exitCode(), r.err());
     EvaluationReport report = Reports.readJson(out.resolve("report.json"));
     assertEquals("true", report.config().get("truncate_prompts"));
     assertTrue(report.models().get(0).task("task1409_dart_text_generation").isPresent());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,24 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ParaphraseCommandTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @TempDir Path dir;
 
   private Path write(String name, String content) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, content, StandardCharsets.UTF_8);
     return p;
-  }
-
-  private static List<JsonNode> lines(String text) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      if (!line.isBlank()) {
-        out.add(JSON.readTree(line));
-      }
-    }
-    return out;
   }
 
   private Path instructions() throws IOException {
@@ -50,7 +37,7 @@ class ParaphraseCommandTest {
       CliRun run = CliRun.of("paraphrase", "--input", instructions().toString(), "--n", "4",
           "--method", method, "--seed", "3");
       assertEquals(0, run.exitCode(), run.err());
-      List<JsonNode> out = lines(run.out());
+      List<JsonNode> out = CliRun.jsonLines(run.out());
       assertEquals(2, out.size());
       assertEquals("a", out.get(0).get("id").asText());
       assertEquals("7", out.get(1).get("id").asText());
@@ -80,13 +67,13 @@ class ParaphraseCommandTest {
     int drifted = 0;
     int kept = 0;
     try (EmbeddingSimilarity miniLm = EmbeddingSimilarity.miniLm()) {
-      for (JsonNode line : lines(free.out())) {
+      for (JsonNode line : CliRun.jsonLines(free.out())) {
         String original = line.get("instruction").asText();
         for (JsonNode p : line.get("paraphrases")) {
           drifted += miniLm.similarity(original, p.get("text").asText()) < threshold ? 1 : 0;
         }
       }
-      for (JsonNode line : lines(filtered.out())) {
+      for (JsonNode line : CliRun.jsonLines(filtered.out())) {
         String original = line.get("instruction").asText();
         for (JsonNode p : line.get("paraphrases")) {
           kept++;
@@ -118,7 +105,7 @@ class ParaphraseCommandTest {
     assertEquals(0, CliRun.of("paraphrase", "--input", instructions().toString(), "--n", "5",
         "--seed", "9", "--output", out2.toString()).exitCode());
     assertEquals(Files.readString(out1), Files.readString(out2));
-    assertEquals(5, lines(Files.readString(out1)).get(0).get("paraphrases").size());
+    assertEquals(5, CliRun.jsonLines(Files.readString(out1)).get(0).get("paraphrases").size());
   }
 
   @Test
@@ -141,7 +128,7 @@ class ParaphraseCommandTest {
     CliRun run = CliRun.of("paraphrase", "--input", in.toString(), "--method", "lm", "--model",
         tiny.toString(), "--n", "3", "--seed", "1", "--output", out.toString());
     assertEquals(0, run.exitCode(), run.err());
-    List<JsonNode> lines = lines(Files.readString(out));
+    List<JsonNode> lines = CliRun.jsonLines(Files.readString(out));
     assertEquals(1, lines.size());
     assertEquals("s", lines.get(0).get("id").asText());
     // The random fixture model writes gibberish; whatever survives the filters is a distinct rewrite.

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,24 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RougeCommandTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @TempDir Path dir;
 
   private Path write(String name, String content) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, content, StandardCharsets.UTF_8);
     return p;
-  }
-
-  private static List<JsonNode> lines(String text) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      if (!line.isBlank()) {
-        out.add(JSON.readTree(line));
-      }
-    }
-    return out;
   }
 
   @Test
@@ -47,8 +34,8 @@ class RougeCommandTest {
     }
     CliRun run = CliRun.of("rouge", "--input", input.toString());
     assertEquals(0, run.exitCode(), run.err());
-    List<JsonNode> expected = lines(Files.readString(input));
-    List<JsonNode> actual = lines(run.out());
+    List<JsonNode> expected = CliRun.jsonLines(Files.readString(input));
+    List<JsonNode> actual = CliRun.jsonLines(run.out());
     assertEquals(expected.size(), actual.size());
     for (int i = 0; i < expected.size(); i++) {
       JsonNode want = expected.get(i).get("scores");
@@ -81,7 +68,7 @@ class RougeCommandTest {
             "{\"references\": [\"a dog\", \"the cat sat\"], \"prediction\": \"the cat sat down\"}\n");
     CliRun run = CliRun.of("rouge", "--input", input.toString(), "--metrics", "rouge1,rougeL");
     assertEquals(0, run.exitCode(), run.err());
-    JsonNode got = lines(run.out()).get(0);
+    JsonNode got = CliRun.jsonLines(run.out()).get(0);
     assertEquals(List.of("rouge1", "rougeL"), fieldNames(got));
     // Against "the cat sat": 3 of 4 prediction tokens match, all 3 reference tokens are covered.
     assertEquals(0.75, got.get("rouge1").get("precision").doubleValue());
@@ -99,7 +86,7 @@ class RougeCommandTest {
                 + "{\"target\": \"running dogs\", \"prediction\": \"run dog\", \"use_stemmer\": false}\n");
     CliRun run = CliRun.of("rouge", "--input", input.toString(), "--stemmer", "--metrics", "rouge1");
     assertEquals(0, run.exitCode(), run.err());
-    List<JsonNode> got = lines(run.out());
+    List<JsonNode> got = CliRun.jsonLines(run.out());
     assertEquals(1.0, got.get(0).get("rouge1").get("fmeasure").doubleValue());
     assertEquals(0.0, got.get(1).get("rouge1").get("fmeasure").doubleValue());
   }
@@ -114,7 +101,7 @@ class RougeCommandTest {
     assertEquals("", toFile.out());
     CliRun toStdout = CliRun.of("rouge", "--input", input.toString());
     assertEquals(toStdout.out(), Files.readString(output));
-    JsonNode got = lines(toStdout.out()).get(0);
+    JsonNode got = CliRun.jsonLines(toStdout.out()).get(0);
     // 5 of 6 unigrams and 3 of 5 bigrams match; the LCS has 5 tokens.
     assertEquals(5.0 / 6, got.get("rouge1").get("fmeasure").doubleValue(), 1e-15);
     assertEquals(0.6, got.get("rouge2").get("fmeasure").doubleValue(), 1e-15);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.consistency4j.cli.ExitCodes;
@@ -83,6 +84,16 @@ public final class SparkCli implements Runnable {
         conf.setMaster("local[*]");
       }
       return new JavaSparkContext(conf);
+    }
+
+    /** Runs {@code job} on a new Spark context named {@code app}, which is stopped afterwards. */
+    <T> T run(String app, Function<JavaSparkContext, T> job) {
+      JavaSparkContext sc = open(app);
+      try {
+        return job.apply(sc);
+      } finally {
+        finish(sc);
+      }
     }
   }
 
@@ -192,13 +203,7 @@ public final class SparkCli implements Runnable {
         b.model(source(m.strip()));
       }
       SparkEvaluation evaluation = b.build();
-      JavaSparkContext sc = spark.open("consistency-spark evaluate");
-      EvaluationReport report;
-      try {
-        report = evaluation.run(sc);
-      } finally {
-        finish(sc);
-      }
+      EvaluationReport report = spark.run("consistency-spark evaluate", evaluation::run);
       PrintWriter o = spec.commandLine().getOut();
       for (ModelResult m : report.models()) {
         o.printf(Locale.ROOT, "%s: %d groups, consistency rate %s%n", m.model(), m.overall().groups(),
@@ -312,13 +317,7 @@ public final class SparkCli implements Runnable {
           .strategy(strategy, margin).weights(w.quality(), w.agreement(), w.frequency()).similarity(similarity)
           .qualityTemplate(template).agreementTemplate(agreementTemplate)
           .partitions(spark.partitions).build();
-      JavaSparkContext sc = spark.open("consistency-spark pairs");
-      SparkPairs.Result r;
-      try {
-        r = pairs.run(sc);
-      } finally {
-        finish(sc);
-      }
+      SparkPairs.Result r = spark.run("consistency-spark pairs", pairs::run);
       spec.commandLine().getOut().printf(Locale.ROOT, "%d groups, %d responses, %d pairs; wrote %s and %s%n",
           r.groups(), r.responses(), r.pairs(), out, out + ".stats.json");
       spec.commandLine().getOut().flush();

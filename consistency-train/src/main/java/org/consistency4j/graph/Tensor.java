@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.consistency4j.internal.Check;
 
 /**
@@ -42,45 +43,42 @@ public final class Tensor {
 
   /** A FLOAT tensor copied from {@code values} (row-major). */
   public static Tensor ofFloats(float[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = allocate(values.length * 4L);
-    b.asFloatBuffer().put(values);
-    return new Tensor(DType.FLOAT, shape.clone(), b);
+    return copied(DType.FLOAT, values.length, shape, b -> b.asFloatBuffer().put(values));
   }
 
   /** A DOUBLE tensor copied from {@code values} (row-major). */
   public static Tensor ofDoubles(double[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = allocate(values.length * 8L);
-    b.asDoubleBuffer().put(values);
-    return new Tensor(DType.DOUBLE, shape.clone(), b);
+    return copied(DType.DOUBLE, values.length, shape, b -> b.asDoubleBuffer().put(values));
   }
 
   /** An INT64 tensor copied from {@code values} (row-major). */
   public static Tensor ofLongs(long[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = allocate(values.length * 8L);
-    b.asLongBuffer().put(values);
-    return new Tensor(DType.INT64, shape.clone(), b);
+    return copied(DType.INT64, values.length, shape, b -> b.asLongBuffer().put(values));
   }
 
   /** An INT32 tensor copied from {@code values} (row-major). */
   public static Tensor ofInts(int[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = allocate(values.length * 4L);
-    b.asIntBuffer().put(values);
-    return new Tensor(DType.INT32, shape.clone(), b);
+    return copied(DType.INT32, values.length, shape, b -> b.asIntBuffer().put(values));
   }
 
   /** A BOOL tensor copied from {@code values} (row-major). */
   public static Tensor ofBooleans(boolean[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = allocate(values.length);
-    for (boolean v : values) {
-      b.put((byte) (v ? 1 : 0));
-    }
-    b.flip();
-    return new Tensor(DType.BOOL, shape.clone(), b);
+    return copied(DType.BOOL, values.length, shape, b -> {
+      for (int i = 0; i < values.length; i++) {
+        b.put(i, (byte) (values[i] ? 1 : 0));
+      }
+    });
+  }
+
+  /**
+   * A tensor of {@code count} elements of {@code dtype}, checked against {@code shape}, whose bytes
+   * {@code fill} writes into a new little-endian buffer (without moving its position).
+   */
+  private static Tensor copied(DType dtype, int count, long[] shape, Consumer<ByteBuffer> fill) {
+    checkCount(count, shape);
+    ByteBuffer b = allocate((long) count * dtype.byteSize());
+    fill.accept(b);
+    return new Tensor(dtype, shape.clone(), b);
   }
 
   /** A 1-D INT64 tensor, typically a shape, axes or indices argument. */
@@ -199,13 +197,7 @@ public final class Tensor {
             case DOUBLE -> b.getDouble(8 * i);
             case FLOAT16 -> HalfFloats.float16ToFloat(b.getShort(2 * i));
             case BFLOAT16 -> HalfFloats.bfloat16ToFloat(b.getShort(2 * i));
-            case INT64, UINT64 -> b.getLong(8 * i);
-            case INT32 -> b.getInt(4 * i);
-            case UINT32 -> Integer.toUnsignedLong(b.getInt(4 * i));
-            case INT16 -> b.getShort(2 * i);
-            case UINT16 -> b.getShort(2 * i) & 0xFFFF;
-            case INT8 -> b.get(i);
-            case UINT8, BOOL -> b.get(i) & 0xFF;
+            default -> integerAt(b, i);
           };
     }
     return out;
@@ -224,18 +216,23 @@ public final class Tensor {
     long[] out = new long[n];
     ByteBuffer b = data();
     for (int i = 0; i < n; i++) {
-      out[i] =
-          switch (dtype) {
-            case INT64, UINT64 -> b.getLong(8 * i);
-            case INT32 -> b.getInt(4 * i);
-            case UINT32 -> Integer.toUnsignedLong(b.getInt(4 * i));
-            case INT16 -> b.getShort(2 * i);
-            case UINT16 -> b.getShort(2 * i) & 0xFFFF;
-            case INT8 -> b.get(i);
-            default -> b.get(i) & 0xFF;
-          };
+      out[i] = integerAt(b, i);
     }
     return out;
+  }
+
+  /** Element {@code i} of an integer or BOOL tensor (unsigned 64-bit as signed). */
+  private long integerAt(ByteBuffer b, int i) {
+    return switch (dtype) {
+      case INT64, UINT64 -> b.getLong(8 * i);
+      case INT32 -> b.getInt(4 * i);
+      case UINT32 -> Integer.toUnsignedLong(b.getInt(4 * i));
+      case INT16 -> b.getShort(2 * i);
+      case UINT16 -> b.getShort(2 * i) & 0xFFFF;
+      case INT8 -> b.get(i);
+      case UINT8, BOOL -> b.get(i) & 0xFF;
+      default -> throw new IllegalStateException("not an integer tensor: " + dtype);
+    };
   }
 
   /** {@code FLOAT[2, 3]}. */

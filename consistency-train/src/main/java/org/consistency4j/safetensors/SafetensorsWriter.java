@@ -59,10 +59,7 @@ public final class SafetensorsWriter {
     byte[] header = header(order, metadata);
     AtomicFiles.write(file, out -> {
       WritableByteChannel ch = Channels.newChannel(out);
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      len.putLong(0, header.length);
-      writeFully(ch, len);
-      writeFully(ch, ByteBuffer.wrap(header));
+      writeHeader(ch, header);
       for (Map.Entry<String, Tensor> e : order) {
         writeFully(ch, e.getValue().data());
       }
@@ -144,10 +141,7 @@ public final class SafetensorsWriter {
     byte[] header = specHeader(order, metadata);
     AtomicFiles.write(file, out -> {
       WritableByteChannel ch = Channels.newChannel(out);
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      len.putLong(0, header.length);
-      writeFully(ch, len);
-      writeFully(ch, ByteBuffer.wrap(header));
+      writeHeader(ch, header);
       for (Spec s : order) {
         long[] count = {0};
         WritableByteChannel counting = new WritableByteChannel() {
@@ -302,6 +296,14 @@ public final class SafetensorsWriter {
     byte[] out = Arrays.copyOf(json, padded);
     Arrays.fill(out, json.length, padded, (byte) ' ');
     return out;
+  }
+
+  /** Writes the header's length (8 bytes, little-endian) and the header. */
+  private static void writeHeader(WritableByteChannel ch, byte[] header) throws IOException {
+    ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    len.putLong(0, header.length);
+    writeFully(ch, len);
+    writeFully(ch, ByteBuffer.wrap(header));
   }
 
   private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {

@@ -51,6 +51,16 @@ class SafetensorsFileTest {
     return e.getMessage().substring((p + ": ").length());
   }
 
+  /**
+   * The failure message of a file whose header holds one tensor {@code w} with these fields (shape
+   * and offsets as JSON) and which has {@code dataLen} bytes of data.
+   */
+  private String failureOfW(String dtype, String shape, String offsets, int dataLen)
+      throws IOException {
+    return failure(raw("{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape
+        + ",\"data_offsets\":" + offsets + "}}", dataLen));
+  }
+
   @Test
   void the_tiny_llama_fixture_reads_with_the_shapes_of_its_config() throws Exception {
     try (SafetensorsFile f = SafetensorsFile.open(tinyLlama())) {
@@ -242,52 +252,43 @@ class SafetensorsFileTest {
 
   @Test
   void unknown_dtypes_are_rejected_naming_the_tensor() throws Exception {
-    assertEquals(
-        "tensor 'w': unsupported dtype 'F8_E4M3'",
-        failure(raw("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1)));
+    assertEquals("tensor 'w': unsupported dtype 'F8_E4M3'",
+        failureOfW("F8_E4M3", "[1]", "[0,1]", 1));
   }
 
   @Test
   void negative_and_fractional_dims_are_rejected() throws Exception {
-    assertEquals(
-        "tensor 'w': shape entries must be integers in [0, 2^63), found -2",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,0]}}", 0)));
-    assertEquals(
-        "tensor 'w': shape entries must be integers in [0, 2^63), found 1.5",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,0]}}", 0)));
+    assertEquals("tensor 'w': shape entries must be integers in [0, 2^63), found -2",
+        failureOfW("F32", "[-2]", "[0,0]", 0));
+    assertEquals("tensor 'w': shape entries must be integers in [0, 2^63), found 1.5",
+        failureOfW("F32", "[1.5]", "[0,0]", 0));
     assertEquals(
         "tensor 'w': shape entries must be integers in [0, 2^63), found 99999999999999999999999",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999999],\"data_offsets\":[0,0]}}", 0)));
+        failureOfW("F32", "[99999999999999999999999]", "[0,0]", 0));
   }
 
   @Test
   void shapes_whose_size_overflows_are_rejected() throws Exception {
-    assertEquals(
-        "tensor 'w': shape [4294967296,4294967296] has more than 2^63 elements",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4)));
-    assertEquals(
-        "tensor 'w': shape [4611686018427387904] needs more than 2^63 bytes",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,4]}}", 4)));
+    assertEquals("tensor 'w': shape [4294967296,4294967296] has more than 2^63 elements",
+        failureOfW("F32", "[4294967296,4294967296]", "[0,4]", 4));
+    assertEquals("tensor 'w': shape [4611686018427387904] needs more than 2^63 bytes",
+        failureOfW("F32", "[4611686018427387904]", "[0,4]", 4));
   }
 
   @Test
   void offsets_outside_the_data_section_are_rejected() throws Exception {
-    assertEquals(
-        "tensor 'w': data_offsets [0, 8] exceed the data section (4 bytes)",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4)));
-    assertEquals(
-        "tensor 'w': data_offsets [8, 4] end before begin",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8)));
-    assertEquals(
-        "tensor 'w': data_offsets must be an array of 2 integers, found [0]",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 8)));
+    assertEquals("tensor 'w': data_offsets [0, 8] exceed the data section (4 bytes)",
+        failureOfW("F32", "[2]", "[0,8]", 4));
+    assertEquals("tensor 'w': data_offsets [8, 4] end before begin",
+        failureOfW("F32", "[1]", "[8,4]", 8));
+    assertEquals("tensor 'w': data_offsets must be an array of 2 integers, found [0]",
+        failureOfW("F32", "[1]", "[0]", 8));
   }
 
   @Test
   void offsets_that_disagree_with_dtype_and_shape_are_rejected() throws Exception {
-    assertEquals(
-        "tensor 'w': data_offsets [0, 6] span 6 bytes, but F32 [2] needs 8",
-        failure(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,6]}}", 8)));
+    assertEquals("tensor 'w': data_offsets [0, 6] span 6 bytes, but F32 [2] needs 8",
+        failureOfW("F32", "[2]", "[0,6]", 8));
   }
 
   @Test
