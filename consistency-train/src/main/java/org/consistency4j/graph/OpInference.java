@@ -115,7 +115,8 @@ final class OpInference {
     Function<Value, Optional<Tensor>> constants = ctx::constant;
     List<Optional<Shape>> out = new ArrayList<>(Collections.nCopies(nOutputs, Optional.empty()));
     // Contrib operators get a shape only where the table's rule covers their attributes.
-    if (!domain.isEmpty() && Op.of(domain, opType).orElse(null) != Op.MAT_MUL_N_BITS) {
+    Op contrib = domain.isEmpty() ? null : Op.of(domain, opType).orElse(null);
+    if (!domain.isEmpty() && contrib != Op.MAT_MUL_N_BITS && contrib != Op.FUSED_MAT_MUL) {
       return out;
     }
     Optional<Shape> s = shape0(opType, inputs, attrs, nOutputs, constants, ctx, out);
@@ -150,8 +151,18 @@ final class OpInference {
     }
     switch (op) {
       case MAT_MUL:
-      case FUSED_MAT_MUL:
         return matMul(shapeOf(in, 0), shapeOf(in, 1));
+      case FUSED_MAT_MUL:
+        {
+          // alpha op(A) op(B), op swapping the last two axes under transA / transB. The batch
+          // transposes (transBatchA / transBatchB) move axes this rule does not model.
+          if (intAttr(attrs, "transBatchA", 0) != 0 || intAttr(attrs, "transBatchB", 0) != 0) {
+            return Optional.empty();
+          }
+          Optional<Shape> a = transposedLast(shapeOf(in, 0), intAttr(attrs, "transA", 0) != 0);
+          Optional<Shape> b = transposedLast(shapeOf(in, 1), intAttr(attrs, "transB", 0) != 0);
+          return matMul(a, b);
+        }
       case MAT_MUL_N_BITS:
         {
           Optional<Shape> a = shapeOf(in, 0);
@@ -700,6 +711,22 @@ final class OpInference {
             "Reshape: cannot reshape " + input.get() + " to " + target);
       }
     }
+    return Optional.of(new Shape(d));
+  }
+
+  /** {@code s} with its last two axes swapped when {@code swap}; unknown for rank below 2. */
+  private static Optional<Shape> transposedLast(Optional<Shape> s, boolean swap) {
+    if (!swap || s.isEmpty()) {
+      return s;
+    }
+    int r = s.get().rank();
+    if (r < 2) {
+      return Optional.empty();
+    }
+    List<Dim> d = new ArrayList<>(s.get().dims());
+    Dim last = d.get(r - 1);
+    d.set(r - 1, d.get(r - 2));
+    d.set(r - 2, last);
     return Optional.of(new Shape(d));
   }
 

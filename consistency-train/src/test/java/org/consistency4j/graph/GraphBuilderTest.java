@@ -85,6 +85,31 @@ class GraphBuilderTest {
   }
 
   @Test
+  void fused_matmul_shapes_follow_its_transposes() {
+    GraphBuilder b = GraphBuilder.create("g");
+    Value x = b.input("x", DType.FLOAT, "batch", "seq", 64);
+    Value w = b.input("w", DType.FLOAT, 16, 64);
+    Value xt = b.input("xt", DType.FLOAT, "batch", 64, "seq");
+    assertEquals(Shape.symbolic("batch", "seq", 16), fused(b, x, w, 0, 1, 0).shape().orElseThrow());
+    assertEquals(Shape.symbolic("batch", "seq", "seq"),
+        fused(b, x, xt, 0, 0, 0).shape().orElseThrow());
+    assertEquals(Shape.symbolic("batch", 64, 64), fused(b, xt, xt, 0, 1, 0).shape().orElseThrow());
+    assertEquals(Shape.symbolic("batch", 64, 64), fused(b, x, x, 1, 0, 0).shape().orElseThrow());
+    // Batch transposes are not modelled: no shape rather than a wrong one.
+    assertTrue(fused(b, x, w, 0, 1, 1).shape().isEmpty());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> fused(b, x, w, 0, 0, 0));
+    assertTrue(e.getMessage().startsWith("MatMul: inner dims differ: [batch, seq, 64] and [16, 64]"),
+        e.getMessage());
+  }
+
+  private static Value fused(GraphBuilder b, Value x, Value y, long ta, long tb, long tbatch) {
+    return b.op("com.microsoft", "FusedMatMul", List.of(x, y),
+        Map.of("transA", Attribute.of(ta), "transB", Attribute.of(tb),
+            "transBatchA", Attribute.of(tbatch)), List.of(DType.FLOAT)).get(0);
+  }
+
+  @Test
   void binary_ops_reject_mixed_dtypes_naming_both_values() {
     GraphBuilder b = GraphBuilder.create("g");
     Value x = b.input("x", DType.FLOAT, 2);
