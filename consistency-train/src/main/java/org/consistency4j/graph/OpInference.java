@@ -702,6 +702,8 @@ final class OpInference {
         throw new IllegalArgumentException(
             "Reshape: cannot reshape " + input.get() + " to " + target);
       }
+    } else if (minusOne >= 0 && input.isPresent()) {
+      d.set(minusOne, symbolicRest(input.get().dims(), d, minusOne));
     } else if (minusOne < 0 && input.isPresent()) {
       Shape out = new Shape(d);
       if (input.get().numElements().isPresent()
@@ -712,6 +714,46 @@ final class OpInference {
       }
     }
     return Optional.of(new Shape(d));
+  }
+
+  /**
+   * The {@code -1} dim of a reshape whose input has named dims: what is left of the input's dims
+   * (numbers and names, as a product) after dividing by the other target dims, when that is one name
+   * or one number (for example {@code [b, 2, 7, s, 64] -> [0, 14, -1, 64]} gives {@code s});
+   * otherwise unknown.
+   */
+  private static Dim symbolicRest(List<Dim> input, List<Dim> target, int minusOne) {
+    List<String> names = new ArrayList<>();
+    long number = 1;
+    for (Dim x : input) {
+      if (x.isKnown()) {
+        number *= x.size();
+      } else if (x.symbol().isPresent()) {
+        names.add(x.symbol().get());
+      } else {
+        return Dim.unknown();
+      }
+    }
+    long divisor = 1;
+    for (int i = 0; i < target.size(); i++) {
+      if (i == minusOne) {
+        continue;
+      }
+      Dim x = target.get(i);
+      if (x.isKnown()) {
+        divisor *= x.size();
+      } else if (x.symbol().isEmpty() || !names.remove(x.symbol().get())) {
+        return Dim.unknown();
+      }
+    }
+    if (divisor == 0 || number % divisor != 0) {
+      return Dim.unknown();
+    }
+    long rest = number / divisor;
+    if (names.isEmpty()) {
+      return Dim.of(rest);
+    }
+    return names.size() == 1 && rest == 1 ? Dim.symbolic(names.get(0)) : Dim.unknown();
   }
 
   /** {@code s} with its last two axes swapped when {@code swap}; unknown for rank below 2. */

@@ -103,6 +103,23 @@ class GraphBuilderTest {
         e.getMessage());
   }
 
+  @Test
+  void reshape_infers_a_minus_one_dim_from_named_dims() {
+    GraphBuilder b = GraphBuilder.create("g");
+    Value x = b.input("x", DType.FLOAT, "batch", 2, "seq", 64);
+    Value e = b.expand(b.unsqueeze(x, 2), 1, 1, 7, 1, 1);
+    assertEquals(Shape.symbolic("batch", 2, 7, "seq", 64), e.shape().orElseThrow());
+    assertEquals(Shape.symbolic("batch", 14, "seq", 64),
+        b.reshape(e, 0, 14, -1, 64).shape().orElseThrow());
+    assertEquals(Shape.symbolic("batch", 14, "seq", 64),
+        b.reshape(e, b.concat(0, b.shape(x, 0, 1), b.longs(14, -1, 64))).shape().orElseThrow());
+    // Two names left over (seq * batch) or a fraction: the dim stays unknown.
+    Shape two = b.reshape(x, 2, -1, 64).shape().orElseThrow();
+    assertFalse(two.dim(1).isKnown() || two.dim(1).symbol().isPresent(), two.toString());
+    Shape frac = b.reshape(x, 0, 3, -1).shape().orElseThrow();
+    assertFalse(frac.dim(2).isKnown() || frac.dim(2).symbol().isPresent(), frac.toString());
+  }
+
   private static Value fused(GraphBuilder b, Value x, Value y, long ta, long tb, long tbatch) {
     return b.op("com.microsoft", "FusedMatMul", List.of(x, y),
         Map.of("transA", Attribute.of(ta), "transB", Attribute.of(tb),
