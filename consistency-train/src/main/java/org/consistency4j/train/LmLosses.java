@@ -3,6 +3,8 @@ package org.consistency4j.train;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
@@ -66,6 +68,82 @@ public final class LmLosses {
   }
 
   /**
+   * Target-token log-probabilities computed at the target positions only (see {@link
+   * #targetLogProbs}).
+   *
+   * @param logProbs {@code [targets]}: {@code log p(label_{t+1} | x_<=t)} of each target position, in
+   *     row-major order of the positions
+   * @param rows {@code [targets]} int64: the batch row of each target
+   * @param mask {@code [batch, seq-1]}: as {@link TokenLogProbs#mask}
+   */
+  public record TargetLogProbs(Value logProbs, Value rows, Value mask) {
+    /** Validates the values. */
+    public TargetLogProbs {
+      Objects.requireNonNull(logProbs, "logProbs must not be null");
+      Objects.requireNonNull(rows, "rows must not be null");
+      Objects.requireNonNull(mask, "mask must not be null");
+    }
+  }
+
+  /**
+   * The target-token log-probabilities of {@link #tokenLogProbs}, with the LM head and the
+   * vocabulary-wide log-softmax applied only to the rows of the hidden states whose next label is a
+   * target: a position without a target (prompt, padding, the last one) costs no head product and
+   * no vocabulary-wide row, in the forward and in the backward pass. The values equal those of
+   * {@link #tokenLogProbs} over {@code head(hidden)} at the target positions.
+   *
+   * @param g where to append
+   * @param hidden {@code [batch, seq, hidden]} states that the head maps to logits row by row
+   * @param hiddenSize the last dim of {@code hidden}
+   * @param head maps {@code [n, hidden]} rows to {@code [n, vocab]} logits (applied once)
+   * @param labels {@code [batch, seq]} int64 labels with {@link #IGNORE_INDEX} for non-targets
+   */
+  public static TargetLogProbs targetLogProbs(GraphBuilder g, Value hidden, long hiddenSize,
+      UnaryOperator<Value> head, Value labels) {
+    Objects.requireNonNull(g, "g must not be null");
+    Objects.requireNonNull(head, "head must not be null");
+    NextLabels next = nextLabels(g, labels);
+    // Flat positions (row * seq + t) whose next label is a target, and their rows.
+    Value flat = g.reshape(g.op("NonZero", Map.of(), g.reshape(next.isTarget(), -1)), -1);
+    Value seq = g.squeeze(g.shape(labels, 1, 2), 0);
+    Value rows = g.div(flat, seq);
+    Value picked = g.gather(g.reshape(hidden, -1, hiddenSize), flat, 0);
+    Value targets = g.gather(g.reshape(next.safeLabels(), -1), flat, 0);
+    Value logp = g.logSoftmax(head.apply(picked), -1);
+    Value lp = g.squeeze(g.gatherElements(logp, g.unsqueeze(targets, -1), -1), -1);
+    Value mask = g.op("CastLike", Map.of(), g.slice(next.isTarget(), 1, 0, -1), lp);
+    return new TargetLogProbs(lp, rows, mask);
+  }
+
+  /**
+   * Per-sequence sums and means of {@link #targetLogProbs} (the values of {@link #sequenceLogProbs}
+   * over the full logits).
+   */
+  public static SequenceLogProbs sequenceLogProbs(GraphBuilder g, TargetLogProbs t, Value labels) {
+    Objects.requireNonNull(t, "t must not be null");
+    // [batch, targets] membership matrix times the [targets, 1] log-probabilities.
+    Value batchRows = g.range(g.scalar(DType.INT64, 0), g.squeeze(g.shape(labels, 0, 1), 0),
+        g.scalar(DType.INT64, 1));
+    Value member = g.cast(g.equal(g.unsqueeze(batchRows, 1), g.unsqueeze(t.rows(), 0)),
+        t.logProbs().dtype());
+    Value sum = g.reshape(g.matMul(member, g.unsqueeze(t.logProbs(), 1)), -1);
+    Value count = g.reduceSum(t.mask(), false, 1);
+    Value denom = g.max(count, g.scalarLike(count, 1.0));
+    return new SequenceLogProbs(sum, g.div(sum, denom), count);
+  }
+
+  /** Each position's next label, whether it is a target, and the label with 0 where it is not. */
+  private record NextLabels(Value isTarget, Value safeLabels) {}
+
+  private static NextLabels nextLabels(GraphBuilder g, Value labels) {
+    Value padded = g.op("Pad", List.of(labels, g.constant(Tensor.vector(0L, 0L, 0L, 1L)),
+        g.constant(Tensor.scalar(IGNORE_INDEX))), Map.of(), 1).get(0);
+    Value next = g.slice(padded, 1, 1, Long.MAX_VALUE);
+    Value isNextTarget = g.not(g.equal(next, g.constant(Tensor.scalar(IGNORE_INDEX))));
+    return new NextLabels(isNextTarget, g.where(isNextTarget, next, g.constant(Tensor.scalar(0L))));
+  }
+
+  /**
    * Appends shifted, masked target-token log-probabilities.
    *
    * @param g where to append
@@ -78,11 +156,9 @@ public final class LmLosses {
     // the last), the log-softmax runs over the logits as they are, and only the per-token result
     // is cut to seq - 1. Slicing the [batch, seq, vocab] logits would copy them, and their gradient
     // would be padded back into another copy (the same values, two fewer vocabulary-wide tensors).
-    Value padded = g.op("Pad", List.of(labels, g.constant(Tensor.vector(0L, 0L, 0L, 1L)),
-        g.constant(Tensor.scalar(IGNORE_INDEX))), Map.of(), 1).get(0);
-    Value next = g.slice(padded, 1, 1, Long.MAX_VALUE);
-    Value isNextTarget = g.not(g.equal(next, g.constant(Tensor.scalar(IGNORE_INDEX))));
-    Value safeLabels = g.where(isNextTarget, next, g.constant(Tensor.scalar(0L)));
+    NextLabels next = nextLabels(g, labels);
+    Value isNextTarget = next.isTarget();
+    Value safeLabels = next.safeLabels();
     Value logp = g.logSoftmax(logits, -1);
     Value picked = g.squeeze(g.gatherElements(logp, g.unsqueeze(safeLabels, -1), -1), -1);
     Value perToken = g.slice(picked, 1, 0, -1);
