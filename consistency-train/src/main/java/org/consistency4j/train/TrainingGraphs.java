@@ -234,7 +234,7 @@ public final class TrainingGraphs {
     sg.setNamePrefix("score/");
     Value scoreLabels = sg.input(LABELS, DType.INT64, "batch", "seq");
     LmLosses.SequenceLogProbs seq = head.isPresent()
-        ? LmLosses.sequenceLogProbs(sg, targets(sg, head.get(), scoreLabels), scoreLabels)
+        ? LmLosses.sequenceLogProbs(sg, targets(sg, head.get(), scoreLabels))
         : LmLosses.sequenceLogProbs(sg, logits, scoreLabels);
     String scoreSum = sg.output(seq.sum()).name();
     String scoreCount = sg.output(seq.count()).name();
@@ -250,27 +250,30 @@ public final class TrainingGraphs {
     Value objective;
     Value count;
     Optional<String> rowLogProbs;
+    LmLosses.TargetLogProbs targetLp = null;
     if (spec.pairwiseLoss().isEmpty()) {
       Value rowWeights = g.input(ROW_WEIGHTS, DType.FLOAT, "batch");
+      LmLosses.TokenLogProbs tlp;
       if (head.isPresent()) {
-        LmLosses.TargetLogProbs t = targets(g, head.get(), labels);
-        Value weighted = g.mul(t.logProbs(), g.gather(rowWeights, t.rows(), 0));
-        objective = g.neg(g.reduceSum(weighted, false));
-        count = g.reduceSum(t.mask(), false);
+        targetLp = targets(g, head.get(), labels);
+        tlp = targetLp.perPosition();
       } else {
-        LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(g, logits, labels);
-        Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
-        objective = g.neg(g.reduceSum(weighted, false));
-        count = g.reduceSum(tlp.mask(), false);
+        tlp = LmLosses.tokenLogProbs(g, logits, labels);
       }
+      Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
+      objective = g.neg(g.reduceSum(weighted, false));
+      count = g.reduceSum(tlp.mask(), false);
       rowLogProbs = Optional.empty();
     } else {
       StandardLoss loss = spec.pairwiseLoss().get();
       Value rowReference =
           loss.requiresReference() ? g.input(ROW_REFERENCE, DType.FLOAT, "batch") : null;
       // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
+      if (head.isPresent()) {
+        targetLp = targets(g, head.get(), labels);
+      }
       LmLosses.SequenceLogProbs seqLp = head.isPresent()
-          ? LmLosses.sequenceLogProbs(g, targets(g, head.get(), labels), labels)
+          ? LmLosses.sequenceLogProbs(g, targetLp)
           : LmLosses.sequenceLogProbs(g, logits, labels);
       List<Value> sums = g.splitEqually(seqLp.sum(), 0, 2);
       List<Value> counts = g.splitEqually(seqLp.count(), 0, 2);
@@ -283,7 +286,17 @@ public final class TrainingGraphs {
       count = g.reduceSum(seqLp.count(), false);
       rowLogProbs = Optional.of(g.output(seqLp.sum()).name());
     }
-    Map<String, Value> grads = Autodiff.gradients(g, objective, trained);
+    Map<String, Value> grads;
+    if (targetLp == null) {
+      grads = Autodiff.gradients(g, objective, trained);
+    } else {
+      // The objective reads the trained tensors only through the target log-probabilities: its
+      // gradient with respect to them, then the logits' gradient written directly, then the rest.
+      Value lp = targetLp.logProbs();
+      Value gLp = Autodiff.gradients(g, objective, List.of(lp)).get(lp.name());
+      grads = Autodiff.gradients(g, targetLp.logits(), trained,
+          LmLosses.logitsGradient(g, targetLp, gLp));
+    }
     String lossSum = g.output(objective).name();
     String targetCount = g.output(count).name();
     List<String> acc = new ArrayList<>();
