@@ -37,6 +37,12 @@ import org.consistency4j.optim.AdamWConfig;
  *   <li>the <b>update</b> graph: global-norm clipping and AdamW ({@link AdamW}).
  * </ul>
  *
+ * <p>When the logits come from a linear head ({@code FusedMatMul} with {@code transB} or {@code
+ * MatMul} over {@code [batch, seq, hidden]}), the gradient and scoring graphs apply that head and the
+ * log-softmax to the target positions only ({@link LmLosses#targetLogProbs}), and the gradient of
+ * the loss with respect to those logits is written directly ({@link LmLosses#logitsGradient});
+ * other heads keep the all-positions form.
+ *
  * <p>The trained tensors, float32 initializers of the forward graph, become graph inputs; their values
  * in the forward graph are the {@link #initialValues()}. Frozen weights stay initializers, external
  * ({@link ExportedModel#externalInitializers()}) where they were external in the forward model. {@link TrainingSession} runs these
