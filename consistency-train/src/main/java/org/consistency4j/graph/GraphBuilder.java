@@ -271,6 +271,42 @@ public final class GraphBuilder {
     return v;
   }
 
+  /**
+   * Removes the nodes that no graph output depends on (a subgraph's reads of outer values count as
+   * uses), with their output values; returns how many were removed. ONNX Runtime runs every node of a
+   * graph, so a value a rewritten graph no longer reads would otherwise still be computed.
+   */
+  public int removeUnusedNodes() {
+    Set<String> live = new HashSet<>();
+    outputs.forEach(o -> live.add(o.name()));
+    List<Node> kept = new ArrayList<>();
+    List<Node> dropped = new ArrayList<>();
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      Node n = nodes.get(i);
+      if (n.outputs().stream().anyMatch(live::contains)) {
+        kept.add(n);
+        live.addAll(Graph.consumedNames(n));
+      } else {
+        dropped.add(n);
+      }
+    }
+    if (dropped.isEmpty()) {
+      return 0;
+    }
+    java.util.Collections.reverse(kept);
+    nodes.clear();
+    producers.clear();
+    consumers.clear();
+    for (Node n : dropped) {
+      for (String o : n.outputs()) {
+        values.remove(o);
+        constants.remove(o);
+      }
+    }
+    kept.forEach(this::record);
+    return dropped.size();
+  }
+
   /** Removes every graph output (the values and their nodes stay); returns the removed outputs. */
   public List<Value> clearOutputs() {
     List<Value> old = List.copyOf(outputs);

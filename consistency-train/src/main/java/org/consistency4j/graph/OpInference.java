@@ -153,11 +153,16 @@ final class OpInference {
       case MAT_MUL:
         return matMul(shapeOf(in, 0), shapeOf(in, 1));
       case FUSED_MAT_MUL:
-        if (intAttr(attrs, "transBatchA", 0) != 0 || intAttr(attrs, "transBatchB", 0) != 0) {
-          return Optional.empty();
+        {
+          // alpha op(A) op(B), op swapping the last two axes under transA / transB. The batch
+          // transposes (transBatchA / transBatchB) move axes this rule does not model.
+          if (intAttr(attrs, "transBatchA", 0) != 0 || intAttr(attrs, "transBatchB", 0) != 0) {
+            return Optional.empty();
+          }
+          Optional<Shape> a = transposedLast(shapeOf(in, 0), intAttr(attrs, "transA", 0) != 0);
+          Optional<Shape> b = transposedLast(shapeOf(in, 1), intAttr(attrs, "transB", 0) != 0);
+          return matMul(a, b);
         }
-        return matMul(transposedLastTwo(shapeOf(in, 0), intAttr(attrs, "transA", 0) != 0),
-            transposedLastTwo(shapeOf(in, 1), intAttr(attrs, "transB", 0) != 0));
       case MAT_MUL_N_BITS:
         {
           Optional<Shape> a = shapeOf(in, 0);
@@ -697,6 +702,8 @@ final class OpInference {
         throw new IllegalArgumentException(
             "Reshape: cannot reshape " + input.get() + " to " + target);
       }
+    } else if (minusOne >= 0 && input.isPresent()) {
+      d.set(minusOne, symbolicRest(input.get().dims(), d, minusOne));
     } else if (minusOne < 0 && input.isPresent()) {
       Shape out = new Shape(d);
       if (input.get().numElements().isPresent()
@@ -706,6 +713,62 @@ final class OpInference {
             "Reshape: cannot reshape " + input.get() + " to " + target);
       }
     }
+    return Optional.of(new Shape(d));
+  }
+
+  /**
+   * The {@code -1} dim of a reshape whose input has named dims: what is left of the input's dims
+   * (numbers and names, as a product) after dividing by the other target dims, when that is one name
+   * or one number (for example {@code [b, 2, 7, s, 64] -> [0, 14, -1, 64]} gives {@code s});
+   * otherwise unknown.
+   */
+  private static Dim symbolicRest(List<Dim> input, List<Dim> target, int minusOne) {
+    List<String> names = new ArrayList<>();
+    long number = 1;
+    for (Dim x : input) {
+      if (x.isKnown()) {
+        number *= x.size();
+      } else if (x.symbol().isPresent()) {
+        names.add(x.symbol().get());
+      } else {
+        return Dim.unknown();
+      }
+    }
+    long divisor = 1;
+    for (int i = 0; i < target.size(); i++) {
+      if (i == minusOne) {
+        continue;
+      }
+      Dim x = target.get(i);
+      if (x.isKnown()) {
+        divisor *= x.size();
+      } else if (x.symbol().isEmpty() || !names.remove(x.symbol().get())) {
+        return Dim.unknown();
+      }
+    }
+    if (divisor == 0 || number % divisor != 0) {
+      return Dim.unknown();
+    }
+    long rest = number / divisor;
+    if (names.isEmpty()) {
+      return Dim.of(rest);
+    }
+    return names.size() == 1 && rest == 1 ? Dim.symbolic(names.get(0)) : Dim.unknown();
+  }
+
+  /** {@code s} with its last two axes swapped when {@code swap}; unknown for rank below 2. */
+  private static Optional<Shape> transposedLast(Optional<Shape> s, boolean swap) {
+    if (!swap || s.isEmpty()) {
+      return s;
+    }
+    int r = s.get().rank();
+    if (r < 2) {
+      return Optional.empty();
+    }
+    List<Dim> d = new ArrayList<>(s.get().dims());
+    Dim last = d.get(r - 1);
+    d.set(r - 1, d.get(r - 2));
+    d.set(r - 2, last);
     return Optional.of(new Shape(d));
   }
 
@@ -743,19 +806,6 @@ final class OpInference {
     if (!bVec) {
       d.add(bd.get(bd.size() - 1));
     }
-    return Optional.of(new Shape(d));
-  }
-
-  /**
-   * {@code s} with its last two axes swapped when {@code transpose} is set (FusedMatMul's {@code
-   * transA}/{@code transB}; ONNX Runtime ignores them for rank-1 operands).
-   */
-  private static Optional<Shape> transposedLastTwo(Optional<Shape> s, boolean transpose) {
-    if (!transpose || s.isEmpty() || s.get().rank() < 2) {
-      return s;
-    }
-    List<Dim> d = new ArrayList<>(s.get().dims());
-    Collections.swap(d, d.size() - 2, d.size() - 1);
     return Optional.of(new Shape(d));
   }
 

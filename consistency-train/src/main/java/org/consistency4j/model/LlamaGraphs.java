@@ -708,10 +708,6 @@ public final class LlamaGraphs {
     if (nh == nkv) {
       return x;
     }
-    // The target shape names the sequence axis of x (not -1), so shape inference keeps it symbolic and
-    // the gradients behind it need no run-time shape logic.
-    Value expanded = g.expand(g.unsqueeze(x, 2), 1, 1, nh / nkv, 1, 1);
-    return g.reshape(expanded, g.concat(0, g.shape(x, 0, 1), g.longs(nh), g.shape(x, 2, 3),
-        g.longs(hd)));
+    return g.reshape(g.expand(g.unsqueeze(x, 2), 1, 1, nh / nkv, 1, 1), 0, nh, -1, hd);
   }
 }

@@ -15,6 +15,7 @@ import org.consistency4j.graph.ExportedModel;
 import org.consistency4j.graph.Graph;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.ModelOptions;
+import org.consistency4j.graph.Node;
 import org.consistency4j.graph.Shape;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
@@ -35,6 +36,12 @@ import org.consistency4j.optim.AdamWConfig;
  *       LmLosses#sequenceLogProbs}), no gradient;
  *   <li>the <b>update</b> graph: global-norm clipping and AdamW ({@link AdamW}).
  * </ul>
+ *
+ * <p>When the logits come from a linear head ({@code FusedMatMul} with {@code transB} or {@code
+ * MatMul} over {@code [batch, seq, hidden]}), the gradient and scoring graphs apply that head and the
+ * log-softmax to the target positions only ({@link LmLosses#targetLogProbs}), and the gradient of
+ * the loss with respect to those logits is written directly ({@link LmLosses#logitsGradient});
+ * other heads keep the all-positions form.
  *
  * <p>The trained tensors, float32 initializers of the forward graph, become graph inputs; their values
  * in the forward graph are the {@link #initialValues()}. Frozen weights stay initializers, external
@@ -134,10 +141,54 @@ public final class TrainingGraphs {
    *     graph has other inputs than the token ids and the auxiliary inputs
    */
   public static TrainingGraphs build(ExportedModel forward, Spec spec) {
-    return new TrainingGraphs(forward, spec);
+    return new TrainingGraphs(forward, spec, true);
   }
 
-  private TrainingGraphs(ExportedModel forward, Spec spec) {
+  /**
+   * As {@link #build}; with {@code targetRowsOnly} false the LM head and the log-softmax always run
+   * over every position (the graphs before the target-rows rewrite, kept for tests that compare the
+   * two).
+   */
+  static TrainingGraphs build(ExportedModel forward, Spec spec, boolean targetRowsOnly) {
+    return new TrainingGraphs(forward, spec, targetRowsOnly);
+  }
+
+  /**
+   * A linear LM head producing the logits: {@code FusedMatMul(hidden, W, transB = 1)} (or a plain
+   * {@code MatMul(hidden, W)}), possibly behind Identity nodes, over a rank-3 {@code hidden}.
+   */
+  private record Head(Node node, Value hidden, long hiddenSize, Value weight) {
+    static Optional<Head> find(Graph fwd, Value logits) {
+      Optional<Node> p = fwd.producer(logits.name());
+      while (p.isPresent() && p.get().opType().equals("Identity") && p.get().domain().isEmpty()) {
+        p = fwd.producer(p.get().inputs().get(0));
+      }
+      if (p.isEmpty() || p.get().inputs().size() != 2) {
+        return Optional.empty();
+      }
+      Node n = p.get();
+      boolean fused = n.opType().equals("FusedMatMul") && n.domain().equals("com.microsoft")
+          && n.intAttribute("transA", 0) == 0 && n.intAttribute("transBatchA", 0) == 0
+          && n.intAttribute("transBatchB", 0) == 0 && n.floatAttribute("alpha", 1f) == 1f;
+      boolean plain = n.opType().equals("MatMul") && n.domain().isEmpty();
+      Value hidden = fwd.value(n.inputs().get(0)).orElseThrow();
+      Value weight = fwd.value(n.inputs().get(1)).orElseThrow();
+      long[] ws = weight.shape().filter(Shape::isStatic).map(Shape::sizes).orElse(null);
+      if (!(fused || plain) || hidden.rank() != 3 || ws == null || ws.length != 2) {
+        return Optional.empty();
+      }
+      boolean transB = fused && n.intAttribute("transB", 0) != 0;
+      return Optional.of(new Head(n, hidden, transB ? ws[1] : ws[0], weight));
+    }
+
+    /** The head applied to {@code [n, hidden]} rows in {@code g}. */
+    Value apply(GraphBuilder g, Value rows) {
+      return g.op(node.domain(), node.opType(), List.of(rows, weight), node.attributes(),
+          List.of(g.dtypeOf(hidden))).get(0);
+    }
+  }
+
+  private TrainingGraphs(ExportedModel forward, Spec spec, boolean targetRowsOnly) {
     Check.notNull(forward, "forward");
     this.spec = Check.notNull(spec, "spec");
     long opset =
@@ -180,14 +231,20 @@ public final class TrainingGraphs {
     ModelOptions export = ModelOptions.defaults().withExternalInitializersLike(forward);
     Value logits = fwd.value(spec.logits()).orElseThrow(() -> new IllegalArgumentException(
         "logits must name a value of the forward graph, found " + spec.logits()));
+    // With a linear head the losses compute the logits of the target positions only (the full
+    // logits node is then left unread and removed).
+    Optional<Head> head = targetRowsOnly ? Head.find(fwd, logits) : Optional.empty();
 
     // Scoring graph: per-sequence target log-probability sums and counts, no gradient.
     GraphBuilder sg = fwd.toBuilder();
     sg.setNamePrefix("score/");
-    LmLosses.SequenceLogProbs seq =
-        LmLosses.sequenceLogProbs(sg, logits, sg.input(LABELS, DType.INT64, "batch", "seq"));
+    Value scoreLabels = sg.input(LABELS, DType.INT64, "batch", "seq");
+    LmLosses.SequenceLogProbs seq = head.isPresent()
+        ? LmLosses.sequenceLogProbs(sg, targets(sg, head.get(), scoreLabels))
+        : LmLosses.sequenceLogProbs(sg, logits, scoreLabels);
     String scoreSum = sg.output(seq.sum()).name();
     String scoreCount = sg.output(seq.count()).name();
+    sg.removeUnusedNodes();
     this.score = new Score(sg.build().toModel(export), scoreSum, scoreCount);
 
     // Gradient graph: row-weighted summed token NLL (exact over micro-batches) or the summed
@@ -199,9 +256,16 @@ public final class TrainingGraphs {
     Value objective;
     Value count;
     Optional<String> rowLogProbs;
+    LmLosses.TargetLogProbs targetLp = null;
     if (spec.pairwiseLoss().isEmpty()) {
       Value rowWeights = g.input(ROW_WEIGHTS, DType.FLOAT, "batch");
-      LmLosses.TokenLogProbs tlp = LmLosses.tokenLogProbs(g, logits, labels);
+      LmLosses.TokenLogProbs tlp;
+      if (head.isPresent()) {
+        targetLp = targets(g, head.get(), labels);
+        tlp = targetLp.perPosition();
+      } else {
+        tlp = LmLosses.tokenLogProbs(g, logits, labels);
+      }
       Value weighted = g.mul(tlp.tokenLogProbs(), g.unsqueeze(rowWeights, -1));
       objective = g.neg(g.reduceSum(weighted, false));
       count = g.reduceSum(tlp.mask(), false);
@@ -211,7 +275,12 @@ public final class TrainingGraphs {
       Value rowReference =
           loss.requiresReference() ? g.input(ROW_REFERENCE, DType.FLOAT, "batch") : null;
       // Rows [0, P) are the chosen responses, [P, 2P) the rejected ones.
-      LmLosses.SequenceLogProbs seqLp = LmLosses.sequenceLogProbs(g, logits, labels);
+      if (head.isPresent()) {
+        targetLp = targets(g, head.get(), labels);
+      }
+      LmLosses.SequenceLogProbs seqLp = head.isPresent()
+          ? LmLosses.sequenceLogProbs(g, targetLp)
+          : LmLosses.sequenceLogProbs(g, logits, labels);
       List<Value> sums = g.splitEqually(seqLp.sum(), 0, 2);
       List<Value> counts = g.splitEqually(seqLp.count(), 0, 2);
       List<Value> refs = rowReference == null
@@ -223,7 +292,17 @@ public final class TrainingGraphs {
       count = g.reduceSum(seqLp.count(), false);
       rowLogProbs = Optional.of(g.output(seqLp.sum()).name());
     }
-    Map<String, Value> grads = Autodiff.gradients(g, objective, trained);
+    Map<String, Value> grads;
+    if (targetLp == null) {
+      grads = Autodiff.gradients(g, objective, trained);
+    } else {
+      // The objective reads the trained tensors only through the target log-probabilities: its
+      // gradient with respect to them, then the logits' gradient written directly, then the rest.
+      Value lp = targetLp.logProbs();
+      Value gLp = Autodiff.gradients(g, objective, List.of(lp)).get(lp.name());
+      grads = Autodiff.gradients(g, targetLp.logits(), trained,
+          LmLosses.logitsGradient(g, targetLp, gLp));
+    }
     String lossSum = g.output(objective).name();
     String targetCount = g.output(count).name();
     List<String> acc = new ArrayList<>();
@@ -231,6 +310,7 @@ public final class TrainingGraphs {
       Value accIn = g.input(accumulatorInput(name), DType.FLOAT, Shape.of(shapeMap.get(name)));
       acc.add(g.output(g.add(grads.get(name), g.mul(accIn, accKeep))).name());
     }
+    g.removeUnusedNodes();
     this.gradient = new Gradient(g.build().toModel(export), lossSum, targetCount, rowLogProbs,
         List.copyOf(acc));
 
@@ -254,6 +334,11 @@ public final class TrainingGraphs {
     String gradNorm = u.output(out.gradNorm()).name();
     this.update = new Update(u.build().toModel(ModelOptions.defaults()), newParams, newM, newV,
         gradNorm);
+  }
+
+  private static LmLosses.TargetLogProbs targets(GraphBuilder g, Head head, Value labels) {
+    return LmLosses.targetLogProbs(g, g.value(head.hidden().name()).orElseThrow(), head.hiddenSize(),
+        rows -> head.apply(g, rows), labels);
   }
 
   /** Gradient graph: the accumulated gradient of trainable {@code name} read from the last step. */
