@@ -162,7 +162,8 @@ public final class ScaleBenchmark {
     long t0 = System.nanoTime();
     try (OnnxLanguageModel model = OnnxLanguageModel.load(dir, rt)) {
       double loadMs = (System.nanoTime() - t0) / 1e6;
-      String load = String.format(Locale.ROOT, "\"load_ms\": %.0f", loadMs);
+      String load = String.format(Locale.ROOT, "\"load_ms\": %.0f, \"anon_after_load_mib\": %.0f",
+          loadMs, statusKib("RssAnon") / 1024.0);
       SplittableRandom rng = new SplittableRandom(7);
       switch (what) {
         case "load":
@@ -184,8 +185,9 @@ public final class ScaleBenchmark {
           double full = medianMs(reps, () -> generate(model, prompts, NEW_TOKENS + 1));
           double decodeMs = full - one;
           return load + String.format(Locale.ROOT, ", \"batch\": %d, \"prompt_plus_1_ms\": %.0f,"
-              + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f", batch, one, NEW_TOKENS + 1,
-              full, batch * NEW_TOKENS / (decodeMs / 1e3));
+              + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f,"
+              + " \"anon_after_decode_mib\": %.0f", batch, one, NEW_TOKENS + 1,
+              full, batch * NEW_TOKENS / (decodeMs / 1e3), statusKib("RssAnon") / 1024.0);
         }
       }
     }
