@@ -26,6 +26,7 @@ import org.consistency4j.model.Quantization;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
 import org.consistency4j.train.LlamaTrainingGraph;
+import org.consistency4j.train.QuantizedBase;
 import org.consistency4j.train.ScratchModels;
 import org.consistency4j.train.TrainingSession;
 
@@ -210,7 +211,13 @@ public final class ScaleBenchmark {
     long t0 = System.nanoTime();
     boolean cat = what.equals("cat");
     StandardLoss loss = Losses.rank(1);
-    ExportedModel forward = LlamaTrainingGraph.load(dir);
+    // On a quantized base, as FineTuning does: the linear weights stay views of the mapped file
+    // until QuantizedBase quantizes them (-Dconsistency4j.scaleQuantizeAfterLoad=true: the float32
+    // graph is loaded and quantized afterwards, as before 2026-12-07).
+    ExportedModel forward = rt.quantization().enabled()
+        && !Boolean.getBoolean("consistency4j.scaleQuantizeAfterLoad")
+        ? QuantizedBase.loadForward(dir, ModelConfig.parse(dir.resolve("config.json")))
+        : LlamaTrainingGraph.load(dir);
     phase("forward graph loaded");
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
@@ -222,7 +229,7 @@ public final class ScaleBenchmark {
         .pairwiseLoss(cat ? loss : null).build();
     a = null;
     if (rt.quantization().enabled()) {
-      // As FineTuning does: free the float32 weights the quantized base replaced.
+      // As FineTuning does: let go of what the quantized base replaced.
       System.gc();
     }
     try (TrainingSession session = opened) {
