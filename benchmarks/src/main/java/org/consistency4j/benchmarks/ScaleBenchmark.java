@@ -51,7 +51,9 @@ import org.consistency4j.train.TrainingSession;
  * after one warm-up. The inference measurements load the model with the quantization named by the
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
  * {@code int4}; {@code lora} and {@code cat} then train the adapters on a quantized frozen base,
- * {@link org.consistency4j.train.QuantizedBase}), and every measurement gives ONNX Runtime the weights as the system property {@code
+ * {@link org.consistency4j.train.QuantizedBase}, loaded by {@link QuantizedBase#loadForward}, or
+ * with {@code -Dconsistency4j.scaleQuantizeAfterLoad=true} loaded as float32 and quantized
+ * afterwards), and every measurement gives ONNX Runtime the weights as the system property {@code
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
  * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
