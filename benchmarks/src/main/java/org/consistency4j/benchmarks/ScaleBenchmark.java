@@ -26,6 +26,7 @@ import org.consistency4j.model.Quantization;
 import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.optim.AdamWConfig;
 import org.consistency4j.train.LlamaTrainingGraph;
+import org.consistency4j.train.QuantizedBase;
 import org.consistency4j.train.ScratchModels;
 import org.consistency4j.train.TrainingSession;
 
@@ -50,7 +51,9 @@ import org.consistency4j.train.TrainingSession;
  * after one warm-up. The inference measurements load the model with the quantization named by the
  * system property {@code consistency4j.scaleQuantization} ({@code none}, the default, {@code int8} or
  * {@code int4}; {@code lora} and {@code cat} then train the adapters on a quantized frozen base,
- * {@link org.consistency4j.train.QuantizedBase}), and every measurement gives ONNX Runtime the weights as the system property {@code
+ * {@link org.consistency4j.train.QuantizedBase}, loaded by {@link QuantizedBase#loadForward}, or
+ * with {@code -Dconsistency4j.scaleQuantizeAfterLoad=true} loaded as float32 and quantized
+ * afterwards), and every measurement gives ONNX Runtime the weights as the system property {@code
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
  * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
@@ -162,7 +165,8 @@ public final class ScaleBenchmark {
     long t0 = System.nanoTime();
     try (OnnxLanguageModel model = OnnxLanguageModel.load(dir, rt)) {
       double loadMs = (System.nanoTime() - t0) / 1e6;
-      String load = String.format(Locale.ROOT, "\"load_ms\": %.0f", loadMs);
+      String load = String.format(Locale.ROOT, "\"load_ms\": %.0f, \"anon_after_load_mib\": %.0f",
+          loadMs, statusKib("RssAnon") / 1024.0);
       SplittableRandom rng = new SplittableRandom(7);
       switch (what) {
         case "load":
@@ -184,8 +188,9 @@ public final class ScaleBenchmark {
           double full = medianMs(reps, () -> generate(model, prompts, NEW_TOKENS + 1));
           double decodeMs = full - one;
           return load + String.format(Locale.ROOT, ", \"batch\": %d, \"prompt_plus_1_ms\": %.0f,"
-              + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f", batch, one, NEW_TOKENS + 1,
-              full, batch * NEW_TOKENS / (decodeMs / 1e3));
+              + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f,"
+              + " \"anon_after_decode_mib\": %.0f", batch, one, NEW_TOKENS + 1,
+              full, batch * NEW_TOKENS / (decodeMs / 1e3), statusKib("RssAnon") / 1024.0);
         }
       }
     }
@@ -208,7 +213,13 @@ public final class ScaleBenchmark {
     long t0 = System.nanoTime();
     boolean cat = what.equals("cat");
     StandardLoss loss = Losses.rank(1);
-    ExportedModel forward = LlamaTrainingGraph.load(dir);
+    // On a quantized base, as FineTuning does: the linear weights stay views of the mapped file
+    // until QuantizedBase quantizes them (-Dconsistency4j.scaleQuantizeAfterLoad=true: the float32
+    // graph is loaded and quantized afterwards, as before 2026-12-07).
+    ExportedModel forward = rt.quantization().enabled()
+        && !Boolean.getBoolean("consistency4j.scaleQuantizeAfterLoad")
+        ? QuantizedBase.loadForward(dir, ModelConfig.parse(dir.resolve("config.json")))
+        : LlamaTrainingGraph.load(dir);
     phase("forward graph loaded");
     Lora.Adapted a = Lora.apply(forward, new LoraConfig(8, 16, List.of("q_proj", "v_proj"), 0));
     forward = null;
@@ -220,7 +231,7 @@ public final class ScaleBenchmark {
         .pairwiseLoss(cat ? loss : null).build();
     a = null;
     if (rt.quantization().enabled()) {
-      // As FineTuning does: free the float32 weights the quantized base replaced.
+      // As FineTuning does: let go of what the quantized base replaced.
       System.gc();
     }
     try (TrainingSession session = opened) {

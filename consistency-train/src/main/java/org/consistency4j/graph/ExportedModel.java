@@ -40,12 +40,29 @@ public record ExportedModel(OnnxMl.ModelProto model, Map<String, Tensor> externa
    * every run instead of taking them into the session. Nothing else changes.
    */
   public OnnxMl.ModelProto externalInitializersAsInputs() {
+    return externalInitializersAsInputs(externalInitializers.keySet());
+  }
+
+  /**
+   * {@link #externalInitializersAsInputs()} for the externalized initializers named in {@code names}
+   * only; the other ones stay (placeholder) initializers to be supplied to the session.
+   *
+   * @throws IllegalArgumentException if a name is not an externalized initializer
+   */
+  public OnnxMl.ModelProto externalInitializersAsInputs(java.util.Set<String> names) {
+    Objects.requireNonNull(names, "names must not be null");
+    for (String n : names) {
+      if (!externalInitializers.containsKey(n)) {
+        throw new IllegalArgumentException(n + " is not an externalized initializer of "
+            + model.getGraph().getName());
+      }
+    }
     OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder();
     java.util.Set<String> inputs = new java.util.HashSet<>();
     graph.getInputList().forEach(i -> inputs.add(i.getName()));
     graph.clearInitializer();
     for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
-      if (!externalInitializers.containsKey(t.getName())) {
+      if (!names.contains(t.getName())) {
         graph.addInitializer(t);
         continue;
       }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.consistency4j.ModelLoadException;
 import org.consistency4j.graph.Attribute;
 import org.consistency4j.graph.DType;
@@ -113,9 +114,36 @@ public final class LlamaGraphs {
    */
   public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config,
       Quantization quantization) {
+    Check.notNull(quantization, "quantization");
+    return load(modelDir, config, quantization, Set.of());
+  }
+
+  /**
+   * {@link #loadWeights(Path, ModelConfig)}, except that the weights named in {@code asStored} stay
+   * as the file stores them: zero-copy views of the memory-mapped file (float32, float16 or
+   * bfloat16), for a caller that reads them once, row by row, instead of keeping a float32 copy
+   * ({@code org.consistency4j.train.QuantizedBase} quantizes the linear weights of a model loaded
+   * for training on a quantized base so). Phi-3's fused projections are split into float32 copies
+   * all the same.
+   *
+   * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
+   * @throws IllegalArgumentException if a name of {@code asStored} is not a weight of {@code config}
+   */
+  public static Map<String, Tensor> loadWeightsAsStored(Path modelDir, ModelConfig config,
+      Set<String> asStored) {
+    Check.notNull(config, "config");
+    Check.notNull(asStored, "asStored");
+    for (String n : asStored) {
+      Check.argument(expectedShapes(config).containsKey(n),
+          "asStored names " + n + ", which is not a weight of this model");
+    }
+    return load(modelDir, config, Quantization.NONE, asStored);
+  }
+
+  private static Map<String, Tensor> load(Path modelDir, ModelConfig config,
+      Quantization quantization, Set<String> asStored) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(config, "config");
-    Check.notNull(quantization, "quantization");
     List<String> quantized = quantization.enabled() ? quantizedWeights(config) : List.of();
     Map<String, long[]> split = expectedShapes(config);
     Map<String, Tensor> weights = new LinkedHashMap<>();
@@ -152,8 +180,10 @@ public final class LlamaGraphs {
           putQuantized(weights, name, ckpt.tensor(name), quantization, config.tieWordEmbeddings());
           continue;
         }
-        if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
-          // The embedding table stays at the file's precision (looked up, then cast).
+        if (asStored.contains(name)
+            || (quantization.enabled() && name.equals("model.embed_tokens.weight"))) {
+          // The embedding table of a quantized model stays at the file's precision (looked up,
+          // then cast); asStored weights are read by their user.
           weights.put(name, ckpt.tensor(name));
           continue;
         }
@@ -396,7 +426,10 @@ public final class LlamaGraphs {
     Check.notNull(quantization, "quantization");
     GraphBuilder g = GraphBuilder.create("llama_train", 18);
     Value ids = g.input(INPUT_IDS, DType.INT64, "batch", "seq");
-    Weights w = initializers(g, c, weights, quantization);
+    return forwardBody(g, c, initializers(g, c, weights, quantization, Set.of()), ids);
+  }
+
+  private static ExportedModel forwardBody(GraphBuilder g, ModelConfig c, Weights w, Value ids) {
     // Positions 0..T-1, RoPE angles and the causal mask, all from the run-time sequence length.
     Value seqLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pos = g.cast(g.range(g.scalar(DType.INT64, 0), seqLen, g.scalar(DType.INT64, 1)), DType.FLOAT);
@@ -406,6 +439,28 @@ public final class LlamaGraphs {
         future, slidingMask(g, c, future, idx, idx), null, null);
     g.output(LOGITS, head(g, c, w, x));
     return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
+  }
+
+  /**
+   * {@link #forward(ModelConfig, Map)} where the linear weights {@link #quantizedWeights} names
+   * (except a tied embedding, which the token lookup reads as float32) may also be FLOAT16 or
+   * BFLOAT16, as {@link #loadWeightsAsStored} leaves them. Such a graph is not runnable as it is (its
+   * {@code FusedMatMul} products would mix types): it is for {@code
+   * org.consistency4j.train.QuantizedBase#apply}, which replaces those weights by dequantized codes,
+   * after {@code org.consistency4j.lora.Lora} has found its targets in it.
+   *
+   * @throws IllegalArgumentException if a weight is missing or has another dtype
+   */
+  public static ExportedModel forwardWithStoredLinearWeights(ModelConfig c,
+      Map<String, Tensor> weights) {
+    Check.notNull(c, "c");
+    Check.notNull(weights, "weights");
+    Set<String> stored = new java.util.HashSet<>(quantizedWeights(c));
+    stored.remove("model.embed_tokens.weight");
+    GraphBuilder g = GraphBuilder.create("llama_train", 18);
+    Value ids = g.input(INPUT_IDS, DType.INT64, "batch", "seq");
+    Weights w = initializers(g, c, weights, Quantization.NONE, stored);
+    return forwardBody(g, c, w, ids);
   }
 
   /** The incremental-decoding graph described in the class comment. */
@@ -423,7 +478,7 @@ public final class LlamaGraphs {
       pastK[l] = g.input(pastKey(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
       pastV[l] = g.input(pastValue(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
     }
-    Weights w = initializers(g, c, weights, quantization);
+    Weights w = initializers(g, c, weights, quantization, Set.of());
     Value one = g.scalar(DType.INT64, 1);
     Value newLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pastLen = g.squeeze(g.shape(pastK[0], 2, 3), 0);
@@ -447,13 +502,20 @@ public final class LlamaGraphs {
   }
 
   private static Weights initializers(GraphBuilder g, ModelConfig c,
-      Map<String, Tensor> weights, Quantization quantization) {
+      Map<String, Tensor> weights, Quantization quantization, Set<String> stored) {
     Map<String, Value> w = new LinkedHashMap<>();
     Map<String, long[]> shapes = expectedShapes(c);
     List<String> quantized = quantization.enabled() ? quantizedWeights(c) : List.of();
     for (String name : shapes.keySet()) {
       if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
         // Quantized models look the embeddings up at the file's precision and cast the rows.
+        Tensor t = weights.get(name);
+        Check.argument(t != null, "weights must contain " + name);
+        Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
+            || t.dtype() == DType.BFLOAT16, name + " must be FLOAT, FLOAT16 or BFLOAT16, found "
+            + t.dtype());
+        w.put(name, g.initializer(name, t));
+      } else if (stored.contains(name)) {
         Tensor t = weights.get(name);
         Check.argument(t != null, "weights must contain " + name);
         Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16

@@ -1,5 +1,6 @@
 package org.consistency4j.model;
 
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
@@ -28,7 +29,8 @@ import org.consistency4j.internal.Check;
  * sessions). {@link #create(String, ExportedModel)} gives a graph's large weights to ONNX Runtime as
  * {@link RuntimeOptions#resolvedWeights()} says: as inputs read in place on every run ({@link
  * #weightInputs}), shared by every session of this holder, or as session initializers, which ONNX
- * Runtime copies into each session.
+ * Runtime copies into each session; the holder then lets go of the tensors it made for them
+ * (their memory is the caller's to free).
  *
  * <p>{@link #close()} is idempotent and releases in reverse order of acquisition (sessions, then
  * their options, then the tensors); it keeps the first failure and adds later ones as suppressed.
@@ -164,8 +166,14 @@ public final class ModelSessions implements AutoCloseable {
    * into graph inputs that every run of the session must be given ({@link #weightInputs}; one
    * tensor per weight {@link Tensor} object, shared by the sessions of this holder, viewing the
    * weight's memory), {@link RuntimeOptions.WeightPlacement#SESSION} hands them over as external
-   * initializers ({@link #weight} tensors, likewise shared), which ONNX Runtime copies into the
-   * session.
+   * initializers ({@link #weight} tensors), which ONNX Runtime copies into the session (and
+   * pre-packs for its matrix products); those tensors and the session's options are closed once the
+   * session exists, so that {@code model}'s buffers can be freed when the caller drops it (a
+   * quantized model's codes would otherwise stay next to ONNX Runtime's pre-packed copy for the
+   * session's life). With {@code SESSION}, the weights the graph only looks rows up in (every reader
+   * a {@code Gather} of their data: an embedding table that is not also a tied LM head) are read in
+   * place all the same ({@link #weightInputs}): ONNX Runtime has nothing to pre-pack there, and its
+   * copy would be a second whole table.
    *
    * @param name a unique name for {@link #session(String)}
    * @throws ModelLoadException if ONNX Runtime rejects the model
@@ -184,18 +192,74 @@ public final class ModelSessions implements AutoCloseable {
       }
       weights.put(e.getKey(), t);
     }
-    if (options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE) {
+    java.util.Set<String> inPlace =
+        options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE
+            ? weights.keySet() : lookupTables(model);
+    if (inPlace.equals(weights.keySet())) {
       OrtSession s = create(name, model.externalInitializersAsInputs().toByteArray(), Map.of());
       weightInputs.put(name, Collections.unmodifiableMap(weights));
       return s;
     }
-    return create(name, model.toByteArray(), weights);
+    Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+    Map<String, OnnxTensor> initializers = new LinkedHashMap<>();
+    weights.forEach((n, t) -> (inPlace.contains(n) ? inputs : initializers).put(n, t));
+    OrtSession s = open(name, inPlace.isEmpty() ? model.toByteArray()
+        : model.externalInitializersAsInputs(inPlace).toByteArray(), initializers, true);
+    if (!inputs.isEmpty()) {
+      weightInputs.put(name, Collections.unmodifiableMap(inputs));
+    }
+    return s;
+  }
+
+  /**
+   * The externalized initializers of {@code model} whose every reader is a {@code Gather} taking
+   * them as its data (input 0) in the main graph: tables the graph looks rows up in.
+   */
+  static java.util.Set<String> lookupTables(ExportedModel model) {
+    java.util.Set<String> gathered = new java.util.HashSet<>();
+    java.util.Set<String> otherUse = new java.util.HashSet<>();
+    OnnxMl.GraphProto graph = model.model().getGraph();
+    for (OnnxMl.NodeProto n : graph.getNodeList()) {
+      for (int i = 0; i < n.getInputCount(); i++) {
+        boolean lookup = i == 0 && n.getOpType().equals("Gather") && n.getDomain().isEmpty();
+        (lookup ? gathered : otherUse).add(n.getInput(i));
+      }
+      for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+        // Subgraphs (If, Loop, Scan) may read outer values: count every name they mention.
+        a.getGraphsList().forEach(sub -> mentionedIn(sub, otherUse));
+        if (a.hasG()) {
+          mentionedIn(a.getG(), otherUse);
+        }
+      }
+    }
+    graph.getOutputList().forEach(o -> otherUse.add(o.getName()));
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (String n : model.externalInitializers().keySet()) {
+      if (gathered.contains(n) && !otherUse.contains(n)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  private static void mentionedIn(OnnxMl.GraphProto g, java.util.Set<String> names) {
+    for (OnnxMl.NodeProto n : g.getNodeList()) {
+      names.addAll(n.getInputList());
+      for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+        a.getGraphsList().forEach(sub -> mentionedIn(sub, names));
+        if (a.hasG()) {
+          mentionedIn(a.getG(), names);
+        }
+      }
+    }
   }
 
   /**
    * The inputs every run of session {@code name} must be given besides its own: the weights a
    * session created in place by {@link #create(String, ExportedModel)} reads from the caller's
-   * memory (empty for sessions that hold their weights). Add them to each run's input map.
+   * memory: every weight in place, only the lookup tables with {@link
+   * RuntimeOptions.WeightPlacement#SESSION}, none for sessions made from bytes. Add them to each
+   * run's input map.
    *
    * @throws IllegalArgumentException if there is no session of that name
    * @throws IllegalStateException if this holder is closed
@@ -220,10 +284,27 @@ public final class ModelSessions implements AutoCloseable {
     Check.notNull(name, "name");
     Check.notNull(model, "model");
     Check.notNull(externalInitializers, "externalInitializers");
+    return open(name, model, externalInitializers, false);
+  }
+
+  /**
+   * Creates a session; with {@code releaseInitializers} it then closes the session's options and
+   * the initializer tensors, which must be tensors of this holder ({@link #weight}) used by no other
+   * session: ONNX Runtime copied them into the session (and pre-packs or drops its copy), so it never
+   * reads that memory again ({@code ModelSessionsTest.session_weights_are_copied_by_onnx_runtime} and
+   * {@code ModelSessionsTest.quantized_session_weights_are_copied_by_onnx_runtime} fail if a version
+   * stops copying). Only then can the buffers under them (for example a quantized model's codes,
+   * which nothing else reads) be freed once the caller drops them; otherwise this holder kept them
+   * reachable until its close, next to ONNX Runtime's own copy. The options go too because they
+   * refer to the same memory.
+   */
+  private synchronized OrtSession open(String name, byte[] model,
+      Map<String, ? extends OnnxTensorLike> externalInitializers, boolean releaseInitializers) {
     ensureOpen();
     Check.argument(!sessions.containsKey(name), "session " + name + " already exists");
     OrtSession.SessionOptions so = options.newSessionOptions();
     owned.add(so);
+    OrtSession session;
     try {
       if (!memoryPattern) {
         so.setMemoryPatternOptimization(false);
@@ -231,15 +312,31 @@ public final class ModelSessions implements AutoCloseable {
       if (!externalInitializers.isEmpty()) {
         so.addExternalInitializers(new LinkedHashMap<>(externalInitializers));
       }
-      OrtSession session = env.createSession(model, so);
+      session = env.createSession(model, so);
       owned.add(session);
       sessions.put(name, session);
-      return session;
     } catch (OrtException e) {
       throw new ModelLoadException(
           "ONNX Runtime rejected the " + name + " graph (" + options.device() + "): "
               + e.getMessage(), e);
     }
+    if (releaseInitializers) {
+      java.util.Set<Object> released = Collections.newSetFromMap(new IdentityHashMap<>());
+      released.add(so);
+      released.addAll(externalInitializers.values());
+      weightTensors.values().removeIf(released::contains);
+      owned.removeIf(released::contains);
+      try {
+        so.close();
+        for (OnnxTensorLike t : externalInitializers.values()) {
+          t.close();
+        }
+      } catch (RuntimeException e) {
+        throw new ConsistencyException("failed to release the initializers of the " + name
+            + " session", e);
+      }
+    }
+    return session;
   }
 
   /**

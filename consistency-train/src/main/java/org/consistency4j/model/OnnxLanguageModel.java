@@ -130,6 +130,15 @@ public final class OnnxLanguageModel implements LanguageModel {
     ModelSessions sessions = new ModelSessions(options);
     try {
       sessions.create("model", graph);
+      if (options.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
+        // ONNX Runtime holds its own (pre-packed) copy now and nothing here reads the loaded
+        // weights again (one session scores and decodes, and is never re-created): drop them and
+        // collect, so that their direct buffers (a quantized model's codes and scales, 0.6-1.1
+        // bytes per weight) are freed now rather than at some later collection.
+        weights = null;
+        graph = null;
+        System.gc();
+      }
       return new OnnxLanguageModel(modelDir, config, tokenizer, sessions, overflow);
     } catch (RuntimeException e) {
       try {

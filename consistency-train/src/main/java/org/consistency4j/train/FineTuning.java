@@ -116,7 +116,7 @@ public final class FineTuning {
           ? SftData.read(o.validationData().get(), tok, maxLength, o.config().appendEos(),
               o.config().chatTemplate())
           : List.of();
-      Trainables setup = trainables(o.modelDir(), mc, o.adaptation());
+      Trainables setup = trainables(o.modelDir(), mc, o.adaptation(), o.runtime());
       Files.createDirectories(o.outDir());
       if (o.resumeFrom().isPresent()) {
         resumeInto(o.resumeFrom().get(), o.outDir());
@@ -194,8 +194,8 @@ public final class FineTuning {
      */
     TrainingSession open(org.consistency4j.optim.AdamWConfig optimizer, RuntimeOptions runtime,
         org.consistency4j.loss.StandardLoss pairwiseLoss) {
-      // Opened once; the forward model is let go so that, on a quantized base, its float32 weights
-      // can be freed (the sessions keep what they read).
+      // Opened once; the forward model is let go so that, on a quantized base, the views of the
+      // mapped file it read the codes from can be unmapped (the sessions keep what they read).
       ExportedModel model = forward.getAndSet(null);
       if (model == null) {
         throw new IllegalStateException("the training session of this run was already opened");
@@ -205,8 +205,8 @@ public final class FineTuning {
           .runtime(runtime).auxiliary(auxiliary).pairwiseLoss(pairwiseLoss).build();
       model = null;
       if (runtime.quantization().enabled()) {
-        // The float32 weights the quantized base replaced are unreachable now; they live in direct
-        // buffers, which only a collection frees.
+        // The file views the quantized base replaced are unreachable now; only a collection
+        // unmaps them (and frees the direct buffers of the rest).
         System.gc();
       }
       if (adaptation instanceof Adaptation.ContinueAdapter c) {
@@ -241,8 +241,12 @@ public final class FineTuning {
     }
   }
 
-  private static Trainables trainables(Path modelDir, ModelConfig mc, Adaptation adaptation) {
-    ExportedModel forward = LlamaTrainingGraph.load(modelDir, mc);
+  private static Trainables trainables(Path modelDir, ModelConfig mc, Adaptation adaptation,
+      RuntimeOptions runtime) {
+    // On a quantized base (LoRA only) the linear weights are quantized from the mapped file, never
+    // upcast to float32.
+    ExportedModel forward = runtime.quantization().enabled() && adaptation.lora().isPresent()
+        ? QuantizedBase.loadForward(modelDir, mc) : LlamaTrainingGraph.load(modelDir, mc);
     if (adaptation.lora().isPresent()) {
       LoraConfig lora = adaptation.lora().get();
       Lora.Adapted adapted = Lora.apply(forward, lora);
@@ -337,7 +341,7 @@ public final class FineTuning {
           : PreferenceExample.tokenize(o.validation(), tok, maxLength, t.appendEos(),
               t.chatTemplate());
       int padId = padId(tok);
-      Trainables setup = trainables(o.modelDir(), mc, o.adaptation());
+      Trainables setup = trainables(o.modelDir(), mc, o.adaptation(), o.runtime());
       Files.createDirectories(o.outDir());
       LOG.info("consistency alignment training of {} ({} trainable tensors, {} pairs, loss {})",
           o.modelDir(), setup.names().size(), pairs.size(), o.config().loss().loss());

@@ -1,5 +1,6 @@
 package org.consistency4j.train;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,13 +16,16 @@ import org.consistency4j.graph.Node;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
 import org.consistency4j.internal.Check;
+import org.consistency4j.model.LlamaGraphs;
+import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.Quantization;
 
 /**
  * QLoRA-style training on a quantized base: rewrites a forward graph so that every frozen linear
- * weight, a rank-2 float32 initializer {@code W} used as {@code com.microsoft FusedMatMul(x, W,
- * transB = 1)}, is stored as its {@link Quantization} codes ({@code W.qcodes}, UINT8 {@code [rows,
- * blocks, blockBytes]}) and block scales ({@code W.qscales}, FLOAT {@code [rows, blocks]}), and the
+ * weight, a rank-2 float32 initializer {@code W} (float16 or bfloat16 in a graph from {@link
+ * #loadForward}) used as {@code com.microsoft FusedMatMul(x, W, transB = 1)}, is stored as its
+ * {@link Quantization} codes ({@code W.qcodes}, UINT8 {@code [rows, blocks, blockBytes]}) and block
+ * scales ({@code W.qscales}, FLOAT {@code [rows, blocks]}), and the
  * graph dequantizes it before the product: {@code (code - 2^(bits-1)) * scale}, exactly the values of
  * {@link Quantization#dequantize} (4-bit codes are unpacked with exact float arithmetic, the low
  * nibble first), and the float32 weight is dropped. A weight another node also reads stays float32
@@ -43,6 +47,52 @@ public final class QuantizedBase {
   public static final String SCALES = ".qscales";
 
   private QuantizedBase() {}
+
+  /**
+   * The forward graph of a Hugging Face model directory for training on a quantized base, loaded so
+   * that no float32 copy of a linear weight is ever made: the weights {@link #apply} will quantize
+   * (every projection of the decoder layers and an untied LM head) stay zero-copy views of the
+   * memory-mapped checkpoint at its precision ({@link LlamaGraphs#loadWeightsAsStored}), which
+   * {@link #apply} reads row by row into codes, as quantized inference does ({@link
+   * LlamaGraphs#loadWeights(Path, ModelConfig, Quantization)}); the rest (embeddings, norms, biases)
+   * is loaded as {@link LlamaTrainingGraph#load(Path, ModelConfig)} loads it. {@link
+   * org.consistency4j.lora.Lora#apply} finds its targets in the graph as in a float32 one, and the
+   * codes, scales and therefore losses and gradients are those of quantizing the float32 graph
+   * (float16 and bfloat16 widen to float32 exactly). The graph is not runnable until {@link #apply}
+   * has replaced those weights (a {@link TrainingSession} with a {@link
+   * org.consistency4j.model.RuntimeOptions#quantization()} does; without one it refuses the graph).
+   *
+   * @throws org.consistency4j.ModelLoadException if a weight is missing or mis-shaped
+   */
+  public static ExportedModel loadForward(Path modelDir, ModelConfig config) {
+    Check.notNull(modelDir, "modelDir");
+    Check.notNull(config, "config");
+    Set<String> stored = new java.util.LinkedHashSet<>(LlamaGraphs.quantizedWeights(config));
+    // A tied embedding is looked up as well: it stays float32 (see the class comment).
+    stored.remove("model.embed_tokens.weight");
+    return LlamaGraphs.forwardWithStoredLinearWeights(config,
+        LlamaGraphs.loadWeightsAsStored(modelDir, config, stored));
+  }
+
+  /**
+   * Refuses a graph whose linear weights are not float32 ({@link #loadForward}'s, meant to be
+   * quantized) for training without quantization, naming the first such weight.
+   *
+   * @throws IllegalArgumentException if such a weight is found
+   */
+  static void requireFloatLinearWeights(ExportedModel forward) {
+    Graph source = Graph.fromModel(forward.model(), forward.externalInitializers());
+    Map<String, Tensor> inits = source.initializers();
+    for (Node n : source.nodes()) {
+      String w = linearWeight(n, inits);
+      if (w != null && inits.get(w).dtype() != DType.FLOAT) {
+        throw new IllegalArgumentException("linear weight " + w + " is " + inits.get(w).dtype()
+            + ": the graph was loaded for a quantized base (QuantizedBase.loadForward); train it"
+            + " with RuntimeOptions.quantization int8 or int4, or load it with"
+            + " LlamaTrainingGraph.load for float32 training");
+      }
+    }
+  }
 
   /**
    * The rewritten model.
@@ -112,6 +162,11 @@ public final class QuantizedBase {
     // A weight another node also reads (a tied embedding, looked up as a table) stays float32 for
     // both uses: quantizing its product would only add the codes and a dequantized copy.
     List<String> quantized = linear.stream().filter(w -> !otherUse.contains(w)).toList();
+    for (String w : linear) {
+      Check.argument(quantized.contains(w) || inits.get(w).dtype() == DType.FLOAT,
+          "linear weight " + w + " is " + inits.get(w).dtype() + " but is also read by another"
+              + " node, so it is not quantized; it must be FLOAT");
+    }
     Check.argument(!quantized.isEmpty(),
         "no frozen linear weight FusedMatMul(x, W, transB=1) to quantize in " + source.name());
 
@@ -171,7 +226,7 @@ public final class QuantizedBase {
 
   /**
    * The weight {@code n} multiplies by as a linear layer ({@code FusedMatMul(x, W, transB = 1)} with
-   * {@code W} a rank-2 float32 initializer), or null.
+   * {@code W} a rank-2 float32, float16 or bfloat16 initializer), or null.
    */
   private static String linearWeight(Node n, Map<String, Tensor> inits) {
     if (!n.opType().equals("FusedMatMul") || !n.domain().equals("com.microsoft")
@@ -181,7 +236,8 @@ public final class QuantizedBase {
       return null;
     }
     Tensor t = inits.get(n.inputs().get(1));
-    return t != null && t.rank() == 2 && t.dtype() == DType.FLOAT ? n.inputs().get(1) : null;
+    return t != null && t.rank() == 2 && (t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
+        || t.dtype() == DType.BFLOAT16) ? n.inputs().get(1) : null;
   }
 
   /**

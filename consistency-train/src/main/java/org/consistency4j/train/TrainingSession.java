@@ -292,6 +292,8 @@ public final class TrainingSession implements AutoCloseable {
         // The graphs now dequantize the codes themselves: the sessions see plain operators, and the
         // codes are read in place (AUTO) rather than folded into float32 session initializers.
         sessionOptions = runtime.toBuilder().quantization(Quantization.NONE).build();
+      } else {
+        QuantizedBase.requireFloatLinearWeights(forward);
       }
       TrainingGraphs graphs = TrainingGraphs.build(base, new TrainingGraphs.Spec(inputIds, logits,
           trainable, noDecay, optimizer, auxiliary.widths().keySet(),

@@ -145,6 +145,112 @@ class ModelSessionsTest {
   }
 
   /**
+   * The same guard for quantized weights ({@code MatMulNBits}, which ONNX Runtime pre-packs): the
+   * session computes from its own copy, so {@link ModelSessions#create(String, ExportedModel)} may let
+   * go of the codes and scales (a quantized model's largest buffers) once the session exists, and it
+   * does (closing the tensors it made for them): after the caller's codes and scales are
+   * overwritten the session's products are unchanged, and a second session of the same graph is
+   * made from new tensors over the (changed) buffers.
+   */
+  @Test
+  void quantized_session_weights_are_copied_by_onnx_runtime_and_let_go() throws Exception {
+    Quantization q = Quantization.INT4;
+    int n = 3;
+    int k = 64;
+    float[] w = new float[n * k];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) Math.sin(i * 0.37) * (1 + i % 5);
+    }
+    Quantization.Quantized z = q.quantize("W", w, n, k);
+    ByteBuffer codes = z.packed();
+    ByteBuffer scales = z.scales();
+    GraphBuilder g = GraphBuilder.create("nbits", 18);
+    Value x = g.input("X", DType.FLOAT, 1L, (long) k);
+    Value packed = g.initializer("W.nbits",
+        Tensor.of(DType.UINT8, codes, n, q.blocksPerRow(k), q.blockBytes()));
+    Value sc = g.initializer("W.nbits_scales", Tensor.of(DType.FLOAT, scales, n, q.blocksPerRow(k)));
+    g.output(g.matMulNBits(x, packed, sc, k, n, q.bits(), q.blockSize(), 0));
+    ExportedModel graph = g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(0));
+    float[] input = new float[k];
+    for (int i = 0; i < k; i++) {
+      input[i] = 0.25f * (i % 7) - 0.5f;
+    }
+    RuntimeOptions session = RuntimeOptions.builder().intraOpThreads(1).quantization(q).build();
+    assertEquals(RuntimeOptions.WeightPlacement.SESSION, session.resolvedWeights());
+    try (ModelSessions s = new ModelSessions(session)) {
+      s.create("a", graph);
+      float[] before = runNbits(s, "a", input);
+      float[] dequantized = q.dequantize(z);
+      for (int j = 0; j < n; j++) {
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+          sum += (double) dequantized[j * k + i] * input[i];
+        }
+        assertEquals(sum, before[j], 1e-4 * (1 + Math.abs(sum)), "output " + j);
+      }
+      for (int i = 0; i < codes.capacity(); i++) {
+        codes.put(i, (byte) 0x88);
+      }
+      for (int i = 0; i < scales.capacity(); i += 4) {
+        scales.putFloat(i, 1000f);
+      }
+      assertArrayEquals(before, runNbits(s, "a", input),
+          "ONNX Runtime read the caller's codes instead of its copy");
+      // A second session is made from the buffers as they are now: codes 8 (weight 0).
+      s.create("b", graph);
+      assertArrayEquals(new float[n], runNbits(s, "b", input));
+      assertArrayEquals(before, runNbits(s, "a", input));
+      assertEquals(Map.of(), s.weightInputs("a"));
+    }
+  }
+
+  /**
+   * A session holding its weights still reads a table the graph only looks rows up in ({@code
+   * Gather}) in place: ONNX Runtime would copy it and has nothing to pre-pack. A weight with another
+   * reader stays a session initializer, copied.
+   */
+  @Test
+  void session_placement_reads_lookup_tables_in_place_and_copies_the_rest() throws Exception {
+    ByteBuffer table = directFloats(1, 2, 3, 4, 5, 6);
+    ByteBuffer bias = directFloats(10, 20);
+    GraphBuilder g = GraphBuilder.create("lookup", 18);
+    Value ids = g.input("ids", DType.INT64, 1L);
+    Value t = g.initializer("table", Tensor.of(DType.FLOAT, table, 3, 2));
+    Value b = g.initializer("bias", Tensor.of(DType.FLOAT, bias, 2));
+    g.output(g.add(g.gather(t, ids, 0), b));
+    ExportedModel graph = g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(0));
+    assertEquals(java.util.Set.of("table"), ModelSessions.lookupTables(graph));
+    RuntimeOptions session = RuntimeOptions.builder().intraOpThreads(1)
+        .weights(RuntimeOptions.WeightPlacement.SESSION).build();
+    try (ModelSessions s = new ModelSessions(session)) {
+      s.create("m", graph);
+      assertEquals(java.util.Set.of("table"), s.weightInputs("m").keySet());
+      assertArrayEquals(new float[] {13, 24}, runLookup(s, 1));
+      table.putFloat(8, 100f);
+      bias.putFloat(0, 1000f);
+      assertArrayEquals(new float[] {110, 24}, runLookup(s, 1),
+          "the table is read in place, the bias from the session's copy");
+    }
+  }
+
+  private static float[] runLookup(ModelSessions s, long id) throws Exception {
+    try (OnnxTensor in = OnnxTensor.createTensor(s.environment(), new long[] {id})) {
+      Map<String, OnnxTensor> inputs = new java.util.HashMap<>(s.weightInputs("m"));
+      inputs.put("ids", in);
+      try (OrtSession.Result r = s.session("m").run(inputs)) {
+        return ((float[][]) r.get(0).getValue())[0];
+      }
+    }
+  }
+
+  private static float[] runNbits(ModelSessions s, String name, float[] x) throws Exception {
+    try (OnnxTensor in = OnnxTensor.createTensor(s.environment(), new float[][] {x});
+        OrtSession.Result r = s.session(name).run(Map.of("X", in))) {
+      return ((float[][]) r.get(0).getValue())[0];
+    }
+  }
+
+  /**
    * In place, the weights are inputs read from the caller's memory on every run (no copy: a change
    * of the buffer shows in the next run), one tensor shared by the sessions of the holder.
    */

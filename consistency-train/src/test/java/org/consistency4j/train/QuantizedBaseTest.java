@@ -169,6 +169,85 @@ class QuantizedBaseTest {
     }
   }
 
+  /**
+   * {@link QuantizedBase#loadForward} keeps the linear weights as the file stores them (a bfloat16
+   * copy of tiny-llama, untied, and the float32 tiny-qwen3, tied) and never makes a float32 copy of
+   * them; LoRA finds the same targets, and the rewritten base has the same codes and scales, hence
+   * the same losses, as quantizing the float32 graph after loading it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-llama/bf16/int4", "tiny-llama/bf16/int8", "tiny-qwen3/f32/int4"})
+  void quantizing_from_the_mapped_file_equals_quantizing_the_float32_graph(String label,
+      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    String[] parts = label.split("/");
+    Path dir = FIXTURES.resolve(parts[0]);
+    DType stored = DType.FLOAT;
+    if (parts[1].equals("bf16")) {
+      java.nio.file.Files.copy(dir.resolve("config.json"), tmp.resolve("config.json"));
+      ScratchModels.writeRandomWeights(tmp, DType.BFLOAT16, 17);
+      dir = tmp;
+      stored = DType.BFLOAT16;
+    }
+    Quantization q = quantization(parts[2]);
+    ModelConfig mc = ModelConfig.parse(dir.resolve("config.json"));
+    ExportedModel atLoad = QuantizedBase.loadForward(dir, mc);
+    Map<String, Tensor> loaded =
+        Graph.fromModel(atLoad.model(), atLoad.externalInitializers()).initializers();
+    Set<String> linear = new HashSet<>(LlamaGraphs.quantizedWeights(mc));
+    linear.remove("model.embed_tokens.weight");
+    for (String n : linear) {
+      assertEquals(stored, loaded.get(n).dtype(), n + " is kept as the file stores it");
+    }
+    Lora.Adapted a = Lora.apply(LlamaTrainingGraph.load(dir, mc), LORA);
+    Lora.Adapted b = Lora.apply(atLoad, LORA);
+    assertEquals(a.targets(), b.targets());
+    assertEquals(a.adapters(), b.adapters());
+    QuantizedBase.Result after = QuantizedBase.apply(a.model(), q, Set.copyOf(a.adapters()));
+    QuantizedBase.Result during = QuantizedBase.apply(b.model(), q, Set.copyOf(b.adapters()));
+    assertEquals(after.quantized(), during.quantized());
+    assertEquals(linear, new HashSet<>(during.quantized()));
+    Map<String, Tensor> ea = after.model().externalInitializers();
+    Map<String, Tensor> eb = during.model().externalInitializers();
+    Graph ga = Graph.fromModel(after.model().model(), ea);
+    Graph gb = Graph.fromModel(during.model().model(), eb);
+    for (String n : after.quantized()) {
+      for (String part : List.of(n + QuantizedBase.CODES, n + QuantizedBase.SCALES)) {
+        Tensor x = ga.initializers().get(part);
+        Tensor y = gb.initializers().get(part);
+        assertEquals(x.dtype(), y.dtype(), part);
+        assertTrue(java.util.Arrays.equals(x.shape(), y.shape()), part);
+        assertEquals(x.data(), y.data(), part + " differs");
+      }
+      assertTrue(!gb.initializers().containsKey(n), n + " is gone after the rewrite");
+    }
+    List<TrainingSession.Batch> data = batches(mc.vocabSize(), 5);
+    try (TrainingSession x = open(LlamaTrainingGraph.load(dir, mc), q);
+        TrainingSession y = open(QuantizedBase.loadForward(dir, mc), q)) {
+      for (int step = 0; step < 3; step++) {
+        TrainingSession.StepResult rx = x.step(data, 1e-2);
+        TrainingSession.StepResult ry = y.step(data, 1e-2);
+        assertEquals(rx.loss(), ry.loss(), label + " loss " + step);
+        assertEquals(rx.gradNorm(), ry.gradNorm(), label + " grad norm " + step);
+      }
+    }
+  }
+
+  @Test
+  void a_bfloat16_graph_loaded_for_a_quantized_base_is_refused_without_quantization(
+      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    java.nio.file.Files.copy(FIXTURES.resolve("tiny-llama/config.json"), tmp.resolve("config.json"));
+    ScratchModels.writeRandomWeights(tmp, DType.BFLOAT16, 3);
+    ModelConfig mc = ModelConfig.parse(tmp.resolve("config.json"));
+    Lora.Adapted a = Lora.apply(QuantizedBase.loadForward(tmp, mc), LORA);
+    TrainingSession.Builder b = TrainingSession.builder(a.model()).trainable(a.adapters())
+        .runtime(RuntimeOptions.builder().intraOpThreads(1).build());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+    assertEquals("linear weight model.layers.0.self_attn.q_proj.weight is BFLOAT16: the graph was"
+        + " loaded for a quantized base (QuantizedBase.loadForward); train it with"
+        + " RuntimeOptions.quantization int8 or int4, or load it with LlamaTrainingGraph.load for"
+        + " float32 training", e.getMessage());
+  }
+
   @Test
   void full_fine_tuning_on_a_quantized_base_is_refused() {
     Path dir = FIXTURES.resolve("tiny-llama");
