@@ -33,11 +33,11 @@ public final class DemoSuite {
    * where the model's own answer would go; the yes/no verdict is asked at the position right after
    * the proposed answer. There the model has read the input with the circuits that answer the task
    * and sees the proposal as the current token, so the verdict is a comparison at one position.
-   * Measured with a PyTorch reference of the demo's stage-1 model on the same judge data (seed 1,
-   * 1,200 steps, lr 2e-3): with this layout the judging loss leaves chance (ln 2 / 2 per completion
-   * token) after about 300 steps and the held-out judge accuracy was 0.69; with the proposed answer
-   * first and the verdict at the "answer:" cue (the previous layout) it stays at chance for about
-   * 600 steps (held-out 0.63), and with a separate verdict cue after the answer for longer still.
+   * Measured with an independent PyTorch reference of the demo's stage-1 model on seed 1's judging
+   * examples (src/test/python/demo_judge, 1,200 steps, lr 2e-3, no length bucketing): with this
+   * layout the judging loss leaves chance (ln 2 / 2 per completion token) after about 300 steps
+   * (held-out judge accuracy 0.69); with the proposed answer first and the verdict at the
+   * {@code answer:} cue (the previous layout) only after about 700.
    */
   public static final String JUDGE_TEMPLATE = "{instruction}\ninput: {input}\nanswer: {response}";
 
