@@ -72,13 +72,10 @@ import org.slf4j.LoggerFactory;
  *   <li>A tiny Llama with a word-level tokenizer over the {@link DemoSuite} vocabulary is created
  *       from scratch ({@link ScratchModels}).
  *   <li><b>baseline</b>: SFT on the original wording of every task; <b>sft_ia</b>: SFT on the same
- *       instances, each under one of the training wordings (instruction augmentation). All training
- *       here draws batches without length bucketing: a task's prompts have similar lengths, so
- *       length-sorted batches would be single-task batches, which train this multi-task model far
- *       more slowly.
+ *       instances, each under one of the training wordings (instruction augmentation).
  *   <li><b>Judge phase</b>: a copy of the sft_ia model is trained further on judging examples ({@link
- *       DemoSuite#JUDGE_TEMPLATE}: the original instruction, the input and the proposed answer
- *       after the {@code answer:} cue, the yes/no verdict right after it) built from the sft_ia model's own sampled answers (its mistakes are the first
+ *       DemoSuite#JUDGE_TEMPLATE}: the proposed answer, the original instruction and the input,
+ *       verdict yes/no) built from the sft_ia model's own sampled answers (its mistakes are the first
  *       wrong proposals; plausible wrong answers and the right answers balance them), optionally mixed
  *       with a replay of the stage-1 data. This copy is the judge: the sft_ia model taught to judge its
  *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
@@ -248,9 +245,6 @@ public final class Demo {
           .optimizer(AdamWConfig.defaults().withWeightDecay(0.0))
           .seed(sftSeed)
           .maxLength(MAX_LENGTH)
-          // No length bucketing: a task's prompts have similar lengths, so length-sorted batches
-          // are single-task batches, which train this multi-task model far more slowly (README).
-          .bucketWindow(1)
           .build();
       SftConfig judgePhase = sft.toBuilder()
           .epochs(Math.max(1, config.judgeEpochs()))

@@ -29,17 +29,15 @@ public final class DemoSuite {
 
   /**
    * The quality-judge prompt (placeholders of {@link org.consistency4j.judge.JudgeTemplate}): the
-   * original instruction and the input laid out as a task prompt, followed by the proposed answer
-   * where the model's own answer would go; the yes/no verdict is asked at the position right after
-   * the proposed answer. There the model has read the input with the circuits that answer the task
-   * and sees the proposal as the current token, so the verdict is a comparison at one position.
-   * Measured with an independent PyTorch reference of the demo's stage-1 model on seed 1's judging
-   * examples (src/test/python/demo_judge, 1,200 steps, lr 2e-3, no length bucketing): with this
-   * layout the judging loss leaves chance (ln 2 / 2 per completion token) after about 300 steps
-   * (held-out judge accuracy 0.69); with the proposed answer first and the verdict at the
-   * {@code answer:} cue (the previous layout) only after about 700.
+   * proposed answer first, then the original instruction and the input laid out as a task prompt, so
+   * the yes/no verdict is asked at the same "answer:" cue where the model computes its own answer.
+   * Measured on the demo's stage-1 model (judge-only training, 600 steps, balanced labels): with the
+   * proposed answer after the input and a separate verdict cue, the judging loss stayed at ln 2 / 2
+   * per completion token (chance) throughout, also from a random model and at learning rate 5e-3;
+   * with this layout it left chance after about 350 steps.
    */
-  public static final String JUDGE_TEMPLATE = "{instruction}\ninput: {input}\nanswer: {response}";
+  public static final String JUDGE_TEMPLATE =
+      "proposed answer: {response}\n{instruction}\ninput: {input}\nanswer:";
 
   static final List<String> SUBJECTS = List.of("movie", "food", "service", "hotel", "book", "concert",
       "game", "show", "staff", "room", "music", "trip");
