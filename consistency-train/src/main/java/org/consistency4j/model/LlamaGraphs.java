@@ -507,15 +507,10 @@ public final class LlamaGraphs {
     Map<String, long[]> shapes = expectedShapes(c);
     List<String> quantized = quantization.enabled() ? quantizedWeights(c) : List.of();
     for (String name : shapes.keySet()) {
-      if (quantization.enabled() && name.equals("model.embed_tokens.weight")) {
-        // Quantized models look the embeddings up at the file's precision and cast the rows.
-        Tensor t = weights.get(name);
-        Check.argument(t != null, "weights must contain " + name);
-        Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
-            || t.dtype() == DType.BFLOAT16, name + " must be FLOAT, FLOAT16 or BFLOAT16, found "
-            + t.dtype());
-        w.put(name, g.initializer(name, t));
-      } else if (stored.contains(name)) {
+      // Quantized models look the embeddings up at the file's precision and cast the rows; stored
+      // weights stay at the file's precision for a quantized training base to quantize.
+      if ((quantization.enabled() && name.equals("model.embed_tokens.weight"))
+          || stored.contains(name)) {
         Tensor t = weights.get(name);
         Check.argument(t != null, "weights must contain " + name);
         Check.argument(t.dtype() == DType.FLOAT || t.dtype() == DType.FLOAT16
