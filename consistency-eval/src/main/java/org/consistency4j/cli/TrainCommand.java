@@ -333,6 +333,12 @@ final class TrainCommand implements Runnable {
         description = "Truncate examples to T tokens (default: ${DEFAULT-VALUE}).")
     private int maxLength;
 
+    @Option(names = "--bucket-window", paramLabel = "N", defaultValue = "32",
+        description = "Batches per length-sorting window; 1 turns length bucketing off, which"
+            + " multi-task data whose prompt length tracks the task needs (sorted windows become"
+            + " single-task batches) (default: ${DEFAULT-VALUE}).")
+    private int bucketWindow;
+
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
         description = "Steps between checkpoints; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     private long checkpointEvery;
@@ -408,6 +414,10 @@ final class TrainCommand implements Runnable {
         throw new CommandLine.ParameterException(cli,
             "--schedule must be constant, linear or cosine, found " + schedule);
       }
+      if (bucketWindow < 1) {
+        throw new CommandLine.ParameterException(cli, "--bucket-window must be >= 1 (1 turns length"
+            + " bucketing off), found " + bucketWindow);
+      }
       return SftConfig.builder()
           .epochs(epochs == null ? 1 : epochs)
           .maxSteps(steps == null ? 0 : steps)
@@ -419,6 +429,7 @@ final class TrainCommand implements Runnable {
           .optimizer(AdamWConfig.defaults().withWeightDecay(weightDecay).withMaxGradNorm(maxGradNorm))
           .seed(seed)
           .maxLength(maxLength)
+          .bucketWindow(bucketWindow)
           .checkpointEvery(checkpointEvery)
           .validateEvery(validateEvery)
           .chatTemplate(!noChatTemplate);

@@ -1,6 +1,7 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,33 @@ class TrainCommandTest {
     assertEquals(2, bad.exitCode());
     assertTrue(bad.err().contains("--quantize must be none, int8 or int4, found \"int3\""),
         bad.err());
+  }
+
+  @Test
+  void bucket_window_reaches_the_recorded_configuration_and_must_be_positive() throws Exception {
+    Path out = dir.resolve("out");
+    List<String> common = List.of("train", "sft", "--model", model().toString(), "--data",
+        data().toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-3",
+        "--batch-size", "1", "--seed", "5", "--threads", "1");
+    List<String> first = new java.util.ArrayList<>(common);
+    first.addAll(List.of("--bucket-window", "1", "--steps", "2"));
+    CliRun run = CliRun.of(first.toArray(String[]::new));
+    assertEquals(0, run.exitCode(), run.err());
+    // The checkpoint recorded bucketWindow 1: resuming with the default 32 is a changed setting.
+    List<String> resumed = new java.util.ArrayList<>(common);
+    resumed.addAll(List.of("--steps", "3", "--resume", out.toString()));
+    CliRun refused = CliRun.of(resumed.toArray(String[]::new));
+    assertEquals(2, refused.exitCode(), refused.err());
+    assertTrue(refused.err().contains("bucketWindow: checkpoint 1"), refused.err());
+
+    List<String> zero = new java.util.ArrayList<>(common);
+    zero.set(zero.indexOf(out.toString()), dir.resolve("out0").toString());
+    zero.addAll(List.of("--bucket-window", "0", "--steps", "1"));
+    CliRun bad = CliRun.of(zero.toArray(String[]::new));
+    assertEquals(2, bad.exitCode(), bad.err());
+    assertTrue(bad.err().contains("--bucket-window must be >= 1 (1 turns length bucketing off),"
+        + " found 0"), bad.err());
+    assertFalse(Files.exists(dir.resolve("out0").resolve("adapter")), "nothing trained");
   }
 
   @Test
