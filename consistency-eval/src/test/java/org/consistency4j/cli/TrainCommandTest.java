@@ -34,6 +34,13 @@ class TrainCommandTest {
     return f;
   }
 
+  /** Runs the command line {@code base} followed by {@code extra}. */
+  private static CliRun run(List<String> base, String... extra) {
+    List<String> args = new java.util.ArrayList<>(base);
+    args.addAll(List.of(extra));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
   @Test
   void lora_sft_writes_adapter_checkpoint_and_one_metrics_line_per_step() throws Exception {
     Path out = dir.resolve("out");
@@ -60,9 +67,7 @@ class TrainCommandTest {
     List<String> common = List.of("train", "sft", "--model", model().toString(), "--data",
         data().toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-3",
         "--batch-size", "2", "--seed", "5", "--threads", "1");
-    List<String> first = new java.util.ArrayList<>(common);
-    first.addAll(List.of("--quantize", "int8", "--steps", "2"));
-    CliRun run = CliRun.of(first.toArray(String[]::new));
+    CliRun run = run(common, "--quantize", "int8", "--steps", "2");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.out().startsWith("trained 2 steps on 2 examples"), run.out());
     assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
@@ -74,13 +79,11 @@ class TrainCommandTest {
       assertTrue(Double.isFinite(loss) && loss > 0, line);
     }
     // The quantization is part of the run's configuration: resuming without it is a change.
-    List<String> resumed = new java.util.ArrayList<>(common);
-    resumed.addAll(List.of("--steps", "3", "--resume", out.toString()));
-    CliRun refused = CliRun.of(resumed.toArray(String[]::new));
+    CliRun refused = run(common, "--steps", "3", "--resume", out.toString());
     assertEquals(2, refused.exitCode(), refused.err());
     assertTrue(refused.err().contains("quantization: checkpoint int8"), refused.err());
-    resumed.addAll(List.of("--quantize", "int8"));
-    CliRun continued = CliRun.of(resumed.toArray(String[]::new));
+    CliRun continued =
+        run(common, "--steps", "3", "--resume", out.toString(), "--quantize", "int8");
     assertEquals(0, continued.exitCode(), continued.err());
 
     CliRun full = CliRun.of("train", "sft", "--model", model().toString(), "--data",
@@ -102,14 +105,10 @@ class TrainCommandTest {
     List<String> common = List.of("train", "sft", "--model", model().toString(), "--data",
         data().toString(), "--out", out.toString(), "--lora-rank", "2", "--lr", "1e-3",
         "--batch-size", "1", "--seed", "5", "--threads", "1");
-    List<String> first = new java.util.ArrayList<>(common);
-    first.addAll(List.of("--bucket-window", "1", "--steps", "2"));
-    CliRun run = CliRun.of(first.toArray(String[]::new));
+    CliRun run = run(common, "--bucket-window", "1", "--steps", "2");
     assertEquals(0, run.exitCode(), run.err());
     // The checkpoint recorded bucketWindow 1: resuming with the default 32 is a changed setting.
-    List<String> resumed = new java.util.ArrayList<>(common);
-    resumed.addAll(List.of("--steps", "3", "--resume", out.toString()));
-    CliRun refused = CliRun.of(resumed.toArray(String[]::new));
+    CliRun refused = run(common, "--steps", "3", "--resume", out.toString());
     assertEquals(2, refused.exitCode(), refused.err());
     assertTrue(refused.err().contains("bucketWindow: checkpoint 1"), refused.err());
 
@@ -372,10 +371,8 @@ class TrainCommandTest {
     assertEquals(0, CliRun.of(first.toArray(String[]::new)).exitCode());
     Path other = dir.resolve("other.jsonl");
     Files.writeString(other, Files.readString(data()).replace("Four.", "Five."));
-    List<String> changed = new java.util.ArrayList<>(common);
-    changed.addAll(List.of("--data", other.toString(), "--steps", "2", "--lr", "2e-3",
-        "--lora-alpha", "8", "--resume", out.toString()));
-    CliRun refused = CliRun.of(changed.toArray(String[]::new));
+    CliRun refused = run(common, "--data", other.toString(), "--steps", "2", "--lr", "2e-3",
+        "--lora-alpha", "8", "--resume", out.toString());
     assertEquals(2, refused.exitCode(), refused.err());
     String err = refused.err();
     assertTrue(err.contains(out.resolve("checkpoint.safetensors") + ": the checkpoint belongs to a run"
@@ -383,8 +380,8 @@ class TrainCommandTest {
         + " checkpoint 4.0, this run 8.0; train_data: checkpoint sha256:"), err);
     assertTrue(err.contains("allow the change explicitly (--allow-config-change)"), err);
     assertTrue(!err.contains("\tat ") && !err.contains("Exception"), "no stack trace: " + err);
-    changed.add("--allow-config-change");
-    CliRun allowed = CliRun.of(changed.toArray(String[]::new));
+    CliRun allowed = run(common, "--data", other.toString(), "--steps", "2", "--lr", "2e-3",
+        "--lora-alpha", "8", "--resume", out.toString(), "--allow-config-change");
     assertEquals(0, allowed.exitCode(), allowed.err());
     assertTrue(allowed.out().startsWith("trained 2 steps on 2 examples"), allowed.out());
   }
