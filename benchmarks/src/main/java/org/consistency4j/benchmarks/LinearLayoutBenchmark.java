@@ -1,0 +1,126 @@
+package org.consistency4j.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.consistency4j.graph.Attribute;
+import org.consistency4j.graph.DType;
+import org.consistency4j.graph.GraphBuilder;
+import org.consistency4j.graph.ModelOptions;
+import org.consistency4j.graph.Tensor;
+import org.consistency4j.graph.Value;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One linear layer {@code y = x W^T}, {@code x [batch, k]}, on ONNX Runtime's CPU execution
+ * provider with one intra-op thread and the float32 weight fed as a graph input on every run (the
+ * library's in-place default for float32 inference), in each layout the graph could read it in:
+ * {@code matmul}: {@code MatMul(x, W [k, n])}, the weight held transposed once at load;
+ * {@code fused-transB}: {@code com.microsoft FusedMatMul(x, W [n, k], transB = 1)}, the weight as a
+ * Hugging Face checkpoint stores it; {@code matmul-transpose}: {@code MatMul(x, Transpose(W [n,
+ * k]))}, which with an input weight transposes it on every run. Shapes {@code k x n} are
+ * Qwen2.5-0.5B's: the LM head {@code 896 x 151936}, MLP gate/up {@code 896 x 4864}, down {@code
+ * 4864 x 896}, attention q/o {@code 896 x 896} and k/v {@code 896 x 128}; batch 1 is a decoding
+ * step, 16 a batched one. Weights Gaussian (sd 0.02, seed 5), activations Gaussian (seed 3). See
+ * benchmarks/README.md, "Linear-layer layout with weights read in place".
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class LinearLayoutBenchmark {
+  /** {@code k x n} (input x output features). */
+  @Param({"896x151936", "896x4864", "4864x896", "896x896", "896x128"})
+  public String shape;
+
+  /** {@code matmul}, {@code fused-transB} or {@code matmul-transpose}. */
+  @Param({"matmul", "fused-transB", "matmul-transpose"})
+  public String layout;
+
+  /** Rows of {@code x}. */
+  @Param({"1", "16"})
+  public int batch;
+
+  private OrtSession session;
+  private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+
+  @Setup(Level.Trial)
+  public void setUp() throws OrtException {
+    String[] kn = shape.split("x");
+    int k = Integer.parseInt(kn[0]);
+    int n = Integer.parseInt(kn[1]);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    GraphBuilder g = GraphBuilder.create("linear", 18);
+    Value x = g.input("x", DType.FLOAT, (long) batch, (long) k);
+    boolean stored = !layout.equals("matmul");
+    long[] ws = stored ? new long[] {n, k} : new long[] {k, n};
+    Value w = g.input("w", DType.FLOAT, ws[0], ws[1]);
+    Value y = switch (layout) {
+      case "matmul" -> g.matMul(x, w);
+      case "fused-transB" -> g.op("com.microsoft", "FusedMatMul", List.of(x, w),
+          Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
+      case "matmul-transpose" -> g.matMul(x, g.transpose(w, 1, 0));
+      default -> throw new IllegalArgumentException(
+          "layout: expected matmul, fused-transB or matmul-transpose, found " + layout);
+    };
+    g.output("y", y);
+    byte[] model = g.build().toModel(ModelOptions.defaults()).toByteArray();
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      so.setIntraOpNumThreads(1);
+      session = env.createSession(model, so);
+    }
+    Tensor wt = HalfPrecisionMatMulBenchmark.randomMatrix(DType.FLOAT, (int) ws[0], (int) ws[1]);
+    ByteBuffer wd = ByteBuffer.allocateDirect(Math.toIntExact(wt.byteSize()))
+        .order(ByteOrder.nativeOrder());
+    wd.put(wt.data().duplicate().order(ByteOrder.LITTLE_ENDIAN)).flip();
+    inputs.put("w", OnnxTensor.createTensor(env, wd.asFloatBuffer(), ws));
+    ByteBuffer xs = ByteBuffer.allocateDirect(4 * batch * k).order(ByteOrder.nativeOrder());
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int i = 0; i < batch * k; i++) {
+      xs.putFloat(4 * i, (float) rnd.nextGaussian());
+    }
+    inputs.put("x", OnnxTensor.createTensor(env, xs.asFloatBuffer(), new long[] {batch, k}));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws OrtException {
+    for (OnnxTensor t : inputs.values()) {
+      t.close();
+    }
+    inputs.clear();
+    session.close();
+  }
+
+  /** One product; the output is closed at once. */
+  @Benchmark
+  public void linear() throws OrtException {
+    try (OrtSession.Result r = session.run(inputs)) {
+      if (r.size() != 1) {
+        throw new IllegalStateException("expected one output, found " + r.size());
+      }
+    }
+  }
+}
