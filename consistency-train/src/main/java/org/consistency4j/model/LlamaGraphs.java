@@ -30,8 +30,13 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  * targets. Each linear layer is {@code com.microsoft} {@code FusedMatMul(x, W, transB = 1)}, which
  * reads each weight as stored (with {@code MatMul(x, Transpose(W))} ONNX Runtime would hold a
  * transposed copy of every weight, or transpose it on every run); LoRA adapts it and autodiff
- * differentiates it. Weights are initializers with their Hugging Face names; those above 64 KiB are
- * external (see {@link ExportedModel}).
+ * differentiates it. Float32 inference with weights read in place holds them transposed instead,
+ * {@code W^T [in, out]} made once at load ({@link #loadWeightsTransposed}), and multiplies by them
+ * with a plain {@code MatMul}: ONNX Runtime cannot pre-pack a weight that arrives as an input, and its
+ * {@code FusedMatMul(transB = 1)} then transposes it on every run (benchmarks/README.md,
+ * "Linear-layer layout with weights read in place"). Weights are initializers with their Hugging Face
+ * names ({@code NAME}{@link #TRANSPOSED} when held transposed); those above 64 KiB are external (see
+ * {@link ExportedModel}).
  *
  * <ul>
  *   <li>{@link #forward}: {@code input_ids [batch, seq]} to {@code logits [batch, seq, vocab]}, causal
@@ -115,7 +120,38 @@ public final class LlamaGraphs {
   public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config,
       Quantization quantization) {
     Check.notNull(quantization, "quantization");
-    return load(modelDir, config, quantization, Set.of());
+    return load(modelDir, config, quantization, Set.of(), Set.of());
+  }
+
+  /**
+   * {@link #loadWeights(Path, ModelConfig)}, except that the weights {@link #transposedWeights}
+   * names are held transposed, {@code [in, out]}, under {@code NAME + }{@link #TRANSPOSED} (and not
+   * under their own name): read once from the file into float32 in native memory, transposed while
+   * they are read (and upcast from float16/bfloat16; see {@link
+   * SafetensorsCheckpoint#transposedFloatTensor}), for the plain {@code MatMul}s of the inference
+   * graph (see the class comment). Each weight is held once: a tied embedding table is held only
+   * transposed, and the graph looks its columns up. Phi-3's fused projections are split, then
+   * transposed.
+   *
+   * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
+   */
+  public static Map<String, Tensor> loadWeightsTransposed(Path modelDir, ModelConfig config) {
+    Check.notNull(config, "config");
+    return load(modelDir, config, Quantization.NONE, Set.of(),
+        Set.copyOf(transposedWeights(config)));
+  }
+
+  /** Suffix of a weight held transposed, {@code [in, out]} ({@link #loadWeightsTransposed}). */
+  public static final String TRANSPOSED = ".transposed";
+
+  /**
+   * The weights {@link #loadWeightsTransposed} holds transposed, {@code [in, out]}, in {@link
+   * #expectedShapes} order: every projection of the decoder layers and the LM head ({@code
+   * lm_head.weight}, or {@code model.embed_tokens.weight} with tied embeddings), the weights {@link
+   * #quantizedWeights} names.
+   */
+  public static List<String> transposedWeights(ModelConfig c) {
+    return linearWeights(c);
   }
 
   /**
@@ -137,11 +173,11 @@ public final class LlamaGraphs {
       Check.argument(expectedShapes(config).containsKey(n),
           "asStored names " + n + ", which is not a weight of this model");
     }
-    return load(modelDir, config, Quantization.NONE, asStored);
+    return load(modelDir, config, Quantization.NONE, asStored, Set.of());
   }
 
   private static Map<String, Tensor> load(Path modelDir, ModelConfig config,
-      Quantization quantization, Set<String> asStored) {
+      Quantization quantization, Set<String> asStored, Set<String> transposed) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(config, "config");
     List<String> quantized = quantization.enabled() ? quantizedWeights(config) : List.of();
@@ -170,6 +206,8 @@ public final class LlamaGraphs {
             from += size;
             if (quantization.enabled()) {
               putQuantized(weights, part, t, quantization, config.tieWordEmbeddings());
+            } else if (transposed.contains(part)) {
+              weights.put(part + TRANSPOSED, transpose(all, from - size, (int) ps[0], (int) ps[1]));
             } else {
               weights.put(part, t);
             }
@@ -178,6 +216,10 @@ public final class LlamaGraphs {
         }
         if (quantized.contains(name)) {
           putQuantized(weights, name, ckpt.tensor(name), quantization, config.tieWordEmbeddings());
+          continue;
+        }
+        if (transposed.contains(name)) {
+          weights.put(name + TRANSPOSED, ckpt.transposedFloatTensor(name));
           continue;
         }
         if (asStored.contains(name)
@@ -200,6 +242,22 @@ public final class LlamaGraphs {
     return weights;
   }
 
+  /**
+   * The transpose {@code [cols, rows]} of the {@code [rows, cols]} matrix at {@code values[from]}, as
+   * float32 in a direct buffer (like the weights read from a file).
+   */
+  private static Tensor transpose(float[] values, int from, int rows, int cols) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * rows * cols)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer f = b.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    for (int r = 0; r < rows; r++) {
+      for (int col = 0; col < cols; col++) {
+        f.put(col * rows + r, values[from + r * cols + col]);
+      }
+    }
+    return Tensor.of(DType.FLOAT, b, cols, rows);
+  }
+
   /** Suffix of a quantized weight's packed codes ({@code NAME.nbits}, UINT8). */
   public static final String PACKED = ".nbits";
 
@@ -212,6 +270,15 @@ public final class LlamaGraphs {
    * {@code model.embed_tokens.weight} with tied embeddings), in {@link #expectedShapes} order.
    */
   public static List<String> quantizedWeights(ModelConfig c) {
+    return linearWeights(c);
+  }
+
+  /**
+   * The weights of the linear layers: every projection of the decoder layers and the LM head
+   * ({@code lm_head.weight}, or {@code model.embed_tokens.weight} with tied embeddings), in {@link
+   * #expectedShapes} order.
+   */
+  private static List<String> linearWeights(ModelConfig c) {
     Check.notNull(c, "c");
     List<String> out = new ArrayList<>();
     for (String n : expectedShapes(c).keySet()) {
@@ -517,6 +584,16 @@ public final class LlamaGraphs {
             || t.dtype() == DType.BFLOAT16, name + " must be FLOAT, FLOAT16 or BFLOAT16, found "
             + t.dtype());
         w.put(name, g.initializer(name, t));
+      } else if (weights.containsKey(name + TRANSPOSED)) {
+        Check.argument(!weights.containsKey(name), "weights must hold " + name + " once, found it"
+            + " both as stored and as " + name + TRANSPOSED);
+        long[] asStored = shapes.get(name);
+        long[] want = {asStored[1], asStored[0]};
+        Tensor t = weights.get(name + TRANSPOSED);
+        Check.argument(Arrays.equals(t.shape(), want), name + TRANSPOSED + " must have shape "
+            + Arrays.toString(want) + " (the transpose of " + Arrays.toString(asStored) + "), found "
+            + Arrays.toString(t.shape()));
+        w.put(name + TRANSPOSED, floatInitializer(g, weights, name + TRANSPOSED));
       } else if (!quantized.contains(name)) {
         w.put(name, floatInitializer(g, weights, name));
       }
@@ -551,8 +628,16 @@ public final class LlamaGraphs {
       return values.get(name);
     }
 
-    /** {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized. */
+    /**
+     * {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized, a plain
+     * MatMul when it is held transposed.
+     */
     Value linear(GraphBuilder g, Value x, String name, Value bias) {
+      Value transposed = values.get(name + TRANSPOSED);
+      if (transposed != null) {
+        Value y = g.matMul(x, transposed);
+        return bias == null ? y : g.add(y, bias);
+      }
       Value packed = values.get(name + PACKED);
       if (packed == null) {
         return LlamaGraphs.linear(g, x, values.get(name), bias);
@@ -620,12 +705,33 @@ public final class LlamaGraphs {
 
   /** Token embeddings; Gemma multiplies them by {@code sqrt(hidden_size)} (rounded to float32). */
   private static Value embed(GraphBuilder g, ModelConfig c, Weights w, Value ids) {
-    Value x = g.gather(w.get("model.embed_tokens.weight"), ids, 0);
+    Value table = w.get("model.embed_tokens.weight");
+    Value x = table != null ? g.gather(table, ids, 0)
+        : gatherColumns(g, w.get("model.embed_tokens.weight" + TRANSPOSED), ids, c.hiddenSize());
     if (g.dtypeOf(x) != DType.FLOAT) {
       x = g.cast(x, DType.FLOAT);
     }
     return c.gemma().isEmpty() ? x
         : g.mul(x, g.scalar(DType.FLOAT, (float) Math.sqrt(c.hiddenSize())));
+  }
+
+  /**
+   * The columns {@code ids [batch, n]} of a table held transposed, {@code [hidden, vocab]} (a tied
+   * embedding table, for the LM head's {@code MatMul}), as rows {@code [batch, n, hidden]}: one
+   * {@code GatherND} of the elements {@code (h, id)}, which writes the rows contiguously. ({@code
+   * Gather} on axis 1 then {@code Transpose} gives the same values, but ONNX Runtime's transpose
+   * optimizer then moves the {@code Transpose} past the first RMSNorm, whose mean is then taken
+   * over a strided axis and rounds differently from an untied model's.)
+   */
+  private static Value gatherColumns(GraphBuilder g, Value table, Value ids, int hidden) {
+    long[] h = new long[hidden];
+    for (int i = 0; i < hidden; i++) {
+      h[i] = i;
+    }
+    Value rows = g.constant(Tensor.ofLongs(h, 1, 1, hidden, 1));
+    Value shape = g.concat(0, g.shape(ids), g.constant(Tensor.vector(hidden, 1)));
+    Value at = g.concat(-1, g.expand(rows, shape), g.expand(g.unsqueeze(ids, 2, 3), shape));
+    return g.op("GatherND", Map.of(), table, at);
   }
 
   /**
@@ -735,7 +841,8 @@ public final class LlamaGraphs {
    * MatMul(x, Transpose(W))} ONNX Runtime's constant folding materialises {@code W^T} as a second copy
    * of every weight held by a session, and with weights fed as inputs the transpose would be computed
    * on every run.) LoRA adapts this pattern and autodiff differentiates it; the input gradient is
-   * {@code gy W}, again reading {@code W} as stored.
+   * {@code gy W}, again reading {@code W} as stored. (Weights held transposed use {@code MatMul}
+   * instead: {@code Weights.linear}.)
    */
   private static Value linear(GraphBuilder g, Value x, Value w, Value bias) {
     Value y = g.op("com.microsoft", "FusedMatMul", List.of(x, w),

@@ -91,6 +91,11 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.quantization = sessions.options().quantization();
   }
 
+  /** The weights each run is given, by graph input name (empty when the session holds them). */
+  Map<String, OnnxTensor> weightInputs() {
+    return weightInputs;
+  }
+
   /** {@link #load(Path, RuntimeOptions)} on the CPU. */
   public static OnnxLanguageModel load(Path modelDir) {
     return load(modelDir, RuntimeOptions.cpu());
@@ -117,13 +122,41 @@ public final class OnnxLanguageModel implements LanguageModel {
    */
   public static OnnxLanguageModel load(Path modelDir, RuntimeOptions options,
       PromptOverflow overflow) {
+    Check.notNull(options, "options");
+    return load(modelDir, options, overflow, transposesLinearWeights(options));
+  }
+
+  /**
+   * Whether {@link #load(Path, RuntimeOptions, PromptOverflow)} holds the linear weights transposed
+   * ({@link LlamaGraphs#loadWeightsTransposed}) for plain {@code MatMul}s: with float32 weights read
+   * in place ({@link RuntimeOptions#resolvedWeights()} {@code IN_PLACE}, no quantization), where
+   * ONNX Runtime cannot pre-pack them and its {@code MatMul} reads a weight {@code [in, out]} at
+   * batch 1 without packing it, while {@code FusedMatMul(transB = 1)} over the stored {@code [out,
+   * in]} weight packs (transposes) it on every run (benchmarks/README.md, "Linear-layer layout with
+   * weights read in place"). Session-held weights are pre-packed by ONNX Runtime once either way
+   * and keep the stored layout; quantized weights run as {@code MatMulNBits}.
+   */
+  static boolean transposesLinearWeights(RuntimeOptions options) {
+    return options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE
+        && !options.quantization().enabled();
+  }
+
+  /**
+   * {@link #load(Path, RuntimeOptions, PromptOverflow)} with the linear weights held transposed or
+   * as stored, as {@code transposed} says (tests compare the two layouts).
+   */
+  static OnnxLanguageModel load(Path modelDir, RuntimeOptions options, PromptOverflow overflow,
+      boolean transposed) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(options, "options");
     Check.notNull(overflow, "overflow");
+    Check.argument(!transposed || !options.quantization().enabled(),
+        "linear weights are held transposed only without quantization, found "
+            + options.quantization().label());
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // Names and shapes are checked against the config (messages name the tensor).
-    Map<String, Tensor> weights =
-        LlamaGraphs.loadWeights(modelDir, config, options.quantization());
+    Map<String, Tensor> weights = transposed ? LlamaGraphs.loadWeightsTransposed(modelDir, config)
+        : LlamaGraphs.loadWeights(modelDir, config, options.quantization());
     // One graph (and session) scores and decodes, so ONNX Runtime holds one pre-packed copy.
     ExportedModel graph = LlamaGraphs.decode(config, weights, options.quantization());
     Tokenizer tokenizer = Tokenizer.load(modelDir);

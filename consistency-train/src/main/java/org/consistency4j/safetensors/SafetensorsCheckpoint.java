@@ -205,6 +205,14 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     return require(name).floatTensor(name);
   }
 
+  /**
+   * The transpose of matrix {@code name} as float32 in native memory (see {@link
+   * SafetensorsFile#transposedFloatTensor(String)}).
+   */
+  public Tensor transposedFloatTensor(String name) {
+    return require(name).transposedFloatTensor(name);
+  }
+
   private SafetensorsFile require(String name) {
     SafetensorsFile f = owner.get(name);
     Check.modelFile(f != null, source + ": no tensor named '" + name + "'");

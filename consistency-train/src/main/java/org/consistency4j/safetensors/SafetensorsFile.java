@@ -380,15 +380,9 @@ public final class SafetensorsFile implements AutoCloseable {
    * @throws IllegalStateException after {@link #close()}
    */
   public Tensor floatTensor(String name) {
-    TensorInfo info = requireInfo(name);
+    TensorInfo info = requireFloat32(name);
     DType dt = info.dtype();
-    Check.modelFile(dt == DType.FLOAT || dt == DType.FLOAT16 || dt == DType.BFLOAT16,
-        path + ": tensor '" + name + "' has dtype " + SafetensorsDTypes.code(dt)
-            + "; a float32 weight is read from F32, F16 or BF16");
     long n = info.numElements();
-    Check.modelFile(n * 4 <= Integer.MAX_VALUE,
-        path + ": tensor '" + name + "' has " + n
-            + " elements, above the 2 GiB of one float32 buffer");
     ByteBuffer out = ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN);
     // The file's bytes are read into the tail of the output buffer and, for 16-bit data, widened in
     // place front to back: element i is read (at 2n + 2i) before it is written (at 4i .. 4i + 3), and
@@ -414,6 +408,74 @@ public final class SafetensorsFile implements AutoCloseable {
     }
     out.position(0).limit((int) (n * 4));
     return Tensor.of(DType.FLOAT, out, info.shapeArray());
+  }
+
+  /**
+   * The transpose of the matrix {@code name} ({@code [rows, cols]} in the file) as a float32 tensor
+   * {@code [cols, rows]} in native memory (a direct buffer, little-endian), read as {@link
+   * #floatTensor} reads (positional reads, no mapping, no heap copy of the whole tensor) and widened
+   * exactly from F16 and BF16. For a weight {@code W [out, in]} that a graph multiplies by as {@code
+   * x W^T}: the result is {@code W^T [in, out]}, the operand of a plain {@code MatMul(x, W^T)}. The
+   * file is read in blocks of rows (about 1 MiB each, on the heap); each block's columns are written
+   * as contiguous runs of the output's rows.
+   *
+   * @throws ModelLoadException naming the file, tensor and dtype if the tensor is missing, is not of
+   *     rank 2, is not F32, F16 or BF16, is larger than 2 GiB in float32, or cannot be read
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public Tensor transposedFloatTensor(String name) {
+    TensorInfo info = requireFloat32(name);
+    long[] shape = info.shapeArray();
+    Check.modelFile(shape.length == 2, path + ": tensor '" + name + "' has shape "
+        + info.shape() + "; only a matrix (rank 2) is read transposed");
+    int rows = (int) shape[0];
+    int cols = (int) shape[1];
+    DType dt = info.dtype();
+    int width = dt.byteSize();
+    long rowBytes = (long) cols * width;
+    int block = (int) Math.max(1, Math.min(rows, (1 << 20) / Math.max(1, rowBytes)));
+    ByteBuffer out = ByteBuffer.allocateDirect(rows * cols * 4).order(ByteOrder.LITTLE_ENDIAN);
+    java.nio.FloatBuffer outFloats = out.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    ByteBuffer chunk = ByteBuffer.allocate((int) (block * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] run = new float[block];
+    long start = dataStart + info.begin();
+    for (int r0 = 0; r0 < rows; r0 += block) {
+      int b = Math.min(block, rows - r0);
+      chunk.clear().limit((int) (b * rowBytes));
+      try {
+        while (chunk.hasRemaining()) {
+          Check.modelFile(channel.read(chunk, start + r0 * rowBytes + chunk.position()) >= 0,
+              path + ": tensor '" + name + "' ends past the end of the file");
+        }
+      } catch (IOException e) {
+        throw new ModelLoadException(
+            path + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
+      }
+      for (int j = 0; j < cols; j++) {
+        for (int i = 0; i < b; i++) {
+          int at = (i * cols + j) * width;
+          run[i] = dt == DType.FLOAT ? chunk.getFloat(at)
+              : dt == DType.BFLOAT16 ? HalfFloats.bfloat16ToFloat(chunk.getShort(at))
+              : HalfFloats.float16ToFloat(chunk.getShort(at));
+        }
+        outFloats.put(j * rows + r0, run, 0, b);
+      }
+    }
+    return Tensor.of(DType.FLOAT, out, cols, rows);
+  }
+
+  /** The info of {@code name}, checked to be F32, F16 or BF16 and to fit one float32 buffer. */
+  private TensorInfo requireFloat32(String name) {
+    TensorInfo info = requireInfo(name);
+    DType dt = info.dtype();
+    Check.modelFile(dt == DType.FLOAT || dt == DType.FLOAT16 || dt == DType.BFLOAT16,
+        path + ": tensor '" + name + "' has dtype " + SafetensorsDTypes.code(dt)
+            + "; a float32 weight is read from F32, F16 or BF16");
+    long n = info.numElements();
+    Check.modelFile(n * 4 <= Integer.MAX_VALUE,
+        path + ": tensor '" + name + "' has " + n
+            + " elements, above the 2 GiB of one float32 buffer");
+    return info;
   }
 
   private TensorInfo requireInfo(String name) {

@@ -364,6 +364,54 @@ class SafetensorsFileTest {
     }
   }
 
+  /**
+   * A 700 x 1000 matrix is 2.8 MB in float32 (1.4 MB in 16 bits): read in blocks of about 1 MiB of
+   * file rows, so the transpose crosses block boundaries, with a short last block.
+   */
+  @Test
+  void transposed_float_tensor_is_the_exact_transpose_in_f32_f16_and_bf16(@TempDir Path dir)
+      throws IOException {
+    int rows = 700;
+    int cols = 1000;
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) rnd.nextGaussian();
+    }
+    Map<String, Tensor> m = new LinkedHashMap<>();
+    m.put("f32", Tensor.ofFloats(v, rows, cols));
+    for (DType dt : List.of(DType.FLOAT16, DType.BFLOAT16)) {
+      ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+      for (float x : v) {
+        b.putShort(dt == DType.FLOAT16 ? HalfFloats.floatToFloat16(x) : HalfFloats.floatToBfloat16(x));
+      }
+      m.put(dt.name(), Tensor.of(dt, b.flip(), rows, cols));
+    }
+    m.put("vector", Tensor.ofFloats(new float[] {1, 2}, 2));
+    Path p = dir.resolve("m.safetensors");
+    SafetensorsWriter.write(p, m);
+    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+      for (String n : List.of("f32", "FLOAT16", "BFLOAT16")) {
+        float[] stored = f.floats(n);
+        Tensor t = f.transposedFloatTensor(n);
+        assertEquals(DType.FLOAT, t.dtype());
+        assertTrue(t.data().isDirect(), n);
+        assertArrayEquals(new long[] {cols, rows}, t.shape(), n);
+        float[] got = t.toFloatArray();
+        for (int r = 0; r < rows; r++) {
+          for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToRawIntBits(stored[r * cols + c]),
+                Float.floatToRawIntBits(got[c * rows + r]), n + " [" + r + ", " + c + "]");
+          }
+        }
+      }
+      ModelLoadException e = assertThrows(ModelLoadException.class,
+          () -> f.transposedFloatTensor("vector"));
+      assertEquals(p + ": tensor 'vector' has shape [2]; only a matrix (rank 2) is read transposed",
+          e.getMessage());
+    }
+  }
+
   @Test
   void streaming_writer_writes_the_same_file_as_the_in_memory_writer(@TempDir Path dir)
       throws IOException {
