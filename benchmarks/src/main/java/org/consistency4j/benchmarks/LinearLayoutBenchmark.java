@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -15,7 +15,6 @@ import org.consistency4j.graph.Attribute;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
 import org.consistency4j.graph.ModelOptions;
-import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,10 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code matmul}: {@code MatMul(x, W [k, n])}, the weight held transposed once at load;
  * {@code fused-transB}: {@code com.microsoft FusedMatMul(x, W [n, k], transB = 1)}, the weight as a
  * Hugging Face checkpoint stores it; {@code matmul-transpose}: {@code MatMul(x, Transpose(W [n,
- * k]))}, which with an input weight transposes it on every run. Shapes {@code k x n} are
+ * k]))}, which with an input weight transposes it on every run; {@code transA}: {@code
+ * Transpose(FusedMatMul(W [k, n], x, transA = 1, transB = 1))}, the weight held {@code [k, n]} as
+ * for {@code matmul} but given to the kernel as its first operand ({@code y^T = W x^T}); {@code
+ * left}: {@code Transpose(MatMul(W [n, k], Transpose(x)))}, the weight as stored and as the first
+ * operand. Shapes {@code k x n} are
  * Qwen2.5-0.5B's: the LM head {@code 896 x 151936}, MLP gate/up {@code 896 x 4864}, down {@code
  * 4864 x 896}, attention q/o {@code 896 x 896} and k/v {@code 896 x 128}; batch 1 is a decoding
- * step, 16 a batched one. Weights Gaussian (sd 0.02, seed 5), activations Gaussian (seed 3). See
+ * step, 16 a batched one. With {@code working = hot} every run multiplies by the same weight, which
+ * stays in this CPU's 32 MiB L3 cache unless it is the LM head; with {@code cold} the runs cycle
+ * through enough copies of the weight (different values, at least 96 MiB together) that each run
+ * reads its weight from memory, as a decoding step does (it reads every layer's weights once).
+ * Weights Gaussian (sd 0.02, seed 5 and up), activations Gaussian (seed 3). See
  * benchmarks/README.md, "Linear-layer layout with weights read in place".
  */
 @State(Scope.Benchmark)
@@ -55,16 +62,23 @@ public class LinearLayoutBenchmark {
   @Param({"896x151936", "896x4864", "4864x896", "896x896", "896x128"})
   public String shape;
 
-  /** {@code matmul}, {@code fused-transB} or {@code matmul-transpose}. */
-  @Param({"matmul", "fused-transB", "matmul-transpose"})
+  /**
+   * {@code matmul}, {@code fused-transB}, {@code matmul-transpose}, {@code transA} or {@code left}.
+   */
+  @Param({"matmul", "fused-transB", "matmul-transpose", "transA", "left"})
   public String layout;
 
   /** Rows of {@code x}. */
   @Param({"1", "16"})
   public int batch;
 
+  /** {@code hot}: one weight, {@code cold}: copies of at least 96 MiB in all, used in turn. */
+  @Param({"hot", "cold"})
+  public String working;
+
   private OrtSession session;
-  private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+  private final List<Map<String, OnnxTensor>> inputs = new ArrayList<>();
+  private int next;
 
   @Setup(Level.Trial)
   public void setUp() throws OrtException {
@@ -74,7 +88,7 @@ public class LinearLayoutBenchmark {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     GraphBuilder g = GraphBuilder.create("linear", 18);
     Value x = g.input("x", DType.FLOAT, (long) batch, (long) k);
-    boolean stored = !layout.equals("matmul");
+    boolean stored = !layout.equals("matmul") && !layout.equals("transA");
     long[] ws = stored ? new long[] {n, k} : new long[] {k, n};
     Value w = g.input("w", DType.FLOAT, ws[0], ws[1]);
     Value y = switch (layout) {
@@ -82,8 +96,12 @@ public class LinearLayoutBenchmark {
       case "fused-transB" -> g.op("com.microsoft", "FusedMatMul", List.of(x, w),
           Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
       case "matmul-transpose" -> g.matMul(x, g.transpose(w, 1, 0));
-      default -> throw new IllegalArgumentException(
-          "layout: expected matmul, fused-transB or matmul-transpose, found " + layout);
+      case "transA" -> g.transpose(g.op("com.microsoft", "FusedMatMul", List.of(w, x),
+          Map.of("transA", Attribute.of(1L), "transB", Attribute.of(1L)), List.of(DType.FLOAT))
+          .get(0), 1, 0);
+      case "left" -> g.transpose(g.matMul(w, g.transpose(x, 1, 0)), 1, 0);
+      default -> throw new IllegalArgumentException("layout: expected matmul, fused-transB,"
+          + " matmul-transpose, transA or left, found " + layout);
     };
     g.output("y", y);
     byte[] model = g.build().toModel(ModelOptions.defaults()).toByteArray();
@@ -92,23 +110,36 @@ public class LinearLayoutBenchmark {
       so.setIntraOpNumThreads(1);
       session = env.createSession(model, so);
     }
-    Tensor wt = HalfPrecisionMatMulBenchmark.randomMatrix(DType.FLOAT, (int) ws[0], (int) ws[1]);
-    ByteBuffer wd = ByteBuffer.allocateDirect(Math.toIntExact(wt.byteSize()))
-        .order(ByteOrder.nativeOrder());
-    wd.put(wt.data().duplicate().order(ByteOrder.LITTLE_ENDIAN)).flip();
-    inputs.put("w", OnnxTensor.createTensor(env, wd.asFloatBuffer(), ws));
     ByteBuffer xs = ByteBuffer.allocateDirect(4 * batch * k).order(ByteOrder.nativeOrder());
     SplittableRandom rnd = new SplittableRandom(3);
     for (int i = 0; i < batch * k; i++) {
       xs.putFloat(4 * i, (float) rnd.nextGaussian());
     }
-    inputs.put("x", OnnxTensor.createTensor(env, xs.asFloatBuffer(), new long[] {batch, k}));
+    OnnxTensor xt = OnnxTensor.createTensor(env, xs.asFloatBuffer(), new long[] {batch, k});
+    long bytes = 4L * k * n;
+    int copies = switch (working) {
+      case "hot" -> 1;
+      case "cold" -> (int) Math.max(1, (96L << 20) / bytes + 1);
+      default -> throw new IllegalArgumentException("working: expected hot or cold, found "
+          + working);
+    };
+    for (int c = 0; c < copies; c++) {
+      ByteBuffer wd = ByteBuffer.allocateDirect(Math.toIntExact(bytes))
+          .order(ByteOrder.nativeOrder());
+      SplittableRandom wr = new SplittableRandom(5 + c);
+      for (long i = 0; i < (long) k * n; i++) {
+        wd.putFloat((float) (0.02 * wr.nextGaussian()));
+      }
+      wd.flip();
+      inputs.add(Map.of("x", xt, "w", OnnxTensor.createTensor(env, wd.asFloatBuffer(), ws)));
+    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws OrtException {
-    for (OnnxTensor t : inputs.values()) {
-      t.close();
+    inputs.get(0).get("x").close();
+    for (Map<String, OnnxTensor> in : inputs) {
+      in.get("w").close();
     }
     inputs.clear();
     session.close();
@@ -117,7 +148,9 @@ public class LinearLayoutBenchmark {
   /** One product; the output is closed at once. */
   @Benchmark
   public void linear() throws OrtException {
-    try (OrtSession.Result r = session.run(inputs)) {
+    Map<String, OnnxTensor> in = inputs.get(next);
+    next = (next + 1) % inputs.size();
+    try (OrtSession.Result r = session.run(in)) {
       if (r.size() != 1) {
         throw new IllegalStateException("expected one output, found " + r.size());
       }

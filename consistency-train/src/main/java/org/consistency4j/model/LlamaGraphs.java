@@ -146,12 +146,26 @@ public final class LlamaGraphs {
 
   /**
    * The weights {@link #loadWeightsTransposed} holds transposed, {@code [in, out]}, in {@link
-   * #expectedShapes} order: every projection of the decoder layers and the LM head ({@code
-   * lm_head.weight}, or {@code model.embed_tokens.weight} with tied embeddings), the weights {@link
-   * #quantizedWeights} names.
+   * #expectedShapes} order: the linear weights ({@link #quantizedWeights}) with more outputs than
+   * inputs: the LM head ({@code lm_head.weight}, or {@code model.embed_tokens.weight} with tied
+   * embeddings), the MLP's gate and up projections, and any attention projection that widens (Qwen3's
+   * {@code q_proj}). Measured at Qwen2.5-0.5B's shapes with the weights read in place, one thread, a
+   * batch-1 product with a weight read from memory: {@code MatMul} over {@code [in, out]} took 0.59x
+   * the time of {@code FusedMatMul(transB = 1)} over the stored weight for the LM head and 0.77-0.87x
+   * for gate/up, but 1.35-1.5x for the narrowing ones (down, k, v) and the same for the square ones
+   * (q, o). At batch 16 the stored layout is faster for every shape (benchmarks/README.md,
+   * "Linear-layer layout with weights read in place").
    */
   public static List<String> transposedWeights(ModelConfig c) {
-    return linearWeights(c);
+    Map<String, long[]> shapes = expectedShapes(c);
+    List<String> out = new ArrayList<>();
+    for (String n : linearWeights(c)) {
+      long[] s = shapes.get(n);
+      if (s[0] > s[1]) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   /**

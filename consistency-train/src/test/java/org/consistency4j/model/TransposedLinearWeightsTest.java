@@ -75,8 +75,9 @@ class TransposedLinearWeightsTest {
       oneCopy += 4 * java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b);
       boolean linear = n.endsWith("_proj.weight") || n.equals("lm_head.weight")
           || (c.tieWordEmbeddings() && n.equals("model.embed_tokens.weight"));
-      assertEquals(linear, transposed.contains(n), n);
-      if (linear) {
+      boolean widening = linear && s[0] > s[1];
+      assertEquals(widening, transposed.contains(n), n);
+      if (widening) {
         assertFalse(weights.containsKey(n), n + " is held only transposed");
         Tensor t = weights.get(n + LlamaGraphs.TRANSPOSED);
         assertArrayEquals(new long[] {s[1], s[0]}, t.shape(), n);
@@ -95,6 +96,14 @@ class TransposedLinearWeightsTest {
         assertFalse(weights.containsKey(n + LlamaGraphs.TRANSPOSED), n);
       }
     }
+    String head = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+    assertTrue(transposed.containsAll(List.of(head, "model.layers.0.mlp.gate_proj.weight",
+        "model.layers.0.mlp.up_proj.weight")), transposed.toString());
+    assertFalse(transposed.contains("model.layers.0.mlp.down_proj.weight"));
+    assertFalse(transposed.contains("model.layers.0.self_attn.k_proj.weight"));
+    // Qwen3's q_proj widens (4 heads x 32 > hidden 64); Llama's and Phi-3's is square.
+    assertEquals(name.equals("tiny-qwen3"),
+        transposed.contains("model.layers.0.self_attn.q_proj.weight"));
     assertEquals(shapes.size(), weights.size(), "one tensor per weight: " + weights.keySet());
     for (Tensor t : weights.values()) {
       held += t.byteSize();
@@ -173,8 +182,8 @@ class TransposedLinearWeightsTest {
     weights.putAll(LlamaGraphs.loadWeights(d, c));
     var e = assertThrows(IllegalArgumentException.class,
         () -> LlamaGraphs.decode(c, weights, Quantization.NONE));
-    assertEquals("weights must hold model.layers.0.self_attn.q_proj.weight once, found it both as"
-        + " stored and as model.layers.0.self_attn.q_proj.weight.transposed", e.getMessage());
+    assertEquals("weights must hold model.layers.0.mlp.gate_proj.weight once, found it both as"
+        + " stored and as model.layers.0.mlp.gate_proj.weight.transposed", e.getMessage());
     Map<String, Tensor> wrong = new LinkedHashMap<>(LlamaGraphs.loadWeightsTransposed(d, c));
     String up = "model.layers.1.mlp.up_proj.weight";
     wrong.put(up + LlamaGraphs.TRANSPOSED, LlamaGraphs.loadWeights(d, c).get(up));
