@@ -61,8 +61,11 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
      * the one float32 copy of a 16-bit file), which ONNX Runtime reads in place: the weights exist
      * once in memory, shared by every session of a model (scoring, decoding, and a training
      * session's gradient and scoring graphs). ONNX Runtime cannot pre-pack them, which costs some
-     * speed on the CPU. On CUDA every run would copy every weight to the device: use {@link
-     * #SESSION} there.
+     * speed on the CPU; to make up part of it, float32 inference ({@link OnnxLanguageModel}) holds
+     * the linear weights with more outputs than inputs (the LM head, the MLP's gate and up)
+     * transposed, in the layout ONNX Runtime's batch-1 product reads without packing ({@link
+     * LlamaGraphs#transposedWeights}), still one copy of each. On CUDA every run would copy every
+     * weight to the device: use {@link #SESSION} there.
      */
     IN_PLACE,
     /**
