@@ -12,7 +12,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.GraphBuilder;
-import org.consistency4j.graph.ModelOptions;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.graph.Value;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -85,12 +84,7 @@ public class EmbeddingLookupBenchmark {
           "layout: expected rows, columns or columns-transpose, found " + layout);
     };
     g.output("x", x);
-    byte[] model = g.build().toModel(ModelOptions.defaults()).toByteArray();
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      so.setIntraOpNumThreads(1);
-      session = env.createSession(model, so);
-    }
+    session = LinearLayoutBenchmark.oneThreadSession(env, g);
     Tensor t = HalfPrecisionMatMulBenchmark.randomMatrix(DType.FLOAT, (int) ts[0], (int) ts[1]);
     ByteBuffer td = ByteBuffer.allocateDirect(Math.toIntExact(t.byteSize()))
         .order(ByteOrder.nativeOrder());
@@ -110,13 +104,9 @@ public class EmbeddingLookupBenchmark {
     session.close();
   }
 
-  /** One lookup; the output is closed at once. */
+  /** One lookup. */
   @Benchmark
   public void lookup() throws OrtException {
-    try (OrtSession.Result r = session.run(inputs)) {
-      if (r.size() != 1) {
-        throw new IllegalStateException("expected one output, found " + r.size());
-      }
-    }
+    LinearLayoutBenchmark.runOnce(session, inputs);
   }
 }

@@ -104,12 +104,7 @@ public class LinearLayoutBenchmark {
           + " matmul-transpose, transA or left, found " + layout);
     };
     g.output("y", y);
-    byte[] model = g.build().toModel(ModelOptions.defaults()).toByteArray();
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      so.setIntraOpNumThreads(1);
-      session = env.createSession(model, so);
-    }
+    session = oneThreadSession(env, g);
     ByteBuffer xs = ByteBuffer.allocateDirect(4 * batch * k).order(ByteOrder.nativeOrder());
     SplittableRandom rnd = new SplittableRandom(3);
     for (int i = 0; i < batch * k; i++) {
@@ -135,6 +130,25 @@ public class LinearLayoutBenchmark {
     }
   }
 
+  /** A session of {@code g}'s graph with one intra-op thread and every graph optimization. */
+  static OrtSession oneThreadSession(OrtEnvironment env, GraphBuilder g) throws OrtException {
+    byte[] model = g.build().toModel(ModelOptions.defaults()).toByteArray();
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      so.setIntraOpNumThreads(1);
+      return env.createSession(model, so);
+    }
+  }
+
+  /** Runs {@code session} on {@code in} once; the single output is closed at once. */
+  static void runOnce(OrtSession session, Map<String, OnnxTensor> in) throws OrtException {
+    try (OrtSession.Result r = session.run(in)) {
+      if (r.size() != 1) {
+        throw new IllegalStateException("expected one output, found " + r.size());
+      }
+    }
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() throws OrtException {
     inputs.get(0).get("x").close();
@@ -150,10 +164,6 @@ public class LinearLayoutBenchmark {
   public void linear() throws OrtException {
     Map<String, OnnxTensor> in = inputs.get(next);
     next = (next + 1) % inputs.size();
-    try (OrtSession.Result r = session.run(in)) {
-      if (r.size() != 1) {
-        throw new IllegalStateException("expected one output, found " + r.size());
-      }
-    }
+    runOnce(session, in);
   }
 }
