@@ -216,15 +216,17 @@ public final class LlamaGraphs {
           for (String part : fused) {
             long[] ps = split.get(part);
             int size = (int) (ps[0] * ps[1]);
-            Tensor t = Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), ps);
-            from += size;
-            if (quantization.enabled()) {
-              putQuantized(weights, part, t, quantization, config.tieWordEmbeddings());
-            } else if (transposed.contains(part)) {
-              weights.put(part + TRANSPOSED, transpose(all, from - size, (int) ps[0], (int) ps[1]));
+            if (transposed.contains(part)) {
+              weights.put(part + TRANSPOSED, transpose(all, from, (int) ps[0], (int) ps[1]));
             } else {
-              weights.put(part, t);
+              Tensor t = Tensor.ofFloats(Arrays.copyOfRange(all, from, from + size), ps);
+              if (quantization.enabled()) {
+                putQuantized(weights, part, t, quantization, config.tieWordEmbeddings());
+              } else {
+                weights.put(part, t);
+              }
             }
+            from += size;
           }
           continue;
         }

@@ -136,12 +136,19 @@ public final class OnnxLanguageModel implements LanguageModel {
    * batch 1 without packing it, while {@code FusedMatMul(transB = 1)} over the stored {@code [out,
    * in]} weight packs (transposes) it on every run (benchmarks/README.md, "Linear-layer layout with
    * weights read in place"). Session-held weights are pre-packed by ONNX Runtime once either way
-   * and keep the stored layout; quantized weights run as {@code MatMulNBits}.
+   * and keep the stored layout; quantized weights run as {@code MatMulNBits}. The trade-off: at
+   * batch 16 the stored layout is the faster one, so batched decoding gets slower; {@code
+   * -Dconsistency4j.linearLayout=stored} keeps every weight as stored (diagnostics and A/B
+   * measurements; see benchmarks/README.md).
    */
   static boolean transposesLinearWeights(RuntimeOptions options) {
     return options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE
-        && !options.quantization().enabled();
+        && !options.quantization().enabled()
+        && !"stored".equals(System.getProperty(LINEAR_LAYOUT_PROPERTY));
   }
+
+  /** The system property that, set to {@code stored}, turns {@link #transposesLinearWeights} off. */
+  static final String LINEAR_LAYOUT_PROPERTY = "consistency4j.linearLayout";
 
   /**
    * {@link #load(Path, RuntimeOptions, PromptOverflow)} with the linear weights held transposed or

@@ -416,8 +416,8 @@ public final class SafetensorsFile implements AutoCloseable {
    * #floatTensor} reads (positional reads, no mapping, no heap copy of the whole tensor) and widened
    * exactly from F16 and BF16. For a weight {@code W [out, in]} that a graph multiplies by as {@code
    * x W^T}: the result is {@code W^T [in, out]}, the operand of a plain {@code MatMul(x, W^T)}. The
-   * file is read in blocks of rows (about 1 MiB each, on the heap); each block's columns are written
-   * as contiguous runs of the output's rows.
+   * file is read in blocks of rows (about 256 KiB each, on the heap); each block's columns are
+   * written as contiguous runs of the output's rows.
    *
    * @throws ModelLoadException naming the file, tensor and dtype if the tensor is missing, is not of
    *     rank 2, is not F32, F16 or BF16, is larger than 2 GiB in float32, or cannot be read
@@ -433,7 +433,9 @@ public final class SafetensorsFile implements AutoCloseable {
     DType dt = info.dtype();
     int width = dt.byteSize();
     long rowBytes = (long) cols * width;
-    int block = (int) Math.max(1, Math.min(rows, (1 << 20) / Math.max(1, rowBytes)));
+    // Blocks of about 256 KiB: a load reads dozens of such matrices, and each block buffer is
+    // garbage afterwards (larger ones grew the Java heap, and so the resident set, measurably).
+    int block = (int) Math.max(1, Math.min(rows, (256 << 10) / Math.max(1, rowBytes)));
     ByteBuffer out = ByteBuffer.allocateDirect(rows * cols * 4).order(ByteOrder.LITTLE_ENDIAN);
     java.nio.FloatBuffer outFloats = out.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     ByteBuffer chunk = ByteBuffer.allocate((int) (block * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);

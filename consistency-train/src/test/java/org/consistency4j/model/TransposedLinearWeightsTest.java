@@ -57,6 +57,30 @@ class TransposedLinearWeightsTest {
         .device(RuntimeOptions.Device.CUDA).build()));
   }
 
+  @Test
+  void the_linear_layout_property_keeps_the_stored_layout() {
+    String key = OnnxLanguageModel.LINEAR_LAYOUT_PROPERTY;
+    assertEquals("consistency4j.linearLayout", key);
+    String before = System.getProperty(key);
+    try {
+      System.setProperty(key, "stored");
+      assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
+      try (OnnxLanguageModel m = OnnxLanguageModel.load(FIXTURES.resolve("tiny-qwen3"),
+          ONE_THREAD)) {
+        assertTrue(m.weightInputs().containsKey("model.embed_tokens.weight"));
+        assertTrue(m.weightInputs().keySet().stream().noneMatch(n -> n.endsWith(".transposed")));
+      }
+      System.setProperty(key, "transposed");
+      assertTrue(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
+    } finally {
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, before);
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"tiny-llama", "tiny-qwen3", "tiny-phi3"})
   void every_linear_weight_is_held_once_transposed_and_the_rest_as_stored(String name) {

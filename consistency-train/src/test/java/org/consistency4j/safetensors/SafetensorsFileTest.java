@@ -365,8 +365,8 @@ class SafetensorsFileTest {
   }
 
   /**
-   * A 700 x 1000 matrix is 2.8 MB in float32 (1.4 MB in 16 bits): read in blocks of about 1 MiB of
-   * file rows, so the transpose crosses block boundaries, with a short last block.
+   * A 700 x 1000 matrix is 2.8 MB in float32 (1.4 MB in 16 bits): read in blocks of about 256 KiB
+   * of file rows, so the transpose crosses block boundaries, with a short last block.
    */
   @Test
   void transposed_float_tensor_is_the_exact_transpose_in_f32_f16_and_bf16(@TempDir Path dir)
