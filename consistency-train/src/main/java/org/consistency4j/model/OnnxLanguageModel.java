@@ -43,8 +43,8 @@ import org.consistency4j.tokenizer.Tokenizer;
  * Both follow Hugging Face semantics in float32, except that with {@link
  * RuntimeOptions#quantization()} the linear layers' weights are quantized at load ({@link
  * Quantization}) and run by ONNX Runtime's {@code MatMulNBits}, and that with float32 weights read
- * in place the widening linear weights are held transposed ({@link #transposesLinearWeights}), which
- * changes float rounding only.
+ * in place the widening linear weights are held transposed ({@link
+ * LlamaGraphs#loadWeightsTransposed}), which changes float rounding only.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
  * (idempotent). Not thread-safe: use one instance per thread.
