@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>baseline</b>: SFT on the original wording of every task; <b>sft_ia</b>: SFT on the same
  *       instances, each under one of the training wordings (instruction augmentation).
  *   <li><b>Judge phase</b>: a copy of the sft_ia model is trained further on judging examples ({@link
- *       DemoSuite#JUDGE_TEMPLATE}: the proposed answer, the original instruction and the input,
- *       verdict yes/no) built from the sft_ia model's own sampled answers (its mistakes are the first
- *       wrong proposals; plausible wrong answers and the right answers balance them), optionally mixed
+ *       DemoSuite#JUDGE_TEMPLATE}: the original instruction and the input laid out as a task prompt,
+ *       the proposed answer where the model's own answer goes, verdict yes/no) built from the sft_ia
+ *       model's own sampled answers (its mistakes are the first wrong proposals; plausible wrong
+ *       answers and the right answers balance them), optionally mixed
  *       with a replay of the stage-1 data. This copy is the judge: the sft_ia model taught to judge its
  *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
  *       replay kept the skill but the judge then learned far more slowly).
@@ -138,6 +139,22 @@ public final class Demo {
   public record Validation(double consistencyRate, double accuracy) {}
 
   /**
+   * How one CAT epoch moved the training pairs: the loss (ranking plus lambda x SFT) and the
+   * chosen-vs-rejected comparison on all pairs, with the weights before and after the epoch.
+   *
+   * @param lossBefore mean pair loss before the epoch
+   * @param lossAfter mean pair loss after it
+   * @param rewardAccuracyBefore share of pairs whose chosen response is more likely (per token)
+   *     before the epoch
+   * @param rewardAccuracyAfter the same after it
+   * @param marginBefore mean chosen-minus-rejected margin of the loss before the epoch (for the
+   *     ranking loss: mean log-probability per token)
+   * @param marginAfter the same after it
+   */
+  public record CatEpoch(double lossBefore, double lossAfter, double rewardAccuracyBefore,
+      double rewardAccuracyAfter, double marginBefore, double marginAfter) {}
+
+  /**
    * What the demo measured.
    *
    * @param systems per system, metric ({@code consistency_rate}, {@code accuracy}, {@code rougeL}) to
@@ -156,6 +173,7 @@ public final class Demo {
    *     there were no pairs and cat is sft_ia unchanged)
    * @param validation validation scores of sft_ia (first) and after every CAT epoch
    * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
+   * @param catEpochs the pair loss and margin of every CAT epoch run (empty without pairs)
    */
   public record Result(
       Map<String, Map<String, Estimate>> systems,
@@ -170,7 +188,14 @@ public final class Demo {
       Map<String, String> rewardByTask,
       int catEpoch,
       List<Validation> validation,
-      Map<String, Comparison> paired) {}
+      Map<String, Comparison> paired,
+      List<CatEpoch> catEpochs) {
+    /** Copies the lists. */
+    public Result {
+      validation = List.copyOf(validation);
+      catEpochs = List.copyOf(catEpochs);
+    }
+  }
 
   /** Runs the demo into {@code outDir}. */
   public static Result run(DemoConfig config, Path outDir, Listener listener) {
@@ -209,17 +234,32 @@ public final class Demo {
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
-      for (String sub : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation",
-          "data")) {
+      Optional<StageOne> kept = StageOne.read(outDir, config, runtime);
+      List<String> stale = kept.isPresent() ? List.of("cat", "evaluation")
+          : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation", "data");
+      if (kept.isEmpty()) {
+        Files.deleteIfExists(outDir.resolve(StageOne.MANIFEST));
+      }
+      for (String sub : stale) {
         deleteTree(outDir.resolve(sub));
       }
       Path data = Files.createDirectories(outDir.resolve("data"));
+      if (kept.isPresent()) {
+        // Stage 2's own data files of an earlier run; stage 1's stay.
+        try (Stream<Path> files = Files.list(data)) {
+          for (Path f : files.filter(f -> f.getFileName().toString().startsWith("cat")).toList()) {
+            Files.delete(f);
+          }
+        }
+      }
 
-      listener.stage("creating a word-level Llama from scratch");
       Path base = outDir.resolve("base-model");
-      int vocab = ScratchModels.writeWordLevelTokenizer(base, suite.vocabulary(), 128);
-      ScratchModels.writeRandomLlama(base, vocab, new ScratchModels.LlamaShape(config.hidden(),
-          config.layers(), config.heads(), config.intermediate(), 128), modelSeed);
+      if (kept.isEmpty()) {
+        listener.stage("creating a word-level Llama from scratch");
+        int vocab = ScratchModels.writeWordLevelTokenizer(base, suite.vocabulary(), 128);
+        ScratchModels.writeRandomLlama(base, vocab, new ScratchModels.LlamaShape(config.hidden(),
+            config.layers(), config.heads(), config.intermediate(), 128), modelSeed);
+      }
 
       // Stage 1 data: the same instances for both runs; only the wording differs.
       Map<String, List<String>> baselineByTask = new LinkedHashMap<>();
@@ -245,19 +285,36 @@ public final class Demo {
           .optimizer(AdamWConfig.defaults().withWeightDecay(0.0))
           .seed(sftSeed)
           .maxLength(MAX_LENGTH)
+          // No length bucketing: a task's prompts have similar lengths, so length-sorted batches
+          // are single-task batches, which train this multi-task model about three times more
+          // slowly per step (README, demo section). The judge phase and CAT inherit it.
+          .bucketWindow(1)
           .build();
       SftConfig judgePhase = sft.toBuilder()
           .epochs(Math.max(1, config.judgeEpochs()))
           .learningRate(config.judgeLearningRate())
           .seed(judgeSeed)
           .build();
-      Path baselineModel = stageOne("baseline", "the original wordings", baselineByTask, base,
-          sft, runtime, outDir, listener);
-      Path augmentedModel = stageOne("sft_ia", suite.tasks().get(0).training().size()
-          + " training wordings per task", augmentedByTask, base, sft, runtime, outDir, listener);
-      // The judge: sft_ia itself, or a copy of it trained to judge its own answers.
-      Path judgeModel = judgePhase(suite, augmentedByTask, augmentedModel, judgePhase, config,
-          judgeDataRng, sampleSeed ^ 0x2L, runtime, outDir, listener);
+      Path baselineModel;
+      Path augmentedModel;
+      Path judgeModel;
+      if (kept.isPresent()) {
+        listener.stage("stage 1: kept from an earlier run of the same stage-1 configuration ("
+            + StageOne.MANIFEST + ")");
+        baselineModel = kept.get().baseline();
+        augmentedModel = kept.get().sftIa();
+        judgeModel = kept.get().judge();
+      } else {
+        baselineModel = stageOne("baseline", "the original wordings", baselineByTask, base, sft,
+            runtime, outDir, listener);
+        augmentedModel = stageOne("sft_ia", suite.tasks().get(0).training().size()
+            + " training wordings per task", augmentedByTask, base, sft, runtime, outDir,
+            listener);
+        // The judge: sft_ia itself, or a copy of it trained to judge its own answers.
+        judgeModel = judgePhase(suite, augmentedByTask, augmentedModel, judgePhase, config,
+            judgeDataRng, sampleSeed ^ 0x2L, runtime, outDir, listener);
+        new StageOne(baselineModel, augmentedModel, judgeModel).write(outDir, config, runtime);
+      }
 
       // Validation set for early stopping: fresh instances under the validation wordings.
       List<ValidationItem> validation = new ArrayList<>();
@@ -344,6 +401,7 @@ public final class Demo {
       Path catModel = augmentedModel;
       int chosenEpoch = 0;
       List<Validation> history = new ArrayList<>();
+      List<CatEpoch> catEpochs = new ArrayList<>();
       history.add(new Validation(startValidation[0], startValidation[1]));
       if (pairs.isEmpty()) {
         // No group gave a signal: CAT leaves the model unchanged.
@@ -370,6 +428,9 @@ public final class Demo {
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
           }
+          catEpochs.add(new CatEpoch(cat.before().loss(), cat.after().loss(),
+              cat.before().rewardAccuracy(), cat.after().rewardAccuracy(),
+              cat.before().meanMargin(), cat.after().meanMargin()));
           Path epochModel = cat.exported();
           if (config.catReplayPerTask() > 0) {
             epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
@@ -442,7 +503,7 @@ public final class Demo {
       double seconds = (System.nanoTime() - start) / 1e9;
       Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
           accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
-          chosenEpoch, history, paired);
+          chosenEpoch, history, paired, catEpochs);
       writeSummary(result, config, runtime, outDir);
       return result;
     } catch (IOException e) {
@@ -703,12 +764,18 @@ public final class Demo {
         validation.add(new Validation(number(report, v, "consistency_rate"),
             number(report, v, "accuracy")));
       }
+      List<CatEpoch> catEpochs = new ArrayList<>();
+      for (var e : root.path("cat_epochs")) {
+        catEpochs.add(new CatEpoch(number(report, e, "loss_before"), number(report, e, "loss_after"),
+            number(report, e, "reward_accuracy_before"), number(report, e, "reward_accuracy_after"),
+            number(report, e, "margin_before"), number(report, e, "margin_after")));
+      }
       return new Result(systems, number(report, root, "judge_accuracy"),
           root.path("reward").asText(), root.path("preference_pairs").asInt(),
           root.path("cat_reward_accuracy_before").asDouble(Double.NaN),
           root.path("cat_reward_accuracy_after").asDouble(Double.NaN), report,
           root.path("seconds").asDouble(), judgeByTask, rewardByTask, root.path("cat_epoch").asInt(),
-          validation, paired);
+          validation, paired, catEpochs);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + report, e);
     }
@@ -811,6 +878,13 @@ public final class Demo {
     for (Validation v : r.validation()) {
       validation.addObject().put("consistency_rate", v.consistencyRate())
           .put("accuracy", v.accuracy());
+    }
+    var epochs = root.putArray("cat_epochs");
+    for (CatEpoch e : r.catEpochs()) {
+      epochs.addObject().put("loss_before", e.lossBefore()).put("loss_after", e.lossAfter())
+          .put("reward_accuracy_before", e.rewardAccuracyBefore())
+          .put("reward_accuracy_after", e.rewardAccuracyAfter())
+          .put("margin_before", e.marginBefore()).put("margin_after", e.marginAfter());
     }
     root.put("cat_reward_accuracy_before", r.rewardAccuracyBefore());
     root.put("cat_reward_accuracy_after", r.rewardAccuracyAfter());

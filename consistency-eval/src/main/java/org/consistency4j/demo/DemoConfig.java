@@ -105,7 +105,7 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 0, false, 24, 25, 1000, 0);
+        1.0, 3, 5e-4, 0, false, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
