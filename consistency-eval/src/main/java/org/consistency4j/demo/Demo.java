@@ -115,6 +115,7 @@ public final class Demo {
   private static final int MAX_NEW_TOKENS = 4;
   private static final int MAX_LENGTH = 96;
   private static final int JUDGE_MEASURE_PER_TASK = 24;
+  private static final int TRAINING_WORDINGS_CHECK_PER_TASK = 16;
   private static final String FORMAT = "consistency4j-demo/2";
   private static final double QUALITY_FIRST = 0.6;
   private static final String REWARD_JUDGE = "quality judge first, agreement frequency second";
@@ -150,9 +151,14 @@ public final class Demo {
    * @param marginBefore mean chosen-minus-rejected margin of the loss before the epoch (for the
    *     ranking loss: mean log-probability per token)
    * @param marginAfter the same after it
+   * @param trainingWordingsBefore consistency rate and accuracy under the training wordings (fresh
+   *     instances, greedy) before the epoch: what CAT trains, next to the validation wordings' score
+   *     that says whether it carries over to unseen wordings
+   * @param trainingWordingsAfter the same after it
    */
   public record CatEpoch(double lossBefore, double lossAfter, double rewardAccuracyBefore,
-      double rewardAccuracyAfter, double marginBefore, double marginAfter) {}
+      double rewardAccuracyAfter, double marginBefore, double marginAfter,
+      Validation trainingWordingsBefore, Validation trainingWordingsAfter) {}
 
   /**
    * What the demo measured.
@@ -231,6 +237,7 @@ public final class Demo {
     SplittableRandom validationRng = root.split();
     long judgeSeed = root.nextLong();
     SplittableRandom replayRng = root.split();
+    SplittableRandom trainingWordingsRng = root.split();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
@@ -328,6 +335,15 @@ public final class Demo {
           validation.add(new ValidationItem(prompts, ex.answer()));
         }
       }
+      // Diagnostic only: fresh instances under the training wordings, what CAT trains on.
+      List<ValidationItem> trainingWordings = new ArrayList<>();
+      for (DemoSuite.Task task : suite.tasks()) {
+        for (int i = 0; i < TRAINING_WORDINGS_CHECK_PER_TASK; i++) {
+          DemoSuite.Example ex = suite.generate(task.name(), trainingWordingsRng);
+          trainingWordings.add(new ValidationItem(task.training().stream()
+              .map(w -> prompt(w, ex.input())).toList(), ex.answer()));
+        }
+      }
 
       // Stage 2: the SFT (IA) model judges its own responses; self-rewarded pairs; CAT.
       Map<String, Double> judgeByTask = new LinkedHashMap<>();
@@ -335,6 +351,7 @@ public final class Demo {
       double judgeAccuracy;
       List<PreferencePair> pairs = new ArrayList<>();
       double[] startValidation;
+      double[] startTraining;
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(augmentedModel, runtime);
           OnnxLanguageModel judgeLm = judgeModel.equals(augmentedModel) ? null
               : OnnxLanguageModel.load(judgeModel, runtime)) {
@@ -390,9 +407,10 @@ public final class Demo {
         List<ScoredGroup> scored = scorer.score(sampled);
         for (int g = 0; g < scored.size(); g++) {
           pairs.addAll(pairsOf(scored.get(g), rewardByTask.get(groupTasks.get(g)).equals(
-              REWARD_JUDGE)));
+              REWARD_JUDGE), config.catTrustedPairsOnly()));
         }
         startValidation = validate(lm, validation);
+        startTraining = validate(lm, trainingWordings);
       }
       PreferencePairsJsonl.write(data.resolve("cat.pairs.jsonl"), pairs);
 
@@ -408,6 +426,7 @@ public final class Demo {
         LOG.warn("no preference pairs: the cat system is the sft_ia model unchanged");
       } else {
         Path from = augmentedModel;
+        Validation trainingBefore = new Validation(startTraining[0], startTraining[1]);
         List<Path> epochModels = new ArrayList<>();
         List<Double> epochRewardAccuracy = new ArrayList<>();
         for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
@@ -428,9 +447,7 @@ public final class Demo {
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
           }
-          catEpochs.add(new CatEpoch(cat.before().loss(), cat.after().loss(),
-              cat.before().rewardAccuracy(), cat.after().rewardAccuracy(),
-              cat.before().meanMargin(), cat.after().meanMargin()));
+
           Path epochModel = cat.exported();
           if (config.catReplayPerTask() > 0) {
             epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
@@ -439,10 +456,17 @@ public final class Demo {
                     "cat-replay-" + epoch + ".sft.jsonl"), listener);
           }
           double[] v;
+          double[] t;
           try (OnnxLanguageModel lm = OnnxLanguageModel.load(epochModel, runtime)) {
             v = validate(lm, validation);
+            t = validate(lm, trainingWordings);
           }
+          Validation trainingAfter = new Validation(t[0], t[1]);
           history.add(new Validation(v[0], v[1]));
+          catEpochs.add(new CatEpoch(cat.before().loss(), cat.after().loss(),
+              cat.before().rewardAccuracy(), cat.after().rewardAccuracy(),
+              cat.before().meanMargin(), cat.after().meanMargin(), trainingBefore, trainingAfter));
+          trainingBefore = trainingAfter;
           LOG.info("CAT epoch {}: validation consistency {} accuracy {}", epoch, v[0], v[1]);
           epochModels.add(epochModel);
           epochRewardAccuracy.add(cat.after().rewardAccuracy());
@@ -656,9 +680,14 @@ public final class Demo {
   /**
    * The pairs of one scored group. With the judge, ranking is quality first (judged correct or
    * not), agreement frequency second, and the chosen response must be judged correct; without it,
-   * agreement frequency alone.
+   * agreement frequency alone. With {@code trustedOnly}, only groups on the judge form pairs, and
+   * only when the best response is judged correct and given by at least half of the other samples.
    */
-  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean useJudge) {
+  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean useJudge,
+      boolean trustedOnly) {
+    if (trustedOnly && !useJudge) {
+      return List.of();
+    }
     List<ScoredResponse> responses = new ArrayList<>();
     boolean anyJudgedCorrect = false;
     for (int i = 0; i < group.rewards().size(); i++) {
@@ -675,6 +704,18 @@ public final class Demo {
     }
     if (useJudge && !anyJudgedCorrect) {
       return List.of();
+    }
+    if (trustedOnly) {
+      int best = 0;
+      for (int i = 1; i < responses.size(); i++) {
+        if (responses.get(i).reward() > responses.get(best).reward()) {
+          best = i;
+        }
+      }
+      RewardBreakdown r = group.rewards().get(best);
+      if (r.quality().orElseThrow() < 0.5 || r.frequency().orElseThrow() < 0.5) {
+        return List.of();
+      }
     }
     return PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN).pairs(responses);
   }
@@ -761,14 +802,15 @@ public final class Demo {
           e.getValue().asText()));
       List<Validation> validation = new ArrayList<>();
       for (var v : root.path("validation")) {
-        validation.add(new Validation(number(report, v, "consistency_rate"),
-            number(report, v, "accuracy")));
+        validation.add(validation(report, v));
       }
       List<CatEpoch> catEpochs = new ArrayList<>();
       for (var e : root.path("cat_epochs")) {
         catEpochs.add(new CatEpoch(number(report, e, "loss_before"), number(report, e, "loss_after"),
             number(report, e, "reward_accuracy_before"), number(report, e, "reward_accuracy_after"),
-            number(report, e, "margin_before"), number(report, e, "margin_after")));
+            number(report, e, "margin_before"), number(report, e, "margin_after"),
+            validation(report, e.path("training_wordings_before")),
+            validation(report, e.path("training_wordings_after"))));
       }
       return new Result(systems, number(report, root, "judge_accuracy"),
           root.path("reward").asText(), root.path("preference_pairs").asInt(),
@@ -779,6 +821,10 @@ public final class Demo {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + report, e);
     }
+  }
+
+  private static Validation validation(Path file, com.fasterxml.jackson.databind.JsonNode node) {
+    return new Validation(number(file, node, "consistency_rate"), number(file, node, "accuracy"));
   }
 
   private static double number(Path file, com.fasterxml.jackson.databind.JsonNode node,
@@ -885,6 +931,13 @@ public final class Demo {
           .put("reward_accuracy_before", e.rewardAccuracyBefore())
           .put("reward_accuracy_after", e.rewardAccuracyAfter())
           .put("margin_before", e.marginBefore()).put("margin_after", e.marginAfter());
+      ObjectNode o = (ObjectNode) epochs.get(epochs.size() - 1);
+      o.putObject("training_wordings_before")
+          .put("consistency_rate", e.trainingWordingsBefore().consistencyRate())
+          .put("accuracy", e.trainingWordingsBefore().accuracy());
+      o.putObject("training_wordings_after")
+          .put("consistency_rate", e.trainingWordingsAfter().consistencyRate())
+          .put("accuracy", e.trainingWordingsAfter().accuracy());
     }
     root.put("cat_reward_accuracy_before", r.rewardAccuracyBefore());
     root.put("cat_reward_accuracy_after", r.rewardAccuracyAfter());

@@ -38,6 +38,10 @@ import org.consistency4j.internal.Check;
  *     rate among the epochs whose validation accuracy is at least sft_ia's (if none is, the epoch
  *     with the highest validation accuracy); when false, the highest validation consistency rate
  *     plus accuracy
+ * @param catTrustedPairsOnly when true, only tasks whose judge reaches {@code
+ *     judgeAccuracyThreshold} form pairs, and a group forms them only when its best response is
+ *     judged correct and given by at least half of the group's other samples; when false, the other
+ *     tasks form pairs by agreement frequency
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -67,6 +71,7 @@ public record DemoConfig(
     double catLearningRate,
     int catReplayPerTask,
     boolean catKeepAccuracy,
+    boolean catTrustedPairsOnly,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
@@ -105,13 +110,13 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 0, false, 64, 100, 1000, 0);
+        1.0, 3, 5e-4, 0, false, false, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
-        3e-4, 0, false, 2, 3, 50, 1);
+        3e-4, 0, false, false, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */
@@ -120,7 +125,7 @@ public record DemoConfig(
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, validationInstancesPerTask,
+        catKeepAccuracy, catTrustedPairsOnly, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
   }
 
@@ -130,7 +135,7 @@ public record DemoConfig(
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, validationInstancesPerTask,
+        catKeepAccuracy, catTrustedPairsOnly, validationInstancesPerTask,
         evalInstancesPerTask, resamples, value);
   }
 
@@ -159,6 +164,7 @@ public record DemoConfig(
     m.put("cat_learning_rate", catLearningRate);
     m.put("cat_replay_per_task", catReplayPerTask);
     m.put("cat_keep_accuracy", catKeepAccuracy);
+    m.put("cat_trusted_pairs_only", catTrustedPairsOnly);
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);
