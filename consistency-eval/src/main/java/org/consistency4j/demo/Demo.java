@@ -407,7 +407,7 @@ public final class Demo {
         List<ScoredGroup> scored = scorer.score(sampled);
         for (int g = 0; g < scored.size(); g++) {
           pairs.addAll(pairsOf(scored.get(g), rewardByTask.get(groupTasks.get(g)).equals(
-              REWARD_JUDGE), config.catTrustedPairsOnly()));
+              REWARD_JUDGE), config.catPairs()));
         }
         startValidation = validate(lm, validation);
         startTraining = validate(lm, trainingWordings);
@@ -678,42 +678,38 @@ public final class Demo {
   }
 
   /**
-   * The pairs of one scored group. With the judge, ranking is quality first (judged correct or
-   * not), agreement frequency second, and the chosen response must be judged correct; without it,
-   * agreement frequency alone. With {@code trustedOnly}, only groups on the judge form pairs, and
-   * only when the best response is judged correct and given by at least half of the other samples.
+   * The pairs of one scored group by {@code rule} ({@link DemoConfig.CatPairs}); {@code trusted}
+   * says whether the group's task reached the judge accuracy threshold. Ranked by judged quality
+   * first (judged correct or not) and agreement frequency second when the judge is used, by
+   * agreement frequency alone otherwise.
    */
-  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean useJudge,
-      boolean trustedOnly) {
-    if (trustedOnly && !useJudge) {
+  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean trusted,
+      DemoConfig.CatPairs rule) {
+    if (rule == DemoConfig.CatPairs.TRUSTED_ONLY && !trusted) {
       return List.of();
     }
+    boolean useJudge = trusted || rule == DemoConfig.CatPairs.JUDGED_MAJORITY;
     List<ScoredResponse> responses = new ArrayList<>();
-    boolean anyJudgedCorrect = false;
+    int best = -1;
     for (int i = 0; i < group.rewards().size(); i++) {
       RewardBreakdown r = group.rewards().get(i);
       double f = r.frequency().orElseThrow();
       double reward = f;
       if (useJudge) {
         boolean judgedCorrect = r.quality().orElseThrow() >= 0.5;
-        anyJudgedCorrect |= judgedCorrect;
         reward = (judgedCorrect ? QUALITY_FIRST : 0) + (1 - QUALITY_FIRST) * f;
       }
       SampledResponse s = group.group().responses().get(i);
       responses.add(new ScoredResponse(s.prompt(), s.text(), reward));
-    }
-    if (useJudge && !anyJudgedCorrect) {
-      return List.of();
-    }
-    if (trustedOnly) {
-      int best = 0;
-      for (int i = 1; i < responses.size(); i++) {
-        if (responses.get(i).reward() > responses.get(best).reward()) {
-          best = i;
-        }
+      if (best < 0 || reward > responses.get(best).reward()) {
+        best = i;
       }
-      RewardBreakdown r = group.rewards().get(best);
-      if (r.quality().orElseThrow() < 0.5 || r.frequency().orElseThrow() < 0.5) {
+    }
+    if (useJudge) {
+      RewardBreakdown top = group.rewards().get(best);
+      boolean judgedCorrect = top.quality().orElseThrow() >= 0.5;
+      boolean majority = top.frequency().orElseThrow() >= 0.5;
+      if (!judgedCorrect || (rule != DemoConfig.CatPairs.JUDGE_IF_TRUSTED && !majority)) {
         return List.of();
       }
     }

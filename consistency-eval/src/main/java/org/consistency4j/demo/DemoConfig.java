@@ -38,10 +38,7 @@ import org.consistency4j.internal.Check;
  *     rate among the epochs whose validation accuracy is at least sft_ia's (if none is, the epoch
  *     with the highest validation accuracy); when false, the highest validation consistency rate
  *     plus accuracy
- * @param catTrustedPairsOnly when true, only tasks whose judge reaches {@code
- *     judgeAccuracyThreshold} form pairs, and a group forms them only when its best response is
- *     judged correct and given by at least half of the group's other samples; when false, the other
- *     tasks form pairs by agreement frequency
+ * @param catPairs which groups form preference pairs and how they are ranked ({@link CatPairs})
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -71,11 +68,36 @@ public record DemoConfig(
     double catLearningRate,
     int catReplayPerTask,
     boolean catKeepAccuracy,
-    boolean catTrustedPairsOnly,
+    CatPairs catPairs,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
     int threads) {
+
+  /**
+   * Which sampled groups form CAT's preference pairs. Every rule pairs a group's best response with
+   * each response whose reward is lower by at least 0.1, under the rejected response's wording.
+   */
+  public enum CatPairs {
+    /**
+     * Tasks whose measured judge accuracy reaches {@code judgeAccuracyThreshold} rank by judged
+     * quality first and agreement frequency second, and a group forms pairs only when its best
+     * response is judged correct; the other tasks rank by agreement frequency alone.
+     */
+    JUDGE_IF_TRUSTED,
+    /**
+     * Only tasks whose judge reaches the threshold form pairs, ranked as above, and a group forms
+     * them only when its best response is judged correct and given by at least half of the group's
+     * other samples.
+     */
+    TRUSTED_ONLY,
+    /**
+     * Every task ranks by judged quality first and agreement frequency second, and a group forms
+     * pairs only when its best response is judged correct and given by at least half of the group's
+     * other samples (the judge as a veto on a majority, also where it is not trusted alone).
+     */
+    JUDGED_MAJORITY
+  }
 
   /** Validates; messages name the field. */
   public DemoConfig {
@@ -101,6 +123,7 @@ public record DemoConfig(
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
     Check.nonNegative(catReplayPerTask, "catReplayPerTask");
+    Check.notNull(catPairs, "catPairs");
     Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
@@ -110,13 +133,13 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 0, false, false, 64, 100, 1000, 0);
+        1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
-        3e-4, 0, false, false, 2, 3, 50, 1);
+        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */
@@ -125,7 +148,7 @@ public record DemoConfig(
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catTrustedPairsOnly, validationInstancesPerTask,
+        catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
   }
 
@@ -135,7 +158,7 @@ public record DemoConfig(
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catTrustedPairsOnly, validationInstancesPerTask,
+        catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, value);
   }
 
@@ -164,7 +187,7 @@ public record DemoConfig(
     m.put("cat_learning_rate", catLearningRate);
     m.put("cat_replay_per_task", catReplayPerTask);
     m.put("cat_keep_accuracy", catKeepAccuracy);
-    m.put("cat_trusted_pairs_only", catTrustedPairsOnly);
+    m.put("cat_pairs", catPairs.name().toLowerCase(java.util.Locale.ROOT));
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);
