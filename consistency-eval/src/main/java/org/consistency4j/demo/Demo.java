@@ -716,7 +716,26 @@ public final class Demo {
         return List.of();
       }
     }
-    return PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN).pairs(responses);
+    List<PreferencePair> pairs = PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN)
+        .pairs(responses);
+    if (rule != DemoConfig.CatPairs.WORDING_DISAGREEMENT) {
+      return pairs;
+    }
+    // Answer counts per wording (prompt); a pair stays when its wording's top answer differs.
+    Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+    for (ScoredResponse r : responses) {
+      counts.computeIfAbsent(r.prompt(), k -> new LinkedHashMap<>())
+          .merge(r.text().strip(), 1, Integer::sum);
+    }
+    List<PreferencePair> kept = new ArrayList<>();
+    for (PreferencePair pair : pairs) {
+      Map<String, Integer> c = counts.get(pair.prompt());
+      int top = c.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+      if (c.getOrDefault(pair.chosen().strip(), 0) < top) {
+        kept.add(pair);
+      }
+    }
+    return kept;
   }
 
   /** Greedy answers under the validation wordings: consistency rate (all wordings agree pairwise, mean) and accuracy. */

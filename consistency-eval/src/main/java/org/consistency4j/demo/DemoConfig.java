@@ -96,7 +96,14 @@ public record DemoConfig(
      * pairs only when its best response is judged correct and given by at least half of the group's
      * other samples (the judge as a veto on a majority, also where it is not trusted alone).
      */
-    JUDGED_MAJORITY
+    JUDGED_MAJORITY,
+    /**
+     * Ranked as {@link #JUDGE_IF_TRUSTED}, but a pair is kept only when the chosen answer is not
+     * (one of) the most frequent answers sampled under the rejected response's wording: pairs
+     * correct disagreement between wordings, not sampling noise within a wording that already
+     * agrees.
+     */
+    WORDING_DISAGREEMENT
   }
 
   /** Validates; messages name the field. */
