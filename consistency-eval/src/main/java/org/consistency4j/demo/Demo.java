@@ -445,7 +445,7 @@ public final class Demo {
           Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
               config.catReplayPerTask() > 0 ? epochDir.resolve("cat") : epochDir,
-              new CatConfig(Losses.rank(config.catLambda()), catTraining), Optional.empty(),
+              new CatConfig(catLoss(config), catTraining), Optional.empty(),
               runtime, false), listener);
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
@@ -536,6 +536,12 @@ public final class Demo {
     } catch (IOException e) {
       throw new UncheckedIOException("demo I/O failed in " + outDir, e);
     }
+  }
+
+  /** CAT's loss: the ranking loss with the configured lambda, or another by name. */
+  private static org.consistency4j.loss.StandardLoss catLoss(DemoConfig config) {
+    return config.catLoss().equals("rank") ? Losses.rank(config.catLambda())
+        : Losses.byName(config.catLoss());
   }
 
   /** Stage 1 of one system: SFT on its data. Returns the system's model. */

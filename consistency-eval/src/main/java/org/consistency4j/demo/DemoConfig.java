@@ -3,6 +3,7 @@ package org.consistency4j.demo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.consistency4j.internal.Check;
+import org.consistency4j.loss.Losses;
 
 /**
  * Settings of the end-to-end demo ({@link Demo}). {@link #defaults()} is the documented full run
@@ -28,6 +29,8 @@ import org.consistency4j.internal.Check;
  * @param catGroupsPerTask training instances per task whose responses are sampled for CAT
  * @param samplesPerWording responses sampled per training wording and instance
  * @param samplingTemperature sampling temperature for CAT responses
+ * @param catLoss CAT's pairwise loss by its name ({@link Losses#names()}): {@code rank} (the
+ *     method's ranking loss plus {@code catLambda} x SFT) or another with its documented defaults
  * @param catLambda weight of the SFT term of the ranking loss
  * @param catEpochs most passes over the preference pairs (the best by validation is kept)
  * @param catLearningRate CAT learning rate
@@ -63,6 +66,7 @@ public record DemoConfig(
     int catGroupsPerTask,
     int samplesPerWording,
     double samplingTemperature,
+    String catLoss,
     double catLambda,
     int catEpochs,
     double catLearningRate,
@@ -126,6 +130,9 @@ public record DemoConfig(
     Check.positive(catGroupsPerTask, "catGroupsPerTask");
     Check.positive(samplesPerWording, "samplesPerWording");
     Check.positive(samplingTemperature, "samplingTemperature");
+    Check.notNull(catLoss, "catLoss");
+    Check.argument(Losses.names().contains(catLoss), "catLoss must be one of " + Losses.names()
+        + ", found " + catLoss);
     Check.nonNegative(catLambda, "catLambda");
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
@@ -140,12 +147,12 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 64, 100, 1000, 0);
+        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
-    return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
+    return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
         3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 2, 3, 50, 1);
   }
 
@@ -154,7 +161,7 @@ public record DemoConfig(
     return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
         catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
   }
@@ -164,7 +171,7 @@ public record DemoConfig(
     return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
         catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, value);
   }
@@ -189,6 +196,7 @@ public record DemoConfig(
     m.put("cat_groups_per_task", catGroupsPerTask);
     m.put("samples_per_wording", samplesPerWording);
     m.put("sampling_temperature", samplingTemperature);
+    m.put("cat_loss", catLoss);
     m.put("cat_lambda", catLambda);
     m.put("cat_epochs", catEpochs);
     m.put("cat_learning_rate", catLearningRate);

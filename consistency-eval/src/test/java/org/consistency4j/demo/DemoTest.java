@@ -93,7 +93,7 @@ class DemoTest {
         quick.judgeReplayPerTask(), quick.judgeEpochs(), quick.judgeLearningRate(),
         quick.sftEpochs(), quick.sftLearningRate(), quick.batchSize(),
         quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(), quick.samplesPerWording(),
-        quick.samplingTemperature(), quick.catLambda(), quick.catEpochs(),
+        quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
         quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
         quick.catPairs(), quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
@@ -128,7 +128,7 @@ class DemoTest {
         quick.judgeExamplesPerTask(), quick.judgeReplayPerTask(), quick.judgeEpochs(),
         quick.judgeLearningRate(), quick.sftEpochs() + 1, quick.sftLearningRate(),
         quick.batchSize(), quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(),
-        quick.samplesPerWording(), quick.samplingTemperature(), quick.catLambda(),
+        quick.samplesPerWording(), quick.samplingTemperature(), quick.catLoss(), quick.catLambda(),
         quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
         quick.catKeepAccuracy(), quick.catPairs(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
