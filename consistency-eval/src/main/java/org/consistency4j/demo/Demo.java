@@ -692,7 +692,7 @@ public final class Demo {
    * first (judged correct or not) and agreement frequency second when the judge is used, by
    * agreement frequency alone otherwise.
    */
-  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean trusted,
+  static List<PreferencePair> pairsOf(ScoredGroup group, boolean trusted,
       DemoConfig.CatPairs rule) {
     if (rule == DemoConfig.CatPairs.TRUSTED_ONLY && !trusted) {
       return List.of();
@@ -718,7 +718,9 @@ public final class Demo {
       RewardBreakdown top = group.rewards().get(best);
       boolean judgedCorrect = top.quality().orElseThrow() >= 0.5;
       boolean majority = top.frequency().orElseThrow() >= 0.5;
-      if (!judgedCorrect || (rule != DemoConfig.CatPairs.JUDGE_IF_TRUSTED && !majority)) {
+      boolean needsMajority = rule == DemoConfig.CatPairs.TRUSTED_ONLY
+          || rule == DemoConfig.CatPairs.JUDGED_MAJORITY;
+      if (!judgedCorrect || (needsMajority && !majority)) {
         return List.of();
       }
     }
