@@ -36,7 +36,9 @@ final class DemoCommand implements Callable<Integer> {
   @Spec private CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "consistency-demo",
-      description = "Output directory (default: ${DEFAULT-VALUE}).")
+      description = "Output directory (default: ${DEFAULT-VALUE}). A stage 1 (base model, baseline,"
+          + " sft_ia, judge) that an earlier run left there with the same stage-1 settings, seed,"
+          + " threads and device (OUT/stage1.json) is kept and stage 2 runs on it.")
   private Path out;
 
   @Option(names = "--seed", paramLabel = "S", defaultValue = "7",

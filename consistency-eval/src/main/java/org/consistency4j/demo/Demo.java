@@ -74,9 +74,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>baseline</b>: SFT on the original wording of every task; <b>sft_ia</b>: SFT on the same
  *       instances, each under one of the training wordings (instruction augmentation).
  *   <li><b>Judge phase</b>: a copy of the sft_ia model is trained further on judging examples ({@link
- *       DemoSuite#JUDGE_TEMPLATE}: the proposed answer, the original instruction and the input,
- *       verdict yes/no) built from the sft_ia model's own sampled answers (its mistakes are the first
- *       wrong proposals; plausible wrong answers and the right answers balance them), optionally mixed
+ *       DemoSuite#JUDGE_TEMPLATE}: the original instruction and the input laid out as a task prompt,
+ *       the proposed answer where the model's own answer goes, verdict yes/no) built from the sft_ia
+ *       model's own sampled answers (its mistakes are the first wrong proposals; plausible wrong
+ *       answers and the right answers balance them), optionally mixed
  *       with a replay of the stage-1 data. This copy is the judge: the sft_ia model taught to judge its
  *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
  *       replay kept the skill but the judge then learned far more slowly).
@@ -101,8 +102,11 @@ import org.slf4j.LoggerFactory;
  * accuracy overall and per task, the reward per task, pair count, validation scores per CAT epoch,
  * config, seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and
  * responses), {@code data/} (the SFT, judge-phase and preference data), and the models ({@code
- * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/}, {@code cat/epoch-N/}). Subdirectories a previous run left there are replaced. Deterministic for a seed
- * and thread count.
+ * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/}, {@code cat/epoch-N/}), and
+ * {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
+ * replaced, except a stage 1 whose manifest records the same stage-1 settings, seed, threads and
+ * device ({@link StageOne}): it is kept, so that another stage-2 configuration reuses it.
+ * Deterministic for a seed and thread count.
  */
 public final class Demo {
   /** The systems, in report order. */
@@ -114,6 +118,7 @@ public final class Demo {
   private static final int MAX_NEW_TOKENS = 4;
   private static final int MAX_LENGTH = 96;
   private static final int JUDGE_MEASURE_PER_TASK = 24;
+  private static final int TRAINING_WORDINGS_CHECK_PER_TASK = 16;
   private static final String FORMAT = "consistency4j-demo/2";
   private static final double QUALITY_FIRST = 0.6;
   private static final String REWARD_JUDGE = "quality judge first, agreement frequency second";
@@ -138,6 +143,27 @@ public final class Demo {
   public record Validation(double consistencyRate, double accuracy) {}
 
   /**
+   * How one CAT epoch moved the training pairs: the loss (ranking plus lambda x SFT) and the
+   * chosen-vs-rejected comparison on all pairs, with the weights before and after the epoch.
+   *
+   * @param lossBefore mean pair loss before the epoch
+   * @param lossAfter mean pair loss after it
+   * @param rewardAccuracyBefore share of pairs whose chosen response is more likely (per token)
+   *     before the epoch
+   * @param rewardAccuracyAfter the same after it
+   * @param marginBefore mean chosen-minus-rejected margin of the loss before the epoch (for the
+   *     ranking loss: mean log-probability per token)
+   * @param marginAfter the same after it
+   * @param trainingWordingsBefore consistency rate and accuracy under the training wordings (fresh
+   *     instances, greedy) before the epoch: what CAT trains, next to the validation wordings' score
+   *     that says whether it carries over to unseen wordings
+   * @param trainingWordingsAfter the same after it
+   */
+  public record CatEpoch(double lossBefore, double lossAfter, double rewardAccuracyBefore,
+      double rewardAccuracyAfter, double marginBefore, double marginAfter,
+      Validation trainingWordingsBefore, Validation trainingWordingsAfter) {}
+
+  /**
    * What the demo measured.
    *
    * @param systems per system, metric ({@code consistency_rate}, {@code accuracy}, {@code rougeL}) to
@@ -156,6 +182,7 @@ public final class Demo {
    *     there were no pairs and cat is sft_ia unchanged)
    * @param validation validation scores of sft_ia (first) and after every CAT epoch
    * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
+   * @param catEpochs the pair loss and margin of every CAT epoch run (empty without pairs)
    */
   public record Result(
       Map<String, Map<String, Estimate>> systems,
@@ -170,7 +197,14 @@ public final class Demo {
       Map<String, String> rewardByTask,
       int catEpoch,
       List<Validation> validation,
-      Map<String, Comparison> paired) {}
+      Map<String, Comparison> paired,
+      List<CatEpoch> catEpochs) {
+    /** Copies the lists. */
+    public Result {
+      validation = List.copyOf(validation);
+      catEpochs = List.copyOf(catEpochs);
+    }
+  }
 
   /** Runs the demo into {@code outDir}. */
   public static Result run(DemoConfig config, Path outDir, Listener listener) {
@@ -206,20 +240,36 @@ public final class Demo {
     SplittableRandom validationRng = root.split();
     long judgeSeed = root.nextLong();
     SplittableRandom replayRng = root.split();
+    SplittableRandom trainingWordingsRng = root.split();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
-      for (String sub : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation",
-          "data")) {
+      Optional<StageOne> kept = StageOne.read(outDir, config, runtime);
+      List<String> stale = kept.isPresent() ? List.of("cat", "evaluation")
+          : List.of("base-model", "baseline", "sft_ia", "judge", "cat", "evaluation", "data");
+      if (kept.isEmpty()) {
+        Files.deleteIfExists(outDir.resolve(StageOne.MANIFEST));
+      }
+      for (String sub : stale) {
         deleteTree(outDir.resolve(sub));
       }
       Path data = Files.createDirectories(outDir.resolve("data"));
+      if (kept.isPresent()) {
+        // Stage 2's own data files of an earlier run; stage 1's stay.
+        try (Stream<Path> files = Files.list(data)) {
+          for (Path f : files.filter(f -> f.getFileName().toString().startsWith("cat")).toList()) {
+            Files.delete(f);
+          }
+        }
+      }
 
-      listener.stage("creating a word-level Llama from scratch");
       Path base = outDir.resolve("base-model");
-      int vocab = ScratchModels.writeWordLevelTokenizer(base, suite.vocabulary(), 128);
-      ScratchModels.writeRandomLlama(base, vocab, new ScratchModels.LlamaShape(config.hidden(),
-          config.layers(), config.heads(), config.intermediate(), 128), modelSeed);
+      if (kept.isEmpty()) {
+        listener.stage("creating a word-level Llama from scratch");
+        int vocab = ScratchModels.writeWordLevelTokenizer(base, suite.vocabulary(), 128);
+        ScratchModels.writeRandomLlama(base, vocab, new ScratchModels.LlamaShape(config.hidden(),
+            config.layers(), config.heads(), config.intermediate(), 128), modelSeed);
+      }
 
       // Stage 1 data: the same instances for both runs; only the wording differs.
       Map<String, List<String>> baselineByTask = new LinkedHashMap<>();
@@ -245,19 +295,36 @@ public final class Demo {
           .optimizer(AdamWConfig.defaults().withWeightDecay(0.0))
           .seed(sftSeed)
           .maxLength(MAX_LENGTH)
+          // No length bucketing: a task's prompts have similar lengths, so length-sorted batches
+          // are single-task batches, which train this multi-task model about three times more
+          // slowly per step (README, demo section). The judge phase and CAT inherit it.
+          .bucketWindow(1)
           .build();
       SftConfig judgePhase = sft.toBuilder()
           .epochs(Math.max(1, config.judgeEpochs()))
           .learningRate(config.judgeLearningRate())
           .seed(judgeSeed)
           .build();
-      Path baselineModel = stageOne("baseline", "the original wordings", baselineByTask, base,
-          sft, runtime, outDir, listener);
-      Path augmentedModel = stageOne("sft_ia", suite.tasks().get(0).training().size()
-          + " training wordings per task", augmentedByTask, base, sft, runtime, outDir, listener);
-      // The judge: sft_ia itself, or a copy of it trained to judge its own answers.
-      Path judgeModel = judgePhase(suite, augmentedByTask, augmentedModel, judgePhase, config,
-          judgeDataRng, sampleSeed ^ 0x2L, runtime, outDir, listener);
+      Path baselineModel;
+      Path augmentedModel;
+      Path judgeModel;
+      if (kept.isPresent()) {
+        listener.stage("stage 1: kept from an earlier run of the same stage-1 configuration ("
+            + StageOne.MANIFEST + ")");
+        baselineModel = kept.get().baseline();
+        augmentedModel = kept.get().sftIa();
+        judgeModel = kept.get().judge();
+      } else {
+        baselineModel = stageOne("baseline", "the original wordings", baselineByTask, base, sft,
+            runtime, outDir, listener);
+        augmentedModel = stageOne("sft_ia", suite.tasks().get(0).training().size()
+            + " training wordings per task", augmentedByTask, base, sft, runtime, outDir,
+            listener);
+        // The judge: sft_ia itself, or a copy of it trained to judge its own answers.
+        judgeModel = judgePhase(suite, augmentedByTask, augmentedModel, judgePhase, config,
+            judgeDataRng, sampleSeed ^ 0x2L, runtime, outDir, listener);
+        new StageOne(baselineModel, augmentedModel, judgeModel).write(outDir, config, runtime);
+      }
 
       // Validation set for early stopping: fresh instances under the validation wordings.
       List<ValidationItem> validation = new ArrayList<>();
@@ -271,6 +338,15 @@ public final class Demo {
           validation.add(new ValidationItem(prompts, ex.answer()));
         }
       }
+      // Diagnostic only: fresh instances under the training wordings, what CAT trains on.
+      List<ValidationItem> trainingWordings = new ArrayList<>();
+      for (DemoSuite.Task task : suite.tasks()) {
+        for (int i = 0; i < TRAINING_WORDINGS_CHECK_PER_TASK; i++) {
+          DemoSuite.Example ex = suite.generate(task.name(), trainingWordingsRng);
+          trainingWordings.add(new ValidationItem(task.training().stream()
+              .map(w -> prompt(w, ex.input())).toList(), ex.answer()));
+        }
+      }
 
       // Stage 2: the SFT (IA) model judges its own responses; self-rewarded pairs; CAT.
       Map<String, Double> judgeByTask = new LinkedHashMap<>();
@@ -278,6 +354,7 @@ public final class Demo {
       double judgeAccuracy;
       List<PreferencePair> pairs = new ArrayList<>();
       double[] startValidation;
+      double[] startTraining;
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(augmentedModel, runtime);
           OnnxLanguageModel judgeLm = judgeModel.equals(augmentedModel) ? null
               : OnnxLanguageModel.load(judgeModel, runtime)) {
@@ -333,9 +410,10 @@ public final class Demo {
         List<ScoredGroup> scored = scorer.score(sampled);
         for (int g = 0; g < scored.size(); g++) {
           pairs.addAll(pairsOf(scored.get(g), rewardByTask.get(groupTasks.get(g)).equals(
-              REWARD_JUDGE)));
+              REWARD_JUDGE), config.catPairs()));
         }
         startValidation = validate(lm, validation);
+        startTraining = validate(lm, trainingWordings);
       }
       PreferencePairsJsonl.write(data.resolve("cat.pairs.jsonl"), pairs);
 
@@ -344,12 +422,14 @@ public final class Demo {
       Path catModel = augmentedModel;
       int chosenEpoch = 0;
       List<Validation> history = new ArrayList<>();
+      List<CatEpoch> catEpochs = new ArrayList<>();
       history.add(new Validation(startValidation[0], startValidation[1]));
       if (pairs.isEmpty()) {
         // No group gave a signal: CAT leaves the model unchanged.
         LOG.warn("no preference pairs: the cat system is the sft_ia model unchanged");
       } else {
         Path from = augmentedModel;
+        Validation trainingBefore = new Validation(startTraining[0], startTraining[1]);
         List<Path> epochModels = new ArrayList<>();
         List<Double> epochRewardAccuracy = new ArrayList<>();
         for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
@@ -365,11 +445,12 @@ public final class Demo {
           Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
               config.catReplayPerTask() > 0 ? epochDir.resolve("cat") : epochDir,
-              new CatConfig(Losses.rank(config.catLambda()), catTraining), Optional.empty(),
+              new CatConfig(catLoss(config), catTraining), Optional.empty(),
               runtime, false), listener);
           if (epoch == 1) {
             accBefore = cat.before().rewardAccuracy();
           }
+
           Path epochModel = cat.exported();
           if (config.catReplayPerTask() > 0) {
             epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
@@ -378,10 +459,17 @@ public final class Demo {
                     "cat-replay-" + epoch + ".sft.jsonl"), listener);
           }
           double[] v;
+          double[] t;
           try (OnnxLanguageModel lm = OnnxLanguageModel.load(epochModel, runtime)) {
             v = validate(lm, validation);
+            t = validate(lm, trainingWordings);
           }
+          Validation trainingAfter = new Validation(t[0], t[1]);
           history.add(new Validation(v[0], v[1]));
+          catEpochs.add(new CatEpoch(cat.before().loss(), cat.after().loss(),
+              cat.before().rewardAccuracy(), cat.after().rewardAccuracy(),
+              cat.before().meanMargin(), cat.after().meanMargin(), trainingBefore, trainingAfter));
+          trainingBefore = trainingAfter;
           LOG.info("CAT epoch {}: validation consistency {} accuracy {}", epoch, v[0], v[1]);
           epochModels.add(epochModel);
           epochRewardAccuracy.add(cat.after().rewardAccuracy());
@@ -442,12 +530,18 @@ public final class Demo {
       double seconds = (System.nanoTime() - start) / 1e9;
       Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
           accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
-          chosenEpoch, history, paired);
+          chosenEpoch, history, paired, catEpochs);
       writeSummary(result, config, runtime, outDir);
       return result;
     } catch (IOException e) {
       throw new UncheckedIOException("demo I/O failed in " + outDir, e);
     }
+  }
+
+  /** CAT's loss: the ranking loss with the configured lambda, or another by name. */
+  private static org.consistency4j.loss.StandardLoss catLoss(DemoConfig config) {
+    return config.catLoss().equals("rank") ? Losses.rank(config.catLambda())
+        : Losses.byName(config.catLoss());
   }
 
   /** Stage 1 of one system: SFT on its data. Returns the system's model. */
@@ -593,29 +687,63 @@ public final class Demo {
   }
 
   /**
-   * The pairs of one scored group. With the judge, ranking is quality first (judged correct or
-   * not), agreement frequency second, and the chosen response must be judged correct; without it,
-   * agreement frequency alone.
+   * The pairs of one scored group by {@code rule} ({@link DemoConfig.CatPairs}); {@code trusted}
+   * says whether the group's task reached the judge accuracy threshold. Ranked by judged quality
+   * first (judged correct or not) and agreement frequency second when the judge is used, by
+   * agreement frequency alone otherwise.
    */
-  private static List<PreferencePair> pairsOf(ScoredGroup group, boolean useJudge) {
+  static List<PreferencePair> pairsOf(ScoredGroup group, boolean trusted,
+      DemoConfig.CatPairs rule) {
+    if (rule == DemoConfig.CatPairs.TRUSTED_ONLY && !trusted) {
+      return List.of();
+    }
+    boolean useJudge = trusted || rule == DemoConfig.CatPairs.JUDGED_MAJORITY;
     List<ScoredResponse> responses = new ArrayList<>();
-    boolean anyJudgedCorrect = false;
+    int best = -1;
     for (int i = 0; i < group.rewards().size(); i++) {
       RewardBreakdown r = group.rewards().get(i);
       double f = r.frequency().orElseThrow();
       double reward = f;
       if (useJudge) {
         boolean judgedCorrect = r.quality().orElseThrow() >= 0.5;
-        anyJudgedCorrect |= judgedCorrect;
         reward = (judgedCorrect ? QUALITY_FIRST : 0) + (1 - QUALITY_FIRST) * f;
       }
       SampledResponse s = group.group().responses().get(i);
       responses.add(new ScoredResponse(s.prompt(), s.text(), reward));
+      if (best < 0 || reward > responses.get(best).reward()) {
+        best = i;
+      }
     }
-    if (useJudge && !anyJudgedCorrect) {
-      return List.of();
+    if (useJudge) {
+      RewardBreakdown top = group.rewards().get(best);
+      boolean judgedCorrect = top.quality().orElseThrow() >= 0.5;
+      boolean majority = top.frequency().orElseThrow() >= 0.5;
+      boolean needsMajority = rule == DemoConfig.CatPairs.TRUSTED_ONLY
+          || rule == DemoConfig.CatPairs.JUDGED_MAJORITY;
+      if (!judgedCorrect || (needsMajority && !majority)) {
+        return List.of();
+      }
     }
-    return PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN).pairs(responses);
+    List<PreferencePair> pairs = PairingStrategies.bestVsRest(PairingStrategies.DEFAULT_MARGIN)
+        .pairs(responses);
+    if (rule != DemoConfig.CatPairs.WORDING_DISAGREEMENT) {
+      return pairs;
+    }
+    // Answer counts per wording (prompt); a pair stays when its wording's top answer differs.
+    Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+    for (ScoredResponse r : responses) {
+      counts.computeIfAbsent(r.prompt(), k -> new LinkedHashMap<>())
+          .merge(r.text().strip(), 1, Integer::sum);
+    }
+    List<PreferencePair> kept = new ArrayList<>();
+    for (PreferencePair pair : pairs) {
+      Map<String, Integer> c = counts.get(pair.prompt());
+      int top = c.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+      if (c.getOrDefault(pair.chosen().strip(), 0) < top) {
+        kept.add(pair);
+      }
+    }
+    return kept;
   }
 
   /** Greedy answers under the validation wordings: consistency rate (all wordings agree pairwise, mean) and accuracy. */
@@ -700,18 +828,29 @@ public final class Demo {
           e.getValue().asText()));
       List<Validation> validation = new ArrayList<>();
       for (var v : root.path("validation")) {
-        validation.add(new Validation(number(report, v, "consistency_rate"),
-            number(report, v, "accuracy")));
+        validation.add(validation(report, v));
+      }
+      List<CatEpoch> catEpochs = new ArrayList<>();
+      for (var e : root.path("cat_epochs")) {
+        catEpochs.add(new CatEpoch(number(report, e, "loss_before"), number(report, e, "loss_after"),
+            number(report, e, "reward_accuracy_before"), number(report, e, "reward_accuracy_after"),
+            number(report, e, "margin_before"), number(report, e, "margin_after"),
+            validation(report, e.path("training_wordings_before")),
+            validation(report, e.path("training_wordings_after"))));
       }
       return new Result(systems, number(report, root, "judge_accuracy"),
           root.path("reward").asText(), root.path("preference_pairs").asInt(),
           root.path("cat_reward_accuracy_before").asDouble(Double.NaN),
           root.path("cat_reward_accuracy_after").asDouble(Double.NaN), report,
           root.path("seconds").asDouble(), judgeByTask, rewardByTask, root.path("cat_epoch").asInt(),
-          validation, paired);
+          validation, paired, catEpochs);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + report, e);
     }
+  }
+
+  private static Validation validation(Path file, com.fasterxml.jackson.databind.JsonNode node) {
+    return new Validation(number(file, node, "consistency_rate"), number(file, node, "accuracy"));
   }
 
   private static double number(Path file, com.fasterxml.jackson.databind.JsonNode node,
@@ -811,6 +950,20 @@ public final class Demo {
     for (Validation v : r.validation()) {
       validation.addObject().put("consistency_rate", v.consistencyRate())
           .put("accuracy", v.accuracy());
+    }
+    var epochs = root.putArray("cat_epochs");
+    for (CatEpoch e : r.catEpochs()) {
+      epochs.addObject().put("loss_before", e.lossBefore()).put("loss_after", e.lossAfter())
+          .put("reward_accuracy_before", e.rewardAccuracyBefore())
+          .put("reward_accuracy_after", e.rewardAccuracyAfter())
+          .put("margin_before", e.marginBefore()).put("margin_after", e.marginAfter());
+      ObjectNode o = (ObjectNode) epochs.get(epochs.size() - 1);
+      o.putObject("training_wordings_before")
+          .put("consistency_rate", e.trainingWordingsBefore().consistencyRate())
+          .put("accuracy", e.trainingWordingsBefore().accuracy());
+      o.putObject("training_wordings_after")
+          .put("consistency_rate", e.trainingWordingsAfter().consistencyRate())
+          .put("accuracy", e.trainingWordingsAfter().accuracy());
     }
     root.put("cat_reward_accuracy_before", r.rewardAccuracyBefore());
     root.put("cat_reward_accuracy_after", r.rewardAccuracyAfter());

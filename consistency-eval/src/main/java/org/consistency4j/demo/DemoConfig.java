@@ -3,6 +3,7 @@ package org.consistency4j.demo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.consistency4j.internal.Check;
+import org.consistency4j.loss.Losses;
 
 /**
  * Settings of the end-to-end demo ({@link Demo}). {@link #defaults()} is the documented full run
@@ -28,6 +29,8 @@ import org.consistency4j.internal.Check;
  * @param catGroupsPerTask training instances per task whose responses are sampled for CAT
  * @param samplesPerWording responses sampled per training wording and instance
  * @param samplingTemperature sampling temperature for CAT responses
+ * @param catLoss CAT's pairwise loss by its name ({@link Losses#names()}): {@code rank} (the
+ *     method's ranking loss plus {@code catLambda} x SFT) or another with its documented defaults
  * @param catLambda weight of the SFT term of the ranking loss
  * @param catEpochs most passes over the preference pairs (the best by validation is kept)
  * @param catLearningRate CAT learning rate
@@ -38,6 +41,7 @@ import org.consistency4j.internal.Check;
  *     rate among the epochs whose validation accuracy is at least sft_ia's (if none is, the epoch
  *     with the highest validation accuracy); when false, the highest validation consistency rate
  *     plus accuracy
+ * @param catPairs which groups form preference pairs and how they are ranked ({@link CatPairs})
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -62,15 +66,49 @@ public record DemoConfig(
     int catGroupsPerTask,
     int samplesPerWording,
     double samplingTemperature,
+    String catLoss,
     double catLambda,
     int catEpochs,
     double catLearningRate,
     int catReplayPerTask,
     boolean catKeepAccuracy,
+    CatPairs catPairs,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
     int threads) {
+
+  /**
+   * Which sampled groups form CAT's preference pairs. Every rule pairs a group's best response with
+   * each response whose reward is lower by at least 0.1, under the rejected response's wording.
+   */
+  public enum CatPairs {
+    /**
+     * Tasks whose measured judge accuracy reaches {@code judgeAccuracyThreshold} rank by judged
+     * quality first and agreement frequency second, and a group forms pairs only when its best
+     * response is judged correct; the other tasks rank by agreement frequency alone.
+     */
+    JUDGE_IF_TRUSTED,
+    /**
+     * Only tasks whose judge reaches the threshold form pairs, ranked as above, and a group forms
+     * them only when its best response is judged correct and given by at least half of the group's
+     * other samples.
+     */
+    TRUSTED_ONLY,
+    /**
+     * Every task ranks by judged quality first and agreement frequency second, and a group forms
+     * pairs only when its best response is judged correct and given by at least half of the group's
+     * other samples (the judge as a veto on a majority, also where it is not trusted alone).
+     */
+    JUDGED_MAJORITY,
+    /**
+     * Ranked as {@link #JUDGE_IF_TRUSTED}, but a pair is kept only when the chosen answer is not
+     * (one of) the most frequent answers sampled under the rejected response's wording: pairs
+     * correct disagreement between wordings, not sampling noise within a wording that already
+     * agrees.
+     */
+    WORDING_DISAGREEMENT
+  }
 
   /** Validates; messages name the field. */
   public DemoConfig {
@@ -92,10 +130,14 @@ public record DemoConfig(
     Check.positive(catGroupsPerTask, "catGroupsPerTask");
     Check.positive(samplesPerWording, "samplesPerWording");
     Check.positive(samplingTemperature, "samplingTemperature");
+    Check.notNull(catLoss, "catLoss");
+    Check.argument(Losses.names().contains(catLoss), "catLoss must be one of " + Losses.names()
+        + ", found " + catLoss);
     Check.nonNegative(catLambda, "catLambda");
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
     Check.nonNegative(catReplayPerTask, "catReplayPerTask");
+    Check.notNull(catPairs, "catPairs");
     Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
@@ -105,13 +147,13 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        1.0, 3, 5e-4, 0, false, 24, 25, 1000, 0);
+        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
-    return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, 1.0, 1,
-        3e-4, 0, false, 2, 3, 50, 1);
+    return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
+        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */
@@ -119,8 +161,8 @@ public record DemoConfig(
     return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, validationInstancesPerTask,
+        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threads);
   }
 
@@ -129,8 +171,8 @@ public record DemoConfig(
     return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, validationInstancesPerTask,
+        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
+        catKeepAccuracy, catPairs, validationInstancesPerTask,
         evalInstancesPerTask, resamples, value);
   }
 
@@ -154,11 +196,13 @@ public record DemoConfig(
     m.put("cat_groups_per_task", catGroupsPerTask);
     m.put("samples_per_wording", samplesPerWording);
     m.put("sampling_temperature", samplingTemperature);
+    m.put("cat_loss", catLoss);
     m.put("cat_lambda", catLambda);
     m.put("cat_epochs", catEpochs);
     m.put("cat_learning_rate", catLearningRate);
     m.put("cat_replay_per_task", catReplayPerTask);
     m.put("cat_keep_accuracy", catKeepAccuracy);
+    m.put("cat_pairs", catPairs.name().toLowerCase(java.util.Locale.ROOT));
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);

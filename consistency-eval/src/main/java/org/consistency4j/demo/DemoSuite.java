@@ -29,15 +29,17 @@ public final class DemoSuite {
 
   /**
    * The quality-judge prompt (placeholders of {@link org.consistency4j.judge.JudgeTemplate}): the
-   * proposed answer first, then the original instruction and the input laid out as a task prompt, so
-   * the yes/no verdict is asked at the same "answer:" cue where the model computes its own answer.
-   * Measured on the demo's stage-1 model (judge-only training, 600 steps, balanced labels): with the
-   * proposed answer after the input and a separate verdict cue, the judging loss stayed at ln 2 / 2
-   * per completion token (chance) throughout, also from a random model and at learning rate 5e-3;
-   * with this layout it left chance after about 350 steps.
+   * original instruction and the input laid out as a task prompt, followed by the proposed answer
+   * where the model's own answer would go; the yes/no verdict is asked at the position right after
+   * the proposed answer. There the model has read the input with the circuits that answer the task
+   * and sees the proposal as the current token, so the verdict is a comparison at one position.
+   * Measured with a PyTorch reference of the demo's stage-1 model on the same judge data (seed 1,
+   * 1,200 steps, lr 2e-3): with this layout the judging loss leaves chance (ln 2 / 2 per completion
+   * token) after about 300 steps and the held-out judge accuracy was 0.69; with the proposed answer
+   * first and the verdict at the "answer:" cue (the previous layout) it stays at chance for about
+   * 600 steps (held-out 0.63), and with a separate verdict cue after the answer for longer still.
    */
-  public static final String JUDGE_TEMPLATE =
-      "proposed answer: {response}\n{instruction}\ninput: {input}\nanswer:";
+  public static final String JUDGE_TEMPLATE = "{instruction}\ninput: {input}\nanswer: {response}";
 
   static final List<String> SUBJECTS = List.of("movie", "food", "service", "hotel", "book", "concert",
       "game", "show", "staff", "room", "music", "trip");

@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.consistency4j.model.RuntimeOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +84,60 @@ class DemoTest {
   }
 
   @Test
+  void a_rerun_with_other_stage_two_settings_keeps_stage_one_and_reports_like_a_fresh_run()
+      throws Exception {
+    DemoConfig quick = DemoConfig.quick();
+    // More validation and evaluation instances: stage 2 and the evaluation change, stage 1 does not.
+    DemoConfig other = new DemoConfig(quick.seed(), quick.hidden(), quick.layers(), quick.heads(),
+        quick.intermediate(), quick.trainExamplesPerTask(), quick.judgeExamplesPerTask(),
+        quick.judgeReplayPerTask(), quick.judgeEpochs(), quick.judgeLearningRate(),
+        quick.sftEpochs(), quick.sftLearningRate(), quick.batchSize(),
+        quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(), quick.samplesPerWording(),
+        quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
+        quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
+        quick.catPairs(), quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
+        quick.resamples(), quick.threads());
+    Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
+    assertTrue(Files.isRegularFile(dir.resolve("a").resolve(StageOne.MANIFEST)));
+    List<String> stages = new ArrayList<>();
+    Demo.run(other, dir.resolve("a"), new Demo.Listener() {
+      @Override
+      public void stage(String description) {
+        stages.add(description);
+      }
+    });
+    assertTrue(stages.stream().anyMatch(s -> s.contains("kept from an earlier run")), stages.toString());
+    assertFalse(stages.stream().anyMatch(s -> s.contains("SFT on")), stages.toString());
+    Demo.run(other, dir.resolve("b"), new Demo.Listener() {});
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode resumed = (ObjectNode) json.readTree(dir.resolve("a/report.json").toFile());
+    ObjectNode fresh = (ObjectNode) json.readTree(dir.resolve("b/report.json").toFile());
+    resumed.remove("seconds");
+    fresh.remove("seconds");
+    assertEquals(fresh, resumed);
+    assertEquals(Files.readString(dir.resolve("b/evaluation/responses.jsonl")),
+        Files.readString(dir.resolve("a/evaluation/responses.jsonl")));
+
+    // Another seed, thread count or stage-1 setting, or a missing model, is not kept.
+    RuntimeOptions cpu = RuntimeOptions.cpu();
+    assertTrue(StageOne.read(dir.resolve("a"), other, cpu).isPresent());
+    assertTrue(StageOne.read(dir.resolve("a"), other.withSeed(8), cpu).isEmpty());
+    assertTrue(StageOne.read(dir.resolve("a"), other.withThreads(2), cpu).isEmpty());
+    DemoConfig moreSft = new DemoConfig(quick.seed(), quick.hidden(), quick.layers(),
+        quick.heads(), quick.intermediate(), quick.trainExamplesPerTask(),
+        quick.judgeExamplesPerTask(), quick.judgeReplayPerTask(), quick.judgeEpochs(),
+        quick.judgeLearningRate(), quick.sftEpochs() + 1, quick.sftLearningRate(),
+        quick.batchSize(), quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(),
+        quick.samplesPerWording(), quick.samplingTemperature(), quick.catLoss(), quick.catLambda(),
+        quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
+        quick.catKeepAccuracy(), quick.catPairs(), quick.validationInstancesPerTask(),
+        quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
+    assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
+    Files.delete(dir.resolve("a/judge/model/config.json"));
+    assertTrue(StageOne.read(dir.resolve("a"), other, cpu).isEmpty());
+  }
+
+  @Test
   void a_quick_run_writes_the_report_for_three_systems_and_is_reproducible() throws Exception {
     Demo.Result r = Demo.run(DemoConfig.quick(), dir.resolve("a"), new Demo.Listener() {});
     assertEquals(Demo.SYSTEMS, List.copyOf(r.systems().keySet()));
@@ -128,9 +184,15 @@ class DemoTest {
         assertFalse(training.toString().contains(v), v);
       }
     }
-    // The judge phase trains on verdicts right after the proposed answer.
-    assertTrue(Files.readString(dir.resolve("a/data/judge.jsonl"))
-        .contains("proposed answer: "));
+    // The judge phase trains on yes/no verdicts asked right after the proposed answer, which stands
+    // where the model's own answer would (after the task prompt's "answer:" cue).
+    for (String line : Files.readAllLines(dir.resolve("a/data/judge.jsonl"))) {
+      JsonNode j = json.readTree(line);
+      if (j.get("completion").asText().equals(" yes") || j.get("completion").asText().equals(" no")) {
+        assertTrue(j.get("prompt").asText().matches("(?s).*\ninput: .*\nanswer: \\S.*"), line);
+        assertFalse(j.get("prompt").asText().endsWith("answer:"), line);
+      }
+    }
 
     // --threads 1 (the quick config's setting): a second run writes the same report.json, bit for
     // bit, apart from the wall time.
