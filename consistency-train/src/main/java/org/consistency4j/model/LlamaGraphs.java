@@ -896,12 +896,14 @@ public final class LlamaGraphs {
     static final LeftRows NEVER = new LeftRows(Long.MAX_VALUE, Long.MAX_VALUE);
 
     /**
-     * From 2 rows on, for every row count: measured at Qwen2.5-0.5B's shapes with the weight read
-     * in place and one thread, the stored weight as the left operand takes 0.3-0.9x the time of
-     * {@code FusedMatMul(transB = 1)} for 2 to 512 rows and every shape, and 1.3-1.7x for one row
-     * (benchmarks/README.md, "Batched decoding with the stored weight as the left operand").
+     * 3 to 64 rows. Measured at Qwen2.5-0.5B's shapes with the weight read in place, one thread,
+     * weights read from memory (JMH, loaded machine): the stored weight as the left operand took
+     * 1.0-1.4x the time of {@code FusedMatMul(transB = 1)} for 2 rows (behind except the LM head),
+     * 0.8-1.0x for 3, 0.4-1.0x for 4 to 64 (every shape ahead or level), 0.9-1.3x for 128 (the LM
+     * head behind, 1.27x) and 0.9-1.4x for 512 (LM head 1.43x, gate/up 1.42x); 1.3-1.6x for one
+     * row (benchmarks/README.md, "Batched decoding with the stored weight as the left operand").
      */
-    static final LeftRows BATCHES = new LeftRows(2, Long.MAX_VALUE);
+    static final LeftRows BATCHES = new LeftRows(3, 64);
 
     LeftRows {
       Check.argument(from >= 1 && to >= from, "left rows must be a range [from, to] with 1 <= from"
