@@ -1,7 +1,6 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,15 +18,9 @@ class LinearLayoutOptionTest {
   @Test
   void a_value_other_than_batched_or_single_sequence_is_bad_usage_on_every_command()
       throws Exception {
-    for (List<String> command : InferenceCommands.of(dir)) {
-      for (String bad : List.of("single_sequence", "BATCHED", "")) {
-        CliRun r = CliRun.withOption(command, "--linear-layout", bad);
-        assertEquals(2, r.exitCode(), command.get(0) + " " + bad + ": " + r.err());
-        assertTrue(r.err().contains("--linear-layout must be batched or single-sequence, found \""
-            + bad + "\""), r.err());
-        assertFalse(r.err().contains("\tat "), r.err());
-      }
-    }
+    InferenceCommands.assertBadUsageEverywhere(dir, "--linear-layout",
+        List.of("single_sequence", "BATCHED", ""),
+        bad -> "--linear-layout must be batched or single-sequence, found \"" + bad + "\"");
   }
 
   @Test
