@@ -30,12 +30,16 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  * targets. Each linear layer is {@code com.microsoft} {@code FusedMatMul(x, W, transB = 1)}, which
  * reads each weight as stored (with {@code MatMul(x, Transpose(W))} ONNX Runtime would hold a
  * transposed copy of every weight, or transpose it on every run); LoRA adapts it and autodiff
- * differentiates it. Float32 inference with weights read in place holds them transposed instead,
- * {@code W^T [in, out]} made once at load ({@link #loadWeightsTransposed}), and multiplies by them
- * with a plain {@code MatMul}: ONNX Runtime cannot pre-pack a weight that arrives as an input, and its
- * {@code FusedMatMul(transB = 1)} then transposes it on every run (benchmarks/README.md,
- * "Linear-layer layout with weights read in place"). Weights are initializers with their Hugging Face
- * names ({@code NAME}{@link #TRANSPOSED} when held transposed); those above 64 KiB are external (see
+ * differentiates it. Float32 inference with weights read in place differs, because ONNX Runtime
+ * cannot pre-pack a weight that arrives as an input and its {@code FusedMatMul(transB = 1)} then
+ * packs it on every run: there each linear layer over a stored weight is an {@code If} on the
+ * number of rows that puts the weight first for batches of rows ({@code rowSwitchedLinear}), and
+ * with {@link RuntimeOptions.LinearLayout#SINGLE_SEQUENCE} the widening weights are held
+ * transposed, {@code W^T [in, out]} made once at load ({@link #loadWeightsTransposed}), for a plain
+ * {@code MatMul} (benchmarks/README.md, "Linear-layer layout with weights read in place" and
+ * "Batched decoding with the stored weight as the left operand"). Weights are initializers with
+ * their Hugging Face names ({@code NAME}{@link #TRANSPOSED} when held transposed); those above 64
+ * KiB are external (see
  * {@link ExportedModel}).
  *
  * <ul>
