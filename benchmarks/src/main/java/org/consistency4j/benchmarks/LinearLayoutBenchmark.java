@@ -41,7 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Transpose(FusedMatMul(W [k, n], x, transA = 1, transB = 1))}, the weight held {@code [k, n]} as
  * for {@code matmul} but given to the kernel as its first operand ({@code y^T = W x^T}); {@code
  * left}: {@code Transpose(MatMul(W [n, k], Transpose(x)))}, the weight as stored and as the first
- * operand. Shapes {@code k x n} are
+ * operand; {@code if}: an {@code If} on the row count that runs {@code left} for at least {@code
+ * leftFrom} rows and {@code fused-transB} for fewer (what the library's inference graph does,
+ * {@code RuntimeOptions.LinearLayout.BATCHED}). Shapes {@code k x n} are
  * Qwen2.5-0.5B's: the LM head {@code 896 x 151936}, MLP gate/up {@code 896 x 4864}, down {@code
  * 4864 x 896}, attention q/o {@code 896 x 896} and k/v {@code 896 x 128}; batch 1 is a decoding
  * step, 16 a batched one. With {@code working = hot} every run multiplies by the same weight, which
@@ -63,10 +65,15 @@ public class LinearLayoutBenchmark {
   public String shape;
 
   /**
-   * {@code matmul}, {@code fused-transB}, {@code matmul-transpose}, {@code transA} or {@code left}.
+   * {@code matmul}, {@code fused-transB}, {@code matmul-transpose}, {@code transA}, {@code left} or
+   * {@code if}.
    */
   @Param({"matmul", "fused-transB", "matmul-transpose", "transA", "left"})
   public String layout;
+
+  /** For {@code layout = if}: the fewest rows {@code left} is run for. */
+  @Param({"2"})
+  public int leftFrom;
 
   /** Rows of {@code x}. */
   @Param({"1", "16"})
@@ -100,8 +107,17 @@ public class LinearLayoutBenchmark {
           Map.of("transA", Attribute.of(1L), "transB", Attribute.of(1L)), List.of(DType.FLOAT))
           .get(0), 1, 0);
       case "left" -> g.transpose(g.matMul(w, g.transpose(x, 1, 0)), 1, 0);
+      case "if" -> {
+        GraphBuilder left = g.subgraph("left");
+        left.output(left.transpose(left.matMul(w, left.transpose(x, 1, 0)), 1, 0));
+        GraphBuilder fused = g.subgraph("fused");
+        fused.output(fused.op("com.microsoft", "FusedMatMul", List.of(x, w),
+            Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0));
+        Value many = g.greater(g.size(x), g.scalar(DType.INT64, (long) (leftFrom - 1) * k));
+        yield g.ifThenElse(many, left.build(), fused.build()).get(0);
+      }
       default -> throw new IllegalArgumentException("layout: expected matmul, fused-transB,"
-          + " matmul-transpose, transA or left, found " + layout);
+          + " matmul-transpose, transA, left or if, found " + layout);
     };
     g.output("y", y);
     session = oneThreadSession(env, g);

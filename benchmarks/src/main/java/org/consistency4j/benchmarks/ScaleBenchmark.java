@@ -55,7 +55,9 @@ import org.consistency4j.train.TrainingSession;
  * with {@code -Dconsistency4j.scaleQuantizeAfterLoad=true} loaded as float32 and quantized
  * afterwards), and every measurement gives ONNX Runtime the weights as the system property {@code
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
- * {@link RuntimeOptions.WeightPlacement}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
+ * {@link RuntimeOptions.WeightPlacement}) and, for float32 weights read in place, in the layout the
+ * system property {@code consistency4j.scaleLinearLayout} names ({@code batched}, the default, or
+ * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
  * setup phase on stderr.
  */
@@ -101,8 +103,16 @@ public final class ScaleBenchmark {
         Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
     RuntimeOptions.WeightPlacement weights = RuntimeOptions.WeightPlacement.valueOf(
         System.getProperty("consistency4j.scaleWeights", "auto").toUpperCase(Locale.ROOT));
+    String layoutName = System.getProperty("consistency4j.scaleLinearLayout", "batched");
+    RuntimeOptions.LinearLayout layout;
+    try {
+      layout = RuntimeOptions.LinearLayout.valueOf(layoutName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("consistency4j.scaleLinearLayout must be batched or"
+          + " single_sequence, found \"" + layoutName + "\"", e);
+    }
     RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization)
-        .weights(weights).build();
+        .weights(weights).linearLayout(layout).build();
     String what = args[0];
     String result = switch (what) {
       case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
@@ -120,6 +130,8 @@ public final class ScaleBenchmark {
         ? rt.toBuilder().quantization(Quantization.NONE).build() : rt;
     if (placed.resolvedWeights() == RuntimeOptions.WeightPlacement.SESSION) {
       impl += "-session-weights";
+    } else if (quantization == Quantization.NONE && !what.equals("lora") && !what.equals("cat")) {
+      impl += "-" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
         + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,

@@ -72,6 +72,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin private QuantizeOption quantize;
 
+  @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
+
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
@@ -293,6 +295,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       cfg.put("chat_template", Boolean.toString(!noChatTemplate));
       cfg.put("quantization", quantize.quantization().label());
+      cfg.put("linear_layout", linearLayout.label());
       if (limit != null) {
         cfg.put("limit", limit.toString());
       }
@@ -367,7 +370,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     LanguageModel local = LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
-        !noChatTemplate, quantize.apply(device.runtime()));
+        !noChatTemplate, linearLayout.apply(quantize.apply(device.runtime())));
     return modelName == null ? local : new NamedModel(modelName, local);
   }
 }

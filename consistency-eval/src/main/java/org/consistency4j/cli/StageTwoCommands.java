@@ -279,6 +279,8 @@ final class StageTwoCommands {
 
     @picocli.CommandLine.Mixin private QuantizeOption quantize;
 
+    @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (the judge: typically the stage-1 model).")
     private Path model;
@@ -338,7 +340,7 @@ final class StageTwoCommands {
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (SimilarityOption sim = rewards.openSimilarity(cli);
           LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
-              quantize.apply(device.runtime()))) {
+              linearLayout.apply(quantize.apply(device.runtime())))) {
         List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
@@ -394,6 +396,8 @@ final class StageTwoCommands {
     @picocli.CommandLine.Mixin private DeviceOption device;
 
     @picocli.CommandLine.Mixin private QuantizeOption quantize;
+
+    @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "The stage-1 Hugging Face model directory.")
@@ -470,7 +474,7 @@ final class StageTwoCommands {
       int labeledResponses = 0;
       try (SimilarityOption sim = rewards.openSimilarity(cli);
           LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
-              quantize.apply(device.runtime()))) {
+              linearLayout.apply(quantize.apply(device.runtime())))) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())
@@ -560,6 +564,7 @@ final class StageTwoCommands {
         c.put("adapter", adapter.toString());
       }
       c.put("quantization", quantize.quantization().label());
+      c.put("linear_layout", linearLayout.label());
       c.put("groups", groups.toString());
       c.put("m", m);
       c.put("seed", seed);

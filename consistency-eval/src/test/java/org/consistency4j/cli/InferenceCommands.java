@@ -1,8 +1,13 @@
 package org.consistency4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /** The commands that run a local model for inference, with tiny inputs, for per-option tests. */
 final class InferenceCommands {
@@ -38,5 +43,22 @@ final class InferenceCommands {
         List.of("pairs", "--model", m, "--groups", groups.toString(), "--out",
             dir.resolve("pairs.jsonl").toString(), "--m", "2", "--max-new-tokens", "2"),
         List.of("reward", "--model", m, "--input", responses.toString()));
+  }
+
+  /**
+   * Asserts that each of {@code bad} as {@code option}'s value is a usage error (exit code 2, no
+   * stack trace) on every command of {@link #of}, whose message contains {@code message} of the
+   * value.
+   */
+  static void assertBadUsageEverywhere(Path dir, String option, List<String> bad,
+      Function<String, String> message) throws Exception {
+    for (List<String> command : of(dir)) {
+      for (String value : bad) {
+        CliRun r = CliRun.withOption(command, option, value);
+        assertEquals(2, r.exitCode(), command.get(0) + " " + value + ": " + r.err());
+        assertTrue(r.err().contains(message.apply(value)), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+      }
+    }
   }
 }

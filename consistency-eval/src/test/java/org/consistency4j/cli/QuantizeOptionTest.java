@@ -1,7 +1,6 @@
 package org.consistency4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,15 +18,8 @@ class QuantizeOptionTest {
 
   @Test
   void a_value_other_than_none_int8_int4_is_bad_usage_on_every_command() throws Exception {
-    for (List<String> command : InferenceCommands.of(dir)) {
-      for (String bad : List.of("int3", "fp16", "")) {
-        CliRun r = CliRun.withOption(command, "--quantize", bad);
-        assertEquals(2, r.exitCode(), command.get(0) + " " + bad + ": " + r.err());
-        assertTrue(r.err().contains("--quantize must be none, int8 or int4, found \"" + bad + "\""),
-            r.err());
-        assertFalse(r.err().contains("\tat "), r.err());
-      }
-    }
+    InferenceCommands.assertBadUsageEverywhere(dir, "--quantize", List.of("int3", "fp16", ""),
+        bad -> "--quantize must be none, int8 or int4, found \"" + bad + "\"");
   }
 
   @Test

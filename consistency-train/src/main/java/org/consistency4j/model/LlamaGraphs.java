@@ -30,12 +30,16 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  * targets. Each linear layer is {@code com.microsoft} {@code FusedMatMul(x, W, transB = 1)}, which
  * reads each weight as stored (with {@code MatMul(x, Transpose(W))} ONNX Runtime would hold a
  * transposed copy of every weight, or transpose it on every run); LoRA adapts it and autodiff
- * differentiates it. Float32 inference with weights read in place holds them transposed instead,
- * {@code W^T [in, out]} made once at load ({@link #loadWeightsTransposed}), and multiplies by them
- * with a plain {@code MatMul}: ONNX Runtime cannot pre-pack a weight that arrives as an input, and its
- * {@code FusedMatMul(transB = 1)} then transposes it on every run (benchmarks/README.md,
- * "Linear-layer layout with weights read in place"). Weights are initializers with their Hugging Face
- * names ({@code NAME}{@link #TRANSPOSED} when held transposed); those above 64 KiB are external (see
+ * differentiates it. Float32 inference with weights read in place differs, because ONNX Runtime
+ * cannot pre-pack a weight that arrives as an input and its {@code FusedMatMul(transB = 1)} then
+ * packs it on every run: there each linear layer over a stored weight is an {@code If} on the
+ * number of rows that puts the weight first for batches of rows ({@code rowSwitchedLinear}), and
+ * with {@link RuntimeOptions.LinearLayout#SINGLE_SEQUENCE} the widening weights are held
+ * transposed, {@code W^T [in, out]} made once at load ({@link #loadWeightsTransposed}), for a plain
+ * {@code MatMul} (benchmarks/README.md, "Linear-layer layout with weights read in place" and
+ * "Batched decoding with the stored weight as the left operand"). Weights are initializers with
+ * their Hugging Face names ({@code NAME}{@link #TRANSPOSED} when held transposed); those above 64
+ * KiB are external (see
  * {@link ExportedModel}).
  *
  * <ul>
@@ -549,6 +553,20 @@ public final class LlamaGraphs {
   /** The incremental-decoding graph described in the class comment. */
   static ExportedModel decode(ModelConfig c, Map<String, Tensor> weights,
       Quantization quantization) {
+    return decode(c, weights, quantization, LeftRows.NEVER);
+  }
+
+  /**
+   * {@link #decode(ModelConfig, Map, Quantization)} where every float32 linear weight held as
+   * stored ({@code [out, in]}, not under {@link #TRANSPOSED}) is multiplied as {@link
+   * #rowSwitchedLinear} does for the row counts {@code left} contains.
+   */
+  static ExportedModel decode(ModelConfig c, Map<String, Tensor> weights,
+      Quantization quantization, LeftRows left) {
+    Check.notNull(left, "left");
+    Check.argument(left == LeftRows.NEVER || !quantization.enabled(),
+        "the stored weight as left operand is for float32 weights, found quantization "
+            + quantization.label());
     GraphBuilder g = GraphBuilder.create("llama_decode", 18);
     int hd = c.headDim();
     int nkv = c.numKeyValueHeads();
@@ -561,7 +579,7 @@ public final class LlamaGraphs {
       pastK[l] = g.input(pastKey(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
       pastV[l] = g.input(pastValue(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
     }
-    Weights w = initializers(g, c, weights, quantization, Set.of());
+    Weights w = initializers(g, c, weights, quantization, Set.of()).withLeft(left);
     Value one = g.scalar(DType.INT64, 1);
     Value newLen = g.squeeze(g.shape(ids, 1, 2), 0);
     Value pastLen = g.squeeze(g.shape(pastK[0], 2, 3), 0);
@@ -624,7 +642,7 @@ public final class LlamaGraphs {
         w.put(part, g.initializer(part, t));
       }
     }
-    return new Weights(w, shapes, quantization);
+    return new Weights(w, shapes, quantization, LeftRows.NEVER);
   }
 
   private static Value floatInitializer(GraphBuilder g, Map<String, Tensor> weights, String name) {
@@ -639,14 +657,18 @@ public final class LlamaGraphs {
    * ({@code NAME.nbits} codes, {@code NAME.nbits_scales}).
    */
   private record Weights(Map<String, Value> values, Map<String, long[]> shapes,
-      Quantization quantization) {
+      Quantization quantization, LeftRows left) {
     Value get(String name) {
       return values.get(name);
     }
 
+    Weights withLeft(LeftRows rows) {
+      return new Weights(values, shapes, quantization, rows);
+    }
+
     /**
      * {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized, a plain
-     * MatMul when it is held transposed.
+     * MatMul when it is held transposed, {@link #rowSwitchedLinear} when {@link #left} says so.
      */
     Value linear(GraphBuilder g, Value x, String name, Value bias) {
       Value transposed = values.get(name + TRANSPOSED);
@@ -655,6 +677,10 @@ public final class LlamaGraphs {
         return bias == null ? y : g.add(y, bias);
       }
       Value packed = values.get(name + PACKED);
+      if (packed == null && left != LeftRows.NEVER) {
+        Value y = rowSwitchedLinear(g, x, values.get(name), shapes.get(name)[1], left);
+        return bias == null ? y : g.add(y, bias);
+      }
       if (packed == null) {
         return LlamaGraphs.linear(g, x, values.get(name), bias);
       }
@@ -864,6 +890,55 @@ public final class LlamaGraphs {
     Value y = g.op("com.microsoft", "FusedMatMul", List.of(x, w),
         Map.of("transB", Attribute.of(1L)), List.of(DType.FLOAT)).get(0);
     return bias == null ? y : g.add(y, bias);
+  }
+
+  /**
+   * The row counts (rows of a linear layer's input multiplied at once: batch times new tokens) for
+   * which {@link #rowSwitchedLinear} puts the stored weight first, {@code [from, to]}; {@link
+   * #NEVER}: no row count (plain {@code FusedMatMul(transB = 1)}, no {@code If}).
+   */
+  record LeftRows(long from, long to) {
+    /** No row count: linear layers are plain {@code FusedMatMul(transB = 1)}. */
+    static final LeftRows NEVER = new LeftRows(Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /**
+     * 3 to 64 rows. Measured at Qwen2.5-0.5B's shapes with the weight read in place, one thread,
+     * weights read from memory (JMH, loaded machine): the stored weight as the left operand took
+     * 1.0-1.4x the time of {@code FusedMatMul(transB = 1)} for 2 rows (behind except the LM head),
+     * 0.8-1.0x for 3, 0.4-1.0x for 4 to 64 (every shape ahead or level), 0.9-1.3x for 128 (the LM
+     * head behind, 1.27x) and 0.9-1.4x for 512 (LM head 1.43x, gate/up 1.42x); 1.3-1.6x for one
+     * row (benchmarks/README.md, "Batched decoding with the stored weight as the left operand").
+     */
+    static final LeftRows BATCHES = new LeftRows(3, 64);
+
+    LeftRows {
+      Check.argument(from >= 1 && to >= from, "left rows must be a range [from, to] with 1 <= from"
+          + " <= to, found [" + from + ", " + to + "]");
+    }
+  }
+
+  /**
+   * {@code x W^T} for a float32 weight {@code W [out, in]} as stored and {@code x [..., in]}, with
+   * an {@code If} on the number of rows of {@code x} (the product of its leading dims): for a row
+   * count in {@code left}, the weight is the first operand, {@code Transpose(MatMul(W,
+   * Transpose(x [rows, in])))}, which ONNX Runtime's CPU kernels run much faster for a batch of
+   * rows when the weight is a graph input it cannot pre-pack; otherwise {@link #linear} ({@code
+   * FusedMatMul(transB = 1)}), faster for one row. Both read {@code W} as stored.
+   */
+  static Value rowSwitchedLinear(GraphBuilder g, Value x, Value w, long in, LeftRows left) {
+    Value size = g.size(x);
+    Value many = g.greater(size, g.scalar(DType.INT64, (left.from() - 1) * in));
+    if (left.to() < Long.MAX_VALUE / in - 1) {
+      many = g.and(many, g.less(size, g.scalar(DType.INT64, (left.to() + 1) * in)));
+    }
+    GraphBuilder first = g.subgraph("weight_left");
+    Value rows = first.reshape(x, -1, in);
+    Value yt = first.matMul(w, first.transpose(rows, 1, 0));
+    Value outShape = first.concat(0, first.shape(x, 0, -1), first.shape(w, 0, 1));
+    first.output(first.reshape(first.transpose(yt, 1, 0), outShape));
+    GraphBuilder second = g.subgraph("weight_right");
+    second.output(linear(second, x, w, null));
+    return g.ifThenElse(many, first.build(), second.build()).get(0);
   }
 
   private static Value rmsNorm(GraphBuilder g, Value x, Value w, double eps) {

@@ -125,16 +125,18 @@ public final class OnnxLanguageModel implements LanguageModel {
   public static OnnxLanguageModel load(Path modelDir, RuntimeOptions options,
       PromptOverflow overflow) {
     Check.notNull(options, "options");
-    return load(modelDir, options, overflow, transposesLinearWeights(options));
+    return load(modelDir, options, overflow, transposesLinearWeights(options),
+        leftRows(options));
   }
 
   /**
-   * Whether {@link #load(Path, RuntimeOptions, PromptOverflow)} holds the linear weights transposed
-   * ({@link LlamaGraphs#loadWeightsTransposed}) for plain {@code MatMul}s: with float32 weights read
-   * in place ({@link RuntimeOptions#resolvedWeights()} {@code IN_PLACE}, no quantization), where
-   * ONNX Runtime cannot pre-pack them and its {@code MatMul} reads a weight {@code [in, out]} at
-   * batch 1 without packing it, while {@code FusedMatMul(transB = 1)} over the stored {@code [out,
-   * in]} weight packs (transposes) it on every run (benchmarks/README.md, "Linear-layer layout with
+   * Whether {@link #load(Path, RuntimeOptions, PromptOverflow)} holds the widening linear weights
+   * transposed ({@link LlamaGraphs#loadWeightsTransposed}) for plain {@code MatMul}s: with float32
+   * weights read in place ({@link RuntimeOptions#resolvedWeights()} {@code IN_PLACE}, no
+   * quantization) and {@link RuntimeOptions.LinearLayout#SINGLE_SEQUENCE}. ONNX Runtime cannot
+   * pre-pack weights read in place; its {@code MatMul} reads a weight {@code [in, out]} for one row
+   * without packing it, while {@code FusedMatMul(transB = 1)} over the stored {@code [out, in]}
+   * weight packs (transposes) it on every run (benchmarks/README.md, "Linear-layer layout with
    * weights read in place"). Session-held weights are pre-packed by ONNX Runtime once either way
    * and keep the stored layout; quantized weights run as {@code MatMulNBits}. The trade-off: at
    * batch 16 the stored layout is the faster one, so batched decoding gets slower; {@code
@@ -142,6 +144,22 @@ public final class OnnxLanguageModel implements LanguageModel {
    * measurements; see benchmarks/README.md).
    */
   static boolean transposesLinearWeights(RuntimeOptions options) {
+    return readsFloatWeightsInPlace(options)
+        && options.linearLayout() == RuntimeOptions.LinearLayout.SINGLE_SEQUENCE;
+  }
+
+  /**
+   * The row counts for which the linear layers over stored float32 weights read in place put the
+   * weight first ({@link LlamaGraphs#rowSwitchedLinear}), in either {@link
+   * RuntimeOptions.LinearLayout}; {@link LlamaGraphs.LeftRows#NEVER} for session-held or quantized
+   * weights.
+   */
+  static LlamaGraphs.LeftRows leftRows(RuntimeOptions options) {
+    return readsFloatWeightsInPlace(options) ? LlamaGraphs.LeftRows.BATCHES
+        : LlamaGraphs.LeftRows.NEVER;
+  }
+
+  private static boolean readsFloatWeightsInPlace(RuntimeOptions options) {
     return options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE
         && !options.quantization().enabled()
         && !"stored".equals(System.getProperty(LINEAR_LAYOUT_PROPERTY));
@@ -151,14 +169,16 @@ public final class OnnxLanguageModel implements LanguageModel {
   static final String LINEAR_LAYOUT_PROPERTY = "consistency4j.linearLayout";
 
   /**
-   * {@link #load(Path, RuntimeOptions, PromptOverflow)} with the linear weights held transposed or
-   * as stored, as {@code transposed} says (tests compare the two layouts).
+   * {@link #load(Path, RuntimeOptions, PromptOverflow)} with the widening linear weights held
+   * transposed or as stored, as {@code transposed} says, and the stored ones put first for the row
+   * counts {@code left} contains (tests compare the layouts).
    */
   static OnnxLanguageModel load(Path modelDir, RuntimeOptions options, PromptOverflow overflow,
-      boolean transposed) {
+      boolean transposed, LlamaGraphs.LeftRows left) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(options, "options");
     Check.notNull(overflow, "overflow");
+    Check.notNull(left, "left");
     Check.argument(!transposed || !options.quantization().enabled(),
         "linear weights are held transposed only without quantization, found "
             + options.quantization().label());
@@ -167,7 +187,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     Map<String, Tensor> weights = transposed ? LlamaGraphs.loadWeightsTransposed(modelDir, config)
         : LlamaGraphs.loadWeights(modelDir, config, options.quantization());
     // One graph (and session) scores and decodes, so ONNX Runtime holds one pre-packed copy.
-    ExportedModel graph = LlamaGraphs.decode(config, weights, options.quantization());
+    ExportedModel graph = LlamaGraphs.decode(config, weights, options.quantization(), left);
     Tokenizer tokenizer = Tokenizer.load(modelDir);
     ModelSessions sessions = new ModelSessions(options);
     try {

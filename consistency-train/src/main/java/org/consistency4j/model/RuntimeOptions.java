@@ -12,8 +12,9 @@ import org.consistency4j.internal.Check;
  * How ONNX Runtime sessions run: on the CPU (default) or on an NVIDIA GPU through the CUDA execution
  * provider, with a number of intra-op threads, whether {@link OnnxLanguageModel} quantizes the
  * weights of its linear layers ({@link Quantization}; default none), and how ONNX Runtime gets the
- * weights ({@link WeightPlacement}; by default in place on the CPU, see there for the trade-off).
- * Immutable; build with {@link #builder()}.
+ * weights ({@link WeightPlacement}; by default in place on the CPU, see there for the trade-off)
+ * and, for float32 weights read in place, which layout the linear layers read them in ({@link
+ * LinearLayout}; by default the one for batches). Immutable; build with {@link #builder()}.
  *
  * <p>CUDA needs the {@code onnxruntime_gpu} artifact, which the {@code cuda} Maven profile selects
  * ({@code mvn -Pcuda ...}), plus CUDA 12 and cuDNN 9 on the machine. Requesting CUDA when ONNX
@@ -30,9 +31,12 @@ import org.consistency4j.internal.Check;
  *     fine-tuning
  * @param weights how sessions get the model's large weights ({@link WeightPlacement#AUTO} by
  *     default; {@link #resolvedWeights()} says what it means for these options)
+ * @param linearLayout how an inference model's linear layers read float32 weights read in place
+ *     ({@link LinearLayout#BATCHED} by default); ignored for session-held or quantized weights and
+ *     by training graphs
  */
 public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
-    Quantization quantization, WeightPlacement weights) {
+    Quantization quantization, WeightPlacement weights, LinearLayout linearLayout) {
 
   /** The most intra-op threads accepted: 1,024 (each is an OS thread with its own stack). */
   public static final int MAX_THREADS = 1024;
@@ -78,6 +82,35 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     SESSION
   }
 
+  /**
+   * How {@link OnnxLanguageModel}'s linear layers multiply by float32 weights read in place ({@link
+   * #resolvedWeights()} {@link WeightPlacement#IN_PLACE}, no {@link Quantization}), which ONNX
+   * Runtime cannot pre-pack: each layout is fastest for some number of rows (tokens multiplied at
+   * once), and one copy of each weight is kept (benchmarks/README.md, "Linear-layer layout with
+   * weights read in place" and "Batched decoding with the stored weight as the left operand"). The
+   * choice changes speed only; outputs agree up to float32 rounding. Session-held weights (pre-packed
+   * by ONNX Runtime), quantized weights ({@code MatMulNBits}) and training graphs ignore it.
+   */
+  public enum LinearLayout {
+    /**
+     * Every weight as the checkpoint stores it, {@code [out, in]}; each linear layer chooses at run
+     * time, on the number of rows it multiplies, between the weight as the first operand ({@code
+     * y^T = W x^T}, for 3 to 64 rows, e.g. a step decoding 16 sequences at once as evaluation and
+     * sampling do) and {@code FusedMatMul(x, W, transB = 1)} (otherwise: one or two rows, long
+     * prompts). Measured on a Qwen2.5-0.5B shape, one thread: batch-16 decoding 1.6-1.8x as fast as
+     * with {@code FusedMatMul} alone, a single sequence as fast as with it and 20-25% slower than
+     * with {@link #SINGLE_SEQUENCE}. The default.
+     */
+    BATCHED,
+    /**
+     * The linear weights with more outputs than inputs (the LM head, the MLP's gate and up, Qwen3's
+     * query projection) held transposed, {@code [in, out]}, and multiplied with a plain {@code
+     * MatMul}, fastest for one row (decoding one sequence) but slower for batches; the other
+     * weights as {@link #BATCHED} reads them.
+     */
+    SINGLE_SEQUENCE
+  }
+
   /** Validates. */
   public RuntimeOptions {
     Check.notNull(device, "device");
@@ -85,6 +118,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     Check.inRange(intraOpThreads, 0, MAX_THREADS, "intraOpThreads");
     Check.notNull(quantization, "quantization");
     Check.notNull(weights, "weights");
+    Check.notNull(linearLayout, "linearLayout");
   }
 
   /**
@@ -119,7 +153,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
 
   /**
    * A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime, no
-   * quantization, {@link WeightPlacement#AUTO}.
+   * quantization, {@link WeightPlacement#AUTO}, {@link LinearLayout#BATCHED}.
    */
   public static Builder builder() {
     return new Builder();
@@ -128,7 +162,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
   /** A builder initialised with these options. */
   public Builder toBuilder() {
     return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads)
-        .quantization(quantization).weights(weights);
+        .quantization(quantization).weights(weights).linearLayout(linearLayout);
   }
 
   /**
@@ -188,6 +222,7 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     private int intraOpThreads = 0;
     private Quantization quantization = Quantization.NONE;
     private WeightPlacement weights = WeightPlacement.AUTO;
+    private LinearLayout linearLayout = LinearLayout.BATCHED;
 
     private Builder() {}
 
@@ -221,9 +256,16 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
       return this;
     }
 
+    /** See {@link RuntimeOptions#linearLayout()}. */
+    public Builder linearLayout(LinearLayout value) {
+      this.linearLayout = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public RuntimeOptions build() {
-      return new RuntimeOptions(device, deviceId, intraOpThreads, quantization, weights);
+      return new RuntimeOptions(device, deviceId, intraOpThreads, quantization, weights,
+          linearLayout);
     }
   }
 }

@@ -38,9 +38,13 @@ class FamilyFixturesTest {
 
   /** Logits and greedy continuations of {@code sequences} (reference.json layout) on {@code d}. */
   static double assertMatches(Path d, JsonNode sequences) {
+    return assertMatches(d, sequences, RuntimeOptions.builder().intraOpThreads(1).build());
+  }
+
+  /** {@link #assertMatches(Path, JsonNode)} with the model loaded with {@code options}. */
+  static double assertMatches(Path d, JsonNode sequences, RuntimeOptions options) {
     double worst = 0;
-    try (OnnxLanguageModel m = OnnxLanguageModel.load(d,
-        RuntimeOptions.builder().intraOpThreads(1).build())) {
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(d, options)) {
       for (JsonNode s : sequences) {
         int[] ids = OnnxLanguageModelTest.ints(s.get("input_ids"));
         float[][] logits = m.logits(ids);

@@ -29,32 +29,70 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Float32 inference with weights read in place holds the linear weights transposed, {@code [in,
- * out]}, for plain {@code MatMul}s ({@link LlamaGraphs#loadWeightsTransposed}): which weights, that
- * each is held once (a tied embedding table only transposed), and that the logits, log-probabilities
- * and greedy tokens equal those of the stored layout ({@code FusedMatMul(transB = 1)}) for untied
- * and tied models, float32 and bfloat16 files. The PyTorch references of every fixture are checked
- * with the default (transposed) layout by {@link FamilyFixturesTest} and {@link
- * OnnxLanguageModelTest}; {@link #the_default_cpu_options_use_the_transposed_layout} pins that
- * they do.
+ * Float32 inference with weights read in place reads the linear weights in one of two layouts
+ * ({@link RuntimeOptions.LinearLayout}): {@code BATCHED} (the default) keeps every weight as stored
+ * and puts it first for batches of rows ({@link LlamaGraphs#rowSwitchedLinear}); {@code
+ * SINGLE_SEQUENCE} holds the widening ones transposed, {@code [in, out]}, for plain {@code MatMul}s
+ * ({@link LlamaGraphs#loadWeightsTransposed}). Tested here: which weights are transposed, that each
+ * is held once (a tied embedding table only transposed), that both layouts give the logits,
+ * log-probabilities and greedy tokens (single and batched prompts) of the plain stored layout
+ * ({@code FusedMatMul(transB = 1)}, no {@code If}) for untied and tied models, float32 and bfloat16
+ * files, and that both match the PyTorch references of the fixtures.
  */
 class TransposedLinearWeightsTest {
   private static final Path FIXTURES = FamilyFixturesTest.FIXTURES;
   private static final RuntimeOptions ONE_THREAD = RuntimeOptions.builder().intraOpThreads(1)
       .build();
+  private static final RuntimeOptions SINGLE = ONE_THREAD.toBuilder()
+      .linearLayout(RuntimeOptions.LinearLayout.SINGLE_SEQUENCE).build();
   @TempDir Path dir;
 
+  /**
+   * Changed with the batched layout (branch {@code left}): the default CPU options no longer hold
+   * weights transposed; {@code SINGLE_SEQUENCE} does. Both put stored weights first for batches;
+   * session-held, quantized and CUDA weights use neither.
+   */
   @Test
-  void the_default_cpu_options_use_the_transposed_layout() {
-    assertTrue(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
-    assertTrue(OnnxLanguageModel.transposesLinearWeights(RuntimeOptions.cpu()));
-    assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD.toBuilder()
-        .weights(RuntimeOptions.WeightPlacement.SESSION).build()));
-    assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD.toBuilder()
-        .quantization(Quantization.INT8).build()));
-    // CUDA resolves to session-held weights: its graphs are unchanged.
-    assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD.toBuilder()
-        .device(RuntimeOptions.Device.CUDA).build()));
+  void the_default_cpu_options_use_the_batched_layout() {
+    assertEquals(RuntimeOptions.LinearLayout.BATCHED, RuntimeOptions.cpu().linearLayout());
+    assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
+    assertFalse(OnnxLanguageModel.transposesLinearWeights(RuntimeOptions.cpu()));
+    assertTrue(OnnxLanguageModel.transposesLinearWeights(SINGLE));
+    assertEquals(LlamaGraphs.LeftRows.BATCHES, OnnxLanguageModel.leftRows(ONE_THREAD));
+    assertEquals(LlamaGraphs.LeftRows.BATCHES, OnnxLanguageModel.leftRows(SINGLE));
+    for (RuntimeOptions o : List.of(ONE_THREAD, SINGLE)) {
+      RuntimeOptions session = o.toBuilder().weights(RuntimeOptions.WeightPlacement.SESSION)
+          .build();
+      RuntimeOptions int8 = o.toBuilder().quantization(Quantization.INT8).build();
+      // CUDA resolves to session-held weights: its graphs are unchanged.
+      RuntimeOptions cuda = o.toBuilder().device(RuntimeOptions.Device.CUDA).build();
+      for (RuntimeOptions other : List.of(session, int8, cuda)) {
+        assertFalse(OnnxLanguageModel.transposesLinearWeights(other), other.toString());
+        assertEquals(LlamaGraphs.LeftRows.NEVER, OnnxLanguageModel.leftRows(other),
+            other.toString());
+      }
+    }
+  }
+
+  @Test
+  void the_linear_layout_is_validated_and_kept_by_the_builder() {
+    var e = assertThrows(RuntimeException.class,
+        () -> RuntimeOptions.builder().linearLayout(null).build());
+    assertTrue(e.getMessage().contains("linearLayout"), e.getMessage());
+    assertEquals(RuntimeOptions.LinearLayout.SINGLE_SEQUENCE,
+        SINGLE.toBuilder().intraOpThreads(2).build().linearLayout());
+  }
+
+  /** Both layouts against the float64 PyTorch references (untied Llama 3 is tied; Phi-3 untied). */
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-llama3", "tiny-qwen3", "tiny-phi3", "tiny-gemma2"})
+  void both_layouts_match_the_float64_pytorch_reference(String name) throws IOException {
+    var ref = FamilyFixturesTest.reference(name);
+    for (RuntimeOptions o : List.of(ONE_THREAD, SINGLE)) {
+      double worst = FamilyFixturesTest.assertMatches(FIXTURES.resolve(name), ref.get("sequences"),
+          o);
+      assertTrue(worst > 0, "suspiciously exact");
+    }
   }
 
   @Test
@@ -149,7 +187,7 @@ class TransposedLinearWeightsTest {
     for (long[] s : LlamaGraphs.expectedShapes(c).values()) {
       oneCopy += 4 * java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b);
     }
-    try (OnnxLanguageModel m = OnnxLanguageModel.load(d, ONE_THREAD)) {
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(d, SINGLE)) {
       Map<String, OnnxTensor> inputs = m.weightInputs();
       long bytes = 0;
       for (Map.Entry<String, OnnxTensor> e : inputs.entrySet()) {
@@ -178,7 +216,7 @@ class TransposedLinearWeightsTest {
   /** Untied float32 (tiny-llama), tied float32 (Qwen3, Llama 3, Gemma 2 with its soft-capping). */
   @ParameterizedTest
   @ValueSource(strings = {"tiny-llama", "tiny-qwen3", "tiny-llama3", "tiny-gemma2", "tiny-phi3"})
-  void transposed_and_stored_layouts_give_the_same_logits_logprobs_and_greedy_tokens(String name)
+  void both_layouts_give_the_logits_logprobs_and_greedy_tokens_of_the_stored_layout(String name)
       throws IOException {
     assertLayoutsAgree(FIXTURES.resolve(name));
   }
@@ -186,7 +224,7 @@ class TransposedLinearWeightsTest {
   /** The same from bfloat16 files (upcast and transposed in one pass), untied and tied. */
   @ParameterizedTest
   @ValueSource(strings = {"tiny-llama", "tiny-qwen3"})
-  void bf16_files_give_the_same_logits_in_both_layouts(String name) throws IOException {
+  void bf16_files_give_the_same_logits_in_every_layout(String name) throws IOException {
     Path d = bf16Copy(FIXTURES.resolve(name), dir.resolve(name));
     ModelConfig c = ModelConfig.parse(d.resolve("config.json"));
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(d)) {
@@ -217,42 +255,69 @@ class TransposedLinearWeightsTest {
         + " [160, 64]", s.getMessage());
   }
 
+  /**
+   * The plain stored layout ({@code FusedMatMul(transB = 1)} everywhere, no {@code If}) against
+   * {@code BATCHED} (stored, {@code If}) and {@code SINGLE_SEQUENCE} (widening weights transposed,
+   * {@code If} on the others): logits and log-probabilities of single sequences (one row for a
+   * one-token sequence, several otherwise), logits of a padded batch, greedy tokens of one prompt
+   * and of several prompts decoded together (every step several rows).
+   */
   private static void assertLayoutsAgree(Path d) {
     int vocab = ModelConfig.parse(d.resolve("config.json")).vocabSize();
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
     List<int[]> sequences = List.of(rnd.ints(17, 0, vocab).toArray(),
-        rnd.ints(5, 0, vocab).toArray(), rnd.ints(30, 0, vocab).toArray());
+        rnd.ints(5, 0, vocab).toArray(), rnd.ints(30, 0, vocab).toArray(),
+        rnd.ints(1, 0, vocab).toArray());
     GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(8).temperature(0)
         .stopAtEos(false).seed(0).build();
-    try (OnnxLanguageModel t = OnnxLanguageModel.load(d, ONE_THREAD,
-            OnnxLanguageModel.PromptOverflow.ERROR, true);
-        OnnxLanguageModel s = OnnxLanguageModel.load(d, ONE_THREAD,
-            OnnxLanguageModel.PromptOverflow.ERROR, false)) {
+    try (OnnxLanguageModel s = OnnxLanguageModel.load(d, ONE_THREAD,
+            OnnxLanguageModel.PromptOverflow.ERROR, false, LlamaGraphs.LeftRows.NEVER);
+        OnnxLanguageModel b = OnnxLanguageModel.load(d, ONE_THREAD);
+        OnnxLanguageModel t = OnnxLanguageModel.load(d, SINGLE)) {
       assertTrue(t.weightInputs().keySet().stream().anyMatch(n -> n.endsWith(".transposed")));
       assertTrue(s.weightInputs().keySet().stream().noneMatch(n -> n.endsWith(".transposed")));
-      double worst = 0;
-      for (int[] ids : sequences) {
-        float[][] a = t.logits(ids);
-        float[][] b = s.logits(ids);
-        for (int p = 0; p < a.length; p++) {
-          for (int v = 0; v < a[p].length; v++) {
-            double diff = Math.abs(a[p][v] - b[p][v]);
-            worst = Math.max(worst, diff);
-            assertEquals(b[p][v], a[p][v], 1e-5f * Math.max(1f, Math.abs(b[p][v])),
-                d.getFileName() + " position " + p + " token " + v);
+      assertTrue(b.weightInputs().keySet().stream().noneMatch(n -> n.endsWith(".transposed")));
+      List<int[]> prompts = List.of(sequences.get(0), sequences.get(1), sequences.get(2));
+      List<float[][]> batchS = s.logitsBatch(prompts);
+      List<List<Integer>> greedyS = s.generateIds(prompts, greedy).stream()
+          .map(org.consistency4j.lm.Generation::tokenIds).toList();
+      for (OnnxLanguageModel m : List.of(b, t)) {
+        String what = d.getFileName() + (m == t ? " SINGLE_SEQUENCE" : " BATCHED");
+        double worst = 0;
+        for (int[] ids : sequences) {
+          worst = Math.max(worst, assertLogitsClose(s.logits(ids), m.logits(ids), what));
+          double[] la = m.logprobs(ids);
+          double[] lb = s.logprobs(ids);
+          assertEquals(lb.length, la.length);
+          for (int i = 0; i < la.length; i++) {
+            assertEquals(lb[i], la[i], 1e-5, what + " logprob " + i);
           }
+          assertEquals(s.generateIds(ids, greedy, 0).tokenIds(), m.generateIds(ids, greedy, 0)
+              .tokenIds(), what + " greedy tokens");
         }
-        double[] la = t.logprobs(ids);
-        double[] lb = s.logprobs(ids);
-        assertEquals(lb.length, la.length);
-        for (int i = 0; i < la.length; i++) {
-          assertEquals(lb[i], la[i], 1e-5, d.getFileName() + " logprob " + i);
+        List<float[][]> batch = m.logitsBatch(prompts);
+        for (int i = 0; i < prompts.size(); i++) {
+          worst = Math.max(worst, assertLogitsClose(batchS.get(i), batch.get(i),
+              what + " batch row " + i));
         }
-        assertEquals(s.generateIds(ids, greedy, 0).tokenIds(), t.generateIds(ids, greedy, 0)
-            .tokenIds(), d.getFileName() + " greedy tokens");
+        assertEquals(greedyS, m.generateIds(prompts, greedy).stream()
+            .map(org.consistency4j.lm.Generation::tokenIds).toList(), what + " batched greedy");
+        assertTrue(worst < 1e-4, what + ": largest logit difference " + worst);
       }
-      assertTrue(worst < 1e-4, "largest logit difference " + worst);
     }
+  }
+
+  private static double assertLogitsClose(float[][] expected, float[][] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    double worst = 0;
+    for (int p = 0; p < expected.length; p++) {
+      for (int v = 0; v < expected[p].length; v++) {
+        worst = Math.max(worst, Math.abs(actual[p][v] - expected[p][v]));
+        assertEquals(expected[p][v], actual[p][v], 1e-5f * Math.max(1f, Math.abs(expected[p][v])),
+            what + " position " + p + " token " + v);
+      }
+    }
+    return worst;
   }
 
   /** A copy of model directory {@code src} whose floating-point weights are bfloat16 (rounded). */
