@@ -139,9 +139,8 @@ public final class OnnxLanguageModel implements LanguageModel {
    * weight packs (transposes) it on every run (benchmarks/README.md, "Linear-layer layout with
    * weights read in place"). Session-held weights are pre-packed by ONNX Runtime once either way
    * and keep the stored layout; quantized weights run as {@code MatMulNBits}. The trade-off: at
-   * batch 16 the stored layout is the faster one, so batched decoding gets slower; {@code
-   * -Dconsistency4j.linearLayout=stored} keeps every weight as stored (diagnostics and A/B
-   * measurements; see benchmarks/README.md).
+   * batch 16 the stored layout is the faster one, so batched decoding gets slower, which is why
+   * {@link RuntimeOptions.LinearLayout#BATCHED} (the default) keeps every weight as stored.
    */
   static boolean transposesLinearWeights(RuntimeOptions options) {
     return readsFloatWeightsInPlace(options)
@@ -161,12 +160,8 @@ public final class OnnxLanguageModel implements LanguageModel {
 
   private static boolean readsFloatWeightsInPlace(RuntimeOptions options) {
     return options.resolvedWeights() == RuntimeOptions.WeightPlacement.IN_PLACE
-        && !options.quantization().enabled()
-        && !"stored".equals(System.getProperty(LINEAR_LAYOUT_PROPERTY));
+        && !options.quantization().enabled();
   }
-
-  /** The system property that, set to {@code stored}, turns {@link #transposesLinearWeights} off. */
-  static final String LINEAR_LAYOUT_PROPERTY = "consistency4j.linearLayout";
 
   /**
    * {@link #load(Path, RuntimeOptions, PromptOverflow)} with the widening linear weights held

@@ -96,26 +96,14 @@ class TransposedLinearWeightsTest {
   }
 
   @Test
-  void the_linear_layout_property_keeps_the_stored_layout() {
-    String key = OnnxLanguageModel.LINEAR_LAYOUT_PROPERTY;
-    assertEquals("consistency4j.linearLayout", key);
-    String before = System.getProperty(key);
-    try {
-      System.setProperty(key, "stored");
-      assertFalse(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
-      try (OnnxLanguageModel m = OnnxLanguageModel.load(FIXTURES.resolve("tiny-qwen3"),
-          ONE_THREAD)) {
-        assertTrue(m.weightInputs().containsKey("model.embed_tokens.weight"));
-        assertTrue(m.weightInputs().keySet().stream().noneMatch(n -> n.endsWith(".transposed")));
-      }
-      System.setProperty(key, "transposed");
-      assertTrue(OnnxLanguageModel.transposesLinearWeights(ONE_THREAD));
-    } finally {
-      if (before == null) {
-        System.clearProperty(key);
-      } else {
-        System.setProperty(key, before);
-      }
+  void the_batched_layout_loads_every_weight_as_stored_and_single_sequence_transposes() {
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(FIXTURES.resolve("tiny-qwen3"),
+        ONE_THREAD)) {
+      assertTrue(m.weightInputs().containsKey("model.embed_tokens.weight"));
+      assertTrue(m.weightInputs().keySet().stream().noneMatch(n -> n.endsWith(".transposed")));
+    }
+    try (OnnxLanguageModel m = OnnxLanguageModel.load(FIXTURES.resolve("tiny-qwen3"), SINGLE)) {
+      assertTrue(m.weightInputs().keySet().stream().anyMatch(n -> n.endsWith(".transposed")));
     }
   }
 
