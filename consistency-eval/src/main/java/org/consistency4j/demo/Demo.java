@@ -534,7 +534,7 @@ public final class Demo {
       writeSummary(result, config, runtime, outDir);
       return result;
     } catch (IOException e) {
-      throw new UncheckedIOException("demo I/O failed in " + outDir, e);
+      throw new UncheckedIOException("demo I/O failed in " + outDir + ": " + e, e);
     }
   }
 

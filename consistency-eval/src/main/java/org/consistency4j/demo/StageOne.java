@@ -1,5 +1,6 @@
 package org.consistency4j.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
 record StageOne(Path baseline, Path sftIa, Path judge) {
   /** The manifest's file name in the demo's output directory. */
   static final String MANIFEST = "stage1.json";
+  /** The largest manifest {@link #read} parses (a real one is about 2 KiB). */
+  static final long MAX_MANIFEST_BYTES = 1 << 20;
 
   private static final String FORMAT = "consistency4j-demo-stage1/1";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,7 +70,9 @@ record StageOne(Path baseline, Path sftIa, Path judge) {
 
   /**
    * The stage 1 a previous run left in {@code outDir}, when its manifest records exactly these
-   * settings and its models are there; empty otherwise (the reason is logged).
+   * settings and its models are there; empty otherwise (the reason is logged). A manifest that is
+   * not JSON, or larger than {@link #MAX_MANIFEST_BYTES}, is not trusted: stage 1 runs again and
+   * rewrites it.
    */
   static Optional<StageOne> read(Path outDir, DemoConfig config, RuntimeOptions runtime)
       throws IOException {
@@ -75,7 +80,20 @@ record StageOne(Path baseline, Path sftIa, Path judge) {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
-    JsonNode root = JSON.readTree(file.toFile());
+    long size = Files.size(file);
+    if (size > MAX_MANIFEST_BYTES) {
+      LOG.warn("{}: {} bytes, more than a stage-1 manifest's limit of {}; stage 1 runs again", file,
+          size, MAX_MANIFEST_BYTES);
+      return Optional.empty();
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      LOG.warn("{}: not a readable stage-1 manifest ({}); stage 1 runs again", file,
+          e.getOriginalMessage());
+      return Optional.empty();
+    }
     // Through text, so that number node types compare as a reader sees them.
     JsonNode wanted = JSON.readTree(JSON.writeValueAsString(settings(config, runtime)));
     if (!FORMAT.equals(root.path("format").asText()) || !wanted.equals(root.path("settings"))) {

@@ -209,4 +209,17 @@ class DemoTest {
     assertEquals(Files.readString(dir.resolve("a/evaluation/responses.jsonl")),
         Files.readString(dir.resolve("b/evaluation/responses.jsonl")));
   }
+
+  @Test
+  void a_truncated_or_oversized_stage_one_manifest_is_not_trusted_and_stage_one_runs_again()
+      throws Exception {
+    Path manifest = dir.resolve(StageOne.MANIFEST);
+    Files.writeString(manifest, "{\"format\": \"consistency4j-demo-stage1/1\", \"settings\": ");
+    assertTrue(StageOne.read(dir, DemoConfig.quick(), RuntimeOptions.cpu()).isEmpty());
+    Files.writeString(manifest, "[".repeat(300_000));
+    assertTrue(Files.size(manifest) <= StageOne.MAX_MANIFEST_BYTES);
+    assertTrue(StageOne.read(dir, DemoConfig.quick(), RuntimeOptions.cpu()).isEmpty());
+    Files.writeString(manifest, " ".repeat((int) StageOne.MAX_MANIFEST_BYTES + 1) + "{}");
+    assertTrue(StageOne.read(dir, DemoConfig.quick(), RuntimeOptions.cpu()).isEmpty());
+  }
 }
