@@ -136,6 +136,6 @@ class DemoSeedsTest {
       systems.put(system, m);
     }
     return new Demo.Result(systems, judge, "agreement frequency", 10, 0.5, 0.6, Path.of("r"), 1.0,
-        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of());
+        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of(), Double.NaN, Map.of());
   }
 }

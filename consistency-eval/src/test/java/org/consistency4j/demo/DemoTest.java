@@ -95,7 +95,8 @@ class DemoTest {
         quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(), quick.samplesPerWording(),
         quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
         quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
-        quick.catPairs(), quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
+        quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(),
+        quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
     Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
     assertTrue(Files.isRegularFile(dir.resolve("a").resolve(StageOne.MANIFEST)));
@@ -130,7 +131,8 @@ class DemoTest {
         quick.batchSize(), quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(),
         quick.samplesPerWording(), quick.samplingTemperature(), quick.catLoss(), quick.catLambda(),
         quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
-        quick.catKeepAccuracy(), quick.catPairs(), quick.validationInstancesPerTask(),
+        quick.catKeepAccuracy(), quick.catPairs(), quick.likelihoodJudge(),
+        quick.catParaphrasesPerWording(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
     assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
     Files.delete(dir.resolve("a/judge/model/config.json"));
