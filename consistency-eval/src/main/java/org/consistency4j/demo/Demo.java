@@ -800,10 +800,13 @@ public final class Demo {
     if (counts.size() == 1) {
       return counts.keySet().iterator().next();
     }
+    // "A on n of N tasks, ..., Z on the others".
     StringBuilder sb = new StringBuilder();
+    int k = 0;
     for (Map.Entry<String, Long> e : counts.entrySet()) {
-      sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(" on ")
-          .append(e.getValue()).append(" of ").append(rewardByTask.size()).append(" tasks");
+      sb.append(k == 0 ? "" : ", ").append(e.getKey()).append(" on ");
+      sb.append(++k == counts.size() ? "the others"
+          : e.getValue() + " of " + rewardByTask.size() + " tasks");
     }
     return sb.toString();
   }
@@ -1059,9 +1062,20 @@ public final class Demo {
         : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept (validation); pairs"
             + " ranked right before/after CAT %.3f / %.3f", r.pairs(), r.catEpoch(),
             r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
+    String likelihood = "";
+    if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
+      StringBuilder lper = new StringBuilder();
+      for (Map.Entry<String, Double> e : r.likelihoodJudgeAccuracyByTask().entrySet()) {
+        lper.append(lper.length() == 0 ? "" : ", ").append(e.getKey())
+            .append(String.format(Locale.ROOT, " %.2f", e.getValue()));
+      }
+      likelihood = String.format(Locale.ROOT, " Likelihood judge (the SFT (IA) model's probability"
+          + " of the answer under its training wordings) on the same answers: accuracy %.3f (%s).",
+          r.likelihoodJudgeAccuracy(), lper);
+    }
     return String.format(Locale.ROOT, "Judge (the SFT (IA) model after the judge phase) on the SFT (IA)"
-        + " model's own answers: accuracy %.3f (%s)."
-        + " CAT reward: %s. %s.", r.judgeAccuracy(), per, r.reward(), cat);
+        + " model's own answers: accuracy %.3f (%s).%s"
+        + " CAT reward: %s. %s.", r.judgeAccuracy(), per, likelihood, r.reward(), cat);
   }
 
   /** How {@code report.json} names the device of {@code runtime}: {@code cpu} or {@code cuda:N}. */
