@@ -83,11 +83,17 @@ import org.slf4j.LoggerFactory;
  *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
  *       replay kept the skill but the judge then learned far more slowly).
  *   <li>The judge's accuracy is measured per task on the sft_ia model's own fresh answers (balanced
- *       right and wrong proposals). <b>cat</b>: from sft_ia, responses are sampled for every training
- *       wording of fresh training instances and the judge scores them (P(yes)). For a task whose
- *       judge accuracy reaches the threshold, responses are ranked by judged quality first (judged
- *       correct or not) and agreement frequency second, and a group forms pairs only when its best
- *       response is judged correct; for other tasks the reward is agreement frequency. Pairs are
+ *       right and wrong proposals), and so is the likelihood judge's ({@link LikelihoodJudge}: the
+ *       sft_ia model's probability of the proposal as its whole answer, averaged over the training
+ *       wordings; correct when at least 0.5), when {@link DemoConfig#likelihoodJudge()}. <b>cat</b>:
+ *       from sft_ia, responses are sampled for every training wording of fresh training instances
+ *       (and for the in-vocabulary paraphrases of them, {@link
+ *       DemoConfig#catParaphrasesPerWording()}) and judged. For a task whose likelihood judge
+ *       reaches the threshold and is at least as accurate as the yes/no judge, it judges; else the
+ *       yes/no judge (P(yes)) when it reaches the threshold. Judged tasks rank responses by judged
+ *       quality first (judged correct or not) and agreement frequency second, and a group forms
+ *       pairs only when its best response is judged correct; for other tasks the reward is
+ *       agreement frequency. Pairs are
  *       best-vs-rest with margin 0.1, trained with the ranking loss plus lambda times SFT on the chosen
  *       response ({@link FineTuning#cat}), one epoch at a time, each optionally followed by a replay
  *       of stage-1 examples ({@link DemoConfig#catReplayPerTask()}); after every epoch the model

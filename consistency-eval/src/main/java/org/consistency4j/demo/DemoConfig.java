@@ -160,13 +160,13 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 8, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, false, 0, 64, 100, 1000, 0);
+        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 64, 100, 1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
-        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, false, 0, 2, 3, 50, 1);
+        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 2, 3, 50, 1);
   }
 
   /** A copy with another seed. */

@@ -86,7 +86,8 @@ class DemoTest {
   @Test
   void the_likelihood_judge_and_paraphrased_cat_wordings_are_measured_and_recorded()
       throws Exception {
-    DemoConfig config = DemoConfig.quick().withLikelihoodJudge(true).withCatParaphrasesPerWording(2);
+    DemoConfig config = DemoConfig.quick().withCatParaphrasesPerWording(2);
+    assertTrue(config.likelihoodJudge());
     Demo.Result r = Demo.run(config, dir.resolve("l"), new Demo.Listener() {});
     JsonNode report = new ObjectMapper().readTree(dir.resolve("l/report.json").toFile());
     DemoSuite suite = DemoSuite.load();
@@ -106,8 +107,9 @@ class DemoTest {
     assertEquals(true, report.get("config").get("likelihood_judge").asBoolean());
     assertEquals(r.likelihoodJudgeAccuracy(),
         Demo.readResult(dir.resolve("l/report.json")).likelihoodJudgeAccuracy());
-    // Off (the defaults' setting): nothing is measured or recorded.
-    Demo.Result off = Demo.run(DemoConfig.quick(), dir.resolve("off"), new Demo.Listener() {});
+    // Off: nothing is measured or recorded.
+    Demo.Result off = Demo.run(DemoConfig.quick().withLikelihoodJudge(false)
+        .withCatParaphrasesPerWording(0), dir.resolve("off"), new Demo.Listener() {});
     assertTrue(Double.isNaN(off.likelihoodJudgeAccuracy()));
     JsonNode offReport = new ObjectMapper().readTree(dir.resolve("off/report.json").toFile());
     assertFalse(offReport.has("likelihood_judge_accuracy"));
