@@ -17,9 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * every task follows its two measured judge accuracies, and the CAT epoch kept is the best on the
  * validation wordings.
  *
- * <p>Seed 7 measured (2026-12-07, the README's 10 seeds of the defaults with the likelihood judge
- * and paraphrased CAT wordings): baseline consistency rate 0.618 / accuracy 0.637, sft_ia 0.749 /
- * 0.811, cat 0.775 / 0.779, likelihood judge 0.956 (yes/no judge 0.745); the margins below leave
+ * <p>Seed 7 measured (2026-12-07, the README's 10 seeds of the defaults with the likelihood judge,
+ * paraphrased CAT wordings and no judge phase): baseline consistency rate 0.618 / accuracy 0.637,
+ * sft_ia 0.749 / 0.811, cat 0.775 / 0.779, likelihood judge 0.956 (the yes/no judge, sft_ia itself
+ * without the judge phase, 0.497; the same cat with the phase); the margins below leave
  * room for that (+0.131 and +0.174 for augmentation, -0.032 for CAT; the previous defaults measured
  * cat 0.763 / 0.789, -0.022). Whether CAT's consistency rate is above SFT
  * (IA)'s on this one seed is not asserted: across seeds 1-10 it is the size of seed-to-seed noise
