@@ -1079,8 +1079,8 @@ public final class Demo {
           + " of the answer under its training wordings) on the same answers: accuracy %.3f (%s).",
           r.likelihoodJudgeAccuracy(), lper);
     }
-    return String.format(Locale.ROOT, "Judge (the SFT (IA) model after the judge phase) on the SFT (IA)"
-        + " model's own answers: accuracy %.3f (%s).%s"
+    return String.format(Locale.ROOT, "Yes/no judge (the SFT (IA) model, after the judge phase if"
+        + " there is one) on the SFT (IA) model's own answers: accuracy %.3f (%s).%s"
         + " CAT reward: %s. %s.", r.judgeAccuracy(), per, likelihood, r.reward(), cat);
   }
 
