@@ -109,8 +109,8 @@ import org.slf4j.LoggerFactory;
  * accuracy overall and per task, the reward per task, pair count, validation scores per CAT epoch,
  * config, seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and
  * responses), {@code data/} (the SFT, judge-phase and preference data), and the models ({@code
- * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/}, {@code cat/epoch-N/}), and
- * {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
+ * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/} with a judge phase, {@code
+ * cat/epoch-N/}), and {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
  * replaced, except a stage 1 whose manifest records the same stage-1 settings, seed, threads and
  * device ({@link StageOne}): it is kept, so that another stage-2 configuration reuses it.
  * Deterministic for a seed and thread count.
