@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.consistency4j.judge.FakeJudgeModel;
 import org.consistency4j.lm.Capability;
 import org.consistency4j.lm.Continuation;
 import org.consistency4j.lm.ContinuationScore;
@@ -102,19 +103,10 @@ class LikelihoodJudgeTest {
 
   @Test
   void a_model_that_cannot_score_and_bad_arguments_are_refused_by_name() {
-    LanguageModel generator = new LanguageModel() {
-      @Override
-      public List<Generation> generate(List<String> prompts, GenerationConfig config) {
-        throw new UnsupportedOperationException("not used");
-      }
-
-      @Override
-      public String name() {
-        return "gen";
-      }
-    };
+    // A yes/no judge's model: next-token log-probabilities, but no continuation scores.
+    LanguageModel judgeOnly = new FakeJudgeModel(prompt -> 0.5);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> LikelihoodJudge.of(generator, FORMAT, " ", "</s>", 8));
+        () -> LikelihoodJudge.of(judgeOnly, FORMAT, " ", "</s>", 8));
     assertTrue(e.getMessage().contains("a likelihood judge"), e.getMessage());
     TableModel m = new TableModel(Map.of());
     assertThrows(IllegalArgumentException.class, () -> LikelihoodJudge.of(m, FORMAT, " ", "", 0));

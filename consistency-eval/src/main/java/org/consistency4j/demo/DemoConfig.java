@@ -175,44 +175,33 @@ public record DemoConfig(
 
   /** A copy with another seed. */
   public DemoConfig withSeed(long value) {
-    return new DemoConfig(value, hidden, layers, heads, intermediate, trainExamplesPerTask,
-        judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
-        sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, likelihoodJudge, catParaphrasesPerWording,
-        validationInstancesPerTask,
-        evalInstancesPerTask, resamples, threads);
+    return copy(value, likelihoodJudge, catParaphrasesPerWording, threads);
   }
 
   /** A copy with another number of threads. */
   public DemoConfig withThreads(int value) {
-    return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
-        judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
-        sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, likelihoodJudge, catParaphrasesPerWording,
-        validationInstancesPerTask,
-        evalInstancesPerTask, resamples, value);
+    return copy(seed, likelihoodJudge, catParaphrasesPerWording, value);
   }
 
   /** A copy with the likelihood judge on or off ({@link #likelihoodJudge()}). */
   public DemoConfig withLikelihoodJudge(boolean value) {
-    return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
-        judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
-        sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, value, catParaphrasesPerWording,
-        validationInstancesPerTask, evalInstancesPerTask, resamples, threads);
+    return copy(seed, value, catParaphrasesPerWording, threads);
   }
 
   /** A copy with another {@link #catParaphrasesPerWording()}. */
   public DemoConfig withCatParaphrasesPerWording(int value) {
-    return new DemoConfig(seed, hidden, layers, heads, intermediate, trainExamplesPerTask,
+    return copy(seed, likelihoodJudge, value, threads);
+  }
+
+  /** A copy with the fields the {@code with} methods change set, every other field kept. */
+  private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
+      int threadsValue) {
+    return new DemoConfig(seedValue, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, likelihoodJudge, value,
-        validationInstancesPerTask, evalInstancesPerTask, resamples, threads);
+        catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, validationInstancesPerTask,
+        evalInstancesPerTask, resamples, threadsValue);
   }
 
   /** Every field by name, for reports. */
