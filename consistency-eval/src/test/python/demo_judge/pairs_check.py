@@ -20,6 +20,10 @@ def right(t, x):
     if t == 'parity': return 'even' if int(x) % 2 == 0 else 'odd'
 d = sys.argv[1]
 rep = json.load(open(d + '/report.json'))
+# CAT's paraphrased wordings (DemoConfig.catParaphrasesPerWording), recorded per task.
+for t, v in rep.get('cat_paraphrases', {}).items():
+    for w in v['wordings']:
+        w2t[w] = t
 c = collections.defaultdict(collections.Counter)
 for l in open(d + '/data/cat.pairs.jsonl'):
     r = json.loads(l)
@@ -31,4 +35,6 @@ for l in open(d + '/data/cat.pairs.jsonl'):
     c[t]['chosen right'] += r['chosen'].strip() == a
     c[t]['rejected right'] += r['rejected'].strip() == a
 for t, v in c.items():
-    print(f"{t:11s} {rep['reward_by_task'][t][:13]:13s} judge {rep['judge_accuracy_by_task'][t]:.2f} pairs {v['pairs']:5d} chosen right {v['chosen right'] / v['pairs']:.2f} rejected right {v['rejected right'] / v['pairs']:.2f}")
+    lik = rep.get('likelihood_judge_accuracy_by_task', {}).get(t)
+    lik = '' if lik is None else f" likelihood judge {lik:.2f}"
+    print(f"{t:11s} {rep['reward_by_task'][t][:13]:13s} judge {rep['judge_accuracy_by_task'][t]:.2f}{lik} pairs {v['pairs']:5d} chosen right {v['chosen right'] / v['pairs']:.2f} rejected right {v['rejected right'] / v['pairs']:.2f}")

@@ -50,6 +50,7 @@ import org.consistency4j.report.MetricNames;
 import org.consistency4j.report.ModelResult;
 import org.consistency4j.report.Reports;
 import org.consistency4j.reward.InstructionGroup;
+import org.consistency4j.reward.LikelihoodJudge;
 import org.consistency4j.reward.PromptFormat;
 import org.consistency4j.reward.SampledGroup;
 import org.consistency4j.reward.ResponseSampler;
@@ -82,11 +83,17 @@ import org.slf4j.LoggerFactory;
  *       own answers (judging-only training costs it its task skill, so it does not answer; mixing in
  *       replay kept the skill but the judge then learned far more slowly).
  *   <li>The judge's accuracy is measured per task on the sft_ia model's own fresh answers (balanced
- *       right and wrong proposals). <b>cat</b>: from sft_ia, responses are sampled for every training
- *       wording of fresh training instances and the judge scores them (P(yes)). For a task whose
- *       judge accuracy reaches the threshold, responses are ranked by judged quality first (judged
- *       correct or not) and agreement frequency second, and a group forms pairs only when its best
- *       response is judged correct; for other tasks the reward is agreement frequency. Pairs are
+ *       right and wrong proposals), and so is the likelihood judge's ({@link LikelihoodJudge}: the
+ *       sft_ia model's probability of the proposal as its whole answer, averaged over the training
+ *       wordings; correct when at least 0.5), when {@link DemoConfig#likelihoodJudge()}. <b>cat</b>:
+ *       from sft_ia, responses are sampled for every training wording of fresh training instances
+ *       (and for the in-vocabulary paraphrases of them, {@link
+ *       DemoConfig#catParaphrasesPerWording()}) and judged. For a task whose likelihood judge
+ *       reaches the threshold and is at least as accurate as the yes/no judge, it judges; else the
+ *       yes/no judge (P(yes)) when it reaches the threshold. Judged tasks rank responses by judged
+ *       quality first (judged correct or not) and agreement frequency second, and a group forms
+ *       pairs only when its best response is judged correct; for other tasks the reward is
+ *       agreement frequency. Pairs are
  *       best-vs-rest with margin 0.1, trained with the ranking loss plus lambda times SFT on the chosen
  *       response ({@link FineTuning#cat}), one epoch at a time, each optionally followed by a replay
  *       of stage-1 examples ({@link DemoConfig#catReplayPerTask()}); after every epoch the model
@@ -102,8 +109,8 @@ import org.slf4j.LoggerFactory;
  * accuracy overall and per task, the reward per task, pair count, validation scores per CAT epoch,
  * config, seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and
  * responses), {@code data/} (the SFT, judge-phase and preference data), and the models ({@code
- * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/}, {@code cat/epoch-N/}), and
- * {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
+ * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/} with a judge phase, {@code
+ * cat/epoch-N/}), and {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
  * replaced, except a stage 1 whose manifest records the same stage-1 settings, seed, threads and
  * device ({@link StageOne}): it is kept, so that another stage-2 configuration reuses it.
  * Deterministic for a seed and thread count.
@@ -123,6 +130,10 @@ public final class Demo {
   private static final double QUALITY_FIRST = 0.6;
   private static final String REWARD_JUDGE = "quality judge first, agreement frequency second";
   private static final String REWARD_FREQUENCY = "agreement frequency";
+  private static final String REWARD_LIKELIHOOD =
+      "likelihood judge first, agreement frequency second";
+  private static final List<String> PARAPHRASE_METHODS = List.of("pipeline", "wordnet",
+      "structural", "format");
   private static final List<String> METRICS = List.of(MetricNames.CONSISTENCY_RATE,
       MetricNames.ACCURACY, MetricNames.ROUGE_L);
 
@@ -183,6 +194,9 @@ public final class Demo {
    * @param validation validation scores of sft_ia (first) and after every CAT epoch
    * @param paired per metric, the paired comparison cat - sft_ia over the evaluation's groups
    * @param catEpochs the pair loss and margin of every CAT epoch run (empty without pairs)
+   * @param likelihoodJudgeAccuracy accuracy of the likelihood judge ({@link LikelihoodJudge}) on
+   *     the same proposals as {@code judgeAccuracy}; NaN when it is not measured
+   * @param likelihoodJudgeAccuracyByTask the same per task (empty when not measured)
    */
   public record Result(
       Map<String, Map<String, Estimate>> systems,
@@ -198,11 +212,15 @@ public final class Demo {
       int catEpoch,
       List<Validation> validation,
       Map<String, Comparison> paired,
-      List<CatEpoch> catEpochs) {
-    /** Copies the lists. */
+      List<CatEpoch> catEpochs,
+      double likelihoodJudgeAccuracy,
+      Map<String, Double> likelihoodJudgeAccuracyByTask) {
+    /** Copies the lists and maps. */
     public Result {
       validation = List.copyOf(validation);
       catEpochs = List.copyOf(catEpochs);
+      likelihoodJudgeAccuracyByTask = java.util.Collections.unmodifiableMap(
+          new LinkedHashMap<>(likelihoodJudgeAccuracyByTask));
     }
   }
 
@@ -241,6 +259,7 @@ public final class Demo {
     long judgeSeed = root.nextLong();
     SplittableRandom replayRng = root.split();
     SplittableRandom trainingWordingsRng = root.split();
+    long paraphraseSeed = root.nextLong();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
@@ -351,7 +370,10 @@ public final class Demo {
       // Stage 2: the SFT (IA) model judges its own responses; self-rewarded pairs; CAT.
       Map<String, Double> judgeByTask = new LinkedHashMap<>();
       Map<String, String> rewardByTask = new LinkedHashMap<>();
+      Map<String, Double> likelihoodByTask = new LinkedHashMap<>();
       double judgeAccuracy;
+      double likelihoodAccuracy = Double.NaN;
+      ObjectNode paraphraseRecord = JSON.createObjectNode();
       List<PreferencePair> pairs = new ArrayList<>();
       double[] startValidation;
       double[] startTraining;
@@ -363,25 +385,22 @@ public final class Demo {
         List<Labeled> labeled = labeledAnswers(lm, suite, DemoSuite.Task::training,
             JUDGE_MEASURE_PER_TASK, judgeRng, sampleSeed ^ 0x3L);
         double[] p = judge.probabilities(labeled.stream().map(Labeled::judgePrompt).toList());
-        int right = 0;
-        for (DemoSuite.Task task : suite.tasks()) {
-          int n = 0;
-          int ok = 0;
-          for (int i = 0; i < labeled.size(); i++) {
-            if (labeled.get(i).task().equals(task.name())) {
-              n++;
-              ok += (p[i] >= 0.5) == labeled.get(i).correct() ? 1 : 0;
-            }
-          }
-          right += ok;
-          double acc = (double) ok / n;
-          judgeByTask.put(task.name(), acc);
-          rewardByTask.put(task.name(), acc >= config.judgeAccuracyThreshold() ? REWARD_JUDGE
-              : REWARD_FREQUENCY);
+        judgeAccuracy = accuracyByTask(suite, labeled, p, judgeByTask);
+        LikelihoodJudge likelihood = LikelihoodJudge.of(lm,
+            PromptFormat.template(DemoSuite.PROMPT_TEMPLATE), " ", ScratchModels.EOS, 256);
+        if (config.likelihoodJudge()) {
+          listener.stage("stage 2: measuring the likelihood judge on the same answers");
+          double[] q = likelihood.probabilities(labeled.stream().map(l -> new LikelihoodJudge.Query(
+              suite.task(l.task()).training(), l.input(), l.proposal())).toList());
+          likelihoodAccuracy = accuracyByTask(suite, labeled, q, likelihoodByTask);
         }
-        judgeAccuracy = (double) right / labeled.size();
-        LOG.info("judge accuracy {} per task {} -> rewards {}", judgeAccuracy, judgeByTask,
-            rewardByTask);
+        for (DemoSuite.Task task : suite.tasks()) {
+          rewardByTask.put(task.name(), reward(judgeByTask.get(task.name()),
+              likelihoodByTask.getOrDefault(task.name(), Double.NaN),
+              config.judgeAccuracyThreshold()));
+        }
+        LOG.info("judge accuracy {} per task {}; likelihood judge {} per task {} -> rewards {}",
+            judgeAccuracy, judgeByTask, likelihoodAccuracy, likelihoodByTask, rewardByTask);
 
         listener.stage("stage 2: sampling " + config.samplesPerWording()
             + " responses per training wording and scoring them (" + rewardSummary(rewardByTask)
@@ -389,9 +408,11 @@ public final class Demo {
         List<InstructionGroup> groups = new ArrayList<>();
         List<String> groupTasks = new ArrayList<>();
         for (DemoSuite.Task task : suite.tasks()) {
+          List<String> catWordings = catWordings(suite, task, config.catParaphrasesPerWording(),
+              paraphraseSeed, paraphraseRecord);
           for (int i = 0; i < config.catGroupsPerTask(); i++) {
             DemoSuite.Example ex = suite.generate(task.name(), catRng);
-            groups.add(new InstructionGroup(task.name() + "-" + i, task.original(), task.training(),
+            groups.add(new InstructionGroup(task.name() + "-" + i, task.original(), catWordings,
                 ex.input()));
             groupTasks.add(task.name());
           }
@@ -407,10 +428,11 @@ public final class Demo {
         JudgeTemplate quality = new JudgeTemplate("demo-quality", DemoSuite.JUDGE_TEMPLATE);
         SelfRewardScorer scorer = SelfRewardScorer.builder(judge).qualityTemplate(quality)
             .weights(new RewardWeights(1, 0, 1)).similarity(Similarities.exactMatch()).build();
-        List<ScoredGroup> scored = scorer.score(sampled);
+        List<ScoredGroup> scored = withLikelihood(suite, scorer.score(sampled), groupTasks,
+            rewardByTask, likelihood);
         for (int g = 0; g < scored.size(); g++) {
-          pairs.addAll(pairsOf(scored.get(g), rewardByTask.get(groupTasks.get(g)).equals(
-              REWARD_JUDGE), config.catPairs()));
+          pairs.addAll(pairsOf(scored.get(g), !rewardByTask.get(groupTasks.get(g)).equals(
+              REWARD_FREQUENCY), config.catPairs()));
         }
         startValidation = validate(lm, validation);
         startTraining = validate(lm, trainingWordings);
@@ -530,8 +552,8 @@ public final class Demo {
       double seconds = (System.nanoTime() - start) / 1e9;
       Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
           accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
-          chosenEpoch, history, paired, catEpochs);
-      writeSummary(result, config, runtime, outDir);
+          chosenEpoch, history, paired, catEpochs, likelihoodAccuracy, likelihoodByTask);
+      writeSummary(result, config, runtime, outDir, paraphraseRecord);
       return result;
     } catch (IOException e) {
       throw new UncheckedIOException("demo I/O failed in " + outDir + ": " + e, e);
@@ -680,7 +702,7 @@ public final class Demo {
           continue;
         }
         out.add(new Labeled(task.name(), quality.render(task.original(), ex.input(), proposal, null),
-            proposal.equals(ex.answer())));
+            proposal.equals(ex.answer()), ex.input(), proposal));
       }
     }
     return out;
@@ -774,18 +796,160 @@ public final class Demo {
   }
 
   private static String rewardSummary(Map<String, String> rewardByTask) {
-    long judged = rewardByTask.values().stream().filter(REWARD_JUDGE::equals).count();
-    if (judged == rewardByTask.size()) {
-      return REWARD_JUDGE;
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (String r : List.of(REWARD_LIKELIHOOD, REWARD_JUDGE, REWARD_FREQUENCY)) {
+      long n = rewardByTask.values().stream().filter(r::equals).count();
+      if (n > 0) {
+        counts.put(r, n);
+      }
     }
-    if (judged == 0) {
-      return REWARD_FREQUENCY;
+    if (counts.size() == 1) {
+      return counts.keySet().iterator().next();
     }
-    return REWARD_JUDGE + " on " + judged + " of " + rewardByTask.size() + " tasks, "
-        + REWARD_FREQUENCY + " on the others";
+    // "A on n of N tasks, ..., Z on the others".
+    StringBuilder sb = new StringBuilder();
+    int k = 0;
+    for (Map.Entry<String, Long> e : counts.entrySet()) {
+      sb.append(k == 0 ? "" : ", ").append(e.getKey()).append(" on ");
+      sb.append(++k == counts.size() ? "the others"
+          : e.getValue() + " of " + rewardByTask.size() + " tasks");
+    }
+    return sb.toString();
   }
 
-  private record Labeled(String task, String judgePrompt, boolean correct) {}
+  /**
+   * The reward of a task from its measured judge accuracies: the likelihood judge when it reaches
+   * {@code threshold} and is at least as accurate as the yes/no judge, else the yes/no judge when
+   * it reaches {@code threshold}, else agreement frequency. {@code likelihood} is NaN when the
+   * likelihood judge was not measured.
+   */
+  static String reward(double yesNo, double likelihood, double threshold) {
+    if (!Double.isNaN(likelihood) && likelihood >= threshold && likelihood >= yesNo) {
+      return REWARD_LIKELIHOOD;
+    }
+    return yesNo >= threshold ? REWARD_JUDGE : REWARD_FREQUENCY;
+  }
+
+  /**
+   * Per task, the share of {@code labeled} proposals whose verdict ({@code p >= 0.5}: correct) is
+   * right, into {@code byTask}; returns the share over all of them.
+   */
+  private static double accuracyByTask(DemoSuite suite, List<Labeled> labeled, double[] p,
+      Map<String, Double> byTask) {
+    int right = 0;
+    for (DemoSuite.Task task : suite.tasks()) {
+      int n = 0;
+      int ok = 0;
+      for (int i = 0; i < labeled.size(); i++) {
+        if (labeled.get(i).task().equals(task.name())) {
+          n++;
+          ok += (p[i] >= LikelihoodJudge.CORRECT_THRESHOLD) == labeled.get(i).correct() ? 1 : 0;
+        }
+      }
+      right += ok;
+      byTask.put(task.name(), (double) ok / n);
+    }
+    return (double) right / labeled.size();
+  }
+
+  /**
+   * The scored groups with, for the tasks whose reward is the likelihood judge, the quality part
+   * replaced by {@code P_judge} of each response under its task's training wordings (the responses
+   * themselves may come from more wordings); the other groups unchanged.
+   */
+  private static List<ScoredGroup> withLikelihood(DemoSuite suite, List<ScoredGroup> scored,
+      List<String> groupTasks, Map<String, String> rewardByTask, LikelihoodJudge judge) {
+    List<LikelihoodJudge.Query> queries = new ArrayList<>();
+    for (int g = 0; g < scored.size(); g++) {
+      if (rewardByTask.get(groupTasks.get(g)).equals(REWARD_LIKELIHOOD)) {
+        SampledGroup group = scored.get(g).group();
+        for (SampledResponse r : group.responses()) {
+          queries.add(new LikelihoodJudge.Query(suite.task(groupTasks.get(g)).training(),
+              group.input(), r.text()));
+        }
+      }
+    }
+    if (queries.isEmpty()) {
+      return scored;
+    }
+    double[] p = judge.probabilities(queries);
+    List<ScoredGroup> out = new ArrayList<>();
+    int k = 0;
+    for (int g = 0; g < scored.size(); g++) {
+      ScoredGroup s = scored.get(g);
+      if (!rewardByTask.get(groupTasks.get(g)).equals(REWARD_LIKELIHOOD)) {
+        out.add(s);
+        continue;
+      }
+      List<RewardBreakdown> rewards = new ArrayList<>();
+      for (RewardBreakdown r : s.rewards()) {
+        rewards.add(new RewardBreakdown(java.util.OptionalDouble.of(p[k++]), r.agreement(),
+            r.frequency(), r.reward()));
+      }
+      out.add(new ScoredGroup(s.group(), rewards));
+    }
+    return out;
+  }
+
+  /**
+   * The wordings CAT samples under for {@code task}: its training wordings, then the paraphrases of
+   * them by the library's paraphrasers (pipeline, wordnet, structural, format; {@code perWording}
+   * asked per wording and method) whose words all occur in some task's training wordings or the prompt
+   * template (the word-level tokenizer knows nothing else, and words known only from validation or
+   * held-out wordings would leak them) and whose token sequence is new. What was kept and dropped
+   * is recorded in {@code record} under the task's name.
+   */
+  static List<String> catWordings(DemoSuite suite, DemoSuite.Task task, int perWording, long seed,
+      ObjectNode record) {
+    if (perWording == 0) {
+      return task.training();
+    }
+    java.util.Set<String> vocabulary = new java.util.HashSet<>();
+    java.util.Set<String> known = new java.util.HashSet<>(suite.vocabulary());
+    for (DemoSuite.Task t : suite.tasks()) {
+      t.training().forEach(w -> vocabulary.addAll(DemoSuite.splitWords(w)));
+    }
+    vocabulary.addAll(DemoSuite.splitWords(DemoSuite.PROMPT_TEMPLATE));
+    java.util.Set<List<String>> seen = new java.util.HashSet<>();
+    task.training().forEach(w -> seen.add(DemoSuite.splitWords(w)));
+    List<String> out = new ArrayList<>(task.training());
+    int unknown = 0;
+    int notTraining = 0;
+    int duplicate = 0;
+    var kept = JSON.createArrayNode();
+    for (int w = 0; w < task.training().size(); w++) {
+      for (String method : PARAPHRASE_METHODS) {
+        for (org.consistency4j.paraphrase.Paraphrase para :
+            org.consistency4j.paraphrase.Paraphrasers.byName(method)
+                .paraphrase(task.training().get(w), perWording, seed + w)) {
+          List<String> words = DemoSuite.splitWords(para.text());
+          if (!known.containsAll(words)) {
+            unknown++;
+          } else if (!vocabulary.containsAll(words)) {
+            notTraining++;
+          } else if (!seen.add(words)) {
+            duplicate++;
+          } else {
+            out.add(para.text());
+            kept.add(para.text());
+          }
+        }
+      }
+    }
+    ObjectNode r = record.putObject(task.name());
+    r.put("kept", kept.size());
+    r.put("dropped_out_of_vocabulary", unknown);
+    r.put("dropped_words_not_in_training_wordings", notTraining);
+    r.put("dropped_same_tokens", duplicate);
+    r.set("wordings", kept);
+    LOG.info("task {}: {} paraphrased CAT wordings kept ({} out of vocabulary, {} with words only"
+        + " in validation or held-out wordings, {} repeated)", task.name(), kept.size(), unknown,
+        notTraining, duplicate);
+    return out;
+  }
+
+  private record Labeled(String task, String judgePrompt, boolean correct, String input,
+      String proposal) {}
 
   private record ValidationItem(List<String> prompts, String answer) {}
 
@@ -823,6 +987,9 @@ public final class Demo {
       Map<String, Double> judgeByTask = new LinkedHashMap<>();
       root.path("judge_accuracy_by_task").fields().forEachRemaining(e -> judgeByTask.put(
           e.getKey(), e.getValue().asDouble()));
+      Map<String, Double> likelihoodByTask = new LinkedHashMap<>();
+      root.path("likelihood_judge_accuracy_by_task").fields().forEachRemaining(e ->
+          likelihoodByTask.put(e.getKey(), e.getValue().asDouble()));
       Map<String, String> rewardByTask = new LinkedHashMap<>();
       root.path("reward_by_task").fields().forEachRemaining(e -> rewardByTask.put(e.getKey(),
           e.getValue().asText()));
@@ -843,7 +1010,8 @@ public final class Demo {
           root.path("cat_reward_accuracy_before").asDouble(Double.NaN),
           root.path("cat_reward_accuracy_after").asDouble(Double.NaN), report,
           root.path("seconds").asDouble(), judgeByTask, rewardByTask, root.path("cat_epoch").asInt(),
-          validation, paired, catEpochs);
+          validation, paired, catEpochs,
+          root.path("likelihood_judge_accuracy").asDouble(Double.NaN), likelihoodByTask);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + report, e);
     }
@@ -900,9 +1068,20 @@ public final class Demo {
         : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept (validation); pairs"
             + " ranked right before/after CAT %.3f / %.3f", r.pairs(), r.catEpoch(),
             r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
-    return String.format(Locale.ROOT, "Judge (the SFT (IA) model after the judge phase) on the SFT (IA)"
-        + " model's own answers: accuracy %.3f (%s)."
-        + " CAT reward: %s. %s.", r.judgeAccuracy(), per, r.reward(), cat);
+    String likelihood = "";
+    if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
+      StringBuilder lper = new StringBuilder();
+      for (Map.Entry<String, Double> e : r.likelihoodJudgeAccuracyByTask().entrySet()) {
+        lper.append(lper.length() == 0 ? "" : ", ").append(e.getKey())
+            .append(String.format(Locale.ROOT, " %.2f", e.getValue()));
+      }
+      likelihood = String.format(Locale.ROOT, " Likelihood judge (the SFT (IA) model's probability"
+          + " of the answer under its training wordings) on the same answers: accuracy %.3f (%s).",
+          r.likelihoodJudgeAccuracy(), lper);
+    }
+    return String.format(Locale.ROOT, "Yes/no judge (the SFT (IA) model, after the judge phase if"
+        + " there is one) on the SFT (IA) model's own answers: accuracy %.3f (%s).%s"
+        + " CAT reward: %s. %s.", r.judgeAccuracy(), per, likelihood, r.reward(), cat);
   }
 
   /** How {@code report.json} names the device of {@code runtime}: {@code cpu} or {@code cuda:N}. */
@@ -911,7 +1090,7 @@ public final class Demo {
   }
 
   private static void writeSummary(Result r, DemoConfig config, RuntimeOptions runtime,
-      Path outDir) throws IOException {
+      Path outDir, ObjectNode paraphrases) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("library_version", Reports.libraryVersion());
@@ -942,6 +1121,14 @@ public final class Demo {
         : "a copy of the sft_ia model after the judge phase (judge/)");
     root.put("judge_accuracy", r.judgeAccuracy());
     root.set("judge_accuracy_by_task", JSON.valueToTree(r.judgeAccuracyByTask()));
+    if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
+      root.put("likelihood_judge_accuracy", r.likelihoodJudgeAccuracy());
+      root.set("likelihood_judge_accuracy_by_task",
+          JSON.valueToTree(r.likelihoodJudgeAccuracyByTask()));
+    }
+    if (!paraphrases.isEmpty()) {
+      root.set("cat_paraphrases", paraphrases);
+    }
     root.put("reward", r.reward());
     root.set("reward_by_task", JSON.valueToTree(r.rewardByTask()));
     root.put("preference_pairs", r.pairs());

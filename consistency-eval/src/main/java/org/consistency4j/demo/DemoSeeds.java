@@ -83,12 +83,14 @@ public final class DemoSeeds {
    * @param systems per system and metric, the mean over seeds with its interval
    * @param difference per metric, the mean per-seed difference cat - sft_ia with its interval
    * @param signs per metric, the signs of that difference
-   * @param judgeAtLeast08 seeds whose measured judge accuracy is at least 0.8
+   * @param judgeAtLeast08 seeds whose measured (yes/no) judge accuracy is at least 0.8
+   * @param likelihoodJudgeAtLeast08 seeds whose likelihood judge was measured with an accuracy of
+   *     at least 0.8
    * @param summary {@code summary.json}
    */
   public record Summary(List<Long> seeds, List<Demo.Result> runs,
       Map<String, Map<String, Interval>> systems, Map<String, Interval> difference,
-      Map<String, Signs> signs, int judgeAtLeast08, Path summary) {}
+      Map<String, Signs> signs, int judgeAtLeast08, int likelihoodJudgeAtLeast08, Path summary) {}
 
   /**
    * Parses a seed list: comma-separated seeds or inclusive ranges, e.g. {@code 1-10} or {@code
@@ -256,9 +258,12 @@ public final class DemoSeeds {
       signs.put(metric, new Signs(pos, neg, d.length - pos - neg));
     }
     int judged = (int) runs.stream().filter(r -> r.judgeAccuracy() >= 0.8).count();
+    // NaN (not measured) is not >= 0.8.
+    int likelihoodJudged = (int) runs.stream().filter(r -> r.likelihoodJudgeAccuracy() >= 0.8)
+        .count();
     Path file = outDir.resolve("summary.json");
     Summary s = new Summary(List.copyOf(seeds), List.copyOf(runs), systems, difference, signs,
-        judged, file);
+        judged, likelihoodJudged, file);
     try {
       Files.createDirectories(outDir);
       write(s, base, outDir);
@@ -295,15 +300,25 @@ public final class DemoSeeds {
     sb.append(" |\n\n");
     sb.append("| seed | sft_ia CR | cat CR | sft_ia acc | cat acc | judge acc | reward | pairs |"
         + " CAT epoch |\n|---|---|---|---|---|---|---|---|---|\n");
+    StringBuilder likelihoodRows = new StringBuilder();
     for (int k = 0; k < s.runs().size(); k++) {
       Demo.Result r = s.runs().get(k);
       sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %d | %d |%n",
           s.seeds().get(k), value(r, "sft_ia", "consistency_rate"), value(r, "cat",
               "consistency_rate"), value(r, "sft_ia", "accuracy"), value(r, "cat", "accuracy"),
           r.judgeAccuracy(), r.reward(), r.pairs(), r.catEpoch()));
+      if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
+        likelihoodRows.append(String.format(Locale.ROOT, "%s%d: %.3f",
+            likelihoodRows.length() == 0 ? "" : ", ", s.seeds().get(k),
+            r.likelihoodJudgeAccuracy()));
+      }
     }
     sb.append(String.format(Locale.ROOT, "%nJudge accuracy at least 0.8 in %d of %d seeds.%n",
         s.judgeAtLeast08(), s.seeds().size()));
+    if (likelihoodRows.length() > 0) {
+      sb.append(String.format(Locale.ROOT, "Likelihood judge accuracy (by seed: %s) at least 0.8 in"
+          + " %d of %d seeds.%n", likelihoodRows, s.likelihoodJudgeAtLeast08(), s.seeds().size()));
+    }
     return sb.toString();
   }
 
@@ -360,6 +375,7 @@ public final class DemoSeeds {
           .put("seeds_equal", g.zero());
     });
     root.put("seeds_with_judge_accuracy_at_least_0.8", s.judgeAtLeast08());
+    root.put("seeds_with_likelihood_judge_accuracy_at_least_0.8", s.likelihoodJudgeAtLeast08());
     var per = root.putArray("runs");
     for (int k = 0; k < s.runs().size(); k++) {
       Demo.Result r = s.runs().get(k);
@@ -373,6 +389,9 @@ public final class DemoSeeds {
         }
       }
       o.put("judge_accuracy", r.judgeAccuracy());
+      if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
+        o.put("likelihood_judge_accuracy", r.likelihoodJudgeAccuracy());
+      }
       o.put("reward", r.reward());
       o.put("preference_pairs", r.pairs());
       o.put("cat_epoch", r.catEpoch());

@@ -150,6 +150,21 @@ public final class DemoSuite {
   }
 
   /**
+   * The task named {@code name}.
+   *
+   * @throws IllegalArgumentException for an unknown task name
+   */
+  public Task task(String name) {
+    for (Task t : tasks) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("task must be one of " + tasks.stream().map(Task::name)
+        .toList() + ", found \"" + name + "\"");
+  }
+
+  /**
    * Draws one instance of {@code task}.
    *
    * @throws IllegalArgumentException for an unknown task name

@@ -104,11 +104,61 @@ class DemoPairsTest {
             q.batchSize(), q.judgeAccuracyThreshold(), q.catGroupsPerTask(),
             q.samplesPerWording(), q.samplingTemperature(), "ranking", q.catLambda(),
             q.catEpochs(), q.catLearningRate(), q.catReplayPerTask(), q.catKeepAccuracy(),
-            q.catPairs(), q.validationInstancesPerTask(), q.evalInstancesPerTask(),
+            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(),
+            q.validationInstancesPerTask(), q.evalInstancesPerTask(),
             q.resamples(), q.threads()));
     assertTrue(e.getMessage().contains("catLoss") && e.getMessage().contains("ranking"),
         e.getMessage());
     assertEquals("rank", DemoConfig.defaults().catLoss());
     assertEquals("judge_if_trusted", DemoConfig.defaults().toMap().get("cat_pairs"));
+  }
+
+  @Test
+  void a_task_uses_the_likelihood_judge_only_when_it_is_accurate_enough_and_not_worse() {
+    String likelihood = "likelihood judge first, agreement frequency second";
+    String yesNo = "quality judge first, agreement frequency second";
+    String frequency = "agreement frequency";
+    assertEquals(likelihood, Demo.reward(0.5, 0.875, 0.8));
+    assertEquals(likelihood, Demo.reward(0.9, 0.9, 0.8));
+    assertEquals(yesNo, Demo.reward(0.958, 0.917, 0.8));
+    assertEquals(yesNo, Demo.reward(0.85, 0.79, 0.8));
+    assertEquals(frequency, Demo.reward(0.6, 0.54, 0.8));
+    // Not measured (NaN): the yes/no judge's rule alone.
+    assertEquals(yesNo, Demo.reward(0.8, Double.NaN, 0.8));
+    assertEquals(frequency, Demo.reward(0.79, Double.NaN, 0.8));
+  }
+
+  @Test
+  void paraphrased_cat_wordings_use_only_training_words_and_are_recorded() {
+    DemoSuite suite = DemoSuite.load();
+    com.fasterxml.jackson.databind.node.ObjectNode record =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    Set<String> trainingWords = new java.util.HashSet<>(DemoSuite.splitWords(
+        DemoSuite.PROMPT_TEMPLATE));
+    suite.tasks().forEach(t -> t.training().forEach(w -> trainingWords.addAll(
+        DemoSuite.splitWords(w))));
+    int kept = 0;
+    for (DemoSuite.Task task : suite.tasks()) {
+      assertEquals(task.training(), Demo.catWordings(suite, task, 0, 1, record));
+      List<String> wordings = Demo.catWordings(suite, task, 4, 1, record);
+      assertEquals(task.training(), wordings.subList(0, task.training().size()));
+      Set<List<String>> tokens = new java.util.HashSet<>();
+      for (String w : wordings) {
+        assertTrue(trainingWords.containsAll(DemoSuite.splitWords(w)), w);
+        assertTrue(tokens.add(DemoSuite.splitWords(w)), "repeated tokens: " + w);
+      }
+      var r = record.get(task.name());
+      assertEquals(wordings.size() - task.training().size(), r.get("kept").asInt());
+      assertEquals(r.get("kept").asInt(), r.get("wordings").size());
+      kept += r.get("kept").asInt();
+      assertEquals(wordings, Demo.catWordings(suite, task, 4, 1, record));
+    }
+    // The closed vocabulary drops most paraphrases, but not all of them.
+    assertTrue(kept > 0, record.toString());
+    int dropped = 0;
+    for (var r : record) {
+      dropped += r.get("dropped_out_of_vocabulary").asInt();
+    }
+    assertTrue(dropped > kept, record.toString());
   }
 }

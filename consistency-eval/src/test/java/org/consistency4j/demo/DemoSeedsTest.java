@@ -69,6 +69,30 @@ class DemoSeedsTest {
     assertEquals(3, json.get("runs").size());
     String md = Files.readString(dir.resolve("summary.md"));
     assertTrue(md.contains("| cat - sft_ia (paired by seed) | +0.083"), md);
+    assertEquals(0, s.likelihoodJudgeAtLeast08());
+    assertTrue(!md.contains("Likelihood judge"), md);
+
+    // Likelihood judge measured in two of three runs, at least 0.8 in one.
+    List<Demo.Result> measured = List.of(withLikelihood(runs.get(0), 0.9), runs.get(1),
+        withLikelihood(runs.get(2), 0.7));
+    DemoSeeds.Summary l = DemoSeeds.summarize(DemoConfig.quick(), List.of(1L, 2L, 3L), measured,
+        dir.resolve("l"));
+    assertEquals(1, l.likelihoodJudgeAtLeast08());
+    assertEquals(1, l.judgeAtLeast08());
+    String lmd = Files.readString(dir.resolve("l/summary.md"));
+    assertTrue(lmd.contains("Likelihood judge accuracy (by seed: 1: 0.900, 3: 0.700) at least 0.8"
+        + " in 1 of 3 seeds."), lmd);
+    JsonNode lj = new ObjectMapper().readTree(dir.resolve("l/summary.json").toFile());
+    assertEquals(1, lj.get("seeds_with_likelihood_judge_accuracy_at_least_0.8").asInt());
+    assertEquals(0.9, lj.get("runs").get(0).get("likelihood_judge_accuracy").asDouble());
+    assertTrue(lj.get("runs").get(1).get("likelihood_judge_accuracy") == null);
+  }
+
+  private static Demo.Result withLikelihood(Demo.Result r, double accuracy) {
+    return new Demo.Result(r.systems(), r.judgeAccuracy(), r.reward(), r.pairs(),
+        r.rewardAccuracyBefore(), r.rewardAccuracyAfter(), r.report(), r.seconds(),
+        r.judgeAccuracyByTask(), r.rewardByTask(), r.catEpoch(), r.validation(), r.paired(),
+        r.catEpochs(), accuracy, Map.of("addition", accuracy));
   }
 
   @Test
@@ -136,6 +160,6 @@ class DemoSeedsTest {
       systems.put(system, m);
     }
     return new Demo.Result(systems, judge, "agreement frequency", 10, 0.5, 0.6, Path.of("r"), 1.0,
-        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of());
+        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of(), Double.NaN, Map.of());
   }
 }

@@ -84,6 +84,39 @@ class DemoTest {
   }
 
   @Test
+  void the_likelihood_judge_and_paraphrased_cat_wordings_are_measured_and_recorded()
+      throws Exception {
+    DemoConfig config = DemoConfig.quick().withCatParaphrasesPerWording(2);
+    assertTrue(config.likelihoodJudge());
+    Demo.Result r = Demo.run(config, dir.resolve("l"), new Demo.Listener() {});
+    JsonNode report = new ObjectMapper().readTree(dir.resolve("l/report.json").toFile());
+    DemoSuite suite = DemoSuite.load();
+    assertEquals(suite.tasks().size(), r.likelihoodJudgeAccuracyByTask().size());
+    for (DemoSuite.Task t : suite.tasks()) {
+      double yesNo = r.judgeAccuracyByTask().get(t.name());
+      double likelihood = r.likelihoodJudgeAccuracyByTask().get(t.name());
+      assertTrue(likelihood >= 0 && likelihood <= 1, t.name() + " " + likelihood);
+      assertEquals(likelihood, report.get("likelihood_judge_accuracy_by_task").get(t.name())
+          .asDouble());
+      // The reward per task follows both measured accuracies.
+      assertEquals(Demo.reward(yesNo, likelihood, config.judgeAccuracyThreshold()),
+          r.rewardByTask().get(t.name()));
+      assertTrue(report.get("cat_paraphrases").get(t.name()).get("kept").asInt() >= 0);
+    }
+    assertEquals(r.likelihoodJudgeAccuracy(), report.get("likelihood_judge_accuracy").asDouble());
+    assertEquals(true, report.get("config").get("likelihood_judge").asBoolean());
+    assertEquals(r.likelihoodJudgeAccuracy(),
+        Demo.readResult(dir.resolve("l/report.json")).likelihoodJudgeAccuracy());
+    // Off: nothing is measured or recorded.
+    Demo.Result off = Demo.run(DemoConfig.quick().withLikelihoodJudge(false)
+        .withCatParaphrasesPerWording(0), dir.resolve("off"), new Demo.Listener() {});
+    assertTrue(Double.isNaN(off.likelihoodJudgeAccuracy()));
+    JsonNode offReport = new ObjectMapper().readTree(dir.resolve("off/report.json").toFile());
+    assertFalse(offReport.has("likelihood_judge_accuracy"));
+    assertFalse(offReport.has("cat_paraphrases"));
+  }
+
+  @Test
   void a_rerun_with_other_stage_two_settings_keeps_stage_one_and_reports_like_a_fresh_run()
       throws Exception {
     DemoConfig quick = DemoConfig.quick();
@@ -95,7 +128,8 @@ class DemoTest {
         quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(), quick.samplesPerWording(),
         quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
         quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
-        quick.catPairs(), quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
+        quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(),
+        quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
     Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
     assertTrue(Files.isRegularFile(dir.resolve("a").resolve(StageOne.MANIFEST)));
@@ -130,7 +164,8 @@ class DemoTest {
         quick.batchSize(), quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(),
         quick.samplesPerWording(), quick.samplingTemperature(), quick.catLoss(), quick.catLambda(),
         quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
-        quick.catKeepAccuracy(), quick.catPairs(), quick.validationInstancesPerTask(),
+        quick.catKeepAccuracy(), quick.catPairs(), quick.likelihoodJudge(),
+        quick.catParaphrasesPerWording(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
     assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
     Files.delete(dir.resolve("a/judge/model/config.json"));
