@@ -469,7 +469,8 @@ public final class OnnxLanguageModel implements LanguageModel {
     }
     int total = width;
     OrtSession.Result cache = null;
-    float[][] logits = new float[rows][this.config.vocabSize()];
+    // One row of logits at a time, copied out of the pinned output just before it is sampled.
+    float[] logits = new float[this.config.vocabSize()];
     try (OnnxTensor logitsOut = pinnedLogits(rows)) {
       while (running > 0) {
         OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache,
@@ -478,7 +479,6 @@ public final class OnnxLanguageModel implements LanguageModel {
           cache.close();
         }
         cache = res;
-        readLogits(logits);
         stepIds = new long[rows][1];
         stepPos = new long[rows][1];
         for (int r = 0; r < rows; r++) {
@@ -486,7 +486,8 @@ public final class OnnxLanguageModel implements LanguageModel {
           if (!active[r]) {
             continue;
           }
-          int next = Sampling.sample(logits[r], config, rng[r]);
+          readLogits(r, logits);
+          int next = Sampling.sample(logits, config, rng[r]);
           if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
             reason[r] = Generation.FinishReason.EOS;
             active[r] = false;
@@ -594,9 +595,9 @@ public final class OnnxLanguageModel implements LanguageModel {
   }
 
   /**
-   * A tensor {@code [rows, 1, vocab]} over the start of {@link #logitsBuffer} (grown to {@code rows}
-   * rows if smaller) for {@link #runDecode} to pin as its {@code logits} output; the caller closes
-   * it (the buffer stays).
+   * A tensor {@code [rows, 1, vocab]} over the start of {@link #logitsBuffer} (grown to {@code
+   * rows} rows if smaller) for {@link #runDecode} to pin as its {@code logits} output; the caller
+   * closes it (the buffer stays).
    */
   private OnnxTensor pinnedLogits(int rows) throws OrtException {
     int vocab = config.vocabSize();
@@ -609,12 +610,9 @@ public final class OnnxLanguageModel implements LanguageModel {
     return OnnxTensor.createTensor(sessions.environment(), view, new long[] {rows, 1, vocab});
   }
 
-  /** Copies row {@code r} of the last step's pinned logits into {@code into[r]}, for every row. */
-  private void readLogits(float[][] into) {
-    int vocab = config.vocabSize();
-    for (int r = 0; r < into.length; r++) {
-      logitsBuffer.get(r * vocab, into[r]);
-    }
+  /** Copies row {@code r} of the last step's logits ({@link #pinnedLogits}) into {@code into}. */
+  private void readLogits(int r, float[] into) {
+    logitsBuffer.get(r * into.length, into);
   }
 
   /**
@@ -637,7 +635,7 @@ public final class OnnxLanguageModel implements LanguageModel {
           cache.close();
         }
         cache = r;
-        readLogits(new float[][] {out[t]});
+        readLogits(0, out[t]);
       }
       return out;
     } catch (OrtException e) {
