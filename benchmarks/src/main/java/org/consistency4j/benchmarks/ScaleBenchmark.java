@@ -57,7 +57,9 @@ import org.consistency4j.train.TrainingSession;
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
  * {@link RuntimeOptions.WeightPlacement}) and, for float32 weights read in place, in the layout the
  * system property {@code consistency4j.scaleLinearLayout} names ({@code batched}, the default, or
- * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
+ * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}). {@code
+ * -Dconsistency4j.scaleTemperature=T} samples at temperature T in {@code decode1} / {@code decode16}
+ * (default 0, greedy). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
  * setup phase on stderr.
  */
@@ -76,6 +78,9 @@ public final class ScaleBenchmark {
   static final int NEW_TOKENS = 32;
   static final int TRAIN_SEQ = Integer.getInteger("consistency4j.scaleTrainSeq", 256);
   static final int CAT_PROMPT = 64;
+  /** Decoding temperature of {@code decode1} / {@code decode16}: 0 (greedy) unless set. */
+  static final double TEMPERATURE =
+      Double.parseDouble(System.getProperty("consistency4j.scaleTemperature", "0"));
   /** Token ids drawn for prompts and training rows: ids 4 .. TOKENIZER_WORDS + 3. */
   static final int TOKENIZER_WORDS = 1000;
 
@@ -201,16 +206,17 @@ public final class ScaleBenchmark {
           double decodeMs = full - one;
           return load + String.format(Locale.ROOT, ", \"batch\": %d, \"prompt_plus_1_ms\": %.0f,"
               + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f,"
-              + " \"anon_after_decode_mib\": %.0f", batch, one, NEW_TOKENS + 1,
-              full, batch * NEW_TOKENS / (decodeMs / 1e3), statusKib("RssAnon") / 1024.0);
+              + " \"anon_after_decode_mib\": %.0f%s", batch, one, NEW_TOKENS + 1,
+              full, batch * NEW_TOKENS / (decodeMs / 1e3), statusKib("RssAnon") / 1024.0,
+              TEMPERATURE == 0 ? "" : ", \"temperature\": " + TEMPERATURE);
         }
       }
     }
   }
 
   private static long generate(OnnxLanguageModel model, List<int[]> prompts, int n) {
-    GenerationConfig g = GenerationConfig.builder().maxNewTokens(n).temperature(0).stopAtEos(false)
-        .seed(0).build();
+    GenerationConfig g = GenerationConfig.builder().maxNewTokens(n).temperature(TEMPERATURE)
+        .stopAtEos(false).seed(0).build();
     long sum = 0;
     for (Generation out : model.generateIds(prompts, g)) {
       if (out.tokenIds().size() != n) {

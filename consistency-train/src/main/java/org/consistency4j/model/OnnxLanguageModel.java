@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +63,17 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final Map<String, OnnxTensor> weightInputs;
   private final PromptOverflow overflow;
   private final Quantization quantization;
+  /** The decoding graph's outputs other than the logits: the extended KV cache. */
+  private final Set<String> cacheOutputs;
+  /**
+   * Where ONNX Runtime writes each decoding step's logits ({@code [rows, 1, vocab]}, a pinned
+   * output), reused by every step and every generation of this model and grown to the largest row
+   * count seen; null before the first. Without it each step's logits were a new native tensor copied
+   * into new Java arrays: at batch 16 over a 151,936-token vocabulary 9.3 MiB of garbage per step, on
+   * which the JVM grew its heap by about 400 MiB in a 32-token generation (benchmarks/README.md,
+   * "Where batched decoding's memory goes").
+   */
+  private FloatBuffer logitsBuffer;
 
   /**
    * What {@link #generate}, {@link #score}, {@link #nextTokenDistribution}, {@link
@@ -91,6 +104,12 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.session = sessions.session("model");
     this.weightInputs = sessions.weightInputs("model");
     this.quantization = sessions.options().quantization();
+    Set<String> outputs = new LinkedHashSet<>();
+    for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+      outputs.add(LlamaGraphs.presentKey(layer));
+      outputs.add(LlamaGraphs.presentValue(layer));
+    }
+    this.cacheOutputs = Set.copyOf(outputs);
   }
 
   /** The weights each run is given, by graph input name (empty when the session holds them). */
@@ -261,7 +280,7 @@ public final class OnnxLanguageModel implements LanguageModel {
         mask[r][t] = 1;
       }
     }
-    try (OrtSession.Result r = runDecode(ids, positions, mask, seq, null, 0)) {
+    try (OrtSession.Result r = runDecode(ids, positions, mask, seq, null, 0, null)) {
       return (float[][][]) r.get(LlamaGraphs.LOGITS).get().getValue();
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": forward pass failed", e);
@@ -450,15 +469,16 @@ public final class OnnxLanguageModel implements LanguageModel {
     }
     int total = width;
     OrtSession.Result cache = null;
-    try {
+    // One row of logits at a time, copied out of the pinned output just before it is sampled.
+    float[] logits = new float[this.config.vocabSize()];
+    try (OnnxTensor logitsOut = pinnedLogits(rows)) {
       while (running > 0) {
         OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache,
-            stepIds[0].length - 1);
+            stepIds[0].length - 1, logitsOut);
         if (cache != null) {
           cache.close();
         }
         cache = res;
-        float[][] logits = lastLogits(res);
         stepIds = new long[rows][1];
         stepPos = new long[rows][1];
         for (int r = 0; r < rows; r++) {
@@ -466,7 +486,8 @@ public final class OnnxLanguageModel implements LanguageModel {
           if (!active[r]) {
             continue;
           }
-          int next = Sampling.sample(logits[r], config, rng[r]);
+          readLogits(r, logits);
+          int next = Sampling.sample(logits, config, rng[r]);
           if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
             reason[r] = Generation.FinishReason.EOS;
             active[r] = false;
@@ -509,11 +530,13 @@ public final class OnnxLanguageModel implements LanguageModel {
   /**
    * One KV-cached step: feeds {@code ids [rows, new]} at {@code positions}, with the first {@code
    * total} columns of {@code mask} (past + new), after the cache held by {@code previous} (none =
-   * empty cache) and returns the result holding the {@code logits} of the new positions from {@code
-   * logitsFrom} on and the extended cache. The caller closes the result.
+   * empty cache) and returns the result holding the extended cache and, unless {@code logitsOut}
+   * is given, the {@code logits} of the new positions from {@code logitsFrom} on; given ({@link
+   * #pinnedLogits}, {@code new - logitsFrom} must then be 1), ONNX Runtime writes them into it
+   * instead. The caller closes the result.
    */
   private OrtSession.Result runDecode(long[][] ids, long[][] positions, long[][] mask, int total,
-      OrtSession.Result previous, int logitsFrom) throws OrtException {
+      OrtSession.Result previous, int logitsFrom, OnnxTensor logitsOut) throws OrtException {
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     List<OnnxTensor> created = new ArrayList<>();
     try {
@@ -562,7 +585,8 @@ public final class OnnxLanguageModel implements LanguageModel {
       created.add(from);
       inputs.put(LlamaGraphs.LOGITS_FROM, from);
       inputs.putAll(weightInputs);
-      return session.run(inputs);
+      return logitsOut == null ? session.run(inputs)
+          : session.run(inputs, cacheOutputs, Map.of(LlamaGraphs.LOGITS, logitsOut));
     } finally {
       for (OnnxTensor t : created) {
         t.close();
@@ -570,14 +594,25 @@ public final class OnnxLanguageModel implements LanguageModel {
     }
   }
 
-  /** Per row, the logits of the one position a decoding step returns ({@code logits [rows, 1, vocab]}). */
-  private static float[][] lastLogits(OrtSession.Result r) throws OrtException {
-    float[][][] l = (float[][][]) r.get(LlamaGraphs.LOGITS).get().getValue();
-    float[][] out = new float[l.length][];
-    for (int i = 0; i < l.length; i++) {
-      out[i] = l[i][0];
+  /**
+   * A tensor {@code [rows, 1, vocab]} over the start of {@link #logitsBuffer} (grown to {@code
+   * rows} rows if smaller) for {@link #runDecode} to pin as its {@code logits} output; the caller
+   * closes it (the buffer stays).
+   */
+  private OnnxTensor pinnedLogits(int rows) throws OrtException {
+    int vocab = config.vocabSize();
+    int size = Math.multiplyExact(rows, vocab);
+    if (logitsBuffer == null || logitsBuffer.capacity() < size) {
+      logitsBuffer = ByteBuffer.allocateDirect(Math.multiplyExact(size, Float.BYTES))
+          .order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
-    return out;
+    FloatBuffer view = logitsBuffer.duplicate().clear().limit(size).slice();
+    return OnnxTensor.createTensor(sessions.environment(), view, new long[] {rows, 1, vocab});
+  }
+
+  /** Copies row {@code r} of the last step's logits ({@link #pinnedLogits}) into {@code into}. */
+  private void readLogits(int r, float[] into) {
+    logitsBuffer.get(r * into.length, into);
   }
 
   /**
@@ -588,19 +623,19 @@ public final class OnnxLanguageModel implements LanguageModel {
   float[][] cachedLogits(int[] ids) {
     ensureOpen();
     this.config.validateInputIds(ids, "input_ids");
-    float[][] out = new float[ids.length][];
+    float[][] out = new float[ids.length][config.vocabSize()];
     OrtSession.Result cache = null;
-    try {
+    try (OnnxTensor logitsOut = pinnedLogits(1)) {
       for (int t = 0; t < ids.length; t++) {
         long[][] mask = new long[1][t + 1];
         Arrays.fill(mask[0], 1L);
-        OrtSession.Result r =
-            runDecode(new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache, 0);
+        OrtSession.Result r = runDecode(
+            new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache, 0, logitsOut);
         if (cache != null) {
           cache.close();
         }
         cache = r;
-        out[t] = lastLogits(r)[0];
+        readLogits(0, out[t]);
       }
       return out;
     } catch (OrtException e) {

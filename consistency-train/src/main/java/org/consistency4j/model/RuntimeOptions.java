@@ -186,6 +186,17 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
       if (Boolean.getBoolean("consistency4j.ortDisablePrepacking")) {
         o.addConfigEntry("session.disable_prepacking", "1");
       }
+      // Diagnostics: -Dconsistency4j.ortCpuArena=false turns ONNX Runtime's CPU arena off (every
+      // tensor allocated on its own) and -Dconsistency4j.ortMemoryPattern=false its one pre-planned
+      // block per run. Neither is the default: on batch-16 decoding the first raised the peak
+      // resident set by about 350 MiB and the second lowered it by at most 30 MiB, within the
+      // spread between runs (benchmarks/README.md, "Where batched decoding's memory goes").
+      if ("false".equals(System.getProperty("consistency4j.ortCpuArena"))) {
+        o.setCPUArenaAllocator(false);
+      }
+      if ("false".equals(System.getProperty("consistency4j.ortMemoryPattern"))) {
+        o.setMemoryPatternOptimization(false);
+      }
       if (intraOpThreads > 0) {
         o.setIntraOpNumThreads(intraOpThreads);
       }

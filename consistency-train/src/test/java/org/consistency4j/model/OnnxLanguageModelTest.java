@@ -183,6 +183,53 @@ class OnnxLanguageModelTest {
   }
 
   /**
+   * Each decoding step's logits land in one buffer the model reuses (a pinned output) and are read
+   * a row at a time, so a step allocates far less Java heap than one copy of its logits. Before,
+   * every step copied {@code [rows, 1, vocab]} floats into new arrays, on which G1 grew its heap by
+   * about 400 MiB at batch 16 over a 151,936-token vocabulary (benchmarks/README.md, "Where batched
+   * decoding's memory goes"). The model: random weights, a 20,004-token vocabulary, batch 16.
+   */
+  @Test
+  void a_batched_decoding_step_allocates_less_java_heap_than_a_quarter_of_its_logits(
+      @TempDir Path dir) {
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        threads instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemoryEnabled(),
+        "this JVM does not count the bytes a thread allocates");
+    var counter = (com.sun.management.ThreadMXBean) threads;
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      words.add("w" + i);
+    }
+    int vocab = org.consistency4j.train.ScratchModels.writeWordLevelTokenizer(dir, words, 128);
+    org.consistency4j.train.ScratchModels.writeRandomLlama(
+        dir, vocab, new org.consistency4j.train.ScratchModels.LlamaShape(16, 1, 2, 32, 128), 5);
+    int rows = OnnxLanguageModel.GENERATION_BATCH;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    List<int[]> prompts = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      prompts.add(rng.ints(4, 4, vocab).toArray());
+    }
+    int extra = 32;
+    GenerationConfig few = GenerationConfig.builder().maxNewTokens(2).stopAtEos(false).build();
+    GenerationConfig more = few.toBuilder().maxNewTokens(2 + extra).build();
+    try (OnnxLanguageModel m =
+        OnnxLanguageModel.load(dir, RuntimeOptions.builder().intraOpThreads(1).build())) {
+      m.generateIds(prompts, more);
+      long start = counter.getCurrentThreadAllocatedBytes();
+      m.generateIds(prompts, few);
+      long mid = counter.getCurrentThreadAllocatedBytes();
+      List<Generation> out = m.generateIds(prompts, more);
+      long end = counter.getCurrentThreadAllocatedBytes();
+      assertEquals(2 + extra, out.get(rows - 1).tokenIds().size());
+      double perStep = ((end - mid) - (mid - start)) / (double) extra;
+      double logits = (double) rows * vocab * Float.BYTES;
+      assertTrue(perStep < logits / 4, "a decoding step allocated " + Math.round(perStep)
+          + " bytes of Java heap; one copy of its logits is " + Math.round(logits));
+    }
+  }
+
+  /**
    * The default model reads its weights in place (graph inputs); one whose session holds them
    * (ONNX Runtime's copy, pre-packed) computes the same logits and the same greedy tokens.
    */
