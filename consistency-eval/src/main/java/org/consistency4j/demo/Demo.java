@@ -439,7 +439,8 @@ public final class Demo {
           boolean trusted = !rewardByTask.get(groupTasks.get(g)).equals(REWARD_FREQUENCY);
           List<PreferencePair> groupPairs = pairsOf(scored.get(g), trusted, config.catPairs());
           pairs.addAll(groupPairs);
-          if (groupPairs.isEmpty() && config.catAnchorPerTask() > 0) {
+          if ((groupPairs.isEmpty() || config.catAnchorAllGroups())
+              && config.catAnchorPerTask() > 0) {
             anchors.addAll(anchorsOf(groupTasks.get(g), scored.get(g), trusted,
                 config.catPairs()));
           }
@@ -496,7 +497,8 @@ public final class Demo {
                 catTraining.toBuilder().seed(catSeed + 2000 + epoch).build(), runtime,
                 epochDir.resolve("anchor"), data.resolve("cat-anchor.sft.jsonl"),
                 "stage 2: anchor SFT on " + anchorLines.size()
-                    + " of the model's own answers to consistent groups after the CAT epoch",
+                    + " of the model's own answers to " + (config.catAnchorAllGroups() ? "the"
+                    : "consistent") + " groups after the CAT epoch",
                 listener);
           }
           if (config.catReplayPerTask() > 0) {
@@ -672,7 +674,8 @@ public final class Demo {
   record Anchor(String task, String prompt, String answer) {}
 
   /**
-   * The anchor candidates of a group that formed no pairs: its best response's answer (ranked as
+   * The anchor candidates of a group (one that formed no pairs, unless {@link
+   * DemoConfig#catAnchorAllGroups()}): its best response's answer (ranked as
    * {@link #pairsOf} ranks) under each wording that gave it, when at least half of the group's other
    * samples give it and, where the judge is used, it is judged correct; otherwise none.
    */

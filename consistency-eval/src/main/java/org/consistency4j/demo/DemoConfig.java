@@ -64,6 +64,9 @@ import org.consistency4j.loss.Losses;
  *     answers on the groups it already answers consistently (0: no anchor)
  * @param catAnchorEvenAnswers whether the anchor is drawn evenly over each task's distinct answers
  *     (round robin) instead of uniformly over the task's candidate examples
+ * @param catAnchorAllGroups whether the anchor is drawn from every group, also those that formed
+ *     pairs (one example per wording and group, so every group weighs the same, where CAT's SFT
+ *     term weighs a group by its number of pairs), instead of only the groups that formed none
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -99,6 +102,7 @@ public record DemoConfig(
     int catParaphrasesPerWording,
     int catAnchorPerTask,
     boolean catAnchorEvenAnswers,
+    boolean catAnchorAllGroups,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
@@ -175,14 +179,15 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 0, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, 64, 100, 1000,
-        0);
+        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, 64, 100,
+        1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
-        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, 2, 3, 50, 1);
+        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, 2, 3, 50,
+        1);
   }
 
   /** A copy with another seed. */
@@ -205,26 +210,30 @@ public record DemoConfig(
     return copy(seed, likelihoodJudge, value, threads);
   }
 
-  /** A copy with another {@link #catAnchorPerTask()} and {@link #catAnchorEvenAnswers()}. */
-  public DemoConfig withCatAnchor(int perTask, boolean evenAnswers) {
-    return copy(seed, likelihoodJudge, catParaphrasesPerWording, perTask, evenAnswers, threads);
+  /**
+   * A copy with another {@link #catAnchorPerTask()}, {@link #catAnchorEvenAnswers()} and {@link
+   * #catAnchorAllGroups()}.
+   */
+  public DemoConfig withCatAnchor(int perTask, boolean evenAnswers, boolean allGroups) {
+    return copy(seed, likelihoodJudge, catParaphrasesPerWording, perTask, evenAnswers, allGroups,
+        threads);
   }
 
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
       int threadsValue) {
     return copy(seedValue, likelihoodValue, paraphrasesValue, catAnchorPerTask,
-        catAnchorEvenAnswers, threadsValue);
+        catAnchorEvenAnswers, catAnchorAllGroups, threadsValue);
   }
 
   /** A copy with the fields the {@code with} methods change set, every other field kept. */
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
-      int anchorValue, boolean evenAnswersValue, int threadsValue) {
+      int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, int threadsValue) {
     return new DemoConfig(seedValue, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
         catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
-        validationInstancesPerTask,
+        allGroupsValue, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threadsValue);
   }
 
@@ -259,6 +268,7 @@ public record DemoConfig(
     m.put("cat_paraphrases_per_wording", catParaphrasesPerWording);
     m.put("cat_anchor_per_task", catAnchorPerTask);
     m.put("cat_anchor_even_answers", catAnchorEvenAnswers);
+    m.put("cat_anchor_all_groups", catAnchorAllGroups);
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);

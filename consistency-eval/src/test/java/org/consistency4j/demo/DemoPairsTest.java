@@ -105,7 +105,7 @@ class DemoPairsTest {
             q.batchSize(), q.judgeAccuracyThreshold(), q.catGroupsPerTask(),
             q.samplesPerWording(), q.samplingTemperature(), "ranking", q.catLambda(),
             q.catEpochs(), q.catLearningRate(), q.catReplayPerTask(), q.catKeepAccuracy(),
-            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(),
+            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(), q.catAnchorAllGroups(),
             q.validationInstancesPerTask(), q.evalInstancesPerTask(),
             q.resamples(), q.threads()));
     assertTrue(e.getMessage().contains("catLoss") && e.getMessage().contains("ranking"),
@@ -113,6 +113,7 @@ class DemoPairsTest {
     assertEquals("rank", DemoConfig.defaults().catLoss());
     assertEquals("judge_if_trusted", DemoConfig.defaults().toMap().get("cat_pairs"));
     assertEquals(0, DemoConfig.defaults().catAnchorPerTask());
+    assertEquals(false, DemoConfig.defaults().toMap().get("cat_anchor_all_groups"));
   }
 
   @Test
@@ -189,6 +190,9 @@ class DemoPairsTest {
     // Ranked by frequency, the best b (4 of 7 others) is given under both wordings.
     assertEquals(Set.of("t:w1:b", "t:w2:b"),
         anchors(Demo.anchorsOf("t", WRONG_MAJORITY, false, DEFAULT)));
+    // A group that forms pairs (with catAnchorAllGroups) anchors its judged-correct majority.
+    assertEquals(Set.of("t:w1:b", "t:w2:b"),
+        anchors(Demo.anchorsOf("t", RIGHT_MAJORITY, true, DEFAULT)));
     // Two of eight each: no answer is a majority.
     ScoredGroup split = group(List.of("a", "a", "b", "b"), List.of("c", "c", "d", "d"),
         Map.of("a", 0.9, "b", 0.9, "c", 0.9, "d", 0.9));

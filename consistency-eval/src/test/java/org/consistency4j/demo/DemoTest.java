@@ -129,7 +129,7 @@ class DemoTest {
         quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
         quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
         quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
-        quick.catAnchorEvenAnswers(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(),
         quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
     Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
@@ -167,7 +167,7 @@ class DemoTest {
         quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
         quick.catKeepAccuracy(), quick.catPairs(), quick.likelihoodJudge(),
         quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
-        quick.catAnchorEvenAnswers(), quick.validationInstancesPerTask(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
     assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
     Files.delete(dir.resolve("a/judge/model/config.json"));
