@@ -7,12 +7,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.consistency4j.metrics.Bootstrap;
@@ -260,6 +263,7 @@ public final class Demo {
     SplittableRandom replayRng = root.split();
     SplittableRandom trainingWordingsRng = root.split();
     long paraphraseSeed = root.nextLong();
+    SplittableRandom anchorRng = root.split();
     RuntimeOptions runtime = device.toBuilder().intraOpThreads(config.threads()).build();
     try {
       Files.createDirectories(outDir);
@@ -375,6 +379,7 @@ public final class Demo {
       double likelihoodAccuracy = Double.NaN;
       ObjectNode paraphraseRecord = JSON.createObjectNode();
       List<PreferencePair> pairs = new ArrayList<>();
+      List<Anchor> anchors = new ArrayList<>();
       double[] startValidation;
       double[] startTraining;
       try (OnnxLanguageModel lm = OnnxLanguageModel.load(augmentedModel, runtime);
@@ -431,13 +436,25 @@ public final class Demo {
         List<ScoredGroup> scored = withLikelihood(suite, scorer.score(sampled), groupTasks,
             rewardByTask, likelihood);
         for (int g = 0; g < scored.size(); g++) {
-          pairs.addAll(pairsOf(scored.get(g), !rewardByTask.get(groupTasks.get(g)).equals(
-              REWARD_FREQUENCY), config.catPairs()));
+          boolean trusted = !rewardByTask.get(groupTasks.get(g)).equals(REWARD_FREQUENCY);
+          List<PreferencePair> groupPairs = pairsOf(scored.get(g), trusted, config.catPairs());
+          pairs.addAll(groupPairs);
+          if ((groupPairs.isEmpty() || config.catAnchorAllGroups())
+              && config.catAnchorPerTask() > 0) {
+            anchors.addAll(anchorsOf(groupTasks.get(g), scored.get(g), trusted,
+                config.catPairs()));
+          }
         }
+        anchors = drawAnchors(anchors, config.catAnchorPerTask(), config.catAnchorEvenAnswers(),
+            anchorRng);
         startValidation = validate(lm, validation);
         startTraining = validate(lm, trainingWordings);
       }
       PreferencePairsJsonl.write(data.resolve("cat.pairs.jsonl"), pairs);
+      List<String> anchorLines = new ArrayList<>();
+      for (Anchor a : anchors) {
+        anchorLines.add(sftLine(a.prompt(), a.answer()));
+      }
 
       double accBefore = Double.NaN;
       double accAfter = Double.NaN;
@@ -466,7 +483,8 @@ public final class Demo {
               .build();
           Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
-              config.catReplayPerTask() > 0 ? epochDir.resolve("cat") : epochDir,
+              config.catReplayPerTask() > 0 || !anchorLines.isEmpty() ? epochDir.resolve("cat")
+                  : epochDir,
               new CatConfig(catLoss(config), catTraining), Optional.empty(),
               runtime, false), listener);
           if (epoch == 1) {
@@ -474,6 +492,15 @@ public final class Demo {
           }
 
           Path epochModel = cat.exported();
+          if (!anchorLines.isEmpty()) {
+            epochModel = sftPass(anchorLines, epochModel,
+                catTraining.toBuilder().seed(catSeed + 2000 + epoch).build(), runtime,
+                epochDir.resolve("anchor"), data.resolve("cat-anchor.sft.jsonl"),
+                "stage 2: anchor SFT on " + anchorLines.size()
+                    + " of the model's own answers to " + (config.catAnchorAllGroups() ? "the"
+                    : "consistent") + " groups after the CAT epoch",
+                listener);
+          }
           if (config.catReplayPerTask() > 0) {
             epochModel = replay(augmentedByTask, config.catReplayPerTask(), replayRng, epochModel,
                 catTraining.toBuilder().seed(catSeed + 1000 + epoch).build(), runtime,
@@ -629,10 +656,108 @@ public final class Demo {
         lines.add(taskLines.get(rng.nextInt(taskLines.size())));
       }
     }
+    return sftPass(lines, model, training, runtime, outDir, dataFile,
+        "stage 2: replay of " + lines.size() + " stage-1 examples after the CAT epoch", listener);
+  }
+
+  /** One SFT pass over {@code lines} (written to {@code dataFile}) from {@code model}. */
+  private static Path sftPass(List<String> lines, Path model, SftConfig training,
+      RuntimeOptions runtime, Path outDir, Path dataFile, String what, Listener listener)
+      throws IOException {
     writeLines(dataFile, lines);
-    listener.stage("stage 2: replay of " + lines.size() + " stage-1 examples after the CAT epoch");
+    listener.stage(what);
     return FineTuning.sft(new FineTuning.Options(model, dataFile, Optional.empty(), outDir,
         training, Optional.empty(), runtime, Optional.empty()), listener).exported();
+  }
+
+  /** One example of CAT's anchor ({@link DemoConfig#catAnchorPerTask()}): a prompt and the answer. */
+  record Anchor(String task, String prompt, String answer) {}
+
+  /**
+   * The anchor candidates of a group (one that formed no pairs, unless {@link
+   * DemoConfig#catAnchorAllGroups()}): its best response's answer (ranked as
+   * {@link #pairsOf} ranks) under each wording that gave it, when at least half of the group's other
+   * samples give it and, where the judge is used, it is judged correct; otherwise none.
+   */
+  static List<Anchor> anchorsOf(String task, ScoredGroup group, boolean trusted,
+      DemoConfig.CatPairs rule) {
+    boolean useJudge = trusted || rule == DemoConfig.CatPairs.JUDGED_MAJORITY;
+    int best = -1;
+    double bestReward = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < group.rewards().size(); i++) {
+      RewardBreakdown r = group.rewards().get(i);
+      double f = r.frequency().orElseThrow();
+      double reward = useJudge
+          ? (r.quality().orElseThrow() >= 0.5 ? QUALITY_FIRST : 0) + (1 - QUALITY_FIRST) * f : f;
+      if (reward > bestReward) {
+        best = i;
+        bestReward = reward;
+      }
+    }
+    if (best < 0) {
+      return List.of();
+    }
+    RewardBreakdown top = group.rewards().get(best);
+    if (top.frequency().orElseThrow() < 0.5
+        || (useJudge && top.quality().orElseThrow() < 0.5)) {
+      return List.of();
+    }
+    String answer = group.group().responses().get(best).text().strip();
+    Set<String> prompts = new LinkedHashSet<>();
+    for (SampledResponse s : group.group().responses()) {
+      if (s.text().strip().equals(answer)) {
+        prompts.add(s.prompt());
+      }
+    }
+    return prompts.stream().map(p -> new Anchor(task, p, answer)).toList();
+  }
+
+  /**
+   * At most {@code perTask} of each task's {@code candidates}, drawn without replacement with
+   * {@code rng}: uniformly, or with {@code evenAnswers} in rounds that take one example of each of
+   * the task's distinct answers (in a random order) until {@code perTask} are drawn or none is left.
+   * Tasks keep their first-seen order.
+   */
+  static List<Anchor> drawAnchors(List<Anchor> candidates, int perTask, boolean evenAnswers,
+      SplittableRandom rng) {
+    Check.nonNegative(perTask, "perTask");
+    Map<String, Map<String, List<Anchor>>> byTask = new LinkedHashMap<>();
+    for (Anchor a : candidates) {
+      byTask.computeIfAbsent(a.task(), k -> new LinkedHashMap<>())
+          .computeIfAbsent(evenAnswers ? a.answer() : "", k -> new ArrayList<>()).add(a);
+    }
+    List<Anchor> out = new ArrayList<>();
+    for (Map<String, List<Anchor>> byAnswer : byTask.values()) {
+      List<List<Anchor>> queues = new ArrayList<>();
+      for (List<Anchor> q : byAnswer.values()) {
+        queues.add(shuffled(q, rng));
+      }
+      queues = shuffled(queues, rng);
+      int taken = 0;
+      for (int round = 0; taken < perTask; round++) {
+        boolean any = false;
+        for (List<Anchor> q : queues) {
+          if (round < q.size() && taken < perTask) {
+            out.add(q.get(round));
+            taken++;
+            any = true;
+          }
+        }
+        if (!any) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A Fisher-Yates shuffled copy of {@code items}. */
+  private static <T> List<T> shuffled(List<T> items, SplittableRandom rng) {
+    List<T> copy = new ArrayList<>(items);
+    for (int i = copy.size() - 1; i > 0; i--) {
+      Collections.swap(copy, i, rng.nextInt(i + 1));
+    }
+    return copy;
   }
 
   /**

@@ -56,6 +56,17 @@ import org.consistency4j.loss.Losses;
  *     to sample CAT responses under as well; those with a word outside the training wordings'
  *     vocabulary, or with the token sequence of a wording already used, are dropped (0: CAT samples
  *     under the training wordings only)
+ * @param catAnchorPerTask SFT examples per task, at the CAT learning rate after every CAT epoch
+ *     (before any replay), drawn from the groups that formed no preference pairs: each such group's
+ *     answer under each of its wordings, when that answer is its best response's (judged correct
+ *     where the task uses a judge) and at least half of its other samples give it. CAT's SFT term
+ *     trains only the chosen answers of the groups that disagree; this anchor is the model's own
+ *     answers on the groups it already answers consistently (0: no anchor)
+ * @param catAnchorEvenAnswers whether the anchor is drawn evenly over each task's distinct answers
+ *     (round robin) instead of uniformly over the task's candidate examples
+ * @param catAnchorAllGroups whether the anchor is drawn from every group, also those that formed
+ *     pairs (one example per wording and group, so every group weighs the same, where CAT's SFT
+ *     term weighs a group by its number of pairs), instead of only the groups that formed none
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -89,6 +100,9 @@ public record DemoConfig(
     CatPairs catPairs,
     boolean likelihoodJudge,
     int catParaphrasesPerWording,
+    int catAnchorPerTask,
+    boolean catAnchorEvenAnswers,
+    boolean catAnchorAllGroups,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
@@ -155,6 +169,7 @@ public record DemoConfig(
     Check.nonNegative(catReplayPerTask, "catReplayPerTask");
     Check.notNull(catPairs, "catPairs");
     Check.nonNegative(catParaphrasesPerWording, "catParaphrasesPerWording");
+    Check.nonNegative(catAnchorPerTask, "catAnchorPerTask");
     Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
@@ -164,13 +179,15 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 0, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 64, 100, 1000, 0);
+        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, 64, 100,
+        1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
-        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 2, 3, 50, 1);
+        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, 2, 3, 50,
+        1);
   }
 
   /** A copy with another seed. */
@@ -193,14 +210,30 @@ public record DemoConfig(
     return copy(seed, likelihoodJudge, value, threads);
   }
 
-  /** A copy with the fields the {@code with} methods change set, every other field kept. */
+  /**
+   * A copy with another {@link #catAnchorPerTask()}, {@link #catAnchorEvenAnswers()} and {@link
+   * #catAnchorAllGroups()}.
+   */
+  public DemoConfig withCatAnchor(int perTask, boolean evenAnswers, boolean allGroups) {
+    return copy(seed, likelihoodJudge, catParaphrasesPerWording, perTask, evenAnswers, allGroups,
+        threads);
+  }
+
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
       int threadsValue) {
+    return copy(seedValue, likelihoodValue, paraphrasesValue, catAnchorPerTask,
+        catAnchorEvenAnswers, catAnchorAllGroups, threadsValue);
+  }
+
+  /** A copy with the fields the {@code with} methods change set, every other field kept. */
+  private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
+      int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, int threadsValue) {
     return new DemoConfig(seedValue, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, validationInstancesPerTask,
+        catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
+        allGroupsValue, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threadsValue);
   }
 
@@ -233,6 +266,9 @@ public record DemoConfig(
     m.put("cat_pairs", catPairs.name().toLowerCase(java.util.Locale.ROOT));
     m.put("likelihood_judge", likelihoodJudge);
     m.put("cat_paraphrases_per_wording", catParaphrasesPerWording);
+    m.put("cat_anchor_per_task", catAnchorPerTask);
+    m.put("cat_anchor_even_answers", catAnchorEvenAnswers);
+    m.put("cat_anchor_all_groups", catAnchorAllGroups);
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);

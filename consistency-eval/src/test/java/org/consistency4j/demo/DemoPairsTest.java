@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.consistency4j.pairs.PreferencePair;
 import org.consistency4j.reward.RewardBreakdown;
@@ -104,13 +105,15 @@ class DemoPairsTest {
             q.batchSize(), q.judgeAccuracyThreshold(), q.catGroupsPerTask(),
             q.samplesPerWording(), q.samplingTemperature(), "ranking", q.catLambda(),
             q.catEpochs(), q.catLearningRate(), q.catReplayPerTask(), q.catKeepAccuracy(),
-            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(),
+            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(), q.catAnchorAllGroups(),
             q.validationInstancesPerTask(), q.evalInstancesPerTask(),
             q.resamples(), q.threads()));
     assertTrue(e.getMessage().contains("catLoss") && e.getMessage().contains("ranking"),
         e.getMessage());
     assertEquals("rank", DemoConfig.defaults().catLoss());
     assertEquals("judge_if_trusted", DemoConfig.defaults().toMap().get("cat_pairs"));
+    assertEquals(0, DemoConfig.defaults().catAnchorPerTask());
+    assertEquals(false, DemoConfig.defaults().toMap().get("cat_anchor_all_groups"));
   }
 
   @Test
@@ -160,5 +163,88 @@ class DemoPairsTest {
       dropped += r.get("dropped_out_of_vocabulary").asInt();
     }
     assertTrue(dropped > kept, record.toString());
+  }
+
+  private static Set<String> anchors(List<Demo.Anchor> anchors) {
+    return anchors.stream().map(a -> a.task() + ":" + a.prompt() + ":" + a.answer())
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void the_anchor_is_a_consistent_groups_judged_correct_majority_under_each_wording() {
+    ScoredGroup unanimous = group(List.of("b", "b", "b", "b"), List.of("b", "b", "b", "b"),
+        Map.of("b", 0.9));
+    assertEquals(Set.of("t:w1:b", "t:w2:b"), anchors(Demo.anchorsOf("t", unanimous, true, DEFAULT)));
+    assertEquals(Set.of("t:w1:b", "t:w2:b"),
+        anchors(Demo.anchorsOf("t", unanimous, false, DEFAULT)));
+    // Judged wrong: no anchor where the judge is used, the majority where it is not.
+    ScoredGroup judgedWrong = group(List.of("b", "b", "b", "b"), List.of("b", "b", "b", "b"),
+        Map.of("b", 0.2));
+    assertEquals(List.of(), Demo.anchorsOf("t", judgedWrong, true, DEFAULT));
+    assertEquals(Set.of("t:w1:b", "t:w2:b"),
+        anchors(Demo.anchorsOf("t", judgedWrong, false, DEFAULT)));
+    assertEquals(List.of(), Demo.anchorsOf("t", judgedWrong, false,
+        DemoConfig.CatPairs.JUDGED_MAJORITY));
+    // The judged-correct best answer a is a minority (1 of 7 others): no anchor.
+    assertEquals(List.of(), Demo.anchorsOf("t", WRONG_MAJORITY, true, DEFAULT));
+    // Ranked by frequency, the best b (4 of 7 others) is given under both wordings.
+    assertEquals(Set.of("t:w1:b", "t:w2:b"),
+        anchors(Demo.anchorsOf("t", WRONG_MAJORITY, false, DEFAULT)));
+    // A group that forms pairs (with catAnchorAllGroups) anchors its judged-correct majority.
+    assertEquals(Set.of("t:w1:b", "t:w2:b"),
+        anchors(Demo.anchorsOf("t", RIGHT_MAJORITY, true, DEFAULT)));
+    // Two of eight each: no answer is a majority.
+    ScoredGroup split = group(List.of("a", "a", "b", "b"), List.of("c", "c", "d", "d"),
+        Map.of("a", 0.9, "b", 0.9, "c", 0.9, "d", 0.9));
+    assertEquals(List.of(), Demo.anchorsOf("t", split, false, DEFAULT));
+  }
+
+  @Test
+  void anchors_are_drawn_per_task_without_replacement_uniformly_or_evenly_over_answers() {
+    List<Demo.Anchor> candidates = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      candidates.add(new Demo.Anchor("x", "p" + i, "p"));
+    }
+    candidates.add(new Demo.Anchor("y", "y0", "5"));
+    candidates.add(new Demo.Anchor("x", "q0", "q"));
+    candidates.add(new Demo.Anchor("x", "q1", "q"));
+    candidates.add(new Demo.Anchor("x", "r0", "r"));
+    candidates.add(new Demo.Anchor("y", "y1", "7"));
+
+    List<Demo.Anchor> even = Demo.drawAnchors(candidates, 6, true, new SplittableRandom(3));
+    Map<String, Long> xAnswers = even.stream().filter(a -> a.task().equals("x"))
+        .collect(Collectors.groupingBy(Demo.Anchor::answer, Collectors.counting()));
+    // Rounds of one per answer: p q r, p q, p.
+    assertEquals(Map.of("p", 3L, "q", 2L, "r", 1L), xAnswers);
+    assertEquals(Set.of("y:y0:5", "y:y1:7"), anchors(even.stream()
+        .filter(a -> a.task().equals("y")).toList()));
+    assertEquals(even, Demo.drawAnchors(candidates, 6, true, new SplittableRandom(3)));
+
+    for (long seed = 0; seed < 20; seed++) {
+      List<Demo.Anchor> uniform = Demo.drawAnchors(candidates, 6, false, new SplittableRandom(seed));
+      List<Demo.Anchor> x = uniform.stream().filter(a -> a.task().equals("x")).toList();
+      assertEquals(6, x.size());
+      assertEquals(6, new java.util.HashSet<>(x).size(), x.toString());
+      assertTrue(candidates.containsAll(uniform));
+      assertEquals(2, uniform.size() - x.size());
+      // Tasks keep their first-seen order.
+      assertEquals("x", uniform.get(0).task());
+      assertEquals("y", uniform.get(uniform.size() - 1).task());
+    }
+    // Uniformly, the rare answers are not favoured: over 200 draws of 3 of x's 9 candidates the
+    // six p's are two thirds of the draws (expected 400 of 600), evenly a third (200 of 600).
+    int uniformP = 0;
+    int evenP = 0;
+    for (long seed = 0; seed < 200; seed++) {
+      uniformP += (int) Demo.drawAnchors(candidates, 3, false, new SplittableRandom(seed)).stream()
+          .filter(a -> a.answer().equals("p")).count();
+      evenP += (int) Demo.drawAnchors(candidates, 3, true, new SplittableRandom(seed)).stream()
+          .filter(a -> a.answer().equals("p")).count();
+    }
+    assertTrue(uniformP > 340 && uniformP < 460, "uniform p draws " + uniformP);
+    assertEquals(200, evenP);
+    assertEquals(List.of(), Demo.drawAnchors(candidates, 0, true, new SplittableRandom(1)));
+    assertThrows(IllegalArgumentException.class,
+        () -> Demo.drawAnchors(candidates, -1, false, new SplittableRandom(1)));
   }
 }

@@ -128,7 +128,8 @@ class DemoTest {
         quick.judgeAccuracyThreshold(), quick.catGroupsPerTask(), quick.samplesPerWording(),
         quick.samplingTemperature(), quick.catLoss(), quick.catLambda(), quick.catEpochs(),
         quick.catLearningRate(), quick.catReplayPerTask(), quick.catKeepAccuracy(),
-        quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(),
+        quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(),
         quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
     Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
@@ -165,7 +166,8 @@ class DemoTest {
         quick.samplesPerWording(), quick.samplingTemperature(), quick.catLoss(), quick.catLambda(),
         quick.catEpochs(), quick.catLearningRate(), quick.catReplayPerTask(),
         quick.catKeepAccuracy(), quick.catPairs(), quick.likelihoodJudge(),
-        quick.catParaphrasesPerWording(), quick.validationInstancesPerTask(),
+        quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
     assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
     Files.delete(dir.resolve("a/judge/model/config.json"));
