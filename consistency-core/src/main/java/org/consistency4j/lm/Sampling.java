@@ -214,6 +214,11 @@ public final class Sampling {
 
     private double[] lp = new double[0];
     private long[] keys = new long[0];
+    private long[] spare = new long[0];
+    private static final int BITS = 11;
+    private static final int MASK = (1 << BITS) - 1;
+    private static final int PASSES = (64 + BITS - 1) / BITS;
+    private final int[] counts = new int[PASSES << BITS];
     private double[] terms = new double[0];
     // The kept set: ids whose key is above threshold, plus the first `ties` ids equal to it.
     private long threshold;
@@ -262,7 +267,7 @@ public final class Sampling {
       if (m == 0) {
         return false;
       }
-      Arrays.sort(keys, 0, m);
+      sortKeys(m);
       sorted = m;
       // Rank r (descending) is keys[m - 1 - r].
       int head = Math.min(keep, m);
@@ -319,6 +324,56 @@ public final class Sampling {
         ties = nucleus - above;
       }
       return true;
+    }
+
+    /**
+     * Sorts {@code keys[0, m)} ascending: least-significant-digit radix sort, 11 bits a pass, passes
+     * whose digit is the same in every key skipped. Several times faster than a comparison sort on
+     * the 10^5 keys of a vocabulary; small inputs use {@link Arrays#sort(long[], int, int)}.
+     */
+    private void sortKeys(int m) {
+      if (m < 1024) {
+        Arrays.sort(keys, 0, m);
+        return;
+      }
+      if (spare.length < keys.length) {
+        spare = new long[keys.length];
+      }
+      int[] count = counts;
+      Arrays.fill(count, 0);
+      long[] a = keys;
+      for (int i = 0; i < m; i++) {
+        long k = a[i] ^ Long.MIN_VALUE; // signed order as unsigned digits
+        for (int d = 0; d < PASSES; d++) {
+          count[(d << BITS) + (int) ((k >>> (d * BITS)) & MASK)]++;
+        }
+      }
+      long[] b = spare;
+      for (int d = 0; d < PASSES; d++) {
+        int base = d << BITS;
+        int shift = d * BITS;
+        if (count[base + (int) (((a[0] ^ Long.MIN_VALUE) >>> shift) & MASK)] == m) {
+          continue; // every key has this digit
+        }
+        int offset = 0;
+        for (int j = 0; j <= MASK; j++) {
+          int c = count[base + j];
+          count[base + j] = offset;
+          offset += c;
+        }
+        for (int i = 0; i < m; i++) {
+          long k = a[i];
+          b[count[base + (int) (((k ^ Long.MIN_VALUE) >>> shift) & MASK)]++] = k;
+        }
+        long[] t = a;
+        a = b;
+        b = t;
+      }
+      if (a != keys) {
+        // An odd number of passes left the result in the spare buffer: swap the buffers' roles.
+        spare = keys;
+        keys = a;
+      }
     }
 
     /**
