@@ -71,9 +71,10 @@ public final class Sampling {
     for (float v : logits) {
       max = Math.max(max, v * scale);
     }
-    Check.argument(
-        max != Double.NEGATIVE_INFINITY && Double.isFinite(max),
-        "logits must contain a finite maximum, found " + max);
+    // Messages are built only on failure: this runs for every row of every sampled step.
+    if (max == Double.NEGATIVE_INFINITY || !Double.isFinite(max)) {
+      throw new IllegalArgumentException("logits must contain a finite maximum, found " + max);
+    }
     double sum = 0;
     for (float v : logits) {
       sum += Math.exp(v * scale - max);
@@ -414,7 +415,9 @@ public final class Sampling {
     checkLogits(logits);
     Check.nonNegative(temperature, "temperature");
     Check.nonNegative(topK, "topK");
-    Check.argument(topP > 0 && topP <= 1, "topP must be in (0, 1], found " + topP);
+    if (!(topP > 0 && topP <= 1)) {
+      throw new IllegalArgumentException("topP must be in (0, 1], found " + topP);
+    }
   }
 
   private static void checkLogits(float[] logits) {
