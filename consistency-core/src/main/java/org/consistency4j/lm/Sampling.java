@@ -10,8 +10,8 @@ import org.consistency4j.internal.Check;
  * draws from its own stream derived from the seed ({@link #rng(long, int)}), so results do not depend
  * on batch composition or order.
  *
- * <p>All methods are stateless and thread-safe; the {@link SplittableRandom} passed in is not, so
- * use one per thread. Logits are natural-log unnormalized scores; every computation is done in
+ * <p>All methods are stateless and thread-safe; the {@link SplittableRandom} and {@link Scratch}
+ * passed in are not, so use one of each per thread. Logits are natural-log unnormalized scores; every computation is done in
  * {@code double}. Ties are broken towards the smaller token id, so results are deterministic.
  */
 public final class Sampling {
@@ -202,9 +202,9 @@ public final class Sampling {
    * Not thread-safe; use one per decoding loop or thread.
    *
    * <p>The filtered distribution is defined by sums over tokens in descending probability, and
-   * floating-point sums depend on their order. Only the order of the head matters, though: once a
-   * running sum {@code S} exceeds twice every remaining term divided by {@code ulp(S)}, adding
-   * those terms in any order leaves it unchanged. So only log-probabilities above {@link #TAIL}
+   * floating-point sums depend on their order. Only the order of the head matters, though: once
+   * every remaining term is below {@code ulp(S) / 2} of the running sum {@code S}, adding them in
+   * any order leaves {@code S} unchanged. So only log-probabilities above {@link #TAIL}
    * (about {@code log(ulp(0.5) / 2)}) are sorted, as primitive keys; the tail is checked against
    * the running sums and, if it could change one (top-k mass below one half, or a top-k cut
    * inside the tail), everything is sorted. The results are bit-for-bit those of sorting every id.
