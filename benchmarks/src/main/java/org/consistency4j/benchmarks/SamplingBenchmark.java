@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Qwen2.5 vocabulary), one thread, {@code temperature} 1.0 and {@code topP} as given. {@code impl}
  * {@code current} is {@link Sampling#sample(float[], GenerationConfig, SplittableRandom,
  * Sampling.Scratch)} with one reused scratch; {@code boxed} is the algorithm it replaced (every id
- * boxed and sorted with a comparator, sums in rank order), kept here as the baseline. Logits (seed
+ * boxed and sorted with a comparator, sums in rank order), kept here as the baseline (the unit
+ * test {@code SamplingReferenceTest} has its own copy as the reference, since this module cannot
+ * see test classes). Logits (seed
  * 16): {@code lm} Gaussian with standard deviation 2.5 and 40 ids raised by 8-20, roughly a language
  * model's shape, where every log-probability is within 37 of the top and the whole vocabulary is
  * sorted; {@code wide} standard deviation 15, where most of the vocabulary lies in the tail that is
