@@ -25,8 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Sampling.Scratch)} with one reused scratch; {@code boxed} is the algorithm it replaced (every id
  * boxed and sorted with a comparator, sums in rank order), kept here as the baseline (the unit
  * test {@code SamplingReferenceTest} has its own copy as the reference, since this module cannot
- * see test classes). Logits (seed
- * 16): {@code lm} Gaussian with standard deviation 2.5 and 40 ids raised by 8-20, roughly a language
+ * see test classes). Logits (seed 16): {@code lm} Gaussian with standard deviation 2.5 and 40 ids raised by 8-20, roughly a language
  * model's shape, where every log-probability is within 37 of the top and the whole vocabulary is
  * sorted; {@code wide} standard deviation 15, where most of the vocabulary lies in the tail that is
  * not sorted. Setup checks that both implementations give bit-equal distributions on row 0 and the
