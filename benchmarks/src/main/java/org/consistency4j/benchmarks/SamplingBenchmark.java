@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Sampling.Scratch)} with one reused scratch; {@code boxed} is the algorithm it replaced (every id
  * boxed and sorted with a comparator, sums in rank order), kept here as the baseline (the unit
  * test {@code SamplingReferenceTest} has its own copy as the reference, since this module cannot
- * see test classes). Logits (seed 16): {@code lm} Gaussian with standard deviation 2.5 and 40 ids raised by 8-20, roughly a language
+ * see test classes). Logits (seed 16): {@code lm} Gaussian with standard deviation 2.5 and 40
+ * ids raised by 8-20, roughly a language
  * model's shape, where every log-probability is within 37 of the top and the whole vocabulary is
  * sorted; {@code wide} standard deviation 15, where most of the vocabulary lies in the tail that is
  * not sorted. Setup checks that both implementations give bit-equal distributions on row 0 and the
@@ -76,7 +77,8 @@ public class SamplingBenchmark {
     for (float[] row : rows) {
       for (int i = 0; i < VOCAB; i++) {
         double u = 1 - r.nextDouble();
-        row[i] = (float) (sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
+        double gaussian = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+        row[i] = (float) (sd * gaussian);
       }
       for (int j = 0; j < 40; j++) {
         row[r.nextInt(VOCAB)] += (float) (8 + 12 * r.nextDouble());
@@ -89,7 +91,8 @@ public class SamplingBenchmark {
     }
     for (int k = 0; k < ROWS; k++) {
       int a = Sampling.sample(rows[k], config, Sampling.rng(5, k), scratch);
-      int b = Sampling.draw(boxedDistribution(rows[k], 1.0, 0, topP), Sampling.rng(5, k).nextDouble());
+      double u = Sampling.rng(5, k).nextDouble();
+      int b = Sampling.draw(boxedDistribution(rows[k], 1.0, 0, topP), u);
       if (a != b) {
         throw new IllegalStateException("row " + k + ": token " + a + " != " + b);
       }

@@ -11,8 +11,9 @@ import org.consistency4j.internal.Check;
  * on batch composition or order.
  *
  * <p>All methods are stateless and thread-safe; the {@link SplittableRandom} and {@link Scratch}
- * passed in are not, so use one of each per thread. Logits are natural-log unnormalized scores; every computation is done in
- * {@code double}. Ties are broken towards the smaller token id, so results are deterministic.
+ * passed in are not, so use one of each per thread. Logits are natural-log unnormalized scores;
+ * every computation is done in {@code double}. Ties are broken towards the smaller token id, so
+ * results are deterministic.
  */
 public final class Sampling {
   private Sampling() {}
@@ -328,9 +329,10 @@ public final class Sampling {
     }
 
     /**
-     * Sorts {@code keys[0, m)} ascending: least-significant-digit radix sort, 11 bits a pass, passes
-     * whose digit is the same in every key skipped. Several times faster than a comparison sort on
-     * the 10^5 keys of a vocabulary; small inputs use {@link Arrays#sort(long[], int, int)}.
+     * Sorts {@code keys[0, m)} ascending: least-significant-digit radix sort, 11 bits a pass,
+     * passes whose digit is the same in every key skipped. Several times faster than a comparison
+     * sort on the 10^5 keys of a vocabulary; small inputs use {@link Arrays#sort(long[], int,
+     * int)}.
      */
     private void sortKeys(int m) {
       if (m < 1024) {
