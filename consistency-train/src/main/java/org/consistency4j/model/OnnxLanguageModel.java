@@ -471,6 +471,7 @@ public final class OnnxLanguageModel implements LanguageModel {
     OrtSession.Result cache = null;
     // One row of logits at a time, copied out of the pinned output just before it is sampled.
     float[] logits = new float[this.config.vocabSize()];
+    Sampling.Scratch scratch = new Sampling.Scratch();
     try (OnnxTensor logitsOut = pinnedLogits(rows)) {
       while (running > 0) {
         OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache,
@@ -487,7 +488,7 @@ public final class OnnxLanguageModel implements LanguageModel {
             continue;
           }
           readLogits(r, logits);
-          int next = Sampling.sample(logits, config, rng[r]);
+          int next = Sampling.sample(logits, config, rng[r], scratch);
           if (config.stopAtEos() && this.config.eosTokenIds().contains(next)) {
             reason[r] = Generation.FinishReason.EOS;
             active[r] = false;
