@@ -474,13 +474,7 @@ public final class Demo {
         for (int epoch = 1; epoch <= config.catEpochs(); epoch++) {
           listener.stage("stage 2: consistency alignment training on " + pairs.size()
               + " pairs, epoch " + epoch + " of at most " + config.catEpochs());
-          SftConfig catTraining = sft.toBuilder()
-              .epochs(1)
-              .learningRate(config.catLearningRate())
-              .schedule(SftConfig.Schedule.CONSTANT)
-              .warmupSteps(0)
-              .seed(catSeed + epoch)
-              .build();
+          SftConfig catTraining = catEpochTraining(sft, config, pairs.size(), catSeed + epoch);
           Path epochDir = outDir.resolve("cat").resolve("epoch-" + epoch);
           FineTuning.CatResult cat = FineTuning.cat(new FineTuning.CatOptions(from, pairs,
               config.catReplayPerTask() > 0 || !anchorLines.isEmpty() ? epochDir.resolve("cat")
@@ -603,6 +597,27 @@ public final class Demo {
     return FineTuning.sft(new FineTuning.Options(base, dataFile, Optional.empty(),
         outDir.resolve(name), sft, Optional.empty(), runtime, Optional.empty()), listener)
         .exported();
+  }
+
+  /**
+   * The training settings of one CAT epoch: one pass at the constant {@link
+   * DemoConfig#catLearningRate()} after a linear warm-up over {@link
+   * DemoConfig#catWarmupFraction()} of the epoch's optimizer steps (rounded up), with the stage-1
+   * settings otherwise.
+   *
+   * @param sft the stage-1 SFT settings
+   * @param pairs preference pairs of the epoch
+   * @param seed the epoch's seed
+   */
+  static SftConfig catEpochTraining(SftConfig sft, DemoConfig config, int pairs, long seed) {
+    SftConfig.Builder b = sft.toBuilder()
+        .epochs(1)
+        .learningRate(config.catLearningRate())
+        .schedule(SftConfig.Schedule.CONSTANT)
+        .warmupSteps(0)
+        .seed(seed);
+    long steps = b.build().totalSteps(pairs);
+    return b.warmupSteps((long) Math.ceil(config.catWarmupFraction() * steps)).build();
   }
 
   /**

@@ -38,6 +38,11 @@ import org.consistency4j.loss.Losses;
  * @param catLambda weight of the SFT term of the ranking loss
  * @param catEpochs most passes over the preference pairs (the best by validation is kept)
  * @param catLearningRate CAT learning rate
+ * @param catWarmupFraction fraction of each CAT epoch's optimizer steps over which the learning
+ *     rate rises linearly from 0 to {@code catLearningRate} (rounded up to whole steps; 0: the
+ *     constant rate from the first step). Every epoch is a fresh run with a new AdamW state, whose
+ *     bias-corrected first steps move every parameter by about the learning rate; the warm-up
+ *     makes those steps small
  * @param catReplayPerTask stage-1 SFT examples per task (the sft_ia training data: training
  *     wordings, gold answers) replayed by an SFT pass at the CAT learning rate after every CAT epoch,
  *     to keep the task skill (0: no replay)
@@ -95,6 +100,7 @@ public record DemoConfig(
     double catLambda,
     int catEpochs,
     double catLearningRate,
+    double catWarmupFraction,
     int catReplayPerTask,
     boolean catKeepAccuracy,
     CatPairs catPairs,
@@ -166,6 +172,8 @@ public record DemoConfig(
     Check.nonNegative(catLambda, "catLambda");
     Check.positive(catEpochs, "catEpochs");
     Check.positive(catLearningRate, "catLearningRate");
+    Check.argument(catWarmupFraction >= 0 && catWarmupFraction < 1,
+        "catWarmupFraction must be in [0, 1), found " + catWarmupFraction);
     Check.nonNegative(catReplayPerTask, "catReplayPerTask");
     Check.notNull(catPairs, "catPairs");
     Check.nonNegative(catParaphrasesPerWording, "catParaphrasesPerWording");
@@ -179,14 +187,14 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 0, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, 64, 100,
+        "rank", 1.0, 3, 5e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, 64, 100,
         1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
-        3e-4, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, 2, 3, 50,
+        3e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, 2, 3, 50,
         1);
   }
 
@@ -216,23 +224,30 @@ public record DemoConfig(
    */
   public DemoConfig withCatAnchor(int perTask, boolean evenAnswers, boolean allGroups) {
     return copy(seed, likelihoodJudge, catParaphrasesPerWording, perTask, evenAnswers, allGroups,
-        threads);
+        catWarmupFraction, threads);
+  }
+
+  /** A copy with another {@link #catWarmupFraction()}. */
+  public DemoConfig withCatWarmupFraction(double value) {
+    return copy(seed, likelihoodJudge, catParaphrasesPerWording, catAnchorPerTask,
+        catAnchorEvenAnswers, catAnchorAllGroups, value, threads);
   }
 
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
       int threadsValue) {
     return copy(seedValue, likelihoodValue, paraphrasesValue, catAnchorPerTask,
-        catAnchorEvenAnswers, catAnchorAllGroups, threadsValue);
+        catAnchorEvenAnswers, catAnchorAllGroups, catWarmupFraction, threadsValue);
   }
 
   /** A copy with the fields the {@code with} methods change set, every other field kept. */
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
-      int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, int threadsValue) {
+      int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, double warmupValue,
+      int threadsValue) {
     return new DemoConfig(seedValue, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
-        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, catReplayPerTask,
-        catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
+        samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, warmupValue,
+        catReplayPerTask, catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
         allGroupsValue, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threadsValue);
   }
@@ -261,6 +276,7 @@ public record DemoConfig(
     m.put("cat_lambda", catLambda);
     m.put("cat_epochs", catEpochs);
     m.put("cat_learning_rate", catLearningRate);
+    m.put("cat_warmup_fraction", catWarmupFraction);
     m.put("cat_replay_per_task", catReplayPerTask);
     m.put("cat_keep_accuracy", catKeepAccuracy);
     m.put("cat_pairs", catPairs.name().toLowerCase(java.util.Locale.ROOT));

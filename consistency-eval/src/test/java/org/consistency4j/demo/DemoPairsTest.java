@@ -104,7 +104,7 @@ class DemoPairsTest {
             q.judgeEpochs(), q.judgeLearningRate(), q.sftEpochs(), q.sftLearningRate(),
             q.batchSize(), q.judgeAccuracyThreshold(), q.catGroupsPerTask(),
             q.samplesPerWording(), q.samplingTemperature(), "ranking", q.catLambda(),
-            q.catEpochs(), q.catLearningRate(), q.catReplayPerTask(), q.catKeepAccuracy(),
+            q.catEpochs(), q.catLearningRate(), q.catWarmupFraction(), q.catReplayPerTask(), q.catKeepAccuracy(),
             q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(), q.catAnchorAllGroups(),
             q.validationInstancesPerTask(), q.evalInstancesPerTask(),
             q.resamples(), q.threads()));

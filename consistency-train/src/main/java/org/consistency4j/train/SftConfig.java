@@ -111,6 +111,12 @@ public record SftConfig(
     return b;
   }
 
+  /** Optimizer steps of a run over {@code examples} examples (or pairs): {@code maxSteps} when set. */
+  public long totalSteps(int examples) {
+    Check.nonNegative(examples, "examples");
+    return TrainingLoop.totalSteps(this, examples);
+  }
+
   /** The learning-rate schedule over {@code totalSteps}. */
   public LearningRateSchedule learningRateSchedule(long totalSteps) {
     long warm = Math.min(warmupSteps, totalSteps);
