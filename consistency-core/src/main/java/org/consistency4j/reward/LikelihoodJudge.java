@@ -81,7 +81,11 @@ public final class LikelihoodJudge {
     return new LikelihoodJudge(model, format, prefix, end, batchSize);
   }
 
-  /** {@code P_judge} of every query, in order, each in [0, 1]. */
+  /**
+   * {@code P_judge} of every query, in order, each in [0, 1].
+   *
+   * @throws IllegalStateException if the model returns a log-probability that is NaN or above 0
+   */
   public double[] probabilities(List<Query> queries) {
     Check.notNull(queries, "queries");
     Map<Continuation, Double> logProbs = new LinkedHashMap<>();
@@ -96,7 +100,14 @@ public final class LikelihoodJudge {
       List<ContinuationScore> scores = model.score(batch);
       Check.sameSize(batch.size(), "continuations", scores.size(), "scores");
       for (int i = 0; i < batch.size(); i++) {
-        logProbs.put(batch.get(i), scores.get(i).sum());
+        double lp = scores.get(i).sum();
+        // A probability above 1 or NaN would be clamped into a silent verdict: refuse it instead.
+        if (!(lp <= 0)) {
+          throw new IllegalStateException("model " + model.name() + " scored the continuation '"
+              + batch.get(i).continuation() + "' of prompt '" + batch.get(i).prompt()
+              + "' with log-probability " + lp + "; a likelihood judge needs log-probabilities <= 0");
+        }
+        logProbs.put(batch.get(i), lp);
       }
     }
     double[] out = new double[queries.size()];
@@ -106,7 +117,7 @@ public final class LikelihoodJudge {
       for (String w : q.wordings()) {
         sum += Math.exp(logProbs.get(continuation(w, q)));
       }
-      out[i] = Math.min(1, Math.max(0, sum / q.wordings().size()));
+      out[i] = Math.min(1, sum / q.wordings().size());
     }
     return out;
   }

@@ -86,6 +86,18 @@ class LikelihoodJudgeTest {
   }
 
   @Test
+  void a_nan_or_positive_log_probability_from_the_model_is_refused_with_the_value() {
+    for (double bad : new double[] {Double.NaN, 2.0}) {
+      TableModel m = new TableModel(Map.of(key("add", "2 3", "5"), bad));
+      LikelihoodJudge judge = LikelihoodJudge.of(m, FORMAT, " ", "</s>", 16);
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> judge.probabilities(
+          List.of(new LikelihoodJudge.Query(List.of("add"), "2 3", "5"))));
+      assertTrue(e.getMessage().contains("log-probability " + Math.log(bad)), e.getMessage());
+      assertTrue(e.getMessage().contains("' 5</s>'"), e.getMessage());
+    }
+  }
+
+  @Test
   void every_distinct_prompt_and_answer_is_scored_once_in_batches() {
     TableModel m = new TableModel(Map.of());
     LikelihoodJudge judge = LikelihoodJudge.of(m, FORMAT, " ", "</s>", 2);
