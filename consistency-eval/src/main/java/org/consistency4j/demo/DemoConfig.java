@@ -77,8 +77,10 @@ import org.consistency4j.loss.Losses;
  *     and CAT ({@link org.consistency4j.train.FineTuning#interpolate}: {@code (1 - a) * sft_ia + a *
  *     CAT epoch}, WiSE-FT), each in (0, 1] and distinct; every CAT epoch is interpolated with every
  *     candidate and the (epoch, a) kept is chosen jointly from their validation scores by the same
- *     rule as the epoch ({@link Demo#keptEpoch}); {@code a = 1} is the epoch itself. Empty (the
- *     default): no interpolation, the epoch rule alone
+ *     rule as the epoch ({@link Demo#keptEpoch}); {@code a = 1} is the epoch itself. The defaults'
+ *     0.25, 0.5, 0.75 and 1: over seeds 1-10 CAT's accuracy is then no lower than sft_ia's on
+ *     average (it was 0.011 lower with the epoch rule alone) and its consistency rate higher in 9
+ *     of 10 seeds (README). Empty: no interpolation, the epoch rule alone
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -203,8 +205,8 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 0, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, List.of(),
-        64, 100,
+        "rank", 1.0, 3, 5e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false,
+        List.of(0.25, 0.5, 0.75, 1.0), 64, 100,
         1000, 0);
   }
 

@@ -85,9 +85,13 @@ class DemoInterpolationTest {
   }
 
   @Test
-  void the_option_is_off_by_default_and_recorded_in_the_config() {
-    assertEquals(List.of(), DemoConfig.defaults().catInterpolation());
+  void the_defaults_choose_among_four_weights_and_the_option_is_recorded_in_the_config() {
+    assertEquals(List.of(0.25, 0.5, 0.75, 1.0), DemoConfig.defaults().catInterpolation());
+    assertEquals(List.of(0.25, 0.5, 0.75, 1.0),
+        DemoConfig.defaults().toMap().get("cat_interpolation"));
     assertEquals(List.of(), DemoConfig.quick().catInterpolation());
+    assertEquals(List.of(), DemoConfig.defaults().withCatInterpolation(List.of())
+        .catInterpolation());
     DemoConfig d = DemoConfig.defaults().withCatInterpolation(List.of(0.5, 1.0));
     assertEquals(List.of(0.5, 1.0), d.catInterpolation());
     assertEquals(List.of(0.5, 1.0), d.toMap().get("cat_interpolation"));
