@@ -37,15 +37,22 @@ class DemoInterpolationTest {
     return new Demo.Validation(1 - Math.abs(w - 2) / 10.0, 0.5);
   }
 
+  /** CAT epoch models {@code dir/epoch-N} whose weight is {@code values[N - 1]}. */
+  private static List<Path> epochs(Path dir, float... values) throws Exception {
+    List<Path> out = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      out.add(model(dir.resolve("epoch-" + (i + 1)), values[i]));
+    }
+    return out;
+  }
+
   @Test
   void every_epoch_and_weight_is_validated_and_the_epoch_rule_picks_among_all_of_them(
       @TempDir Path dir) throws Exception {
-    Path sftIa = model(dir.resolve("sft_ia"), 0f);
-    List<Path> epochs = List.of(model(dir.resolve("epoch-1"), 4f), model(dir.resolve("epoch-2"),
-        8f));
     List<Demo.Validation> history = List.of(score(0f), score(4f), score(8f));
     List<Path> validated = new ArrayList<>();
-    Demo.Interpolated r = Demo.interpolate(sftIa, epochs, history, List.of(0.25, 0.5, 1.0), false,
+    Demo.Interpolated r = Demo.interpolate(model(dir.resolve("sft_ia"), 0f), epochs(dir, 4f, 8f),
+        history, List.of(0.25, 0.5, 1.0), false,
         dir.resolve("interpolated"), model -> {
           validated.add(model);
           return score(weights(model)[0]);
@@ -71,11 +78,10 @@ class DemoInterpolationTest {
   @Test
   void with_only_the_weight_one_the_choice_is_the_epoch_rule_and_nothing_is_written(
       @TempDir Path dir) throws Exception {
-    Path sftIa = model(dir.resolve("sft_ia"), 0f);
-    List<Path> epochs = List.of(model(dir.resolve("epoch-1"), 4f), model(dir.resolve("epoch-2"),
-        2f));
+    List<Path> epochs = epochs(dir, 4f, 2f);
     List<Demo.Validation> history = List.of(score(0f), score(4f), score(2f));
-    Demo.Interpolated r = Demo.interpolate(sftIa, epochs, history, List.of(1.0), false,
+    Demo.Interpolated r = Demo.interpolate(model(dir.resolve("sft_ia"), 0f), epochs, history,
+        List.of(1.0), false,
         dir.resolve("interpolated"), model -> {
           throw new AssertionError("validated " + model);
         });
