@@ -200,7 +200,8 @@ public final class Demo {
    * @param reward the self-reward the CAT pairs were built with, in words
    * @param pairs number of preference pairs
    * @param rewardAccuracyBefore share of pairs the sft_ia model ranks right (length-normalized)
-   * @param rewardAccuracyAfter the same for the cat model
+   * @param rewardAccuracyAfter the same for the kept CAT epoch (before any interpolation with
+   *     sft_ia)
    * @param report the summary report ({@code report.json})
    * @param seconds wall time
    * @param judgeAccuracyByTask the judge accuracy per task
@@ -1306,9 +1307,10 @@ public final class Demo {
     }
     String cat = r.pairs() == 0 ? "No preference pairs, so cat is the sft_ia model unchanged"
         : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept%s (validation); pairs"
-            + " ranked right before/after CAT %.3f / %.3f", r.pairs(), r.catEpoch(),
+            + " ranked right before/after CAT%s %.3f / %.3f", r.pairs(), r.catEpoch(),
             r.interpolation().isEmpty() ? "" : String.format(Locale.ROOT,
                 ", interpolated with sft_ia at a = %s", r.catAlpha()),
+            r.catAlpha() < 1 ? " (after: the epoch before interpolation)" : "",
             r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
     String likelihood = "";
     if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
