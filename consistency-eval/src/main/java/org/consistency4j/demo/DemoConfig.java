@@ -80,7 +80,7 @@ import org.consistency4j.loss.Losses;
  *     rule as the epoch ({@link Demo#keptEpoch}); {@code a = 1} is the epoch itself. The defaults'
  *     0.25, 0.5, 0.75 and 1: over seeds 1-10 CAT's accuracy is then no lower than sft_ia's on
  *     average (it was 0.011 lower with the epoch rule alone) and its consistency rate higher in 9
- *     of 10 seeds (README). Empty: no interpolation, the epoch rule alone
+ *     of 10 seeds (8 of 10 on seeds 11-20; README). Empty: no interpolation, the epoch rule alone
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
