@@ -101,7 +101,10 @@ import org.slf4j.LoggerFactory;
  *       response ({@link FineTuning#cat}), one epoch at a time, each optionally followed by a replay
  *       of stage-1 examples ({@link DemoConfig#catReplayPerTask()}); after every epoch the model
  *       answers fresh instances under the validation wordings (never trained on), and the epoch
- *       kept is chosen from those scores by {@link #keptEpoch} (early stopping).
+ *       kept is chosen from those scores by {@link #keptEpoch} (early stopping). With {@link
+ *       DemoConfig#catInterpolation()}, every epoch is also interpolated in weight space with
+ *       sft_ia ({@link FineTuning#interpolate}) at each candidate weight, and the epoch and weight
+ *       are chosen together by the same rule.
  *   <li>All three answer fresh instances under the five held-out wordings of every task (greedy);
  *       the harness scores consistency rate (exact match), accuracy and ROUGE-L with bootstrap
  *       intervals, and cat is compared with sft_ia pairwise.
@@ -113,7 +116,7 @@ import org.slf4j.LoggerFactory;
  * config, seed), {@code report.md}, {@code evaluation/} (the harness's report.json/md/html and
  * responses), {@code data/} (the SFT, judge-phase and preference data), and the models ({@code
  * base-model/}, {@code baseline/}, {@code sft_ia/}, {@code judge/} with a judge phase, {@code
- * cat/epoch-N/}), and {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
+ * cat/epoch-N/}, {@code cat/interpolated/} with interpolation), and {@code stage1.json}, the manifest of stage 1. Subdirectories a previous run left there are
  * replaced, except a stage 1 whose manifest records the same stage-1 settings, seed, threads and
  * device ({@link StageOne}): it is kept, so that another stage-2 configuration reuses it.
  * Deterministic for a seed and thread count.
@@ -178,6 +181,16 @@ public final class Demo {
       Validation trainingWordingsBefore, Validation trainingWordingsAfter) {}
 
   /**
+   * One candidate of weight-space interpolation between sft_ia and a CAT epoch ({@link
+   * DemoConfig#catInterpolation()}).
+   *
+   * @param epoch the CAT epoch interpolated, from 1
+   * @param alpha the weight of the CAT epoch: {@code (1 - alpha) * sft_ia + alpha * epoch}
+   * @param validation its validation scores (for {@code alpha = 1}, the epoch's own)
+   */
+  public record Interpolation(int epoch, double alpha, Validation validation) {}
+
+  /**
    * What the demo measured.
    *
    * @param systems per system, metric ({@code consistency_rate}, {@code accuracy}, {@code rougeL}) to
@@ -187,7 +200,8 @@ public final class Demo {
    * @param reward the self-reward the CAT pairs were built with, in words
    * @param pairs number of preference pairs
    * @param rewardAccuracyBefore share of pairs the sft_ia model ranks right (length-normalized)
-   * @param rewardAccuracyAfter the same for the cat model
+   * @param rewardAccuracyAfter the same for the kept CAT epoch (before any interpolation with
+   *     sft_ia)
    * @param report the summary report ({@code report.json})
    * @param seconds wall time
    * @param judgeAccuracyByTask the judge accuracy per task
@@ -200,6 +214,10 @@ public final class Demo {
    * @param likelihoodJudgeAccuracy accuracy of the likelihood judge ({@link LikelihoodJudge}) on
    *     the same proposals as {@code judgeAccuracy}; NaN when it is not measured
    * @param likelihoodJudgeAccuracyByTask the same per task (empty when not measured)
+   * @param catAlpha the interpolation weight of the kept CAT epoch in the cat system ({@code (1 -
+   *     catAlpha) * sft_ia + catAlpha * epoch}); 1 without interpolation
+   * @param interpolation every interpolation candidate validated, in order (epoch, then weight);
+   *     empty without {@link DemoConfig#catInterpolation()} or without pairs
    */
   public record Result(
       Map<String, Map<String, Estimate>> systems,
@@ -217,10 +235,13 @@ public final class Demo {
       Map<String, Comparison> paired,
       List<CatEpoch> catEpochs,
       double likelihoodJudgeAccuracy,
-      Map<String, Double> likelihoodJudgeAccuracyByTask) {
+      Map<String, Double> likelihoodJudgeAccuracyByTask,
+      double catAlpha,
+      List<Interpolation> interpolation) {
     /** Copies the lists and maps. */
     public Result {
       validation = List.copyOf(validation);
+      interpolation = List.copyOf(interpolation);
       catEpochs = List.copyOf(catEpochs);
       likelihoodJudgeAccuracyByTask = java.util.Collections.unmodifiableMap(
           new LinkedHashMap<>(likelihoodJudgeAccuracyByTask));
@@ -460,6 +481,8 @@ public final class Demo {
       double accAfter = Double.NaN;
       Path catModel = augmentedModel;
       int chosenEpoch = 0;
+      double catAlpha = 1;
+      List<Interpolation> interpolation = new ArrayList<>();
       List<Validation> history = new ArrayList<>();
       List<CatEpoch> catEpochs = new ArrayList<>();
       history.add(new Validation(startValidation[0], startValidation[1]));
@@ -518,8 +541,25 @@ public final class Demo {
           epochRewardAccuracy.add(cat.after().rewardAccuracy());
           from = epochModel;
         }
-        chosenEpoch = keptEpoch(history, config.catKeepAccuracy());
-        catModel = epochModels.get(chosenEpoch - 1);
+        if (config.catInterpolation().isEmpty()) {
+          chosenEpoch = keptEpoch(history, config.catKeepAccuracy());
+          catModel = epochModels.get(chosenEpoch - 1);
+        } else {
+          listener.stage("stage 2: interpolating sft_ia with every CAT epoch at a = "
+              + config.catInterpolation() + " and validating");
+          Interpolated soup = interpolate(augmentedModel, epochModels, history,
+              config.catInterpolation(), config.catKeepAccuracy(),
+              outDir.resolve("cat").resolve("interpolated"), model -> {
+                try (OnnxLanguageModel lm = OnnxLanguageModel.load(model, runtime)) {
+                  double[] s = validate(lm, validation);
+                  return new Validation(s[0], s[1]);
+                }
+              });
+          interpolation.addAll(soup.candidates());
+          chosenEpoch = soup.chosen().epoch();
+          catAlpha = soup.chosen().alpha();
+          catModel = soup.model();
+        }
         accAfter = epochRewardAccuracy.get(chosenEpoch - 1);
       }
 
@@ -573,7 +613,8 @@ public final class Demo {
       double seconds = (System.nanoTime() - start) / 1e9;
       Result result = new Result(systems, judgeAccuracy, rewardSummary(rewardByTask), pairs.size(),
           accBefore, accAfter, outDir.resolve("report.json"), seconds, judgeByTask, rewardByTask,
-          chosenEpoch, history, paired, catEpochs, likelihoodAccuracy, likelihoodByTask);
+          chosenEpoch, history, paired, catEpochs, likelihoodAccuracy, likelihoodByTask, catAlpha,
+          interpolation);
       writeSummary(result, config, runtime, outDir, paraphraseRecord);
       return result;
     } catch (IOException e) {
@@ -618,6 +659,60 @@ public final class Demo {
         .seed(seed);
     long steps = b.build().totalSteps(pairs);
     return b.warmupSteps((long) Math.ceil(config.catWarmupFraction() * steps)).build();
+  }
+
+  /**
+   * The outcome of {@link #interpolate}: every candidate validated, the one kept and its model.
+   *
+   * @param candidates every (epoch, alpha) candidate with its validation scores, epoch-major
+   * @param chosen the candidate kept
+   * @param model its model directory (the epoch's own for {@code alpha = 1})
+   */
+  record Interpolated(List<Interpolation> candidates, Interpolation chosen, Path model) {}
+
+  /**
+   * Interpolates sft_ia with every CAT epoch at every weight of {@code alphas} ({@link
+   * FineTuning#interpolate} into {@code dir/epoch-E-a-A}), validates each new model and keeps the
+   * (epoch, alpha) that {@link #keptEpoch} picks from all candidates' scores, read in order (epoch
+   * first, then the weights as given) after sft_ia's: the epoch rule over a larger set, so that
+   * ties keep the earlier epoch and the earlier weight. A weight of 1 is the epoch itself, whose
+   * validation scores {@code history} already holds.
+   *
+   * @param sftIa the sft_ia model directory
+   * @param epochModels the model of every CAT epoch, from epoch 1
+   * @param history validation scores of sft_ia, then of every CAT epoch
+   * @param alphas candidate weights of the CAT epoch, in (0, 1]
+   * @param keepAccuracy {@link DemoConfig#catKeepAccuracy()}
+   * @param dir where the interpolated models are written
+   * @param validator validation scores of a model directory
+   */
+  static Interpolated interpolate(Path sftIa, List<Path> epochModels, List<Validation> history,
+      List<Double> alphas, boolean keepAccuracy, Path dir,
+      java.util.function.Function<Path, Validation> validator) {
+    Check.argument(history.size() == epochModels.size() + 1, "history needs sft_ia and one entry"
+        + " per CAT epoch (" + epochModels.size() + "), found " + history.size() + " entries");
+    Check.notEmpty(alphas, "alphas");
+    List<Validation> scores = new ArrayList<>(List.of(history.get(0)));
+    List<Interpolation> candidates = new ArrayList<>();
+    List<Path> models = new ArrayList<>();
+    for (int epoch = 1; epoch <= epochModels.size(); epoch++) {
+      for (double a : alphas) {
+        Path model = epochModels.get(epoch - 1);
+        Validation v = history.get(epoch);
+        if (a < 1) {
+          model = FineTuning.interpolate(sftIa, model, a,
+              dir.resolve("epoch-" + epoch + "-a-" + a));
+          v = validator.apply(model);
+        }
+        LOG.info("CAT epoch {} interpolated at a = {}: validation consistency {} accuracy {}",
+            epoch, a, v.consistencyRate(), v.accuracy());
+        candidates.add(new Interpolation(epoch, a, v));
+        scores.add(v);
+        models.add(model);
+      }
+    }
+    int kept = keptEpoch(scores, keepAccuracy) - 1;
+    return new Interpolated(List.copyOf(candidates), candidates.get(kept), models.get(kept));
   }
 
   /**
@@ -1137,6 +1232,11 @@ public final class Demo {
       for (var v : root.path("validation")) {
         validation.add(validation(report, v));
       }
+      List<Interpolation> interpolation = new ArrayList<>();
+      for (var c : root.path("cat_interpolation")) {
+        interpolation.add(new Interpolation(c.path("epoch").asInt(), number(report, c, "alpha"),
+            validation(report, c)));
+      }
       List<CatEpoch> catEpochs = new ArrayList<>();
       for (var e : root.path("cat_epochs")) {
         catEpochs.add(new CatEpoch(number(report, e, "loss_before"), number(report, e, "loss_after"),
@@ -1151,7 +1251,8 @@ public final class Demo {
           root.path("cat_reward_accuracy_after").asDouble(Double.NaN), report,
           root.path("seconds").asDouble(), judgeByTask, rewardByTask, root.path("cat_epoch").asInt(),
           validation, paired, catEpochs,
-          root.path("likelihood_judge_accuracy").asDouble(Double.NaN), likelihoodByTask);
+          root.path("likelihood_judge_accuracy").asDouble(Double.NaN), likelihoodByTask,
+          root.path("cat_alpha").asDouble(1), interpolation);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + report, e);
     }
@@ -1205,8 +1306,11 @@ public final class Demo {
           .append(String.format(Locale.ROOT, " %.2f", e.getValue()));
     }
     String cat = r.pairs() == 0 ? "No preference pairs, so cat is the sft_ia model unchanged"
-        : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept (validation); pairs"
-            + " ranked right before/after CAT %.3f / %.3f", r.pairs(), r.catEpoch(),
+        : String.format(Locale.ROOT, "%d preference pairs; CAT epoch %d kept%s (validation); pairs"
+            + " ranked right before/after CAT%s %.3f / %.3f", r.pairs(), r.catEpoch(),
+            r.interpolation().isEmpty() ? "" : String.format(Locale.ROOT,
+                ", interpolated with sft_ia at a = %s", r.catAlpha()),
+            r.catAlpha() < 1 ? " (after: the epoch before interpolation)" : "",
             r.rewardAccuracyBefore(), r.rewardAccuracyAfter());
     String likelihood = "";
     if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
@@ -1273,6 +1377,15 @@ public final class Demo {
     root.set("reward_by_task", JSON.valueToTree(r.rewardByTask()));
     root.put("preference_pairs", r.pairs());
     root.put("cat_epoch", r.catEpoch());
+    if (!r.interpolation().isEmpty()) {
+      root.put("cat_alpha", r.catAlpha());
+      var candidates = root.putArray("cat_interpolation");
+      for (Interpolation c : r.interpolation()) {
+        candidates.addObject().put("epoch", c.epoch()).put("alpha", c.alpha())
+            .put("consistency_rate", c.validation().consistencyRate())
+            .put("accuracy", c.validation().accuracy());
+      }
+    }
     var validation = root.putArray("validation");
     for (Validation v : r.validation()) {
       validation.addObject().put("consistency_rate", v.consistencyRate())

@@ -1,6 +1,7 @@
 package org.consistency4j.demo;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.consistency4j.internal.Check;
 import org.consistency4j.loss.Losses;
@@ -72,6 +73,14 @@ import org.consistency4j.loss.Losses;
  * @param catAnchorAllGroups whether the anchor is drawn from every group, also those that formed
  *     pairs (one example per wording and group, so every group weighs the same, where CAT's SFT
  *     term weighs a group by its number of pairs), instead of only the groups that formed none
+ * @param catInterpolation candidate weights {@code a} of weight-space interpolation between sft_ia
+ *     and CAT ({@link org.consistency4j.train.FineTuning#interpolate}: {@code (1 - a) * sft_ia + a *
+ *     CAT epoch}, WiSE-FT), each in (0, 1] and distinct; every CAT epoch is interpolated with every
+ *     candidate and the (epoch, a) kept is chosen jointly from their validation scores by the same
+ *     rule as the epoch ({@link Demo#keptEpoch}); {@code a = 1} is the epoch itself. The defaults'
+ *     0.25, 0.5, 0.75 and 1: over seeds 1-10 CAT's accuracy is then no lower than sft_ia's on
+ *     average (it was 0.011 lower with the epoch rule alone) and its consistency rate higher in 9
+ *     of 10 seeds (8 of 10 on seeds 11-20; README). Empty: no interpolation, the epoch rule alone
  * @param validationInstancesPerTask instances per task answered under the validation wordings after
  *     every CAT epoch (early stopping)
  * @param evalInstancesPerTask held-out instances per task, each answered under every held-out wording
@@ -109,6 +118,7 @@ public record DemoConfig(
     int catAnchorPerTask,
     boolean catAnchorEvenAnswers,
     boolean catAnchorAllGroups,
+    List<Double> catInterpolation,
     int validationInstancesPerTask,
     int evalInstancesPerTask,
     int resamples,
@@ -178,6 +188,14 @@ public record DemoConfig(
     Check.notNull(catPairs, "catPairs");
     Check.nonNegative(catParaphrasesPerWording, "catParaphrasesPerWording");
     Check.nonNegative(catAnchorPerTask, "catAnchorPerTask");
+    Check.notNull(catInterpolation, "catInterpolation");
+    for (Double a : catInterpolation) {
+      Check.argument(a != null && a > 0 && a <= 1, "catInterpolation values must be in (0, 1],"
+          + " found " + a + " in " + catInterpolation);
+    }
+    catInterpolation = List.copyOf(catInterpolation);
+    Check.argument(new java.util.HashSet<>(catInterpolation).size() == catInterpolation.size(),
+        "catInterpolation values must be distinct, found " + catInterpolation);
     Check.positive(validationInstancesPerTask, "validationInstancesPerTask");
     Check.positive(evalInstancesPerTask, "evalInstancesPerTask");
     Check.positive(resamples, "resamples");
@@ -187,14 +205,15 @@ public record DemoConfig(
   /** The full demo. */
   public static DemoConfig defaults() {
     return new DemoConfig(7, 128, 2, 4, 384, 1000, 600, 0, 0, 2e-3, 3, 2e-3, 32, 0.8, 64, 4, 1.0,
-        "rank", 1.0, 3, 5e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false, 64, 100,
+        "rank", 1.0, 3, 5e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 4, 0, false, false,
+        List.of(0.25, 0.5, 0.75, 1.0), 64, 100,
         1000, 0);
   }
 
   /** A seconds-long smoke test (tiny model and data; the numbers mean nothing). */
   public static DemoConfig quick() {
     return new DemoConfig(7, 32, 1, 2, 64, 12, 8, 4, 1, 1e-3, 1, 3e-3, 16, 0.8, 2, 2, 1.0, "rank", 1.0, 1,
-        3e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, 2, 3, 50,
+        3e-4, 0, 0, false, CatPairs.JUDGE_IF_TRUSTED, true, 1, 0, false, false, List.of(), 2, 3, 50,
         1);
   }
 
@@ -233,22 +252,39 @@ public record DemoConfig(
         catAnchorEvenAnswers, catAnchorAllGroups, value, threads);
   }
 
+  /**
+   * A copy with other {@link #catInterpolation()} candidates (empty: no interpolation).
+   *
+   * @throws IllegalArgumentException if a value is outside (0, 1] or repeated, naming the field
+   */
+  public DemoConfig withCatInterpolation(List<Double> values) {
+    return copy(seed, likelihoodJudge, catParaphrasesPerWording, catAnchorPerTask,
+        catAnchorEvenAnswers, catAnchorAllGroups, catWarmupFraction, values, threads);
+  }
+
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
       int threadsValue) {
     return copy(seedValue, likelihoodValue, paraphrasesValue, catAnchorPerTask,
         catAnchorEvenAnswers, catAnchorAllGroups, catWarmupFraction, threadsValue);
   }
 
-  /** A copy with the fields the {@code with} methods change set, every other field kept. */
   private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
       int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, double warmupValue,
       int threadsValue) {
+    return copy(seedValue, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
+        allGroupsValue, warmupValue, catInterpolation, threadsValue);
+  }
+
+  /** A copy with the fields the {@code with} methods change set, every other field kept. */
+  private DemoConfig copy(long seedValue, boolean likelihoodValue, int paraphrasesValue,
+      int anchorValue, boolean evenAnswersValue, boolean allGroupsValue, double warmupValue,
+      List<Double> interpolationValue, int threadsValue) {
     return new DemoConfig(seedValue, hidden, layers, heads, intermediate, trainExamplesPerTask,
         judgeExamplesPerTask, judgeReplayPerTask, judgeEpochs, judgeLearningRate, sftEpochs,
         sftLearningRate, batchSize, judgeAccuracyThreshold, catGroupsPerTask, samplesPerWording,
         samplingTemperature, catLoss, catLambda, catEpochs, catLearningRate, warmupValue,
         catReplayPerTask, catKeepAccuracy, catPairs, likelihoodValue, paraphrasesValue, anchorValue, evenAnswersValue,
-        allGroupsValue, validationInstancesPerTask,
+        allGroupsValue, interpolationValue, validationInstancesPerTask,
         evalInstancesPerTask, resamples, threadsValue);
   }
 
@@ -285,6 +321,7 @@ public record DemoConfig(
     m.put("cat_anchor_per_task", catAnchorPerTask);
     m.put("cat_anchor_even_answers", catAnchorEvenAnswers);
     m.put("cat_anchor_all_groups", catAnchorAllGroups);
+    m.put("cat_interpolation", catInterpolation);
     m.put("validation_instances_per_task", validationInstancesPerTask);
     m.put("eval_instances_per_task", evalInstancesPerTask);
     m.put("resamples", resamples);

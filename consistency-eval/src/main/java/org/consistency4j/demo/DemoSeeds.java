@@ -303,10 +303,11 @@ public final class DemoSeeds {
     StringBuilder likelihoodRows = new StringBuilder();
     for (int k = 0; k < s.runs().size(); k++) {
       Demo.Result r = s.runs().get(k);
-      sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %d | %d |%n",
+      sb.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %d | %d%s |%n",
           s.seeds().get(k), value(r, "sft_ia", "consistency_rate"), value(r, "cat",
               "consistency_rate"), value(r, "sft_ia", "accuracy"), value(r, "cat", "accuracy"),
-          r.judgeAccuracy(), r.reward(), r.pairs(), r.catEpoch()));
+          r.judgeAccuracy(), r.reward(), r.pairs(), r.catEpoch(), r.interpolation().isEmpty() ? ""
+              : String.format(Locale.ROOT, " (a = %s)", r.catAlpha())));
       if (!Double.isNaN(r.likelihoodJudgeAccuracy())) {
         likelihoodRows.append(String.format(Locale.ROOT, "%s%d: %.3f",
             likelihoodRows.length() == 0 ? "" : ", ", s.seeds().get(k),
@@ -395,6 +396,9 @@ public final class DemoSeeds {
       o.put("reward", r.reward());
       o.put("preference_pairs", r.pairs());
       o.put("cat_epoch", r.catEpoch());
+      if (!r.interpolation().isEmpty()) {
+        o.put("cat_alpha", r.catAlpha());
+      }
       o.put("seconds", Math.round(r.seconds() * 10) / 10.0);
     }
     root.set("config", JSON.valueToTree(base.toMap()));

@@ -105,7 +105,7 @@ class DemoPairsTest {
             q.batchSize(), q.judgeAccuracyThreshold(), q.catGroupsPerTask(),
             q.samplesPerWording(), q.samplingTemperature(), "ranking", q.catLambda(),
             q.catEpochs(), q.catLearningRate(), q.catWarmupFraction(), q.catReplayPerTask(), q.catKeepAccuracy(),
-            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(), q.catAnchorAllGroups(),
+            q.catPairs(), q.likelihoodJudge(), q.catParaphrasesPerWording(), q.catAnchorPerTask(), q.catAnchorEvenAnswers(), q.catAnchorAllGroups(), q.catInterpolation(),
             q.validationInstancesPerTask(), q.evalInstancesPerTask(),
             q.resamples(), q.threads()));
     assertTrue(e.getMessage().contains("catLoss") && e.getMessage().contains("ranking"),

@@ -92,7 +92,7 @@ class DemoSeedsTest {
     return new Demo.Result(r.systems(), r.judgeAccuracy(), r.reward(), r.pairs(),
         r.rewardAccuracyBefore(), r.rewardAccuracyAfter(), r.report(), r.seconds(),
         r.judgeAccuracyByTask(), r.rewardByTask(), r.catEpoch(), r.validation(), r.paired(),
-        r.catEpochs(), accuracy, Map.of("addition", accuracy));
+        r.catEpochs(), accuracy, Map.of("addition", accuracy), r.catAlpha(), r.interpolation());
   }
 
   @Test
@@ -160,6 +160,7 @@ class DemoSeedsTest {
       systems.put(system, m);
     }
     return new Demo.Result(systems, judge, "agreement frequency", 10, 0.5, 0.6, Path.of("r"), 1.0,
-        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of(), Double.NaN, Map.of());
+        Map.of(), Map.of(), 1, new ArrayList<>(), Map.of(), List.of(), Double.NaN, Map.of(), 1,
+        List.of());
   }
 }

@@ -130,7 +130,7 @@ class DemoTest {
         quick.catLearningRate(), quick.catWarmupFraction(),
         quick.catReplayPerTask(), quick.catKeepAccuracy(),
         quick.catPairs(), quick.likelihoodJudge(), quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
-        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(), quick.catInterpolation(),
         quick.validationInstancesPerTask() + 1, quick.evalInstancesPerTask() + 2,
         quick.resamples(), quick.threads());
     Demo.run(quick, dir.resolve("a"), new Demo.Listener() {});
@@ -169,7 +169,7 @@ class DemoTest {
         quick.catReplayPerTask(),
         quick.catKeepAccuracy(), quick.catPairs(), quick.likelihoodJudge(),
         quick.catParaphrasesPerWording(), quick.catAnchorPerTask(),
-        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(), quick.validationInstancesPerTask(),
+        quick.catAnchorEvenAnswers(), quick.catAnchorAllGroups(), quick.catInterpolation(), quick.validationInstancesPerTask(),
         quick.evalInstancesPerTask(), quick.resamples(), quick.threads());
     assertTrue(StageOne.read(dir.resolve("a"), moreSft, cpu).isEmpty());
     Files.delete(dir.resolve("a/judge/model/config.json"));

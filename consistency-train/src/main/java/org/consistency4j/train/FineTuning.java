@@ -2,6 +2,8 @@ package org.consistency4j.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.consistency4j.graph.DType;
 import org.consistency4j.graph.ExportedModel;
+import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.internal.AtomicFiles;
 import org.consistency4j.internal.Check;
@@ -17,7 +21,9 @@ import org.consistency4j.lora.Lora;
 import org.consistency4j.lora.LoraConfig;
 import org.consistency4j.model.ModelConfig;
 import org.consistency4j.model.RuntimeOptions;
+import org.consistency4j.safetensors.SafetensorsCheckpoint;
 import org.consistency4j.safetensors.SafetensorsWriter;
+import org.consistency4j.safetensors.TensorInfo;
 import org.consistency4j.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -442,6 +448,112 @@ public final class FineTuning {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot merge adapter " + adapterDir + " into " + modelDir, e);
     }
+  }
+
+  /**
+   * Interpolates two checkpoints of the same architecture in weight space and writes the result as a
+   * model directory: every tensor is {@code (1 - alpha) * first + alpha * second} (WiSE-FT, a
+   * model soup of two), computed in double and rounded once to the tensors' element type. With
+   * {@code alpha = 0} the output holds {@code first}'s tensors and with {@code alpha = 1} {@code
+   * second}'s, bit for bit. Typical use: a fine-tuned model ({@code second}) pulled back towards
+   * the model it started from ({@code first}), which keeps more of the start's behaviour.
+   *
+   * <p>The output directory gets one {@code model.safetensors} (the tensors in their element type:
+   * F32, F64, F16 or BF16) and the config and tokenizer files of {@code first}; it is replaced as a
+   * whole (a temporary directory renamed into place), so a reader never sees a partial write.
+   *
+   * @param first the model at {@code alpha = 0} (a directory with {@code model.safetensors} or a
+   *     sharded index)
+   * @param second the model at {@code alpha = 1}, with the same tensor names, shapes and dtypes
+   * @param alpha the weight of {@code second}, in [0, 1]
+   * @param outDir the model directory written (may not be {@code first} or {@code second})
+   * @return {@code outDir}
+   * @throws IllegalArgumentException if {@code alpha} is outside [0, 1] or NaN, if {@code outDir} is
+   *     one of the inputs, or if the checkpoints differ in a tensor's presence, shape or dtype or hold a
+   *     tensor that is not floating point (the message names the tensor and both values)
+   * @throws org.consistency4j.ModelLoadException if a checkpoint cannot be read
+   */
+  public static Path interpolate(Path first, Path second, double alpha, Path outDir) {
+    Check.notNull(first, "first");
+    Check.notNull(second, "second");
+    Check.notNull(outDir, "outDir");
+    Check.inRange(alpha, 0, 1, "alpha");
+    Path out = outDir.toAbsolutePath().normalize();
+    Check.argument(!out.equals(first.toAbsolutePath().normalize())
+        && !out.equals(second.toAbsolutePath().normalize()), "outDir must differ from first and"
+        + " second, found " + outDir);
+    try (SafetensorsCheckpoint a = SafetensorsCheckpoint.open(first);
+        SafetensorsCheckpoint b = SafetensorsCheckpoint.open(second)) {
+      List<SafetensorsWriter.Spec> specs = new java.util.ArrayList<>();
+      for (String name : a.names()) {
+        TensorInfo ia = a.info(name).orElseThrow();
+        TensorInfo ib = b.info(name).orElseThrow(() -> new IllegalArgumentException(
+            "cannot interpolate " + first + " and " + second + ": tensor '" + name
+                + "' is in the first and not in the second"));
+        Check.argument(ia.shape().equals(ib.shape()), "cannot interpolate " + first + " and "
+            + second + ": tensor '" + name + "' has shape " + ia.shape() + " in the first and "
+            + ib.shape() + " in the second");
+        Check.argument(ia.dtype() == ib.dtype(), "cannot interpolate " + first + " and " + second
+            + ": tensor '" + name + "' has dtype " + ia.dtype() + " in the first and "
+            + ib.dtype() + " in the second");
+        Check.argument(ia.dtype().isFloatingPoint(), "cannot interpolate " + first + " and "
+            + second + ": tensor '" + name + "' has dtype " + ia.dtype()
+            + "; only floating-point tensors are interpolated");
+        specs.add(new SafetensorsWriter.Spec(name, ia.dtype(), ia.shapeArray()));
+      }
+      for (String name : b.names()) {
+        Check.argument(a.contains(name), "cannot interpolate " + first + " and " + second
+            + ": tensor '" + name + "' is in the second and not in the first");
+      }
+      AtomicFiles.replaceDirectory(out, tmp -> {
+        SafetensorsWriter.writeStreaming(tmp.resolve(SafetensorsCheckpoint.SINGLE_FILE), specs,
+            Map.of("format", "pt"), (spec, ch) -> {
+              ByteBuffer data = interpolated(a.tensor(spec.name()), b.tensor(spec.name()), alpha);
+              while (data.hasRemaining()) {
+                ch.write(data);
+              }
+            });
+        for (String f : COPIED_FILES) {
+          Path src = first.resolve(f);
+          if (Files.isRegularFile(src)) {
+            AtomicFiles.copy(src, tmp.resolve(f));
+          }
+        }
+      });
+      return outDir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the interpolation of " + first + " and "
+          + second + " into " + outDir, e);
+    }
+  }
+
+  /** {@code (1 - alpha) * x + alpha * y} in {@code x}'s element type; the endpoints' bytes at 0 and 1. */
+  private static ByteBuffer interpolated(Tensor x, Tensor y, double alpha) {
+    if (alpha == 0 || alpha == 1) {
+      return (alpha == 0 ? x : y).data().duplicate();
+    }
+    DType dtype = x.dtype();
+    ByteBuffer out = ByteBuffer.allocate((int) x.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    if (dtype == DType.DOUBLE) {
+      double[] u = x.toDoubleArray();
+      double[] v = y.toDoubleArray();
+      for (int i = 0; i < u.length; i++) {
+        out.putDouble((1 - alpha) * u[i] + alpha * v[i]);
+      }
+    } else {
+      float[] u = x.toFloatArray();
+      float[] v = y.toFloatArray();
+      for (int i = 0; i < u.length; i++) {
+        float f = (float) ((1 - alpha) * u[i] + alpha * v[i]);
+        switch (dtype) {
+          case FLOAT -> out.putFloat(f);
+          case FLOAT16 -> out.putShort(HalfFloats.floatToFloat16(f));
+          case BFLOAT16 -> out.putShort(HalfFloats.floatToBfloat16(f));
+          default -> throw new IllegalStateException("not a floating-point dtype: " + dtype);
+        }
+      }
+    }
+    return out.flip();
   }
 
   /**
