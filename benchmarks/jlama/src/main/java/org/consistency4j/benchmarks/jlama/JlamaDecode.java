@@ -5,6 +5,7 @@ import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
 import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import java.io.File;
 import java.nio.file.Files;
@@ -61,12 +62,12 @@ public final class JlamaDecode {
         + " \"impl\": \"jlama-0.8.4%s\", \"load_ms\": %.0f, \"batch\": 1, \"prompt_plus_1_ms\": %.0f,"
         + " \"prompt_plus_%d_ms\": %.0f, \"tokens_per_s\": %.2f, \"peak_rss_mib\": %.0f,"
         + " \"jlama_model_dtype\": \"%s\", \"jlama_working_qtype\": \"%s\","
-        + " \"jlama_q_proj_dtype\": \"%s\"}%n",
+        + " \"jlama_q_proj_dtype\": \"%s\", \"jlama_ops\": \"%s\"}%n",
         dir.getFileName(), threads,
         quant.isEmpty() ? "" : "-" + quant.toLowerCase(Locale.ROOT), loadMs, one, NEW_TOKENS + 1, full,
         NEW_TOKENS / ((full - one) / 1e3), statusKib("VmHWM") / 1024.0,
         model.getWeights().getModelDType(), field(model, AbstractModel.class, "workingQType"),
-        queryWeightType(model));
+        queryWeightType(model), TensorOperationsProvider.get().name());
     System.exit(0);
   }
 
