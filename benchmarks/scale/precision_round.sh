@@ -28,7 +28,8 @@
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -B -ntp -q -f benchmarks/jlama/pom.xml package -DskipTests
 # Environment: JAR (benchmarks.jar), JLAMA_DIR (benchmarks/jlama/target), SCALE_CACHE (/tmp/c4j-scale),
 # PREC_CACHE (/tmp/c4j-precision), JAVA25, MODELS ("qwen2.5-0.5b llama-3.2-1b"), THREADS ("1 2"),
-# ROUNDS (1), REPS (3), CELLS (the default cells above), ERR (stderr of the last cell).
+# ROUNDS (1), REPS (3), CELLS (the default cells above), ERR (stderr of the last cell), DRY_RUN=1
+# (print the expected duration and stop).
 set -uo pipefail
 OUT=${1:?usage: precision_round.sh OUT.jsonl}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -52,6 +53,43 @@ for f in "$JAR" "$JLAMA_DIR/benchmarks-jlama-0.1.0-SNAPSHOT.jar" "$J25"; do
   [[ -e $f ]] || { echo "precision_round.sh: missing $f (see the build commands in this script)" >&2; exit 2; }
 done
 
+cells_for() { # model threads -> the cells that apply
+  local c
+  for c in $CELLS; do
+    [[ $c == jlama-jq4-i8 && $1 != llama-3.2-1b ]] && continue
+    [[ $c == jlama-i8-load && $2 != 1 ]] && continue
+    echo "$c"
+  done
+}
+
+# Expected duration: seconds per cell (process start to end: load, warm-up, 2 x REPS generations),
+# medians of three 1-thread rounds on 2026-12-07 at load 3-6; a two-thread cell counted at 0.8x.
+est_cell() { # cell model threads
+  local s
+  case $1 in
+    c4j-f32-batched | jlama-f32 | jlama-q4-load | jlama-native-f32) s=(29 56) ;;
+    c4j-f32-single | jlama-bf16 | jlama-jq4-i8 | jlama-native-bf16) s=(26 50) ;;
+    c4j-int8) s=(17 34) ;;
+    c4j-int4) s=(17 24) ;;
+    jlama-jq4 | jlama-native-jq4) s=(19 31) ;;
+    *) s=(8 15) ;;
+  esac
+  local v=${s[0]}
+  [[ $2 == llama* ]] && v=${s[1]}
+  ((${3} > 1)) && v=$((v * 8 / 10))
+  echo "$v"
+}
+est=0
+for m in $MODELS; do
+  for t in $THREADS; do
+    for c in $(cells_for "$m" "$t"); do est=$((est + $(est_cell "$c" "$m" "$t"))); done
+  done
+done
+est=$((est * ROUNDS * REPS / 3))
+echo "precision_round.sh: about $((est / 60)) min $((est % 60)) s expected (setup not counted; ROUNDS=$ROUNDS REPS=$REPS)" >&2
+
+[[ ${DRY_RUN:-0} == 1 ]] && exit 0
+
 # Setup (once).
 for m in $MODELS; do
   if [[ ! -f $CACHE/$m/model.safetensors ]]; then
@@ -66,28 +104,6 @@ for m in $MODELS; do
       >&2 || exit 1
   fi
 done
-
-cells_for() { # model threads -> the cells that apply
-  local c
-  for c in $CELLS; do
-    [[ $c == jlama-jq4-i8 && $1 != llama-3.2-1b ]] && continue
-    [[ $c == jlama-i8-load && $2 != 1 ]] && continue
-    echo "$c"
-  done
-}
-
-# Expected duration: seconds per cell measured on 2026-12-07 at 1 thread (load 2-3), two threads
-# counted the same (their decoding is faster, their loading is not).
-est=0
-for m in $MODELS; do
-  for t in $THREADS; do
-    n=$(cells_for "$m" "$t" | wc -l)
-    case $m in llama*) per=45 ;; *) per=22 ;; esac
-    est=$((est + n * per))
-  done
-done
-est=$((est * ROUNDS))
-echo "precision_round.sh: $((est / 60)) min $((est % 60)) s expected (setup not counted; ROUNDS=$ROUNDS REPS=$REPS)" >&2
 
 run() { # label cmd...
   local label=$1; shift
