@@ -5,7 +5,8 @@
 
 One row per shape and thread count; per cell the median decode tokens/s over the rounds (with the
 range when there are several) and the median peak RSS in MiB; then, per round, the ratios that
-answer "at least Jlama's tokens/s at the same thread count" for each precision: this library's
+answer "at least Jlama's tokens/s at the same thread count" for each precision (a round is the
+n-th cell of each kind within one file): this library's
 float32 (the faster layout of the round) over Jlama float32 and Jlama bf16, int8 and int4 over
 Jlama's Q4 file (and over Jlama bf16). Failed cells are listed with their exception.
 """
@@ -23,11 +24,11 @@ RATIOS = [("f32", "jlama-f32"), ("f32", "jlama-bf16"), ("c4j-int8", "jlama-jq4")
 
 def main(paths):
     cells = defaultdict(list)   # (model, threads, cell) -> [(tokens/s, rss)]
-    rounds = defaultdict(dict)  # (model, threads, round) -> {cell: tokens/s}
-    seen = defaultdict(int)     # (model, threads, cell) -> rounds so far
+    rounds = defaultdict(dict)  # (file, round, model, threads) -> {cell: tokens/s}
+    seen = defaultdict(int)     # (file, model, threads, cell) -> rounds so far
     failures = []
     loads = []
-    for path in paths:
+    for f, path in enumerate(paths):
         for line in open(path):
             if not line.strip():
                 continue
@@ -35,14 +36,14 @@ def main(paths):
             cell, model, threads = row["label"].split()
             loads.append(float(row["load"]))
             key = (model, int(threads), cell)
-            rnd = seen[key]
-            seen[key] += 1
+            rnd = seen[(f,) + key]
+            seen[(f,) + key] += 1
             r = row.get("r")
             if r is None:
                 failures.append(f"{row['label']} ({row['utc']}): {row.get('err', 'no exception line')}")
                 continue
             cells[key].append((r["tokens_per_s"], r["peak_rss_mib"]))
-            rounds[(model, int(threads), rnd)][cell] = r["tokens_per_s"]
+            rounds[(f, rnd, model, int(threads))][cell] = r["tokens_per_s"]
     shapes = sorted({(m, t) for m, t, _ in cells}, key=lambda s: (s[1], s[0]))
     present = [c for c in CELLS if any((m, t, c) in cells for m, t in shapes)]
     print("| shape, threads | " + " | ".join(present) + " |")
@@ -63,7 +64,7 @@ def main(paths):
     for m, t in shapes:
         for a, b in RATIOS:
             vals = []
-            for (mm, tt, _), rc in sorted(rounds.items()):
+            for (_, _, mm, tt), rc in sorted(rounds.items()):
                 if (mm, tt) != (m, t):
                     continue
                 av = max(rc.get("c4j-f32-batched", 0), rc.get("c4j-f32-single", 0)) if a == "f32" \
