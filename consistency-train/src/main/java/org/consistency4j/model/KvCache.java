@@ -20,9 +20,11 @@ import java.util.Map;
  * next to the past while the step ran: two copies of the cache at every step (benchmarks/README.md,
  * "A key/value cache held once").
  *
- * <p>The buffers are kept by the model and reused by every generation, grown (doubling, up to the
- * generation's limit) when a generation needs more positions or rows than they hold. Not
- * thread-safe.
+ * <p>The buffers are kept by the model and reused by every generation; a generation that needs
+ * more room than they hold replaces them (at its start with room for its prompt and {@link
+ * #INITIAL_NEW_POSITIONS} new positions, later doubling, never beyond the positions it can reach),
+ * and the replaced buffers' memory is freed at once where the JDK allows it ({@code
+ * sun.misc.Unsafe.invokeCleaner}), otherwise by the garbage collector. Not thread-safe.
  */
 final class KvCache {
   /** Positions reserved at the start of a generation beyond its prompt, at most its limit. */
@@ -34,6 +36,8 @@ final class KvCache {
   private final long[] rowShape;
   /** Keys of layer {@code l} at {@code 2 l}, values at {@code 2 l + 1}; null before the first use. */
   private FloatBuffer[] buffers;
+  /** The memory {@link #buffers} view, to free when they are replaced. */
+  private ByteBuffer[] memory;
   private int rows;
   /** Valid positions (the past of the next step). */
   private int positions;
@@ -55,7 +59,8 @@ final class KvCache {
     this.rows = rows;
     this.positions = 0;
     this.limit = limit;
-    reserve(first, (int) Math.min(limit, (long) first + INITIAL_NEW_POSITIONS));
+    int wanted = (int) Math.min(limit, (long) first + INITIAL_NEW_POSITIONS);
+    reserve(Math.max(first, wanted), wanted);
   }
 
   /** Valid positions: the past the next step is given. */
@@ -126,15 +131,25 @@ final class KvCache {
           + Integer.MAX_VALUE + " bytes: decode fewer prompts together or fewer tokens");
     }
     FloatBuffer[] grown = new FloatBuffer[2 * layers];
+    ByteBuffer[] grownMemory = new ByteBuffer[2 * layers];
     int valid = positions * rows * perRow;
     for (int i = 0; i < grown.length; i++) {
-      grown[i] = ByteBuffer.allocateDirect((int) floats * Float.BYTES)
-          .order(ByteOrder.nativeOrder()).asFloatBuffer();
+      grownMemory[i] = ByteBuffer.allocateDirect((int) floats * Float.BYTES)
+          .order(ByteOrder.nativeOrder());
+      grown[i] = grownMemory[i].asFloatBuffer();
       if (valid > 0) {
         grown[i].put(0, buffers[i], 0, valid);
       }
+      if (memory != null) {
+        // Freed now rather than at a later collection: the cache is the largest thing allocated
+        // while decoding, and a replaced copy left to the collector would be held twice again.
+        DirectMemory.free(memory[i]);
+        memory[i] = null;
+        buffers[i] = null;
+      }
     }
     buffers = grown;
+    memory = grownMemory;
   }
 
   /** A tensor {@code [count, rows, kv_heads, head_dim]} over positions {@code from ..} of {@code b}. */
