@@ -31,11 +31,6 @@ final class DirectMemory {
     }
   }
 
-  /** Whether {@link #free} frees at once on this JDK. */
-  static boolean freesAtOnce() {
-    return CLEANER != null;
-  }
-
   /**
    * Frees {@code buffer}'s memory now if this JDK allows it; the caller must drop every reference
    * to the buffer and to views of it, whose contents are undefined afterwards.

@@ -823,14 +823,27 @@ public final class LlamaGraphs {
         k = g.concat(2, g.transpose(pastK[l], 1, 2, 0, 3), k);
         v = g.concat(2, g.transpose(pastV[l], 1, 2, 0, 3), v);
       }
-      k = repeatKv(g, k, nh, nkv, hd);
-      v = repeatKv(g, v, nh, nkv, hd);
-      Value scores = g.mul(g.matMul(q, g.transpose(k, 0, 1, 3, 2)),
-          g.scalar(DType.FLOAT, (float) c.attentionScale()));
+      // With a cache (the inference graph) the heads sharing a key/value head are multiplied
+      // together, [batch, kv_heads, group * new, head_dim], so that the keys and values are not
+      // repeated per head: a copy of the whole cache times the group size on every step, for the
+      // same products. (The training graph keeps repeat_kv, which autodiff differentiates.)
+      boolean grouped = pastK != null && nh != nkv;
+      if (!grouped) {
+        k = repeatKv(g, k, nh, nkv, hd);
+        v = repeatKv(g, v, nh, nkv, hd);
+      }
+      Value qk = grouped
+          ? g.reshape(g.matMul(g.reshape(q, 0, nkv, -1, hd), g.transpose(k, 0, 1, 3, 2)),
+              0, nh, -1, 0)
+          : g.matMul(q, g.transpose(k, 0, 1, 3, 2));
+      Value scores = g.mul(qk, g.scalar(DType.FLOAT, (float) c.attentionScale()));
       scores = softcap(g, scores, attnCap);
       Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
-      Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
+      Value perHead = grouped
+          ? g.reshape(g.matMul(g.reshape(attn, 0, nkv, -1, 0), v), 0, nh, -1, hd)
+          : g.matMul(attn, v);
+      Value ctx = g.reshape(g.transpose(perHead, 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
           w.get(p + "self_attn.o_proj.bias"));
       Value h2;
