@@ -798,8 +798,6 @@ public final class LlamaGraphs {
     List<Integer> slidingLayers = c.gemma().map(ModelConfig.Gemma::slidingLayers).orElse(List.of());
     double attnCap = c.gemma().map(ModelConfig.Gemma::attnLogitSoftcapping).orElse(0.0);
     Value minValue = g.scalar(DType.FLOAT, -Float.MAX_VALUE);
-    Value hasPast = pastK == null ? null
-        : g.greater(g.shape(pastK[0], 0, 1), g.constant(Tensor.vector(0L)));
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String p = "model.layers." + l + ".";
       boolean local = c.gemma().isPresent() && c.gemma().get().localRope(l);
@@ -819,58 +817,32 @@ public final class LlamaGraphs {
       q = rope(g, q, cos, sin, hd, c.rotaryDim());
       k = rope(g, k, cos, sin, hd, c.rotaryDim());
       v = heads(g, v, nkv, hd);
-      boolean cached = pastK != null;
-      if (cached) {
+      if (pastK != null) {
         g.output(newKey(l), g.transpose(k, 2, 0, 1, 3));
         g.output(newValue(l), g.transpose(v, 2, 0, 1, 3));
-      } else {
+        k = g.concat(2, g.transpose(pastK[l], 1, 2, 0, 3), k);
+        v = g.concat(2, g.transpose(pastV[l], 1, 2, 0, 3), v);
+      }
+      // With a cache (the inference graph) the heads sharing a key/value head are multiplied
+      // together, [batch, kv_heads, group * new, head_dim], so that the keys and values are not
+      // repeated per head: a copy of the whole cache times the group size on every step, for the
+      // same products. (The training graph keeps repeat_kv, which autodiff differentiates.)
+      boolean grouped = pastK != null && nh != nkv;
+      if (!grouped) {
         k = repeatKv(g, k, nh, nkv, hd);
         v = repeatKv(g, v, nh, nkv, hd);
       }
-      // With a cache (the inference graph) the cache is read where it is, not copied: the heads
-      // sharing a key/value head are multiplied together ([batch, kv_heads, group * new,
-      // head_dim] queries, so keys and values are not repeated per head), and the past and the new
-      // positions are multiplied separately, the past through transposes of its position-first
-      // layout that ONNX Runtime folds into FusedMatMul's batch transposition, so that no step
-      // concatenates the past with the new positions (a copy of the cache per layer and step).
-      // The training graph keeps repeat_kv over one key tensor, which autodiff differentiates.
-      // An empty past (a prompt pass) takes the branch without it: ONNX Runtime 1.29's FusedMatMul
-      // with a batch transposition fails on a zero-length operand (SIGFPE).
-      Value qk;
-      if (cached) {
-        Value grouped = g.reshape(q, 0, nkv, -1, hd);
-        GraphBuilder withPast = g.subgraph("scores_with_past");
-        withPast.output(withPast.concat(-1,
-            withPast.matMul(grouped, withPast.transpose(pastK[l], 1, 2, 3, 0)),
-            withPast.matMul(grouped, withPast.transpose(k, 0, 1, 3, 2))));
-        GraphBuilder newOnly = g.subgraph("scores_new_only");
-        newOnly.output(newOnly.matMul(grouped, newOnly.transpose(k, 0, 1, 3, 2)));
-        qk = g.reshape(g.ifThenElse(hasPast, withPast.build(), newOnly.build()).get(0),
-            0, nh, -1, 0);
-      } else {
-        qk = g.matMul(q, g.transpose(k, 0, 1, 3, 2));
-      }
+      Value qk = grouped
+          ? g.reshape(g.matMul(g.reshape(q, 0, nkv, -1, hd), g.transpose(k, 0, 1, 3, 2)),
+              0, nh, -1, 0)
+          : g.matMul(q, g.transpose(k, 0, 1, 3, 2));
       Value scores = g.mul(qk, g.scalar(DType.FLOAT, (float) c.attentionScale()));
       scores = softcap(g, scores, attnCap);
       Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
-      Value perHead;
-      if (cached) {
-        Value grouped = g.reshape(attn, 0, nkv, -1, 0);
-        GraphBuilder withPast = g.subgraph("values_with_past");
-        Value past = withPast.shape(pastK[l], 0, 1);
-        withPast.output(withPast.add(
-            withPast.matMul(dynamicSlice(withPast, grouped,
-                withPast.constant(Tensor.vector(0L)), past), withPast.transpose(pastV[l], 1, 2, 0, 3)),
-            withPast.matMul(dynamicSlice(withPast, grouped, past,
-                withPast.constant(Tensor.vector(Long.MAX_VALUE))), v)));
-        GraphBuilder newOnly = g.subgraph("values_new_only");
-        newOnly.output(newOnly.matMul(grouped, v));
-        perHead = g.reshape(g.ifThenElse(hasPast, withPast.build(), newOnly.build()).get(0),
-            0, nh, -1, hd);
-      } else {
-        perHead = g.matMul(attn, v);
-      }
+      Value perHead = grouped
+          ? g.reshape(g.matMul(g.reshape(attn, 0, nkv, -1, 0), v), 0, nh, -1, hd)
+          : g.matMul(attn, v);
       Value ctx = g.reshape(g.transpose(perHead, 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
           w.get(p + "self_attn.o_proj.bias"));
@@ -890,12 +862,6 @@ public final class LlamaGraphs {
       x = g.add(x, gemma ? norm(g, c, mlp, w.get(p + "post_feedforward_layernorm.weight")) : mlp);
     }
     return x;
-  }
-
-  /** {@code x[..., from:to]}, the bounds {@code [1]} int64 values. */
-  private static Value dynamicSlice(GraphBuilder g, Value x, Value from, Value to) {
-    return g.op("Slice", Arrays.asList(x, from, to, g.constant(Tensor.vector(-1L))), Map.of(), 1)
-        .get(0);
   }
 
   /** {@code cap * tanh(x / cap)} (Gemma's soft-capping), or {@code x} when {@code cap} is 0. */
