@@ -59,7 +59,8 @@ import org.consistency4j.train.TrainingSession;
  * system property {@code consistency4j.scaleLinearLayout} names ({@code batched}, the default, or
  * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}). {@code
  * -Dconsistency4j.scaleTemperature=T} samples at temperature T in {@code decode1} / {@code decode16}
- * (default 0, greedy). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
+ * (default 0, greedy), and {@code -Dconsistency4j.scalePrompt=N} decodes after N-token prompts
+ * (default 16). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
  * {@code lora} and {@code cat} (default 256). Training measurements log the resident set after each
  * setup phase on stderr.
  */
@@ -74,7 +75,7 @@ public final class ScaleBenchmark {
   /** The seed of the random weights. */
   public static final long SEED = 20261206L;
   static final int PREFILL = 512;
-  static final int PROMPT = 16;
+  static final int PROMPT = Integer.getInteger("consistency4j.scalePrompt", 16);
   static final int NEW_TOKENS = 32;
   static final int TRAIN_SEQ = Integer.getInteger("consistency4j.scaleTrainSeq", 256);
   static final int CAT_PROMPT = 64;

@@ -49,11 +49,16 @@ import org.consistency4j.safetensors.SafetensorsCheckpoint;
  *       decoding (one ONNX Runtime session for both): {@code input_ids
  *       [batch, new]} with their rotary {@code position_ids [batch, new]}, the {@code attention_mask
  *       [batch, past+new]} (1 = a real token, 0 = padding that no query attends to), the key/value
- *       cache of the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [batch,
- *       kv_heads, past, head_dim]}, past may be 0) and {@code logits_from [1]} to {@code logits [batch,
- *       new - logits_from, vocab]} (the logits of the new positions from {@code logits_from} on: 0 to
- *       score every position, {@code new - 1} when decoding) and the extended cache ({@code
- *       present_key.L}, {@code present_value.L}). Batches of prompts are left-padded so that every
+ *       cache of the {@code past} tokens ({@code past_key.L}, {@code past_value.L}: {@code [past,
+ *       batch, kv_heads, head_dim]}, position first, past may be 0) and {@code logits_from [1]} to
+ *       {@code logits [batch, new - logits_from, vocab]} (the logits of the new positions from {@code
+ *       logits_from} on: 0 to score every position, {@code new - 1} when decoding) and the keys and
+ *       values of the new positions only ({@code new_key.L}, {@code new_value.L}: {@code [new, batch,
+ *       kv_heads, head_dim]}). With the position first, the cache after the step is the past followed
+ *       by the new entries in one buffer, so {@link OnnxLanguageModel} keeps one buffer per layer,
+ *       feeds its valid start as the past and has ONNX Runtime write the new entries after it (pinned
+ *       outputs): the cache is held once, not as a past and an extended copy of it. Batches of
+ *       prompts are left-padded so that every
  *       row's last token is at the same index; attention is causal by index and masked by {@code
  *       attention_mask}, and positions count each row's real tokens, so a row's logits equal those of
  *       the row decoded alone up to float rounding.
@@ -83,12 +88,12 @@ public final class LlamaGraphs {
     return "past_value." + l;
   }
 
-  static String presentKey(int l) {
-    return "present_key." + l;
+  static String newKey(int l) {
+    return "new_key." + l;
   }
 
-  static String presentValue(int l) {
-    return "present_value." + l;
+  static String newValue(int l) {
+    return "new_value." + l;
   }
 
   /**
@@ -576,13 +581,13 @@ public final class LlamaGraphs {
     Value[] pastK = new Value[c.numHiddenLayers()];
     Value[] pastV = new Value[c.numHiddenLayers()];
     for (int l = 0; l < c.numHiddenLayers(); l++) {
-      pastK[l] = g.input(pastKey(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
-      pastV[l] = g.input(pastValue(l), DType.FLOAT, "batch", (long) nkv, "past", (long) hd);
+      pastK[l] = g.input(pastKey(l), DType.FLOAT, "past", "batch", (long) nkv, (long) hd);
+      pastV[l] = g.input(pastValue(l), DType.FLOAT, "past", "batch", (long) nkv, (long) hd);
     }
     Weights w = initializers(g, c, weights, quantization, Set.of()).withLeft(left);
     Value one = g.scalar(DType.INT64, 1);
     Value newLen = g.squeeze(g.shape(ids, 1, 2), 0);
-    Value pastLen = g.squeeze(g.shape(pastK[0], 2, 3), 0);
+    Value pastLen = g.squeeze(g.shape(pastK[0], 0, 1), 0);
     Value total = g.add(pastLen, newLen);
     Value qIdx = g.range(pastLen, total, one);
     Value kIdx = g.range(g.scalar(DType.INT64, 0), total, one);
@@ -780,8 +785,9 @@ public final class LlamaGraphs {
    * The decoder layers over embeddings {@code x [batch, n, hidden]}: {@code masked} (bool,
    * broadcastable to the attention scores {@code [batch, heads, n, keys]}) marks the key positions a
    * query must not attend to; {@code slidingMasked} (null without sliding layers) does for Gemma's
-   * sliding-window layers. With a cache ({@code pastK}, {@code pastV} not null) the new keys and
-   * values are appended to it and output as {@code present_*}.
+   * sliding-window layers. With a cache ({@code pastK}, {@code pastV} not null, {@code [past, batch,
+   * kv_heads, head_dim]}) the new keys and values are attended to after it and output, position
+   * first, as {@code new_*}.
    */
   private static Value decoder(GraphBuilder g, ModelConfig c, Weights w, Value x,
       Rotary rotary, Value masked, Value slidingMasked, Value[] pastK, Value[] pastV) {
@@ -812,19 +818,32 @@ public final class LlamaGraphs {
       k = rope(g, k, cos, sin, hd, c.rotaryDim());
       v = heads(g, v, nkv, hd);
       if (pastK != null) {
-        k = g.concat(2, pastK[l], k);
-        v = g.concat(2, pastV[l], v);
-        g.output(presentKey(l), k);
-        g.output(presentValue(l), v);
+        g.output(newKey(l), g.transpose(k, 2, 0, 1, 3));
+        g.output(newValue(l), g.transpose(v, 2, 0, 1, 3));
+        k = g.concat(2, g.transpose(pastK[l], 1, 2, 0, 3), k);
+        v = g.concat(2, g.transpose(pastV[l], 1, 2, 0, 3), v);
       }
-      k = repeatKv(g, k, nh, nkv, hd);
-      v = repeatKv(g, v, nh, nkv, hd);
-      Value scores = g.mul(g.matMul(q, g.transpose(k, 0, 1, 3, 2)),
-          g.scalar(DType.FLOAT, (float) c.attentionScale()));
+      // With a cache (the inference graph) the heads sharing a key/value head are multiplied
+      // together, [batch, kv_heads, group * new, head_dim], so that the keys and values are not
+      // repeated per head: a copy of the whole cache times the group size on every step, for the
+      // same products. (The training graph keeps repeat_kv, which autodiff differentiates.)
+      boolean grouped = pastK != null && nh != nkv;
+      if (!grouped) {
+        k = repeatKv(g, k, nh, nkv, hd);
+        v = repeatKv(g, v, nh, nkv, hd);
+      }
+      Value qk = grouped
+          ? g.reshape(g.matMul(g.reshape(q, 0, nkv, -1, hd), g.transpose(k, 0, 1, 3, 2)),
+              0, nh, -1, 0)
+          : g.matMul(q, g.transpose(k, 0, 1, 3, 2));
+      Value scores = g.mul(qk, g.scalar(DType.FLOAT, (float) c.attentionScale()));
       scores = softcap(g, scores, attnCap);
       Value layerMask = slidingLayers.contains(l) ? slidingMasked : masked;
       Value attn = g.softmax(g.where(layerMask, minValue, scores), -1);
-      Value ctx = g.reshape(g.transpose(g.matMul(attn, v), 0, 2, 1, 3), 0, 0, (long) nh * hd);
+      Value perHead = grouped
+          ? g.reshape(g.matMul(g.reshape(attn, 0, nkv, -1, 0), v), 0, nh, -1, hd)
+          : g.matMul(attn, v);
+      Value ctx = g.reshape(g.transpose(perHead, 0, 2, 1, 3), 0, 0, (long) nh * hd);
       Value out = w.linear(g, ctx, p + "self_attn.o_proj.weight",
           w.get(p + "self_attn.o_proj.bias"));
       Value h2;

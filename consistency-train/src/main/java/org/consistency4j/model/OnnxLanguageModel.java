@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +62,8 @@ public final class OnnxLanguageModel implements LanguageModel {
   private final Map<String, OnnxTensor> weightInputs;
   private final PromptOverflow overflow;
   private final Quantization quantization;
-  /** The decoding graph's outputs other than the logits: the extended KV cache. */
-  private final Set<String> cacheOutputs;
+  /** The decoding key/value cache, held once and reused by every generation. */
+  private final KvCache kvCache;
   /**
    * Where ONNX Runtime writes each decoding step's logits ({@code [rows, 1, vocab]}, a pinned
    * output), reused by every step and every generation of this model and grown to the largest row
@@ -104,12 +103,12 @@ public final class OnnxLanguageModel implements LanguageModel {
     this.session = sessions.session("model");
     this.weightInputs = sessions.weightInputs("model");
     this.quantization = sessions.options().quantization();
-    Set<String> outputs = new LinkedHashSet<>();
-    for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-      outputs.add(LlamaGraphs.presentKey(layer));
-      outputs.add(LlamaGraphs.presentValue(layer));
-    }
-    this.cacheOutputs = Set.copyOf(outputs);
+    this.kvCache = new KvCache(config);
+  }
+
+  /** The decoding key/value cache (tests look at its buffers). */
+  KvCache kvCache() {
+    return kvCache;
   }
 
   /** The weights each run is given, by graph input name (empty when the session holds them). */
@@ -280,7 +279,7 @@ public final class OnnxLanguageModel implements LanguageModel {
         mask[r][t] = 1;
       }
     }
-    try (OrtSession.Result r = runDecode(ids, positions, mask, seq, null, 0, null)) {
+    try (OrtSession.Result r = runDecode(ids, positions, mask, seq, false, 0, null)) {
       return (float[][][]) r.get(LlamaGraphs.LOGITS).get().getValue();
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": forward pass failed", e);
@@ -468,18 +467,13 @@ public final class OnnxLanguageModel implements LanguageModel {
       running += active[r] ? 1 : 0;
     }
     int total = width;
-    OrtSession.Result cache = null;
     // One row of logits at a time, copied out of the pinned output just before it is sampled.
     float[] logits = new float[this.config.vocabSize()];
     Sampling.Scratch scratch = new Sampling.Scratch();
+    kvCache.reset(rows, width, capacity);
     try (OnnxTensor logitsOut = pinnedLogits(rows)) {
       while (running > 0) {
-        OrtSession.Result res = runDecode(stepIds, stepPos, mask, total, cache,
-            stepIds[0].length - 1, logitsOut);
-        if (cache != null) {
-          cache.close();
-        }
-        cache = res;
+        runDecode(stepIds, stepPos, mask, total, true, stepIds[0].length - 1, logitsOut).close();
         stepIds = new long[rows][1];
         stepPos = new long[rows][1];
         for (int r = 0; r < rows; r++) {
@@ -516,10 +510,6 @@ public final class OnnxLanguageModel implements LanguageModel {
       }
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": decoding step failed", e);
-    } finally {
-      if (cache != null) {
-        cache.close();
-      }
     }
     List<Generation> out = new ArrayList<>(rows);
     for (int r = 0; r < rows; r++) {
@@ -529,15 +519,15 @@ public final class OnnxLanguageModel implements LanguageModel {
   }
 
   /**
-   * One KV-cached step: feeds {@code ids [rows, new]} at {@code positions}, with the first {@code
-   * total} columns of {@code mask} (past + new), after the cache held by {@code previous} (none =
-   * empty cache) and returns the result holding the extended cache and, unless {@code logitsOut}
-   * is given, the {@code logits} of the new positions from {@code logitsFrom} on; given ({@link
-   * #pinnedLogits}, {@code new - logitsFrom} must then be 1), ONNX Runtime writes them into it
-   * instead. The caller closes the result.
+   * One step: feeds {@code ids [rows, new]} at {@code positions}, with the first {@code total}
+   * columns of {@code mask} (past + new), after the positions held by {@link #kvCache} when {@code
+   * cached} (which the step then extends by the new ones) or after an empty cache, and returns the
+   * result holding, unless {@code logitsOut} is given, the {@code logits} of the new positions from
+   * {@code logitsFrom} on; given ({@link #pinnedLogits}, {@code new - logitsFrom} must then be 1),
+   * ONNX Runtime writes them into it instead. The caller closes the result.
    */
   private OrtSession.Result runDecode(long[][] ids, long[][] positions, long[][] mask, int total,
-      OrtSession.Result previous, int logitsFrom, OnnxTensor logitsOut) throws OrtException {
+      boolean cached, int logitsFrom, OnnxTensor logitsOut) throws OrtException {
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     List<OnnxTensor> created = new ArrayList<>();
     try {
@@ -563,22 +553,17 @@ public final class OnnxLanguageModel implements LanguageModel {
           sessions.environment(), LongBuffer.wrap(flatMask), new long[] {rows, total});
       created.add(m);
       inputs.put(LlamaGraphs.ATTENTION_MASK, m);
-      long[] empty = {rows, config.numKeyValueHeads(), 0, config.headDim()};
-      for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-        if (previous == null) {
-          OnnxTensor k = OnnxTensor.createTensor(sessions.environment(),
-              ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
-          OnnxTensor v = OnnxTensor.createTensor(sessions.environment(),
-              ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
-          created.add(k);
-          created.add(v);
-          inputs.put(LlamaGraphs.pastKey(layer), k);
-          inputs.put(LlamaGraphs.pastValue(layer), v);
-        } else {
-          inputs.put(LlamaGraphs.pastKey(layer),
-              (OnnxTensor) previous.get(LlamaGraphs.presentKey(layer)).get());
-          inputs.put(LlamaGraphs.pastValue(layer),
-              (OnnxTensor) previous.get(LlamaGraphs.presentValue(layer)).get());
+      Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+      if (cached) {
+        pinned.putAll(kvCache.bind(sessions.environment(), width, inputs, created));
+      } else {
+        long[] empty = {0, rows, config.numKeyValueHeads(), config.headDim()};
+        OnnxTensor none = OnnxTensor.createTensor(sessions.environment(),
+            ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(), empty);
+        created.add(none);
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+          inputs.put(LlamaGraphs.pastKey(layer), none);
+          inputs.put(LlamaGraphs.pastValue(layer), none);
         }
       }
       OnnxTensor from = OnnxTensor.createTensor(
@@ -586,8 +571,16 @@ public final class OnnxLanguageModel implements LanguageModel {
       created.add(from);
       inputs.put(LlamaGraphs.LOGITS_FROM, from);
       inputs.putAll(weightInputs);
-      return logitsOut == null ? session.run(inputs)
-          : session.run(inputs, cacheOutputs, Map.of(LlamaGraphs.LOGITS, logitsOut));
+      Set<String> requested = Set.of(LlamaGraphs.LOGITS);
+      if (logitsOut != null) {
+        pinned.put(LlamaGraphs.LOGITS, logitsOut);
+        requested = Set.of();
+      }
+      OrtSession.Result result = session.run(inputs, requested, pinned);
+      if (cached) {
+        kvCache.advance(width);
+      }
+      return result;
     } finally {
       for (OnnxTensor t : created) {
         t.close();
@@ -625,26 +618,18 @@ public final class OnnxLanguageModel implements LanguageModel {
     ensureOpen();
     this.config.validateInputIds(ids, "input_ids");
     float[][] out = new float[ids.length][config.vocabSize()];
-    OrtSession.Result cache = null;
+    kvCache.reset(1, 1, ids.length);
     try (OnnxTensor logitsOut = pinnedLogits(1)) {
       for (int t = 0; t < ids.length; t++) {
         long[][] mask = new long[1][t + 1];
         Arrays.fill(mask[0], 1L);
-        OrtSession.Result r = runDecode(
-            new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, cache, 0, logitsOut);
-        if (cache != null) {
-          cache.close();
-        }
-        cache = r;
+        runDecode(new long[][] {{ids[t]}}, new long[][] {{t}}, mask, t + 1, true, 0, logitsOut)
+            .close();
         readLogits(0, out[t]);
       }
       return out;
     } catch (OrtException e) {
       throw new ConsistencyException(name() + ": decoding step failed", e);
-    } finally {
-      if (cache != null) {
-        cache.close();
-      }
     }
   }
 

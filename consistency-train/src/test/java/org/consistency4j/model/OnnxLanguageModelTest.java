@@ -183,6 +183,92 @@ class OnnxLanguageModelTest {
   }
 
   /**
+   * The decoding cache is held once: one direct buffer per layer and kind, exactly the size of the
+   * generation's cache ({@code rows x positions x kv_heads x head_dim} floats), into which ONNX
+   * Runtime writes every step's new keys and values after the past it reads from the same buffer;
+   * a second generation of the same shape reuses the buffers and gives the same tokens. Before,
+   * every step returned a new tensor holding the past again plus the new position, alive next to
+   * the past while the step ran (benchmarks/README.md, "A key/value cache held once").
+   */
+  @Test
+  void the_decoding_cache_is_one_buffer_per_layer_and_kind_written_in_place_and_reused() {
+    int rows = OnnxLanguageModel.GENERATION_BATCH;
+    int width = 5;
+    int newTokens = 6;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(18);
+    List<int[]> prompts = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      prompts.add(rng.ints(width, 3, 384).toArray());
+    }
+    GenerationConfig config =
+        GenerationConfig.builder().maxNewTokens(newTokens).stopAtEos(false).build();
+    try (OnnxLanguageModel m =
+        OnnxLanguageModel.load(FIXTURE, RuntimeOptions.builder().intraOpThreads(1).build())) {
+      List<Generation> first = m.generateIds(prompts, config);
+      KvCache cache = m.kvCache();
+      ModelConfig c = m.config();
+      int perPosition = rows * c.numKeyValueHeads() * c.headDim();
+      int capacity = width + newTokens;
+      assertEquals(2L * c.numHiddenLayers() * capacity * perPosition * Float.BYTES, cache.bytes());
+      // The prompt pass and 5 one-token steps ran: positions 0-9 written in place, 10 never.
+      int ran = width + newTokens - 1;
+      assertEquals(ran, cache.positions());
+      List<java.nio.FloatBuffer> buffers = new ArrayList<>();
+      for (int l = 0; l < c.numHiddenLayers(); l++) {
+        for (boolean value : new boolean[] {false, true}) {
+          java.nio.FloatBuffer b = cache.buffer(l, value);
+          buffers.add(b);
+          assertEquals(capacity * perPosition, b.capacity());
+          for (int p = 0; p < capacity; p++) {
+            boolean written = false;
+            for (int i = p * perPosition; i < (p + 1) * perPosition; i++) {
+              written |= b.get(i) != 0f;
+            }
+            assertEquals(p < ran, written, "layer " + l + (value ? " values" : " keys")
+                + ", position " + p);
+          }
+        }
+      }
+      List<Generation> second = m.generateIds(prompts, config);
+      for (int r = 0; r < rows; r++) {
+        assertEquals(first.get(r).tokenIds(), second.get(r).tokenIds(), "row " + r);
+        assertEquals(newTokens, second.get(r).tokenIds().size());
+      }
+      int i = 0;
+      for (int l = 0; l < c.numHiddenLayers(); l++) {
+        for (boolean value : new boolean[] {false, true}) {
+          org.junit.jupiter.api.Assertions.assertSame(buffers.get(i++), cache.buffer(l, value));
+        }
+      }
+    }
+  }
+
+  /**
+   * A sequence longer than the room reserved at the start ({@code 1 + KvCache.INITIAL_NEW_POSITIONS}
+   * positions here) grows the cache (its valid positions copied into the larger buffers), and the
+   * cached logits still equal the full forward pass's.
+   */
+  @Test
+  void a_cache_grown_past_its_first_reservation_still_equals_full_recomputation() {
+    int n = KvCache.INITIAL_NEW_POSITIONS + 30;
+    int[] ids = new java.util.SplittableRandom(19).ints(n, 3, 384).toArray();
+    try (OnnxLanguageModel m =
+        OnnxLanguageModel.load(FIXTURE, RuntimeOptions.builder().intraOpThreads(1).build())) {
+      float[][] full = m.logits(ids);
+      float[][] cached = m.cachedLogits(ids);
+      for (int t = 0; t < n; t++) {
+        for (int v = 0; v < full[t].length; v++) {
+          assertEquals(full[t][v], cached[t][v], 1e-5, "position " + t + " token " + v);
+        }
+      }
+      ModelConfig c = m.config();
+      // Reserved 65 positions, doubled to 130, capped at the sequence's 94.
+      assertEquals(2L * c.numHiddenLayers() * n * c.numKeyValueHeads() * c.headDim() * Float.BYTES,
+          m.kvCache().bytes());
+    }
+  }
+
+  /**
    * Each decoding step's logits land in one buffer the model reuses (a pinned output) and are read
    * a row at a time, so a step allocates far less Java heap than one copy of its logits. Before,
    * every step copied {@code [rows, 1, vocab]} floats into new arrays, on which G1 grew its heap by
