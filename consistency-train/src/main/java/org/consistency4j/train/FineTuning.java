@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -507,12 +508,8 @@ public final class FineTuning {
       }
       AtomicFiles.replaceDirectory(out, tmp -> {
         SafetensorsWriter.writeStreaming(tmp.resolve(SafetensorsCheckpoint.SINGLE_FILE), specs,
-            Map.of("format", "pt"), (spec, ch) -> {
-              ByteBuffer data = interpolated(a.tensor(spec.name()), b.tensor(spec.name()), alpha);
-              while (data.hasRemaining()) {
-                ch.write(data);
-              }
-            });
+            Map.of("format", "pt"), (spec, ch) -> writeInterpolated(a.tensor(spec.name()), b.tensor(spec.name()), alpha,
+                ch));
         for (String f : COPIED_FILES) {
           Path src = first.resolve(f);
           if (Files.isRegularFile(src)) {
@@ -527,33 +524,48 @@ public final class FineTuning {
     }
   }
 
-  /** {@code (1 - alpha) * x + alpha * y} in {@code x}'s element type; the endpoints' bytes at 0 and 1. */
-  private static ByteBuffer interpolated(Tensor x, Tensor y, double alpha) {
+  /** Bytes of interpolated elements computed and written at a time by {@link #writeInterpolated}. */
+  private static final int INTERPOLATION_CHUNK = 1 << 16;
+
+  /**
+   * Writes {@code (1 - alpha) * x + alpha * y} in {@code x}'s element type to {@code out} (the
+   * endpoints' bytes at 0 and 1), a chunk at a time, so that interpolating a large tensor (an 8B
+   * model's embedding table) needs no copy of it on the heap.
+   */
+  private static void writeInterpolated(Tensor x, Tensor y, double alpha, WritableByteChannel out)
+      throws IOException {
     if (alpha == 0 || alpha == 1) {
-      return (alpha == 0 ? x : y).data().duplicate();
+      writeFully((alpha == 0 ? x : y).data(), out);
+      return;
     }
     DType dtype = x.dtype();
-    ByteBuffer out = ByteBuffer.allocate((int) x.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-    if (dtype == DType.DOUBLE) {
-      double[] u = x.toDoubleArray();
-      double[] v = y.toDoubleArray();
-      for (int i = 0; i < u.length; i++) {
-        out.putDouble((1 - alpha) * u[i] + alpha * v[i]);
-      }
-    } else {
-      float[] u = x.toFloatArray();
-      float[] v = y.toFloatArray();
-      for (int i = 0; i < u.length; i++) {
-        float f = (float) ((1 - alpha) * u[i] + alpha * v[i]);
+    ByteBuffer u = x.data();
+    ByteBuffer v = y.data();
+    ByteBuffer chunk = ByteBuffer.allocate(INTERPOLATION_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+    double keep = 1 - alpha;
+    while (u.hasRemaining()) {
+      chunk.clear();
+      while (u.hasRemaining() && chunk.remaining() >= Double.BYTES) {
         switch (dtype) {
-          case FLOAT -> out.putFloat(f);
-          case FLOAT16 -> out.putShort(HalfFloats.floatToFloat16(f));
-          case BFLOAT16 -> out.putShort(HalfFloats.floatToBfloat16(f));
+          case DOUBLE -> chunk.putDouble(keep * u.getDouble() + alpha * v.getDouble());
+          case FLOAT -> chunk.putFloat((float) (keep * u.getFloat() + alpha * v.getFloat()));
+          case FLOAT16 -> chunk.putShort(HalfFloats.floatToFloat16((float) (
+              keep * HalfFloats.float16ToFloat(u.getShort())
+                  + alpha * HalfFloats.float16ToFloat(v.getShort()))));
+          case BFLOAT16 -> chunk.putShort(HalfFloats.floatToBfloat16((float) (
+              keep * HalfFloats.bfloat16ToFloat(u.getShort())
+                  + alpha * HalfFloats.bfloat16ToFloat(v.getShort()))));
           default -> throw new IllegalStateException("not a floating-point dtype: " + dtype);
         }
       }
+      writeFully(chunk.flip(), out);
     }
-    return out.flip();
+  }
+
+  private static void writeFully(ByteBuffer data, WritableByteChannel out) throws IOException {
+    while (data.hasRemaining()) {
+      out.write(data);
+    }
   }
 
   /**

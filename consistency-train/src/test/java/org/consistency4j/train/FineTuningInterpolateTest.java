@@ -59,6 +59,40 @@ class FineTuningInterpolateTest {
   }
 
   @Test
+  void tensors_larger_than_one_written_chunk_are_interpolated_element_by_element(@TempDir Path dir)
+      throws Exception {
+    // 50,001 floats (200 KB) and as many bf16 values: several 64 KiB chunks and a partial last one.
+    int n = 50_001;
+    java.util.Random random = new java.util.Random(11);
+    float[] x = new float[n];
+    float[] y = new float[n];
+    java.nio.ByteBuffer bx = java.nio.ByteBuffer.allocate(2 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer by = java.nio.ByteBuffer.allocate(2 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) random.nextGaussian();
+      y[i] = (float) random.nextGaussian();
+      bx.putShort(HalfFloats.floatToBfloat16(x[i]));
+      by.putShort(HalfFloats.floatToBfloat16(y[i]));
+    }
+    Path a = model(dir.resolve("a"), tensors(Tensor.ofFloats(x, n), Tensor.of(DType.BFLOAT16, bx.flip(), n)));
+    Path b = model(dir.resolve("b"), tensors(Tensor.ofFloats(y, n), Tensor.of(DType.BFLOAT16, by.flip(), n)));
+    double alpha = 0.3;
+    Path out = FineTuning.interpolate(a, b, alpha, dir.resolve("soup"));
+    float[] w = floats(out, "w");
+    float[] half = floats(out, "b");
+    assertEquals(n, w.length);
+    assertEquals(n, half.length);
+    for (int i = 0; i < n; i++) {
+      assertEquals((float) ((1 - alpha) * x[i] + alpha * y[i]), w[i], "w[" + i + "]");
+      float hx = HalfFloats.bfloat16ToFloat(HalfFloats.floatToBfloat16(x[i]));
+      float hy = HalfFloats.bfloat16ToFloat(HalfFloats.floatToBfloat16(y[i]));
+      float expected = HalfFloats.bfloat16ToFloat(
+          HalfFloats.floatToBfloat16((float) ((1 - alpha) * hx + alpha * hy)));
+      assertEquals(expected, half[i], "b[" + i + "]");
+    }
+  }
+
+  @Test
   void every_tensor_is_the_weighted_mean_of_the_two_in_its_own_dtype(@TempDir Path dir)
       throws Exception {
     Path a = model(dir.resolve("a"), tensors(Tensor.ofFloats(new float[] {0f, 1f, -2f, 4f}, 2, 2),
