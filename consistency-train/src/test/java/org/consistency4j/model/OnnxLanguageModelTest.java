@@ -191,6 +191,30 @@ class OnnxLanguageModelTest {
    * the past while the step ran (benchmarks/README.md, "A key/value cache held once").
    */
   @Test
+  void a_cache_too_large_for_one_buffer_is_refused_by_name_before_anything_is_allocated()
+      throws Exception {
+    try (OnnxLanguageModel m =
+        OnnxLanguageModel.load(FIXTURE, RuntimeOptions.builder().intraOpThreads(1).build())) {
+      KvCache cache = m.kvCache();
+      cache.reset(16, 1, Integer.MAX_VALUE);
+      long before = cache.bytes();
+      Map<String, ai.onnxruntime.OnnxTensor> inputs = new java.util.HashMap<>();
+      List<ai.onnxruntime.OnnxTensor> created = new ArrayList<>();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> cache.bind(ai.onnxruntime.OrtEnvironment.getEnvironment(), 1 << 30, inputs,
+              created));
+      assertTrue(e.getMessage().contains("16 rows") && e.getMessage().contains("1073741824 positions")
+          && e.getMessage().contains("at most " + Integer.MAX_VALUE + " bytes"), e.getMessage());
+      assertEquals(before, cache.bytes());
+      assertTrue(created.isEmpty() && inputs.isEmpty());
+      // The model still generates afterwards.
+      List<Generation> g = m.generateIds(List.of(new int[] {5, 6, 7}),
+          GenerationConfig.builder().maxNewTokens(3).stopAtEos(false).build());
+      assertEquals(3, g.get(0).tokenIds().size());
+    }
+  }
+
+  @Test
   void the_decoding_cache_is_one_buffer_per_layer_and_kind_written_in_place_and_reused() {
     int rows = OnnxLanguageModel.GENERATION_BATCH;
     int width = 5;
