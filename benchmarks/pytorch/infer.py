@@ -19,6 +19,8 @@ import sys
 import time
 
 import torch
+
+from blas import require_optimized_blas
 import torch.nn.functional as F
 
 
@@ -103,6 +105,7 @@ def timed(fn, reps):
 
 def main():
     torch.set_num_threads(1)
+    print("BLAS: " + require_optimized_blas())
     for d in sys.argv[1:]:
         cfg, w = load(d)
         m = Model(cfg, w)

@@ -19,6 +19,8 @@ import sys
 import time
 
 import torch
+
+from blas import require_optimized_blas
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -107,6 +109,7 @@ class Llama(nn.Module):
 
 def main():
     torch.set_num_threads(1)
+    print("BLAS: " + require_optimized_blas())
     torch.manual_seed(1)
     modes = sys.argv[1:] or ["full", "lora"]
     for mode in modes:

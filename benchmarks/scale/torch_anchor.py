@@ -25,6 +25,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "consistency-train", "src", "test", "python"))
 from make_family_fixtures import rope_parameters  # noqa: E402  (sets 1 thread; reset below)
+sys.path.insert(0, os.path.join(HERE, "..", "pytorch"))
+from blas import require_optimized_blas  # noqa: E402
 
 PREFILL, PROMPT, NEW_TOKENS, TRAIN_SEQ, CAT_PROMPT, WORDS = 512, 16, 32, 256, 64, 1000
 
@@ -169,13 +171,14 @@ def main():
     what, dir_, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
     torch.set_num_threads(threads)
+    blas = require_optimized_blas()
     t0 = time.perf_counter()
     cfg, W = load(dir_)
     m = Model(cfg, W)
     load_ms = (time.perf_counter() - t0) * 1e3
     g = torch.Generator().manual_seed(7)
     res = {"model": os.path.basename(os.path.normpath(dir_)), "what": what, "threads": threads,
-           "impl": "pytorch-eager", "torch": torch.__version__}
+           "impl": "pytorch-eager", "torch": torch.__version__, "blas": blas}
     if what == "load":
         res["load_ms"] = round(load_ms)
     elif what == "prefill":
