@@ -6,8 +6,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import net.sf.extjwnl.JWNLException;
 import net.sf.extjwnl.data.Exc;
 import net.sf.extjwnl.data.IndexWord;
@@ -60,9 +62,29 @@ final class WordNetLexicon {
     }
   }
 
-  private static final class Holder {
-    static final WordNetLexicon SHARED = load();
+  /**
+   * A value loaded on first use and kept. Unlike a static holder class, a failed load reaches the
+   * caller as the loader's own exception (a holder wraps it in an {@link ExceptionInInitializerError},
+   * which the CLI cannot report as the clear error it is, and fails later calls with {@link
+   * NoClassDefFoundError}); the next call tries again.
+   */
+  static final class Once<T> {
+    private final Supplier<T> loader;
+    private T value; // guarded by this
+
+    Once(Supplier<T> loader) {
+      this.loader = loader;
+    }
+
+    synchronized T get() {
+      if (value == null) {
+        value = Objects.requireNonNull(loader.get(), "the loader returned null");
+      }
+      return value;
+    }
   }
+
+  private static final Once<WordNetLexicon> SHARED = new Once<>(WordNetLexicon::load);
 
   private final Dictionary dictionary;
   private final Inflector inflector;
@@ -77,7 +99,7 @@ final class WordNetLexicon {
 
   /** The shared instance backed by the WordNet 3.1 data jar on the classpath. */
   static WordNetLexicon shared() {
-    return Holder.SHARED;
+    return SHARED.get();
   }
 
   private static WordNetLexicon load() {

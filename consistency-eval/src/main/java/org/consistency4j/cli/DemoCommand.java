@@ -23,15 +23,14 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the whole method on an embedded suite of 8 tasks x 14 wordings: train a tiny word-level "
           + "Llama from scratch with baseline SFT (original wordings) and instruction-augmented SFT "
-          + "(7 training wordings) followed by a phase that teaches it to judge its own answers, then "
-          + "consistency alignment training from the latter with its own judgments as "
+          + "(7 training wordings), then consistency alignment training from the latter with its "
+          + "own judgments as "
           + "self-rewards (its answer probability under its training wordings where that judges "
           + "accurately; responses sampled under the training wordings and their in-vocabulary "
           + "paraphrases), and evaluate all three on the 5 held-out wordings of every task "
           + "(consistency rate, accuracy, ROUGE-L with 95%% bootstrap intervals, and the paired "
           + "difference cat - sft_ia). Prints the table and writes OUT/report.json, report.md and "
-          + "evaluation/report.html. With --seeds, runs several seeds and summarizes across them. "
-          + "CPU only."
+          + "evaluation/report.html. With --seeds, runs several seeds and summarizes across them."
     },
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad usage."})
 final class DemoCommand implements Callable<Integer> {

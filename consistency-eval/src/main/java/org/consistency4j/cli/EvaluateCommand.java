@@ -18,7 +18,6 @@ import org.consistency4j.data.InstructionTask;
 import org.consistency4j.harness.NamedModel;
 import org.consistency4j.harness.ProgressListener;
 import org.consistency4j.data.InstructionTasks;
-import org.consistency4j.http.HttpLanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.lm.GenerationConfig;
@@ -354,7 +353,7 @@ final class EvaluateCommand implements Callable<Integer> {
               .maxRetries(maxRetries)
               .retrySeed(seed)
               .build();
-      return HttpLanguageModel.open(config);
+      return HttpModels.open(config);
     }
     Path dir = Path.of(s);
     if (!Files.isDirectory(dir)) {

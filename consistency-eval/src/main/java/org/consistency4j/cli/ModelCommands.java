@@ -54,7 +54,8 @@ final class ModelCommands {
       name = "generate",
       mixinStandardHelpOptions = true,
       sortOptions = false,
-      description = "Generate continuations with a local Hugging Face Llama-family model.",
+      description = "Generate continuations with a local Hugging Face decoder model (Llama,"
+          + " Mistral, Qwen2/3, Phi-3, Gemma 2/3).",
       footer = {
         "",
         "Input (JSONL): {\"prompt\": \"text\"} or {\"input_ids\": [1, 2, 3]} per line.",

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.consistency4j.embedding.EmbeddingSimilarity;
-import org.consistency4j.http.HttpLanguageModel;
 import org.consistency4j.http.HttpModelConfig;
 import org.consistency4j.lm.LanguageModel;
 import org.consistency4j.model.OnnxLanguageModel;
@@ -127,7 +126,7 @@ final class ParaphraseSupport implements AutoCloseable {
       if (apiKeyEnv != null) {
         b.apiKeyEnv(apiKeyEnv);
       }
-      languageModel = HttpLanguageModel.open(b.build());
+      languageModel = HttpModels.open(b.build());
       return languageModel;
     }
     if (model != null) {

@@ -383,7 +383,7 @@ final class StageTwoCommands {
         "Groups (JSONL, one task per line, the format of `consistency evaluate`):",
         "  {\"task\": \"echo\", \"variants\": [\"Repeat: {input}\", \"Say:\"],"
             + " \"instances\": [{\"input\": \"hi\"}, {\"input\": \"yes\", \"references\": [\"yes\"]}]}",
-        "A variant without a {placeholder} gets the input appended (\"\\n\\nInput: ...\\nOutput:\")."
+        "A variant without a {placeholder} gets the input appended after a blank line."
             + " Instead of \"input\" an instance may give \"fields\": {\"name\": \"value\"} for"
             + " {name} placeholders. \"references\" is optional: responses that match one (normalized"
             + " exact match) count as correct when the quality judge's accuracy is measured. The"

@@ -360,7 +360,7 @@ final class TrainCommand implements Runnable {
         description = "LoRA on a frozen quantized base (QLoRA-style): the model's linear weights are"
             + " stored as int8 or int4 codes (blocks of 32 weights per scale) and dequantized in the"
             + " graph; the adapter trains in float32 and applies to the float model. Needs"
-            + " --lora-rank or --adapter; --full trains float32 weights (default: ${DEFAULT-VALUE}).")
+            + " --lora-rank (train cat: or --adapter); --full trains float32 weights (default: ${DEFAULT-VALUE}).")
     private String quantize;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",

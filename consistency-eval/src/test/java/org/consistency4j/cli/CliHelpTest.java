@@ -9,6 +9,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.consistency4j.data.Instance;
+import org.consistency4j.data.PromptTemplate;
+import org.consistency4j.demo.DemoConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -51,5 +54,37 @@ class CliHelpTest {
       assertFalse(r.out().contains("%n") || r.out().contains("%%"), name + ": " + r.out());
       assertTrue(r.out().contains("Usage: consistency " + name), name + ": " + r.out());
     }
+  }
+
+  /** The help of a command with runs of white space (line wrapping) made single spaces. */
+  private static String help(String... command) {
+    List<String> args = new ArrayList<>(List.of(command));
+    args.add("--help");
+    CliRun r = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    return r.out().replaceAll("\\s+", " ");
+  }
+
+  /** Statements in help texts that once contradicted the code (found by walking the README). */
+  @Test
+  void help_texts_agree_with_what_the_commands_do() {
+    // pairs: a variant without placeholders gets the input after a blank line, no "Input:" label
+    assertEquals("Say:\n\nhi", PromptTemplate.fill("Say:", Instance.of("hi", List.of())));
+    String pairs = help("pairs");
+    assertTrue(pairs.contains("gets the input appended after a blank line"), pairs);
+    assertFalse(pairs.contains("Input: ..."), pairs);
+    // demo: no judge phase by default, and --device can pick a GPU
+    assertEquals(0, DemoConfig.defaults().judgeEpochs());
+    String demo = help("demo");
+    assertFalse(demo.contains("teaches it to judge"), demo);
+    assertTrue(demo.contains("--device"), demo);
+    assertFalse(demo.contains("CPU only"), demo);
+    // generate runs every supported family, not only Llama
+    String generate = help("generate");
+    assertFalse(generate.contains("Llama-family"), generate);
+    assertTrue(generate.contains("Gemma"), generate);
+    // train sft has no --adapter option, so its --quantize help must not offer one
+    String sft = help("train", "sft");
+    assertFalse(sft.contains("--lora-rank or --adapter"), sft);
   }
 }

@@ -237,6 +237,17 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void an_unset_api_key_variable_is_a_usage_error_naming_the_option_and_the_variable() {
+    // The README's evaluate command names --api-key-env OPENAI_API_KEY; unset, it exited with 1.
+    String variable = "CONSISTENCY4J_TEST_UNSET_KEY_VARIABLE";
+    CliRun r = evaluate(dir.resolve("out"), "--api-key-env", variable);
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--api-key-env: environment variable " + variable
+        + " is not set or empty; set it to the API key of " + server.baseUrl()), r.err());
+    assertTrue(server.requests().isEmpty());
+  }
+
+  @Test
   void a_failing_server_exits_with_1_naming_the_url_and_status() {
     server.failNext(10, 503, null);
     CliRun r = evaluate(dir.resolve("out"), "--max-retries", "0");

@@ -118,6 +118,12 @@ class ParaphraseCommandTest {
         "--model", dir.toString());
     assertEquals(2, withDir.exitCode());
     assertTrue(withDir.err().contains(dir.resolve("config.json").toString()), withDir.err());
+    CliRun unsetKey = CliRun.of("paraphrase", "--input", instructions().toString(), "--method",
+        "lm", "--endpoint", "http://127.0.0.1:9", "--endpoint-model", "m", "--api-key-env",
+        "CONSISTENCY4J_TEST_UNSET_KEY_VARIABLE");
+    assertEquals(2, unsetKey.exitCode(), unsetKey.err());
+    assertTrue(unsetKey.err().contains("--api-key-env: environment variable"
+        + " CONSISTENCY4J_TEST_UNSET_KEY_VARIABLE is not set or empty"), unsetKey.err());
   }
 
   @Test

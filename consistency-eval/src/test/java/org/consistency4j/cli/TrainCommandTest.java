@@ -253,6 +253,28 @@ class TrainCommandTest {
   }
 
   @Test
+  void a_validation_pair_without_room_for_a_response_is_named_as_a_validation_pair()
+      throws Exception {
+    // tiny-llama's context is 256 tokens: this prompt leaves no room for the response
+    Path tooLong = dir.resolve("too-long.jsonl");
+    Files.writeString(tooLong, "{\"prompt\": \"" + "word ".repeat(300)
+        + "\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+    CliRun run = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        pairs().toString(), "--validation-data", tooLong.toString(), "--out",
+        dir.resolve("cat-long").toString(), "--lora-rank", "2", "--steps", "1");
+    assertEquals(2, run.exitCode(), run.err());
+    assertTrue(run.err().contains("validation pairs[0]: the prompt leaves no response token"),
+        run.err());
+    CliRun training = CliRun.of("train", "cat", "--model", model().toString(), "--pairs",
+        tooLong.toString(), "--out", dir.resolve("cat-long").toString(), "--lora-rank", "2",
+        "--steps", "1");
+    assertEquals(2, training.exitCode(), training.err());
+    assertTrue(training.err().contains(" pairs[0]: the prompt leaves no response token"),
+        training.err());
+    assertFalse(training.err().contains("validation"), training.err());
+  }
+
+  @Test
   void cat_refuses_lora_settings_that_contradict_the_continued_adapter() throws Exception {
     Path sft = dir.resolve("sft");
     assertEquals(0, CliRun.of("train", "sft", "--model", model().toString(), "--data",

@@ -346,7 +346,7 @@ public final class FineTuning {
           t.appendEos(), t.chatTemplate());
       List<PreferenceExample> validation = o.validation().isEmpty() ? List.of()
           : PreferenceExample.tokenize(o.validation(), tok, maxLength, t.appendEos(),
-              t.chatTemplate());
+              t.chatTemplate(), "validation pairs");
       int padId = padId(tok);
       Trainables setup = trainables(o.modelDir(), mc, o.adaptation(), o.runtime());
       Files.createDirectories(o.outDir());

@@ -48,6 +48,15 @@ public record PreferenceExample(SftExample chosen, SftExample rejected) {
    */
   public static List<PreferenceExample> tokenize(List<PreferencePair> pairs, Tokenizer tokenizer,
       int maxLength, boolean appendEos, boolean chatTemplate) {
+    return tokenize(pairs, tokenizer, maxLength, appendEos, chatTemplate, "pairs");
+  }
+
+  /**
+   * Tokenizes as {@link #tokenize(List, Tokenizer, int, boolean, boolean)}; an error names a pair
+   * as {@code name[i]}, so that training and validation pairs can be told apart.
+   */
+  static List<PreferenceExample> tokenize(List<PreferencePair> pairs, Tokenizer tokenizer,
+      int maxLength, boolean appendEos, boolean chatTemplate, String name) {
     Check.notNull(pairs, "pairs");
     Check.notNull(tokenizer, "tokenizer");
     Check.positive(maxLength, "maxLength");
@@ -62,7 +71,7 @@ public record PreferenceExample(SftExample chosen, SftExample rejected) {
       SftExample r = SftExample.of(prompt,
           SftExample.withEos(tokenizer.encode(p.rejected(), false), eos)).truncate(maxLength);
       Check.argument(c.targetCount() > 0 && r.targetCount() > 0,
-          "pairs[" + i + "]: the prompt leaves no response token within maxLength " + maxLength
+          name + "[" + i + "]: the prompt leaves no response token within maxLength " + maxLength
               + " (prompt has " + prompt.length + " tokens)");
       out.add(new PreferenceExample(c, r));
     }
