@@ -58,8 +58,10 @@ final class DemoCommand implements Callable<Integer> {
           + " cores; results do not depend on N) (default: ${DEFAULT-VALUE}).")
   private int parallel;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-      description = "ONNX Runtime intra-op threads; 0 = its default (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+      description = "ONNX Runtime intra-op threads; 0 = its default, one per core (default:"
+          + " ${DEFAULT-VALUE}: the numbers depend on the thread count through float rounding, and"
+          + " with one thread they do not depend on the core count; more threads are faster).")
   private int threads;
 
   @Option(names = "--quick", description = "A smoke test: a tiny configuration that runs in seconds"

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoOutcomeTest {
   @Test
   void the_default_demo_raises_consistency_with_augmentation_and_keeps_its_cat_rules(@TempDir Path dir) {
-    DemoConfig config = DemoConfig.defaults().withThreads(1);
+    DemoConfig config = DemoConfig.defaults();
+    // One thread by default: the README's tables (one thread) are what `consistency demo` prints.
+    assertEquals(1, config.threads());
     Demo.Result r = Demo.run(config, dir, new Demo.Listener() {});
     Map<String, Estimate> baseline = r.systems().get("baseline");
     Map<String, Estimate> sftIa = r.systems().get("sft_ia");
