@@ -310,6 +310,14 @@ class TransposedLinearWeightsTest {
 
   /** A copy of model directory {@code src} whose floating-point weights are bfloat16 (rounded). */
   private static Path bf16Copy(Path src, Path d) throws IOException {
+    return halfCopy(src, d, DType.BFLOAT16);
+  }
+
+  /**
+   * A copy of model directory {@code src} whose floating-point weights are {@code dtype} (FLOAT16
+   * or BFLOAT16, rounded).
+   */
+  static Path halfCopy(Path src, Path d, DType dtype) throws IOException {
     Files.createDirectories(d);
     for (String f : Set.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
       Files.copy(src.resolve(f), d.resolve(f));
@@ -320,9 +328,10 @@ class TransposedLinearWeightsTest {
         float[] v = ckpt.floats(n);
         ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float x : v) {
-          b.putShort(HalfFloats.floatToBfloat16(x));
+          b.putShort(dtype == DType.BFLOAT16 ? HalfFloats.floatToBfloat16(x)
+              : HalfFloats.floatToFloat16(x));
         }
-        out.put(n, Tensor.of(DType.BFLOAT16, b.flip(),
+        out.put(n, Tensor.of(dtype, b.flip(),
             ckpt.info(n).orElseThrow().shapeArray()));
       }
     }
