@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.consistency4j.graph.DType;
-import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.report.Reports;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
@@ -86,12 +83,8 @@ class WeightPrecisionOptionTest {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(src)) {
       for (String n : ckpt.names()) {
-        float[] v = ckpt.floats(n);
-        ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) {
-          b.putShort(HalfFloats.floatToBfloat16(x));
-        }
-        out.put(n, Tensor.of(DType.BFLOAT16, b.flip(), ckpt.info(n).orElseThrow().shapeArray()));
+        out.put(n, Tensor.ofHalfFloats(DType.BFLOAT16, ckpt.floats(n),
+            ckpt.info(n).orElseThrow().shapeArray()));
       }
     }
     SafetensorsWriter.write(d.resolve("model.safetensors"), out);

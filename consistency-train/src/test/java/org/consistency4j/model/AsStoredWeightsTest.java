@@ -1,5 +1,6 @@
 package org.consistency4j.model;
 
+import static org.consistency4j.model.TransposedLinearWeightsTest.assertLogitsClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -79,8 +80,8 @@ class AsStoredWeightsTest {
       }
       double worst = 0;
       for (int[] ids : sequences) {
-        worst = Math.max(worst, assertClose(f.logits(ids), h.logits(ids), name + " logits"));
-        worst = Math.max(worst, assertClose(f.cachedLogits(ids), h.cachedLogits(ids),
+        worst = Math.max(worst, assertLogitsClose(f.logits(ids), h.logits(ids), name + " logits"));
+        worst = Math.max(worst, assertLogitsClose(f.cachedLogits(ids), h.cachedLogits(ids),
             name + " cached logits"));
         double[] a = f.logprobs(ids);
         double[] b = h.logprobs(ids);
@@ -94,7 +95,7 @@ class AsStoredWeightsTest {
       List<float[][]> fb = f.logitsBatch(prompts);
       List<float[][]> hb = h.logitsBatch(prompts);
       for (int i = 0; i < prompts.size(); i++) {
-        worst = Math.max(worst, assertClose(fb.get(i), hb.get(i), name + " batch row " + i));
+        worst = Math.max(worst, assertLogitsClose(fb.get(i), hb.get(i), name + " batch row " + i));
       }
       assertEquals(f.generateIds(prompts, greedy).stream().map(Generation::tokenIds).toList(),
           h.generateIds(prompts, greedy).stream().map(Generation::tokenIds).toList(),
@@ -307,18 +308,5 @@ class AsStoredWeightsTest {
       last = now;
     }
     return last;
-  }
-
-  private static double assertClose(float[][] expected, float[][] actual, String what) {
-    assertEquals(expected.length, actual.length, what);
-    double worst = 0;
-    for (int p = 0; p < expected.length; p++) {
-      for (int v = 0; v < expected[p].length; v++) {
-        worst = Math.max(worst, Math.abs(actual[p][v] - expected[p][v]));
-        assertEquals(expected[p][v], actual[p][v], 1e-5f * Math.max(1f, Math.abs(expected[p][v])),
-            what + " position " + p + " token " + v);
-      }
-    }
-    return worst;
   }
 }

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.consistency4j.graph.DType;
-import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
@@ -295,7 +292,7 @@ class TransposedLinearWeightsTest {
     }
   }
 
-  private static double assertLogitsClose(float[][] expected, float[][] actual, String what) {
+  static double assertLogitsClose(float[][] expected, float[][] actual, String what) {
     assertEquals(expected.length, actual.length, what);
     double worst = 0;
     for (int p = 0; p < expected.length; p++) {
@@ -325,13 +322,7 @@ class TransposedLinearWeightsTest {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(src)) {
       for (String n : ckpt.names()) {
-        float[] v = ckpt.floats(n);
-        ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) {
-          b.putShort(dtype == DType.BFLOAT16 ? HalfFloats.floatToBfloat16(x)
-              : HalfFloats.floatToFloat16(x));
-        }
-        out.put(n, Tensor.of(dtype, b.flip(),
+        out.put(n, Tensor.ofHalfFloats(dtype, ckpt.floats(n),
             ckpt.info(n).orElseThrow().shapeArray()));
       }
     }
