@@ -796,7 +796,9 @@ public final class LlamaGraphs {
 
     /**
      * {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized, a plain
-     * MatMul when it is held transposed, {@link #rowSwitchedLinear} when {@link #left} says so.
+     * MatMul when it is held transposed, {@link #rowSwitchedLinear} when {@link #left} says so;
+     * a weight held in 16-bit row chunks is multiplied chunk by chunk ({@link #chunkedLinear}),
+     * switched on the row count the same way.
      */
     Value linear(GraphBuilder g, Value x, String name, Value bias) {
       Value transposed = values.get(name + TRANSPOSED);
@@ -807,11 +809,9 @@ public final class LlamaGraphs {
       List<Value> parts = chunks.get(name);
       if (parts != null) {
         // 16-bit row chunks: each cast to float32 and multiplied while it is in the cache.
-        List<Value> ys = new ArrayList<>(parts.size());
-        for (Value part : parts) {
-          ys.add(LlamaGraphs.linear(g, x, g.cast(part, DType.FLOAT), null));
-        }
-        Value y = ys.size() == 1 ? ys.get(0) : g.concat(-1, ys);
+        long[] s = shapes.get(name);
+        Value y = left == LeftRows.NEVER ? chunkedLinear(g, x, parts, true)
+            : rowSwitched(g, x, s[1], left, parts, true, b -> b.constant(Tensor.vector(s[0])));
         return bias == null ? y : g.add(y, bias);
       }
       Value packed = values.get(name + PACKED);
@@ -1078,18 +1078,47 @@ public final class LlamaGraphs {
    * FusedMatMul(transB = 1)}), faster for one row. Both read {@code W} as stored.
    */
   static Value rowSwitchedLinear(GraphBuilder g, Value x, Value w, long in, LeftRows left) {
+    return rowSwitched(g, x, in, left, List.of(w), false, b -> b.shape(w, 0, 1));
+  }
+
+  /**
+   * {@code x W^T} for a weight held in row chunks {@code parts} ({@code [rows_i, in]}, top to
+   * bottom), each cast to float32 first when {@code cast}: the products of the chunks concatenated
+   * on the last axis, so that one chunk at a time is cast (and stays in the cache while it is
+   * multiplied).
+   */
+  private static Value chunkedLinear(GraphBuilder g, Value x, List<Value> parts, boolean cast) {
+    List<Value> ys = new ArrayList<>(parts.size());
+    for (Value part : parts) {
+      ys.add(linear(g, x, cast ? g.cast(part, DType.FLOAT) : part, null));
+    }
+    return ys.size() == 1 ? ys.get(0) : g.concat(-1, ys);
+  }
+
+  /**
+   * {@link #rowSwitchedLinear} over a weight held in row chunks ({@link #chunkedLinear}): for a row
+   * count in {@code left} each chunk is the first operand, {@code MatMul(W_i, x^T)}, and the
+   * products are concatenated on the first axis; otherwise {@link #chunkedLinear}. {@code outDim}
+   * gives the output width {@code [out]} inside the branch.
+   */
+  private static Value rowSwitched(GraphBuilder g, Value x, long in, LeftRows left,
+      List<Value> parts, boolean cast, java.util.function.Function<GraphBuilder, Value> outDim) {
     Value size = g.size(x);
     Value many = g.greater(size, g.scalar(DType.INT64, (left.from() - 1) * in));
     if (left.to() < Long.MAX_VALUE / in - 1) {
       many = g.and(many, g.less(size, g.scalar(DType.INT64, (left.to() + 1) * in)));
     }
     GraphBuilder first = g.subgraph("weight_left");
-    Value rows = first.reshape(x, -1, in);
-    Value yt = first.matMul(w, first.transpose(rows, 1, 0));
-    Value outShape = first.concat(0, first.shape(x, 0, -1), first.shape(w, 0, 1));
+    Value xt = first.transpose(first.reshape(x, -1, in), 1, 0);
+    List<Value> yts = new ArrayList<>(parts.size());
+    for (Value part : parts) {
+      yts.add(first.matMul(cast ? first.cast(part, DType.FLOAT) : part, xt));
+    }
+    Value yt = yts.size() == 1 ? yts.get(0) : first.concat(0, yts);
+    Value outShape = first.concat(0, first.shape(x, 0, -1), outDim.apply(first));
     first.output(first.reshape(first.transpose(yt, 1, 0), outShape));
     GraphBuilder second = g.subgraph("weight_right");
-    second.output(linear(second, x, w, null));
+    second.output(chunkedLinear(second, x, parts, cast));
     return g.ifThenElse(many, first.build(), second.build()).get(0);
   }
 
