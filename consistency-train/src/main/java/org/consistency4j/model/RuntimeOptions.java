@@ -79,8 +79,9 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
      */
     AUTO,
     /**
-     * Graph inputs fed to every run from the library's own buffers (the memory-mapped float32 file, or
-     * the one float32 copy of a 16-bit file), which ONNX Runtime reads in place: the weights exist
+     * Graph inputs fed to every run from the library's own buffers (the memory-mapped float32 file,
+     * the one float32 copy of a 16-bit file, or with {@link WeightPrecision#AS_STORED} the mapped
+     * 16-bit file itself), which ONNX Runtime reads in place: the weights exist
      * once in memory, shared by every session of a model (scoring, decoding, and a training
      * session's gradient and scoring graphs). ONNX Runtime cannot pre-pack them, which costs some
      * speed on the CPU; to make up part of it, float32 inference ({@link OnnxLanguageModel}) holds
