@@ -111,24 +111,12 @@ public final class ScaleBenchmark {
     int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Quantization quantization =
         Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
-    RuntimeOptions.WeightPlacement weights = RuntimeOptions.WeightPlacement.valueOf(
-        System.getProperty("consistency4j.scaleWeights", "auto").toUpperCase(Locale.ROOT));
-    String layoutName = System.getProperty("consistency4j.scaleLinearLayout", "batched");
-    RuntimeOptions.LinearLayout layout;
-    try {
-      layout = RuntimeOptions.LinearLayout.valueOf(layoutName.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("consistency4j.scaleLinearLayout must be batched or"
-          + " single_sequence, found \"" + layoutName + "\"", e);
-    }
-    String precisionName = System.getProperty("consistency4j.scaleWeightPrecision", "float32");
-    RuntimeOptions.WeightPrecision precision;
-    try {
-      precision = RuntimeOptions.WeightPrecision.valueOf(precisionName.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("consistency4j.scaleWeightPrecision must be float32 or"
-          + " as_stored, found \"" + precisionName + "\"", e);
-    }
+    RuntimeOptions.WeightPlacement weights = enumProperty("consistency4j.scaleWeights",
+        RuntimeOptions.WeightPlacement.AUTO);
+    RuntimeOptions.LinearLayout layout = enumProperty("consistency4j.scaleLinearLayout",
+        RuntimeOptions.LinearLayout.BATCHED);
+    RuntimeOptions.WeightPrecision precision = enumProperty(
+        "consistency4j.scaleWeightPrecision", RuntimeOptions.WeightPrecision.FLOAT32);
     int chunk = Integer.getInteger("consistency4j.scaleChunkElements",
         RuntimeOptions.DEFAULT_AS_STORED_CHUNK_ELEMENTS);
     RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization)
@@ -200,6 +188,28 @@ public final class ScaleBenchmark {
       ScratchModels.writeRandomWeights(dir, DType.BFLOAT16, SEED);
     }
     return dir;
+  }
+
+  /**
+   * The constant of {@code fallback}'s enum that system property {@code key} names, ignoring case
+   * ({@code fallback} when unset).
+   *
+   * @throws IllegalArgumentException naming the property, the accepted values and the bad value
+   */
+  private static <E extends Enum<E>> E enumProperty(String key, E fallback) {
+    String name = System.getProperty(key, fallback.name().toLowerCase(Locale.ROOT));
+    E[] values = fallback.getDeclaringClass().getEnumConstants();
+    for (E e : values) {
+      if (e.name().equalsIgnoreCase(name)) {
+        return e;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (E e : values) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    throw new IllegalArgumentException(key + " must be one of " + names + ", found \"" + name
+        + "\"");
   }
 
   private static String inference(String what, Path dir, RuntimeOptions rt, int reps) {
