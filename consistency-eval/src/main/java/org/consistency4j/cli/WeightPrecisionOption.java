@@ -10,14 +10,16 @@ import picocli.CommandLine.Option;
  * {@code as-stored} (its linear weights read as the file stores them, half the memory, cast to
  * float32 chunk by chunk on every run: {@link RuntimeOptions.WeightPrecision}). Float32 checkpoints
  * are read the same way either way. {@code as-stored} cannot be combined with {@code --quantize}
- * other than {@code none} or with {@code --device cuda}.
+ * other than {@code none} or with {@code --device cuda}, and runs ONNX Runtime on one intra-op
+ * thread (faster than on two, as measured).
  */
 final class WeightPrecisionOption {
   @Option(names = "--weight-precision", paramLabel = "float32|as-stored",
       defaultValue = "float32",
       description = "How local models' bf16/fp16 weights are held: float32 (one float32 copy;"
           + " fastest with several threads) or as-stored (the file's 16-bit weights read in place:"
-          + " half the memory, as fast on one thread, slower on more); float32 files are read the"
+          + " half the memory; runs on one thread, where it decodes about as fast as float32 on"
+          + " two); float32 files are read the"
           + " same either way; not with --quantize or --device cuda (default: ${DEFAULT-VALUE}).")
   private String precision;
 
@@ -74,6 +76,13 @@ final class WeightPrecisionOption {
             + " found --device " + runtime.device().name().toLowerCase(Locale.ROOT));
       }
     }
-    return runtime.toBuilder().weightPrecision(p).build();
+    RuntimeOptions.Builder b = runtime.toBuilder().weightPrecision(p);
+    if (p == RuntimeOptions.WeightPrecision.AS_STORED && runtime.intraOpThreads() == 0) {
+      // Measured: as-stored decodes fastest on one intra-op thread, and at two threads slower than
+      // on one (benchmarks/README.md, "16-bit weights read as stored"); these commands have no
+      // thread option, so ONNX Runtime's default (every core) is replaced by one.
+      b.intraOpThreads(1);
+    }
+    return b.build();
   }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.consistency4j.graph.DType;
 import org.consistency4j.graph.Tensor;
+import org.consistency4j.model.RuntimeOptions;
 import org.consistency4j.report.Reports;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
 import org.consistency4j.safetensors.SafetensorsWriter;
@@ -52,6 +53,21 @@ class WeightPrecisionOptionTest {
     }
     assertEquals("as-stored", Reports.readJson(dir.resolve("eval").resolve("report.json"))
         .config().get("weight_precision"));
+  }
+
+  @Test
+  void as_stored_runs_on_one_thread_unless_the_runtime_names_a_count() {
+    WeightPrecisionOption o = new WeightPrecisionOption();
+    new picocli.CommandLine(o).parseArgs("--weight-precision", "as-stored");
+    RuntimeOptions one = o.apply(RuntimeOptions.cpu());
+    assertEquals(RuntimeOptions.WeightPrecision.AS_STORED, one.weightPrecision());
+    assertEquals(1, one.intraOpThreads());
+    assertEquals(3, o.apply(RuntimeOptions.builder().intraOpThreads(3).build()).intraOpThreads());
+    WeightPrecisionOption f = new WeightPrecisionOption();
+    new picocli.CommandLine(f).parseArgs();
+    assertEquals(0, f.apply(RuntimeOptions.cpu()).intraOpThreads());
+    assertEquals(RuntimeOptions.WeightPrecision.FLOAT32, f.apply(RuntimeOptions.cpu())
+        .weightPrecision());
   }
 
   /** On a bfloat16 file both precisions give the same log-probabilities up to float rounding. */

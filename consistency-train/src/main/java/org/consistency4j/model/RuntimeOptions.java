@@ -155,8 +155,11 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
      * emulation (12 layers of Qwen2.5-0.5B's MLP, one row): at one thread bf16 chunks of 1,048,576
      * elements ran as fast as float32 (22.4 vs 23.3 ms) and float16 faster (18.8 ms); at two
      * threads 0.64x float32's speed (22.4 vs 14.3 ms: ONNX Runtime runs {@code Cast} on one thread);
-     * a whole-weight cast took 43.3 ms at one thread (benchmarks/README.md, "16-bit weights read as
-     * stored", for whole models). Use it when memory decides, e.g. to run Llama-3.1-8B (16 GB in
+     * a whole-weight cast took 43.3 ms at one thread. Whole models (Qwen2.5-0.5B and Llama-3.2-1B
+     * shapes, benchmarks/README.md, "16-bit weights read as stored"): at one intra-op thread one
+     * sequence decoded 1.19-1.44x as fast as with {@link #FLOAT32} and batches of 16 0.82-0.95x; at
+     * two threads only 0.21-0.40x (not explained yet): use it with {@code intraOpThreads(1)}.
+     * Use it when memory decides, e.g. to run Llama-3.1-8B (16 GB in
      * bf16, 32 GB in float32) unquantized on a 24 GB machine. For 3 to 64 rows (batched decoding)
      * each cast chunk is the left operand instead, as {@link LinearLayout#BATCHED} does for float32
      * weights (Qwen2.5-0.5B, batch 16, one thread: 56 tokens/s, 34 without it, float32 57);
