@@ -57,7 +57,11 @@ import org.consistency4j.train.TrainingSession;
  * consistency4j.scaleWeights} says ({@code auto}, the default, {@code in_place} or {@code session}:
  * {@link RuntimeOptions.WeightPlacement}) and, for float32 weights read in place, in the layout the
  * system property {@code consistency4j.scaleLinearLayout} names ({@code batched}, the default, or
- * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}). {@code
+ * {@code single_sequence}: {@link RuntimeOptions.LinearLayout}); {@code
+ * -Dconsistency4j.scaleWeightPrecision=as_stored} reads the bf16 linear weights as stored ({@link
+ * RuntimeOptions.WeightPrecision}; default {@code float32}) in row chunks of {@code
+ * -Dconsistency4j.scaleChunkElements} elements (default {@link
+ * RuntimeOptions#DEFAULT_AS_STORED_CHUNK_ELEMENTS}). {@code
  * -Dconsistency4j.scaleTemperature=T} samples at temperature T in {@code decode1} / {@code decode16}
  * (default 0, greedy), and {@code -Dconsistency4j.scalePrompt=N} decodes after N-token prompts
  * (default 16). {@code -Dconsistency4j.scaleTrainSeq=N} changes the row length of
@@ -107,18 +111,17 @@ public final class ScaleBenchmark {
     int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Quantization quantization =
         Quantization.parse(System.getProperty("consistency4j.scaleQuantization", "none"));
-    RuntimeOptions.WeightPlacement weights = RuntimeOptions.WeightPlacement.valueOf(
-        System.getProperty("consistency4j.scaleWeights", "auto").toUpperCase(Locale.ROOT));
-    String layoutName = System.getProperty("consistency4j.scaleLinearLayout", "batched");
-    RuntimeOptions.LinearLayout layout;
-    try {
-      layout = RuntimeOptions.LinearLayout.valueOf(layoutName.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("consistency4j.scaleLinearLayout must be batched or"
-          + " single_sequence, found \"" + layoutName + "\"", e);
-    }
+    RuntimeOptions.WeightPlacement weights = enumProperty("consistency4j.scaleWeights",
+        RuntimeOptions.WeightPlacement.AUTO);
+    RuntimeOptions.LinearLayout layout = enumProperty("consistency4j.scaleLinearLayout",
+        RuntimeOptions.LinearLayout.BATCHED);
+    RuntimeOptions.WeightPrecision precision = enumProperty(
+        "consistency4j.scaleWeightPrecision", RuntimeOptions.WeightPrecision.FLOAT32);
+    int chunk = Integer.getInteger("consistency4j.scaleChunkElements",
+        RuntimeOptions.DEFAULT_AS_STORED_CHUNK_ELEMENTS);
     RuntimeOptions rt = RuntimeOptions.builder().intraOpThreads(threads).quantization(quantization)
-        .weights(weights).linearLayout(layout).build();
+        .weights(weights).linearLayout(layout).weightPrecision(precision)
+        .asStoredChunkElements(chunk).build();
     String what = args[0];
     String result = switch (what) {
       case "load", "prefill", "decode1", "decode16" -> inference(what, dir, rt, reps);
@@ -139,9 +142,17 @@ public final class ScaleBenchmark {
     } else if (quantization == Quantization.NONE && !what.equals("lora") && !what.equals("cat")) {
       impl += "-" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
+    if (precision == RuntimeOptions.WeightPrecision.AS_STORED && !what.equals("lora")
+        && !what.equals("cat")) {
+      impl += "-as-stored" + (chunk == RuntimeOptions.DEFAULT_AS_STORED_CHUNK_ELEMENTS ? ""
+          : "-" + chunk);
+    }
+    // The resident set at the end split into anonymous memory and mapped file pages (a model read
+    // as stored is mostly the latter: pages of the safetensors file, which the kernel can drop).
     System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"what\": \"%s\", \"threads\": %d,"
-        + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f}%n", dir.getFileName(), what, threads,
-        impl, result, statusKib("VmHWM") / 1024.0);
+        + " \"impl\": \"%s\", %s, \"peak_rss_mib\": %.0f, \"end_rss_anon_mib\": %.0f,"
+        + " \"end_rss_file_mib\": %.0f}%n", dir.getFileName(), what, threads, impl, result,
+        statusKib("VmHWM") / 1024.0, statusKib("RssAnon") / 1024.0, statusKib("RssFile") / 1024.0);
   }
 
   /**
@@ -177,6 +188,28 @@ public final class ScaleBenchmark {
       ScratchModels.writeRandomWeights(dir, DType.BFLOAT16, SEED);
     }
     return dir;
+  }
+
+  /**
+   * The constant of {@code fallback}'s enum that system property {@code key} names, ignoring case
+   * ({@code fallback} when unset).
+   *
+   * @throws IllegalArgumentException naming the property, the accepted values and the bad value
+   */
+  private static <E extends Enum<E>> E enumProperty(String key, E fallback) {
+    String name = System.getProperty(key, fallback.name().toLowerCase(Locale.ROOT));
+    E[] values = fallback.getDeclaringClass().getEnumConstants();
+    for (E e : values) {
+      if (e.name().equalsIgnoreCase(name)) {
+        return e;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (E e : values) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    throw new IllegalArgumentException(key + " must be one of " + names + ", found \"" + name
+        + "\"");
   }
 
   private static String inference(String what, Path dir, RuntimeOptions rt, int reps) {

@@ -73,6 +73,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
 
+  @picocli.CommandLine.Mixin private WeightPrecisionOption weightPrecision;
+
   @Option(
       names = "--model-name",
       paramLabel = "NAME",
@@ -295,6 +297,7 @@ final class EvaluateCommand implements Callable<Integer> {
       cfg.put("chat_template", Boolean.toString(!noChatTemplate));
       cfg.put("quantization", quantize.quantization().label());
       cfg.put("linear_layout", linearLayout.label());
+      cfg.put("weight_precision", weightPrecision.label());
       if (limit != null) {
         cfg.put("limit", limit.toString());
       }
@@ -369,7 +372,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     LanguageModel local = LocalModels.open(dir, adapter, truncatePrompts
         ? OnnxLanguageModel.PromptOverflow.TRUNCATE_LEFT : OnnxLanguageModel.PromptOverflow.ERROR,
-        !noChatTemplate, linearLayout.apply(quantize.apply(device.runtime())));
+        !noChatTemplate,
+        weightPrecision.apply(linearLayout.apply(quantize.apply(device.runtime()))));
     return modelName == null ? local : new NamedModel(modelName, local);
   }
 }

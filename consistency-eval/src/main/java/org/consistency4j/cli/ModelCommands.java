@@ -71,6 +71,8 @@ final class ModelCommands {
 
     @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
 
+    @picocli.CommandLine.Mixin private WeightPrecisionOption weightPrecision;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
     private Path model;
@@ -108,7 +110,8 @@ final class ModelCommands {
       ObjectMapper mapper = JsonlIO.writerMapper();
       LocalModels.checkMaxNewTokens(model, maxNewTokens);
       try (OnnxLanguageModel lm =
-          OnnxLanguageModel.load(model, linearLayout.apply(quantize.apply(device.runtime())))) {
+          OnnxLanguageModel.load(model,
+              weightPrecision.apply(linearLayout.apply(quantize.apply(device.runtime()))))) {
         // Lines are decoded in batches; line i still samples from the stream (seed, i).
         List<int[]> pending = new ArrayList<>();
         int[] done = {0};
@@ -220,6 +223,8 @@ final class ModelCommands {
 
     @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
 
+    @picocli.CommandLine.Mixin private WeightPrecisionOption weightPrecision;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory.")
     private Path model;
@@ -235,7 +240,8 @@ final class ModelCommands {
     public Integer call() throws IOException {
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (OnnxLanguageModel lm =
-          OnnxLanguageModel.load(model, linearLayout.apply(quantize.apply(device.runtime())))) {
+          OnnxLanguageModel.load(model,
+              weightPrecision.apply(linearLayout.apply(quantize.apply(device.runtime()))))) {
         // Lines are scored in batches (one padded forward pass per 16 sequences), in input order.
         List<ScoreLine> pending = new ArrayList<>();
         JsonlIO.emit(output, spec.commandLine().getOut(), out -> {

@@ -281,6 +281,8 @@ final class StageTwoCommands {
 
     @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
 
+    @picocli.CommandLine.Mixin private WeightPrecisionOption weightPrecision;
+
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "Hugging Face model directory (the judge: typically the stage-1 model).")
     private Path model;
@@ -340,7 +342,7 @@ final class StageTwoCommands {
       ObjectMapper mapper = JsonlIO.writerMapper();
       try (SimilarityOption sim = rewards.openSimilarity(cli);
           LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
-              linearLayout.apply(quantize.apply(device.runtime())))) {
+              weightPrecision.apply(linearLayout.apply(quantize.apply(device.runtime()))))) {
         List<ScoredGroup> scored = rewards.scorer(cli, lm, weights, sim.similarity()).score(work);
         for (int g = 0; g < scored.size(); g++) {
           List<RewardBreakdown> r = scored.get(g).rewards();
@@ -398,6 +400,8 @@ final class StageTwoCommands {
     @picocli.CommandLine.Mixin private QuantizeOption quantize;
 
     @picocli.CommandLine.Mixin private LinearLayoutOption linearLayout;
+
+    @picocli.CommandLine.Mixin private WeightPrecisionOption weightPrecision;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
         description = "The stage-1 Hugging Face model directory.")
@@ -474,7 +478,7 @@ final class StageTwoCommands {
       int labeledResponses = 0;
       try (SimilarityOption sim = rewards.openSimilarity(cli);
           LanguageModel lm = LocalModels.open(model, adapter, rewards.overflow(), rewards.chatTemplate(),
-              linearLayout.apply(quantize.apply(device.runtime())))) {
+              weightPrecision.apply(linearLayout.apply(quantize.apply(device.runtime()))))) {
         ResponseSampler sampler = ResponseSampler.builder(lm)
             .config(GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
                 .topP(topP).seed(seed).build())
@@ -565,6 +569,7 @@ final class StageTwoCommands {
       }
       c.put("quantization", quantize.quantization().label());
       c.put("linear_layout", linearLayout.label());
+      c.put("weight_precision", weightPrecision.label());
       c.put("groups", groups.toString());
       c.put("m", m);
       c.put("seed", seed);

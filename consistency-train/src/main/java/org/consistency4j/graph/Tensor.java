@@ -61,6 +61,23 @@ public final class Tensor {
     return copied(DType.INT32, values.length, shape, b -> b.asIntBuffer().put(values));
   }
 
+  /**
+   * A FLOAT16 or BFLOAT16 tensor of {@code values} (row-major) rounded to nearest even ({@link
+   * HalfFloats}), for example a 16-bit copy of float32 weights.
+   *
+   * @throws IllegalArgumentException if {@code dtype} is neither, or the count does not match
+   */
+  public static Tensor ofHalfFloats(DType dtype, float[] values, long... shape) {
+    Check.argument(dtype == DType.FLOAT16 || dtype == DType.BFLOAT16,
+        "dtype must be FLOAT16 or BFLOAT16, found " + dtype);
+    return copied(dtype, values.length, shape, b -> {
+      for (int i = 0; i < values.length; i++) {
+        b.putShort(2 * i, dtype == DType.FLOAT16 ? HalfFloats.floatToFloat16(values[i])
+            : HalfFloats.floatToBfloat16(values[i]));
+      }
+    });
+  }
+
   /** A BOOL tensor copied from {@code values} (row-major). */
   public static Tensor ofBooleans(boolean[] values, long... shape) {
     return copied(DType.BOOL, values.length, shape, b -> {

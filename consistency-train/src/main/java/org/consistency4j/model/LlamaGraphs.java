@@ -129,7 +129,7 @@ public final class LlamaGraphs {
   public static Map<String, Tensor> loadWeights(Path modelDir, ModelConfig config,
       Quantization quantization) {
     Check.notNull(quantization, "quantization");
-    return load(modelDir, config, quantization, Set.of(), Set.of());
+    return load(modelDir, config, quantization, Set.of(), Set.of(), 0);
   }
 
   /**
@@ -147,7 +147,55 @@ public final class LlamaGraphs {
   public static Map<String, Tensor> loadWeightsTransposed(Path modelDir, ModelConfig config) {
     Check.notNull(config, "config");
     return load(modelDir, config, Quantization.NONE, Set.of(),
-        Set.copyOf(transposedWeights(config)));
+        Set.copyOf(transposedWeights(config)), 0);
+  }
+
+  /**
+   * Infix of a row chunk of a 16-bit linear weight held as stored: {@code NAME.rows.FIRST} holds
+   * rows {@code FIRST ..} of weight {@code NAME} ({@link #loadWeightsInRowChunks}).
+   */
+  public static final String ROWS = ".rows.";
+
+  /**
+   * {@link #loadWeights(Path, ModelConfig)} for {@link RuntimeOptions.WeightPrecision#AS_STORED}:
+   * every linear weight ({@link #quantizedWeights}) the file stores as float16 or bfloat16 is
+   * held as stored, as zero-copy views of the memory-mapped file, split by rows into chunks of at
+   * most {@code chunkElements} elements (at least one row each) named {@code NAME}{@link
+   * #ROWS}{@code FIRST}, in row order (Phi-3's fused projections are cut into their parts by row
+   * ranges, still views); a 16-bit embedding table is also held as stored under its own name for
+   * the token lookup (a tied one as well as in chunks for the LM head, the same bytes). Norms and
+   * biases, and every float32 tensor, are loaded as {@link #loadWeights(Path, ModelConfig)} does,
+   * except that the float32 linear weights {@code transposed} names are held transposed as {@link
+   * #loadWeightsTransposed} holds them. A float32 checkpoint gives what those methods give.
+   *
+   * @param chunkElements the most elements of one chunk, {@code >= 1}
+   * @param transposed float32 linear weights to hold transposed (a subset of {@link
+   *     #transposedWeights}), or none
+   * @throws ModelLoadException if a weight is missing or mis-shaped (the message names it)
+   */
+  static Map<String, Tensor> loadWeightsInRowChunks(Path modelDir, ModelConfig config,
+      int chunkElements, Set<String> transposed) {
+    Check.notNull(config, "config");
+    Check.positive(chunkElements, "chunkElements");
+    return load(modelDir, config, Quantization.NONE, Set.of(), transposed, chunkElements);
+  }
+
+  /**
+   * Puts the row chunks of rows {@code [firstRow, firstRow + rows)} of the matrix {@code t} as
+   * weight {@code name}'s chunks ({@link #ROWS}), views of {@code t}'s bytes.
+   */
+  private static void putRowChunks(Map<String, Tensor> weights, String name, Tensor t,
+      long firstRow, long rows, int chunkElements) {
+    long cols = t.shape()[1];
+    long per = Math.max(1, chunkElements / cols);
+    long rowBytes = cols * t.dtype().byteSize();
+    java.nio.ByteBuffer data = t.data();
+    for (long r = 0; r < rows; r += per) {
+      long n = Math.min(per, rows - r);
+      java.nio.ByteBuffer slice = data.slice(Math.toIntExact((firstRow + r) * rowBytes),
+          Math.toIntExact(n * rowBytes));
+      weights.put(name + ROWS + r, Tensor.of(t.dtype(), slice, n, cols));
+    }
   }
 
   /** Suffix of a weight held transposed, {@code [in, out]} ({@link #loadWeightsTransposed}). */
@@ -196,14 +244,17 @@ public final class LlamaGraphs {
       Check.argument(expectedShapes(config).containsKey(n),
           "asStored names " + n + ", which is not a weight of this model");
     }
-    return load(modelDir, config, Quantization.NONE, asStored, Set.of());
+    return load(modelDir, config, Quantization.NONE, asStored, Set.of(), 0);
   }
 
+  /** Loads as the public methods say; {@code chunkElements} 0: no row chunks. */
   private static Map<String, Tensor> load(Path modelDir, ModelConfig config,
-      Quantization quantization, Set<String> asStored, Set<String> transposed) {
+      Quantization quantization, Set<String> asStored, Set<String> transposed,
+      int chunkElements) {
     Check.notNull(modelDir, "modelDir");
     Check.notNull(config, "config");
     List<String> quantized = quantization.enabled() ? quantizedWeights(config) : List.of();
+    Set<String> linear = Set.copyOf(linearWeights(config));
     Map<String, long[]> split = expectedShapes(config);
     Map<String, Tensor> weights = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(modelDir)) {
@@ -217,6 +268,24 @@ public final class LlamaGraphs {
             modelDir + ": weight " + name + " has shape " + shape + ", config implies "
                 + Arrays.toString(e.getValue()));
         List<String> fused = fusedParts(name);
+        DType fileType = ckpt.info(name).orElseThrow().dtype();
+        if (chunkElements > 0 && (fileType == DType.BFLOAT16 || fileType == DType.FLOAT16)
+            && (!fused.isEmpty() || linear.contains(name) || name.equals(EMBEDDINGS))) {
+          // Held as stored: views of the mapped file, linear weights in row chunks.
+          Tensor view = ckpt.tensor(name);
+          if (name.equals(EMBEDDINGS)) {
+            weights.put(name, view);
+          }
+          long first = 0;
+          for (String part : fused.isEmpty() ? List.of(name) : fused) {
+            long rows = split.get(part)[0];
+            if (linear.contains(part)) {
+              putRowChunks(weights, part, view, first, rows, chunkElements);
+            }
+            first += rows;
+          }
+          continue;
+        }
         if (!fused.isEmpty()) {
           // Phi-3: the fused projection is cut into the separate weights the graphs use (in
           // expectedShapes order, which keeps a fused weight's parts together).
@@ -282,6 +351,8 @@ public final class LlamaGraphs {
     }
     return Tensor.of(DType.FLOAT, b, cols, rows);
   }
+
+  private static final String EMBEDDINGS = "model.embed_tokens.weight";
 
   /** Suffix of a quantized weight's packed codes ({@code NAME.nbits}, UINT8). */
   public static final String PACKED = ".nbits";
@@ -604,7 +675,9 @@ public final class LlamaGraphs {
     Value rest = g.op("Slice", java.util.Arrays.asList(x, from, g.constant(Tensor.vector(Long.MAX_VALUE)),
         g.constant(Tensor.vector(1L))), Map.of(), 1).get(0);
     g.output(LOGITS, head(g, c, w, rest));
-    return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(EXTERNAL_ABOVE));
+    // With row chunks every weight is external, so that each chunk is read in place however small.
+    return g.build().toModel(ModelOptions.defaults().withExternalInitializersAbove(
+        w.chunks().isEmpty() ? EXTERNAL_ABOVE : 0));
   }
 
   private static Weights initializers(GraphBuilder g, ModelConfig c,
@@ -612,10 +685,20 @@ public final class LlamaGraphs {
     Map<String, Value> w = new LinkedHashMap<>();
     Map<String, long[]> shapes = expectedShapes(c);
     List<String> quantized = quantization.enabled() ? quantizedWeights(c) : List.of();
+    Map<String, List<Value>> chunks = rowChunks(g, weights, shapes);
+    if (!chunks.isEmpty()) {
+      Check.argument(!quantization.enabled(), "weights held in row chunks ("
+          + chunks.keySet().iterator().next() + ROWS + "0 ...) cannot be quantized, found"
+          + " quantization " + quantization.label());
+    }
     for (String name : shapes.keySet()) {
+      if (chunks.containsKey(name) && !name.equals(EMBEDDINGS)) {
+        continue;
+      }
       // Quantized models look the embeddings up at the file's precision and cast the rows; stored
-      // weights stay at the file's precision for a quantized training base to quantize.
-      if ((quantization.enabled() && name.equals("model.embed_tokens.weight"))
+      // weights stay at the file's precision for a quantized training base to quantize; with
+      // weights in row chunks the embedding table may be 16-bit too.
+      if ((name.equals(EMBEDDINGS) && (quantization.enabled() || !chunks.isEmpty()))
           || stored.contains(name)) {
         Tensor t = weights.get(name);
         Check.argument(t != null, "weights must contain " + name);
@@ -647,7 +730,47 @@ public final class LlamaGraphs {
         w.put(part, g.initializer(part, t));
       }
     }
-    return new Weights(w, shapes, quantization, LeftRows.NEVER);
+    return new Weights(w, chunks, shapes, quantization, LeftRows.NEVER);
+  }
+
+  /**
+   * The row chunks ({@link #ROWS}) among {@code weights} as initializers of {@code g}, by the
+   * weight they belong to: each FLOAT16 or BFLOAT16, {@code [rows, in]} with the weight's {@code
+   * in}, named after their first row, in row order and together covering the weight's rows; the
+   * weight itself must then not be given too (except a tied embedding table, looked up as stored).
+   */
+  private static Map<String, List<Value>> rowChunks(GraphBuilder g, Map<String, Tensor> weights,
+      Map<String, long[]> shapes) {
+    Map<String, List<Value>> out = new LinkedHashMap<>();
+    Map<String, Long> next = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+      String key = e.getKey();
+      int at = key.indexOf(ROWS);
+      if (at < 0) {
+        continue;
+      }
+      String name = key.substring(0, at);
+      long[] shape = shapes.get(name);
+      Check.argument(shape != null && shape.length == 2, key + " is a row chunk of " + name
+          + ", which is not a linear weight of this model");
+      Tensor t = e.getValue();
+      long first = next.getOrDefault(name, 0L);
+      Check.argument(key.equals(name + ROWS + first), key + " must be the chunk starting at row "
+          + first + " of " + name + " (chunks in row order, without gaps)");
+      Check.argument(t.dtype() == DType.FLOAT16 || t.dtype() == DType.BFLOAT16,
+          key + " must be FLOAT16 or BFLOAT16, found " + t.dtype());
+      Check.argument(t.rank() == 2 && t.shape()[1] == shape[1] && t.shape()[0] >= 1
+          && first + t.shape()[0] <= shape[0], key + " must have shape [rows, " + shape[1]
+          + "] within the " + shape[0] + " rows of " + name + ", found "
+          + Arrays.toString(t.shape()));
+      Check.argument(!weights.containsKey(name) || name.equals(EMBEDDINGS),
+          "weights must hold " + name + " once, found it both whole and in row chunks");
+      next.put(name, first + t.shape()[0]);
+      out.computeIfAbsent(name, n -> new ArrayList<>()).add(g.initializer(key, t));
+    }
+    next.forEach((name, rows) -> Check.argument(rows == shapes.get(name)[0], "the row chunks of "
+        + name + " cover " + rows + " of its " + shapes.get(name)[0] + " rows"));
+    return out;
   }
 
   private static Value floatInitializer(GraphBuilder g, Map<String, Tensor> weights, String name) {
@@ -661,24 +784,34 @@ public final class LlamaGraphs {
    * The graph's weight values by name, with the quantized form of the linear layers that have one
    * ({@code NAME.nbits} codes, {@code NAME.nbits_scales}).
    */
-  private record Weights(Map<String, Value> values, Map<String, long[]> shapes,
-      Quantization quantization, LeftRows left) {
+  private record Weights(Map<String, Value> values, Map<String, List<Value>> chunks,
+      Map<String, long[]> shapes, Quantization quantization, LeftRows left) {
     Value get(String name) {
       return values.get(name);
     }
 
     Weights withLeft(LeftRows rows) {
-      return new Weights(values, shapes, quantization, rows);
+      return new Weights(values, chunks, shapes, quantization, rows);
     }
 
     /**
      * {@code x W^T (+ bias)} for the weight {@code name}: MatMulNBits when it is quantized, a plain
-     * MatMul when it is held transposed, {@link #rowSwitchedLinear} when {@link #left} says so.
+     * MatMul when it is held transposed, {@link #rowSwitchedLinear} when {@link #left} says so;
+     * a weight held in 16-bit row chunks is multiplied chunk by chunk ({@link #chunkedLinear}),
+     * switched on the row count the same way.
      */
     Value linear(GraphBuilder g, Value x, String name, Value bias) {
       Value transposed = values.get(name + TRANSPOSED);
       if (transposed != null) {
         Value y = g.matMul(x, transposed);
+        return bias == null ? y : g.add(y, bias);
+      }
+      List<Value> parts = chunks.get(name);
+      if (parts != null) {
+        // 16-bit row chunks: each cast to float32 and multiplied while it is in the cache.
+        long[] s = shapes.get(name);
+        Value y = left == LeftRows.NEVER ? chunkedLinear(g, x, parts, true)
+            : rowSwitched(g, x, s[1], left, parts, true, b -> b.constant(Tensor.vector(s[0])));
         return bias == null ? y : g.add(y, bias);
       }
       Value packed = values.get(name + PACKED);
@@ -945,18 +1078,47 @@ public final class LlamaGraphs {
    * FusedMatMul(transB = 1)}), faster for one row. Both read {@code W} as stored.
    */
   static Value rowSwitchedLinear(GraphBuilder g, Value x, Value w, long in, LeftRows left) {
+    return rowSwitched(g, x, in, left, List.of(w), false, b -> b.shape(w, 0, 1));
+  }
+
+  /**
+   * {@code x W^T} for a weight held in row chunks {@code parts} ({@code [rows_i, in]}, top to
+   * bottom), each cast to float32 first when {@code cast}: the products of the chunks concatenated
+   * on the last axis, so that one chunk at a time is cast (and stays in the cache while it is
+   * multiplied).
+   */
+  private static Value chunkedLinear(GraphBuilder g, Value x, List<Value> parts, boolean cast) {
+    List<Value> ys = new ArrayList<>(parts.size());
+    for (Value part : parts) {
+      ys.add(linear(g, x, cast ? g.cast(part, DType.FLOAT) : part, null));
+    }
+    return ys.size() == 1 ? ys.get(0) : g.concat(-1, ys);
+  }
+
+  /**
+   * {@link #rowSwitchedLinear} over a weight held in row chunks ({@link #chunkedLinear}): for a row
+   * count in {@code left} each chunk is the first operand, {@code MatMul(W_i, x^T)}, and the
+   * products are concatenated on the first axis; otherwise {@link #chunkedLinear}. {@code outDim}
+   * gives the output width {@code [out]} inside the branch.
+   */
+  private static Value rowSwitched(GraphBuilder g, Value x, long in, LeftRows left,
+      List<Value> parts, boolean cast, java.util.function.Function<GraphBuilder, Value> outDim) {
     Value size = g.size(x);
     Value many = g.greater(size, g.scalar(DType.INT64, (left.from() - 1) * in));
     if (left.to() < Long.MAX_VALUE / in - 1) {
       many = g.and(many, g.less(size, g.scalar(DType.INT64, (left.to() + 1) * in)));
     }
     GraphBuilder first = g.subgraph("weight_left");
-    Value rows = first.reshape(x, -1, in);
-    Value yt = first.matMul(w, first.transpose(rows, 1, 0));
-    Value outShape = first.concat(0, first.shape(x, 0, -1), first.shape(w, 0, 1));
+    Value xt = first.transpose(first.reshape(x, -1, in), 1, 0);
+    List<Value> yts = new ArrayList<>(parts.size());
+    for (Value part : parts) {
+      yts.add(first.matMul(cast ? first.cast(part, DType.FLOAT) : part, xt));
+    }
+    Value yt = yts.size() == 1 ? yts.get(0) : first.concat(0, yts);
+    Value outShape = first.concat(0, first.shape(x, 0, -1), outDim.apply(first));
     first.output(first.reshape(first.transpose(yt, 1, 0), outShape));
     GraphBuilder second = g.subgraph("weight_right");
-    second.output(linear(second, x, w, null));
+    second.output(chunkedLinear(second, x, parts, cast));
     return g.ifThenElse(many, first.build(), second.build()).get(0);
   }
 

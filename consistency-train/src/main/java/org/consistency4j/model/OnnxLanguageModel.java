@@ -43,9 +43,11 @@ import org.consistency4j.tokenizer.Tokenizer;
  * #GENERATION_BATCH} left-padded prompts at a time.
  * Both follow Hugging Face semantics in float32, except that with {@link
  * RuntimeOptions#quantization()} the linear layers' weights are quantized at load ({@link
- * Quantization}) and run by ONNX Runtime's {@code MatMulNBits}, and that with float32 weights read
- * in place the widening linear weights are held transposed ({@link
- * LlamaGraphs#loadWeightsTransposed}), which changes float rounding only.
+ * Quantization}) and run by ONNX Runtime's {@code MatMulNBits}, that with float32 weights read
+ * in place the widening linear weights may be held transposed ({@link
+ * LlamaGraphs#loadWeightsTransposed}), and that with {@link RuntimeOptions.WeightPrecision#AS_STORED}
+ * the 16-bit linear weights of the file are read as stored, in row chunks cast to float32 on every
+ * run ({@link LlamaGraphs#loadWeightsInRowChunks}); both change float rounding only.
  *
  * <p>Owns its ONNX Runtime session, weight tensors and tokenizer; {@link #close()} releases them
  * (idempotent). Not thread-safe: use one instance per thread.
@@ -197,7 +199,11 @@ public final class OnnxLanguageModel implements LanguageModel {
             + options.quantization().label());
     ModelConfig config = ModelConfig.parse(modelDir.resolve("config.json"));
     // Names and shapes are checked against the config (messages name the tensor).
-    Map<String, Tensor> weights = transposed ? LlamaGraphs.loadWeightsTransposed(modelDir, config)
+    Map<String, Tensor> weights = options.weightPrecision()
+        == RuntimeOptions.WeightPrecision.AS_STORED
+        ? LlamaGraphs.loadWeightsInRowChunks(modelDir, config, options.asStoredChunkElements(),
+            transposed ? Set.copyOf(LlamaGraphs.transposedWeights(config)) : Set.of())
+        : transposed ? LlamaGraphs.loadWeightsTransposed(modelDir, config)
         : LlamaGraphs.loadWeights(modelDir, config, options.quantization());
     // One graph (and session) scores and decodes, so ONNX Runtime holds one pre-packed copy.
     ExportedModel graph = LlamaGraphs.decode(config, weights, options.quantization(), left);

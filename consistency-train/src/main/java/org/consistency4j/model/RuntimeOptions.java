@@ -14,7 +14,9 @@ import org.consistency4j.internal.Check;
  * weights of its linear layers ({@link Quantization}; default none), and how ONNX Runtime gets the
  * weights ({@link WeightPlacement}; by default in place on the CPU, see there for the trade-off)
  * and, for float32 weights read in place, which layout the linear layers read them in ({@link
- * LinearLayout}; by default the one for batches). Immutable; build with {@link #builder()}.
+ * LinearLayout}; by default the one for batches), and whether an inference model's 16-bit linear
+ * weights are upcast to float32 or read as the file stores them ({@link WeightPrecision}; by default
+ * upcast). Immutable; build with {@link #builder()}.
  *
  * <p>CUDA needs the {@code onnxruntime_gpu} artifact, which the {@code cuda} Maven profile selects
  * ({@code mvn -Pcuda ...}), plus CUDA 12 and cuDNN 9 on the machine. Requesting CUDA when ONNX
@@ -34,9 +36,25 @@ import org.consistency4j.internal.Check;
  * @param linearLayout how an inference model's linear layers read float32 weights read in place
  *     ({@link LinearLayout#BATCHED} by default); ignored for session-held or quantized weights and
  *     by training graphs
+ * @param weightPrecision whether {@link OnnxLanguageModel} upcasts a float16/bfloat16 checkpoint's
+ *     weights to one float32 copy ({@link WeightPrecision#FLOAT32}, the default) or reads its linear
+ *     weights as stored ({@link WeightPrecision#AS_STORED}: half the memory; see there for the
+ *     trade-off and the options it cannot be combined with); training graphs ignore it
+ * @param asStoredChunkElements with {@link WeightPrecision#AS_STORED}, the most elements of one
+ *     row chunk of a 16-bit linear weight (a chunk holds at least one row), {@code >= 1}; default
+ *     {@value #DEFAULT_AS_STORED_CHUNK_ELEMENTS}
  */
 public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
-    Quantization quantization, WeightPlacement weights, LinearLayout linearLayout) {
+    Quantization quantization, WeightPlacement weights, LinearLayout linearLayout,
+    WeightPrecision weightPrecision, int asStoredChunkElements) {
+
+  /**
+   * The default {@link #asStoredChunkElements()}: 1,048,576 (2 MiB of 16-bit weights). Measured on
+   * a decode-step emulation (12 layers of Qwen2.5-0.5B's MLP shapes, bf16, one row): 1 thread as
+   * fast with 262,144 or 1,048,576 elements per chunk (22.5 / 22.4 ms); 2 threads 31 ms with
+   * 524,288 and 22.4 ms with 1,048,576 (benchmarks/README.md, "16-bit weights read as stored").
+   */
+  public static final int DEFAULT_AS_STORED_CHUNK_ELEMENTS = 1 << 20;
 
   /** The most intra-op threads accepted: 1,024 (each is an OS thread with its own stack). */
   public static final int MAX_THREADS = 1024;
@@ -61,8 +79,9 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
      */
     AUTO,
     /**
-     * Graph inputs fed to every run from the library's own buffers (the memory-mapped float32 file, or
-     * the one float32 copy of a 16-bit file), which ONNX Runtime reads in place: the weights exist
+     * Graph inputs fed to every run from the library's own buffers (the memory-mapped float32 file,
+     * the one float32 copy of a 16-bit file, or with {@link WeightPrecision#AS_STORED} the mapped
+     * 16-bit file itself), which ONNX Runtime reads in place: the weights exist
      * once in memory, shared by every session of a model (scoring, decoding, and a training
      * session's gradient and scoring graphs). ONNX Runtime cannot pre-pack them, which costs some
      * speed on the CPU; to make up part of it, float32 inference ({@link OnnxLanguageModel}) holds
@@ -111,6 +130,48 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     SINGLE_SEQUENCE
   }
 
+  /**
+   * How {@link OnnxLanguageModel} holds the weights of a checkpoint stored in float16 or bfloat16.
+   * A float32 checkpoint is read as it is either way (nothing changes for it), and so is every
+   * float32 tensor of a checkpoint that mixes types.
+   */
+  public enum WeightPrecision {
+    /**
+     * Every weight upcast once to float32 in native memory (4 bytes per weight), read in place by
+     * ONNX Runtime's float32 kernels. The default: fastest on more than one thread.
+     */
+    FLOAT32,
+    /**
+     * The linear weights (attention and MLP projections, the LM head, Phi-3's fused projections
+     * cut by rows) and the embedding table held as the file stores them: zero-copy views of the
+     * memory-mapped safetensors file, 2 bytes per weight and no float32 copy, fed to every run as
+     * graph inputs. ONNX Runtime 1.29's CPU kernels have no 16-bit matrix product on x86 and a
+     * whole-weight {@code Cast} to float32 runs about 2x slower than reading float32, so each linear
+     * weight is split by rows into chunks of at most {@link #asStoredChunkElements()} elements,
+     * each {@code Cast} to float32 and multiplied ({@code FusedMatMul(transB = 1)}), and the
+     * outputs concatenated: the chunk being cast stays in the cache. Values are those of {@link
+     * #FLOAT32} (the widening is exact) up to float32 rounding. The token lookup gathers rows of the
+     * 16-bit table and casts them; norms and biases (small) are upcast. Measured on a decode-step
+     * emulation (12 layers of Qwen2.5-0.5B's MLP, one row): at one thread bf16 chunks of 1,048,576
+     * elements ran as fast as float32 (22.4 vs 23.3 ms) and float16 faster (18.8 ms); at two
+     * threads 0.64x float32's speed (22.4 vs 14.3 ms: ONNX Runtime runs {@code Cast} on one thread);
+     * a whole-weight cast took 43.3 ms at one thread. Whole models (Qwen2.5-0.5B and Llama-3.2-1B
+     * shapes, benchmarks/README.md, "16-bit weights read as stored"): at one intra-op thread one
+     * sequence decoded 1.19-1.44x as fast as with {@link #FLOAT32} and batches of 16 0.82-0.95x; at
+     * two threads only 0.21-0.40x (not explained yet): use it with {@code intraOpThreads(1)}.
+     * Use it when memory decides, e.g. to run Llama-3.1-8B (16 GB in
+     * bf16, 32 GB in float32) unquantized on a 24 GB machine. For 3 to 64 rows (batched decoding)
+     * each cast chunk is the left operand instead, as {@link LinearLayout#BATCHED} does for float32
+     * weights (Qwen2.5-0.5B, batch 16, one thread: 56 tokens/s, 34 without it, float32 57);
+     * {@link LinearLayout#SINGLE_SEQUENCE}'s transposed copies are made only of float32 weights.
+     * Needs weights read in place on the CPU without quantization: building options with it and
+     * a {@link Quantization}, {@link WeightPlacement#SESSION} or {@link Device#CUDA} (where every
+     * run would copy every weight to the device; use session-held weights there) throws {@link
+     * IllegalArgumentException}.
+     */
+    AS_STORED
+  }
+
   /** Validates. */
   public RuntimeOptions {
     Check.notNull(device, "device");
@@ -119,6 +180,21 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     Check.notNull(quantization, "quantization");
     Check.notNull(weights, "weights");
     Check.notNull(linearLayout, "linearLayout");
+    Check.notNull(weightPrecision, "weightPrecision");
+    Check.positive(asStoredChunkElements, "asStoredChunkElements");
+    if (weightPrecision == WeightPrecision.AS_STORED) {
+      String why = "weightPrecision AS_STORED feeds the file's 16-bit weights to every run from"
+          + " memory on the CPU";
+      Check.argument(!quantization.enabled(), why + " and cannot be combined with quantization "
+          + quantization.label() + "; use quantization none, or weightPrecision FLOAT32 to"
+          + " quantize");
+      Check.argument(device == Device.CPU, why + " and cannot run on device " + device
+          + " (every run would copy every weight to the device); use device CPU, or"
+          + " weightPrecision FLOAT32 on " + device);
+      Check.argument(weights != WeightPlacement.SESSION, why + " and cannot be combined with"
+          + " weights SESSION (ONNX Runtime would copy them into the session); use weights AUTO or"
+          + " IN_PLACE");
+    }
   }
 
   /**
@@ -153,7 +229,8 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
 
   /**
    * A builder with the defaults: CPU, device 0, intra-op threads chosen by ONNX Runtime, no
-   * quantization, {@link WeightPlacement#AUTO}, {@link LinearLayout#BATCHED}.
+   * quantization, {@link WeightPlacement#AUTO}, {@link LinearLayout#BATCHED}, {@link
+   * WeightPrecision#FLOAT32}, {@value #DEFAULT_AS_STORED_CHUNK_ELEMENTS} elements per chunk.
    */
   public static Builder builder() {
     return new Builder();
@@ -162,7 +239,8 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
   /** A builder initialised with these options. */
   public Builder toBuilder() {
     return new Builder().device(device).deviceId(deviceId).intraOpThreads(intraOpThreads)
-        .quantization(quantization).weights(weights).linearLayout(linearLayout);
+        .quantization(quantization).weights(weights).linearLayout(linearLayout)
+        .weightPrecision(weightPrecision).asStoredChunkElements(asStoredChunkElements);
   }
 
   /**
@@ -234,6 +312,8 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
     private Quantization quantization = Quantization.NONE;
     private WeightPlacement weights = WeightPlacement.AUTO;
     private LinearLayout linearLayout = LinearLayout.BATCHED;
+    private WeightPrecision weightPrecision = WeightPrecision.FLOAT32;
+    private int asStoredChunkElements = DEFAULT_AS_STORED_CHUNK_ELEMENTS;
 
     private Builder() {}
 
@@ -273,10 +353,22 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
       return this;
     }
 
+    /** See {@link RuntimeOptions#weightPrecision()}. */
+    public Builder weightPrecision(WeightPrecision value) {
+      this.weightPrecision = value;
+      return this;
+    }
+
+    /** See {@link RuntimeOptions#asStoredChunkElements()}. */
+    public Builder asStoredChunkElements(int value) {
+      this.asStoredChunkElements = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public RuntimeOptions build() {
       return new RuntimeOptions(device, deviceId, intraOpThreads, quantization, weights,
-          linearLayout);
+          linearLayout, weightPrecision, asStoredChunkElements);
     }
   }
 }

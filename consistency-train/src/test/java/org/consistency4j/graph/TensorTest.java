@@ -72,6 +72,27 @@ class TensorTest {
   }
 
   @Test
+  void half_float_tensors_round_to_nearest_even_and_refuse_other_dtypes() {
+    float[] v = {1.5f, -2f, 1.00390625f, 3.3f};
+    Tensor bf = Tensor.ofHalfFloats(DType.BFLOAT16, v, 2, 2);
+    Tensor f16 = Tensor.ofHalfFloats(DType.FLOAT16, v, 4);
+    assertEquals(DType.BFLOAT16, bf.dtype());
+    assertArrayEquals(new long[] {2, 2}, bf.shape());
+    assertEquals(8, bf.byteSize());
+    for (int i = 0; i < v.length; i++) {
+      assertEquals(HalfFloats.bfloat16ToFloat(HalfFloats.floatToBfloat16(v[i])),
+          bf.toFloatArray()[i]);
+      assertEquals(HalfFloats.float16ToFloat(HalfFloats.floatToFloat16(v[i])),
+          f16.toFloatArray()[i]);
+    }
+    // 1 + 2^-8 is halfway between two bfloat16 values: rounds to the even one, 1.0.
+    assertEquals(1f, bf.toFloatArray()[2]);
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> Tensor.ofHalfFloats(DType.FLOAT, v, 4));
+    assertEquals("dtype must be FLOAT16 or BFLOAT16, found FLOAT", e.getMessage());
+  }
+
+  @Test
   void wrapping_a_buffer_checks_its_size_against_the_shape() {
     IllegalArgumentException e =
         assertThrows(

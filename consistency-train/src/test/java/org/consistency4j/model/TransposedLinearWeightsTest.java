@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.consistency4j.graph.DType;
-import org.consistency4j.graph.HalfFloats;
 import org.consistency4j.graph.Tensor;
 import org.consistency4j.lm.GenerationConfig;
 import org.consistency4j.safetensors.SafetensorsCheckpoint;
@@ -295,7 +292,7 @@ class TransposedLinearWeightsTest {
     }
   }
 
-  private static double assertLogitsClose(float[][] expected, float[][] actual, String what) {
+  static double assertLogitsClose(float[][] expected, float[][] actual, String what) {
     assertEquals(expected.length, actual.length, what);
     double worst = 0;
     for (int p = 0; p < expected.length; p++) {
@@ -310,6 +307,14 @@ class TransposedLinearWeightsTest {
 
   /** A copy of model directory {@code src} whose floating-point weights are bfloat16 (rounded). */
   private static Path bf16Copy(Path src, Path d) throws IOException {
+    return halfCopy(src, d, DType.BFLOAT16);
+  }
+
+  /**
+   * A copy of model directory {@code src} whose floating-point weights are {@code dtype} (FLOAT16
+   * or BFLOAT16, rounded).
+   */
+  static Path halfCopy(Path src, Path d, DType dtype) throws IOException {
     Files.createDirectories(d);
     for (String f : Set.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
       Files.copy(src.resolve(f), d.resolve(f));
@@ -317,12 +322,7 @@ class TransposedLinearWeightsTest {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(src)) {
       for (String n : ckpt.names()) {
-        float[] v = ckpt.floats(n);
-        ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) {
-          b.putShort(HalfFloats.floatToBfloat16(x));
-        }
-        out.put(n, Tensor.of(DType.BFLOAT16, b.flip(),
+        out.put(n, Tensor.ofHalfFloats(dtype, ckpt.floats(n),
             ckpt.info(n).orElseThrow().shapeArray()));
       }
     }
