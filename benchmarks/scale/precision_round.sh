@@ -7,6 +7,7 @@
 # Cells, each one fresh process (ScaleBenchmark decode1 / JlamaDecode: median of REPS timed 32-token
 # greedy generations after a warm-up):
 #   c4j-f32-batched, c4j-f32-single  this library, float32 weights, the two RuntimeOptions.LinearLayouts
+#   c4j-as-stored                    this library, the bf16 weights read as stored (WeightPrecision.AS_STORED)
 #   c4j-int8, c4j-int4               this library, MatMulNBits weights (int8 activations)
 #   jlama-bf16                       Jlama on the bf16 file as it is (bf16 weights, bf16-rounded activations)
 #   jlama-f32                        Jlama on a float32 copy of the same weights (bf16_to_f32.py)
@@ -68,7 +69,7 @@ est_cell() { # cell model threads
   local s
   case $1 in
     c4j-f32-batched | jlama-f32 | jlama-q4-load | jlama-native-f32) s=(29 56) ;;
-    c4j-f32-single | jlama-bf16 | jlama-jq4-i8 | jlama-native-bf16) s=(26 50) ;;
+    c4j-f32-single | c4j-as-stored | jlama-bf16 | jlama-jq4-i8 | jlama-native-bf16) s=(26 50) ;;
     c4j-int8) s=(17 34) ;;
     c4j-int4) s=(17 24) ;;
     jlama-jq4 | jlama-native-jq4) s=(19 31) ;;
@@ -120,6 +121,7 @@ cell() { # cell model threads
   case $c in
     c4j-f32-batched) run "$label" java -Dconsistency4j.scaleLinearLayout=batched -cp "$JAR" "${sb[@]}" ;;
     c4j-f32-single) run "$label" java -Dconsistency4j.scaleLinearLayout=single_sequence -cp "$JAR" "${sb[@]}" ;;
+    c4j-as-stored) run "$label" java -Dconsistency4j.scaleWeightPrecision=as_stored -cp "$JAR" "${sb[@]}" ;;
     c4j-int8) run "$label" java -Dconsistency4j.scaleQuantization=int8 -cp "$JAR" "${sb[@]}" ;;
     c4j-int4) run "$label" java -Dconsistency4j.scaleQuantization=int4 -cp "$JAR" "${sb[@]}" ;;
     jlama-bf16) run "$label" "${JL[@]}" $jd "$CACHE/$m" "$t" "$REPS" ;;
