@@ -157,7 +157,8 @@ public record RuntimeOptions(Device device, int deviceId, int intraOpThreads,
      * threads 0.64x float32's speed (22.4 vs 14.3 ms: ONNX Runtime runs {@code Cast} on one thread);
      * a whole-weight cast took 43.3 ms at one thread. Whole models (Qwen2.5-0.5B and Llama-3.2-1B
      * shapes, benchmarks/README.md, "16-bit weights read as stored"): at one intra-op thread one
-     * sequence decoded 1.19-1.44x as fast as with {@link #FLOAT32} and batches of 16 0.82-0.95x; at
+     * sequence decoded 0.76-1.07x as fast as with {@link #FLOAT32} on a quiet machine (1.19-1.44x
+     * with the other core busy) and batches of 16 0.82-0.95x; at
      * two threads only 0.21-0.40x (not explained yet): use it with {@code intraOpThreads(1)}.
      * Use it when memory decides, e.g. to run Llama-3.1-8B (16 GB in
      * bf16, 32 GB in float32) unquantized on a 24 GB machine. For 3 to 64 rows (batched decoding)
